@@ -1,0 +1,20 @@
+// Package builtin assembles the plugins shipped with ingestd into a
+// registry. The pipeline package knows no concrete plugin; this is the one
+// place that knows them all.
+package builtin
+
+import (
+	"github.com/ingestd/ingestd/inputs/beats"
+	"github.com/ingestd/ingestd/outputs/file"
+	"github.com/ingestd/ingestd/outputs/stdout"
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Registry returns a registry with every shipped plugin.
+func Registry() *pipeline.Registry {
+	r := pipeline.NewRegistry()
+	beats.Register(r)
+	file.Register(r)
+	stdout.Register(r)
+	return r
+}

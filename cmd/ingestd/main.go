@@ -1,0 +1,151 @@
+// Command ingestd receives Beats traffic, parses and routes it, and writes
+// it to Elasticsearch data streams (or NDJSON files). See the README.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+	"golang.org/x/term"
+
+	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/configs"
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli holds the process settings. viper layers them: a flag wins over
+// INGESTD_<NAME> in the environment, which wins over the default.
+type cli struct {
+	v      *viper.Viper
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func execute(args []string, stdout, stderr io.Writer) int {
+	c := &cli{v: viper.New(), stdout: stdout, stderr: stderr}
+	c.v.SetEnvPrefix("INGESTD")
+	c.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	c.v.AutomaticEnv()
+
+	root := &cobra.Command{
+		Use:           "ingestd",
+		Short:         "Beats (lumberjack v2) ingestion server: parse, enrich, route to Elasticsearch data streams",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error (env INGESTD_LOG_LEVEL)")
+	root.PersistentFlags().String("log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), json, console (env INGESTD_LOG_FORMAT)")
+	_ = c.v.BindPFlag("log-level", root.PersistentFlags().Lookup("log-level"))
+	_ = c.v.BindPFlag("log-format", root.PersistentFlags().Lookup("log-format"))
+
+	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd())
+	if err := root.Execute(); err != nil {
+		var exit exitError
+		if as(err, &exit) {
+			return exit.code
+		}
+		fmt.Fprintln(stderr, "ingestd:", err)
+		return 1
+	}
+	return 0
+}
+
+// exitError ends the process with a code, its message already printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func as(err error, target *exitError) bool {
+	e, ok := err.(exitError)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+func addConfigFlag(cmd *cobra.Command) {
+	cmd.Flags().StringP("config", "c", "", "config file (default: the embedded configs/ingestd.yml; env INGESTD_CONFIG)")
+}
+
+// configPath returns the -c flag, else INGESTD_CONFIG, else "" (embedded).
+func (c *cli) configPath(cmd *cobra.Command) string {
+	if f := cmd.Flags().Lookup("config"); f != nil && f.Changed {
+		return f.Value.String()
+	}
+	return c.v.GetString("config")
+}
+
+// loadConfig loads the chosen config or the embedded default.
+func (c *cli) loadConfig(cmd *cobra.Command) (*pipeline.Config, error) {
+	reg := builtin.Registry()
+	if path := c.configPath(cmd); path != "" {
+		return pipeline.LoadFile(path, reg, os.LookupEnv)
+	}
+	return pipeline.Load("embedded:configs/"+configs.DefaultName, configs.Default(), reg, os.LookupEnv)
+}
+
+func (c *cli) logger() (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(strings.ToLower(c.v.GetString("log-level")))
+	if err != nil || level == zerolog.NoLevel {
+		return zerolog.Logger{}, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.v.GetString("log-level"))
+	}
+	var w io.Writer = c.stderr
+	switch format := c.v.GetString("log-format"); format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: c.stderr, TimeFormat: "15:04:05.000"}
+	case "auto":
+		if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			w = zerolog.ConsoleWriter{Out: c.stderr, TimeFormat: "15:04:05.000"}
+		}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("--log-format %q: use auto, json or console", format)
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+func (c *cli) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(c.stdout, "ingestd", buildVersion())
+			return nil
+		},
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		v := info.Main.Version
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		if v != "" {
+			return v
+		}
+	}
+	return "(devel)"
+}

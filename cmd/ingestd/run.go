@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+func (c *cli) runCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run [-c FILE]",
+		Short: "Run ingestd (the embedded default config without -c)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := c.logger()
+			if err != nil {
+				return err
+			}
+			cfg, err := c.loadConfig(cmd)
+			if err != nil {
+				if ps, ok := err.(pipeline.Problems); ok {
+					for _, p := range ps {
+						log.Error().Msg(p.Error())
+					}
+					return exitError{code: 1}
+				}
+				return err
+			}
+			log.Info().Str("version", buildVersion()).Str("config", cfg.File).Str("data_dir", cfg.DataDir).Msg("starting")
+			runner, err := pipeline.Build(cfg, log)
+			if err != nil {
+				return err
+			}
+			// The first SIGINT/SIGTERM starts a graceful shutdown; a second
+			// one exits at once (unacknowledged batches are resent).
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				stop()
+				sig := make(chan os.Signal, 1)
+				signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+				<-sig
+				log.Warn().Msg("second signal: exiting without draining")
+				os.Exit(1)
+			}()
+			return runner.Run(ctx)
+		},
+	}
+	addConfigFlag(cmd)
+	return cmd
+}

@@ -1,0 +1,110 @@
+package beats
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Config is the beats input's config; its tags are its spec.
+type Config struct {
+	Listen           string            `yaml:"listen" default:"${INGESTD_BEATS_LISTEN:0.0.0.0:5044}" doc:"address to accept lumberjack v2 connections on"`
+	TLS              TLSConfig         `yaml:"tls" doc:"TLS and client-certificate authentication"`
+	MaxConnections   int               `yaml:"max_connections" default:"1000" doc:"connections beyond this are refused at once"`
+	MaxBatchEvents   int               `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
+	MaxEventBytes    pipeline.ByteSize `yaml:"max_event_bytes" default:"32MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
+	MaxBatchBytes    pipeline.ByteSize `yaml:"max_batch_bytes" default:"256MiB" doc:"largest batch, decompressed; a client over it is disconnected"`
+	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"256MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure)"`
+	IdleTimeout      time.Duration     `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
+	ReadTimeout      time.Duration     `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
+	Keepalive        time.Duration     `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
+	HandshakeTimeout time.Duration     `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
+}
+
+// TLSConfig configures TLS and mutual TLS.
+type TLSConfig struct {
+	Enabled                bool     `yaml:"enabled" default:"false" doc:"serve TLS"`
+	Certificate            string   `yaml:"certificate" doc:"PEM server certificate (chain) file"`
+	Key                    string   `yaml:"key" doc:"PEM private key file of the certificate"`
+	CertificateAuthorities []string `yaml:"certificate_authorities" doc:"PEM CA bundles that client certificates are verified against"`
+	ClientAuth             string   `yaml:"client_auth" default:"none" enum:"none,optional,required" doc:"none: no client certificate; optional: verified when given; required: a valid client certificate is mandatory"`
+	MinVersion             string   `yaml:"min_version" default:"1.2" enum:"1.2,1.3" doc:"lowest TLS version accepted"`
+}
+
+// ListenAddrs implements pipeline.Listener.
+func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
+
+// Check validates limits and loads the TLS material, so a missing or bad
+// certificate is a validate error rather than a start-up failure.
+func (c *Config) Check() []pipeline.FieldError {
+	var errs []pipeline.FieldError
+	positive := []struct {
+		key string
+		n   int64
+	}{
+		{"max_connections", int64(c.MaxConnections)}, {"max_batch_events", int64(c.MaxBatchEvents)},
+		{"max_event_bytes", int64(c.MaxEventBytes)}, {"max_batch_bytes", int64(c.MaxBatchBytes)},
+		{"max_inflight_bytes", int64(c.MaxInflightBytes)}, {"idle_timeout", int64(c.IdleTimeout)},
+		{"read_timeout", int64(c.ReadTimeout)}, {"handshake_timeout", int64(c.HandshakeTimeout)},
+	}
+	for _, p := range positive {
+		if p.n <= 0 {
+			errs = append(errs, pipeline.FieldError{Field: p.key, Msg: "must be greater than zero"})
+		}
+	}
+	if c.MaxEventBytes > c.MaxBatchBytes {
+		errs = append(errs, pipeline.FieldError{Field: "max_event_bytes", Msg: "must not exceed max_batch_bytes"})
+	}
+	if _, err := c.TLS.Build(); err != nil {
+		errs = append(errs, pipeline.FieldError{Field: "tls", Msg: err.Error()})
+	}
+	return errs
+}
+
+// Build returns the server's tls.Config, or nil when TLS is off.
+func (t *TLSConfig) Build() (*tls.Config, error) {
+	if !t.Enabled {
+		if t.Certificate != "" || t.ClientAuth != "none" {
+			return nil, fmt.Errorf("certificate or client_auth set but enabled is false")
+		}
+		return nil, nil
+	}
+	if t.Certificate == "" || t.Key == "" {
+		return nil, fmt.Errorf("enabled needs certificate and key")
+	}
+	cert, err := tls.LoadX509KeyPair(t.Certificate, t.Key)
+	if err != nil {
+		return nil, fmt.Errorf("load certificate %s and key %s: %w", t.Certificate, t.Key, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.MinVersion == "1.3" {
+		cfg.MinVersion = tls.VersionTLS13
+	}
+	if len(t.CertificateAuthorities) > 0 {
+		pool := x509.NewCertPool()
+		for _, path := range t.CertificateAuthorities {
+			pem, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("certificate_authorities: %w", err)
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("certificate_authorities: %s holds no PEM certificate", path)
+			}
+		}
+		cfg.ClientCAs = pool
+	}
+	switch t.ClientAuth {
+	case "optional":
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	case "required":
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	if t.ClientAuth != "none" && cfg.ClientCAs == nil {
+		return nil, fmt.Errorf("client_auth %s needs certificate_authorities to verify client certificates", t.ClientAuth)
+	}
+	return cfg, nil
+}

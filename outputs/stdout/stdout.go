@@ -1,0 +1,80 @@
+// Package stdout writes events as NDJSON to standard output, for
+// debugging pipelines. Each line is {"data_stream": name, "event": doc}.
+package stdout
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the stdout output to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterOutput(r, "stdout", "Prints events as NDJSON to standard output (debugging).", New)
+}
+
+// Config is the stdout output's config.
+type Config struct {
+	WithDataStream bool `yaml:"with_data_stream" default:"true" doc:"wrap each event as {\"data_stream\":...,\"event\":...}"`
+}
+
+// Output is a stdout output; it is safe for concurrent Send.
+type Output struct {
+	mu     sync.Mutex
+	w      *bufio.Writer
+	wrap   bool
+	closed bool
+}
+
+// New builds a stdout output.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Output, error) {
+	return NewWriter(os.Stdout, cfg.WithDataStream), nil
+}
+
+// NewWriter returns an output writing to w.
+func NewWriter(w io.Writer, wrap bool) *Output {
+	return &Output{w: bufio.NewWriterSize(w, 64<<10), wrap: wrap}
+}
+
+// Send writes events and flushes before acknowledging them.
+func (o *Output) Send(_ context.Context, events []*pipeline.Event) error {
+	var buf []byte
+	for _, e := range events {
+		if o.wrap {
+			buf = append(buf, `{"data_stream":`...)
+			buf = pipeline.AppendQuoted(buf, e.DataStream)
+			buf = append(buf, `,"event":`...)
+			buf = append(e.AppendJSON(buf), '}', '\n')
+		} else {
+			buf = append(e.AppendJSON(buf), '\n')
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return fmt.Errorf("stdout: closed")
+	}
+	if _, err := o.w.Write(buf); err != nil {
+		return fmt.Errorf("stdout: %w", err)
+	}
+	if err := o.w.Flush(); err != nil {
+		return fmt.Errorf("stdout: %w", err)
+	}
+	for _, e := range events {
+		e.Done()
+	}
+	return nil
+}
+
+// Close flushes the output.
+func (o *Output) Close(context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	return o.w.Flush()
+}

@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"time"
+)
+
+// MetadataKey is the root key of fields that travel with an event through
+// the pipeline but are never written by an output (as in Logstash).
+const MetadataKey = "@metadata"
+
+// Event is one log event flowing through ingestd. The zero Event is an empty
+// event that is nobody's acknowledgement: its Done is a no-op.
+type Event struct {
+	root Value // the document; always an object once touched
+	meta Value // @metadata, kept apart so outputs never see it
+
+	// DataStream is the name of the data stream the pipeline chose; set
+	// after filters run.
+	DataStream string
+
+	// Size is the number of bytes the event occupied on the wire, used for
+	// the in-flight byte budget.
+	Size int
+
+	ack *Ack
+}
+
+// NewEvent wraps a decoded JSON object. A "@metadata" member is moved out of
+// the document.
+func NewEvent(doc Value) *Event {
+	e := &Event{root: doc}
+	if e.root.kind != KindObject {
+		e.root = Value{kind: KindObject}
+	}
+	if m, ok := remove(&e.root, Path{MetadataKey}); ok {
+		e.meta = m
+	}
+	return e
+}
+
+// DecodeEvent parses a JSON object into a new Event.
+func DecodeEvent(data []byte) (*Event, error) {
+	v, err := DecodeJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if v.kind != KindObject {
+		return nil, ErrNotObject
+	}
+	e := NewEvent(v)
+	e.Size = len(data)
+	return e, nil
+}
+
+// Root returns the document (without @metadata).
+func (e *Event) Root() Value { return e.root }
+
+// Metadata returns the @metadata object.
+func (e *Event) Metadata() Value { return e.meta }
+
+// target returns the value the path addresses and the path inside it.
+func (e *Event) target(p Path) (*Value, Path) {
+	if len(p) > 0 && p[0] == MetadataKey {
+		return &e.meta, p[1:]
+	}
+	return &e.root, p
+}
+
+// Get returns the value at p.
+func (e *Event) Get(p Path) (Value, bool) {
+	v, rest := e.target(p)
+	return get(*v, rest)
+}
+
+// GetString returns the text of the value at p ("" when absent).
+func (e *Event) GetString(p Path) string {
+	v, _ := e.Get(p)
+	return v.Text()
+}
+
+// Has reports whether a field exists at p.
+func (e *Event) Has(p Path) bool {
+	_, ok := e.Get(p)
+	return ok
+}
+
+// Set stores val at p, creating intermediate objects.
+func (e *Event) Set(p Path, val Value) {
+	v, rest := e.target(p)
+	if len(rest) == 0 {
+		*v = val
+		return
+	}
+	set(v, rest, val)
+}
+
+// SetString stores a string at p.
+func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
+
+// Delete removes the field at p and returns what it held.
+func (e *Event) Delete(p Path) (Value, bool) {
+	v, rest := e.target(p)
+	if len(rest) == 0 {
+		old := *v
+		*v = Value{kind: KindObject}
+		return old, true
+	}
+	return remove(v, rest)
+}
+
+var tagsPath = Path{"tags"}
+
+// Tags returns the event's tags.
+func (e *Event) Tags() []string {
+	v, _ := e.Get(tagsPath)
+	var tags []string
+	for _, f := range v.Elems() {
+		tags = append(tags, f.Value.Text())
+	}
+	return tags
+}
+
+// HasTag reports whether the event carries tag.
+func (e *Event) HasTag(tag string) bool {
+	v, _ := e.Get(tagsPath)
+	if v.kind == KindString {
+		return v.str == tag
+	}
+	for _, f := range v.Elems() {
+		if f.Value.kind == KindString && f.Value.str == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// AddTag adds tag unless the event has it already.
+func (e *Event) AddTag(tag string) {
+	if e.HasTag(tag) {
+		return
+	}
+	v, _ := e.Get(tagsPath)
+	var items []Field
+	switch v.kind {
+	case KindArray:
+		items = make([]Field, 0, len(v.items)+1)
+		items = append(items, v.items...)
+	case KindString:
+		items = []Field{{Value: v}}
+	}
+	items = append(items, Field{Value: String(tag)})
+	e.Set(tagsPath, Value{kind: KindArray, items: items})
+}
+
+// AppendJSON appends the document (never @metadata) to dst.
+func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
+
+// Clone returns a deep copy of the event that shares no mutable state and
+// belongs to no acknowledgement.
+func (e *Event) Clone() *Event {
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Size: e.Size}
+}
+
+func (v Value) clone() Value {
+	if v.items == nil {
+		return v
+	}
+	items := make([]Field, len(v.items))
+	for i, f := range v.items {
+		items[i] = Field{Key: f.Key, Value: f.Value.clone()}
+	}
+	v.items = items
+	return v
+}
+
+// SetTimestamp stores t as "@timestamp" in RFC 3339 with milliseconds, the
+// format Elasticsearch's date type and Filebeat use.
+func (e *Event) SetTimestamp(t time.Time) {
+	e.SetString(Path{"@timestamp"}, t.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+}
+
+// Attach makes the event part of ack: its Done counts down ack.
+func (e *Event) Attach(a *Ack) { e.ack = a }
+
+// Done marks the event finished (written by its outputs, dead-lettered or
+// dropped on purpose). Call it exactly once per event and per extra Hold.
+func (e *Event) Done() {
+	if e.ack != nil {
+		e.ack.done(1)
+	}
+}
+
+// Hold adds n extra completions the event must report before it counts as
+// done, for an event fanned out to n+1 outputs.
+func (e *Event) Hold(n int) {
+	if e.ack != nil && n > 0 {
+		e.ack.add(n)
+	}
+}

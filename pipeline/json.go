@@ -1,0 +1,440 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// stackPool recycles the decoder's scratch stack across events.
+var stackPool = sync.Pool{New: func() any { s := make([]Field, 0, 64); return &s }}
+
+// maxJSONDepth bounds nesting so a hostile event cannot exhaust the stack.
+const maxJSONDepth = 100
+
+// DecodeJSON parses one JSON object into a Value. It copies data once (the
+// caller may reuse it, as go-lumber does with its frame buffer) and every
+// unescaped string of the result points into that copy. All members of all
+// objects share one arena allocation.
+func DecodeJSON(data []byte) (Value, error) {
+	buf := make([]byte, len(data))
+	copy(buf, data)
+	// Every member or element is preceded by ':' or ',' or an opening
+	// bracket, so this bounds the arena size without a second parse.
+	n := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1
+	d := decoder{buf: buf, arena: make([]Field, 0, n)}
+	if sp, ok := stackPool.Get().(*[]Field); ok {
+		d.stack = (*sp)[:0]
+		defer func() {
+			clear(d.stack[:cap(d.stack)])
+			*sp = d.stack[:0]
+			stackPool.Put(sp)
+		}()
+	}
+	d.skipSpace()
+	v, err := d.value(0)
+	if err != nil {
+		return Value{}, err
+	}
+	d.skipSpace()
+	if d.pos != len(d.buf) {
+		return Value{}, d.errorf("unexpected data after the top-level value")
+	}
+	return v, nil
+}
+
+type decoder struct {
+	buf   []byte
+	pos   int
+	arena []Field
+	stack []Field // members of the objects/arrays being parsed
+}
+
+// SyntaxError is a JSON syntax error with the byte offset where it was found.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+func (d *decoder) errorf(format string, args ...any) error {
+	return &SyntaxError{Offset: d.pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.buf) {
+		switch d.buf[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value(depth int) (Value, error) {
+	if d.pos >= len(d.buf) {
+		return Value{}, d.errorf("unexpected end of input")
+	}
+	switch c := d.buf[d.pos]; {
+	case c == '{':
+		return d.object(depth + 1)
+	case c == '[':
+		return d.array(depth + 1)
+	case c == '"':
+		s, err := d.string()
+		return Value{kind: KindString, str: s}, err
+	case c == 't':
+		return d.literal("true", Value{kind: KindBool, str: "true"})
+	case c == 'f':
+		return d.literal("false", Value{kind: KindBool, str: "false"})
+	case c == 'n':
+		return d.literal("null", Value{})
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	default:
+		return Value{}, d.errorf("unexpected character %q", c)
+	}
+}
+
+func (d *decoder) literal(word string, v Value) (Value, error) {
+	if !bytes.HasPrefix(d.buf[d.pos:], []byte(word)) {
+		return Value{}, d.errorf("invalid literal")
+	}
+	d.pos += len(word)
+	return v, nil
+}
+
+func (d *decoder) number() (Value, error) {
+	start := d.pos
+	if d.buf[d.pos] == '-' {
+		d.pos++
+	}
+	digits := d.digits()
+	if digits == 0 {
+		return Value{}, d.errorf("invalid number")
+	}
+	if d.pos < len(d.buf) && d.buf[d.pos] == '.' {
+		d.pos++
+		if d.digits() == 0 {
+			return Value{}, d.errorf("invalid number")
+		}
+	}
+	if d.pos < len(d.buf) && (d.buf[d.pos] == 'e' || d.buf[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.buf) && (d.buf[d.pos] == '+' || d.buf[d.pos] == '-') {
+			d.pos++
+		}
+		if d.digits() == 0 {
+			return Value{}, d.errorf("invalid number")
+		}
+	}
+	return Value{kind: KindNumber, str: d.str(start, d.pos)}, nil
+}
+
+func (d *decoder) digits() int {
+	start := d.pos
+	for d.pos < len(d.buf) && d.buf[d.pos] >= '0' && d.buf[d.pos] <= '9' {
+		d.pos++
+	}
+	return d.pos - start
+}
+
+// str returns buf[i:j] as a string without copying: buf is private to the
+// decoded event and never written after decoding.
+func (d *decoder) str(i, j int) string {
+	if i == j {
+		return ""
+	}
+	return unsafe.String(&d.buf[i], j-i)
+}
+
+func (d *decoder) string() (string, error) {
+	d.pos++ // opening quote
+	start := d.pos
+	for d.pos < len(d.buf) {
+		c := d.buf[d.pos]
+		switch {
+		case c == '"':
+			s := d.str(start, d.pos)
+			d.pos++
+			return s, nil
+		case c == '\\':
+			return d.escapedString(start)
+		case c < 0x20:
+			return "", d.errorf("control character in string")
+		}
+		d.pos++
+	}
+	return "", d.errorf("unterminated string")
+}
+
+// escapedString finishes a string that contains escapes into a new buffer.
+func (d *decoder) escapedString(start int) (string, error) {
+	out := make([]byte, 0, d.pos-start+16)
+	out = append(out, d.buf[start:d.pos]...)
+	for d.pos < len(d.buf) {
+		c := d.buf[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return unsafe.String(unsafe.SliceData(out), len(out)), nil
+		case c < 0x20:
+			return "", d.errorf("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			d.pos++
+			continue
+		}
+		if d.pos+1 >= len(d.buf) {
+			break
+		}
+		e := d.buf[d.pos+1]
+		d.pos += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := d.hex4()
+			if !ok {
+				return "", d.errorf("invalid \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if d.pos+1 < len(d.buf) && d.buf[d.pos] == '\\' && d.buf[d.pos+1] == 'u' {
+					save := d.pos
+					d.pos += 2
+					var ok2 bool
+					if r2, ok2 = d.hex4(); !ok2 {
+						return "", d.errorf("invalid \\u escape")
+					}
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						r = dec
+					} else {
+						d.pos = save
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", d.errorf("invalid escape \\%c", e)
+		}
+	}
+	return "", d.errorf("unterminated string")
+}
+
+func (d *decoder) hex4() (rune, bool) {
+	if d.pos+4 > len(d.buf) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(d.buf[d.pos:d.pos+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	d.pos += 4
+	return rune(n), true
+}
+
+func (d *decoder) object(depth int) (Value, error) {
+	if depth > maxJSONDepth {
+		return Value{}, d.errorf("nesting deeper than %d", maxJSONDepth)
+	}
+	d.pos++ // {
+	base := len(d.stack)
+	d.skipSpace()
+	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
+		d.pos++
+		return Value{kind: KindObject}, nil
+	}
+	for {
+		d.skipSpace()
+		if d.pos >= len(d.buf) || d.buf[d.pos] != '"' {
+			return Value{}, d.errorf("expected object key")
+		}
+		key, err := d.string()
+		if err != nil {
+			return Value{}, err
+		}
+		d.skipSpace()
+		if d.pos >= len(d.buf) || d.buf[d.pos] != ':' {
+			return Value{}, d.errorf("expected ':' after object key")
+		}
+		d.pos++
+		d.skipSpace()
+		v, err := d.value(depth)
+		if err != nil {
+			return Value{}, err
+		}
+		d.stack = append(d.stack, Field{Key: key, Value: v})
+		d.skipSpace()
+		if d.pos >= len(d.buf) {
+			return Value{}, d.errorf("unterminated object")
+		}
+		if d.buf[d.pos] == ',' {
+			d.pos++
+			continue
+		}
+		if d.buf[d.pos] == '}' {
+			d.pos++
+			return Value{kind: KindObject, items: d.pop(base)}, nil
+		}
+		return Value{}, d.errorf("expected ',' or '}' in object")
+	}
+}
+
+func (d *decoder) array(depth int) (Value, error) {
+	if depth > maxJSONDepth {
+		return Value{}, d.errorf("nesting deeper than %d", maxJSONDepth)
+	}
+	d.pos++ // [
+	base := len(d.stack)
+	d.skipSpace()
+	if d.pos < len(d.buf) && d.buf[d.pos] == ']' {
+		d.pos++
+		return Value{kind: KindArray}, nil
+	}
+	for {
+		d.skipSpace()
+		v, err := d.value(depth)
+		if err != nil {
+			return Value{}, err
+		}
+		d.stack = append(d.stack, Field{Value: v})
+		d.skipSpace()
+		if d.pos >= len(d.buf) {
+			return Value{}, d.errorf("unterminated array")
+		}
+		if d.buf[d.pos] == ',' {
+			d.pos++
+			continue
+		}
+		if d.buf[d.pos] == ']' {
+			d.pos++
+			return Value{kind: KindArray, items: d.pop(base)}, nil
+		}
+		return Value{}, d.errorf("expected ',' or ']' in array")
+	}
+}
+
+// pop moves the members collected since base from the scratch stack into
+// the arena, capped so that a later append by a filter reallocates instead
+// of overwriting a neighbour.
+func (d *decoder) pop(base int) []Field {
+	members := d.stack[base:]
+	start := len(d.arena)
+	if start+len(members) > cap(d.arena) {
+		// The bound in DecodeJSON makes this unreachable; stay correct anyway.
+		out := append([]Field(nil), members...)
+		d.stack = d.stack[:base]
+		return out
+	}
+	d.arena = append(d.arena, members...)
+	d.stack = d.stack[:base]
+	end := len(d.arena)
+	return d.arena[start:end:end]
+}
+
+// ErrNotObject is returned when an event is valid JSON but not an object.
+var ErrNotObject = errors.New("event is not a JSON object")
+
+// AppendJSON appends the JSON encoding of v to dst.
+func (v Value) AppendJSON(dst []byte) []byte {
+	switch v.kind {
+	case KindNull:
+		return append(dst, "null"...)
+	case KindBool, KindNumber:
+		return append(dst, v.str...)
+	case KindString:
+		return AppendQuoted(dst, v.str)
+	case KindObject:
+		dst = append(dst, '{')
+		for i := range v.items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendQuoted(dst, v.items[i].Key)
+			dst = append(dst, ':')
+			dst = v.items[i].Value.AppendJSON(dst)
+		}
+		return append(dst, '}')
+	case KindArray:
+		dst = append(dst, '[')
+		for i := range v.items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = v.items[i].Value.AppendJSON(dst)
+		}
+		return append(dst, ']')
+	}
+	return dst
+}
+
+// MarshalJSON implements json.Marshaler.
+func (v Value) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
+
+const hexDigits = "0123456789abcdef"
+
+// AppendQuoted appends s as a JSON string. Invalid UTF-8 becomes U+FFFD so
+// the output is always valid JSON.
+func AppendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,229 @@
+package pipeline
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// Kind is the JSON type of a Value.
+type Kind uint8
+
+// The kinds a Value can have. The zero Value is Null.
+const (
+	KindNull Kind = iota
+	KindBool
+	KindNumber
+	KindString
+	KindObject
+	KindArray
+)
+
+// Value is one JSON value of an event. It is deliberately small and flat:
+// strings and number literals share one string field (pointing into the
+// event's decoded buffer), objects and arrays share one slice of Fields (array
+// elements have an empty Key). Decoding a Filebeat event therefore costs a
+// handful of allocations, not one per field as map[string]interface{} does.
+type Value struct {
+	kind  Kind
+	str   string  // string contents, number literal, or "true"/"false"
+	items []Field // object members in order, or array elements
+}
+
+// Field is a member of an object (or, with an empty Key, an array element).
+type Field struct {
+	Key   string
+	Value Value
+}
+
+// String returns a string value.
+func String(s string) Value { return Value{kind: KindString, str: s} }
+
+// Bool returns a boolean value.
+func Bool(b bool) Value {
+	if b {
+		return Value{kind: KindBool, str: "true"}
+	}
+	return Value{kind: KindBool, str: "false"}
+}
+
+// Int returns an integer number value.
+func Int(n int64) Value { return Value{kind: KindNumber, str: strconv.FormatInt(n, 10)} }
+
+// Float returns a floating point number value.
+func Float(f float64) Value {
+	return Value{kind: KindNumber, str: strconv.FormatFloat(f, 'g', -1, 64)}
+}
+
+// RawNumber returns a number value from its JSON literal, which the caller
+// guarantees is valid.
+func RawNumber(lit string) Value { return Value{kind: KindNumber, str: lit} }
+
+// Object returns an object value holding fields (not copied).
+func Object(fields ...Field) Value { return Value{kind: KindObject, items: fields} }
+
+// Array returns an array value of elems.
+func Array(elems ...Value) Value {
+	items := make([]Field, len(elems))
+	for i, e := range elems {
+		items[i].Value = e
+	}
+	return Value{kind: KindArray, items: items}
+}
+
+// StringArray returns an array of strings.
+func StringArray(elems ...string) Value {
+	items := make([]Field, len(elems))
+	for i, e := range elems {
+		items[i].Value = String(e)
+	}
+	return Value{kind: KindArray, items: items}
+}
+
+// Kind reports the JSON type of v.
+func (v Value) Kind() Kind { return v.kind }
+
+// IsNull reports whether v is JSON null (or the zero Value).
+func (v Value) IsNull() bool { return v.kind == KindNull }
+
+// Str returns the contents of a string value, or "" for other kinds.
+func (v Value) Str() string {
+	if v.kind == KindString {
+		return v.str
+	}
+	return ""
+}
+
+// Text renders scalars as text: strings as themselves, numbers as their
+// literal, booleans as true/false, null as "". Objects and arrays render as
+// JSON. It is what %{[field]} references substitute.
+func (v Value) Text() string {
+	switch v.kind {
+	case KindString, KindNumber, KindBool:
+		return v.str
+	case KindNull:
+		return ""
+	default:
+		return string(v.AppendJSON(nil))
+	}
+}
+
+// BoolValue returns the value of a boolean.
+func (v Value) BoolValue() bool { return v.kind == KindBool && v.str == "true" }
+
+// Number returns a number value as float64.
+func (v Value) Number() (float64, bool) {
+	if v.kind != KindNumber {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v.str, 64)
+	return f, err == nil
+}
+
+// Len returns the number of members or elements of an object or array.
+func (v Value) Len() int { return len(v.items) }
+
+// Fields returns the members of an object. The slice is shared: copy before
+// keeping it.
+func (v Value) Fields() []Field {
+	if v.kind != KindObject {
+		return nil
+	}
+	return v.items
+}
+
+// Elems returns the elements of an array as Fields with empty keys.
+func (v Value) Elems() []Field {
+	if v.kind != KindArray {
+		return nil
+	}
+	return v.items
+}
+
+// Member returns the member key of an object.
+func (v Value) Member(key string) (Value, bool) {
+	if v.kind != KindObject {
+		return Value{}, false
+	}
+	for i := range v.items {
+		if v.items[i].Key == key {
+			return v.items[i].Value, true
+		}
+	}
+	return Value{}, false
+}
+
+// Interface converts v to the plain Go values encoding/json would produce:
+// nil, bool, float64 or int64, string, map[string]any, []any.
+func (v Value) Interface() any {
+	switch v.kind {
+	case KindBool:
+		return v.str == "true"
+	case KindNumber:
+		if n, err := strconv.ParseInt(v.str, 10, 64); err == nil {
+			return n
+		}
+		f, _ := strconv.ParseFloat(v.str, 64)
+		return f
+	case KindString:
+		return v.str
+	case KindObject:
+		m := make(map[string]any, len(v.items))
+		for _, f := range v.items {
+			m[f.Key] = f.Value.Interface()
+		}
+		return m
+	case KindArray:
+		a := make([]any, len(v.items))
+		for i, f := range v.items {
+			a[i] = f.Value.Interface()
+		}
+		return a
+	}
+	return nil
+}
+
+// FromInterface converts plain Go values (as produced by encoding/json or
+// YAML) to a Value. Unsupported types render with strconv-like text.
+func FromInterface(x any) Value {
+	switch t := x.(type) {
+	case nil:
+		return Value{}
+	case Value:
+		return t
+	case bool:
+		return Bool(t)
+	case string:
+		return String(t)
+	case int:
+		return Int(int64(t))
+	case int64:
+		return Int(t)
+	case float64:
+		return Float(t)
+	case map[string]any:
+		fields := make([]Field, 0, len(t))
+		for _, k := range sortedKeys(t) {
+			fields = append(fields, Field{Key: k, Value: FromInterface(t[k])})
+		}
+		return Object(fields...)
+	case []any:
+		vals := make([]Value, len(t))
+		for i, e := range t {
+			vals[i] = FromInterface(e)
+		}
+		return Array(vals...)
+	case []string:
+		return StringArray(t...)
+	}
+	return String(fmt.Sprint(x))
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
