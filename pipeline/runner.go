@@ -166,6 +166,15 @@ func Build(cfg *Config, log zerolog.Logger) (_ *Runner, err error) {
 	return r, nil
 }
 
+// Inputs returns the inputs in config order.
+func (r *Runner) Inputs() []Input {
+	out := make([]Input, len(r.inputs))
+	for i, in := range r.inputs {
+		out[i] = in.input
+	}
+	return out
+}
+
 // Pipelines returns the pipelines in routing order.
 func (r *Runner) Pipelines() []*Pipeline { return r.pipelines }
 

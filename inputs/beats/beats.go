@@ -18,8 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	lumberlog "github.com/elastic/go-lumber/log"
 	"github.com/elastic/go-lumber/lj"
+	lumberlog "github.com/elastic/go-lumber/log"
 	server "github.com/elastic/go-lumber/server/v2"
 	"github.com/rs/zerolog"
 

@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckDataStreamPart(t *testing.T) {
+	for _, ok := range []string{"django", "dcache.billing", "pt", "a_b", strings.Repeat("a", 100)} {
+		if err := CheckDataStreamPart(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "Django", "a-b", "a b", "a/b", "a*b", "a?b", `a"b`, "a<b", "a>b", "a|b", "a,b", "a#b", `a\b`, "_a", "+a", ".", "..", strings.Repeat("a", 101)} {
+		if err := CheckDataStreamPart(bad); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
+
+func TestDataStreamNaming(t *testing.T) {
+	ds, err := ParseTemplate("%{[fields][service]}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := ParseTemplate("%{[fields][group]}")
+	namer := NewDataStreamNamer(DataStreamConfig{Type: "logs", Dataset: ds, Namespace: ns,
+		FallbackDataset: "unknown", FallbackNamespace: "default", FallbackTag: "_data_stream_fallback"})
+	cases := []struct{ in, stream, tags string }{
+		{`{"fields":{"service":"django","group":"pt"}}`, "logs-django-pt", ""},
+		{`{"fields":{"service":"Web-App","group":"pt"}}`, "logs-web_app-pt", ""},
+		{`{"fields":{"group":"pt"}}`, "logs-unknown-pt", "_data_stream_fallback"},
+		{`{"fields":{"service":"","group":"pt"}}`, "logs-unknown-pt", "_data_stream_fallback"},
+		{`{"fields":{"service":"___"}}`, "logs-unknown-default", "_data_stream_fallback"},
+	}
+	for _, c := range cases {
+		e, err := DecodeEvent([]byte(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		namer.Name(e)
+		if e.DataStream != c.stream || strings.Join(e.Tags(), ",") != c.tags {
+			t.Errorf("%s: got %s %v, want %s %s", c.in, e.DataStream, e.Tags(), c.stream, c.tags)
+		}
+		parts := strings.SplitN(c.stream, "-", 3)
+		if e.GetString(MustPath("[data_stream][dataset]")) != parts[1] || e.GetString(MustPath("[data_stream][namespace]")) != parts[2] {
+			t.Errorf("%s: data_stream fields %s", c.in, e.AppendJSON(nil))
+		}
+	}
+}
+
+func TestConditions(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"tags":["a","accounting"],"fields":{"service":"dcache-billing"},"log":{"file":{"path":"/x/billing-2025.01.01"},"offset":7},"@metadata":{"beat":"filebeat"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := []string{
+		`"accounting" in tags`,
+		`fields.service == "dcache-billing"`,
+		`hasPrefix(basename(log.file.path), "billing-")`,
+		`field("[@metadata][beat]") == "filebeat"`,
+		`log.offset > 5`,
+		`missing == nil`,
+		`fields?.service != nil`,
+		``,
+	}
+	for _, src := range match {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !c.Match(e) {
+			t.Errorf("%q does not match", src)
+		}
+	}
+	for _, src := range []string{`"x" in tags`, `missing.deeper == "x"`, `log.offset > "a"`, `fields.service == "other"`} {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if c.Match(e) {
+			t.Errorf("%q matches", src)
+		}
+	}
+	for _, bad := range []string{`fields.service ==`, `1 +`, `"a"`} {
+		if _, err := CompileCondition(bad); err == nil {
+			t.Errorf("%q compiled", bad)
+		}
+	}
+}
+
+func BenchmarkConditionMatch(b *testing.B) {
+	e, _ := DecodeEvent([]byte(`{"tags":["django","pt"],"fields":{"service":"django","group":"pt"},"log":{"file":{"path":"/var/log/parcels/django.log"}}}`))
+	c, _ := CompileCondition(`fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.Match(e)
+	}
+}
