@@ -104,3 +104,6 @@ func checkExactlyOnce(t testing.TB, lines [][]byte, conns, batches, size int) {
 		t.Fatalf("output has %d lines for %d events: %d missing, %d duplicated", len(lines), want, missing, dup)
 	}
 }
+
+// clientTimeout sets the go-lumber client's network timeout.
+func clientTimeout(d time.Duration) client.Option { return client.Timeout(d) }

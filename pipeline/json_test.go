@@ -59,8 +59,8 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 func TestDecodeEdgeCases(t *testing.T) {
 	good := map[string]string{
 		`{"a":"\u00e9\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`: `{"a":"é\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`,
-		`{"emoji":"\ud83d\ude00","lone":"\ud83d"}`:                       `{"emoji":"😀","lone":"�"}`,
-		" {\"a\" : [ ] } ":                                              `{"a":[]}`,
+		`{"emoji":"\ud83d\ude00","lone":"\ud83d"}`:                      `{"emoji":"😀","lone":"�"}`,
+		" {\"a\" : [ ] } ": `{"a":[]}`,
 	}
 	for in, want := range good {
 		v, err := DecodeJSON([]byte(in))

@@ -1,0 +1,121 @@
+package integration
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// gateOutput is a test output that holds every event until opened: an
+// output that stalls (a full disk, a cluster that does not answer).
+type gateOutput struct {
+	mu     sync.Mutex
+	open   chan struct{}
+	once   sync.Once
+	events []*pipeline.Event
+	count  int
+}
+
+type gateConfig struct{}
+
+func newGate() *gateOutput { return &gateOutput{open: make(chan struct{})} }
+
+func (g *gateOutput) Send(ctx context.Context, events []*pipeline.Event) error {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.mu.Lock()
+	g.count += len(events)
+	g.mu.Unlock()
+	for _, e := range events {
+		e.Done()
+	}
+	return nil
+}
+
+func (g *gateOutput) Close(context.Context) error { g.release(); return nil }
+func (g *gateOutput) release()                    { g.once.Do(func() { close(g.open) }) }
+func (g *gateOutput) written() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.count
+}
+
+func registryWithGate(g *gateOutput) *pipeline.Registry {
+	reg := builtin.Registry()
+	pipeline.RegisterOutput(reg, "gate", "test output that stalls until released", func(*gateConfig, pipeline.Env) (pipeline.Output, error) {
+		return g, nil
+	})
+	return reg
+}
+
+const gateConfigYAML = `data_dir: ${DATA}
+shutdown_timeout: 5s
+inputs:
+  - beats:
+      listen: 127.0.0.1:0
+      keepalive: 200ms
+pipelines:
+  - name: pt
+outputs:
+  - gate: {}
+`
+
+// TestStalledOutputKeepsClientWaiting: while the output stalls, no ACK is
+// sent but keepalive ACKs keep a client with a 1 s timeout connected; the
+// ACK comes when the output recovers.
+func TestStalledOutputKeepsClientWaiting(t *testing.T) {
+	gate := newGate()
+	n := startNode(t, gateConfigYAML, registryWithGate(gate))
+	cl, err := dial(t, n.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	// The client's own timeout is far shorter than the stall: only the
+	// server's keepalives keep it waiting.
+	cl2, err := dial(t, n.addr, nil, clientTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl2.Close()
+
+	type result struct {
+		n   int
+		err error
+		at  time.Time
+	}
+	acked := make(chan result, 1)
+	start := time.Now()
+	go func() {
+		k, err := cl2.Send(makeBatch(0, 0, 100))
+		acked <- result{k, err, time.Now()}
+	}()
+	const stall = 3 * time.Second
+	select {
+	case r := <-acked:
+		t.Fatalf("batch answered during the stall after %s: n=%d err=%v", r.at.Sub(start), r.n, r.err)
+	case <-time.After(stall):
+	}
+	if got := n.beats.Connections(); got != 2 {
+		t.Fatalf("%d connections open during the stall, want 2", got)
+	}
+	gate.release()
+	select {
+	case r := <-acked:
+		if r.err != nil || r.n != 100 {
+			t.Fatalf("after recovery: n=%d err=%v", r.n, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no ACK after the output recovered")
+	}
+	if gate.written() != 100 {
+		t.Fatalf("output has %d events, want 100", gate.written())
+	}
+}
