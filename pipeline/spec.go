@@ -336,6 +336,7 @@ func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 		byKey[fields[i].key] = &fields[i]
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	failed := map[string]bool{} // keys already reported: no follow-on errors
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		f, ok := byKey[k.Value]
@@ -349,8 +350,12 @@ func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 		}
 		seen[k.Value] = k
 		fv := v.Field(f.index)
+		before := len(d.Problems)
 		d.decode(val, fv, joinWhat(what, k.Value))
 		d.checkEnum(val, fv, f, joinWhat(what, k.Value))
+		if len(d.Problems) > before {
+			failed[k.Value] = true
+		}
 	}
 	for _, f := range fields {
 		if seen[f.key] != nil {
@@ -379,6 +384,9 @@ func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 	}
 	if c, ok := v.Addr().Interface().(Checker); ok {
 		for _, fe := range c.Check() {
+			if failed[fe.Field] {
+				continue
+			}
 			at := n
 			if k := seen[fe.Field]; k != nil {
 				at = valueOf(n, k)

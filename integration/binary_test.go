@@ -1,0 +1,266 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binPath is the ingestd binary built once for the tests that drive the
+// real process (signals, exit codes, CLI contract).
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ingestd-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "ingestd")
+	build := exec.Command("go", "build", "-o", binPath, "../cmd/ingestd")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build ingestd:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// freePort returns a 127.0.0.1 address nobody listens on right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// proc is a running ingestd process.
+type proc struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error
+}
+
+func startProc(t *testing.T, env []string, stdout *os.File, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(binPath, args...), logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stderr = p.logs
+	if stdout != nil {
+		p.cmd.Stdout = stdout
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	})
+	return p
+}
+
+func (p *proc) waitListening(t *testing.T, addr string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "ingestd to listen on "+addr, func() bool {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return true
+		}
+		return false
+	})
+}
+
+// TestKilledServerBatchIsResent: a batch is stuck unacknowledged (the
+// output is a pipe nobody reads), the server is SIGKILLed, and the client,
+// as Filebeat does, reconnects and resends it: after the restart every
+// event is in the output (at-least-once).
+func TestKilledServerBatchIsResent(t *testing.T) {
+	addr := freePort(t)
+	dir := t.TempDir()
+	stuck := filepath.Join(dir, "stuck.yml")
+	os.WriteFile(stuck, []byte(`inputs:
+  - beats: {listen: "`+addr+`", keepalive: 200ms}
+pipelines:
+  - name: pt
+    data_stream: {dataset: django, namespace: pt}
+outputs:
+  - stdout: {}
+`), 0o644)
+	r, w, _ := os.Pipe() // nobody reads r: the stdout output blocks once 64 KiB are buffered
+	defer r.Close()
+	defer w.Close()
+	p := startProc(t, []string{"INGESTD_DATA_DIR=" + dir}, w, "run", "-c", stuck)
+	p.waitListening(t, addr)
+
+	batch := makeBatch(0, 0, 2048) // ~1 MiB of NDJSON: far more than a pipe holds
+	cl, err := dial(t, addr, nil, clientTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	go func() { _, err := cl.Send(batch); sent <- err }()
+	select {
+	case err := <-sent:
+		t.Fatalf("batch answered although the output is blocked: %v", err)
+	case <-time.After(2 * time.Second):
+	}
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	if err := <-sent; err == nil {
+		t.Fatal("client saw no error when the server died")
+	}
+	cl.Close()
+
+	// Restart with the default config (file output under the data dir).
+	p2 := startProc(t, []string{"INGESTD_DATA_DIR=" + dir, "INGESTD_BEATS_LISTEN=" + addr, "INGESTD_HTTP_LISTEN=127.0.0.1:0"}, nil, "run")
+	p2.waitListening(t, addr)
+	cl2, err := dial(t, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl2.Close()
+	if n, err := cl2.Send(batch); err != nil || n != len(batch) {
+		t.Fatalf("resend: n=%d err=%v\n%s", n, err, p2.logs)
+	}
+	checkExactlyOnce(t, readLines(t, filepath.Join(dir, "streams", "logs-django-pt.ndjson")), 1, 1, 2048)
+}
+
+// TestSIGTERMDrainsAndExitsZero: SIGTERM while clients send; ingestd stops
+// accepting, finishes in-flight batches, exits 0, and every ACKed event is
+// in the output.
+func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
+	addr := freePort(t)
+	dir := t.TempDir()
+	p := startProc(t, []string{"INGESTD_DATA_DIR=" + dir, "INGESTD_BEATS_LISTEN=" + addr, "INGESTD_HTTP_LISTEN=127.0.0.1:0"}, nil, "run")
+	p.waitListening(t, addr)
+
+	const conns = 4
+	acked := make(chan []string, conns)
+	for c := range conns {
+		go func() {
+			var ids []string
+			defer func() { acked <- ids }()
+			cl, err := dial(t, addr, nil, clientTimeout(5*time.Second))
+			if err != nil {
+				return
+			}
+			defer cl.Close()
+			for b := 0; ; b++ {
+				batch := makeBatch(c, b, 1000)
+				if n, err := cl.Send(batch); err != nil || n != len(batch) {
+					return
+				}
+				for i := range batch {
+					ids = append(ids, eventID(c, b, i))
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.logs)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("ingestd did not exit after SIGTERM")
+	}
+	written := map[string]int{}
+	for _, l := range readLines(t, filepath.Join(dir, "streams", "logs-django-pt.ndjson")) {
+		written[idOf(l)]++
+	}
+	total := 0
+	for range conns {
+		for _, id := range <-acked {
+			total++
+			if written[id] == 0 {
+				t.Fatalf("event %s was ACKed but is not in the output", id)
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatal("no batch was ACKed before SIGTERM")
+	}
+	if !strings.Contains(p.logs.String(), "shutting down") {
+		t.Fatalf("no shutdown log line:\n%s", p.logs)
+	}
+}
+
+func runCLI(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), code
+}
+
+func TestValidateCLI(t *testing.T) {
+	shipped, _ := filepath.Glob("../configs/*.yml")
+	if len(shipped) == 0 {
+		t.Fatal("no shipped configs found")
+	}
+	for _, f := range shipped {
+		if out, code := runCLI(t, "validate", "-c", f); code != 0 || !strings.Contains(out, "valid") {
+			t.Errorf("%s: exit %d: %s", f, code, out)
+		}
+	}
+	if out, code := runCLI(t, "validate"); code != 0 {
+		t.Errorf("embedded default: exit %d: %s", code, out)
+	}
+
+	broken := filepath.Join(t.TempDir(), "broken.yml")
+	os.WriteFile(broken, []byte(`inputs:
+  - beats:
+      lisen: 0.0.0.0:5044
+pipelines:
+  - name: pt
+    workers: lots
+    when: 'tags contains'
+    data_stream:
+      dataset: Django-App
+outputs:
+  - file: {}
+`), 0o644)
+	out, code := runCLI(t, "validate", "-c", broken)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	want := []string{
+		broken + `:3:7: unknown key "lisen" in beats (did you mean "listen"?)`,
+		broken + `:6:14: pipelines[0].workers: expected an integer, got "lots"`,
+		broken + `:7:24: when: condition does not compile: unexpected token EOF`,
+		broken + `:9:16: pipelines[0].data_stream.dataset: "Django-App" must be lower case`,
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d:\n got %s\nwant %s…", i+1, lines[i], w)
+		}
+	}
+}
