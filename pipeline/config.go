@@ -180,6 +180,9 @@ func (c *Config) crossCheck() Problems {
 		}
 	}
 	bound := map[string]Pos{}
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err == nil && port != "0" {
+		bound[port] = Pos{File: c.File, Line: 1, Col: 1}
+	}
 	for _, in := range c.Inputs {
 		l, ok := in.Config.(Listener)
 		if !ok {
@@ -191,7 +194,7 @@ func (c *Config) crossCheck() Problems {
 				ps = append(ps, Problem{in.At, fmt.Sprintf("input %q: listen address %q: %v", in.ID, addr, err)})
 				continue
 			}
-			if prev, dup := bound[port]; dup {
+			if prev, dup := bound[port]; dup && port != "0" {
 				ps = append(ps, Problem{in.At, fmt.Sprintf("input %q: port %s is already bound by the input at %s", in.ID, port, prev)})
 			}
 			bound[port] = in.At

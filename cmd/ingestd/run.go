@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ingestd/ingestd/monitor"
 	"github.com/ingestd/ingestd/pipeline"
 )
 
@@ -49,7 +50,17 @@ func (c *cli) runCmd() *cobra.Command {
 				log.Warn().Msg("second signal: exiting without draining")
 				os.Exit(1)
 			}()
-			return runner.Run(ctx)
+			api := &monitor.Server{Runner: runner, Version: buildVersion(), Log: log}
+			apiCtx, stopAPI := context.WithCancel(context.Background())
+			defer stopAPI()
+			apiErr := make(chan error, 1)
+			go func() { apiErr <- api.Run(apiCtx, cfg.HTTP.Listen) }()
+			runErr := runner.Run(ctx)
+			stopAPI()
+			if err := <-apiErr; err != nil && runErr == nil {
+				runErr = err
+			}
+			return runErr
 		},
 	}
 	addConfigFlag(cmd)
