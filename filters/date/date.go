@@ -1,0 +1,172 @@
+// Package date is the date filter: it parses a timestamp from a field with
+// Java-style formats (as Logstash does), ISO8601, UNIX or UNIX_MS, in a
+// time zone, and writes it as RFC 3339 UTC to a target (@timestamp by
+// default). For year-less stamps such as dCache billing's "MM.dd
+// HH:mm:ss", the year comes from a reference field (the billing file's
+// date), minus one for a December line in a January file.
+package date
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the date filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "date", "Parses a date from a field into @timestamp (Java-style formats, ISO8601, UNIX, UNIX_MS; year inference).", New)
+}
+
+// Config is the date filter's config.
+type Config struct {
+	Match        []string          `yaml:"match" required:"true" doc:"[field, format, format...]: the first format that parses wins"`
+	Target       pipeline.FieldRef `yaml:"target" default:"@timestamp" doc:"field that receives the RFC 3339 UTC time"`
+	Timezone     string            `yaml:"timezone" default:"UTC" doc:"IANA zone for times without an offset"`
+	YearFrom     pipeline.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
+	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
+}
+
+// Check compiles the formats and the zone.
+func (c *Config) Check() []pipeline.FieldError {
+	if _, err := compile(c); err != nil {
+		return []pipeline.FieldError{{Field: "match", Msg: err.Error()}}
+	}
+	return nil
+}
+
+type parser func(s string, loc *time.Location, ref refDate) (time.Time, error)
+
+type refDate struct{ year, month int }
+
+type filter struct {
+	source  pipeline.Path
+	parsers []parser
+	target  pipeline.Path
+	loc     *time.Location
+	yearRef pipeline.Path
+	fail    []string
+}
+
+// New builds a date filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+
+func compile(c *Config) (*filter, error) {
+	if len(c.Match) < 2 {
+		return nil, fmt.Errorf("match needs a field and at least one format")
+	}
+	src, err := pipeline.ParsePath(c.Match[0])
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone %q: %w", c.Timezone, err)
+	}
+	f := &filter{source: src, target: c.Target.Path, loc: loc, yearRef: c.YearFrom.Path, fail: c.TagOnFailure}
+	for _, format := range c.Match[1:] {
+		p, err := compileParser(format)
+		if err != nil {
+			return nil, err
+		}
+		f.parsers = append(f.parsers, p)
+	}
+	return f, nil
+}
+
+func compileParser(format string) (parser, error) {
+	switch format {
+	case "ISO8601":
+		return func(s string, loc *time.Location, _ refDate) (time.Time, error) { return iso8601(s, loc) }, nil
+	case "UNIX", "UNIX_MS":
+		scale := 1.0
+		if format == "UNIX_MS" {
+			scale = 1000
+		}
+		return func(s string, _ *time.Location, _ refDate) (time.Time, error) {
+			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return time.Time{}, err
+			}
+			secs := f / scale
+			whole := int64(secs)
+			return time.Unix(whole, int64((secs-float64(whole))*1e9)).UTC(), nil
+		}, nil
+	}
+	l, err := compileLayout(format)
+	if err != nil {
+		return nil, err
+	}
+	return func(s string, loc *time.Location, ref refDate) (time.Time, error) {
+		p, err := l.parse(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !l.hasYear {
+			p.year = inferYear(p.month, ref)
+		}
+		return p.toTime(loc)
+	}, nil
+}
+
+// inferYear applies the billing rule: the reference's year, minus one for
+// a December time in a January reference. Without a reference, the
+// current year under the same rule.
+func inferYear(month int, ref refDate) int {
+	if ref.year == 0 {
+		now := time.Now().UTC()
+		ref = refDate{now.Year(), int(now.Month())}
+	}
+	if month == 12 && ref.month == 1 {
+		return ref.year - 1
+	}
+	return ref.year
+}
+
+var refPattern = regexp.MustCompile(`(\d{4})[.-](\d{2})`)
+
+func (f *filter) reference(e *pipeline.Event) refDate {
+	if f.yearRef == nil {
+		return refDate{}
+	}
+	m := refPattern.FindStringSubmatch(e.GetString(f.yearRef))
+	if m == nil {
+		return refDate{}
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	return refDate{y, mo}
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	v, ok := e.Get(f.source)
+	if !ok {
+		return true
+	}
+	text := strings.TrimSpace(v.Text())
+	ref := f.reference(e)
+	for _, p := range f.parsers {
+		if t, err := p(text, f.loc, ref); err == nil {
+			e.SetString(f.target, Format(t))
+			return true
+		}
+	}
+	e.AddTags(f.fail)
+	return true
+}
+
+// Format renders t in UTC as RFC 3339 with at least millisecond precision
+// (more digits when the time has them), as Elasticsearch date fields take.
+func Format(t time.Time) string {
+	t = t.UTC()
+	switch {
+	case t.Nanosecond()%1e6 == 0:
+		return t.Format("2006-01-02T15:04:05.000Z")
+	case t.Nanosecond()%1e3 == 0:
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000000000Z")
+}

@@ -1,0 +1,225 @@
+// Package dissect is the dissect filter: it splits a field by the literal
+// delimiters of a pattern, with no regular expression, as Logstash's
+// dissect does. "%{log_level}|%{logger_name}|%{ts}|%{message}" costs a few
+// string searches; the last key takes the rest of the text.
+//
+// Keys: %{name} or %{[a][b]} stores, %{} and %{?name} skip, %{+name}
+// appends to an earlier key (joined by a space), a "->" suffix skips
+// repeats of the following delimiter (padding).
+package dissect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the dissect filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "dissect", "Splits a field by the literal delimiters of a pattern (no regex).", New)
+}
+
+// Config is the dissect filter's config.
+type Config struct {
+	Mapping         map[string]string `yaml:"mapping" required:"true" doc:"{source field: pattern}"`
+	ConvertDatatype map[string]string `yaml:"convert_datatype" doc:"{field: int|float|boolean} applied after a match"`
+	TagOnFailure    []string          `yaml:"tag_on_failure" default:"[_dissectfailure]" doc:"tags added when the pattern does not match"`
+}
+
+// Check compiles the patterns.
+func (c *Config) Check() []pipeline.FieldError {
+	if _, err := compile(c); err != nil {
+		return []pipeline.FieldError{{Field: "mapping", Msg: err.Error()}}
+	}
+	return nil
+}
+
+type key struct {
+	path    pipeline.Path // nil: skip
+	appendT bool
+	pad     bool   // skip repeats of the delimiter after this key
+	delim   string // delimiter after the key ("" for the last)
+}
+
+type pattern struct {
+	source pipeline.Path
+	prefix string
+	keys   []key
+}
+
+type conversion struct {
+	path pipeline.Path
+	to   string
+}
+
+type filter struct {
+	patterns []pattern
+	convert  []conversion
+	fail     []string
+}
+
+// New builds a dissect filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+
+func compile(c *Config) (*filter, error) {
+	f := &filter{fail: c.TagOnFailure}
+	sources := make([]string, 0, len(c.Mapping))
+	for s := range c.Mapping {
+		sources = append(sources, s)
+	}
+	sort.Strings(sources)
+	for _, s := range sources {
+		p, err := compilePattern(s, c.Mapping[s])
+		if err != nil {
+			return nil, err
+		}
+		f.patterns = append(f.patterns, p)
+	}
+	for field, to := range c.ConvertDatatype {
+		p, err := pipeline.ParsePath(field)
+		if err != nil {
+			return nil, fmt.Errorf("convert_datatype: %w", err)
+		}
+		if err := pipeline.CheckConversion(to); err != nil {
+			return nil, fmt.Errorf("convert_datatype %s: %w", field, err)
+		}
+		f.convert = append(f.convert, conversion{p, to})
+	}
+	return f, nil
+}
+
+func compilePattern(source, pat string) (pattern, error) {
+	src, err := pipeline.ParsePath(source)
+	if err != nil {
+		return pattern{}, err
+	}
+	p := pattern{source: src}
+	rest := pat
+	first := true
+	for {
+		i := strings.Index(rest, "%{")
+		if i < 0 {
+			if first {
+				return p, fmt.Errorf("pattern %q has no %%{key}", pat)
+			}
+			if rest != "" {
+				return p, fmt.Errorf("pattern %q: text after the last key is not supported", pat)
+			}
+			return p, nil
+		}
+		if first {
+			p.prefix = rest[:i]
+		} else {
+			if i == 0 {
+				return p, fmt.Errorf("pattern %q: two keys with no delimiter between them", pat)
+			}
+			p.keys[len(p.keys)-1].delim = rest[:i]
+		}
+		end := strings.IndexByte(rest[i:], '}')
+		if end < 0 {
+			return p, fmt.Errorf("pattern %q: unterminated %%{", pat)
+		}
+		name := rest[i+2 : i+end]
+		// %{[a][b]} holds "]}" only at its end.
+		if strings.HasPrefix(name, "[") && !strings.HasSuffix(name, "]") && !strings.HasSuffix(name, "->") {
+			j := strings.Index(rest[i:], "]}")
+			if j < 0 {
+				return p, fmt.Errorf("pattern %q: unterminated %%{", pat)
+			}
+			end = j + 1
+			name = rest[i+2 : i+end]
+		}
+		k := key{}
+		if strings.HasSuffix(name, "->") {
+			k.pad, name = true, strings.TrimSuffix(name, "->")
+		}
+		switch {
+		case name == "" || strings.HasPrefix(name, "?"):
+		case strings.HasPrefix(name, "&"):
+			return p, fmt.Errorf("pattern %q: indirect keys (%%{&...}) are not supported", pat)
+		default:
+			if strings.HasPrefix(name, "+") {
+				k.appendT, name = true, name[1:]
+			}
+			path, err := pipeline.ParsePath(name)
+			if err != nil {
+				return p, fmt.Errorf("pattern %q: %w", pat, err)
+			}
+			k.path = path
+		}
+		p.keys = append(p.keys, k)
+		rest = rest[i+end+1:]
+		first = false
+	}
+}
+
+// match splits s; values[i] belongs to keys[i].
+func (p *pattern) match(s string, values []string) bool {
+	if !strings.HasPrefix(s, p.prefix) {
+		return false
+	}
+	s = s[len(p.prefix):]
+	for i, k := range p.keys {
+		if k.delim == "" { // last key: the rest
+			values[i] = s
+			return true
+		}
+		j := strings.Index(s, k.delim)
+		if j < 0 {
+			return false
+		}
+		values[i] = s[:j]
+		s = s[j+len(k.delim):]
+		if k.pad {
+			for strings.HasPrefix(s, k.delim) {
+				s = s[len(k.delim):]
+			}
+		}
+	}
+	return true
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	var buf [16]string
+	for _, p := range f.patterns {
+		v, ok := e.Get(p.source)
+		if !ok {
+			e.AddTags(f.fail)
+			continue
+		}
+		values := buf[:0]
+		if len(p.keys) > len(buf) {
+			values = make([]string, len(p.keys))
+		}
+		values = values[:len(p.keys)]
+		if !p.match(v.Text(), values) {
+			e.AddTags(f.fail)
+			continue
+		}
+		for i, k := range p.keys {
+			if k.path == nil {
+				continue
+			}
+			val := values[i]
+			if k.appendT {
+				if prev, ok := e.Get(k.path); ok {
+					val = prev.Text() + " " + val
+				}
+			}
+			e.SetString(k.path, val)
+		}
+	}
+	for _, c := range f.convert {
+		if v, ok := e.Get(c.path); ok {
+			cv, err := pipeline.ConvertValue(v, c.to)
+			if err != nil {
+				e.AddTags(f.fail)
+				continue
+			}
+			e.Set(c.path, cv)
+		}
+	}
+	return true
+}

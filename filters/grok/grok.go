@@ -1,0 +1,288 @@
+// Package grok is the grok filter on github.com/vjeantet/grok: it matches
+// fields against grok patterns (%{SYNTAX:SEMANTIC:TYPE}) and stores the
+// captures in (nested) fields with type conversion.
+//
+// vjeantet/grok accepts only word characters in capture names and int or
+// float as types, and reports a group that did not take part in a match
+// like an empty one. So every capture of a configured pattern is renamed
+// to an internal name whose real field path and type the filter keeps,
+// and each pattern ends with an empty sentinel group, so a match is known
+// even when it captured nothing. Every pattern is compiled when the config
+// loads: a bad regex or an unknown %{NAME} is a validate error.
+package grok
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	vgrok "github.com/vjeantet/grok"
+
+	"github.com/ingestd/ingestd/patterns"
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the grok filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "grok", "Parses fields with grok patterns into typed, nested fields.", New)
+}
+
+// Config is the grok filter's config.
+type Config struct {
+	Match              map[string][]string `yaml:"match" required:"true" doc:"{field: [pattern, ...]}: patterns are tried in order"`
+	BreakOnMatch       bool                `yaml:"break_on_match" default:"true" doc:"stop at the first pattern that matches"`
+	PatternsDir        []string            `yaml:"patterns_dir" doc:"directories of extra pattern files (NAME regex per line), on top of the shipped patterns"`
+	PatternDefinitions map[string]string   `yaml:"pattern_definitions" doc:"inline patterns {NAME: regex}"`
+	Overwrite          []string            `yaml:"overwrite" doc:"fields a capture replaces; other existing fields become arrays (as in Logstash)"`
+	KeepEmptyCaptures  bool                `yaml:"keep_empty_captures" default:"false" doc:"store captures that matched the empty string"`
+	TagOnFailure       []string            `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
+}
+
+// Check compiles every pattern.
+func (c *Config) Check() []pipeline.FieldError {
+	if _, err := compile(c); err != nil {
+		return []pipeline.FieldError{{Field: "match", Msg: err.Error()}}
+	}
+	return nil
+}
+
+const sentinel = "igmatched"
+
+// capture is where an internal capture name stores its text.
+type capture struct {
+	path pipeline.Path
+	typ  string
+}
+
+// Pattern is one compiled pattern of a match list.
+type Pattern struct {
+	Source   string // as configured
+	expanded string // renamed captures + sentinel, as given to vjeantet
+}
+
+type source struct {
+	path     pipeline.Path
+	patterns []Pattern
+}
+
+// Filter is a compiled grok filter.
+type Filter struct {
+	g         *vgrok.Grok
+	sources   []source
+	captures  map[string]capture
+	overwrite map[string]bool
+	breakOn   bool
+	keepEmpty bool
+	fail      []string
+}
+
+// New builds a grok filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+
+// Library returns a grok with the shipped patterns, the patterns_dir files
+// and the inline definitions loaded.
+func Library(dirs []string, inline map[string]string) (*vgrok.Grok, error) {
+	defs := patterns.Shipped()
+	for _, d := range dirs {
+		extra, err := patterns.LoadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range extra {
+			defs[k] = v
+		}
+	}
+	for k, v := range inline {
+		defs[k] = v
+	}
+	g, err := vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, Patterns: defs})
+	if err != nil {
+		return nil, fmt.Errorf("grok patterns: %w", err)
+	}
+	return g, nil
+}
+
+func compile(c *Config) (*Filter, error) {
+	g, err := Library(c.PatternsDir, c.PatternDefinitions)
+	if err != nil {
+		return nil, err
+	}
+	f := &Filter{g: g, captures: map[string]capture{}, overwrite: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	for _, o := range c.Overwrite {
+		p, err := pipeline.ParsePath(o)
+		if err != nil {
+			return nil, fmt.Errorf("overwrite: %w", err)
+		}
+		f.overwrite[p.String()] = true
+	}
+	fields := make([]string, 0, len(c.Match))
+	for k := range c.Match {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	for _, field := range fields {
+		p, err := pipeline.ParsePath(field)
+		if err != nil {
+			return nil, fmt.Errorf("match: %w", err)
+		}
+		src := source{path: p}
+		for _, pat := range c.Match[field] {
+			cp, err := f.compilePattern(pat)
+			if err != nil {
+				return nil, err
+			}
+			src.patterns = append(src.patterns, cp)
+		}
+		f.sources = append(f.sources, src)
+	}
+	return f, nil
+}
+
+var (
+	grokRef  = regexp.MustCompile(`%\{(\w+)(?::([^:}]+))?(?::(\w+))?\}`)
+	namedRef = regexp.MustCompile(`\(\?P?<([^>]+)>`)
+	wordOnly = regexp.MustCompile(`^\w+$`)
+)
+
+// compilePattern renames captures and compiles the pattern now, so that
+// errors surface at load time.
+func (f *Filter) compilePattern(pat string) (Pattern, error) {
+	var convErr error
+	expanded := grokRef.ReplaceAllStringFunc(pat, func(m string) string {
+		sub := grokRef.FindStringSubmatch(m)
+		syntax, semantic, typ := sub[1], sub[2], sub[3]
+		if semantic == "" {
+			return "%{" + syntax + "}"
+		}
+		name, err := f.internalName(semantic, typ)
+		if err != nil {
+			convErr = err
+		}
+		return "%{" + syntax + ":" + name + "}"
+	})
+	expanded = namedRef.ReplaceAllStringFunc(expanded, func(m string) string {
+		raw := namedRef.FindStringSubmatch(m)[1]
+		if wordOnly.MatchString(raw) && !strings.HasPrefix(raw, "ig") {
+			return m
+		}
+		name, err := f.internalName(raw, "")
+		if err != nil {
+			convErr = err
+		}
+		return "(?P<" + name + ">"
+	})
+	if convErr != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %w", pat, convErr)
+	}
+	expanded += "(?P<" + sentinel + ">)"
+	if _, err := f.g.Match(expanded, ""); err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, strings.ReplaceAll(err.Error(), "%{", "%{"))
+	}
+	return Pattern{Source: pat, expanded: expanded}, nil
+}
+
+func (f *Filter) internalName(ref, typ string) (string, error) {
+	p, err := pipeline.ParsePath(ref)
+	if err != nil {
+		return "", err
+	}
+	if typ != "" {
+		if err := pipeline.CheckConversion(typ); err != nil {
+			return "", err
+		}
+	}
+	name := "ig" + strconv.Itoa(len(f.captures))
+	f.captures[name] = capture{path: p, typ: typ}
+	return name, nil
+}
+
+// Apply matches every configured field.
+func (f *Filter) Apply(e *pipeline.Event) bool {
+	for i := range f.sources {
+		src := &f.sources[i]
+		v, ok := e.Get(src.path)
+		if !ok {
+			e.AddTags(f.fail)
+			continue
+		}
+		text := v.Text()
+		matched := false
+		for _, p := range src.patterns {
+			caps, err := f.g.Parse(p.expanded, text)
+			if err != nil || len(caps) == 0 {
+				continue
+			}
+			matched = true
+			f.store(e, caps)
+			if f.breakOn {
+				break
+			}
+		}
+		if !matched {
+			e.AddTags(f.fail)
+		}
+	}
+	return true
+}
+
+// MatchIndex returns the index of the first pattern of field that matches
+// text, or -1. It serves pipeline tests and grok explain.
+func (f *Filter) MatchIndex(field string, text string) int {
+	for _, src := range f.sources {
+		if src.path.String() != field && !(len(src.path) == 1 && src.path[0] == field) {
+			continue
+		}
+		for i, p := range src.patterns {
+			if caps, err := f.g.Parse(p.expanded, text); err == nil && len(caps) > 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (f *Filter) store(e *pipeline.Event, caps map[string]string) {
+	// Map iteration order is random; store in a fixed order so documents
+	// are stable.
+	names := make([]string, 0, len(caps))
+	for name := range caps {
+		if name != sentinel {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		text := caps[name]
+		if text == "" && !f.keepEmpty {
+			continue
+		}
+		c, ok := f.captures[name]
+		if !ok {
+			c = capture{path: pipeline.Path{name}}
+		}
+		val := pipeline.String(text)
+		if c.typ != "" {
+			if cv, err := pipeline.Convert(text, c.typ); err == nil {
+				val = cv
+			}
+		}
+		if old, exists := e.Get(c.path); exists && !f.overwrite[c.path.String()] {
+			val = appendValue(old, val)
+		}
+		e.Set(c.path, val)
+	}
+}
+
+func appendValue(old, v pipeline.Value) pipeline.Value {
+	var elems []pipeline.Value
+	if old.Kind() == pipeline.KindArray {
+		for _, el := range old.Elems() {
+			elems = append(elems, el.Value)
+		}
+	} else {
+		elems = append(elems, old)
+	}
+	return pipeline.Array(append(elems, v)...)
+}

@@ -1,0 +1,64 @@
+// Package json is the json filter: it parses a field holding JSON text into
+// the event (or into a target field). Invalid input is kept as it was and
+// the event is tagged, never dropped.
+package json
+
+import (
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the json filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "json", "Parses JSON text from a field into the event or a target field.", New)
+}
+
+// Config is the json filter's config.
+type Config struct {
+	Source       pipeline.FieldRef `yaml:"source" default:"message" doc:"field holding the JSON text"`
+	Target       pipeline.FieldRef `yaml:"target" doc:"where to store the parsed value; empty merges an object into the event root"`
+	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_jsonparsefailure]" doc:"tags added when the text is not valid JSON (or not an object without a target)"`
+	// ErrorField, when set, receives why parsing failed: not_json or not_object.
+	ErrorField   pipeline.FieldRef `yaml:"error_field" doc:"field set to not_json or not_object when parsing fails"`
+	RemoveSource bool              `yaml:"remove_source" default:"false" doc:"delete the source field after a successful parse"`
+}
+
+type filter struct{ cfg Config }
+
+// New builds a json filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
+	return &filter{cfg: *cfg}, nil
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	src, ok := e.Get(f.cfg.Source.Path)
+	if !ok {
+		return true
+	}
+	v, err := pipeline.DecodeJSON([]byte(src.Text()))
+	switch {
+	case err != nil:
+		f.fail(e, "not_json")
+	case f.cfg.Target.IsZero() && v.Kind() != pipeline.KindObject:
+		f.fail(e, "not_object")
+	case f.cfg.Target.IsZero():
+		for _, m := range v.Fields() {
+			e.Set(pipeline.Path{m.Key}, m.Value)
+		}
+		if f.cfg.RemoveSource {
+			e.Delete(f.cfg.Source.Path)
+		}
+	default:
+		if f.cfg.RemoveSource {
+			e.Delete(f.cfg.Source.Path)
+		}
+		e.Set(f.cfg.Target.Path, v)
+	}
+	return true
+}
+
+func (f *filter) fail(e *pipeline.Event, code string) {
+	e.AddTags(f.cfg.TagOnFailure)
+	if !f.cfg.ErrorField.IsZero() {
+		e.SetString(f.cfg.ErrorField.Path, code)
+	}
+}

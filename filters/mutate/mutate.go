@@ -1,0 +1,279 @@
+// Package mutate is the mutate filter: field operations applied in a fixed
+// order, as in Logstash: rename, copy, replace, add_field (templates),
+// convert, gsub, split, strip, lowercase, uppercase, remove_field, add_tag,
+// remove_tag.
+package mutate
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the mutate filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "mutate", "Renames, copies, sets, converts, rewrites and removes fields and tags.", New)
+}
+
+// Config is the mutate filter's config. Keys of maps are field references.
+type Config struct {
+	Rename       map[string]string `yaml:"rename" doc:"move a field: {from: to}"`
+	Copy         map[string]string `yaml:"copy" doc:"copy a field: {from: to}"`
+	Replace      map[string]any    `yaml:"replace" doc:"set a field (string values may use %{[field]})"`
+	AddField     map[string]any    `yaml:"add_field" doc:"set a field only when the filter applies; string values may use %{[field]}; numbers and booleans keep their type"`
+	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string}"`
+	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
+	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
+	Strip        []string          `yaml:"strip" doc:"trim whitespace of these fields"`
+	Lowercase    []string          `yaml:"lowercase" doc:"lower-case these fields"`
+	Uppercase    []string          `yaml:"uppercase" doc:"upper-case these fields"`
+	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields"`
+	AddTag       []string          `yaml:"add_tag" doc:"add these tags"`
+	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags"`
+	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
+}
+
+// Check compiles everything once, so a bad regex or reference is a
+// validate error.
+func (c *Config) Check() []pipeline.FieldError {
+	_, err := compile(c)
+	if err != nil {
+		return []pipeline.FieldError{{Msg: err.Error()}}
+	}
+	return nil
+}
+
+type pair struct{ from, to pipeline.Path }
+
+type setOp struct {
+	path pipeline.Path
+	tmpl *pipeline.Template // nil: a typed constant
+	val  pipeline.Value
+}
+
+type convertOp struct {
+	path pipeline.Path
+	to   string
+}
+
+type gsubOp struct {
+	path pipeline.Path
+	re   *regexp.Regexp
+	repl string
+}
+
+type splitOp struct {
+	path pipeline.Path
+	sep  string
+}
+
+type filter struct {
+	rename, copy        []pair
+	replace, addField   []setOp
+	convert             []convertOp
+	gsub                []gsubOp
+	split               []splitOp
+	strip, lower, upper []pipeline.Path
+	remove              []pipeline.Path
+	addTag, removeTag   []string
+	failTags            []string
+}
+
+// New builds a mutate filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+
+func compile(c *Config) (*filter, error) {
+	f := &filter{addTag: c.AddTag, removeTag: c.RemoveTag, failTags: c.TagOnFailure}
+	var err error
+	if f.rename, err = pairs("rename", c.Rename); err != nil {
+		return nil, err
+	}
+	if f.copy, err = pairs("copy", c.Copy); err != nil {
+		return nil, err
+	}
+	if f.replace, err = sets("replace", c.Replace); err != nil {
+		return nil, err
+	}
+	if f.addField, err = sets("add_field", c.AddField); err != nil {
+		return nil, err
+	}
+	for _, k := range sortedKeys(c.Convert) {
+		p, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		if err := pipeline.CheckConversion(c.Convert[k]); err != nil {
+			return nil, fmt.Errorf("convert %s: %w", k, err)
+		}
+		f.convert = append(f.convert, convertOp{p, c.Convert[k]})
+	}
+	for i, g := range c.Gsub {
+		if len(g) != 3 {
+			return nil, fmt.Errorf("gsub[%d]: want [field, regex, replacement], got %d items", i, len(g))
+		}
+		p, err := pipeline.ParsePath(g[0])
+		if err != nil {
+			return nil, fmt.Errorf("gsub[%d]: %w", i, err)
+		}
+		re, err := regexp.Compile(g[1])
+		if err != nil {
+			return nil, fmt.Errorf("gsub[%d]: %w", i, err)
+		}
+		f.gsub = append(f.gsub, gsubOp{p, re, g[2]})
+	}
+	for _, k := range sortedKeys(c.Split) {
+		p, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("split: %w", err)
+		}
+		f.split = append(f.split, splitOp{p, c.Split[k]})
+	}
+	for _, l := range []struct {
+		name string
+		in   []string
+		out  *[]pipeline.Path
+	}{{"strip", c.Strip, &f.strip}, {"lowercase", c.Lowercase, &f.lower}, {"uppercase", c.Uppercase, &f.upper}, {"remove_field", c.RemoveField, &f.remove}} {
+		for _, ref := range l.in {
+			p, err := pipeline.ParsePath(ref)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", l.name, err)
+			}
+			*l.out = append(*l.out, p)
+		}
+	}
+	return f, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func pairs(op string, m map[string]string) ([]pair, error) {
+	var out []pair
+	for _, k := range sortedKeys(m) {
+		from, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		to, err := pipeline.ParsePath(m[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, pair{from, to})
+	}
+	return out, nil
+}
+
+func sets(op string, m map[string]any) ([]setOp, error) {
+	var out []setOp
+	for _, k := range sortedKeys(m) {
+		p, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		s := setOp{path: p}
+		if str, ok := m[k].(string); ok && strings.Contains(str, "%{") {
+			t, err := pipeline.ParseTemplate(str)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", op, k, err)
+			}
+			s.tmpl = &t
+		} else {
+			s.val = pipeline.FromInterface(m[k])
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (s setOp) value(e *pipeline.Event) pipeline.Value {
+	if s.tmpl == nil {
+		return s.val
+	}
+	text, _ := s.tmpl.Render(e)
+	return pipeline.String(text)
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	for _, p := range f.rename {
+		if v, ok := e.Delete(p.from); ok {
+			e.Set(p.to, v)
+		}
+	}
+	for _, p := range f.copy {
+		if v, ok := e.Get(p.from); ok {
+			e.Set(p.to, v)
+		}
+	}
+	for _, s := range f.replace {
+		e.Set(s.path, s.value(e))
+	}
+	for _, s := range f.addField {
+		e.Set(s.path, s.value(e))
+	}
+	for _, c := range f.convert {
+		if v, ok := e.Get(c.path); ok && !v.IsNull() {
+			cv, err := pipeline.ConvertValue(v, c.to)
+			if err != nil {
+				e.AddTags(f.failTags)
+				continue
+			}
+			e.Set(c.path, cv)
+		}
+	}
+	for _, g := range f.gsub {
+		f.mapStrings(e, g.path, func(s string) string { return g.re.ReplaceAllString(s, g.repl) })
+	}
+	for _, s := range f.split {
+		if v, ok := e.Get(s.path); ok && v.Kind() == pipeline.KindString {
+			e.Set(s.path, pipeline.StringArray(strings.Split(v.Str(), s.sep)...))
+		}
+	}
+	for _, p := range f.strip {
+		f.mapStrings(e, p, strings.TrimSpace)
+	}
+	for _, p := range f.lower {
+		f.mapStrings(e, p, strings.ToLower)
+	}
+	for _, p := range f.upper {
+		f.mapStrings(e, p, strings.ToUpper)
+	}
+	for _, p := range f.remove {
+		e.Delete(p)
+	}
+	e.AddTags(f.addTag)
+	for _, t := range f.removeTag {
+		e.RemoveTag(t)
+	}
+	return true
+}
+
+// mapStrings applies fn to a string field or to each string of an array.
+func (f *filter) mapStrings(e *pipeline.Event, p pipeline.Path, fn func(string) string) {
+	v, ok := e.Get(p)
+	if !ok {
+		return
+	}
+	switch v.Kind() {
+	case pipeline.KindString:
+		e.SetString(p, fn(v.Str()))
+	case pipeline.KindArray:
+		elems := make([]pipeline.Value, 0, v.Len())
+		for _, el := range v.Elems() {
+			if el.Value.Kind() == pipeline.KindString {
+				elems = append(elems, pipeline.String(fn(el.Value.Str())))
+			} else {
+				elems = append(elems, el.Value)
+			}
+		}
+		e.Set(p, pipeline.Array(elems...))
+	}
+}

@@ -1,0 +1,166 @@
+// Package translate is the lookup filter: it maps a field's value through
+// a table. Two forms, usable together:
+//
+//   - dictionary + target: an exact-match table (Logstash's translate),
+//     e.g. dCache's message type "transfer" → kind "mover".
+//   - rules: ordered regex or prefix rules that set several fields, with
+//     $1… from the regex, e.g. the logger table "apps.parcels.views" →
+//     stream "app", app_module "parcels". The first matching rule wins;
+//     fallback applies when none does.
+package translate
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the translate filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "translate", "Maps a field through a dictionary or ordered regex/prefix rules (lookup tables).", New)
+}
+
+// Config is the translate filter's config.
+type Config struct {
+	Source     pipeline.FieldRef `yaml:"source" required:"true" doc:"field whose value is looked up"`
+	Dictionary map[string]string `yaml:"dictionary" doc:"exact matches: {value: result}, stored in target"`
+	Target     pipeline.FieldRef `yaml:"target" doc:"where a dictionary result goes"`
+	Rules      []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
+	Fallback   map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
+}
+
+// Rule is one lookup rule: a regex or a list of prefixes, and the fields it
+// sets.
+type Rule struct {
+	Regex string `yaml:"regex" doc:"regular expression; $1… in set values refer to its groups"`
+	// Prefix matches a value equal to a prefix or starting with prefix+".".
+	Prefix []string          `yaml:"prefix" doc:"dotted name prefixes: \"django\" matches django and django.*"`
+	Set    map[string]string `yaml:"set" required:"true" doc:"{field: value} set when the rule matches"`
+}
+
+// Check compiles the table.
+func (c *Config) Check() []pipeline.FieldError {
+	if _, err := compile(c); err != nil {
+		return []pipeline.FieldError{{Msg: err.Error()}}
+	}
+	return nil
+}
+
+type assign struct {
+	path  pipeline.Path
+	value string
+}
+
+type rule struct {
+	re       *regexp.Regexp
+	prefixes []string
+	set      []assign
+}
+
+type filter struct {
+	source   pipeline.Path
+	dict     map[string]string
+	target   pipeline.Path
+	rules    []rule
+	fallback []assign
+}
+
+// New builds a translate filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+
+func compile(c *Config) (*filter, error) {
+	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path}
+	if len(c.Dictionary) > 0 && c.Target.IsZero() {
+		return nil, fmt.Errorf("dictionary needs a target")
+	}
+	if len(c.Dictionary) == 0 && len(c.Rules) == 0 {
+		return nil, fmt.Errorf("give a dictionary or rules")
+	}
+	for i, r := range c.Rules {
+		var cr rule
+		switch {
+		case r.Regex != "" && len(r.Prefix) > 0:
+			return nil, fmt.Errorf("rules[%d]: give regex or prefix, not both", i)
+		case r.Regex != "":
+			re, err := regexp.Compile(r.Regex)
+			if err != nil {
+				return nil, fmt.Errorf("rules[%d]: %w", i, err)
+			}
+			cr.re = re
+		case len(r.Prefix) > 0:
+			cr.prefixes = r.Prefix
+		default:
+			return nil, fmt.Errorf("rules[%d]: needs regex or prefix", i)
+		}
+		var err error
+		if cr.set, err = assigns(r.Set); err != nil {
+			return nil, fmt.Errorf("rules[%d]: %w", i, err)
+		}
+		f.rules = append(f.rules, cr)
+	}
+	var err error
+	if f.fallback, err = assigns(c.Fallback); err != nil {
+		return nil, fmt.Errorf("fallback: %w", err)
+	}
+	return f, nil
+}
+
+func assigns(m map[string]string) ([]assign, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]assign, 0, len(keys))
+	for _, k := range keys {
+		p, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assign{p, m[k]})
+	}
+	return out, nil
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	v, ok := e.Get(f.source)
+	if !ok {
+		f.set(e, f.fallback, nil, "")
+		return true
+	}
+	text := v.Text()
+	if res, ok := f.dict[text]; ok {
+		e.SetString(f.target, res)
+		return true
+	}
+	for _, r := range f.rules {
+		if r.re != nil {
+			if m := r.re.FindStringSubmatchIndex(text); m != nil {
+				f.set(e, r.set, r.re, text, m...)
+				return true
+			}
+			continue
+		}
+		for _, p := range r.prefixes {
+			if text == p || strings.HasPrefix(text, p) && text[len(p)] == '.' {
+				f.set(e, r.set, nil, text)
+				return true
+			}
+		}
+	}
+	f.set(e, f.fallback, nil, text)
+	return true
+}
+
+func (f *filter) set(e *pipeline.Event, as []assign, re *regexp.Regexp, text string, match ...int) {
+	for _, a := range as {
+		val := a.value
+		if re != nil && strings.Contains(val, "$") {
+			val = string(re.ExpandString(nil, val, text, match))
+		}
+		e.SetString(a.path, val)
+	}
+}

@@ -1,0 +1,256 @@
+// Package validate is the record-validation filter: schema-like checks on
+// an object field (required keys in order, types, enumerations,
+// timestamps, defaults), so that rules such as the NEANIAS accounting
+// model live in config, not in Go code. An invalid record gets a reason
+// code (missing_field:userid, bad_level, …) in error_field and the failure
+// tags; it is never dropped.
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Register adds the validate filter to r.
+func Register(r *pipeline.Registry) {
+	pipeline.RegisterFilter(r, "validate", "Checks a record against required fields, types, enumerations and timestamps; applies defaults; sets a reason code.", New)
+}
+
+// Config is the validate filter's config.
+type Config struct {
+	Source        pipeline.FieldRef `yaml:"source" required:"true" doc:"the object to check"`
+	ErrorField    pipeline.FieldRef `yaml:"error_field" default:"[error][code]" doc:"receives the reason code of the first problem"`
+	TagOnFailure  []string          `yaml:"tag_on_failure" default:"[_validationfailure]" doc:"tags added to an invalid record"`
+	NotObjectCode string            `yaml:"not_object_code" default:"not_object" doc:"code when the source is not an object"`
+	Fields        []FieldSpec       `yaml:"fields" required:"true" doc:"the model's fields; required ones are checked first, in order"`
+	UnknownTo     string            `yaml:"unknown_to" doc:"key (inside the record) that collects keys the model does not name, e.g. extra"`
+}
+
+// FieldSpec is one field of the model.
+type FieldSpec struct {
+	Name     string   `yaml:"name" required:"true" doc:"key inside the record"`
+	Required bool     `yaml:"required" default:"false" doc:"absence is missing_field:<name>"`
+	Type     string   `yaml:"type" default:"any" enum:"any,string,number,boolean,timestamp" doc:"timestamp: YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM], calendar-valid"`
+	Enum     []string `yaml:"enum" doc:"allowed values (compared as text, case-sensitive)"`
+	Default  any      `yaml:"default" doc:"value set when the field is absent"`
+	Code     string   `yaml:"code" doc:"reason code for a bad value; default bad_<name>"`
+	// UTC receives, for timestamps, the instant normalised to UTC as
+	// YYYY-MM-DDTHH:MM:SS.ffffffZ (a zone-less time is taken as UTC).
+	UTC string `yaml:"utc" doc:"timestamps: key that receives the UTC form YYYY-MM-DDTHH:MM:SS.ffffffZ"`
+	// AssumedUTC receives true when the timestamp had no zone designator.
+	AssumedUTC string `yaml:"assumed_utc" doc:"timestamps: key set to true when the input had no zone"`
+}
+
+// Check validates the specification itself.
+func (c *Config) Check() []pipeline.FieldError {
+	var errs []pipeline.FieldError
+	seen := map[string]bool{}
+	for i, f := range c.Fields {
+		if seen[f.Name] {
+			errs = append(errs, pipeline.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: %q is listed twice", i, f.Name)})
+		}
+		seen[f.Name] = true
+		if f.Type == "timestamp" || (f.UTC == "" && f.AssumedUTC == "") {
+			continue
+		}
+		errs = append(errs, pipeline.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: utc and assumed_utc need type timestamp", i)})
+	}
+	return errs
+}
+
+type field struct {
+	FieldSpec
+	def  pipeline.Value
+	enum map[string]bool
+}
+
+type filter struct {
+	cfg    Config
+	fields []field
+	known  map[string]bool
+}
+
+// New builds a validate filter.
+func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
+	f := &filter{cfg: *cfg, known: map[string]bool{}}
+	for _, s := range cfg.Fields {
+		fd := field{FieldSpec: s}
+		if s.Code == "" {
+			fd.Code = "bad_" + s.Name
+		}
+		if s.Default != nil {
+			fd.def = pipeline.FromInterface(s.Default)
+		}
+		if len(s.Enum) > 0 {
+			fd.enum = map[string]bool{}
+			for _, e := range s.Enum {
+				fd.enum[e] = true
+			}
+		}
+		f.fields = append(f.fields, fd)
+		f.known[s.Name] = true
+		for _, derived := range []string{s.UTC, s.AssumedUTC} {
+			if derived != "" {
+				f.known[derived] = true
+			}
+		}
+	}
+	if cfg.UnknownTo != "" {
+		f.known[cfg.UnknownTo] = true
+	}
+	return f, nil
+}
+
+func (f *filter) Apply(e *pipeline.Event) bool {
+	rec, ok := e.Get(f.cfg.Source.Path)
+	if !ok || rec.Kind() != pipeline.KindObject {
+		f.fail(e, f.cfg.NotObjectCode)
+		return true
+	}
+	for _, fd := range f.fields {
+		if v, ok := rec.Member(fd.Name); fd.Required && (!ok || v.IsNull()) {
+			f.fail(e, "missing_field:"+fd.Name)
+			return true
+		}
+	}
+	derived := map[string]pipeline.Value{}
+	for _, fd := range f.fields {
+		v, ok := rec.Member(fd.Name)
+		if !ok || v.IsNull() {
+			continue
+		}
+		if !fd.valid(v, derived) {
+			f.fail(e, fd.Code)
+			return true
+		}
+	}
+	// Valid: apply defaults, derived keys and the unknown-key collection.
+	out := make([]pipeline.Field, 0, rec.Len()+len(f.fields))
+	extra := []pipeline.Field{}
+	for _, m := range rec.Fields() {
+		if f.cfg.UnknownTo != "" && !f.known[m.Key] {
+			extra = append(extra, m)
+			continue
+		}
+		out = append(out, m)
+	}
+	for _, fd := range f.fields {
+		if v, ok := rec.Member(fd.Name); (!ok || v.IsNull()) && fd.Default != nil {
+			out = setMember(out, fd.Name, fd.def)
+		}
+		for _, key := range []string{fd.UTC, fd.AssumedUTC} {
+			if v, ok := derived[key]; ok && key != "" {
+				out = setMember(out, key, v)
+			}
+		}
+	}
+	if f.cfg.UnknownTo != "" {
+		out = setMember(out, f.cfg.UnknownTo, pipeline.Object(extra...))
+	}
+	e.Set(f.cfg.Source.Path, pipeline.Object(out...))
+	return true
+}
+
+func setMember(fields []pipeline.Field, key string, v pipeline.Value) []pipeline.Field {
+	for i := range fields {
+		if fields[i].Key == key {
+			fields[i].Value = v
+			return fields
+		}
+	}
+	return append(fields, pipeline.Field{Key: key, Value: v})
+}
+
+func (f *filter) fail(e *pipeline.Event, code string) {
+	e.AddTags(f.cfg.TagOnFailure)
+	if !f.cfg.ErrorField.IsZero() {
+		e.SetString(f.cfg.ErrorField.Path, code)
+	}
+}
+
+func (fd *field) valid(v pipeline.Value, derived map[string]pipeline.Value) bool {
+	switch fd.Type {
+	case "string":
+		if v.Kind() != pipeline.KindString {
+			return false
+		}
+	case "number":
+		if v.Kind() != pipeline.KindNumber {
+			return false
+		}
+	case "boolean":
+		if v.Kind() != pipeline.KindBool {
+			return false
+		}
+	case "timestamp":
+		if v.Kind() != pipeline.KindString {
+			return false
+		}
+		t, assumed, err := ParseTimestamp(v.Str())
+		if err != nil {
+			return false
+		}
+		if fd.UTC != "" {
+			derived[fd.UTC] = pipeline.String(t.UTC().Format("2006-01-02T15:04:05.000000Z"))
+		}
+		if fd.AssumedUTC != "" {
+			derived[fd.AssumedUTC] = pipeline.Bool(assumed)
+		}
+	}
+	if fd.enum != nil && (v.Kind() != pipeline.KindString || !fd.enum[v.Str()]) {
+		return false
+	}
+	return true
+}
+
+var timestampRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$`)
+
+// ParseTimestamp parses YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM] strictly
+// (calendar-valid, hours 0–23, offsets within ±23:59). assumedUTC is true
+// when there was no zone designator.
+func ParseTimestamp(s string) (t time.Time, assumedUTC bool, err error) {
+	m := timestampRE.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false, fmt.Errorf("%q is not YYYY-MM-DDTHH:MM:SS[.f][Z|±HH:MM]", s)
+	}
+	n := make([]int, 6)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+		return time.Time{}, false, fmt.Errorf("%q is out of range", s)
+	}
+	nsec := 0
+	if m[7] != "" {
+		frac := m[7]
+		for len(frac) < 9 {
+			frac += "0"
+		}
+		nsec, _ = strconv.Atoi(frac)
+	}
+	loc := time.UTC
+	switch zone := m[8]; {
+	case zone == "":
+		assumedUTC = true
+	case zone != "Z":
+		h, _ := strconv.Atoi(zone[1:3])
+		mi, _ := strconv.Atoi(zone[4:6])
+		if h > 23 || mi > 59 {
+			return time.Time{}, false, fmt.Errorf("%q: zone offset out of range", s)
+		}
+		off := h*3600 + mi*60
+		if zone[0] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	}
+	t = time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], nsec, loc)
+	if t.Day() != n[2] || int(t.Month()) != n[1] {
+		return time.Time{}, false, fmt.Errorf("%q: no such day", s)
+	}
+	return t, assumedUTC, nil
+}
