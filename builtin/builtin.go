@@ -4,6 +4,14 @@
 package builtin
 
 import (
+	"github.com/ingestd/ingestd/filters/date"
+	"github.com/ingestd/ingestd/filters/dissect"
+	"github.com/ingestd/ingestd/filters/drop"
+	"github.com/ingestd/ingestd/filters/grok"
+	"github.com/ingestd/ingestd/filters/json"
+	"github.com/ingestd/ingestd/filters/mutate"
+	"github.com/ingestd/ingestd/filters/translate"
+	"github.com/ingestd/ingestd/filters/validate"
 	"github.com/ingestd/ingestd/inputs/beats"
 	"github.com/ingestd/ingestd/outputs/file"
 	"github.com/ingestd/ingestd/outputs/stdout"
@@ -14,6 +22,14 @@ import (
 func Registry() *pipeline.Registry {
 	r := pipeline.NewRegistry()
 	beats.Register(r)
+	date.Register(r)
+	dissect.Register(r)
+	drop.Register(r)
+	grok.Register(r)
+	json.Register(r)
+	mutate.Register(r)
+	translate.Register(r)
+	validate.Register(r)
 	file.Register(r)
 	stdout.Register(r)
 	return r

@@ -24,8 +24,8 @@ func TestNodeStatsCountWhatWasSent(t *testing.T) {
 	rec := httptest.NewRecorder()
 	api.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/_node/stats", nil))
 	var stats struct {
-		Status string
-		Events struct{ In, Filtered, Out int64 }
+		Status    string
+		Events    struct{ In, Filtered, Out int64 }
 		Pipelines map[string]struct {
 			Events struct{ In, Filtered, Out int64 }
 		}

@@ -2,9 +2,13 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,8 +22,9 @@ type Config struct {
 	DataDir         string           `yaml:"data_dir" default:"${INGESTD_DATA_DIR:./data}" doc:"directory for NDJSON streams, dead letters and state"`
 	HTTP            HTTPConfig       `yaml:"http" doc:"monitoring API"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout" default:"30s" doc:"how long a shutdown waits for in-flight batches to be acknowledged and outputs to flush"`
+	Include         []string         `yaml:"include" doc:"config files (relative to this one) whose pipelines come first, in order; each is a complete config"`
 	Inputs          []InputBlock     `yaml:"inputs" required:"true" doc:"where events come from"`
-	Pipelines       []PipelineConfig `yaml:"pipelines" required:"true" doc:"each event takes the first pipeline whose when matches"`
+	Pipelines       []PipelineConfig `yaml:"pipelines" doc:"each event takes the first pipeline whose when matches (after the included ones)"`
 	Outputs         []OutputBlock    `yaml:"outputs" required:"true" doc:"where events go; pipelines name them by id"`
 
 	// File is the path the config was read from (or the embedded name).
@@ -37,6 +42,7 @@ type PipelineConfig struct {
 	Name       string           `yaml:"name" required:"true" doc:"pipeline name, used in metrics and logs"`
 	When       Condition        `yaml:"when" doc:"route condition (expr-lang); empty matches every event"`
 	Workers    int              `yaml:"workers" default:"2" doc:"goroutines running this pipeline's filters"`
+	Timezone   string           `yaml:"timezone" default:"UTC" doc:"IANA zone in which filters read times that carry no offset"`
 	QueueSize  int              `yaml:"queue_size" default:"16" doc:"batches waiting for a worker before inputs are pushed back"`
 	Filters    []FilterBlock    `yaml:"filters" doc:"filters, applied in order"`
 	DataStream DataStreamConfig `yaml:"data_stream" doc:"data stream the events are written to"`
@@ -52,6 +58,9 @@ func (p *PipelineConfig) Check() []FieldError {
 	}
 	if p.Workers < 1 {
 		errs = append(errs, FieldError{Field: "workers", Msg: "must be at least 1"})
+	}
+	if _, err := time.LoadLocation(p.Timezone); err != nil {
+		errs = append(errs, FieldError{Field: "timezone", Msg: err.Error()})
 	}
 	if p.QueueSize < 1 {
 		errs = append(errs, FieldError{Field: "queue_size", Msg: "must be at least 1"})
@@ -100,39 +109,109 @@ func ParseByteSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-// LoadFile reads and checks a config file.
+// LoadFile reads and checks a config file; includes are read from its
+// directory.
 func LoadFile(path string, reg *Registry, env func(string) (string, bool)) (*Config, error) {
-	data, err := os.ReadFile(path)
+	return LoadFS(os.DirFS(filepath.Dir(path)), filepath.Base(path), filepath.Dir(path), reg, env)
+}
+
+// LoadFS reads and checks the config name of fsys (includes come from
+// fsys too). prefix is prepended to file names in messages.
+func LoadFS(fsys fs.FS, name, prefix string, reg *Registry, env func(string) (string, bool)) (*Config, error) {
+	return loadFS(fsys, name, prefix, reg, env, nil)
+}
+
+func loadFS(fsys fs.FS, name, prefix string, reg *Registry, env func(string) (string, bool), stack []string) (*Config, error) {
+	display := name
+	if prefix != "" && prefix != "." {
+		display = prefix + "/" + name
+	}
+	for _, s := range stack {
+		if s == name {
+			return nil, Problems{{Pos: Pos{File: display, Line: 1, Col: 1}, Msg: fmt.Sprintf("include cycle: %s", strings.Join(append(stack, name), " → "))}}
+		}
+	}
+	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Load(path, data, reg, env)
+	cfg, doc, err := parse(display, data, reg, env)
+	if err != nil {
+		return nil, err
+	}
+	var included []PipelineConfig
+	var ps Problems
+	for i, inc := range cfg.Include {
+		sub, err := loadFS(fsys, path.Join(path.Dir(name), inc), prefix, reg, env, append(stack, name))
+		if err != nil {
+			var subPs Problems
+			if errors.As(err, &subPs) {
+				ps = append(ps, subPs...)
+				continue
+			}
+			ps = append(ps, Problem{Pos: includePos(display, doc, i), Msg: fmt.Sprintf("include %q: %v", inc, err)})
+			continue
+		}
+		included = append(included, sub.Pipelines...)
+	}
+	if len(ps) > 0 {
+		return nil, ps.Err()
+	}
+	cfg.Pipelines = append(included, cfg.Pipelines...)
+	if ps := cfg.crossCheck(); len(ps) > 0 {
+		return nil, ps.Err()
+	}
+	return cfg, nil
 }
 
-// Load parses and checks a config. Every problem found is returned together
-// as Problems, each with FILE:LINE:COL.
+// includePos is the position of the i-th include entry.
+func includePos(file string, doc *yaml.Node, i int) Pos {
+	for j := 0; j+1 < len(doc.Content); j += 2 {
+		if doc.Content[j].Value == "include" && i < len(doc.Content[j+1].Content) {
+			n := doc.Content[j+1].Content[i]
+			return Pos{File: file, Line: n.Line, Col: n.Column}
+		}
+	}
+	return Pos{File: file, Line: 1, Col: 1}
+}
+
+// Load parses and checks a config held in memory (it cannot include).
+// Every problem found is returned together as Problems, each with
+// FILE:LINE:COL.
 func Load(name string, data []byte, reg *Registry, env func(string) (string, bool)) (*Config, error) {
+	cfg, _, err := parse(name, data, reg, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Include) > 0 {
+		return nil, Problems{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "include needs a config loaded from a file"}}
+	}
+	if ps := cfg.crossCheck(); len(ps) > 0 {
+		return nil, ps.Err()
+	}
+	return cfg, nil
+}
+
+// parse decodes one file without following includes or cross-checking.
+func parse(name string, data []byte, reg *Registry, env func(string) (string, bool)) (*Config, *yaml.Node, error) {
 	if env == nil {
 		env = os.LookupEnv
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, Problems{yamlProblem(name, err)}
+		return nil, nil, Problems{yamlProblem(name, err)}
 	}
 	if len(doc.Content) == 0 {
-		return nil, Problems{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "config is empty"}}
+		return nil, nil, Problems{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "config is empty"}}
 	}
 	d := &Decoder{File: name, Env: env, Registry: reg}
 	cfg := &Config{File: name}
 	d.Decode(doc.Content[0], cfg)
-	if len(d.Problems) == 0 {
-		d.Problems = append(d.Problems, cfg.crossCheck()...)
-	}
 	if err := d.Problems.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cfg, nil
+	return cfg, doc.Content[0], nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)`)
@@ -154,6 +233,9 @@ func yamlProblem(name string, err error) Problem {
 // crossCheck finds problems that involve several sections.
 func (c *Config) crossCheck() Problems {
 	var ps Problems
+	if len(c.Pipelines) == 0 {
+		ps = append(ps, Problem{Pos{File: c.File, Line: 1, Col: 1}, "no pipeline: give pipelines or include a config that has some"})
+	}
 	outputs := map[string]Pos{}
 	for _, o := range c.Outputs {
 		if prev, dup := outputs[o.ID]; dup {

@@ -46,6 +46,8 @@ type Env struct {
 	Pipeline string         // the pipeline a filter belongs to
 	DataDir  string         // the node's data directory
 	Logger   zerolog.Logger // already carries the plugin id
+	// Timezone is the pipeline's zone for times without an offset.
+	Timezone string
 	// DrainTimeout bounds how long an input waits for in-flight data to be
 	// acknowledged at shutdown.
 	DrainTimeout time.Duration

@@ -138,6 +138,7 @@ func Build(cfg *Config, log zerolog.Logger) (_ *Runner, err error) {
 		for _, fb := range pc.Filters {
 			e := env
 			e.Pipeline = pc.Name
+			e.Timezone = pc.Timezone
 			e.Logger = p.log.With().Str("filter", fb.ID).Logger()
 			f, err := fb.Build(e)
 			if err != nil {

@@ -97,7 +97,7 @@ func (c *cli) loadConfig(cmd *cobra.Command) (*pipeline.Config, error) {
 	if path := c.configPath(cmd); path != "" {
 		return pipeline.LoadFile(path, reg, os.LookupEnv)
 	}
-	return pipeline.Load("embedded:configs/"+configs.DefaultName, configs.Default(), reg, os.LookupEnv)
+	return pipeline.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", reg, os.LookupEnv)
 }
 
 func (c *cli) logger() (zerolog.Logger, error) {

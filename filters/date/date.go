@@ -25,7 +25,7 @@ func Register(r *pipeline.Registry) {
 type Config struct {
 	Match        []string          `yaml:"match" required:"true" doc:"[field, format, format...]: the first format that parses wins"`
 	Target       pipeline.FieldRef `yaml:"target" default:"@timestamp" doc:"field that receives the RFC 3339 UTC time"`
-	Timezone     string            `yaml:"timezone" default:"UTC" doc:"IANA zone for times without an offset"`
+	Timezone     string            `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
 	YearFrom     pipeline.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
 	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
 }
@@ -52,7 +52,13 @@ type filter struct {
 }
 
 // New builds a date filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+func New(cfg *Config, env pipeline.Env) (pipeline.Filter, error) {
+	c := *cfg
+	if c.Timezone == "" {
+		c.Timezone = env.Timezone
+	}
+	return compile(&c)
+}
 
 func compile(c *Config) (*filter, error) {
 	if len(c.Match) < 2 {
@@ -62,9 +68,13 @@ func compile(c *Config) (*filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(c.Timezone)
+	zone := c.Timezone
+	if zone == "" {
+		zone = "UTC"
+	}
+	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		return nil, fmt.Errorf("timezone %q: %w", c.Timezone, err)
+		return nil, fmt.Errorf("timezone %q: %w", zone, err)
 	}
 	f := &filter{source: src, target: c.Target.Path, loc: loc, yearRef: c.YearFrom.Path, fail: c.TagOnFailure}
 	for _, format := range c.Match[1:] {

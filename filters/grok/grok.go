@@ -36,7 +36,8 @@ type Config struct {
 	PatternsDir        []string            `yaml:"patterns_dir" doc:"directories of extra pattern files (NAME regex per line), on top of the shipped patterns"`
 	PatternDefinitions map[string]string   `yaml:"pattern_definitions" doc:"inline patterns {NAME: regex}"`
 	Overwrite          []string            `yaml:"overwrite" doc:"fields a capture replaces; other existing fields become arrays (as in Logstash)"`
-	KeepEmptyCaptures  bool                `yaml:"keep_empty_captures" default:"false" doc:"store captures that matched the empty string"`
+	KeepEmptyCaptures  bool                `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string"`
+	KeepEmptyFields    []string            `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
 	TagOnFailure       []string            `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
 }
 
@@ -75,15 +76,16 @@ type Filter struct {
 	overwrite map[string]bool
 	breakOn   bool
 	keepEmpty bool
+	keepField map[string]bool
 	fail      []string
 }
 
 // New builds a grok filter.
 func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
 
-// Library returns a grok with the shipped patterns, the patterns_dir files
-// and the inline definitions loaded.
-func Library(dirs []string, inline map[string]string) (*vgrok.Grok, error) {
+// Definitions returns the shipped patterns, then the patterns_dir files,
+// then the inline definitions (later ones win).
+func Definitions(dirs []string, inline map[string]string) (map[string]string, error) {
 	defs := patterns.Shipped()
 	for _, d := range dirs {
 		extra, err := patterns.LoadDir(d)
@@ -97,19 +99,37 @@ func Library(dirs []string, inline map[string]string) (*vgrok.Grok, error) {
 	for k, v := range inline {
 		defs[k] = v
 	}
-	g, err := vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, Patterns: defs})
-	if err != nil {
-		return nil, fmt.Errorf("grok patterns: %w", err)
-	}
-	return g, nil
+	return defs, nil
 }
 
 func compile(c *Config) (*Filter, error) {
-	g, err := Library(c.PatternsDir, c.PatternDefinitions)
+	defs, err := Definitions(c.PatternsDir, c.PatternDefinitions)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{g: g, captures: map[string]capture{}, overwrite: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	f := &Filter{captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	// Definitions may capture into nested fields too: rename their
+	// captures through the same table.
+	names := make([]string, 0, len(defs))
+	for name := range defs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if defs[name], err = f.rename(defs[name]); err != nil {
+			return nil, fmt.Errorf("pattern %s: %w", name, err)
+		}
+	}
+	if f.g, err = vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, Patterns: defs}); err != nil {
+		return nil, fmt.Errorf("grok patterns: %w", err)
+	}
+	for _, k := range c.KeepEmptyFields {
+		p, err := pipeline.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("keep_empty_fields: %w", err)
+		}
+		f.keepField[p.String()] = true
+	}
 	for _, o := range c.Overwrite {
 		p, err := pipeline.ParsePath(o)
 		if err != nil {
@@ -149,6 +169,20 @@ var (
 // compilePattern renames captures and compiles the pattern now, so that
 // errors surface at load time.
 func (f *Filter) compilePattern(pat string) (Pattern, error) {
+	expanded, err := f.rename(pat)
+	if err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %w", pat, err)
+	}
+	expanded += "(?P<" + sentinel + ">)"
+	if _, err := f.g.Match(expanded, ""); err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
+	}
+	return Pattern{Source: pat, expanded: expanded}, nil
+}
+
+// rename replaces every capture name by an internal one and records the
+// real field path and type.
+func (f *Filter) rename(pat string) (string, error) {
 	var convErr error
 	expanded := grokRef.ReplaceAllStringFunc(pat, func(m string) string {
 		sub := grokRef.FindStringSubmatch(m)
@@ -173,14 +207,7 @@ func (f *Filter) compilePattern(pat string) (Pattern, error) {
 		}
 		return "(?P<" + name + ">"
 	})
-	if convErr != nil {
-		return Pattern{}, fmt.Errorf("pattern %q: %w", pat, convErr)
-	}
-	expanded += "(?P<" + sentinel + ">)"
-	if _, err := f.g.Match(expanded, ""); err != nil {
-		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, strings.ReplaceAll(err.Error(), "%{", "%{"))
-	}
-	return Pattern{Source: pat, expanded: expanded}, nil
+	return expanded, convErr
 }
 
 func (f *Filter) internalName(ref, typ string) (string, error) {
@@ -255,12 +282,12 @@ func (f *Filter) store(e *pipeline.Event, caps map[string]string) {
 	sort.Strings(names)
 	for _, name := range names {
 		text := caps[name]
-		if text == "" && !f.keepEmpty {
-			continue
-		}
 		c, ok := f.captures[name]
 		if !ok {
 			c = capture{path: pipeline.Path{name}}
+		}
+		if text == "" && !f.keepEmpty && !f.keepField[c.path.String()] {
+			continue
 		}
 		val := pipeline.String(text)
 		if c.typ != "" {
