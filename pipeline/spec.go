@@ -367,7 +367,10 @@ func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 		}
 		if f.hasDef {
 			def := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.def, Line: n.Line, Column: n.Column}
-			if strings.HasPrefix(f.def, "[") || strings.HasPrefix(f.def, "{") {
+			// A default for a list or mapping is written in YAML flow style
+			// ("[_grokparsefailure]"); anything else is a plain scalar, even
+			// when it starts with a bracket ("[error][code]").
+			if k := v.Field(f.index).Kind(); k == reflect.Slice || k == reflect.Map {
 				var parsed yaml.Node
 				if err := yaml.Unmarshal([]byte(f.def), &parsed); err == nil && len(parsed.Content) == 1 {
 					def = parsed.Content[0]
@@ -534,3 +537,20 @@ func typeName(t reflect.Type) string {
 }
 
 func reflectValue(ptr any) reflect.Value { return reflect.ValueOf(ptr).Elem() }
+
+// DecodeYAML decodes a YAML document into the config struct out points to,
+// with defaults and checks, as a config file's plugin section would be.
+// Filter tests and tools use it to build a plugin from a snippet.
+func DecodeYAML(name, src string, out any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		return Problems{yamlProblem(name, err)}
+	}
+	n := &yaml.Node{Kind: yaml.MappingNode, Line: 1, Column: 1}
+	if len(doc.Content) > 0 {
+		n = doc.Content[0]
+	}
+	d := &Decoder{File: name}
+	d.Decode(n, out)
+	return d.Problems.Err()
+}

@@ -92,18 +92,13 @@ func compileParser(format string) (parser, error) {
 	case "ISO8601":
 		return func(s string, loc *time.Location, _ refDate) (time.Time, error) { return iso8601(s, loc) }, nil
 	case "UNIX", "UNIX_MS":
-		scale := 1.0
+		// Parsed as decimal text, not float64, so that milliseconds survive.
+		unit := time.Second
 		if format == "UNIX_MS" {
-			scale = 1000
+			unit = time.Millisecond
 		}
 		return func(s string, _ *time.Location, _ refDate) (time.Time, error) {
-			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil {
-				return time.Time{}, err
-			}
-			secs := f / scale
-			whole := int64(secs)
-			return time.Unix(whole, int64((secs-float64(whole))*1e9)).UTC(), nil
+			return parseEpoch(strings.TrimSpace(s), unit)
 		}, nil
 	}
 	l, err := compileLayout(format)
@@ -179,4 +174,25 @@ func Format(t time.Time) string {
 		return t.Format("2006-01-02T15:04:05.000000Z")
 	}
 	return t.Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// parseEpoch parses "1767128198" or "1767128198.06" counted in unit.
+func parseEpoch(s string, unit time.Duration) (time.Time, error) {
+	whole, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a UNIX time", s)
+	}
+	var fracNs int64
+	if frac != "" {
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		f, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+		if err != nil || strings.HasPrefix(whole, "-") {
+			return time.Time{}, fmt.Errorf("%q is not a UNIX time", s)
+		}
+		fracNs = f * int64(unit) / int64(time.Second)
+	}
+	return time.Unix(0, 0).Add(time.Duration(n)*unit + time.Duration(fracNs)).UTC(), nil
 }

@@ -1,0 +1,79 @@
+package date
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ingestd/ingestd/pipeline"
+	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+)
+
+func ts(e *pipeline.Event) string { return e.GetString(pipeline.Path{"@timestamp"}) }
+
+func TestJavaFormats(t *testing.T) {
+	f := pt.Filter(t, New, `match: [t, "yyyy-MM-dd HH:mm:ss,SSS", "yyyy.MM.dd HH:mm:ss:SSS", "dd/MMM/yyyy:HH:mm:ss Z", ISO8601, UNIX_MS, UNIX]`)
+	cases := map[string]string{
+		"2025-12-30 21:58:43,005":     "2025-12-30T21:58:43.005Z",
+		"2025.12.31 03:43:58:782":     "2025-12-31T03:43:58.782Z",
+		"10/Oct/2000:13:55:36 -0700":  "2000-10-10T20:55:36.000Z",
+		"2025-12-30T21:16:01.340":     "2025-12-30T21:16:01.340Z",
+		"2025-12-30T17:31:18-03:30":   "2025-12-30T21:01:18.000Z",
+		"2025-12-30T23:03:03.356805Z": "2025-12-30T23:03:03.356805Z",
+		"1767128198060":               "2025-12-30T20:56:38.060Z",
+	}
+	for in, want := range cases {
+		if got := ts(pt.Apply(t, f, `{"t":"`+in+`"}`)); got != want {
+			t.Errorf("%s: got %s want %s", in, got, want)
+		}
+	}
+}
+
+func TestTimezoneAndFailure(t *testing.T) {
+	f := pt.Filter(t, New, `{match: [t, "yyyy-MM-dd HH:mm:ss"], timezone: Europe/Berlin}`)
+	if got := ts(pt.Apply(t, f, `{"t":"2025-07-01 12:00:00"}`)); got != "2025-07-01T10:00:00.000Z" {
+		t.Errorf("Berlin summer time: %s", got)
+	}
+	for _, bad := range []string{"2025-02-30 12:00:00", "2025-01-01 25:00:00", "yesterday", "2025-01-01 12:00:00 trailing"} {
+		e := pt.Apply(t, f, `{"t":"`+bad+`"}`)
+		if !e.HasTag("_dateparsefailure") || ts(e) != "" {
+			t.Errorf("%q: %s", bad, e.AppendJSON(nil))
+		}
+	}
+	if msg := pt.ConfigError[Config](`{match: [t, "yyyy-MM-dd"], timezone: Mars/Olympus}`); !strings.Contains(msg, "Mars/Olympus") {
+		t.Errorf("bad zone accepted: %q", msg)
+	}
+	if msg := pt.ConfigError[Config](`{match: [t, "yyyy-qq"]}`); !strings.Contains(msg, "unsupported letter") {
+		t.Errorf("bad format accepted: %q", msg)
+	}
+}
+
+// The billing rule: year from the file's date, minus one for a December
+// line in a January file.
+func TestYearInference(t *testing.T) {
+	f := pt.Filter(t, New, `{match: [t, "MM.dd HH:mm:ss"], year_from: "[file]"}`)
+	cases := []struct{ line, file, want string }{
+		{"12.31 23:59:58", "billing-2026.01.01", "2025-12-31T23:59:58.000Z"},
+		{"01.01 00:00:01", "billing-2026.01.01", "2026-01-01T00:00:01.000Z"},
+		{"12.30 21:03:10", "2025-12-30", "2025-12-30T21:03:10.000Z"},
+		{"11.30 21:03:10", "billing-2026.01.01", "2026-11-30T21:03:10.000Z"},
+	}
+	for _, c := range cases {
+		if got := ts(pt.Apply(t, f, `{"t":"`+c.line+`","file":"`+c.file+`"}`)); got != c.want {
+			t.Errorf("%s in %s: got %s want %s", c.line, c.file, got, c.want)
+		}
+	}
+}
+
+func TestPipelineTimezoneIsTheDefault(t *testing.T) {
+	var cfg Config
+	if err := pipeline.DecodeYAML("t.yml", `match: [t, "yyyy-MM-dd HH:mm:ss"]`, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	f, err := New(&cfg, pipeline.Env{Timezone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts(pt.Apply(t, f, `{"t":"2025-01-01 09:00:00"}`)); got != "2025-01-01T00:00:00.000Z" {
+		t.Errorf("got %s", got)
+	}
+}

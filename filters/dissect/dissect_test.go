@@ -1,0 +1,55 @@
+package dissect
+
+import (
+	"github.com/ingestd/ingestd/pipeline"
+	"strings"
+	"testing"
+
+	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+)
+
+func TestDissect(t *testing.T) {
+	f := pt.Filter(t, New, `
+mapping: {message: "%{log_level}|%{[log][logger]}|%{?ts}|%{message}"}
+`)
+	e := pt.Apply(t, f, `{"message":"INFO|apps.x|2025-01-01T00:00:00.000|a|b|c"}`)
+	pt.SameDoc(t, e, `{"message":"a|b|c","log_level":"INFO","log":{"logger":"apps.x"}}`)
+
+	e = pt.Apply(t, f, `{"message":"no delimiters here"}`)
+	if !e.HasTag("_dissectfailure") || e.Has(pathOf("log_level")) {
+		t.Fatalf("failure: %s", e.AppendJSON(nil))
+	}
+}
+
+func TestPaddingAppendAndConvert(t *testing.T) {
+	f := pt.Filter(t, New, `
+mapping: {message: "[%{ts}] %{+ts} %{level->} %{n} %{}"}
+convert_datatype: {n: int}
+`)
+	e := pt.Apply(t, f, `{"message":"[2025-01-01] 12:00 INFO     42 rest"}`)
+	pt.SameDoc(t, e, `{"message":"[2025-01-01] 12:00 INFO     42 rest","ts":"2025-01-01 12:00","level":"INFO","n":42}`)
+}
+
+func TestBadMappings(t *testing.T) {
+	for src, want := range map[string]string{
+		`mapping: {message: "%{a}%{b}"}`:     "no delimiter",
+		`mapping: {message: "plain"}`:        "no %{key}",
+		`mapping: {message: "%{&a} %{b}"}`:   "indirect",
+		`mapping: {message: "%{a} tail %{"}`: "unterminated",
+	} {
+		if msg := pt.ConfigError[Config](src); !strings.Contains(msg, want) {
+			t.Errorf("%s: %q, want …%s", src, msg, want)
+		}
+	}
+}
+
+func BenchmarkDissectPipe(b *testing.B) {
+	f := pt.Filter(b, New, `mapping: {message: "%{log_level}|%{logger_name}|%{ts}|%{message}"}`)
+	e := pt.Event(b, `{"message":"INFO|apps.parcels.views|2025-02-02T12:34:56.123|Some message"}`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c := e.Clone()
+		f.Apply(c)
+	}
+}
+func pathOf(s string) pipeline.Path { return pipeline.Path{s} }

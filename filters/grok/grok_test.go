@@ -1,0 +1,109 @@
+package grok
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/pipeline/pipelinetest"
+)
+
+func build(t *testing.T, yaml string) *Filter {
+	t.Helper()
+	return pipelinetest.Filter(t, New, yaml).(*Filter)
+}
+
+var (
+	event   = pipelinetest.Event
+	sameDoc = pipelinetest.SameDoc
+)
+
+func TestTypedNestedCaptures(t *testing.T) {
+	f := build(t, `
+match:
+  message: ['^%{WORD:[http][method]} %{INT:[http][status]:int} %{NUMBER:took:float} (?<[user][name]>\w+) (?<ok>true|false)$']
+`)
+	e := event(t, `{"message":"GET 200 1.5 alice true"}`)
+	f.Apply(e)
+	sameDoc(t, e, `{"message":"GET 200 1.5 alice true","http":{"method":"GET","status":200},"ok":"true","took":1.5,"user":{"name":"alice"}}`)
+}
+
+func TestFailureTagAndBreakOnMatch(t *testing.T) {
+	f := build(t, `
+match:
+  message: ['^a%{INT:first:int}', '^a%{INT:second:int}']
+tag_on_failure: [_nope]
+`)
+	e := event(t, `{"message":"a1"}`)
+	f.Apply(e)
+	if e.Has(pipeline.Path{"second"}) || !e.Has(pipeline.Path{"first"}) {
+		t.Fatalf("break_on_match: %s", e.AppendJSON(nil))
+	}
+	e = event(t, `{"message":"b1"}`)
+	f.Apply(e)
+	if !e.HasTag("_nope") {
+		t.Fatalf("no failure tag: %s", e.AppendJSON(nil))
+	}
+	all := build(t, "match: {message: ['^a%{INT:first:int}', '^a%{INT:second:int}']}\nbreak_on_match: false")
+	e = event(t, `{"message":"a1"}`)
+	all.Apply(e)
+	if !e.Has(pipeline.Path{"second"}) {
+		t.Fatalf("break_on_match false must try every pattern: %s", e.AppendJSON(nil))
+	}
+}
+
+func TestEmptyCapturesAndOverwrite(t *testing.T) {
+	f := build(t, `
+match:
+  message: ['^(?<message>[^|]*)\|(?<a>[^|]*)\|(?<b>[^|]*)(?:\|(?<c>x))?$']
+overwrite: [message]
+keep_empty_fields: [a]
+`)
+	e := event(t, `{"message":"m||"}`)
+	f.Apply(e)
+	sameDoc(t, e, `{"message":"m","a":""}`)
+	// Without overwrite an existing field becomes an array, as in Logstash.
+	g := build(t, `match: {message: ['^(?<tag>\w+)']}`)
+	e = event(t, `{"message":"x","tag":"old"}`)
+	g.Apply(e)
+	if got := e.GetString(pipeline.Path{"tag"}); got != `["old","x"]` {
+		t.Fatalf("tag = %s", got)
+	}
+}
+
+func TestPatternSources(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine"), []byte("# comment\nSHOUT [A-Z]+\n"), 0o644)
+	f := build(t, `
+match: {message: ['^%{SHOUT:s} %{WHISPER:w}$']}
+patterns_dir: [`+dir+`]
+pattern_definitions: {WHISPER: '[a-z]+'}
+`)
+	e := event(t, `{"message":"HEY there"}`)
+	f.Apply(e)
+	if e.GetString(pipeline.Path{"s"}) != "HEY" || e.GetString(pipeline.Path{"w"}) != "there" {
+		t.Fatalf("got %s", e.AppendJSON(nil))
+	}
+}
+
+func TestCompileErrorsAreConfigErrors(t *testing.T) {
+	for src, want := range map[string]string{
+		`match: {message: ['%{NOSUCHPATTERN:x}']}`: "no pattern found for %{NOSUCHPATTERN}",
+		`match: {message: ['(unclosed']}`:          "missing closing )",
+		`match: {message: ['%{INT:x:nonsense}']}`:  "unknown conversion",
+	} {
+		err := pipelinetest.ConfigError[Config](src)
+		if !strings.Contains(err, want) || !strings.HasPrefix(err, "test.yml:1:") {
+			t.Errorf("%s: got %q, want test.yml:1:…%s", src, err, want)
+		}
+	}
+}
+
+func TestMatchIndex(t *testing.T) {
+	f := build(t, `match: {message: ['^a$', '^b$']}`)
+	if f.MatchIndex("message", "b") != 1 || f.MatchIndex("message", "c") != -1 {
+		t.Fatal("MatchIndex")
+	}
+}

@@ -1,0 +1,33 @@
+package translate
+
+import (
+	"testing"
+
+	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+)
+
+func TestRulesAndDictionary(t *testing.T) {
+	f := pt.Filter(t, New, `
+source: logger
+rules:
+  - {regex: '^apps\.([^.]+)', set: {stream: app, app_module: "$1"}}
+  - {prefix: [django], set: {stream: django}}
+fallback: {stream: system}
+`)
+	cases := map[string]string{
+		`{"logger":"apps.parcels.views"}`: `{"logger":"apps.parcels.views","stream":"app","app_module":"parcels"}`,
+		`{"logger":"django"}`:             `{"logger":"django","stream":"django"}`,
+		`{"logger":"django.request"}`:     `{"logger":"django.request","stream":"django"}`,
+		`{"logger":"djangox"}`:            `{"logger":"djangox","stream":"system"}`,
+		`{}`:                              `{"stream":"system"}`,
+	}
+	for in, want := range cases {
+		pt.SameDoc(t, pt.Apply(t, f, in), want)
+	}
+	d := pt.Filter(t, New, `{source: t, target: k, dictionary: {transfer: mover}}`)
+	pt.SameDoc(t, pt.Apply(t, d, `{"t":"transfer"}`), `{"t":"transfer","k":"mover"}`)
+	pt.SameDoc(t, pt.Apply(t, d, `{"t":"other"}`), `{"t":"other"}`)
+	if pt.ConfigError[Config](`{source: t, dictionary: {a: b}}`) == "" {
+		t.Error("dictionary without target accepted")
+	}
+}
