@@ -1,0 +1,35 @@
+package integration
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// BenchmarkFamilyChain measures the default config's whole filter chain
+// (routing, every filter, data stream naming) per family on the corpus
+// events: ns/op and allocs/op are per event.
+func BenchmarkFamilyChain(b *testing.B) {
+	r := defaultRunner(b)
+	for _, family := range []string{"dcache", "applog", "accounting"} {
+		raw := readJSONL(b, filepath.Join(corpusDir(b), family, "events.jsonl"))
+		lines := make([][]byte, len(raw))
+		for i, ev := range raw {
+			lines[i], _ = json.Marshal(ev)
+		}
+		b.Run(family, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				e, err := pipeline.DecodeEvent(lines[i%len(lines)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p := r.Route(e); p != nil {
+					p.Process(e)
+				}
+			}
+		})
+	}
+}
