@@ -13,6 +13,7 @@ import (
 	"github.com/ingestd/ingestd/filters/translate"
 	"github.com/ingestd/ingestd/filters/validate"
 	"github.com/ingestd/ingestd/inputs/beats"
+	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/outputs/file"
 	"github.com/ingestd/ingestd/outputs/stdout"
 	"github.com/ingestd/ingestd/pipeline"
@@ -30,6 +31,7 @@ func Registry() *pipeline.Registry {
 	mutate.Register(r)
 	translate.Register(r)
 	validate.Register(r)
+	elasticsearch.Register(r)
 	file.Register(r)
 	stdout.Register(r)
 	return r

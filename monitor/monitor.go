@@ -48,6 +48,11 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) isReady() bool {
+	for _, out := range s.Runner.Outputs() {
+		if r, ok := out.(pipeline.Readiness); ok && !r.Ready() {
+			return false
+		}
+	}
 	for _, in := range s.Runner.Inputs() {
 		if r, ok := in.(ReadyReporter); ok {
 			select {

@@ -22,6 +22,11 @@ type Event struct {
 	// the in-flight byte budget.
 	Size int
 
+	// Pipeline is the name of the pipeline that processed the event.
+	Pipeline string
+
+	raw []byte // the JSON the event was decoded from (never modified)
+
 	ack *Ack
 }
 
@@ -49,8 +54,14 @@ func DecodeEvent(data []byte) (*Event, error) {
 	}
 	e := NewEvent(v)
 	e.Size = len(data)
+	e.raw = v.source
 	return e, nil
 }
+
+// Raw returns the JSON the event was decoded from, as the client sent it
+// (nil for events built otherwise). Dead letters keep it so a replay
+// starts from the original event, not from what the filters made of it.
+func (e *Event) Raw() []byte { return e.raw }
 
 // Root returns the document (without @metadata).
 func (e *Event) Root() Value { return e.root }

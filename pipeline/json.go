@@ -45,6 +45,7 @@ func DecodeJSON(data []byte) (Value, error) {
 	if d.pos != len(d.buf) {
 		return Value{}, d.errorf("unexpected data after the top-level value")
 	}
+	v.source = buf
 	return v, nil
 }
 

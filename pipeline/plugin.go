@@ -143,9 +143,12 @@ func (r *Registry) Names(kind PluginKind) []string {
 type PluginBlock struct {
 	Plugin *Plugin
 	ID     string
-	When   Condition // filters only: apply the filter only when it matches
-	Config any       // pointer to the plugin's config struct
-	At     Pos
+	// Fallback (outputs only): the output runs only when every output that
+	// is not a fallback is disabled, e.g. files when no cluster is set.
+	Fallback bool
+	When     Condition // filters only: apply the filter only when it matches
+	Config   any       // pointer to the plugin's config struct
+	At       Pos
 }
 
 // Build constructs the plugin.
@@ -187,6 +190,8 @@ func (d *Decoder) decodePlugin(kind PluginKind, b *PluginBlock, n *yaml.Node) {
 				}
 			case k.Value == "when" && kind == KindFilter:
 				b.When.DecodeNode(d, v)
+			case k.Value == "fallback" && kind == KindOutput:
+				d.decode(v, reflectValue(&b.Fallback), "fallback")
 			default:
 				rest.Content = append(rest.Content, k, v)
 			}
@@ -225,4 +230,39 @@ func (b *OutputBlock) DecodeNode(d *Decoder, n *yaml.Node) {
 // validate can find two inputs on one port.
 type Listener interface {
 	ListenAddrs() []string
+}
+
+// Switchable is implemented by output configs that can be switched off by
+// their own values (an elasticsearch output with no hosts).
+type Switchable interface {
+	Enabled() bool
+}
+
+// ActiveOutputs decides which outputs run: every enabled output that is not
+// a fallback; the fallbacks only when no other output is enabled.
+func ActiveOutputs(blocks []OutputBlock) map[string]bool {
+	enabled := func(b OutputBlock) bool {
+		s, ok := b.Config.(Switchable)
+		return !ok || s.Enabled()
+	}
+	active := map[string]bool{}
+	for _, b := range blocks {
+		if !b.Fallback && enabled(b) {
+			active[b.ID] = true
+		}
+	}
+	if len(active) == 0 {
+		for _, b := range blocks {
+			if b.Fallback && enabled(b) {
+				active[b.ID] = true
+			}
+		}
+	}
+	return active
+}
+
+// Readiness is implemented by outputs that know whether their destination
+// answers (for /ready).
+type Readiness interface {
+	Ready() bool
 }

@@ -61,6 +61,7 @@ func (p *Pipeline) work(ctx context.Context) {
 	for chunk := range p.queue {
 		kept := chunk[:0]
 		for _, e := range chunk {
+			e.Pipeline = p.Name
 			if p.Process(e) {
 				kept = append(kept, e)
 			} else {
@@ -116,7 +117,12 @@ func Build(cfg *Config, log zerolog.Logger) (_ *Runner, err error) {
 	}()
 	env := Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout}
 	var outputIDs []string
+	active := ActiveOutputs(cfg.Outputs)
 	for _, b := range cfg.Outputs {
+		if !active[b.ID] {
+			log.Info().Str("output", b.ID).Msg("output disabled")
+			continue
+		}
 		e := env
 		e.Logger = log.With().Str("output", b.ID).Logger()
 		o, err := b.Build(e)
@@ -151,7 +157,12 @@ func Build(cfg *Config, log zerolog.Logger) (_ *Runner, err error) {
 			ids = outputIDs
 		}
 		for _, id := range ids {
-			p.outputs = append(p.outputs, r.outputs[id])
+			if o, ok := r.outputs[id]; ok {
+				p.outputs = append(p.outputs, o)
+			}
+		}
+		if len(p.outputs) == 0 {
+			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
 		r.pipelines = append(r.pipelines, p)
 	}
@@ -166,6 +177,18 @@ func Build(cfg *Config, log zerolog.Logger) (_ *Runner, err error) {
 	}
 	return r, nil
 }
+
+// SetInputs replaces the configured inputs (before Run), for runs that
+// take events from elsewhere, such as a dead-letter replay.
+func (r *Runner) SetInputs(inputs map[string]Input) {
+	r.inputs = nil
+	for id, in := range inputs {
+		r.inputs = append(r.inputs, namedInput{id: id, input: in})
+	}
+}
+
+// Outputs returns the enabled outputs by id.
+func (r *Runner) Outputs() map[string]Output { return r.outputs }
 
 // Inputs returns the inputs in config order.
 func (r *Runner) Inputs() []Input {
@@ -271,11 +294,18 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	// Inputs that finish on their own (a replay) end the run too.
+	inputsDone := make(chan struct{})
+	go func() {
+		inputs.Wait()
+		close(inputsDone)
+	}()
 
 	var firstErr error
 	select {
 	case <-ctx.Done():
 	case firstErr = <-inputErr:
+	case <-inputsDone:
 	}
 	r.log.Info().Dur("timeout", r.cfg.ShutdownTimeout).Msg("shutting down: no new batches; draining in-flight ones")
 	deadline := time.Now().Add(r.cfg.ShutdownTimeout)
@@ -292,6 +322,12 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	flushCtx, cancel := context.WithDeadline(context.Background(), deadline.Add(5*time.Second))
 	defer cancel()
+	if firstErr == nil {
+		select {
+		case firstErr = <-inputErr:
+		default:
+		}
+	}
 	if err := r.closeOutputs(flushCtx); err != nil && firstErr == nil {
 		firstErr = err
 	}

@@ -1,0 +1,80 @@
+package deadletter
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+const replayingSuffix = ".replaying"
+
+// Replay is a pipeline input that sends the dead letters of a directory
+// through the running config, one file at a time. A file is renamed
+// before it is replayed (events refused again go to a new file) and
+// removed only when every one of its events is done; an interrupted replay
+// resumes from the renamed file.
+type Replay struct {
+	Dir string
+	Log zerolog.Logger
+
+	replayed atomic.Int64
+}
+
+// Replayed is the number of events sent through the pipelines so far.
+func (r *Replay) Replayed() int64 { return r.replayed.Load() }
+
+// Run implements pipeline.Input; it returns when every file is done.
+func (r *Replay) Run(ctx context.Context, sink pipeline.Sink) error {
+	pending, _ := filepath.Glob(filepath.Join(r.Dir, "*"+replayingSuffix))
+	fresh, err := Files(r.Dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range fresh {
+		to := f + replayingSuffix
+		if err := os.Rename(f, to); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		pending = append(pending, to)
+	}
+	for _, f := range pending {
+		if err := r.replayFile(ctx, f, sink); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Replay) replayFile(ctx context.Context, path string, sink pipeline.Sink) error {
+	records, err := Read(path)
+	if err != nil {
+		return err
+	}
+	events := make([]*pipeline.Event, 0, len(records))
+	for i, rec := range records {
+		e, err := pipeline.DecodeEvent(rec.Event)
+		if err != nil {
+			return fmt.Errorf("replay: %s record %d: %w", path, i+1, err)
+		}
+		events = append(events, e)
+	}
+	done := make(chan struct{})
+	pipeline.Track(events, func() { close(done) })
+	if err := sink.Publish(ctx, events); err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("replay: %s interrupted; it stays and resumes next time: %w", path, ctx.Err())
+	}
+	r.replayed.Add(int64(len(events)))
+	r.Log.Info().Str("file", path).Int("events", len(events)).Msg("replay: file done")
+	return os.Remove(path)
+}

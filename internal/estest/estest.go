@@ -1,0 +1,521 @@
+// Package estest is an Elasticsearch TEST DOUBLE: a small HTTP server on
+// 127.0.0.1 that behaves like Elasticsearch 8 where ingestd relies on it,
+// for tests on machines where no real Elasticsearch can be installed. It
+// is not Elasticsearch and stores documents in memory.
+//
+// What it reproduces:
+//   - the X-Elastic-Product: Elasticsearch header the v8 client checks;
+//   - GET / (cluster info), GET /_cluster/health, GET /_security/_authenticate,
+//     PUT/GET /_index_template/<name>, basic and API-key auth when set;
+//   - POST /_bulk (gzip bodies too) with data stream semantics: a name
+//     matching logs-*-* or an installed template with data_stream is a data
+//     stream, created on first write; only "create" is allowed there;
+//     names must follow the naming rules; @timestamp is required; a
+//     duplicate _id is 409 version_conflict_engine_exception; a field whose
+//     type conflicts with the stream's dynamic mapping is 400
+//     document_parsing_exception; per-item errors come inside a 200
+//     response with "errors": true;
+//   - fault injection: per-item 429 es_rejected_execution_exception at a
+//     ratio, per-item rejections by a hook, whole-request statuses
+//     (429/5xx), slow answers, answers delayed after indexing (a client
+//     killed mid-bulk), dropped connections, and going down (port closed)
+//     and up again on the same address;
+//   - read-back of what was indexed.
+package estest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ItemHook may reject one bulk item: it returns a status (0 to accept)
+// and the error type and reason.
+type ItemHook func(stream string, doc map[string]any) (status int, errType, reason string)
+
+// Server is a running test double.
+type Server struct {
+	URL  string
+	addr string
+
+	mu        sync.Mutex
+	srv       *http.Server
+	ln        net.Listener
+	streams   map[string]*stream
+	templates map[string]json.RawMessage
+	rng       *rand.Rand
+
+	// Fault injection, set through the methods below.
+	item429Ratio float64
+	hook         ItemHook
+	failStatus   int // every request answers this status while set
+	failNext     []int
+	delay        time.Duration
+	delayAfter   time.Duration // index, then wait before answering
+	dropNext     int
+	username     string
+	password     string
+	apiKey       string
+
+	// Stats.
+	requests, bulkRequests, items, rejected429, conflicts int
+}
+
+type stream struct {
+	docs    []json.RawMessage
+	ids     map[string]bool
+	mapping map[string]string // leaf path → "string" | "number" | "boolean" | "object"
+}
+
+// Start runs a test double on 127.0.0.1 (a free port).
+func Start() (*Server, error) {
+	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, rng: rand.New(rand.NewSource(1))}
+	if err := s.listen("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	s.URL = "http://" + s.addr
+	return s, nil
+}
+
+func (s *Server) listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("estest: listen: %w", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.ln, s.srv, s.addr = ln, srv, ln.Addr().String()
+	s.mu.Unlock()
+	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	return nil
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// Down closes the port and every connection: clients get refused
+// connections until Up.
+func (s *Server) Down() { s.Close() }
+
+// Up listens again on the same address.
+func (s *Server) Up() error {
+	var err error
+	for i := 0; i < 50; i++ { // the port may take a moment to be free again
+		if err = s.listen(s.addr); err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// SetItem429Ratio answers that share of bulk items with 429 inside a 200.
+func (s *Server) SetItem429Ratio(r float64) { s.mu.Lock(); s.item429Ratio = r; s.mu.Unlock() }
+
+// SetItemHook installs (or, with nil, removes) a per-item rejection hook.
+func (s *Server) SetItemHook(h ItemHook) { s.mu.Lock(); s.hook = h; s.mu.Unlock() }
+
+// SetFailing makes every request answer status (0 clears it).
+func (s *Server) SetFailing(status int) { s.mu.Lock(); s.failStatus = status; s.mu.Unlock() }
+
+// FailNext makes the next requests answer these statuses, in order.
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	s.failNext = append(s.failNext, statuses...)
+	s.mu.Unlock()
+}
+
+// SetDelay delays every answer (before doing anything).
+func (s *Server) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
+
+// SetDelayAfterIndexing indexes a bulk, then waits d before answering: a
+// client that dies meanwhile never learns its documents were indexed.
+func (s *Server) SetDelayAfterIndexing(d time.Duration) { s.mu.Lock(); s.delayAfter = d; s.mu.Unlock() }
+
+// DropNext closes the connection of the next n requests without answering.
+func (s *Server) DropNext(n int) { s.mu.Lock(); s.dropNext += n; s.mu.Unlock() }
+
+// RequireBasicAuth makes every request need these credentials.
+func (s *Server) RequireBasicAuth(user, pass string) {
+	s.mu.Lock()
+	s.username, s.password = user, pass
+	s.mu.Unlock()
+}
+
+// RequireAPIKey makes every request need "Authorization: ApiKey <key>".
+func (s *Server) RequireAPIKey(key string) { s.mu.Lock(); s.apiKey = key; s.mu.Unlock() }
+
+// Stats are request and item counts.
+type Stats struct{ Requests, BulkRequests, Items, Rejected429, Conflicts int }
+
+// Stats returns the counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{s.requests, s.bulkRequests, s.items, s.rejected429, s.conflicts}
+}
+
+// Streams returns the data stream names, sorted.
+func (s *Server) Streams() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.streams))
+	for n := range s.streams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Docs returns the documents indexed into a stream, in order.
+func (s *Server) Docs(name string) []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.streams[name]; st != nil {
+		return append([]json.RawMessage(nil), st.docs...)
+	}
+	return nil
+}
+
+// Count returns the number of documents in all streams.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, st := range s.streams {
+		n += len(st.docs)
+	}
+	return n
+}
+
+// Template returns an installed index template.
+func (s *Server) Template(name string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.templates[name]
+	return t, ok
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	delay, drop := s.delay, s.dropNext > 0
+	if drop {
+		s.dropNext--
+	}
+	status := s.failStatus
+	if status == 0 && len(s.failNext) > 0 {
+		status, s.failNext = s.failNext[0], s.failNext[1:]
+	}
+	authOK := s.authorized(r)
+	s.mu.Unlock()
+
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+	}
+	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	w.Header().Set("Content-Type", "application/json")
+	if !authOK {
+		writeError(w, http.StatusUnauthorized, "security_exception", "missing authentication credentials")
+		return
+	}
+	if status != 0 {
+		errType := "es_rejected_execution_exception"
+		if status >= 500 {
+			errType = "unavailable_shards_exception"
+		}
+		writeError(w, status, errType, "injected failure")
+		return
+	}
+	switch p := r.URL.Path; {
+	case p == "/" && r.Method == http.MethodGet:
+		writeJSON(w, 200, map[string]any{"name": "estest", "cluster_name": "estest", "cluster_uuid": "test-double",
+			"version": map[string]any{"number": "8.15.0", "build_flavor": "default"}, "tagline": "You Know, for Search"})
+	case p == "/_cluster/health":
+		writeJSON(w, 200, map[string]any{"cluster_name": "estest", "status": "green"})
+	case p == "/_security/_authenticate":
+		writeJSON(w, 200, map[string]any{"username": s.username, "roles": []string{"superuser"}})
+	case strings.HasPrefix(p, "/_index_template/"):
+		s.template(w, r, strings.TrimPrefix(p, "/_index_template/"))
+	case p == "/_bulk" || strings.HasSuffix(p, "/_bulk"):
+		s.bulk(w, r)
+	default:
+		writeError(w, 404, "resource_not_found_exception", "estest does not implement "+r.Method+" "+p)
+	}
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	if s.apiKey != "" {
+		return r.Header.Get("Authorization") == "ApiKey "+s.apiKey
+	}
+	if s.username != "" {
+		u, p, ok := r.BasicAuth()
+		return ok && u == s.username && p == s.password
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, errType, reason string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"type": errType, "reason": reason}, "status": status})
+}
+
+func (s *Server) template(w http.ResponseWriter, r *http.Request, name string) {
+	switch r.Method {
+	case http.MethodPut, http.MethodPost:
+		body, err := io.ReadAll(r.Body)
+		if err != nil || !json.Valid(body) {
+			writeError(w, 400, "parse_exception", "request body is not JSON")
+			return
+		}
+		s.mu.Lock()
+		s.templates[name] = body
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"acknowledged": true})
+	case http.MethodGet:
+		s.mu.Lock()
+		t, ok := s.templates[name]
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, 404, "resource_not_found_exception", "index template matching ["+name+"] not found")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"index_templates": []any{map[string]any{"name": name, "index_template": json.RawMessage(t)}}})
+	default:
+		writeError(w, 405, "method_not_allowed", r.Method)
+	}
+}
+
+type action struct {
+	Index string `json:"_index"`
+	ID    string `json:"_id"`
+}
+
+func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			writeError(w, 400, "parse_exception", "bad gzip body")
+			return
+		}
+		body = zr
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return // the client went away
+	}
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	if len(lines)%2 != 0 {
+		writeError(w, 400, "illegal_argument_exception", "the bulk request must be terminated by a newline and pair actions with sources")
+		return
+	}
+	items := make([]map[string]any, 0, len(lines)/2)
+	anyErr := false
+	s.mu.Lock()
+	s.bulkRequests++
+	delayAfter := s.delayAfter
+	for i := 0; i+1 < len(lines); i += 2 {
+		op, res := s.item(lines[i], lines[i+1])
+		if _, bad := res["error"]; bad {
+			anyErr = true
+		}
+		items = append(items, map[string]any{op: res})
+	}
+	s.mu.Unlock()
+	if delayAfter > 0 {
+		time.Sleep(delayAfter)
+	}
+	writeJSON(w, 200, map[string]any{"took": 1, "errors": anyErr, "items": items})
+}
+
+// item indexes one action; the caller holds s.mu.
+func (s *Server) item(actionLine, source []byte) (string, map[string]any) {
+	s.items++
+	var a map[string]action
+	if err := json.Unmarshal(actionLine, &a); err != nil || len(a) != 1 {
+		return "index", itemError(400, "", "", "illegal_argument_exception", "malformed action line")
+	}
+	var op string
+	var act action
+	for k, v := range a {
+		op, act = k, v
+	}
+	fail := func(status int, t, reason string) (string, map[string]any) {
+		return op, itemError(status, act.Index, act.ID, t, reason)
+	}
+	if err := checkIndexName(act.Index); err != nil {
+		return fail(400, "invalid_index_name_exception", err.Error())
+	}
+	isStream := s.isDataStream(act.Index)
+	if isStream && op != "create" {
+		return fail(400, "illegal_argument_exception", "only write ops with an op_type of create are allowed in data streams")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(source, &doc); err != nil {
+		return fail(400, "document_parsing_exception", "failed to parse: "+err.Error())
+	}
+	if isStream {
+		if _, ok := doc["@timestamp"]; !ok {
+			return fail(400, "document_parsing_exception", "data stream timestamp field [@timestamp] is missing")
+		}
+	}
+	if s.item429Ratio > 0 && s.rng.Float64() < s.item429Ratio {
+		s.rejected429++
+		return fail(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (injected)")
+	}
+	if s.hook != nil {
+		if status, t, reason := s.hook(act.Index, doc); status != 0 {
+			return fail(status, t, reason)
+		}
+	}
+	st := s.streams[act.Index]
+	if st == nil {
+		st = &stream{ids: map[string]bool{}, mapping: map[string]string{}}
+		s.streams[act.Index] = st
+	}
+	if act.ID != "" && st.ids[act.ID] {
+		s.conflicts++
+		return fail(409, "version_conflict_engine_exception", "["+act.ID+"]: version conflict, document already exists")
+	}
+	if field, want, got := conflict(st.mapping, "", doc); field != "" {
+		return fail(400, "document_parsing_exception", fmt.Sprintf("[1:1] failed to parse field [%s] of type [%s]: got %s", field, want, got))
+	}
+	learn(st.mapping, "", doc)
+	id := act.ID
+	if id == "" {
+		id = fmt.Sprintf("auto-%d", len(st.docs))
+	}
+	st.ids[id] = true
+	st.docs = append(st.docs, append(json.RawMessage(nil), source...))
+	return op, map[string]any{"_index": act.Index, "_id": id, "_version": 1, "result": "created", "status": 201}
+}
+
+func itemError(status int, index, id, t, reason string) map[string]any {
+	return map[string]any{"_index": index, "_id": id, "status": status, "error": map[string]any{"type": t, "reason": reason}}
+}
+
+// isDataStream: the built-in logs-*-* template, or an installed template
+// with data_stream whose pattern matches.
+func (s *Server) isDataStream(name string) bool {
+	if ok, _ := path.Match("logs-*-*", name); ok {
+		return true
+	}
+	for _, raw := range s.templates {
+		var t struct {
+			IndexPatterns []string        `json:"index_patterns"`
+			DataStream    json.RawMessage `json:"data_stream"`
+		}
+		if json.Unmarshal(raw, &t) != nil || t.DataStream == nil {
+			continue
+		}
+		for _, p := range t.IndexPatterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkIndexName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("index name is empty")
+	case strings.ToLower(name) != name:
+		return fmt.Errorf("Invalid index name [%s], must be lowercase", name)
+	case strings.ContainsAny(name, "\\/*?\"<>| ,#:"):
+		return fmt.Errorf("Invalid index name [%s], must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]", name)
+	case strings.HasPrefix(name, "-") || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "+"):
+		return fmt.Errorf("Invalid index name [%s], must not start with '_', '-', or '+'", name)
+	case len(name) > 255:
+		return fmt.Errorf("Invalid index name [%s], index name is too long", name)
+	}
+	return nil
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case map[string]any:
+		return "object"
+	}
+	return ""
+}
+
+// conflict finds the first field whose kind differs from the mapping.
+func conflict(mapping map[string]string, prefix string, obj map[string]any) (field, want, got string) {
+	for k, v := range obj {
+		p := prefix + k
+		kind := kindOf(v)
+		if arr, ok := v.([]any); ok && len(arr) > 0 {
+			kind = kindOf(arr[0])
+		}
+		if kind == "" {
+			continue
+		}
+		if m, ok := mapping[p]; ok && m != kind {
+			return p, m, kind
+		}
+		if sub, ok := v.(map[string]any); ok {
+			if f, w, g := conflict(mapping, p+".", sub); f != "" {
+				return f, w, g
+			}
+		}
+	}
+	return "", "", ""
+}
+
+func learn(mapping map[string]string, prefix string, obj map[string]any) {
+	for k, v := range obj {
+		p := prefix + k
+		kind := kindOf(v)
+		if arr, ok := v.([]any); ok && len(arr) > 0 {
+			kind = kindOf(arr[0])
+		}
+		if kind == "" {
+			continue
+		}
+		if _, ok := mapping[p]; !ok {
+			mapping[p] = kind
+		}
+		if sub, ok := v.(map[string]any); ok {
+			learn(mapping, p+".", sub)
+		}
+	}
+}
