@@ -51,3 +51,51 @@ func BenchmarkBeatsToFile(b *testing.B) {
 }
 
 func itoa(i int) string { return fmt.Sprintf("%02d", i) }
+
+// BenchmarkBeatsToES measures go-lumber clients → beats input → pipeline →
+// elasticsearch output → the in-repo Elasticsearch test double (which
+// decodes and stores every document, so it costs CPU on the same cores).
+// One op is one event.
+func BenchmarkBeatsToES(b *testing.B) {
+	for _, conns := range []int{1, 4, 8} {
+		b.Run(itoa(conns)+"conns", func(b *testing.B) {
+			es := startES(b)
+			n := startNode(b, esConfig(es.URL), nil)
+			const size = 2048
+			batches := (b.N + size - 1) / size
+			var next atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for c := range conns {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					cl, err := dial(b, n.addr, nil)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					defer cl.Close()
+					for {
+						k := int(next.Add(1))
+						if k > batches {
+							return
+						}
+						if got, err := cl.Send(makeBatch(c, k, size)); err != nil || got != size {
+							b.Errorf("send: %d %v", got, err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if es.Count() != batches*size {
+				b.Fatalf("indexed %d of %d", es.Count(), batches*size)
+			}
+			b.ReportMetric(float64(batches*size)/elapsed.Seconds(), "events/s")
+		})
+	}
+}

@@ -26,7 +26,9 @@ func makeBatch(conn, batch, n int) []any {
 				`"input":{"type":"filestream"},"fields":{"group":"pt","service":"django"},`+
 				`"log":{"file":{"path":"/var/log/parcels/django.log"},"offset":%d},`+
 				`"message":"INFO|apps.parcels.views|2025-02-02T12:34:56.123|id=%s"}`,
-			i*120, eventID(conn, batch, i)))
+			// Offsets are unique per origin, as in a real file, so the
+			// deterministic document ids differ.
+			((conn*1000+batch)*100000+i)*120, eventID(conn, batch, i)))
 	}
 	return events
 }

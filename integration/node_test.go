@@ -59,13 +59,21 @@ func startNode(t testing.TB, cfg string, reg *pipeline.Registry) *node {
 	if reg == nil {
 		reg = builtin.Registry()
 	}
-	n := &node{t: t, dataDir: t.TempDir(), logs: &syncBuffer{}, done: make(chan error, 1)}
-	cfg = strings.ReplaceAll(cfg, "${DATA}", n.dataDir)
+	dataDir := t.TempDir()
+	cfg = strings.ReplaceAll(cfg, "${DATA}", dataDir)
 	loaded, err := pipeline.Load("test.yml", []byte(cfg), reg, func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	return startLoaded(t, loaded)
+}
+
+// startLoaded runs an already loaded config.
+func startLoaded(t testing.TB, loaded *pipeline.Config) *node {
+	t.Helper()
+	n := &node{t: t, dataDir: loaded.DataDir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := zerolog.New(n.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	var err error
 	n.runner, err = pipeline.Build(loaded, log)
 	if err != nil {
 		t.Fatalf("build: %v", err)
@@ -161,3 +169,5 @@ outputs:
   - file: {}
 `, beatsExtra)
 }
+
+func nopLogger() zerolog.Logger { return zerolog.Nop() }

@@ -48,6 +48,9 @@ type Server struct {
 	URL  string
 	addr string
 
+	closed    chan struct{} // ends delayed answers when the server closes for good
+	closeOnce sync.Once
+
 	mu        sync.Mutex
 	srv       *http.Server
 	ln        net.Listener
@@ -79,7 +82,7 @@ type stream struct {
 
 // Start runs a test double on 127.0.0.1 (a free port).
 func Start() (*Server, error) {
-	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, rng: rand.New(rand.NewSource(1))}
+	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, rng: rand.New(rand.NewSource(1)), closed: make(chan struct{})}
 	if err := s.listen("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -100,8 +103,13 @@ func (s *Server) listen(addr string) error {
 	return nil
 }
 
-// Close stops the server.
+// Close stops the server for good.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.stop()
+}
+
+func (s *Server) stop() {
 	s.mu.Lock()
 	srv := s.srv
 	s.srv = nil
@@ -113,7 +121,7 @@ func (s *Server) Close() {
 
 // Down closes the port and every connection: clients get refused
 // connections until Up.
-func (s *Server) Down() { s.Close() }
+func (s *Server) Down() { s.stop() }
 
 // Up listens again on the same address.
 func (s *Server) Up() error {
@@ -228,8 +236,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	authOK := s.authorized(r)
 	s.mu.Unlock()
 
-	if delay > 0 {
-		time.Sleep(delay)
+	if delay > 0 && !s.wait(delay) {
+		return
 	}
 	if drop {
 		if hj, ok := w.(http.Hijacker); ok {
@@ -279,6 +287,18 @@ func (s *Server) authorized(r *http.Request) bool {
 		return ok && u == s.username && p == s.password
 	}
 	return true
+}
+
+// wait sleeps d unless the server closes first.
+func (s *Server) wait(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.closed:
+		return false
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -353,8 +373,8 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		items = append(items, map[string]any{op: res})
 	}
 	s.mu.Unlock()
-	if delayAfter > 0 {
-		time.Sleep(delayAfter)
+	if delayAfter > 0 && !s.wait(delayAfter) {
+		return
 	}
 	writeJSON(w, 200, map[string]any{"took": 1, "errors": anyErr, "items": items})
 }

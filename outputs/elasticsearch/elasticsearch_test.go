@@ -1,0 +1,91 @@
+package elasticsearch
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ingestd/ingestd/pipeline"
+	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+)
+
+func TestDocumentID(t *testing.T) {
+	base := `{"agent":{"id":"a1","name":"vm"},"host":{"name":"vm"},"log":{"file":{"path":"/var/log/x.log","inode":"7","device_id":"9"},"offset":120},"message":"m"}`
+	id := documentID(pt.Event(t, base), true)
+	if len(id) != 22 {
+		t.Fatalf("id %q", id)
+	}
+	if again := documentID(pt.Event(t, base), true); again != id {
+		t.Fatal("the id of the same line must not change (a resent batch must hit 409)")
+	}
+	for _, other := range []string{
+		strings.Replace(base, `"offset":120`, `"offset":121`, 1),
+		strings.Replace(base, `"inode":"7"`, `"inode":"8"`, 1),
+		strings.Replace(base, `"id":"a1"`, `"id":"a2"`, 1),
+		strings.Replace(base, `/var/log/x.log`, `/var/log/y.log`, 1),
+	} {
+		if documentID(pt.Event(t, other), true) == id {
+			t.Errorf("different origin, same id: %s", other)
+		}
+	}
+	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true); got != "" {
+		t.Errorf("an event without origin got id %q", got)
+	}
+	if got := documentID(pt.Event(t, base), false); got != "" {
+		t.Errorf("document_id none gave %q", got)
+	}
+	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true); got != "mine" {
+		t.Errorf("[@metadata][_id] must win: %q", got)
+	}
+}
+
+func TestEncodeBulkLines(t *testing.T) {
+	a := pt.Event(t, `{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`)
+	a.DataStream = "logs-django-pt"
+	b := pt.Event(t, `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`)
+	b.DataStream = "logs-x-y"
+	items := encode([]*pipeline.Event{a, b}, true)
+	if got := string(items[0].data); got != `{"create":{"_index":"logs-django-pt"}}`+"\n"+`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`+"\n" {
+		t.Fatalf("item 0: %q", got)
+	}
+	if !strings.HasPrefix(string(items[1].data), `{"create":{"_index":"logs-x-y","_id":"`) || string(items[1].data[items[1].docStart:]) != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
+		t.Fatalf("item 1: %q", items[1].data)
+	}
+}
+
+func TestHostListAndEnable(t *testing.T) {
+	var c Config
+	if err := pipeline.DecodeYAML("t.yml", `hosts: "http://a:9200, https://b:9200/"`, &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Hosts) != 2 || c.Hosts[1] != "https://b:9200" || !c.Enabled() {
+		t.Fatalf("hosts %v", c.Hosts)
+	}
+	var off Config
+	if err := pipeline.DecodeYAML("t.yml", `hosts: ""`, &off); err != nil || off.Enabled() {
+		t.Fatalf("empty hosts must disable the output: %v %v", off.Hosts, err)
+	}
+	if msg := pt.ConfigError[Config](`hosts: [ftp://x]`); !strings.Contains(msg, "not an http(s) URL") {
+		t.Fatalf("bad URL accepted: %q", msg)
+	}
+}
+
+func TestErrorsFlag(t *testing.T) {
+	if errorsTrue([]byte(`{"errors":false,"took":3,"items":[]}`)) || errorsTrue([]byte(`{"took":3, "errors": false}`)) {
+		t.Fatal("errors false read as true")
+	}
+	if !errorsTrue([]byte(`{"errors":true}`)) || !errorsTrue([]byte(`{"weird":1}`)) {
+		t.Fatal("errors true (or unknown) must decode the items")
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	o := &Output{cfg: Config{InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}}
+	for attempt := 0; attempt < 40; attempt++ {
+		d := o.backoff(attempt)
+		step := min(100*time.Millisecond<<min(attempt, 20), time.Second)
+		if d < step/2 || d > step {
+			t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, step/2, step)
+		}
+	}
+}
