@@ -458,3 +458,53 @@ func TestESKilledMidBulkNoDuplicates(t *testing.T) {
 	}
 	checkESExactlyOnce(t, es, 1, 1, size)
 }
+
+// TestESTemplatesAndAuth: with setup_templates the shipped templates are
+// installed before anything is indexed; an API key is sent; wrong
+// credentials keep events waiting (401 is retried, never dropped) until
+// they are fixed.
+func TestESTemplatesAndAuth(t *testing.T) {
+	es := startES(t)
+	es.RequireAPIKey("c2VjcmV0")
+	cfg := strings.Replace(esConfig(es.URL), "      max_backoff: 1s\n", "      max_backoff: 1s\n      setup_templates: true\n      api_key: wrong\n", 1)
+	n := startNode(t, cfg, nil)
+	cl, err := dial(t, n.addr, nil, clientTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sent := make(chan error, 1)
+	go func() { sent <- sendAll(t, cl, 0, 1, 100) }()
+	select {
+	case err := <-sent:
+		t.Fatalf("batch answered with wrong credentials: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if esOutput(t, n).Ready() {
+		t.Fatal("ready although the cluster refuses the credentials")
+	}
+	es.RequireAPIKey("") // the cluster's side fixed: any key accepted now
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no ACK after the credentials were fixed\n%s", n.logs)
+	}
+	for _, name := range []string{"logs-pt", "logs-dcache.billing", "logs-accounting"} {
+		raw, ok := es.Template(name)
+		if !ok {
+			t.Fatalf("template %s not installed", name)
+		}
+		var tmpl struct {
+			IndexPatterns []string       `json:"index_patterns"`
+			DataStream    map[string]any `json:"data_stream"`
+			Priority      int            `json:"priority"`
+		}
+		if err := json.Unmarshal(raw, &tmpl); err != nil || tmpl.DataStream == nil || tmpl.Priority <= 100 || len(tmpl.IndexPatterns) == 0 {
+			t.Fatalf("template %s: %s", name, raw)
+		}
+	}
+	checkESExactlyOnce(t, es, 1, 1, 100)
+}

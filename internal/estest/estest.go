@@ -249,6 +249,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	w.Header().Set("Content-Type", "application/json")
+	if r.Header.Get("Content-Encoding") == "gzip" { // accepted on every endpoint, as by Elasticsearch
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			writeError(w, 400, "parse_exception", "bad gzip body")
+			return
+		}
+		r.Body = io.NopCloser(zr)
+	}
 	if !authOK {
 		writeError(w, http.StatusUnauthorized, "security_exception", "missing authentication credentials")
 		return
@@ -342,16 +350,7 @@ type action struct {
 }
 
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			writeError(w, 400, "parse_exception", "bad gzip body")
-			return
-		}
-		body = zr
-	}
-	data, err := io.ReadAll(body)
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return // the client went away
 	}
