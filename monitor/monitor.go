@@ -93,7 +93,7 @@ type eventCounts struct {
 }
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
-	node := eventCounts{In: s.Runner.Unrouted.Load()}
+	node := eventCounts{In: s.Runner.Metrics.Unrouted.Load()}
 	pipelines := map[string]any{}
 	for _, p := range s.Runner.Pipelines() {
 		c := eventCounts{In: p.Counters.In.Load(), Filtered: p.Counters.Filtered.Load(), Out: p.Counters.Out.Load(), Dropped: p.Counters.Dropped.Load()}
@@ -108,7 +108,7 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 		"host": host, "version": s.Version, "status": s.status(),
 		"jvm":       map[string]any{"uptime_in_millis": time.Since(s.started).Milliseconds()},
 		"events":    node,
-		"unrouted":  s.Runner.Unrouted.Load(),
+		"unrouted":  s.Runner.Metrics.Unrouted.Load(),
 		"pipelines": pipelines,
 	})
 }

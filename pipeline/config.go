@@ -21,6 +21,7 @@ import (
 type Config struct {
 	DataDir         string           `yaml:"data_dir" default:"${INGESTD_DATA_DIR:./data}" doc:"directory for NDJSON streams, dead letters and state"`
 	HTTP            HTTPConfig       `yaml:"http" doc:"monitoring API"`
+	Reload          ReloadConfig     `yaml:"reload" doc:"hot reload: SIGHUP always reloads; automatic also watches the config files"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout" default:"30s" doc:"how long a shutdown waits for in-flight batches to be acknowledged and outputs to flush"`
 	Include         []string         `yaml:"include" doc:"config files (relative to this one) whose pipelines come first, in order; each is a complete config"`
 	Inputs          []InputBlock     `yaml:"inputs" required:"true" doc:"where events come from"`
@@ -29,6 +30,15 @@ type Config struct {
 
 	// File is the path the config was read from (or the embedded name).
 	File string `yaml:"-"`
+	// Sources are the files read from disk (the config and its includes),
+	// for the reload watcher.
+	Sources []string `yaml:"-"`
+}
+
+// ReloadConfig configures hot reload.
+type ReloadConfig struct {
+	Automatic bool          `yaml:"automatic" default:"false" doc:"reload when a config file changes"`
+	Interval  time.Duration `yaml:"interval" default:"3s" doc:"how often the config files are checked for changes"`
 }
 
 // HTTPConfig configures the monitoring API.
@@ -112,7 +122,15 @@ func ParseByteSize(s string) (int64, error) {
 // LoadFile reads and checks a config file; includes are read from its
 // directory.
 func LoadFile(path string, reg *Registry, env func(string) (string, bool)) (*Config, error) {
-	return LoadFS(os.DirFS(filepath.Dir(path)), filepath.Base(path), filepath.Dir(path), reg, env)
+	dir := filepath.Dir(path)
+	cfg, err := LoadFS(os.DirFS(dir), filepath.Base(path), dir, reg, env)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range cfg.Sources {
+		cfg.Sources[i] = filepath.Join(dir, s)
+	}
+	return cfg, nil
 }
 
 // LoadFS reads and checks the config name of fsys (includes come from
@@ -140,6 +158,7 @@ func loadFS(fsys fs.FS, name, prefix string, reg *Registry, env func(string) (st
 		return nil, err
 	}
 	var included []PipelineConfig
+	cfg.Sources = []string{name}
 	var ps Problems
 	for i, inc := range cfg.Include {
 		sub, err := loadFS(fsys, path.Join(path.Dir(name), inc), prefix, reg, env, append(stack, name))
@@ -153,6 +172,7 @@ func loadFS(fsys fs.FS, name, prefix string, reg *Registry, env func(string) (st
 			continue
 		}
 		included = append(included, sub.Pipelines...)
+		cfg.Sources = append(cfg.Sources, sub.Sources...)
 	}
 	if len(ps) > 0 {
 		return nil, ps.Err()

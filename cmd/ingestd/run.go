@@ -50,6 +50,24 @@ func (c *cli) runCmd() *cobra.Command {
 				log.Warn().Msg("second signal: exiting without draining")
 				os.Exit(1)
 			}()
+			reloader := &pipeline.Reloader{Runner: runner, Log: log, Load: func() (*pipeline.Config, error) { return c.loadConfig(cmd) }}
+			go func() {
+				hup := make(chan os.Signal, 1)
+				signal.Notify(hup, syscall.SIGHUP)
+				defer signal.Stop(hup)
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-hup:
+						log.Info().Msg("SIGHUP: reloading the config")
+						_ = reloader.ReloadNow(ctx)
+					}
+				}
+			}()
+			if cfg.Reload.Automatic {
+				go reloader.Watch(ctx, cfg.Reload.Interval)
+			}
 			api := &monitor.Server{Runner: runner, Version: buildVersion(), Log: log}
 			apiCtx, stopAPI := context.WithCancel(context.Background())
 			defer stopAPI()

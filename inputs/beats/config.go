@@ -1,6 +1,7 @@
 package beats
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -23,6 +24,10 @@ type Config struct {
 	ReadTimeout      time.Duration     `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
 	Keepalive        time.Duration     `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
 	HandshakeTimeout time.Duration     `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
+
+	// tlsDigest covers the contents of the TLS files, so that a reload
+	// sees renewed certificates as a changed input and rebinds it.
+	tlsDigest [32]byte
 }
 
 // TLSConfig configures TLS and mutual TLS.
@@ -62,7 +67,23 @@ func (c *Config) Check() []pipeline.FieldError {
 	if _, err := c.TLS.Build(); err != nil {
 		errs = append(errs, pipeline.FieldError{Field: "tls", Msg: err.Error()})
 	}
+	c.tlsDigest = c.TLS.digest()
 	return errs
+}
+
+func (t *TLSConfig) digest() [32]byte {
+	h := sha256.New()
+	for _, f := range append([]string{t.Certificate, t.Key}, t.CertificateAuthorities...) {
+		if f == "" {
+			continue
+		}
+		data, _ := os.ReadFile(f)
+		h.Write(data)
+		h.Write([]byte{0})
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
 }
 
 // Build returns the server's tls.Config, or nil when TLS is off.
