@@ -1,7 +1,9 @@
 // Package monitor serves the monitoring API on INGESTD_HTTP_LISTEN:
 // GET / (version and status), /health (the process is alive), /ready
-// (every input listens) and /_node/stats (Logstash-shaped event counts,
-// for the node and per pipeline).
+// (every input listens and every output reaches its destination),
+// /_node/stats (Logstash-shaped counts: events in/filtered/out for the node
+// and per pipeline, per plugin with durations, reloads, inputs, outputs,
+// data streams) and /metrics (Prometheus, names starting ingestd_).
 package monitor
 
 import (
@@ -12,8 +14,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -32,11 +38,14 @@ type Server struct {
 	started time.Time
 }
 
-// Handler returns the API's routes.
+// Handler returns the API's routes. Prometheus metrics are served from a
+// registry of this server's own (no global registry).
 func (s *Server) Handler() http.Handler {
 	if s.started.IsZero() {
 		s.started = time.Now()
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&collector{r: s.Runner}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.root)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -44,6 +53,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /ready", s.ready)
 	mux.HandleFunc("GET /_node/stats", s.stats)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux
 }
 
@@ -79,37 +89,84 @@ func (s *Server) root(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	if !s.isReady() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 type eventCounts struct {
-	In       int64 `json:"in"`
-	Filtered int64 `json:"filtered"`
-	Out      int64 `json:"out"`
-	Dropped  int64 `json:"dropped"`
+	In                     int64 `json:"in"`
+	Filtered               int64 `json:"filtered"`
+	Out                    int64 `json:"out"`
+	Dropped                int64 `json:"dropped"`
+	ParseFailures          int64 `json:"parse_failures"`
+	DurationInMillis       int64 `json:"duration_in_millis"`
+	QueuePushDurationMills int64 `json:"queue_push_duration_in_millis"`
+}
+
+type pluginStats struct {
+	ID     string `json:"id"`
+	Events struct {
+		In               int64 `json:"in"`
+		Out              int64 `json:"out"`
+		DurationInMillis int64 `json:"duration_in_millis"`
+	} `json:"events"`
 }
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
-	node := eventCounts{In: s.Runner.Metrics.Unrouted.Load()}
+	m := s.Runner.Metrics
+	node := eventCounts{In: m.Unrouted.Load()}
 	pipelines := map[string]any{}
-	for _, p := range s.Runner.Pipelines() {
-		c := eventCounts{In: p.Counters.In.Load(), Filtered: p.Counters.Filtered.Load(), Out: p.Counters.Out.Load(), Dropped: p.Counters.Dropped.Load()}
-		node.In += c.In
-		node.Filtered += c.Filtered
-		node.Out += c.Out
-		node.Dropped += c.Dropped
-		pipelines[p.Name] = map[string]any{"events": c}
+	for _, name := range m.PipelineNames() {
+		c := m.Pipeline(name)
+		ec := eventCounts{In: c.In.Load(), Filtered: c.Filtered.Load(), Out: c.Out.Load(), Dropped: c.Dropped.Load(),
+			ParseFailures: c.ParseFailures.Load(), DurationInMillis: c.DurationNanos.Load() / 1e6}
+		node.In += ec.In
+		node.Filtered += ec.Filtered
+		node.Out += ec.Out
+		node.Dropped += ec.Dropped
+		node.ParseFailures += ec.ParseFailures
+		node.DurationInMillis += ec.DurationInMillis
+		var filters []pluginStats
+		for _, id := range m.PluginIDs(name) {
+			ps := m.Plugin(name, id)
+			var p pluginStats
+			p.ID = id
+			p.Events.In, p.Events.Out, p.Events.DurationInMillis = ps.In.Load(), ps.Out.Load(), ps.DurationNanos.Load()/1e6
+			filters = append(filters, p)
+		}
+		pipelines[name] = map[string]any{"events": ec, "plugins": map[string]any{"filters": filters}}
+	}
+	inputs := map[string]any{}
+	for id, in := range s.Runner.InputsByID() {
+		if st, ok := in.(pipeline.InputStatser); ok {
+			inputs[id] = st.InputStats()
+		}
+	}
+	outputs := map[string]any{}
+	for id, o := range s.Runner.Outputs() {
+		if st, ok := o.(pipeline.OutputStatser); ok {
+			outputs[id] = st.OutputStats()
+		}
+	}
+	at, lastErr := m.LastReload()
+	reloads := map[string]any{"successes": m.ReloadSuccesses.Load(), "failures": m.ReloadFailures.Load()}
+	if !at.IsZero() {
+		reloads["last_attempt_at"] = at.UTC().Format(time.RFC3339Nano)
+		reloads["last_error"] = lastErr
 	}
 	host, _ := os.Hostname()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"host": host, "version": s.Version, "status": s.status(),
-		"jvm":       map[string]any{"uptime_in_millis": time.Since(s.started).Milliseconds()},
-		"events":    node,
-		"unrouted":  s.Runner.Metrics.Unrouted.Load(),
-		"pipelines": pipelines,
+		"jvm":          map[string]any{"uptime_in_millis": time.Since(s.started).Milliseconds()},
+		"events":       node,
+		"unrouted":     m.Unrouted.Load(),
+		"pipelines":    pipelines,
+		"inputs":       inputs,
+		"outputs":      outputs,
+		"data_streams": m.DataStreams(),
+		"reloads":      reloads,
 	})
 }
 
@@ -140,4 +197,87 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 		return fmt.Errorf("monitor: %w", err)
 	}
 	return nil
+}
+
+// collector exposes the runner's counters to Prometheus at scrape time.
+type collector struct{ r *pipeline.Runner }
+
+var (
+	descIn           = prometheus.NewDesc("ingestd_events_in_total", "Events routed to the pipeline.", []string{"pipeline"}, nil)
+	descFiltered     = prometheus.NewDesc("ingestd_events_filtered_total", "Events through the pipeline's filters.", []string{"pipeline"}, nil)
+	descOut          = prometheus.NewDesc("ingestd_events_out_total", "Events handed to the pipeline's outputs.", []string{"pipeline"}, nil)
+	descDropped      = prometheus.NewDesc("ingestd_events_dropped_total", "Events dropped on purpose by a filter.", []string{"pipeline"}, nil)
+	descParseFail    = prometheus.NewDesc("ingestd_parse_failures_total", "Events indexed with a failure tag (_grokparsefailure, …).", []string{"pipeline"}, nil)
+	descFilterSecs   = prometheus.NewDesc("ingestd_filter_duration_seconds_total", "Time spent in a filter.", []string{"pipeline", "plugin"}, nil)
+	descUnrouted     = prometheus.NewDesc("ingestd_events_unrouted_total", "Events no pipeline matched (dropped).", nil, nil)
+	descStream       = prometheus.NewDesc("ingestd_data_stream_events_total", "Events handed to outputs per data stream.", []string{"data_stream"}, nil)
+	descWritten      = prometheus.NewDesc("ingestd_output_events_written_total", "Events delivered by the output (indexed, appended).", []string{"output"}, nil)
+	descDuplicates   = prometheus.NewDesc("ingestd_output_events_duplicate_total", "Events already present (409), counted as delivered.", []string{"output"}, nil)
+	descRetried      = prometheus.NewDesc("ingestd_output_events_retried_total", "Event retries (429/5xx items, failed requests).", []string{"output"}, nil)
+	descDeadLettered = prometheus.NewDesc("ingestd_output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", []string{"output"}, nil)
+	descOutFailures  = prometheus.NewDesc("ingestd_output_failures_total", "Failed requests or writes.", []string{"output"}, nil)
+	descConns        = prometheus.NewDesc("ingestd_input_connections", "Open client connections.", []string{"input"}, nil)
+	descInBatches    = prometheus.NewDesc("ingestd_input_inflight_batches", "Batches received and not yet acknowledged.", []string{"input"}, nil)
+	descInBytes      = prometheus.NewDesc("ingestd_input_inflight_bytes", "Decompressed bytes of unacknowledged batches.", []string{"input"}, nil)
+	descReceived     = prometheus.NewDesc("ingestd_input_events_received_total", "Events received by the input.", []string{"input"}, nil)
+	descReloads      = prometheus.NewDesc("ingestd_reloads_total", "Config reloads.", []string{"result"}, nil)
+)
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descIn, descFiltered, descOut, descDropped, descParseFail, descFilterSecs, descUnrouted, descStream,
+		descWritten, descDuplicates, descRetried, descDeadLettered, descOutFailures, descConns, descInBatches, descInBytes, descReceived, descReloads} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	m := c.r.Metrics
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+	}
+	for _, name := range m.PipelineNames() {
+		p := m.Pipeline(name)
+		counter(descIn, p.In.Load(), name)
+		counter(descFiltered, p.Filtered.Load(), name)
+		counter(descOut, p.Out.Load(), name)
+		counter(descDropped, p.Dropped.Load(), name)
+		counter(descParseFail, p.ParseFailures.Load(), name)
+		for _, id := range m.PluginIDs(name) {
+			ch <- prometheus.MustNewConstMetric(descFilterSecs, prometheus.CounterValue, float64(m.Plugin(name, id).DurationNanos.Load())/1e9, name, id)
+		}
+	}
+	counter(descUnrouted, m.Unrouted.Load())
+	streams := m.DataStreams()
+	names := make([]string, 0, len(streams))
+	for n := range streams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		counter(descStream, streams[n], n)
+	}
+	for id, o := range c.r.Outputs() {
+		if st, ok := o.(pipeline.OutputStatser); ok {
+			s := st.OutputStats()
+			counter(descWritten, s.Written, id)
+			counter(descDuplicates, s.Duplicates, id)
+			counter(descRetried, s.Retried, id)
+			counter(descDeadLettered, s.DeadLettered, id)
+			counter(descOutFailures, s.Failures, id)
+		}
+	}
+	for id, in := range c.r.InputsByID() {
+		if st, ok := in.(pipeline.InputStatser); ok {
+			s := st.InputStats()
+			gauge(descConns, s.Connections, id)
+			gauge(descInBatches, s.InflightBatches, id)
+			gauge(descInBytes, s.InflightBytes, id)
+			counter(descReceived, s.EventsReceived, id)
+		}
+	}
+	counter(descReloads, m.ReloadSuccesses.Load(), "success")
+	counter(descReloads, m.ReloadFailures.Load(), "failure")
 }

@@ -266,3 +266,31 @@ func ActiveOutputs(blocks []OutputBlock) map[string]bool {
 type Readiness interface {
 	Ready() bool
 }
+
+// InputStats are an input's gauges and counters.
+type InputStats struct {
+	Connections     int64 `json:"connections"`
+	InflightBatches int64 `json:"inflight_batches"`
+	InflightBytes   int64 `json:"inflight_bytes"`
+	EventsReceived  int64 `json:"events_received"`
+	BatchesReceived int64 `json:"batches_received"`
+}
+
+// InputStatser is implemented by inputs that report stats.
+type InputStatser interface {
+	InputStats() InputStats
+}
+
+// OutputStats are an output's counters.
+type OutputStats struct {
+	Written      int64 `json:"written"`       // delivered (indexed, appended)
+	Duplicates   int64 `json:"duplicates"`    // already there (409)
+	Retried      int64 `json:"retried"`       // retries, per event
+	DeadLettered int64 `json:"dead_lettered"` // refused for good, in the dead-letter store
+	Failures     int64 `json:"failures"`      // failed requests or writes
+}
+
+// OutputStatser is implemented by outputs that report stats.
+type OutputStatser interface {
+	OutputStats() OutputStats
+}

@@ -372,6 +372,17 @@ func (r *Runner) Inputs() []Input {
 	return out
 }
 
+// InputsByID returns the running inputs by id.
+func (r *Runner) InputsByID() map[string]Input {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]Input, len(r.inputs))
+	for _, in := range r.inputs {
+		out[in.id] = in.input
+	}
+	return out
+}
+
 // Pipelines returns the current pipelines in routing order.
 func (r *Runner) Pipelines() []*Pipeline {
 	r.mu.Lock()

@@ -48,6 +48,8 @@ type Input struct {
 	changed        chan struct{}
 	pendingBatches atomic.Int64
 
+	eventsReceived, batchesReceived atomic.Int64
+
 	addrMu sync.Mutex
 	addr   net.Addr
 	ready  chan struct{}
@@ -156,6 +158,8 @@ func (in *Input) consume(ctx context.Context, done <-chan struct{}, batches <-ch
 					events = append(events, e)
 				}
 			}
+			in.eventsReceived.Add(int64(len(events)))
+			in.batchesReceived.Add(1)
 			pipeline.Track(events, b.ACK)
 			if err := sink.Publish(ctx, events); err != nil {
 				in.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
@@ -222,6 +226,14 @@ func (in *Input) InflightBytes() int64 {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.inflight
+}
+
+// InputStats implements pipeline.InputStatser.
+func (in *Input) InputStats() pipeline.InputStats {
+	return pipeline.InputStats{
+		Connections: in.conns.Load(), InflightBatches: in.pendingBatches.Load(), InflightBytes: in.InflightBytes(),
+		EventsReceived: in.eventsReceived.Load(), BatchesReceived: in.batchesReceived.Load(),
+	}
 }
 
 // Connections returns the number of open connections.

@@ -131,6 +131,12 @@ func (o *Output) Stats() Stats {
 	return Stats{o.indexed.Load(), o.duplicates.Load(), o.retried.Load(), o.deadLettered.Load(), o.requests.Load(), o.failures.Load()}
 }
 
+// OutputStats implements pipeline.OutputStatser.
+func (o *Output) OutputStats() pipeline.OutputStats {
+	st := o.Stats()
+	return pipeline.OutputStats{Written: st.Indexed, Duplicates: st.Duplicates, Retried: st.Retried, DeadLettered: st.DeadLettered, Failures: st.Failures}
+}
+
 // DeadLetters is the dead-letter store's directory.
 func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -51,6 +52,13 @@ type Output struct {
 
 	closeOnce sync.Once
 	stopped   chan struct{}
+
+	written, failures atomic.Int64
+}
+
+// OutputStats implements pipeline.OutputStatser.
+func (o *Output) OutputStats() pipeline.OutputStats {
+	return pipeline.OutputStats{Written: o.written.Load(), Failures: o.failures.Load()}
 }
 
 // chunk is a set of events encoded by a sender, grouped per data stream.
@@ -154,11 +162,13 @@ func (o *Output) commit(round []*chunk) {
 		if err == nil {
 			break
 		}
+		o.failures.Add(1)
 		o.log.Error().Err(err).Dur("retry_in", backoff).Msg("file: write failed; events stay unacknowledged")
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 10*time.Second)
 	}
 	for _, c := range round {
+		o.written.Add(int64(len(c.events)))
 		for _, e := range c.events {
 			e.Done()
 		}
