@@ -264,3 +264,35 @@ outputs:
 		}
 	}
 }
+
+// TestPipelineTestsCLI: the shipped pipeline tests pass through the real
+// binary; a failing one exits 1 with a diff per mismatch.
+func TestPipelineTestsCLI(t *testing.T) {
+	suites, _ := filepath.Glob("../configs/tests/*.yml")
+	if len(suites) < 4 {
+		t.Fatalf("shipped test files: %v", suites)
+	}
+	out, code := runCLI(t, append([]string{"test"}, suites...)...)
+	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
+		t.Fatalf("shipped pipeline tests: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yml")
+	cfg, _ := filepath.Abs("../configs/pt.yml")
+	os.WriteFile(bad, []byte(`config: `+cfg+`
+tests:
+  - name: wrong expectation
+    line: 'INFO|django.db|2025-02-02T12:34:56.123|x'
+    fields: {group: pt, service: django}
+    expect: {data_stream: logs-django-prod, fields: {log_level: DEBUG}, absent: [logger_name]}
+`), 0o644)
+	out, code = runCLI(t, "test", bad)
+	for _, want := range []string{"FAIL " + bad + ": wrong expectation", "data_stream: want logs-django-prod, got logs-django-pt",
+		`[log_level]: want "DEBUG", got "INFO"`, `[logger_name]: want <absent>, got "django.db"`, "0 passed, 1 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+}

@@ -66,7 +66,7 @@ func defaultRunner(t testing.TB) *pipeline.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := pipeline.Build(cfg, zerolog.Nop())
+	r, err := pipeline.BuildOffline(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -222,6 +222,7 @@ type Runner struct {
 	loopDone chan struct{} // closed when Run stops watching its inputs
 
 	lastRetired <-chan struct{} // the newest retiring generation (Run's loop only)
+	offline     bool            // pipelines only (BuildOffline)
 }
 
 type reloadRequest struct {
@@ -256,6 +257,19 @@ func (g *generation) closeUnstarted(prev *generation) {
 	g.stopWork()
 }
 
+// BuildOffline builds cfg's pipelines only, with no input and no output,
+// for tools that run events through filters in process (pipeline tests,
+// grok explain). Run must not be called on it.
+func BuildOffline(cfg *Config, log zerolog.Logger) (*Runner, error) {
+	r := &Runner{log: log, Metrics: NewMetrics(), reloads: make(chan reloadRequest), offline: true}
+	g, err := r.buildGeneration(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.gen = g
+	return r, nil
+}
+
 // buildGeneration builds cfg's pipelines and outputs, taking over from prev
 // (if any) every output whose config did not change.
 func (r *Runner) buildGeneration(cfg *Config, prev *generation) (_ *generation, err error) {
@@ -270,6 +284,9 @@ func (r *Runner) buildGeneration(cfg *Config, prev *generation) (_ *generation, 
 	var outputIDs []string
 	active := ActiveOutputs(cfg.Outputs)
 	for _, b := range cfg.Outputs {
+		if r.offline {
+			break
+		}
 		if !active[b.ID] {
 			r.log.Info().Str("output", b.ID).Msg("output disabled")
 			continue
@@ -320,7 +337,7 @@ func (r *Runner) buildGeneration(cfg *Config, prev *generation) (_ *generation, 
 				p.outputs = append(p.outputs, o)
 			}
 		}
-		if len(p.outputs) == 0 {
+		if len(p.outputs) == 0 && !r.offline {
 			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
 		g.pipelines = append(g.pipelines, p)
