@@ -127,7 +127,7 @@ func (c *Case) event() (*pipeline.Event, error) {
 	return pipeline.DecodeEvent(data)
 }
 
-func (c *Case) run(r *pipeline.Runner) []string {
+func (c *Case) run(r *pipeline.Runner) (bad []string) {
 	e, err := c.event()
 	if err != nil {
 		return []string{"bad sample event: " + err.Error()}
@@ -136,11 +136,19 @@ func (c *Case) run(r *pipeline.Runner) []string {
 	if p == nil {
 		return []string{"no pipeline takes this event"}
 	}
-	var bad []string
 	if c.Expect.Pipeline != "" && p.Name != c.Expect.Pipeline {
 		bad = append(bad, fmt.Sprintf("pipeline: want %s, got %s", c.Expect.Pipeline, p.Name))
 	}
 	kept := p.Process(e)
+	defer func() {
+		if len(bad) > 0 {
+			for _, f := range p.Filters() {
+				if x, ok := f.(pipeline.Explainer); ok {
+					bad = append(bad, x.ExplainEvent(e)...)
+				}
+			}
+		}
+	}()
 	if c.Expect.Dropped || !kept {
 		if c.Expect.Dropped != !kept {
 			bad = append(bad, fmt.Sprintf("dropped: want %v, got %v", c.Expect.Dropped, !kept))

@@ -294,3 +294,9 @@ type OutputStats struct {
 type OutputStatser interface {
 	OutputStats() OutputStats
 }
+
+// Explainer is implemented by filters that can say why an event did not
+// match them (grok), for pipeline test failures.
+type Explainer interface {
+	ExplainEvent(e *Event) []string
+}

@@ -52,6 +52,15 @@ func (p *Pipeline) Process(e *Event) bool {
 	return true
 }
 
+// Filters returns the pipeline's filters in order.
+func (p *Pipeline) Filters() []Filter {
+	out := make([]Filter, len(p.filters))
+	for i, st := range p.filters {
+		out[i] = st.filter
+	}
+	return out
+}
+
 // processChunk runs the filters filter by filter over the chunk (so each
 // filter's time is read twice per chunk, not per event), names the data
 // streams, and returns the events that were not dropped.

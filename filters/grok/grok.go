@@ -71,6 +71,7 @@ type source struct {
 // Filter is a compiled grok filter.
 type Filter struct {
 	g         *vgrok.Grok
+	defs      map[string]string // definitions as written (for explain)
 	sources   []source
 	captures  map[string]capture
 	overwrite map[string]bool
@@ -107,7 +108,11 @@ func compile(c *Config) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	raw := make(map[string]string, len(defs))
+	for k, v := range defs {
+		raw[k] = v
+	}
+	f := &Filter{defs: raw, captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
 	// Definitions may capture into nested fields too: rename their
 	// captures through the same table.
 	names := make([]string, 0, len(defs))
