@@ -296,3 +296,16 @@ tests:
 		t.Fatalf("exit %d, want 1", code)
 	}
 }
+
+// TestDocsAreGenerated: docs/reference.md is what `ingestd docs` prints
+// from the specs (regenerate with: go run ./cmd/ingestd docs > docs/reference.md).
+func TestDocsAreGenerated(t *testing.T) {
+	out, code := runCLI(t, "docs")
+	want, err := os.ReadFile("../docs/reference.md")
+	if err != nil || code != 0 {
+		t.Fatalf("docs: exit %d, %v", code, err)
+	}
+	if out != string(want) {
+		t.Fatal("docs/reference.md is stale: run `go run ./cmd/ingestd docs > docs/reference.md`")
+	}
+}

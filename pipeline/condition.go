@@ -104,6 +104,29 @@ func (fieldRewriter) Visit(node *ast.Node) {
 	}
 }
 
+// refChecker rejects field("…") calls whose literal reference cannot name
+// a field, so such a condition fails at validate time, not silently at
+// run time.
+type refChecker struct{ err error }
+
+func (rc *refChecker) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || rc.err != nil {
+		return
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "Field" || len(call.Arguments) != 1 {
+		return
+	}
+	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
+		if _, err := ParsePath(s.Value); err != nil {
+			loc := call.Location()
+			rc.err = &file.Error{Location: loc, Message: "field(" + strconvQuote(s.Value) + ") names no field: " + err.Error()}
+		}
+	}
+}
+
+func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
 // CompileCondition compiles src. The error of a bad expression carries the
 // 1-based column inside src.
 func CompileCondition(src string) (Condition, error) {
@@ -111,9 +134,13 @@ func CompileCondition(src string) (Condition, error) {
 	if strings.TrimSpace(src) == "" {
 		return c, nil
 	}
-	prog, err := expr.Compile(src, expr.Env(condEnv{}), expr.AsBool(), expr.Patch(fieldRewriter{}))
+	refs := &refChecker{}
+	prog, err := expr.Compile(src, expr.Env(condEnv{}), expr.AsBool(), expr.Patch(fieldRewriter{}), expr.Patch(refs))
 	if err != nil {
 		return c, err
+	}
+	if refs.err != nil {
+		return c, refs.err
 	}
 	c.program = prog
 	return c, nil

@@ -60,6 +60,8 @@ func TestLoadProblemsArePositioned(t *testing.T) {
 		{"required", "  - name: pt\n", "  - workers: 1\n", `test.yml:6:5: pipelines[0]: required key "name" is missing`},
 		{"enum", "      listen: 127.0.0.1:5044\n", "      listen: 127.0.0.1:5044\n      tls:\n        client_auth: maybe\n", `test.yml:6:22: beats.tls.client_auth: "maybe" is not one of none, optional, required`},
 		{"yaml syntax", "pipelines:\n", "pipelines:\n  - name: [\n", "test.yml:6:1: invalid YAML: did not find expected node content"},
+		{"impossible field", "  - name: pt\n", "  - name: pt\n    when: 'field(\"[fields][service\") == \"x\"'\n", `test.yml:7:12: when: condition does not compile: field("[fields][service") names no field`},
+		{"bad grok", "outputs:\n", "    filters:\n      - grok: {match: {message: ['%{NOPE:x}']}}\noutputs:\n", `test.yml:11:23: grok.match: pattern "%{NOPE:x}": no pattern found for %{NOPE}`},
 		{"duplicate key", "data_dir: /tmp/x\n", "data_dir: /tmp/x\ndata_dir: /tmp/y\n", `test.yml:2:1: key "data_dir" given twice`},
 	}
 	for _, c := range cases {

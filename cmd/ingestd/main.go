@@ -54,7 +54,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	_ = c.v.BindPFlag("log-level", root.PersistentFlags().Lookup("log-level"))
 	_ = c.v.BindPFlag("log-format", root.PersistentFlags().Lookup("log-format"))
 
-	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd())
+	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd(), c.docsCmd())
 	if err := root.Execute(); err != nil {
 		var exit exitError
 		if as(err, &exit) {
