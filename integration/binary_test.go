@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,5 +308,46 @@ func TestDocsAreGenerated(t *testing.T) {
 	}
 	if out != string(want) {
 		t.Fatal("docs/reference.md is stale: run `go run ./cmd/ingestd docs > docs/reference.md`")
+	}
+}
+
+// TestValidateOnline: --online reaches the cluster, checks the
+// credentials and that every data stream has an index template.
+func TestValidateOnline(t *testing.T) {
+	es := startES(t)
+	cfgPath := filepath.Join(t.TempDir(), "online.yml")
+	os.WriteFile(cfgPath, []byte(`inputs:
+  - beats: {listen: "127.0.0.1:0"}
+pipelines:
+  - name: metrics
+    when: '"m" in tags'
+    data_stream: {type: metrics, dataset: "%{[fields][service]}", namespace: prod}
+  - name: logs
+    data_stream: {dataset: app, namespace: "%{[fields][group]}"}
+outputs:
+  - elasticsearch:
+      hosts: `+es.URL+`
+      username: ingest
+      password: ${ES_PASS:right}
+`), 0o644)
+	out, code := runCLI(t, "validate", "--online", "-c", cfgPath)
+	if code != 1 || !strings.Contains(out, cfgPath+":10:5: output elasticsearch: data stream metrics-*-prod matches no index template with data_stream") || strings.Contains(out, "logs-app-*") {
+		t.Fatalf("missing template: exit %d\n%s", code, out)
+	}
+	es.RequireBasicAuth("ingest", "right")
+	cmd := exec.Command(binPath, "validate", "--online", "-c", cfgPath)
+	cmd.Env = append(os.Environ(), "ES_PASS=wrong")
+	o, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(o), "refuses the credentials") {
+		t.Fatalf("wrong password accepted:\n%s", o)
+	}
+	// Once a metrics template exists, the config is valid online.
+	req, _ := http.NewRequest(http.MethodPut, es.URL+"/_index_template/metrics", strings.NewReader(`{"index_patterns":["metrics-*-*"],"data_stream":{}}`))
+	req.SetBasicAuth("ingest", "right")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("put template: %v", err)
+	}
+	if out, code := runCLI(t, "validate", "--online", "-c", cfgPath); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

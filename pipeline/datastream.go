@@ -218,6 +218,22 @@ func (t Template) Render(e *Event) (s string, ok bool) {
 	return b.String(), ok
 }
 
+// Pattern is the data stream name with every field reference as *.
+func (c DataStreamConfig) Pattern() string {
+	part := func(t Template) string {
+		var b strings.Builder
+		for _, p := range t.parts {
+			if p.field != nil {
+				b.WriteString("*")
+			} else {
+				b.WriteString(p.literal)
+			}
+		}
+		return b.String()
+	}
+	return c.Type + "-" + part(c.Dataset) + "-" + part(c.Namespace)
+}
+
 // DataStreamNamer computes data stream names for one pipeline.
 type DataStreamNamer struct {
 	cfg     DataStreamConfig

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/pipeline"
 )
 
 func (c *cli) validateCmd() *cobra.Command {
+	var online bool
 	cmd := &cobra.Command{
 		Use:   "validate [-c FILE]",
 		Short: "Check a config offline: exit 0 when valid, else 1 with one FILE:LINE:COL: message per problem",
@@ -25,6 +28,14 @@ func (c *cli) validateCmd() *cobra.Command {
 				fmt.Fprintln(c.stdout, err)
 				return exitError{code: 1}
 			}
+			if online {
+				if ps := checkOnline(cmd.Context(), cfg); len(ps) > 0 {
+					for _, p := range ps {
+						fmt.Fprintln(c.stdout, p.Error())
+					}
+					return exitError{code: 1}
+				}
+			}
 			filters := 0
 			for _, p := range cfg.Pipelines {
 				filters += len(p.Filters)
@@ -35,5 +46,46 @@ func (c *cli) validateCmd() *cobra.Command {
 		},
 	}
 	addConfigFlag(cmd)
+	cmd.Flags().BoolVar(&online, "online", false, "also reach each Elasticsearch cluster: credentials and index templates for every data stream")
 	return cmd
+}
+
+// checkOnline runs the online checks of every enabled elasticsearch output
+// against the data streams of the pipelines that write to it.
+func checkOnline(ctx context.Context, cfg *pipeline.Config) pipeline.Problems {
+	var ps pipeline.Problems
+	active := pipeline.ActiveOutputs(cfg.Outputs)
+	for _, o := range cfg.Outputs {
+		esCfg, ok := o.Config.(*elasticsearch.Config)
+		if !ok || !active[o.ID] {
+			continue
+		}
+		var streams []string
+		seen := map[string]bool{}
+		for _, p := range cfg.Pipelines {
+			if !writesTo(p, o.ID) {
+				continue
+			}
+			if s := p.DataStream.Pattern(); !seen[s] {
+				seen[s] = true
+				streams = append(streams, s)
+			}
+		}
+		for _, msg := range elasticsearch.CheckOnline(ctx, esCfg, streams) {
+			ps = append(ps, pipeline.Problem{Pos: o.At, Msg: "output " + o.ID + ": " + msg})
+		}
+	}
+	return ps
+}
+
+func writesTo(p pipeline.PipelineConfig, id string) bool {
+	if len(p.Outputs) == 0 {
+		return true
+	}
+	for _, o := range p.Outputs {
+		if o == id {
+			return true
+		}
+	}
+	return false
 }

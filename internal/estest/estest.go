@@ -83,6 +83,8 @@ type stream struct {
 // Start runs a test double on 127.0.0.1 (a free port).
 func Start() (*Server, error) {
 	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, rng: rand.New(rand.NewSource(1)), closed: make(chan struct{})}
+	// Elasticsearch ships a "logs" template: logs-*-* are data streams.
+	s.templates["logs"] = json.RawMessage(`{"index_patterns":["logs-*-*"],"data_stream":{},"priority":100}`)
 	if err := s.listen("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -276,7 +278,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/_cluster/health":
 		writeJSON(w, 200, map[string]any{"cluster_name": "estest", "status": "green"})
 	case p == "/_security/_authenticate":
-		writeJSON(w, 200, map[string]any{"username": s.username, "roles": []string{"superuser"}})
+		s.mu.Lock()
+		user := s.username
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"username": user, "roles": []string{"superuser"}})
+	case p == "/_index_template" && r.Method == http.MethodGet:
+		s.mu.Lock()
+		var all []any
+		for name, t := range s.templates {
+			all = append(all, map[string]any{"name": name, "index_template": json.RawMessage(t)})
+		}
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"index_templates": all})
 	case strings.HasPrefix(p, "/_index_template/"):
 		s.template(w, r, strings.TrimPrefix(p, "/_index_template/"))
 	case p == "/_bulk" || strings.HasSuffix(p, "/_bulk"):
@@ -444,12 +457,9 @@ func itemError(status int, index, id, t, reason string) map[string]any {
 	return map[string]any{"_index": index, "_id": id, "status": status, "error": map[string]any{"type": t, "reason": reason}}
 }
 
-// isDataStream: the built-in logs-*-* template, or an installed template
-// with data_stream whose pattern matches.
+// isDataStream: a template with data_stream whose pattern matches (the
+// built-in "logs" one among them).
 func (s *Server) isDataStream(name string) bool {
-	if ok, _ := path.Match("logs-*-*", name); ok {
-		return true
-	}
 	for _, raw := range s.templates {
 		var t struct {
 			IndexPatterns []string        `json:"index_patterns"`

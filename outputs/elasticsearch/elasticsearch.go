@@ -11,6 +11,7 @@ package elasticsearch
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,13 +80,7 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch: tls: %w", err)
 	}
-	transport := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     tlsCfg,
-		MaxIdleConnsPerHost: cfg.Workers * 2,
-		IdleConnTimeout:     90 * time.Second,
-	}
+	transport := transportFor(tlsCfg, cfg.Workers)
 	client, err := es.NewClient(es.Config{
 		Addresses:           cfg.Hosts,
 		Username:            cfg.Username,
@@ -121,6 +116,16 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 		go o.worker()
 	}
 	return o, nil
+}
+
+func transportFor(tlsCfg *tls.Config, workers int) *http.Transport {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     tlsCfg,
+		MaxIdleConnsPerHost: workers * 2,
+		IdleConnTimeout:     90 * time.Second,
+	}
 }
 
 // Ready reports whether the cluster answered (implements pipeline.Readiness).
