@@ -74,6 +74,19 @@ func startProc(t *testing.T, env []string, stdout *os.File, args ...string) *pro
 	return p
 }
 
+// kill sends SIGKILL and waits until the process is gone, so that its
+// port is free for the next one.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case err := <-p.done:
+		p.done <- err
+	case <-time.After(10 * time.Second):
+		t.Fatal("killed process did not exit")
+	}
+}
+
 func (p *proc) waitListening(t *testing.T, addr string) {
 	t.Helper()
 	waitFor(t, 10*time.Second, "ingestd to listen on "+addr, func() bool {
@@ -120,7 +133,7 @@ outputs:
 		t.Fatalf("batch answered although the output is blocked: %v", err)
 	case <-time.After(2 * time.Second):
 	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.kill(t)
 	if err := <-sent; err == nil {
 		t.Fatal("client saw no error when the server died")
 	}

@@ -433,7 +433,7 @@ func TestESKilledMidBulkNoDuplicates(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() { _, err := cl.Send(batch); sent <- err }()
 	waitFor(t, 30*time.Second, "the bulk to be indexed", func() bool { return es.Count() == size })
-	p.cmd.Process.Kill() // SIGKILL: no answer was read, no ACK was sent
+	p.kill(t) // SIGKILL: no answer was read, no ACK was sent
 	if err := <-sent; err == nil {
 		t.Fatal("the batch was ACKed although ingestd never saw the bulk answer")
 	}

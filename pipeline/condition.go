@@ -25,6 +25,7 @@ import (
 type Condition struct {
 	Source  string
 	program *vm.Program
+	native  boolFn // the same condition without the VM, when possible
 }
 
 // condEnv is what a compiled condition sees. Field chains are rewritten at
@@ -143,6 +144,7 @@ func CompileCondition(src string) (Condition, error) {
 		return c, refs.err
 	}
 	c.program = prog
+	c.native = compileNative(src)
 	return c, nil
 }
 
@@ -151,6 +153,9 @@ func CompileCondition(src string) (Condition, error) {
 func (c *Condition) Match(e *Event) bool {
 	if c.program == nil {
 		return true
+	}
+	if c.native != nil {
+		return matchNative(c.native, e)
 	}
 	out, err := expr.Run(c.program, condEnv{ev: e})
 	if err != nil {

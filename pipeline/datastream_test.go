@@ -97,3 +97,43 @@ func BenchmarkConditionMatch(b *testing.B) {
 		c.Match(e)
 	}
 }
+
+// The native evaluator must agree with expr on every condition shape it
+// takes over.
+func TestNativeConditionsAgreeWithExpr(t *testing.T) {
+	events := []string{
+		`{"tags":["a","accounting"],"fields":{"service":"dcache-billing","n":3},"log":{"file":{"path":"/x/billing-2025.01.01"},"offset":7}}`,
+		`{"tags":"accounting","service":"dcache-billing","log":{"file":{"path":""}}}`,
+		`{"fields":{"service":null,"n":3.0,"b":true},"log":{"file":{"path":7}},"x":{"accounting":1}}`,
+		`{}`,
+	}
+	conds := []string{
+		`"accounting" in tags`, `"accounting" in x`, `fields.service == "dcache-billing"`, `service != "dcache-billing"`,
+		`fields.service == nil`, `nil != fields.service`, `fields.n == 3`, `fields.n == 3.0`, `fields.b == true`, `log.offset == 7`,
+		`hasPrefix(basename(log.file.path), "billing-")`, `log.file.path startsWith "/x"`, `log.file.path endsWith ".01"`,
+		`log.file.path contains "billing"`, `hasSuffix(log.file.path, "01")`, `!("accounting" in tags)`, `not (fields.n == 3)`,
+		`fields.service == "dcache-billing" || service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`,
+		`"a" in tags && fields.n == 3`, `field("[fields][service]") == "dcache-billing"`, `true`, `false || fields.b == true`,
+	}
+	for _, src := range conds {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if c.native == nil {
+			t.Errorf("%s: not compiled natively", src)
+			continue
+		}
+		for _, js := range events {
+			e, _ := DecodeEvent([]byte(js))
+			vmOnly := c
+			vmOnly.native = nil
+			if got, want := c.Match(e), vmOnly.Match(e); got != want {
+				t.Errorf("%s on %s: native %v, expr %v", src, js, got, want)
+			}
+		}
+	}
+	if c, _ := CompileCondition(`len(tags) > 1`); c.native != nil {
+		t.Error("len() must stay on expr")
+	}
+}

@@ -30,22 +30,27 @@ type Event struct {
 	ack *Ack
 }
 
-// NewEvent wraps a decoded JSON object. A "@metadata" member is moved out of
-// the document.
+// NewEvent wraps a decoded JSON object and takes ownership of it. A
+// "@metadata" member is moved out of the document.
 func NewEvent(doc Value) *Event {
 	e := &Event{root: doc}
 	if e.root.kind != KindObject {
 		e.root = Value{kind: KindObject}
 	}
-	if m, ok := remove(&e.root, Path{MetadataKey}); ok {
-		e.meta = m
+	// A fresh decode shares its members with nothing yet, so shift them in
+	// place and keep the spare room the decoder left for filters.
+	if i := e.root.index(MetadataKey); i >= 0 {
+		e.meta = e.root.items[i].Value
+		copy(e.root.items[i:], e.root.items[i+1:])
+		e.root.items[len(e.root.items)-1] = Field{}
+		e.root.items = e.root.items[:len(e.root.items)-1]
 	}
 	return e
 }
 
 // DecodeEvent parses a JSON object into a new Event.
 func DecodeEvent(data []byte) (*Event, error) {
-	v, err := DecodeJSON(data)
+	v, buf, err := decodeJSON(data)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +59,7 @@ func DecodeEvent(data []byte) (*Event, error) {
 	}
 	e := NewEvent(v)
 	e.Size = len(data)
-	e.raw = v.source
+	e.raw = buf
 	return e, nil
 }
 

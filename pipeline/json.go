@@ -22,11 +22,21 @@ const maxJSONDepth = 100
 // unescaped string of the result points into that copy. All members of all
 // objects share one arena allocation.
 func DecodeJSON(data []byte) (Value, error) {
+	v, _, err := decodeJSON(data)
+	return v, err
+}
+
+// rootSpare is room left in a decoded event's top-level object for the
+// fields filters add, so they do not reallocate it one by one.
+const rootSpare = 12
+
+// decodeJSON is DecodeJSON that also returns the copied buffer.
+func decodeJSON(data []byte) (Value, []byte, error) {
 	buf := make([]byte, len(data))
 	copy(buf, data)
 	// Every member or element is preceded by ':' or ',' or an opening
 	// bracket, so this bounds the arena size without a second parse.
-	n := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1
+	n := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1 + rootSpare
 	d := decoder{buf: buf, arena: make([]Field, 0, n)}
 	if sp, ok := stackPool.Get().(*[]Field); ok {
 		d.stack = (*sp)[:0]
@@ -39,14 +49,13 @@ func DecodeJSON(data []byte) (Value, error) {
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
-		return Value{}, err
+		return Value{}, nil, err
 	}
 	d.skipSpace()
 	if d.pos != len(d.buf) {
-		return Value{}, d.errorf("unexpected data after the top-level value")
+		return Value{}, nil, d.errorf("unexpected data after the top-level value")
 	}
-	v.source = buf
-	return v, nil
+	return v, buf, nil
 }
 
 type decoder struct {
@@ -161,21 +170,20 @@ func (d *decoder) str(i, j int) string {
 func (d *decoder) string() (string, error) {
 	d.pos++ // opening quote
 	start := d.pos
-	for d.pos < len(d.buf) {
-		c := d.buf[d.pos]
-		switch {
-		case c == '"':
-			s := d.str(start, d.pos)
-			d.pos++
-			return s, nil
-		case c == '\\':
-			return d.escapedString(start)
-		case c < 0x20:
-			return "", d.errorf("control character in string")
-		}
-		d.pos++
+	// Jump to the next quote (IndexByte is vectorised); the string is plain
+	// unless a backslash comes before it. Raw control characters, which
+	// strict JSON forbids, are accepted: the encoder escapes them again.
+	q := bytes.IndexByte(d.buf[start:], '"')
+	if q < 0 {
+		d.pos = len(d.buf)
+		return "", d.errorf("unterminated string")
 	}
-	return "", d.errorf("unterminated string")
+	if b := bytes.IndexByte(d.buf[start:start+q], '\\'); b >= 0 {
+		d.pos = start + b
+		return d.escapedString(start)
+	}
+	d.pos = start + q + 1
+	return d.str(start, start+q), nil
 }
 
 // escapedString finishes a string that contains escapes into a new buffer.
@@ -188,8 +196,6 @@ func (d *decoder) escapedString(start int) (string, error) {
 		case c == '"':
 			d.pos++
 			return unsafe.String(unsafe.SliceData(out), len(out)), nil
-		case c < 0x20:
-			return "", d.errorf("control character in string")
 		case c != '\\':
 			out = append(out, c)
 			d.pos++
@@ -298,7 +304,11 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == '}' {
 			d.pos++
-			return Value{kind: KindObject, items: d.pop(base)}, nil
+			spare := 0
+			if depth == 1 {
+				spare = rootSpare
+			}
+			return Value{kind: KindObject, items: d.pop(base, spare)}, nil
 		}
 		return Value{}, d.errorf("expected ',' or '}' in object")
 	}
@@ -332,7 +342,7 @@ func (d *decoder) array(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == ']' {
 			d.pos++
-			return Value{kind: KindArray, items: d.pop(base)}, nil
+			return Value{kind: KindArray, items: d.pop(base, 0)}, nil
 		}
 		return Value{}, d.errorf("expected ',' or ']' in array")
 	}
@@ -341,19 +351,20 @@ func (d *decoder) array(depth int) (Value, error) {
 // pop moves the members collected since base from the scratch stack into
 // the arena, capped so that a later append by a filter reallocates instead
 // of overwriting a neighbour.
-func (d *decoder) pop(base int) []Field {
+func (d *decoder) pop(base, spare int) []Field {
 	members := d.stack[base:]
 	start := len(d.arena)
-	if start+len(members) > cap(d.arena) {
+	if start+len(members)+spare > cap(d.arena) {
 		// The bound in DecodeJSON makes this unreachable; stay correct anyway.
-		out := append([]Field(nil), members...)
+		out := append(make([]Field, 0, len(members)+spare), members...)
 		d.stack = d.stack[:base]
 		return out
 	}
 	d.arena = append(d.arena, members...)
 	d.stack = d.stack[:base]
 	end := len(d.arena)
-	return d.arena[start:end:end]
+	d.arena = d.arena[:end+spare] // reserve the spare room, unused
+	return d.arena[start : end : end+spare]
 }
 
 // ErrNotObject is returned when an event is valid JSON but not an object.
@@ -405,7 +416,7 @@ func AppendQuoted(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if plainASCII[c] {
 				i++
 				continue
 			}
@@ -439,3 +450,11 @@ func AppendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// plainASCII marks the ASCII bytes a JSON string holds as they are.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

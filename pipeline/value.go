@@ -28,8 +28,6 @@ type Value struct {
 	kind  Kind
 	str   string  // string contents, number literal, or "true"/"false"
 	items []Field // object members in order, or array elements
-	// source is the decode buffer of a top-level value from DecodeJSON.
-	source []byte
 }
 
 // Field is a member of an object (or, with an empty Key, an array element).

@@ -24,13 +24,14 @@ type Config struct {
 	APIKey   string   `yaml:"api_key" default:"${INGESTD_ES_API_KEY:}" doc:"base64 API key (overrides basic auth)"`
 	TLS      TLS      `yaml:"tls" doc:"TLS to the cluster"`
 
-	Compression   bool              `yaml:"compression" default:"true" doc:"gzip request bodies"`
-	BulkMaxEvents int               `yaml:"bulk_max_events" default:"2048" doc:"flush a bulk request at this many events"`
-	BulkMaxBytes  pipeline.ByteSize `yaml:"bulk_max_bytes" default:"8MiB" doc:"flush a bulk request at this many (uncompressed) bytes"`
-	FlushInterval time.Duration     `yaml:"flush_interval" default:"1s" doc:"flush a partial bulk request after this long"`
-	Workers       int               `yaml:"workers" default:"2" doc:"concurrent bulk requests"`
-	QueueSize     int               `yaml:"queue_size" default:"8" doc:"encoded chunks waiting for a bulk request before senders block"`
-	Timeout       time.Duration     `yaml:"timeout" default:"90s" doc:"timeout of one bulk request"`
+	Compression      bool              `yaml:"compression" default:"true" doc:"gzip request bodies"`
+	CompressionLevel int               `yaml:"compression_level" default:"1" doc:"gzip level, 1 (fastest) to 9 (smallest)"`
+	BulkMaxEvents    int               `yaml:"bulk_max_events" default:"2048" doc:"flush a bulk request at this many events"`
+	BulkMaxBytes     pipeline.ByteSize `yaml:"bulk_max_bytes" default:"8MiB" doc:"flush a bulk request at this many (uncompressed) bytes"`
+	FlushInterval    time.Duration     `yaml:"flush_interval" default:"1s" doc:"flush a partial bulk request after this long"`
+	Workers          int               `yaml:"workers" default:"2" doc:"concurrent bulk requests"`
+	QueueSize        int               `yaml:"queue_size" default:"8" doc:"encoded chunks waiting for a bulk request before senders block"`
+	Timeout          time.Duration     `yaml:"timeout" default:"90s" doc:"timeout of one bulk request"`
 
 	InitialBackoff time.Duration `yaml:"initial_backoff" default:"100ms" doc:"first retry delay (doubles, with jitter)"`
 	MaxBackoff     time.Duration `yaml:"max_backoff" default:"30s" doc:"longest retry delay"`
@@ -71,6 +72,9 @@ func (c *Config) Check() []pipeline.FieldError {
 		if p.n <= 0 {
 			errs = append(errs, pipeline.FieldError{Field: p.key, Msg: "must be greater than zero"})
 		}
+	}
+	if c.CompressionLevel < 1 || c.CompressionLevel > 9 {
+		errs = append(errs, pipeline.FieldError{Field: "compression_level", Msg: "must be between 1 and 9"})
 	}
 	if c.MaxRetries < 0 {
 		errs = append(errs, pipeline.FieldError{Field: "max_retries", Msg: "must not be negative"})

@@ -82,12 +82,14 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 	}
 	transport := transportFor(tlsCfg, cfg.Workers)
 	client, err := es.NewClient(es.Config{
-		Addresses:           cfg.Hosts,
-		Username:            cfg.Username,
-		Password:            cfg.Password,
-		APIKey:              cfg.APIKey,
-		Transport:           transport,
-		CompressRequestBody: cfg.Compression,
+		Addresses:                cfg.Hosts,
+		Username:                 cfg.Username,
+		Password:                 cfg.Password,
+		APIKey:                   cfg.APIKey,
+		Transport:                transport,
+		CompressRequestBody:      cfg.Compression,
+		CompressRequestBodyLevel: cfg.CompressionLevel,
+		PoolCompressor:           true,
 		// Retries are ours: per item, with backoff, and never giving up
 		// by default, which the client's own retry cannot do.
 		DisableRetry: true,
@@ -398,10 +400,13 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	for _, it := range items {
 		size += len(it.data)
 	}
-	body := make([]byte, 0, size)
+	bp := bodyPool.Get().(*[]byte)
+	defer bodyPool.Put(bp)
+	body := (*bp)[:0]
 	for _, it := range items {
 		body = append(body, it.data...)
 	}
+	*bp = body
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	o.requests.Add(1)
@@ -447,6 +452,9 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
+
+// bodyPool recycles bulk request bodies (a few MiB each).
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
 
 type bulkResponse struct {
 	Errors bool                        `json:"errors"`

@@ -1,0 +1,263 @@
+// Command ingestd-bench is the load harness: a Beats load generator on
+// go-lumber client/v2 (C connections, pipelined async batches like
+// Filebeat, zlib level, replaying corpus pipe-format lines), a fast bulk
+// sink, and `run`, which drives the whole scenario against the real
+// ingestd binary and prints events/s, CPU seconds per 1M events (from
+// /proc) and peak RSS.
+//
+//	ingestd-bench run --ingestd ./ingestd --conns 8 --events 1000000
+//	ingestd-bench sink --listen 127.0.0.1:9200 [--delay 50ms]
+//	ingestd-bench load --addr 127.0.0.1:5044 --conns 8 --events 1000000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: ingestd-bench run|load|sink [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = cmdRun(os.Args[2:])
+	case "load":
+		err = cmdLoad(os.Args[2:])
+	case "sink":
+		err = cmdSink(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingestd-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func loadFlags(fs *flag.FlagSet) *loadConfig {
+	c := &loadConfig{}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:5044", "ingestd beats address")
+	fs.IntVar(&c.conns, "conns", 8, "connections")
+	fs.IntVar(&c.events, "events", 1000000, "events to send")
+	fs.IntVar(&c.batch, "batch", 2048, "events per batch")
+	fs.IntVar(&c.level, "level", 3, "zlib compression level")
+	fs.IntVar(&c.inflight, "inflight", 2, "pipelined batches per connection")
+	fs.StringVar(&c.corpus, "corpus", "", "events.jsonl whose pipe-format messages are replayed (default: generated lines)")
+	return c
+}
+
+func cmdLoad(args []string) error {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	cfg := loadFlags(fs)
+	fs.Parse(args)
+	msgs, err := messages(cfg.corpus)
+	if err != nil {
+		return err
+	}
+	batches := buildBatches(msgs, cfg.batch, 64)
+	res, err := runLoad(context.Background(), *cfg, batches)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d events in %s: %.0f events/s\n", res.events, res.elapsed.Round(time.Millisecond), float64(res.events)/res.elapsed.Seconds())
+	return nil
+}
+
+func cmdSink(args []string) error {
+	fs := flag.NewFlagSet("sink", flag.ExitOnError)
+	listen := fs.String("listen", "127.0.0.1:9200", "address")
+	delay := fs.Duration("delay", 0, "delay per bulk request")
+	fs.Parse(args)
+	s, err := startSink(*listen, *delay)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Println("sink listening on", s.addr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+			fmt.Printf("%d documents, %d bulk requests\n", s.docs.Load(), s.requests.Load())
+		}
+	}
+}
+
+const benchConfig = `data_dir: %s
+http: {listen: ""}
+shutdown_timeout: 10s
+inputs:
+  - beats:
+      listen: %s
+pipelines:
+  - name: pt
+    workers: %d
+    filters:
+      - dissect:
+          mapping: {message: "%%{log_level}|%%{logger_name}|%%{[@metadata][ts]}|%%{message}"}
+      - mutate:
+          copy: {"[fields][group]": group, "[fields][service]": service}
+    data_stream:
+      dataset: "%%{[service]}"
+      namespace: "%%{[group]}"
+outputs:
+  - elasticsearch:
+      hosts: http://%s
+      compression: %v
+      workers: %d
+      flush_interval: 200ms
+`
+
+func cmdRun(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	lc := loadFlags(fs)
+	bin := fs.String("ingestd", "./ingestd", "ingestd binary")
+	workers := fs.Int("workers", 2, "pipeline workers")
+	esWorkers := fs.Int("es-workers", 4, "concurrent bulk requests")
+	gzipOn := fs.Bool("gzip", false, "gzip bulk bodies to the sink")
+	sinkDelay := fs.Duration("sink-delay", 0, "delay of every bulk answer (a slow cluster)")
+	cfgPath := fs.String("config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
+	fs.Parse(args)
+
+	s, err := startSink("127.0.0.1:0", *sinkDelay)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	dir, err := os.MkdirTemp("", "ingestd-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if lc.addr == "127.0.0.1:5044" {
+		lc.addr = freeAddr()
+	}
+	path := *cfgPath
+	if path == "" {
+		path = filepath.Join(dir, "bench.yml")
+		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, *workers, s.addr, *gzipOn, *esWorkers)
+		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+			return err
+		}
+	}
+	msgs, err := messages(lc.corpus)
+	if err != nil {
+		return err
+	}
+	batches := buildBatches(msgs, lc.batch, 64)
+
+	cmd := exec.Command(*bin, "run", "-c", path, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "BENCH_SINK="+s.addr, "INGESTD_BEATS_LISTEN="+lc.addr)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Process.Kill()
+	if err := waitListening(lc.addr, 10*time.Second); err != nil {
+		return err
+	}
+	startup := time.Since(started)
+	pid := cmd.Process.Pid
+	cpu0 := cpuSeconds(pid)
+	ctx := context.Background()
+	res, err := runLoad(ctx, *lc, batches)
+	if err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := s.waitDocs(waitCtx, res.events); err != nil {
+		return err
+	}
+	cpu := cpuSeconds(pid) - cpu0
+	peak := peakRSSKB(pid)
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
+	p := func(q float64) time.Duration {
+		if len(res.latencies) == 0 {
+			return 0
+		}
+		return res.latencies[int(q*float64(len(res.latencies)-1))].Round(time.Millisecond)
+	}
+	fmt.Printf("conns=%d workers=%d events=%d batch=%d zlib=%d sink_delay=%s\n", lc.conns, *workers, res.events, lc.batch, lc.level, *sinkDelay)
+	fmt.Printf("  start-up to listening: %s\n", startup.Round(time.Millisecond))
+	fmt.Printf("  throughput:            %.0f events/s (%s)\n", float64(res.events)/res.elapsed.Seconds(), res.elapsed.Round(time.Millisecond))
+	fmt.Printf("  ingestd CPU:           %.2f s per 1M events\n", cpu/float64(res.events)*1e6)
+	fmt.Printf("  ingestd peak RSS:      %.1f MB\n", float64(peak)/1024)
+	fmt.Printf("  batch latency:         p50 %s, p99 %s, max %s\n", p(0.5), p(0.99), p(1))
+	if s.docs.Load() != res.events {
+		return fmt.Errorf("sink got %d documents for %d ACKed events", s.docs.Load(), res.events)
+	}
+	return nil
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:5044"
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitListening(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, 50*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return fmt.Errorf("ingestd did not listen on %s within %s", addr, timeout)
+}
+
+// cpuSeconds is utime+stime of a process (from /proc/<pid>/stat).
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the ")" that ends the command name; utime and stime are
+	// the 14th and 15th fields of the line.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+	f := strings.Fields(rest)
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ is 100 on Linux
+}
+
+// peakRSSKB is VmHWM, the process's peak resident set size.
+func peakRSSKB(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
+}

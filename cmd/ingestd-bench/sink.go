@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// sink is a fast bulk endpoint: it answers like Elasticsearch (the
+// X-Elastic-Product header, GET /, a bulk response with one 201 item per
+// action) and only counts documents, so the benchmark measures ingestd,
+// not a cluster.
+type sink struct {
+	docs     atomic.Int64
+	requests atomic.Int64
+	delay    time.Duration
+	srv      *http.Server
+	addr     string
+	gzPool   sync.Pool
+}
+
+var createdItem = []byte(`{"create":{"status":201,"result":"created"}}`)
+
+func startSink(addr string, delay time.Duration) (*sink, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sink: %w", err)
+	}
+	s := &sink{delay: delay, addr: ln.Addr().String()}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
+	return s, nil
+}
+
+func (s *sink) Close() { s.srv.Close() }
+
+func (s *sink) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Path == "/" {
+		io.WriteString(w, `{"name":"sink","cluster_name":"bench","version":{"number":"8.15.0"},"tagline":"You Know, for Search"}`)
+		return
+	}
+	if r.URL.Path != "/_bulk" {
+		io.WriteString(w, `{"acknowledged":true}`)
+		return
+	}
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, _ := s.gzPool.Get().(*gzip.Reader)
+		if zr == nil {
+			var err error
+			if zr, err = gzip.NewReader(r.Body); err != nil {
+				w.WriteHeader(400)
+				return
+			}
+		} else if err := zr.Reset(r.Body); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		defer s.gzPool.Put(zr)
+		body = zr
+	}
+	lines := countLines(body)
+	if s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+	items := lines / 2
+	s.docs.Add(int64(items))
+	s.requests.Add(1)
+	var out bytes.Buffer
+	out.Grow(40 + items*(len(createdItem)+1))
+	out.WriteString(`{"errors":false,"took":1,"items":[`)
+	for i := 0; i < items; i++ {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(createdItem)
+	}
+	out.WriteString("]}")
+	w.Write(out.Bytes())
+}
+
+func countLines(r io.Reader) int {
+	buf := make([]byte, 256<<10)
+	n := 0
+	for {
+		k, err := r.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err != nil {
+			return n
+		}
+	}
+}
+
+func (s *sink) waitDocs(ctx context.Context, n int64) error {
+	for s.docs.Load() < n {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sink has %d of %d documents: %w", s.docs.Load(), n, ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
