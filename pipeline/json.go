@@ -36,8 +36,7 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 	copy(buf, data)
 	// Every member or element is preceded by ':' or ',' or an opening
 	// bracket, so this bounds the arena size without a second parse.
-	n := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1 + rootSpare
-	d := decoder{buf: buf, arena: make([]Field, 0, n)}
+	d := decoder{buf: buf, arena: make([]Field, 0, structuralCount(buf)+1+rootSpare)}
 	if sp, ok := stackPool.Get().(*[]Field); ok {
 		d.stack = (*sp)[:0]
 		defer func() {
@@ -56,6 +55,44 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 		return Value{}, nil, d.errorf("unexpected data after the top-level value")
 	}
 	return v, buf, nil
+}
+
+// structuralCount bounds the number of members and elements of a JSON
+// text: every one but the first of each container follows a ',' and
+// every member has a ':' — counted outside strings only, so the free text
+// of a log message does not inflate the arena. Strings are skipped with
+// IndexByte (vectorised).
+func structuralCount(buf []byte) int {
+	n, pos := 0, 0
+	for pos < len(buf) {
+		q := bytes.IndexByte(buf[pos:], '"')
+		seg := buf[pos:]
+		if q >= 0 {
+			seg = buf[pos : pos+q]
+		}
+		n += bytes.Count(seg, []byte{':'}) + bytes.Count(seg, []byte{','}) + bytes.Count(seg, []byte{'['})
+		if q < 0 {
+			break
+		}
+		// Skip the string: the next quote not escaped by an odd run of
+		// backslashes.
+		pos += q + 1
+		for {
+			e := bytes.IndexByte(buf[pos:], '"')
+			if e < 0 {
+				return n
+			}
+			bs := 0
+			for k := pos + e - 1; k >= pos && buf[k] == '\\'; k-- {
+				bs++
+			}
+			pos += e + 1
+			if bs%2 == 0 {
+				break
+			}
+		}
+	}
+	return n
 }
 
 type decoder struct {
@@ -186,20 +223,25 @@ func (d *decoder) string() (string, error) {
 	return d.str(start, start+q), nil
 }
 
-// escapedString finishes a string that contains escapes into a new buffer.
+// escapedString finishes a string that contains escapes into a new buffer,
+// copying the runs between escapes whole.
 func (d *decoder) escapedString(start int) (string, error) {
-	out := make([]byte, 0, d.pos-start+16)
+	out := make([]byte, 0, d.pos-start+32)
 	out = append(out, d.buf[start:d.pos]...)
 	for d.pos < len(d.buf) {
-		c := d.buf[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
+		// d.pos is at a backslash or inside a plain run: find the next
+		// quote and the next backslash before it.
+		q := bytes.IndexByte(d.buf[d.pos:], '"')
+		if q < 0 {
+			break
+		}
+		if b := bytes.IndexByte(d.buf[d.pos:d.pos+q], '\\'); b >= 0 {
+			out = append(out, d.buf[d.pos:d.pos+b]...)
+			d.pos += b
+		} else {
+			out = append(out, d.buf[d.pos:d.pos+q]...)
+			d.pos += q + 1
 			return unsafe.String(unsafe.SliceData(out), len(out)), nil
-		case c != '\\':
-			out = append(out, c)
-			d.pos++
-			continue
 		}
 		if d.pos+1 >= len(d.buf) {
 			break

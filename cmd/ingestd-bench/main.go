@@ -133,6 +133,8 @@ func cmdRun(args []string) error {
 	esWorkers := fs.Int("es-workers", 4, "concurrent bulk requests")
 	gzipOn := fs.Bool("gzip", false, "gzip bulk bodies to the sink")
 	sinkDelay := fs.Duration("sink-delay", 0, "delay of every bulk answer (a slow cluster)")
+	profile := fs.String("cpuprofile", "", "have ingestd write a CPU profile here")
+	memProfile := fs.String("memprofile", "", "have ingestd write a heap profile here when the load is done")
 	cfgPath := fs.String("config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
 	fs.Parse(args)
 
@@ -163,7 +165,14 @@ func cmdRun(args []string) error {
 	}
 	batches := buildBatches(msgs, lc.batch, 64)
 
-	cmd := exec.Command(*bin, "run", "-c", path, "--log-level", "warn")
+	runArgs := []string{"run", "-c", path, "--log-level", "warn"}
+	if *profile != "" {
+		runArgs = append(runArgs, "--cpuprofile", *profile)
+	}
+	if *memProfile != "" {
+		runArgs = append(runArgs, "--memprofile", *memProfile)
+	}
+	cmd := exec.Command(*bin, runArgs...)
 	cmd.Env = append(os.Environ(), "BENCH_SINK="+s.addr, "INGESTD_BEATS_LISTEN="+lc.addr)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	started := time.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,17 @@ func (c *cli) runCmd() *cobra.Command {
 			log, err := c.logger()
 			if err != nil {
 				return err
+			}
+			if path, _ := cmd.Flags().GetString("cpuprofile"); path != "" {
+				f, err := os.Create(path)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
@@ -73,6 +85,18 @@ func (c *cli) runCmd() *cobra.Command {
 			defer stopAPI()
 			apiErr := make(chan error, 1)
 			go func() { apiErr <- api.Run(apiCtx, cfg.HTTP.Listen) }()
+			if path, _ := cmd.Flags().GetString("memprofile"); path != "" {
+				written := make(chan struct{})
+				defer func() { <-written }()
+				go func() {
+					defer close(written)
+					<-ctx.Done()
+					if f, err := os.Create(path); err == nil {
+						_ = pprof.Lookup("heap").WriteTo(f, 0)
+						f.Close()
+					}
+				}()
+			}
 			runErr := runner.Run(ctx)
 			stopAPI()
 			if err := <-apiErr; err != nil && runErr == nil {
@@ -82,5 +106,7 @@ func (c *cli) runCmd() *cobra.Command {
 		},
 	}
 	addConfigFlag(cmd)
+	cmd.Flags().String("cpuprofile", "", "write a CPU profile to this file until exit (performance work)")
+	cmd.Flags().String("memprofile", "", "write a heap profile to this file when shutdown begins (performance work)")
 	return cmd
 }

@@ -201,16 +201,18 @@ func (in *Input) wake() {
 }
 
 // awaitBudget blocks a connection at a batch boundary while the in-flight
-// bytes are over budget. A connection with nothing pending may always
-// start a batch, so the budget can never deadlock: it bounds memory at
-// max_inflight_bytes plus one batch per connection that starts at once.
+// bytes are over budget. It cannot deadlock: a batch that started is read
+// to its end without waiting (only boundaries wait), and a fully read
+// batch completes and releases its bytes without needing budget. Memory
+// is bounded by max_inflight_bytes plus one batch per connection that
+// starts at the same moment.
 func (in *Input) awaitBudget(g *guardConn) error {
 	for {
 		in.mu.Lock()
 		over := in.inflight >= int64(in.cfg.MaxInflightBytes)
 		changed := in.changed
 		in.mu.Unlock()
-		if !over || g.pendingCount() == 0 {
+		if !over {
 			return nil
 		}
 		select {

@@ -19,7 +19,7 @@ type Config struct {
 	MaxBatchEvents   int               `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
 	MaxEventBytes    pipeline.ByteSize `yaml:"max_event_bytes" default:"32MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
 	MaxBatchBytes    pipeline.ByteSize `yaml:"max_batch_bytes" default:"256MiB" doc:"largest batch, decompressed; a client over it is disconnected"`
-	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"256MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure)"`
+	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"16MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure); decoded events take several times their wire size"`
 	IdleTimeout      time.Duration     `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
 	ReadTimeout      time.Duration     `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
 	Keepalive        time.Duration     `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`

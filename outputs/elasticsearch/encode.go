@@ -3,6 +3,7 @@ package elasticsearch
 import (
 	"encoding/base64"
 	"hash/fnv"
+	"unsafe"
 
 	"github.com/ingestd/ingestd/pipeline"
 )
@@ -14,17 +15,6 @@ type item struct {
 	docStart int    // offset of the document line in data
 	attempts int
 }
-
-var (
-	metaIDPath   = pipeline.Path{"@metadata", "_id"}
-	agentIDPath  = pipeline.Path{"agent", "id"}
-	agentName    = pipeline.Path{"agent", "name"}
-	hostName     = pipeline.Path{"host", "name"}
-	deviceIDPath = pipeline.Path{"log", "file", "device_id"}
-	inodePath    = pipeline.Path{"log", "file", "inode"}
-	filePath     = pipeline.Path{"log", "file", "path"}
-	offsetPath   = pipeline.Path{"log", "offset"}
-)
 
 // encode writes the bulk lines of every event into one buffer, straight
 // from the events (no intermediate maps), and returns the items over it.
@@ -62,31 +52,43 @@ func encode(events []*pipeline.Event, autoID bool) []item {
 // its successor, and the path) and the offset. A batch Filebeat resends
 // after a crash gets the same ids and Elasticsearch answers 409.
 func documentID(e *pipeline.Event, autoID bool) string {
-	if v, ok := e.Get(metaIDPath); ok && v.Text() != "" {
-		return v.Text()
+	if meta := e.Metadata(); meta.Len() > 0 {
+		if v, ok := meta.Member("_id"); ok && v.Text() != "" {
+			return v.Text()
+		}
 	}
 	if !autoID {
 		return ""
 	}
-	offset, ok := e.Get(offsetPath)
+	root := e.Root()
+	log, _ := root.Member("log")
+	offset, ok := log.Member("offset")
 	if !ok {
 		return ""
 	}
-	file, ok := e.Get(filePath)
+	file, _ := log.Member("file")
+	path, ok := file.Member("path")
 	if !ok {
 		return ""
 	}
 	origin := ""
-	for _, p := range []pipeline.Path{agentIDPath, agentName, hostName} {
-		if v, ok := e.Get(p); ok && v.Text() != "" {
-			origin = v.Text()
-			break
-		}
+	agent, _ := root.Member("agent")
+	if v, ok := agent.Member("id"); ok && v.Text() != "" {
+		origin = v.Text()
+	} else if v, ok := agent.Member("name"); ok && v.Text() != "" {
+		origin = v.Text()
+	} else {
+		host, _ := root.Member("host")
+		h, _ := host.Member("name")
+		origin = h.Text()
 	}
+	device, _ := file.Member("device_id")
+	inode, _ := file.Member("inode")
 	h := fnv.New128a()
-	for _, part := range []string{origin, e.GetString(deviceIDPath), e.GetString(inodePath), file.Text(), offset.Text()} {
-		h.Write([]byte(part))
+	for _, part := range []string{origin, device.Text(), inode.Text(), path.Text(), offset.Text()} {
+		h.Write(unsafe.Slice(unsafe.StringData(part), len(part)))
 		h.Write([]byte{0})
 	}
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+	var sum [16]byte
+	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0]))
 }
