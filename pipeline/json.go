@@ -11,9 +11,6 @@ import (
 	"unsafe"
 )
 
-// stackPool recycles the decoder's scratch stack across events.
-var stackPool = sync.Pool{New: func() any { s := make([]Field, 0, 64); return &s }}
-
 // maxJSONDepth bounds nesting so a hostile event cannot exhaust the stack.
 const maxJSONDepth = 100
 
@@ -36,15 +33,26 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 	copy(buf, data)
 	// Every member or element is preceded by ':' or ',' or an opening
 	// bracket, so this bounds the arena size without a second parse.
-	d := decoder{buf: buf, arena: make([]Field, 0, structuralCount(buf)+1+rootSpare)}
-	if sp, ok := stackPool.Get().(*[]Field); ok {
-		d.stack = (*sp)[:0]
-		defer func() {
-			clear(d.stack[:cap(d.stack)])
-			*sp = d.stack[:0]
-			stackPool.Put(sp)
-		}()
+	// Members are collected in a pooled scratch arena, sized by a cheap
+	// upper bound (every member follows a ':' or ',' — counting those in
+	// strings too, which only oversizes the reused scratch), then copied
+	// once into an exact allocation.
+	bound := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1
+	sc := scratchPool.Get().(*scratch)
+	if cap(sc.arena) < bound {
+		sc.arena = make([]Field, 0, bound)
 	}
+	d := decoder{buf: buf, arena: sc.arena[:0], stack: sc.stack[:0]}
+	defer func() {
+		// Drop the references the scratch holds (only what was used), so
+		// pooled memory does not keep events alive.
+		clear(d.arena[:len(d.arena)])
+		clear(d.stack[:d.stackHigh])
+		sc.arena, sc.stack = d.arena[:0], d.stack[:0]
+		if cap(sc.arena) <= maxPooledFields {
+			scratchPool.Put(sc)
+		}
+	}()
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
@@ -54,52 +62,60 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 	if d.pos != len(d.buf) {
 		return Value{}, nil, d.errorf("unexpected data after the top-level value")
 	}
-	return v, buf, nil
+	return d.settle(v), buf, nil
 }
 
-// structuralCount bounds the number of members and elements of a JSON
-// text: every one but the first of each container follows a ',' and
-// every member has a ':' — counted outside strings only, so the free text
-// of a log message does not inflate the arena. Strings are skipped with
-// IndexByte (vectorised).
-func structuralCount(buf []byte) int {
-	n, pos := 0, 0
-	for pos < len(buf) {
-		q := bytes.IndexByte(buf[pos:], '"')
-		seg := buf[pos:]
-		if q >= 0 {
-			seg = buf[pos : pos+q]
+// scratch is a decoder's reusable memory.
+type scratch struct {
+	arena []Field
+	stack []Field
+}
+
+// maxPooledFields keeps one huge event from pinning a huge scratch arena.
+const maxPooledFields = 1 << 16
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{arena: make([]Field, 0, 256), stack: make([]Field, 0, 64)} }}
+
+// settle copies the members out of the scratch arena into one exact
+// allocation (plus spare room for the top-level object, which the decoder
+// popped last) and points every object and array at its new home.
+func (d *decoder) settle(v Value) Value {
+	used := len(d.arena)
+	if used == 0 || len(v.items) == 0 {
+		if v.kind == KindObject {
+			v.items = make([]Field, 0, rootSpare)
 		}
-		n += bytes.Count(seg, []byte{':'}) + bytes.Count(seg, []byte{','}) + bytes.Count(seg, []byte{'['})
-		if q < 0 {
-			break
-		}
-		// Skip the string: the next quote not escaped by an odd run of
-		// backslashes.
-		pos += q + 1
-		for {
-			e := bytes.IndexByte(buf[pos:], '"')
-			if e < 0 {
-				return n
-			}
-			bs := 0
-			for k := pos + e - 1; k >= pos && buf[k] == '\\'; k-- {
-				bs++
-			}
-			pos += e + 1
-			if bs%2 == 0 {
-				break
-			}
-		}
+		return v
 	}
-	return n
+	exact := make([]Field, used, used+rootSpare)
+	copy(exact, d.arena)
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(d.arena)))
+	size := unsafe.Sizeof(Field{})
+	var rebase func(items []Field) []Field
+	rebase = func(items []Field) []Field {
+		off := int((uintptr(unsafe.Pointer(unsafe.SliceData(items))) - base) / size)
+		out := exact[off : off+len(items) : off+len(items)]
+		for i := range out {
+			if len(out[i].Value.items) > 0 {
+				out[i].Value.items = rebase(out[i].Value.items)
+			}
+		}
+		return out
+	}
+	root := rebase(v.items)
+	if n := len(root); &root[0] == &exact[used-n] {
+		root = exact[used-n : used : used+rootSpare] // the spare room after it
+	}
+	v.items = root
+	return v
 }
 
 type decoder struct {
-	buf   []byte
-	pos   int
-	arena []Field
-	stack []Field // members of the objects/arrays being parsed
+	stackHigh int // the most members the stack held, for clearing
+	buf       []byte
+	pos       int
+	arena     []Field
+	stack     []Field // members of the objects/arrays being parsed
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.
@@ -336,6 +352,7 @@ func (d *decoder) object(depth int) (Value, error) {
 			return Value{}, err
 		}
 		d.stack = append(d.stack, Field{Key: key, Value: v})
+		d.stackHigh = max(d.stackHigh, len(d.stack))
 		d.skipSpace()
 		if d.pos >= len(d.buf) {
 			return Value{}, d.errorf("unterminated object")
@@ -346,11 +363,7 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == '}' {
 			d.pos++
-			spare := 0
-			if depth == 1 {
-				spare = rootSpare
-			}
-			return Value{kind: KindObject, items: d.pop(base, spare)}, nil
+			return Value{kind: KindObject, items: d.pop(base)}, nil
 		}
 		return Value{}, d.errorf("expected ',' or '}' in object")
 	}
@@ -374,6 +387,7 @@ func (d *decoder) array(depth int) (Value, error) {
 			return Value{}, err
 		}
 		d.stack = append(d.stack, Field{Value: v})
+		d.stackHigh = max(d.stackHigh, len(d.stack))
 		d.skipSpace()
 		if d.pos >= len(d.buf) {
 			return Value{}, d.errorf("unterminated array")
@@ -384,29 +398,28 @@ func (d *decoder) array(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == ']' {
 			d.pos++
-			return Value{kind: KindArray, items: d.pop(base, 0)}, nil
+			return Value{kind: KindArray, items: d.pop(base)}, nil
 		}
 		return Value{}, d.errorf("expected ',' or ']' in array")
 	}
 }
 
 // pop moves the members collected since base from the scratch stack into
-// the arena, capped so that a later append by a filter reallocates instead
-// of overwriting a neighbour.
-func (d *decoder) pop(base, spare int) []Field {
+// the scratch arena (settle later copies them out).
+func (d *decoder) pop(base int) []Field {
 	members := d.stack[base:]
 	start := len(d.arena)
-	if start+len(members)+spare > cap(d.arena) {
-		// The bound in DecodeJSON makes this unreachable; stay correct anyway.
-		out := append(make([]Field, 0, len(members)+spare), members...)
+	if start+len(members) > cap(d.arena) {
+		// The bound in decodeJSON makes this unreachable; stay correct
+		// anyway with a private slice settle leaves alone.
+		out := append([]Field(nil), members...)
 		d.stack = d.stack[:base]
 		return out
 	}
 	d.arena = append(d.arena, members...)
 	d.stack = d.stack[:base]
 	end := len(d.arena)
-	d.arena = d.arena[:end+spare] // reserve the spare room, unused
-	return d.arena[start : end : end+spare]
+	return d.arena[start:end:end]
 }
 
 // ErrNotObject is returned when an event is valid JSON but not an object.
