@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,3 +110,31 @@ func checkExactlyOnce(t testing.TB, lines [][]byte, conns, batches, size int) {
 
 // clientTimeout sets the go-lumber client's network timeout.
 func clientTimeout(d time.Duration) client.Option { return client.Timeout(d) }
+
+// sendFromConns runs conns clients at once, client c sending batches
+// batches of size events (ids c-b-i) and requiring every ACK.
+func sendFromConns(t testing.TB, addr string, conns, batches, size int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, err := dial(t, addr, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			if err := sendAll(t, cl, c, batches, size); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}

@@ -295,23 +295,7 @@ func TestESItem429Retried(t *testing.T) {
 	es.SetItem429Ratio(0.10)
 	n := startNode(t, esConfig(es.URL), nil)
 	const conns, batches, size = 4, 10, 2048
-	var wg sync.WaitGroup
-	for c := 0; c < conns; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl, err := dial(t, n.addr, nil)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer cl.Close()
-			if err := sendAll(t, cl, c, batches, size); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	sendFromConns(t, n.addr, conns, batches, size)
 	checkESExactlyOnce(t, es, conns, batches, size)
 	st := esOutput(t, n).Stats()
 	if es.Stats().Rejected429 == 0 || st.Retried < int64(es.Stats().Rejected429) {
