@@ -179,9 +179,20 @@ func decodeEvent(data []byte, v any) error {
 	return nil
 }
 
-func (in *Input) charge(n int64) {
+// charge counts n more bytes of a connection's batch: first from what it
+// reserved, then on top.
+func (in *Input) charge(g *guardConn, n int64) {
+	g.mu.Lock()
+	if g.reserved >= n {
+		g.reserved -= n
+		g.mu.Unlock()
+		return
+	}
+	extra := n - g.reserved
+	g.reserved = 0
+	g.mu.Unlock()
 	in.mu.Lock()
-	in.inflight += n
+	in.inflight += extra
 	in.mu.Unlock()
 }
 
@@ -200,26 +211,48 @@ func (in *Input) wake() {
 	in.mu.Unlock()
 }
 
-// awaitBudget blocks a connection at a batch boundary while the in-flight
-// bytes are over budget. It cannot deadlock: a batch that started is read
-// to its end without waiting (only boundaries wait), and a fully read
-// batch completes and releases its bytes without needing budget. Memory
-// is bounded by max_inflight_bytes plus one batch per connection that
-// starts at the same moment.
-func (in *Input) awaitBudget(g *guardConn) error {
+// reserve blocks a connection at a batch boundary until the in-flight
+// bytes leave room for its next batch, then reserves an estimate of it
+// (the connection's last batch size, 1 MiB at first): many connections
+// starting at once cannot overshoot the budget. When nothing is in flight
+// a batch may always start, even a larger one. It cannot deadlock: a
+// batch that started is read to its end without waiting (only boundaries
+// wait) and completes without needing budget.
+func (in *Input) reserve(g *guardConn) error {
+	est := g.lastBatchBytes
+	if est <= 0 {
+		est = 1 << 20
+	}
 	for {
 		in.mu.Lock()
-		over := in.inflight >= int64(in.cfg.MaxInflightBytes)
-		changed := in.changed
-		in.mu.Unlock()
-		if !over {
+		fits := in.inflight+est <= int64(in.cfg.MaxInflightBytes) || in.inflight == 0
+		if fits {
+			in.inflight += est
+			in.mu.Unlock()
+			g.mu.Lock()
+			g.reserved = est
+			g.mu.Unlock()
 			return nil
 		}
+		changed := in.changed
+		in.mu.Unlock()
 		select {
 		case <-changed:
 		case <-g.closed:
 			return net.ErrClosed
 		}
+	}
+}
+
+// settle gives back what a finished (or abandoned) batch reserved but did
+// not use.
+func (in *Input) settle(g *guardConn) {
+	g.mu.Lock()
+	left := g.reserved
+	g.reserved = 0
+	g.mu.Unlock()
+	if left > 0 {
+		in.release(left, 0)
 	}
 }
 

@@ -26,6 +26,10 @@ const (
 	codeACK        = 'A'
 )
 
+// maxKeptBuffer is the largest frame buffer a connection keeps between
+// batches.
+const maxKeptBuffer = 1 << 20
+
 // errDraining ends a connection's reading once shutdown has drained it.
 var errDraining = errors.New("beats: input is shutting down")
 
@@ -52,6 +56,9 @@ type guardConn struct {
 	eventsLeft int   // events of the current batch still to read
 	batchBytes int64 // decompressed bytes of the current batch so far
 	batchCount uint32
+
+	reserved       int64 // budget reserved for the current batch, not yet used (under mu)
+	lastBatchBytes int64 // size of the previous batch: the next reservation
 
 	mu       sync.Mutex
 	pending  []pendingBatch // read fully or partly, not yet acknowledged
@@ -87,6 +94,9 @@ func (g *guardConn) SetDeadline(t time.Time) error { return g.Conn.SetWriteDeadl
 
 func (g *guardConn) Read(p []byte) (int, error) {
 	for g.outPos == len(g.out) {
+		if cap(g.out) > maxKeptBuffer && g.eventsLeft == 0 {
+			g.out = nil // do not keep a big batch's buffer per idle connection
+		}
 		g.out, g.outPos = g.out[:0], 0
 		if err := g.fill(); err != nil {
 			g.fail(err)
@@ -132,6 +142,8 @@ func (g *guardConn) Close() error {
 		reason := g.closeErr
 		pending := g.pending
 		g.pending = nil
+		reserved := g.reserved
+		g.reserved = 0
 		g.mu.Unlock()
 		if reason == nil && !g.in.draining.Load() {
 			g.log.Warn().Err(g.diagnose()).Msg("beats: closing connection: bad event")
@@ -140,7 +152,7 @@ func (g *guardConn) Close() error {
 		for _, b := range pending {
 			bytes += b.bytes
 		}
-		g.in.release(bytes, len(pending))
+		g.in.release(bytes+reserved, len(pending))
 		g.in.conns.Add(-1)
 	})
 	return g.Conn.Close()
@@ -267,8 +279,13 @@ func checkVersion(v byte) error {
 // for the in-flight budget, then for the client, up to idle_timeout while
 // none of this connection's batches is pending.
 func (g *guardConn) readWindow() error {
-	if err := g.in.awaitBudget(g); err != nil {
-		return err
+	g.mu.Lock()
+	reserved := g.reserved
+	g.mu.Unlock()
+	if reserved == 0 {
+		if err := g.in.reserve(g); err != nil {
+			return err
+		}
 	}
 	for {
 		_ = g.Conn.SetReadDeadline(time.Now().Add(g.in.cfg.IdleTimeout))
@@ -359,7 +376,7 @@ func (g *guardConn) charge(n int64) error {
 	if g.batchBytes > int64(g.in.cfg.MaxBatchBytes) {
 		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d", int64(g.in.cfg.MaxBatchBytes))
 	}
-	g.in.charge(n)
+	g.in.charge(g, n)
 	g.mu.Lock()
 	if len(g.pending) > 0 {
 		g.pending[len(g.pending)-1].bytes += n
@@ -419,5 +436,7 @@ func (g *guardConn) readCompressed() error {
 }
 
 func (g *guardConn) endBatch() {
+	g.lastBatchBytes = g.batchBytes
+	g.in.settle(g)
 	g.log.Debug().Uint32("events", g.batchCount).Int64("bytes", g.batchBytes).Msg("beats: batch received")
 }
