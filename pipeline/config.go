@@ -22,6 +22,8 @@ type Config struct {
 	DataDir         string           `yaml:"data_dir" default:"${INGESTD_DATA_DIR:./data}" doc:"directory for NDJSON streams, dead letters and state"`
 	HTTP            HTTPConfig       `yaml:"http" doc:"monitoring API"`
 	Reload          ReloadConfig     `yaml:"reload" doc:"hot reload: SIGHUP always reloads; automatic also watches the config files"`
+	MemoryLimit     ByteSize         `yaml:"memory_limit" default:"${INGESTD_MEMORY_LIMIT:0}" doc:"soft memory limit for the Go runtime (GOMEMLIMIT); 0 leaves the runtime's default. The GOMEMLIMIT environment variable wins"`
+	GCPercent       int              `yaml:"gc_percent" default:"${INGESTD_GC_PERCENT:100}" doc:"GOGC: heap growth before a collection; higher costs less CPU and more memory. The GOGC environment variable wins"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout" default:"30s" doc:"how long a shutdown waits for in-flight batches to be acknowledged and outputs to flush"`
 	Include         []string         `yaml:"include" doc:"config files (relative to this one) whose pipelines come first, in order; each is a complete config"`
 	Inputs          []InputBlock     `yaml:"inputs" required:"true" doc:"where events come from"`

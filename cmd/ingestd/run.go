@@ -4,9 +4,11 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/ingestd/ingestd/monitor"
@@ -44,6 +46,7 @@ func (c *cli) runCmd() *cobra.Command {
 				}
 				return err
 			}
+			applyGCSettings(cfg, log)
 			log.Info().Str("version", buildVersion()).Str("config", cfg.File).Str("data_dir", cfg.DataDir).Msg("starting")
 			runner, err := pipeline.Build(cfg, log)
 			if err != nil {
@@ -109,4 +112,18 @@ func (c *cli) runCmd() *cobra.Command {
 	cmd.Flags().String("cpuprofile", "", "write a CPU profile to this file until exit (performance work)")
 	cmd.Flags().String("memprofile", "", "write a heap profile to this file when shutdown begins (performance work)")
 	return cmd
+}
+
+// applyGCSettings sets GOGC and GOMEMLIMIT from the config unless the
+// environment sets them (the environment is the runtime's own contract).
+func applyGCSettings(cfg *pipeline.Config, log zerolog.Logger) {
+	if os.Getenv("GOGC") == "" && cfg.GCPercent != 100 {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
+	}
+	current := debug.SetGCPercent(-1) // the only way to read it…
+	debug.SetGCPercent(current)       // …and put it back
+	log.Debug().Int("gc_percent", current).Int64("memory_limit", debug.SetMemoryLimit(-1)).Msg("gc settings")
 }
