@@ -137,3 +137,13 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 		t.Error("len() must stay on expr")
 	}
 }
+
+func BenchmarkConditionMatchVM(b *testing.B) {
+	e, _ := DecodeEvent([]byte(`{"tags":["django","pt"],"fields":{"service":"django","group":"pt"},"log":{"file":{"path":"/var/log/parcels/django.log"}}}`))
+	c, _ := CompileCondition(`fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`)
+	c.native = nil
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.Match(e)
+	}
+}
