@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,4 +218,113 @@ func TestReloadRebindsChangedListener(t *testing.T) {
 	}
 	n.stop()
 	checkExactlyOnce(t, n.streamLines("logs-django-pt"), 2, 1, 100)
+}
+
+// TestSIGHUPReloadsTheBinary: the real binary reloads on SIGHUP (the same
+// client connection keeps sending across it), refuses a bad config with
+// its FILE:LINE:COL message and keeps the good one, and with
+// reload.automatic picks up a change by itself.
+func TestSIGHUPReloadsTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ingestd.yml")
+	addr := freePort(t)
+	write := func(gen int, extra string) {
+		cfg := goodReloadConfig(dir, addr, gen) + extra
+		os.WriteFile(path, []byte(cfg), 0o644)
+	}
+	write(1, "reload: {automatic: true, interval: 200ms}\n")
+	p := startProc(t, []string{"INGESTD_HTTP_LISTEN=127.0.0.1:0"}, nil, "run", "-c", path, "--log-level", "debug")
+	p.waitListening(t, addr)
+	cl, err := dial(t, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	batch := 0
+	sendBatch := func() {
+		t.Helper()
+		events := makeBatch(0, batch, 10)
+		if k, err := cl.Send(events); err != nil || k != 10 {
+			t.Fatalf("batch %d: %d %v", batch, k, err)
+		}
+		batch++
+	}
+	sendBatch() // generation 1
+	reloads := func() int { return strings.Count(p.logs.String(), `"message":"reloaded"`) }
+
+	// SIGHUP with a changed config (automatic reload also on: either may
+	// apply it; wait for one reload).
+	write(2, "reload: {automatic: false}\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "a reload", func() bool { return reloads() >= 1 })
+	sendBatch() // generation 2, same connection
+
+	// A bad config is refused with its position; generation 2 keeps running.
+	os.WriteFile(path, []byte(strings.Replace(goodReloadConfig(dir, addr, 3), "    workers:", "    wrkers:", 1)), 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "the refusal", func() bool { return strings.Contains(p.logs.String(), path+`:8:5: unknown key \"wrkers\"`) })
+	sendBatch() // still generation 2
+
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-p.done; err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.logs)
+	}
+	p.done <- nil
+	var gens []string
+	for _, l := range readLines(t, filepath.Join(dir, "streams", "logs-django-pt.ndjson")) {
+		i := strings.Index(string(l), `"config_generation":`)
+		gens = append(gens, string(l[i+20:i+21]))
+	}
+	want := strings.Repeat("1", 10) + strings.Repeat("2", 20)
+	if got := strings.Join(gens, ""); got != want {
+		t.Fatalf("generations of the 30 events: %s, want %s", got, want)
+	}
+}
+
+// TestReloadPicksUpRenewedCertificates: the same config text with renewed
+// certificate files is a changed input: the reload rebinds it with the new
+// material, and a client that trusts only the new CA gets in.
+func TestReloadPicksUpRenewedCertificates(t *testing.T) {
+	dir := t.TempDir()
+	oldPKI, newPKI := newTestPKI(t), newTestPKI(t)
+	cert, key := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
+	install := func(p *testPKI) {
+		for src, dst := range map[string]string{p.serverCert: cert, p.serverKey: key} {
+			data, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(dst, data, 0o600)
+		}
+	}
+	install(oldPKI)
+	addr := freePort(t)
+	path := filepath.Join(dir, "ingestd.yml")
+	cfg := strings.Replace(goodReloadConfig(dir, addr, 0), "      listen: "+addr+"\n",
+		"      listen: "+addr+"\n      tls: {enabled: true, certificate: "+cert+", key: "+key+"}\n", 1)
+	os.WriteFile(path, []byte(cfg), 0o644)
+	n := startFileNode(t, path)
+	before := n.runner.Inputs()[0]
+	if c, err := dial(t, addr, newPKI.clientTLS(nil), clientTimeout(2*time.Second)); err == nil {
+		_, err = c.Send(makeBatch(9, 9, 1))
+		c.Close()
+		if err == nil {
+			t.Fatal("a client trusting only the new CA got in before the renewal")
+		}
+	}
+	install(newPKI)
+	if err := n.reloader.ReloadNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n.runner.Inputs()[0] == before {
+		t.Fatal("the input was kept although its certificate changed")
+	}
+	cl, err := dial(t, addr, newPKI.clientTLS(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := sendAll(t, cl, 0, 1, 10); err != nil {
+		t.Fatalf("after the renewal: %v", err)
+	}
 }

@@ -670,6 +670,17 @@ func (r *Runner) reload(cfg *Config, exited chan<- inputExit, running map[*runni
 		running[in] = true
 		next = append(next, in)
 	}
+	// A reload is done when the new inputs serve (or have failed).
+	for _, in := range fresh {
+		if rd, ok := in.input.(interface{ Ready() <-chan struct{} }); ok {
+			select {
+			case <-rd.Ready():
+			case <-in.done:
+			case <-time.After(10 * time.Second):
+				r.log.Warn().Str("input", in.id).Msg("reload: the new input is not listening after 10s")
+			}
+		}
+	}
 	r.mu.Lock()
 	r.inputs = next
 	r.mu.Unlock()
