@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -197,8 +198,13 @@ func (t Template) checkLiterals() error {
 // Render substitutes field references from e. ok is false when a
 // referenced field is missing or empty.
 func (t Template) Render(e *Event) (s string, ok bool) {
-	if len(t.parts) == 1 && t.parts[0].field == nil {
-		return t.parts[0].literal, true
+	if len(t.parts) == 1 {
+		if t.parts[0].field == nil {
+			return t.parts[0].literal, true
+		}
+		v, found := e.Get(t.parts[0].field)
+		text := v.Text()
+		return text, found && text != ""
 	}
 	var b strings.Builder
 	ok = true
@@ -238,6 +244,49 @@ func (c DataStreamConfig) Pattern() string {
 type DataStreamNamer struct {
 	cfg     DataStreamConfig
 	literal string // the whole name when nothing references a field
+
+	// Names and data_stream.* fields per (dataset, namespace), built once:
+	// a pipeline writes to a handful of streams.
+	mu    sync.RWMutex
+	cache map[string]map[string]*streamEntry
+	size  int
+}
+
+type streamEntry struct {
+	name   string
+	fields [3]Field // type, dataset, namespace
+}
+
+// maxCachedStreams bounds the cache when a field fans out to many names.
+const maxCachedStreams = 4096
+
+func (n *DataStreamNamer) entry(dataset, namespace string) *streamEntry {
+	n.mu.RLock()
+	ent := n.cache[dataset][namespace]
+	n.mu.RUnlock()
+	if ent != nil {
+		return ent
+	}
+	ent = &streamEntry{name: n.cfg.Type + "-" + dataset + "-" + namespace}
+	if n.literal != "" {
+		ent.name = n.literal
+	}
+	ent.fields = [3]Field{{Key: "type", Value: String(n.cfg.Type)}, {Key: "dataset", Value: String(dataset)}, {Key: "namespace", Value: String(namespace)}}
+	n.mu.Lock()
+	if n.size < maxCachedStreams {
+		if n.cache == nil {
+			n.cache = map[string]map[string]*streamEntry{}
+		}
+		if n.cache[dataset] == nil {
+			n.cache[dataset] = map[string]*streamEntry{}
+		}
+		if n.cache[dataset][namespace] == nil {
+			n.cache[dataset][namespace] = ent
+			n.size++
+		}
+	}
+	n.mu.Unlock()
+	return ent
 }
 
 // NewDataStreamNamer prepares cfg, which must have passed Check.
@@ -249,25 +298,20 @@ func NewDataStreamNamer(cfg DataStreamConfig) *DataStreamNamer {
 	return n
 }
 
-var (
-	dsTypePath      = Path{"data_stream", "type"}
-	dsDatasetPath   = Path{"data_stream", "dataset"}
-	dsNamespacePath = Path{"data_stream", "namespace"}
-)
+var dsPath = Path{"data_stream"}
 
 // Name sets e.DataStream and the data_stream.* fields Elasticsearch expects
 // in every document of a data stream. A missing or unusable field value
 // gets the configured fallback and the fallback tag.
 func (n *DataStreamNamer) Name(e *Event) {
 	dataset, namespace := n.part(e, n.cfg.Dataset, n.cfg.FallbackDataset), n.part(e, n.cfg.Namespace, n.cfg.FallbackNamespace)
-	if n.literal != "" {
-		e.DataStream = n.literal
-	} else {
-		e.DataStream = n.cfg.Type + "-" + dataset + "-" + namespace
-	}
-	e.Set(dsTypePath, String(n.cfg.Type))
-	e.Set(dsDatasetPath, String(dataset))
-	e.Set(dsNamespacePath, String(namespace))
+	ent := n.entry(dataset, namespace)
+	e.DataStream = ent.name
+	// Each event gets its own copy of the fields: a later filter or tool
+	// may change them.
+	fields := make([]Field, 3)
+	copy(fields, ent.fields[:])
+	e.Set(dsPath, Value{kind: KindObject, items: fields})
 }
 
 func (n *DataStreamNamer) part(e *Event, t Template, fallback string) string {
