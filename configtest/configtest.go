@@ -22,10 +22,12 @@ package configtest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -158,7 +160,7 @@ func (c *Case) run(r *pipeline.Runner) (bad []string) {
 	if c.Expect.DataStream != "" && e.DataStream != c.Expect.DataStream {
 		bad = append(bad, fmt.Sprintf("data_stream: want %s, got %s", c.Expect.DataStream, e.DataStream))
 	}
-	for _, ref := range sortedKeys(c.Expect.Fields) {
+	for _, ref := range slices.Sorted(maps.Keys(c.Expect.Fields)) {
 		path, err := pipeline.ParsePath(ref)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", ref, err))
@@ -200,15 +202,6 @@ func (c *Case) run(r *pipeline.Runner) (bad []string) {
 		}
 	}
 	return bad
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func show(v any) string {

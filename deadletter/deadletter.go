@@ -42,7 +42,6 @@ type Store struct {
 
 	mu    sync.Mutex
 	files map[string]*os.File
-	count int64
 }
 
 // Open prepares dir.
@@ -55,13 +54,6 @@ func Open(dir string) (*Store, error) {
 
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
-
-// Count is the number of records written by this process.
-func (s *Store) Count() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.count
-}
 
 // Write appends records and syncs the file before returning.
 func (s *Store) Write(records []Record) error {
@@ -94,7 +86,6 @@ func (s *Store) Write(records []Record) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("deadletter: sync %s: %w", f.Name(), err)
 	}
-	s.count += int64(len(records))
 	return nil
 }
 

@@ -63,16 +63,6 @@ func esOutput(t testing.TB, n *node) *elasticsearch.Output {
 	return nil
 }
 
-// idsIn returns the test ids of the documents of a stream and how many
-// times each occurs.
-func idsIn(es *estest.Server, stream string) map[string]int {
-	out := map[string]int{}
-	for _, d := range es.Docs(stream) {
-		out[idOf(d)]++
-	}
-	return out
-}
-
 func checkESExactlyOnce(t *testing.T, es *estest.Server, conns, batches, size int) {
 	t.Helper()
 	docs := es.Docs("logs-django-pt")

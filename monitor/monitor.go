@@ -25,11 +25,6 @@ import (
 	"github.com/ingestd/ingestd/pipeline"
 )
 
-// ReadyReporter is implemented by inputs that know when they listen.
-type ReadyReporter interface {
-	Ready() <-chan struct{}
-}
-
 // Server is the monitoring API of one runner.
 type Server struct {
 	Runner  *pipeline.Runner
@@ -64,7 +59,7 @@ func (s *Server) isReady() bool {
 		}
 	}
 	for _, in := range s.Runner.Inputs() {
-		if r, ok := in.(ReadyReporter); ok {
+		if r, ok := in.(pipeline.Listening); ok {
 			select {
 			case <-r.Ready():
 			default:

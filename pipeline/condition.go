@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -121,12 +122,10 @@ func (rc *refChecker) Visit(node *ast.Node) {
 	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
 		if _, err := ParsePath(s.Value); err != nil {
 			loc := call.Location()
-			rc.err = &file.Error{Location: loc, Message: "field(" + strconvQuote(s.Value) + ") names no field: " + err.Error()}
+			rc.err = &file.Error{Location: loc, Message: "field(" + strconv.Quote(s.Value) + ") names no field: " + err.Error()}
 		}
 	}
 }
-
-func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 // CompileCondition compiles src. The error of a bad expression carries the
 // 1-based column inside src.

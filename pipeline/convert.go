@@ -110,7 +110,7 @@ type FieldRef struct {
 }
 
 // DecodeNode parses the reference, reporting a malformed one.
-func (r *FieldRef) DecodeNode(d *Decoder, n *yamlNode) {
+func (r *FieldRef) DecodeNode(d *Decoder, n *yaml.Node) {
 	s, ok := d.scalar(n, "field", "a field reference such as [a][b]")
 	if !ok {
 		return
@@ -128,5 +128,3 @@ func (r FieldRef) IsZero() bool { return len(r.Path) == 0 }
 
 // String renders the reference.
 func (r FieldRef) String() string { return r.Path.String() }
-
-type yamlNode = yaml.Node

@@ -18,10 +18,6 @@ type Event struct {
 	// after filters run.
 	DataStream string
 
-	// Size is the number of bytes the event occupied on the wire, used for
-	// the in-flight byte budget.
-	Size int
-
 	// Pipeline is the name of the pipeline that processed the event.
 	Pipeline string
 
@@ -58,7 +54,6 @@ func DecodeEvent(data []byte) (*Event, error) {
 		return nil, ErrNotObject
 	}
 	e := NewEvent(v)
-	e.Size = len(data)
 	e.raw = buf
 	return e, nil
 }
@@ -174,7 +169,7 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // Clone returns a deep copy of the event that shares no mutable state and
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
-	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Size: e.Size}
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream}
 }
 
 func (v Value) clone() Value {

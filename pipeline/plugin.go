@@ -267,6 +267,12 @@ type Readiness interface {
 	Ready() bool
 }
 
+// Listening is implemented by inputs that say when they serve: /ready
+// waits for it, and so does a reload that rebinds them.
+type Listening interface {
+	Ready() <-chan struct{}
+}
+
 // InputStats are an input's gauges and counters.
 type InputStats struct {
 	Connections     int64 `json:"connections"`

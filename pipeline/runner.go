@@ -35,21 +35,11 @@ type filterStage struct {
 	stats  *PluginStats
 }
 
-// Process runs the filters and data stream naming on one event. It
-// returns false when a filter dropped the event. Pipeline tests and
-// in-process tools use it; workers run whole chunks (see processChunk).
+// Process runs the filters and data stream naming on one event, as a
+// worker does. It returns false when a filter dropped the event. Pipeline
+// tests and in-process tools use it.
 func (p *Pipeline) Process(e *Event) bool {
-	for i := range p.filters {
-		st := &p.filters[i]
-		if !st.when.IsEmpty() && !st.when.Match(e) {
-			continue
-		}
-		if !st.filter.Apply(e) {
-			return false
-		}
-	}
-	p.namer.Name(e)
-	return true
+	return len(p.processChunk([]*Event{e})) == 1
 }
 
 // Filters returns the pipeline's filters in order.
@@ -145,7 +135,7 @@ type generation struct {
 	outputs   map[string]Output
 	blocks    map[string]OutputBlock // what each output was built from
 	carried   map[string]bool        // outputs a newer generation took over
-	retired_  chan struct{}          // closed when retire has finished
+	drained   chan struct{}          // closed when retire has finished
 
 	mu      sync.RWMutex // held for reading by every Publish into it
 	retired bool
@@ -176,7 +166,7 @@ func (g *generation) start() {
 // before it has finished retiring (so a carried output is never closed
 // while an older generation still sends to it).
 func (g *generation) retire(deadline time.Time, prev <-chan struct{}, log zerolog.Logger) error {
-	defer close(g.retired_)
+	defer close(g.drained)
 	g.mu.Lock()
 	g.retired = true
 	g.mu.Unlock()
@@ -282,7 +272,7 @@ func BuildOffline(cfg *Config, log zerolog.Logger) (*Runner, error) {
 // buildGeneration builds cfg's pipelines and outputs, taking over from prev
 // (if any) every output whose config did not change.
 func (r *Runner) buildGeneration(cfg *Config, prev *generation) (_ *generation, err error) {
-	g := &generation{cfg: cfg, outputs: map[string]Output{}, blocks: map[string]OutputBlock{}, carried: map[string]bool{}, retired_: make(chan struct{})}
+	g := &generation{cfg: cfg, outputs: map[string]Output{}, blocks: map[string]OutputBlock{}, carried: map[string]bool{}, drained: make(chan struct{})}
 	g.workCtx, g.stopWork = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -425,12 +415,21 @@ func (r *Runner) Config() *Config {
 
 // Route returns the pipeline e takes: the first whose condition matches.
 func (r *Runner) Route(e *Event) *Pipeline {
-	for _, p := range r.Pipelines() {
-		if p.When.Match(e) {
-			return p
-		}
+	pipelines := r.Pipelines()
+	if i := route(pipelines, e); i >= 0 {
+		return pipelines[i]
 	}
 	return nil
+}
+
+// route is the index of the first pipeline whose condition matches e, or -1.
+func route(pipelines []*Pipeline, e *Event) int {
+	for i, p := range pipelines {
+		if p.When.Match(e) {
+			return i
+		}
+	}
+	return -1
 }
 
 // acquire returns the current generation, read-locked against retirement.
@@ -457,13 +456,7 @@ func (r *Runner) Publish(ctx context.Context, events []*Event) error {
 	}
 	groups := make([][]*Event, len(g.pipelines))
 	for _, e := range events {
-		p := -1
-		for i, pl := range g.pipelines {
-			if pl.When.Match(e) {
-				p = i
-				break
-			}
-		}
+		p := route(g.pipelines, e)
 		if p < 0 {
 			r.unrouted(e)
 			continue
@@ -672,7 +665,7 @@ func (r *Runner) reload(cfg *Config, exited chan<- inputExit, running map[*runni
 	}
 	// A reload is done when the new inputs serve (or have failed).
 	for _, in := range fresh {
-		if rd, ok := in.input.(interface{ Ready() <-chan struct{} }); ok {
+		if rd, ok := in.input.(Listening); ok {
 			select {
 			case <-rd.Ready():
 			case <-in.done:
@@ -685,7 +678,7 @@ func (r *Runner) reload(cfg *Config, exited chan<- inputExit, running map[*runni
 	r.inputs = next
 	r.mu.Unlock()
 	prev := r.lastRetired
-	r.lastRetired = oldGen.retired_
+	r.lastRetired = oldGen.drained
 	retiring.Add(1)
 	go func() {
 		defer retiring.Done()

@@ -2,7 +2,8 @@ package pipeline
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -203,7 +204,7 @@ func FromInterface(x any) Value {
 		return Float(t)
 	case map[string]any:
 		fields := make([]Field, 0, len(t))
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			fields = append(fields, Field{Key: k, Value: FromInterface(t[k])})
 		}
 		return Object(fields...)
@@ -217,13 +218,4 @@ func FromInterface(x any) Value {
 		return StringArray(t...)
 	}
 	return String(fmt.Sprint(x))
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -79,6 +79,20 @@ func as(err error, target *exitError) bool {
 	return ok
 }
 
+// configFailed reports a config that did not load: one FILE:LINE:COL line
+// per problem through emit, then exit 1; other errors are returned as they
+// are.
+func configFailed(err error, emit func(string)) error {
+	ps, ok := err.(pipeline.Problems)
+	if !ok {
+		return err
+	}
+	for _, p := range ps {
+		emit(p.Error())
+	}
+	return exitError{code: 1}
+}
+
 func addConfigFlag(cmd *cobra.Command) {
 	cmd.Flags().StringP("config", "c", "", "config file (default: the embedded configs/ingestd.yml; env INGESTD_CONFIG)")
 }
@@ -119,6 +133,8 @@ func (c *cli) logger() (zerolog.Logger, error) {
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
 }
+
+func (c *cli) println(s string) { fmt.Fprintln(c.stdout, s) }
 
 func (c *cli) versionCmd() *cobra.Command {
 	return &cobra.Command{

@@ -27,11 +27,7 @@ func (c *cli) replayCmd() *cobra.Command {
 			}
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
-				if ps, ok := err.(pipeline.Problems); ok {
-					fmt.Fprintln(c.stdout, ps.Error())
-					return exitError{code: 1}
-				}
-				return err
+				return configFailed(err, c.println)
 			}
 			if dir == "" {
 				dir = filepath.Join(cfg.DataDir, "dead-letters")

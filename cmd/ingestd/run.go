@@ -38,13 +38,7 @@ func (c *cli) runCmd() *cobra.Command {
 			}
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
-				if ps, ok := err.(pipeline.Problems); ok {
-					for _, p := range ps {
-						log.Error().Msg(p.Error())
-					}
-					return exitError{code: 1}
-				}
-				return err
+				return configFailed(err, func(s string) { log.Error().Msg(s) })
 			}
 			applyGCSettings(cfg, log)
 			log.Info().Str("version", buildVersion()).Str("config", cfg.File).Str("data_dir", cfg.DataDir).Msg("starting")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -19,21 +20,15 @@ func (c *cli) validateCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
-				if ps, ok := err.(pipeline.Problems); ok {
-					for _, p := range ps {
-						fmt.Fprintln(c.stdout, p.Error())
-					}
+				if err = configFailed(err, c.println); !errors.As(err, new(exitError)) {
+					c.println(err.Error()) // validate says every failure on stdout
 					return exitError{code: 1}
 				}
-				fmt.Fprintln(c.stdout, err)
-				return exitError{code: 1}
+				return err
 			}
 			if online {
 				if ps := checkOnline(cmd.Context(), cfg); len(ps) > 0 {
-					for _, p := range ps {
-						fmt.Fprintln(c.stdout, p.Error())
-					}
-					return exitError{code: 1}
+					return configFailed(ps, c.println)
 				}
 			}
 			filters := 0

@@ -6,8 +6,9 @@ package mutate
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -100,7 +101,7 @@ func compile(c *Config) (*filter, error) {
 	if f.addField, err = sets("add_field", c.AddField); err != nil {
 		return nil, err
 	}
-	for _, k := range sortedKeys(c.Convert) {
+	for _, k := range slices.Sorted(maps.Keys(c.Convert)) {
 		p, err := pipeline.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("convert: %w", err)
@@ -124,7 +125,7 @@ func compile(c *Config) (*filter, error) {
 		}
 		f.gsub = append(f.gsub, gsubOp{p, re, g[2]})
 	}
-	for _, k := range sortedKeys(c.Split) {
+	for _, k := range slices.Sorted(maps.Keys(c.Split)) {
 		p, err := pipeline.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("split: %w", err)
@@ -147,18 +148,9 @@ func compile(c *Config) (*filter, error) {
 	return f, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func pairs(op string, m map[string]string) ([]pair, error) {
 	var out []pair
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		from, err := pipeline.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -174,7 +166,7 @@ func pairs(op string, m map[string]string) ([]pair, error) {
 
 func sets(op string, m map[string]any) ([]setOp, error) {
 	var out []setOp
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p, err := pipeline.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)

@@ -11,8 +11,9 @@ package translate
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -109,13 +110,8 @@ func compile(c *Config) (*filter, error) {
 }
 
 func assigns(m map[string]string) ([]assign, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]assign, 0, len(keys))
-	for _, k := range keys {
+	out := make([]assign, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p, err := pipeline.ParsePath(k)
 		if err != nil {
 			return nil, err

@@ -16,12 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,7 +231,7 @@ func (o *Output) installTemplates() error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(templates) {
+	for _, name := range slices.Sorted(maps.Keys(templates)) {
 		ctx, cancel := context.WithTimeout(o.ctx, 30*time.Second)
 		res, err := o.client.Indices.PutIndexTemplate(name, bytes.NewReader(templates[name]), o.client.Indices.PutIndexTemplate.WithContext(ctx))
 		cancel()
@@ -264,15 +265,6 @@ func (o *Output) templates() (map[string][]byte, error) {
 		return out, nil
 	}
 	return configs.IndexTemplates()
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // batcher gathers queued items into bulk requests of at most
