@@ -33,6 +33,7 @@ func NewEvent(doc Value) *Event {
 	if e.root.kind != KindObject {
 		e.root = Value{kind: KindObject}
 	}
+	e.root.own() // the root is always written member by member, without @metadata
 	// A fresh decode shares its members with nothing yet, so shift them in
 	// place and keep the spare room the decoder left for filters.
 	if i := e.root.index(MetadataKey); i >= 0 {
@@ -46,7 +47,7 @@ func NewEvent(doc Value) *Event {
 
 // DecodeEvent parses a JSON object into a new Event.
 func DecodeEvent(data []byte) (*Event, error) {
-	v, buf, err := decodeJSON(data)
+	v, buf, err := decodeJSON(data, true)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ const maxJSONDepth = 100
 // unescaped string of the result points into that copy. All members of all
 // objects share one arena allocation.
 func DecodeJSON(data []byte) (Value, error) {
-	v, _, err := decodeJSON(data)
+	v, _, err := decodeJSON(data, false)
 	return v, err
 }
 
@@ -27,10 +27,18 @@ func DecodeJSON(data []byte) (Value, error) {
 // fields filters add, so they do not reallocate it one by one.
 const rootSpare = 12
 
-// decodeJSON is DecodeJSON that also returns the copied buffer.
-func decodeJSON(data []byte) (Value, []byte, error) {
+// decodeJSON is DecodeJSON that also returns the copied buffer. With lazy,
+// objects nested in the top-level one stay raw (see lazy.go).
+func decodeJSON(data []byte, lazy bool) (Value, []byte, error) {
 	buf := make([]byte, len(data))
 	copy(buf, data)
+	v, err := decodeBuf(buf, lazy)
+	return v, buf, err
+}
+
+// decodeBuf decodes buf in place: strings of the result point into it, so
+// it must never be written again.
+func decodeBuf(buf []byte, lazy bool) (Value, error) {
 	// Every member or element is preceded by ':' or ',' or an opening
 	// bracket, so this bounds the arena size without a second parse.
 	// Members are collected in a pooled scratch arena, sized by a cheap
@@ -42,7 +50,7 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 	if cap(sc.arena) < bound {
 		sc.arena = make([]Field, 0, bound)
 	}
-	d := decoder{buf: buf, arena: sc.arena[:0], stack: sc.stack[:0]}
+	d := decoder{buf: buf, arena: sc.arena[:0], stack: sc.stack[:0], lazy: lazy}
 	defer func() {
 		// Drop the references the scratch holds (only what was used), so
 		// pooled memory does not keep events alive.
@@ -56,13 +64,13 @@ func decodeJSON(data []byte) (Value, []byte, error) {
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
-		return Value{}, nil, err
+		return Value{}, err
 	}
 	d.skipSpace()
 	if d.pos != len(d.buf) {
-		return Value{}, nil, d.errorf("unexpected data after the top-level value")
+		return Value{}, d.errorf("unexpected data after the top-level value")
 	}
-	return d.settle(v), buf, nil
+	return d.settle(v), nil
 }
 
 // scratch is a decoder's reusable memory.
@@ -116,6 +124,9 @@ type decoder struct {
 	pos       int
 	arena     []Field
 	stack     []Field // members of the objects/arrays being parsed
+	// lazy keeps objects nested in the top-level object raw when they
+	// can be written out byte for byte (see lazy.go).
+	lazy bool
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.
@@ -347,7 +358,7 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		d.pos++
 		d.skipSpace()
-		v, err := d.value(depth)
+		v, err := d.member(depth)
 		if err != nil {
 			return Value{}, err
 		}
@@ -435,6 +446,9 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case KindString:
 		return AppendQuoted(dst, v.str)
 	case KindObject:
+		if v.str != "" { // raw: checked when decoded, written as received
+			return append(dst, v.str...)
+		}
 		dst = append(dst, '{')
 		for i := range v.items {
 			if i > 0 {

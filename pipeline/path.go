@@ -79,6 +79,7 @@ func set(v *Value, path Path, val Value) {
 		if v.kind != KindObject {
 			*v = Value{kind: KindObject}
 		}
+		v.own()
 		i := v.index(key)
 		if i < 0 {
 			v.items = append(v.items, Field{Key: key})
@@ -98,6 +99,7 @@ func remove(v *Value, path Path) (Value, bool) {
 		if v.kind != KindObject {
 			return Value{}, false
 		}
+		v.own()
 		i := v.index(key)
 		if i < 0 {
 			return Value{}, false

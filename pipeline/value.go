@@ -122,13 +122,21 @@ func (v Value) Number() (float64, bool) {
 }
 
 // Len returns the number of members or elements of an object or array.
-func (v Value) Len() int { return len(v.items) }
+func (v Value) Len() int {
+	if v.isRaw() {
+		return len(expandRaw(v.str).items)
+	}
+	return len(v.items)
+}
 
 // Fields returns the members of an object. The slice is shared: copy before
 // keeping it.
 func (v Value) Fields() []Field {
 	if v.kind != KindObject {
 		return nil
+	}
+	if v.isRaw() {
+		return expandRaw(v.str).items
 	}
 	return v.items
 }
@@ -145,6 +153,9 @@ func (v Value) Elems() []Field {
 func (v Value) Member(key string) (Value, bool) {
 	if v.kind != KindObject {
 		return Value{}, false
+	}
+	if v.str != "" {
+		return rawMember(v.str, key)
 	}
 	for i := range v.items {
 		if v.items[i].Key == key {
@@ -170,7 +181,7 @@ func (v Value) Interface() any {
 		return v.str
 	case KindObject:
 		m := make(map[string]any, len(v.items))
-		for _, f := range v.items {
+		for _, f := range v.Fields() {
 			m[f.Key] = f.Value.Interface()
 		}
 		return m

@@ -52,10 +52,8 @@ func encode(events []*pipeline.Event, autoID bool) []item {
 // its successor, and the path) and the offset. A batch Filebeat resends
 // after a crash gets the same ids and Elasticsearch answers 409.
 func documentID(e *pipeline.Event, autoID bool) string {
-	if meta := e.Metadata(); meta.Len() > 0 {
-		if v, ok := meta.Member("_id"); ok && v.Text() != "" {
-			return v.Text()
-		}
+	if v, ok := e.Metadata().Member("_id"); ok && v.Text() != "" {
+		return v.Text()
 	}
 	if !autoID {
 		return ""

@@ -1,0 +1,312 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Raw objects.
+//
+// A Filebeat event is mostly metadata nobody touches: agent, ecs, host,
+// input, log. Building a tree for it and encoding that tree again costs
+// more than the parsing and enrichment the pipeline exists for. So
+// DecodeEvent decodes the top-level object only; an object nested in it is
+// validated and kept as its raw JSON text (Value.str, with items nil) when
+// it can be written out byte for byte. Reads (Member, and through it every
+// field reference) scan the raw text without building anything; an output
+// copies it verbatim; the first write into it (set, remove) decodes it one
+// level, and from then on it is an ordinary object (str empty).
+//
+// Invariant: an object Value with str != "" has items == nil and str holds
+// valid JSON that needs no repair: control characters only as escapes,
+// valid UTF-8, no surrogate escapes. Anything else is decoded eagerly,
+// which repairs it as before (U+FFFD, escapes on output).
+
+// isRaw reports whether v is an object still held as its raw JSON text.
+func (v Value) isRaw() bool { return v.kind == KindObject && v.str != "" }
+
+// own turns a raw object into an ordinary one, about to be written.
+func (v *Value) own() {
+	if v.isRaw() {
+		*v = expandRaw(v.str)
+	}
+}
+
+// expandRaw decodes a raw object one level (objects nested in it stay raw).
+func expandRaw(raw string) Value {
+	// The text was validated when the event was decoded and is never
+	// written: decoding it in place makes the members point into it.
+	v, err := decodeBuf(unsafe.Slice(unsafe.StringData(raw), len(raw)), true)
+	if err != nil || v.kind != KindObject {
+		// Unreachable by the invariant; an empty object beats a panic.
+		return Value{kind: KindObject}
+	}
+	return v
+}
+
+// member decodes the value of an object member, keeping a nested object
+// raw when the decoder is lazy and the member belongs to the top-level
+// object (depth 1).
+func (d *decoder) member(depth int) (Value, error) {
+	if !d.lazy || depth != 1 || d.pos >= len(d.buf) || d.buf[d.pos] != '{' {
+		return d.value(depth)
+	}
+	start := d.pos
+	if d.skipClean(depth) {
+		return Value{kind: KindObject, str: d.str(start, d.pos)}, nil
+	}
+	// Invalid, or valid but needing repair: the real decoder reports the
+	// error at its position or builds the repaired tree.
+	d.pos = start
+	return d.value(depth)
+}
+
+// skipClean moves past the value at d.pos (whose parent is at depth) and
+// reports whether it is valid JSON that can be written out as it is. On
+// false d.pos is meaningless: the caller rewinds.
+func (d *decoder) skipClean(depth int) bool {
+	if d.pos >= len(d.buf) {
+		return false
+	}
+	switch c := d.buf[d.pos]; {
+	case c == '{' || c == '[':
+		if depth+1 > maxJSONDepth {
+			return false
+		}
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		d.pos++
+		d.skipSpace()
+		if d.pos < len(d.buf) && d.buf[d.pos] == closer {
+			d.pos++
+			return true
+		}
+		for {
+			d.skipSpace()
+			if c == '{' {
+				if d.pos >= len(d.buf) || d.buf[d.pos] != '"' || !d.skipCleanString() {
+					return false
+				}
+				d.skipSpace()
+				if d.pos >= len(d.buf) || d.buf[d.pos] != ':' {
+					return false
+				}
+				d.pos++
+				d.skipSpace()
+			}
+			if !d.skipClean(depth + 1) {
+				return false
+			}
+			d.skipSpace()
+			if d.pos >= len(d.buf) {
+				return false
+			}
+			switch d.buf[d.pos] {
+			case ',':
+				d.pos++
+			case closer:
+				d.pos++
+				return true
+			default:
+				return false
+			}
+		}
+	case c == '"':
+		return d.skipCleanString()
+	case c == 't':
+		_, err := d.literal("true", Value{})
+		return err == nil
+	case c == 'f':
+		_, err := d.literal("false", Value{})
+		return err == nil
+	case c == 'n':
+		_, err := d.literal("null", Value{})
+		return err == nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := d.number()
+		return err == nil
+	}
+	return false
+}
+
+// skipCleanString moves past the string at d.pos, checking its escapes and
+// its text.
+func (d *decoder) skipCleanString() bool {
+	p := d.pos + 1
+	for {
+		q := bytes.IndexByte(d.buf[p:], '"')
+		if q < 0 {
+			return false
+		}
+		seg := d.buf[p : p+q]
+		b := bytes.IndexByte(seg, '\\')
+		if b < 0 {
+			if !cleanText(seg) {
+				return false
+			}
+			d.pos = p + q + 1
+			return true
+		}
+		if !cleanText(seg[:b]) {
+			return false
+		}
+		p += b
+		if p+1 >= len(d.buf) {
+			return false
+		}
+		switch d.buf[p+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			p += 2
+		case 'u':
+			// Surrogates (paired or not) take the repairing path.
+			r, ok := hexRune(d.buf[p+2:])
+			if !ok || utf16.IsSurrogate(r) {
+				return false
+			}
+			p += 6
+		default:
+			return false
+		}
+	}
+}
+
+// cleanText reports whether s may stand between quotes as it is: no control
+// characters, valid UTF-8.
+func cleanText(s []byte) bool {
+	// Eight bytes at a time while they are all printable ASCII: a byte
+	// below 0x20 borrows into, and a byte from 0x80 has, its top bit.
+	for len(s) >= 8 {
+		w := binary.LittleEndian.Uint64(s)
+		if (w-0x2020202020202020|w)&0x8080808080808080 != 0 {
+			break
+		}
+		s = s[8:]
+	}
+	var high byte
+	for _, c := range s {
+		if c < 0x20 {
+			return false
+		}
+		high |= c
+	}
+	return high < utf8.RuneSelf || utf8.Valid(s)
+}
+
+// hexRune parses the four hex digits at the start of b.
+func hexRune(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// rawMember looks key up in a raw object without building it. Nested
+// objects come back raw, scalars decoded (strings point into raw unless
+// they hold escapes).
+func rawMember(raw, key string) (Value, bool) {
+	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw)), lazy: true}
+	d.pos = 1
+	d.skipSpace()
+	if d.pos >= len(d.buf) || d.buf[d.pos] == '}' {
+		return Value{}, false
+	}
+	for d.pos < len(d.buf) {
+		d.skipSpace()
+		k, err := d.string()
+		if err != nil {
+			return Value{}, false
+		}
+		d.skipSpace()
+		d.pos++ // ':'
+		d.skipSpace()
+		if k == key {
+			if d.pos < len(d.buf) && d.buf[d.pos] == '{' {
+				end := skipTrusted(d.buf, d.pos)
+				return Value{kind: KindObject, str: d.str(d.pos, end)}, true
+			}
+			v, err := d.value(1)
+			return v, err == nil
+		}
+		d.pos = skipTrusted(d.buf, d.pos)
+		d.skipSpace()
+		if d.pos >= len(d.buf) || d.buf[d.pos] != ',' {
+			break
+		}
+		d.pos++
+	}
+	return Value{}, false
+}
+
+// skipTrusted returns the end of the value starting at b[i], which was
+// validated before: it only has to find the end.
+func skipTrusted(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return endOfString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = endOfString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(b)
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// endOfString returns the index after the closing quote of the string
+// opening at b[i].
+func endOfString(b []byte, i int) int {
+	p := i + 1
+	for {
+		q := bytes.IndexByte(b[p:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		q += p
+		n := 0
+		for k := q - 1; k > i && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		p = q + 1
+	}
+}

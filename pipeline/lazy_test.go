@@ -1,0 +1,167 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// leafPaths lists the path of every scalar and array in v.
+func leafPaths(v Value, prefix Path, out *[]Path) {
+	for _, f := range v.Fields() {
+		p := append(append(Path(nil), prefix...), f.Key)
+		if f.Value.Kind() == KindObject && f.Value.Len() > 0 {
+			leafPaths(f.Value, p, out)
+			continue
+		}
+		*out = append(*out, p)
+	}
+}
+
+// TestLazyEventMatchesEagerDecode checks, for every corpus event, that an
+// event with raw nested objects reads and writes exactly what a fully
+// decoded one does.
+func TestLazyEventMatchesEagerDecode(t *testing.T) {
+	for i, line := range corpusLines(t) {
+		lazy, err := DecodeEvent(line)
+		if err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		eager, err := DecodeJSON(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eagerEvent := NewEvent(eager)
+		var paths []Path
+		leafPaths(eagerEvent.Root(), nil, &paths)
+		for _, p := range paths {
+			want, _ := eagerEvent.Get(p)
+			got, ok := lazy.Get(p)
+			if !ok || !reflect.DeepEqual(want.Interface(), got.Interface()) {
+				t.Fatalf("line %d: %s: got %v (%v), want %v", i, p, got.Interface(), ok, want.Interface())
+			}
+		}
+		if lazy.HasTag("x") != eagerEvent.HasTag("x") {
+			t.Fatalf("line %d: tags differ", i)
+		}
+		var want, got any
+		json.Unmarshal(eagerEvent.AppendJSON(nil), &want)
+		if err := json.Unmarshal(lazy.AppendJSON(nil), &got); err != nil {
+			t.Fatalf("line %d: invalid output: %v", i, err)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("line %d: output differs\nwant %v\ngot  %v", i, want, got)
+		}
+	}
+}
+
+func TestLazyEventRawObjects(t *testing.T) {
+	in := `{"message":"m","log":{"file":{"path":"/var/log/a.log","inode":"12"},"offset":42,"flags":[1,{"x":2}]},` +
+		`"host":{ "name" : "vm" , "ip":["10.0.0.1"]},"esc":{"k\"ey":"v\\u0041"},"@metadata":{"beat":"filebeat"}}`
+	e, err := DecodeEvent([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{
+		"[log][file][path]":   "/var/log/a.log",
+		"[log][offset]":       "42",
+		"[log][flags]":        `[1,{"x":2}]`,
+		"[log][file]":         `{"path":"/var/log/a.log","inode":"12"}`,
+		"[host][name]":        "vm",
+		`[esc][k"ey]`:         `v\u0041`,
+		"[@metadata][beat]":   "filebeat",
+		"[log][file][absent]": "",
+	} {
+		if got := e.GetString(MustPath(ref)); got != want {
+			t.Errorf("%s: got %q want %q", ref, got, want)
+		}
+	}
+	if e.Has(MustPath("[log][file][absent]")) || e.Has(MustPath("[host][name][deeper]")) {
+		t.Error("absent fields found")
+	}
+	// Untouched objects are written as received, whitespace and escapes
+	// included; @metadata never.
+	out := string(e.AppendJSON(nil))
+	wantOut := `{"message":"m","log":{"file":{"path":"/var/log/a.log","inode":"12"},"offset":42,"flags":[1,{"x":2}]},` +
+		`"host":{ "name" : "vm" , "ip":["10.0.0.1"]},"esc":{"k\"ey":"v\\u0041"}}`
+	if out != wantOut {
+		t.Fatalf("untouched:\n got %s\nwant %s", out, wantOut)
+	}
+
+	// A clone is independent of writes into the original.
+	c := e.Clone()
+	e.SetString(MustPath("[log][file][path]"), "/new")
+	e.Delete(MustPath("[host][ip]"))
+	e.SetString(MustPath("[@metadata][ts]"), "t")
+	out = string(e.AppendJSON(nil))
+	wantOut = `{"message":"m","log":{"file":{"path":"/new","inode":"12"},"offset":42,"flags":[1,{"x":2}]},` +
+		`"host":{"name":"vm"},"esc":{"k\"ey":"v\\u0041"}}`
+	if out != wantOut {
+		t.Fatalf("written:\n got %s\nwant %s", out, wantOut)
+	}
+	if got := e.GetString(MustPath("[@metadata][beat]")) + e.GetString(MustPath("[@metadata][ts]")); got != "filebeatt" {
+		t.Fatalf("metadata after write: %q", got)
+	}
+	if got := c.GetString(MustPath("[log][file][path]")); got != "/var/log/a.log" {
+		t.Fatalf("clone changed with the original: %q", got)
+	}
+	if got, _ := c.Get(MustPath("[host]")); got.Len() != 2 || len(got.Fields()) != 2 {
+		t.Fatalf("raw Len/Fields: %d %d", got.Len(), len(got.Fields()))
+	}
+}
+
+// TestLazyEventRepairsAndErrors checks that nested objects that cannot be
+// written byte for byte are decoded (and repaired) as before, and that a
+// syntax error inside a nested object is reported as the decoder always
+// reported it.
+func TestLazyEventRepairsAndErrors(t *testing.T) {
+	repaired := map[string]string{
+		"{\"a\":{\"b\":\"x\x01y\"}}":          `{"a":{"b":"x\u0001y"}}`,
+		"{\"a\":{\"b\":\"x\xffy\"}}":          `{"a":{"b":"x` + "\ufffd" + `y"}}`,
+		`{"a":{"b":"\ud83d\ude00 \ud83d"}}`: `{"a":{"b":"😀 ` + "\ufffd" + `"}}`,
+		`{"a":{"b":"\u00e9"}}`:              `{"a":{"b":"\u00e9"}}`, // clean: kept as sent
+		"{\"a\":{\"b\":\"é\"}}":             "{\"a\":{\"b\":\"é\"}}",
+	}
+	for in, want := range repaired {
+		e, err := DecodeEvent([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := string(e.AppendJSON(nil)); got != want {
+			t.Errorf("%q: got %s want %s", in, got, want)
+		}
+	}
+	bad := []string{`{"a":{"b":}}`, `{"a":{"b":1,}}`, `{"a":{"b":"x}}`, `{"a":{"b":"\x"}}`, `{"a":{"b":tru}}`,
+		`{"a":{` + strings.Repeat(`"b":{`, 120) + strings.Repeat("}", 121) + `}`, `{"a":{"b":[1,]}}`}
+	for _, in := range bad {
+		_, lazyErr := DecodeEvent([]byte(in))
+		_, eagerErr := DecodeJSON([]byte(in))
+		if lazyErr == nil || eagerErr == nil || lazyErr.Error() != eagerErr.Error() {
+			t.Errorf("%q: lazy %v, eager %v", in, lazyErr, eagerErr)
+		}
+	}
+}
+
+// TestLazyEventConcurrentReads checks that reading raw objects never
+// writes: outputs read one event from several goroutines.
+func TestLazyEventConcurrentReads(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"log":{"file":{"path":"p"},"offset":1},"agent":{"id":"a"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 100 {
+				if e.GetString(MustPath("[log][file][path]")) != "p" || len(e.AppendJSON(nil)) == 0 {
+					t.Error("read failed")
+					return
+				}
+				_ = e.Root().Fields()[0].Value.Len()
+			}
+		})
+	}
+	wg.Wait()
+}
