@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -32,13 +31,14 @@ const rootSpare = 12
 func decodeJSON(data []byte, lazy bool) (Value, []byte, error) {
 	buf := make([]byte, len(data))
 	copy(buf, data)
-	v, err := decodeBuf(buf, lazy)
+	v, err := decodeBuf(buf, lazy, rootSpare)
 	return v, buf, err
 }
 
 // decodeBuf decodes buf in place: strings of the result point into it, so
 // it must never be written again.
-func decodeBuf(buf []byte, lazy bool) (Value, error) {
+// spare is the room left in the top-level object for members to come.
+func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
 	// Every member or element is preceded by ':' or ',' or an opening
 	// bracket, so this bounds the arena size without a second parse.
 	// Members are collected in a pooled scratch arena, sized by a cheap
@@ -70,7 +70,7 @@ func decodeBuf(buf []byte, lazy bool) (Value, error) {
 	if d.pos != len(d.buf) {
 		return Value{}, d.errorf("unexpected data after the top-level value")
 	}
-	return d.settle(v), nil
+	return d.settle(v, spare), nil
 }
 
 // scratch is a decoder's reusable memory.
@@ -87,15 +87,15 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{arena: make([]Fiel
 // settle copies the members out of the scratch arena into one exact
 // allocation (plus spare room for the top-level object, which the decoder
 // popped last) and points every object and array at its new home.
-func (d *decoder) settle(v Value) Value {
+func (d *decoder) settle(v Value, spare int) Value {
 	used := len(d.arena)
 	if used == 0 || len(v.items) == 0 {
 		if v.kind == KindObject {
-			v.items = make([]Field, 0, rootSpare)
+			v.items = make([]Field, 0, spare)
 		}
 		return v
 	}
-	exact := make([]Field, used, used+rootSpare)
+	exact := make([]Field, used, used+spare)
 	copy(exact, d.arena)
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(d.arena)))
 	size := unsafe.Sizeof(Field{})
@@ -112,7 +112,7 @@ func (d *decoder) settle(v Value) Value {
 	}
 	root := rebase(v.items)
 	if n := len(root); &root[0] == &exact[used-n] {
-		root = exact[used-n : used : used+rootSpare] // the spare room after it
+		root = exact[used-n : used : used+spare] // the spare room after it
 	}
 	v.items = root
 	return v
@@ -251,23 +251,28 @@ func (d *decoder) string() (string, error) {
 }
 
 // escapedString finishes a string that contains escapes into a new buffer,
-// copying the runs between escapes whole.
+// copying the runs between escapes whole. The closing quote is searched
+// once per escaped quote, not once per escape: a long traceback has many
+// newlines and few quotes.
 func (d *decoder) escapedString(start int) (string, error) {
 	out := make([]byte, 0, d.pos-start+32)
 	out = append(out, d.buf[start:d.pos]...)
+	q := -1 // absolute position of the next quote at or after d.pos
 	for d.pos < len(d.buf) {
-		// d.pos is at a backslash or inside a plain run: find the next
-		// quote and the next backslash before it.
-		q := bytes.IndexByte(d.buf[d.pos:], '"')
-		if q < 0 {
-			break
+		if q < d.pos {
+			i := bytes.IndexByte(d.buf[d.pos:], '"')
+			if i < 0 {
+				break
+			}
+			q = d.pos + i
 		}
-		if b := bytes.IndexByte(d.buf[d.pos:d.pos+q], '\\'); b >= 0 {
+		// d.pos is at a backslash or inside a plain run.
+		if b := bytes.IndexByte(d.buf[d.pos:q], '\\'); b >= 0 {
 			out = append(out, d.buf[d.pos:d.pos+b]...)
 			d.pos += b
 		} else {
-			out = append(out, d.buf[d.pos:d.pos+q]...)
-			d.pos += q + 1
+			out = append(out, d.buf[d.pos:q]...)
+			d.pos = q + 1
 			return unsafe.String(unsafe.SliceData(out), len(out)), nil
 		}
 		if d.pos+1 >= len(d.buf) {
@@ -321,15 +326,11 @@ func (d *decoder) escapedString(start int) (string, error) {
 }
 
 func (d *decoder) hex4() (rune, bool) {
-	if d.pos+4 > len(d.buf) {
-		return 0, false
+	r, ok := hexRune(d.buf[d.pos:])
+	if ok {
+		d.pos += 4
 	}
-	n, err := strconv.ParseUint(string(d.buf[d.pos:d.pos+4]), 16, 32)
-	if err != nil {
-		return 0, false
-	}
-	d.pos += 4
-	return rune(n), true
+	return r, ok
 }
 
 func (d *decoder) object(depth int) (Value, error) {

@@ -39,7 +39,7 @@ func (v *Value) own() {
 func expandRaw(raw string) Value {
 	// The text was validated when the event was decoded and is never
 	// written: decoding it in place makes the members point into it.
-	v, err := decodeBuf(unsafe.Slice(unsafe.StringData(raw), len(raw)), true)
+	v, err := decodeBuf(unsafe.Slice(unsafe.StringData(raw), len(raw)), true, 2)
 	if err != nil || v.kind != KindObject {
 		// Unreachable by the invariant; an empty object beats a panic.
 		return Value{kind: KindObject}

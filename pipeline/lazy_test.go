@@ -118,8 +118,8 @@ func TestLazyEventRawObjects(t *testing.T) {
 // reported it.
 func TestLazyEventRepairsAndErrors(t *testing.T) {
 	repaired := map[string]string{
-		"{\"a\":{\"b\":\"x\x01y\"}}":          `{"a":{"b":"x\u0001y"}}`,
-		"{\"a\":{\"b\":\"x\xffy\"}}":          `{"a":{"b":"x` + "\ufffd" + `y"}}`,
+		"{\"a\":{\"b\":\"x\x01y\"}}":        `{"a":{"b":"x\u0001y"}}`,
+		"{\"a\":{\"b\":\"x\xffy\"}}":        `{"a":{"b":"x` + "\ufffd" + `y"}}`,
 		`{"a":{"b":"\ud83d\ude00 \ud83d"}}`: `{"a":{"b":"😀 ` + "\ufffd" + `"}}`,
 		`{"a":{"b":"\u00e9"}}`:              `{"a":{"b":"\u00e9"}}`, // clean: kept as sent
 		"{\"a\":{\"b\":\"é\"}}":             "{\"a\":{\"b\":\"é\"}}",

@@ -120,7 +120,8 @@ func remove(v *Value, path Path) (Value, bool) {
 
 func (v *Value) index(key string) int {
 	for i := range v.items {
-		if v.items[i].Key == key {
+		// The first byte settles most mismatches without a call.
+		if k := v.items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
 			return i
 		}
 	}

@@ -158,7 +158,7 @@ func (v Value) Member(key string) (Value, bool) {
 		return rawMember(v.str, key)
 	}
 	for i := range v.items {
-		if v.items[i].Key == key {
+		if k := v.items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
 			return v.items[i].Value, true
 		}
 	}

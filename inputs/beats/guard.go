@@ -52,6 +52,11 @@ type guardConn struct {
 	outPos int
 	zr     io.ReadCloser // reused zlib reader
 	zbuf   *bufio.Reader // reused buffer over zr
+	// inflating is set inside a compressed frame: its events are inflated
+	// one at a time as go-lumber reads them, so a connection holds one
+	// event, not a whole inflated batch.
+	inflating bool
+	zlimited  io.LimitedReader // the compressed frame's bytes in g.r
 
 	eventsLeft int   // events of the current batch still to read
 	batchBytes int64 // decompressed bytes of the current batch so far
@@ -221,6 +226,9 @@ func (g *guardConn) fill() error {
 			return err
 		}
 	}
+	if g.inflating {
+		return g.nextInflated()
+	}
 	if g.eventsLeft == 0 {
 		return g.readWindow()
 	}
@@ -238,9 +246,10 @@ func (g *guardConn) fill() error {
 			return err
 		}
 	case codeCompressed:
-		if err := g.readCompressed(); err != nil {
+		if err := g.startCompressed(); err != nil {
 			return err
 		}
+		return g.nextInflated()
 	default:
 		return fmt.Errorf("beats: unexpected frame type %q inside a batch", hdr[1])
 	}
@@ -385,7 +394,9 @@ func (g *guardConn) charge(n int64) error {
 	return nil
 }
 
-func (g *guardConn) readCompressed() error {
+// startCompressed reads a compressed frame's header and sets up inflating
+// its contents.
+func (g *guardConn) startCompressed() error {
 	var hdr [4]byte
 	if _, err := io.ReadFull(g.r, hdr[:]); err != nil {
 		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
@@ -394,14 +405,14 @@ func (g *guardConn) readCompressed() error {
 	if size > int64(g.in.cfg.MaxBatchBytes) {
 		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(g.in.cfg.MaxBatchBytes))
 	}
-	limited := &io.LimitedReader{R: g.r, N: size}
+	g.zlimited = io.LimitedReader{R: g.r, N: size}
 	if g.zr == nil {
-		zr, err := zlib.NewReader(limited)
+		zr, err := zlib.NewReader(&g.zlimited)
 		if err != nil {
 			return fmt.Errorf("beats: compressed frame: %w", err)
 		}
 		g.zr = zr
-	} else if err := g.zr.(zlib.Resetter).Reset(limited, nil); err != nil {
+	} else if err := g.zr.(zlib.Resetter).Reset(&g.zlimited, nil); err != nil {
 		return fmt.Errorf("beats: compressed frame: %w", err)
 	}
 	if g.zbuf == nil {
@@ -409,30 +420,55 @@ func (g *guardConn) readCompressed() error {
 	} else {
 		g.zbuf.Reset(g.zr)
 	}
-	zr := g.zbuf
+	g.inflating = true
+	return nil
+}
+
+// nextInflated appends the next event of the compressed frame to out. After
+// the batch's last event it reads on to the frame's end, so that a frame
+// carrying more events than the window announced fails here and the batch
+// is settled as soon as it is complete.
+func (g *guardConn) nextInflated() error {
 	for {
-		var fh [2]byte
-		if _, err := io.ReadFull(zr, fh[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return fmt.Errorf("beats: corrupt compressed frame: %w", err)
-		}
-		if err := checkVersion(fh[0]); err != nil {
+		end, err := g.inflateFrame()
+		if err != nil {
 			return err
 		}
-		if fh[1] != codeJSONData {
-			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
+		if end {
+			break
 		}
-		if err := g.readData(zr, true); err != nil {
-			return err
+		if g.eventsLeft > 0 {
+			return nil
 		}
 	}
 	// Discard what zlib left of the frame (its checksum trailer).
-	if _, err := io.Copy(io.Discard, limited); err != nil {
+	if _, err := io.Copy(io.Discard, &g.zlimited); err != nil {
 		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
+	g.inflating = false
+	if g.eventsLeft == 0 {
+		g.endBatch()
+	}
 	return nil
+}
+
+// inflateFrame reads one data frame from the compressed stream, or reports
+// its end.
+func (g *guardConn) inflateFrame() (end bool, err error) {
+	var fh [2]byte
+	if _, err := io.ReadFull(g.zbuf, fh[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return true, nil
+		}
+		return false, fmt.Errorf("beats: corrupt compressed frame: %w", err)
+	}
+	if err := checkVersion(fh[0]); err != nil {
+		return false, err
+	}
+	if fh[1] != codeJSONData {
+		return false, fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
+	}
+	return false, g.readData(g.zbuf, true)
 }
 
 func (g *guardConn) endBatch() {
