@@ -255,7 +255,9 @@ func (d *decoder) string() (string, error) {
 // once per escaped quote, not once per escape: a long traceback has many
 // newlines and few quotes.
 func (d *decoder) escapedString(start int) (string, error) {
-	out := make([]byte, 0, d.pos-start+32)
+	// Unescaping only shrinks: the raw length bounds the result, so out
+	// never grows (finding the end first costs one vectorised scan).
+	out := make([]byte, 0, endOfString(d.buf, start-1)-start)
 	out = append(out, d.buf[start:d.pos]...)
 	q := -1 // absolute position of the next quote at or after d.pos
 	for d.pos < len(d.buf) {

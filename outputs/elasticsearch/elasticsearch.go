@@ -70,6 +70,7 @@ type Output struct {
 	closed sync.Once
 
 	indexed, duplicates, retried, deadLettered, requests, failures atomic.Int64
+	perEvent                                                       atomic.Int64 // bytes per event of the last encoded batch
 }
 
 // New builds the output and starts its batcher, workers and health check.
@@ -151,7 +152,10 @@ func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 // Send encodes the events in the caller's goroutine and queues them; it
 // blocks while the output is full.
 func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
-	items := encode(events, o.cfg.DocumentID == "auto")
+	items, size := encode(events, o.cfg.DocumentID == "auto", int(o.perEvent.Load()))
+	if len(items) > 0 {
+		o.perEvent.Store(int64(size / len(items)))
+	}
 	select {
 	case o.in <- items:
 		return nil
@@ -388,17 +392,17 @@ func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status,
 // bulk sends one request. It returns the items to retry, or an error when
 // the whole request must be retried.
 func (o *Output) bulk(items []item) ([]item, error) {
-	size := 0
-	for _, it := range items {
-		size += len(it.data)
+	body, ok := contiguous(items)
+	if !ok {
+		// Retries and requests spanning batches: gather the lines.
+		bp := bodyPool.Get().(*[]byte)
+		defer bodyPool.Put(bp)
+		body = (*bp)[:0]
+		for _, it := range items {
+			body = append(body, it.data...)
+		}
+		*bp = body
 	}
-	bp := bodyPool.Get().(*[]byte)
-	defer bodyPool.Put(bp)
-	body := (*bp)[:0]
-	for _, it := range items {
-		body = append(body, it.data...)
-	}
-	*bp = body
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	o.requests.Add(1)

@@ -14,14 +14,25 @@ type item struct {
 	data     []byte // action line + document line, each ending in '\n'
 	docStart int    // offset of the document line in data
 	attempts int
+	block    *block // the buffer data lies in, at off
+	off      int
 }
+
+// block is the buffer one encode call wrote.
+type block struct{ buf []byte }
 
 // encode writes the bulk lines of every event into one buffer, straight
 // from the events (no intermediate maps), and returns the items over it.
-func encode(events []*pipeline.Event, autoID bool) []item {
-	items := make([]item, len(events))
+// perEvent is the expected size of one event's lines (the last batch's
+// average, grown by an eighth): a buffer sized right is written once, where
+// growing it by appending copies it again and again.
+func encode(events []*pipeline.Event, autoID bool, perEvent int) (items []item, size int) {
+	items = make([]item, len(events))
 	ends := make([]int, len(events))
-	buf := make([]byte, 0, 600*len(events))
+	if perEvent <= 0 {
+		perEvent = 600
+	}
+	buf := make([]byte, 0, perEvent*len(events)+perEvent*len(events)/8)
 	for i, e := range events {
 		start := len(buf)
 		buf = append(buf, `{"create":{"_index":`...)
@@ -37,12 +48,32 @@ func encode(events []*pipeline.Event, autoID bool) []item {
 		ends[i] = len(buf)
 	}
 	// buf may have moved while growing: slice it once it is final.
+	b := &block{buf: buf}
 	start := 0
 	for i, end := range ends {
 		items[i].data = buf[start:end:end]
+		items[i].block, items[i].off = b, start
 		start = end
 	}
-	return items
+	return items, len(buf)
+}
+
+// contiguous returns the lines of items as one slice when they lie back to
+// back in one encode buffer (a batch sent whole, as usual), so that a bulk
+// request sends them without copying; ok is false otherwise.
+func contiguous(items []item) (body []byte, ok bool) {
+	if len(items) == 0 || items[0].block == nil {
+		return nil, false
+	}
+	first := items[0]
+	end := first.off
+	for _, it := range items {
+		if it.block != first.block || it.off != end {
+			return nil, false
+		}
+		end += len(it.data)
+	}
+	return first.block.buf[first.off:end:end], true
 }
 
 // documentID is [@metadata][_id] when a filter set one; otherwise, with
