@@ -51,10 +51,30 @@ func (p *Pipeline) Filters() []Filter {
 	return out
 }
 
-// processChunk runs the filters filter by filter over the chunk (so each
-// filter's time is read twice per chunk, not per event), names the data
-// streams, and returns the events that were not dropped.
+// runLength is how many events go through the filters together. A batch
+// of 2048 decoded events is megabytes, more than the CPU caches hold:
+// running every filter over all of it would fetch each event from memory
+// once per filter. Runs of 64 are fetched once and stay cached for all
+// the filters, while each filter's clock is still read per run, not per
+// event.
+const runLength = 64
+
+// processChunk runs the filters over the chunk run by run, names the data
+// streams, and returns the events that were not dropped (in order, in the
+// chunk's own array).
 func (p *Pipeline) processChunk(chunk []*Event) []*Event {
+	kept := chunk[:0]
+	for len(chunk) > 0 {
+		n := min(runLength, len(chunk))
+		// kept never passes the run being read: append copies down.
+		kept = append(kept, p.processRun(chunk[:n])...)
+		chunk = chunk[n:]
+	}
+	return kept
+}
+
+// processRun runs the filters filter by filter over a run of events.
+func (p *Pipeline) processRun(chunk []*Event) []*Event {
 	alive := chunk
 	start := time.Now()
 	for i := range p.filters {
