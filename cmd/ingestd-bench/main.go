@@ -135,6 +135,7 @@ func cmdRun(args []string) error {
 	sinkDelay := fs.Duration("sink-delay", 0, "delay of every bulk answer (a slow cluster)")
 	profile := fs.String("cpuprofile", "", "have ingestd write a CPU profile here")
 	memProfile := fs.String("memprofile", "", "have ingestd write a heap profile here when the load is done")
+	prebuilt := fs.Bool("prebuilt", false, "replay batches go-lumber client/v2 encoded and compressed beforehand (measures ingestd with less load-generator CPU; not the issue's scenario)")
 	cfgPath := fs.String("config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
 	fs.Parse(args)
 
@@ -164,6 +165,12 @@ func cmdRun(args []string) error {
 		return err
 	}
 	batches := buildBatches(msgs, lc.batch, 64)
+	var wire [][]byte
+	if *prebuilt {
+		if wire, err = recordBatches(batches, lc.level); err != nil {
+			return err
+		}
+	}
 
 	runArgs := []string{"run", "-c", path, "--log-level", "warn"}
 	if *profile != "" {
@@ -187,7 +194,12 @@ func cmdRun(args []string) error {
 	pid := cmd.Process.Pid
 	cpu0 := cpuSeconds(pid)
 	ctx := context.Background()
-	res, err := runLoad(ctx, *lc, batches)
+	var res loadResult
+	if *prebuilt {
+		res, err = runReplay(ctx, *lc, wire)
+	} else {
+		res, err = runLoad(ctx, *lc, batches)
+	}
 	if err != nil {
 		return err
 	}
@@ -208,7 +220,7 @@ func cmdRun(args []string) error {
 		}
 		return res.latencies[int(q*float64(len(res.latencies)-1))].Round(time.Millisecond)
 	}
-	fmt.Printf("conns=%d workers=%d events=%d batch=%d zlib=%d sink_delay=%s\n", lc.conns, *workers, res.events, lc.batch, lc.level, *sinkDelay)
+	fmt.Printf("conns=%d workers=%d events=%d batch=%d zlib=%d sink_delay=%s prebuilt=%v\n", lc.conns, *workers, res.events, lc.batch, lc.level, *sinkDelay, *prebuilt)
 	fmt.Printf("  start-up to listening: %s\n", startup.Round(time.Millisecond))
 	fmt.Printf("  throughput:            %.0f events/s (%s)\n", float64(res.events)/res.elapsed.Seconds(), res.elapsed.Round(time.Millisecond))
 	fmt.Printf("  ingestd CPU:           %.2f s per 1M events\n", cpu/float64(res.events)*1e6)
