@@ -124,8 +124,8 @@ func nativeBool(n ast.Node) (boolFn, bool) {
 				}
 				switch v.kind {
 				case KindArray:
-					for _, el := range v.items {
-						if el.Value.kind == KindString && el.Value.str == want {
+					for _, el := range v.items() {
+						if el.Value.kind == KindString && el.Value.str() == want {
 							return isTrue
 						}
 					}
@@ -161,7 +161,7 @@ func nativeStringTest(op string, left, right ast.Node) (boolFn, bool) {
 		if !ok || !ok2 || a.kind != KindString || b.kind != KindString {
 			return errored // expr fails on nil and non-strings
 		}
-		return triOf(test(a.str, b.str))
+		return triOf(test(a.str(), b.str()))
 	}, true
 }
 
@@ -182,7 +182,7 @@ func nativeEqual(left, right ast.Node) (boolFn, bool) {
 		return func(e *Event) tri { _, ok := field(e); return triOf(!ok) }, true
 	case *ast.StringNode:
 		want := lit.Value
-		return func(e *Event) tri { v, ok := field(e); return triOf(ok && v.kind == KindString && v.str == want) }, true
+		return func(e *Event) tri { v, ok := field(e); return triOf(ok && v.kind == KindString && v.str() == want) }, true
 	case *ast.BoolNode:
 		want := lit.Value
 		return func(e *Event) tri { v, ok := field(e); return triOf(ok && v.kind == KindBool && v.BoolValue() == want) }, true
@@ -252,10 +252,10 @@ func nativeVal(n ast.Node) (valFn, bool) {
 				if !ok || v.kind != KindString {
 					return Value{kind: KindNumber}, true // not a string: the test on it errors, as in expr
 				}
-				if v.str == "" {
+				if v.str() == "" {
 					return String(""), true
 				}
-				return String(path.Base(v.str)), true
+				return String(path.Base(v.str())), true
 			}, true
 		}
 	}

@@ -62,15 +62,15 @@ func Convert(text, to string) (Value, error) {
 // ConvertValue converts an existing value (arrays element by element).
 func ConvertValue(v Value, to string) (Value, error) {
 	if v.kind == KindArray {
-		items := make([]Field, len(v.items))
-		for i, f := range v.items {
+		items := make([]Field, len(v.items()))
+		for i, f := range v.items() {
 			c, err := ConvertValue(f.Value, to)
 			if err != nil {
 				return Value{}, err
 			}
 			items[i].Value = c
 		}
-		return Value{kind: KindArray, items: items}, nil
+		return itemsValue(KindArray, items), nil
 	}
 	if v.kind == KindObject {
 		return Value{}, fmt.Errorf("cannot convert an object to %s", to)
@@ -89,18 +89,18 @@ func (e *Event) AddTags(tags []string) {
 func (e *Event) RemoveTag(tag string) {
 	v, ok := e.Get(tagsPath)
 	if !ok || v.kind != KindArray {
-		if ok && v.kind == KindString && v.str == tag {
+		if ok && v.kind == KindString && v.str() == tag {
 			e.Delete(tagsPath)
 		}
 		return
 	}
-	items := make([]Field, 0, len(v.items))
-	for _, f := range v.items {
-		if !(f.Value.kind == KindString && f.Value.str == tag) {
+	items := make([]Field, 0, len(v.items()))
+	for _, f := range v.items() {
+		if !(f.Value.kind == KindString && f.Value.str() == tag) {
 			items = append(items, f)
 		}
 	}
-	e.Set(tagsPath, Value{kind: KindArray, items: items})
+	e.Set(tagsPath, itemsValue(KindArray, items))
 }
 
 // FieldRef is a field reference in a config (such as "[dcache][rc]"),

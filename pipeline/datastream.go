@@ -311,7 +311,7 @@ func (n *DataStreamNamer) Name(e *Event) {
 	// may change them.
 	fields := make([]Field, 3)
 	copy(fields, ent.fields[:])
-	e.Set(dsPath, Value{kind: KindObject, items: fields})
+	e.Set(dsPath, itemsValue(KindObject, fields))
 }
 
 func (n *DataStreamNamer) part(e *Event, t Template, fallback string) string {

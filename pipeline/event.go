@@ -37,10 +37,11 @@ func NewEvent(doc Value) *Event {
 	// A fresh decode shares its members with nothing yet, so shift them in
 	// place and keep the spare room the decoder left for filters.
 	if i := e.root.index(MetadataKey); i >= 0 {
-		e.meta = e.root.items[i].Value
-		copy(e.root.items[i:], e.root.items[i+1:])
-		e.root.items[len(e.root.items)-1] = Field{}
-		e.root.items = e.root.items[:len(e.root.items)-1]
+		items := e.root.items()
+		e.meta = items[i].Value
+		copy(items[i:], items[i+1:])
+		items[len(items)-1] = Field{}
+		e.root.setItems(items[:len(items)-1])
 	}
 	return e
 }
@@ -136,10 +137,10 @@ func (e *Event) Tags() []string {
 func (e *Event) HasTag(tag string) bool {
 	v, _ := e.Get(tagsPath)
 	if v.kind == KindString {
-		return v.str == tag
+		return v.str() == tag
 	}
 	for _, f := range v.Elems() {
-		if f.Value.kind == KindString && f.Value.str == tag {
+		if f.Value.kind == KindString && f.Value.str() == tag {
 			return true
 		}
 	}
@@ -155,13 +156,13 @@ func (e *Event) AddTag(tag string) {
 	var items []Field
 	switch v.kind {
 	case KindArray:
-		items = make([]Field, 0, len(v.items)+1)
-		items = append(items, v.items...)
+		items = make([]Field, 0, len(v.items())+1)
+		items = append(items, v.items()...)
 	case KindString:
 		items = []Field{{Value: v}}
 	}
 	items = append(items, Field{Value: String(tag)})
-	e.Set(tagsPath, Value{kind: KindArray, items: items})
+	e.Set(tagsPath, itemsValue(KindArray, items))
 }
 
 // AppendJSON appends the document (never @metadata) to dst.
@@ -174,14 +175,14 @@ func (e *Event) Clone() *Event {
 }
 
 func (v Value) clone() Value {
-	if v.items == nil {
+	if v.items() == nil {
 		return v
 	}
-	items := make([]Field, len(v.items))
-	for i, f := range v.items {
+	items := make([]Field, len(v.items()))
+	for i, f := range v.items() {
 		items[i] = Field{Key: f.Key, Value: f.Value.clone()}
 	}
-	v.items = items
+	v.setItems(items)
 	return v
 }
 

@@ -89,9 +89,9 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{arena: make([]Fiel
 // popped last) and points every object and array at its new home.
 func (d *decoder) settle(v Value, spare int) Value {
 	used := len(d.arena)
-	if used == 0 || len(v.items) == 0 {
+	if used == 0 || len(v.items()) == 0 {
 		if v.kind == KindObject {
-			v.items = make([]Field, 0, spare)
+			v.setItems(make([]Field, 0, spare))
 		}
 		return v
 	}
@@ -104,17 +104,17 @@ func (d *decoder) settle(v Value, spare int) Value {
 		off := int((uintptr(unsafe.Pointer(unsafe.SliceData(items))) - base) / size)
 		out := exact[off : off+len(items) : off+len(items)]
 		for i := range out {
-			if len(out[i].Value.items) > 0 {
-				out[i].Value.items = rebase(out[i].Value.items)
+			if len(out[i].Value.items()) > 0 {
+				out[i].Value.setItems(rebase(out[i].Value.items()))
 			}
 		}
 		return out
 	}
-	root := rebase(v.items)
+	root := rebase(v.items())
 	if n := len(root); &root[0] == &exact[used-n] {
 		root = exact[used-n : used : used+spare] // the spare room after it
 	}
-	v.items = root
+	v.setItems(root)
 	return v
 }
 
@@ -165,11 +165,11 @@ func (d *decoder) value(depth int) (Value, error) {
 		return d.array(depth + 1)
 	case c == '"':
 		s, err := d.string()
-		return Value{kind: KindString, str: s}, err
+		return strValue(KindString, s), err
 	case c == 't':
-		return d.literal("true", Value{kind: KindBool, str: "true"})
+		return d.literal("true", strValue(KindBool, "true"))
 	case c == 'f':
-		return d.literal("false", Value{kind: KindBool, str: "false"})
+		return d.literal("false", strValue(KindBool, "false"))
 	case c == 'n':
 		return d.literal("null", Value{})
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -211,7 +211,7 @@ func (d *decoder) number() (Value, error) {
 			return Value{}, d.errorf("invalid number")
 		}
 	}
-	return Value{kind: KindNumber, str: d.str(start, d.pos)}, nil
+	return strValue(KindNumber, d.str(start, d.pos)), nil
 }
 
 func (d *decoder) digits() int {
@@ -377,7 +377,7 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == '}' {
 			d.pos++
-			return Value{kind: KindObject, items: d.pop(base)}, nil
+			return itemsValue(KindObject, d.pop(base)), nil
 		}
 		return Value{}, d.errorf("expected ',' or '}' in object")
 	}
@@ -412,7 +412,7 @@ func (d *decoder) array(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == ']' {
 			d.pos++
-			return Value{kind: KindArray, items: d.pop(base)}, nil
+			return itemsValue(KindArray, d.pop(base)), nil
 		}
 		return Value{}, d.errorf("expected ',' or ']' in array")
 	}
@@ -445,30 +445,32 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case KindNull:
 		return append(dst, "null"...)
 	case KindBool, KindNumber:
-		return append(dst, v.str...)
+		return append(dst, v.text()...)
 	case KindString:
-		return AppendQuoted(dst, v.str)
+		return AppendQuoted(dst, v.text())
 	case KindObject:
-		if v.str != "" { // raw: checked when decoded, written as received
-			return append(dst, v.str...)
+		if v.raw { // checked when decoded, written as received
+			return append(dst, v.text()...)
 		}
 		dst = append(dst, '{')
-		for i := range v.items {
+		items := v.items()
+		for i := range items {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuoted(dst, v.items[i].Key)
+			dst = AppendQuoted(dst, items[i].Key)
 			dst = append(dst, ':')
-			dst = v.items[i].Value.AppendJSON(dst)
+			dst = items[i].Value.AppendJSON(dst)
 		}
 		return append(dst, '}')
 	case KindArray:
 		dst = append(dst, '[')
-		for i := range v.items {
+		items := v.items()
+		for i := range items {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = v.items[i].Value.AppendJSON(dst)
+			dst = items[i].Value.AppendJSON(dst)
 		}
 		return append(dst, ']')
 	}

@@ -14,7 +14,7 @@ import (
 // input, log. Building a tree for it and encoding that tree again costs
 // more than the parsing and enrichment the pipeline exists for. So
 // DecodeEvent decodes the top-level object only; an object nested in it is
-// validated and kept as its raw JSON text (Value.str, with items nil) when
+// validated and kept as its raw JSON text (Value.str(), with items nil) when
 // it can be written out byte for byte. Reads (Member, and through it every
 // field reference) scan the raw text without building anything; an output
 // copies it verbatim; the first write into it (set, remove) decodes it one
@@ -26,12 +26,19 @@ import (
 // which repairs it as before (U+FFFD, escapes on output).
 
 // isRaw reports whether v is an object still held as its raw JSON text.
-func (v Value) isRaw() bool { return v.kind == KindObject && v.str != "" }
+func (v Value) isRaw() bool { return v.raw }
+
+// rawObject returns an object held as its (checked) JSON text.
+func rawObject(text string) Value {
+	v := strValue(KindObject, text)
+	v.raw = true
+	return v
+}
 
 // own turns a raw object into an ordinary one, about to be written.
 func (v *Value) own() {
 	if v.isRaw() {
-		*v = expandRaw(v.str)
+		*v = expandRaw(v.str())
 	}
 }
 
@@ -56,7 +63,7 @@ func (d *decoder) member(depth int) (Value, error) {
 	}
 	start := d.pos
 	if d.skipClean(depth) {
-		return Value{kind: KindObject, str: d.str(start, d.pos)}, nil
+		return rawObject(d.str(start, d.pos)), nil
 	}
 	// Invalid, or valid but needing repair: the real decoder reports the
 	// error at its position or builds the repaired tree.
@@ -240,7 +247,7 @@ func rawMember(raw, key string) (Value, bool) {
 		if k == key {
 			if d.pos < len(d.buf) && d.buf[d.pos] == '{' {
 				end := skipTrusted(d.buf, d.pos)
-				return Value{kind: KindObject, str: d.str(d.pos, end)}, true
+				return rawObject(d.str(d.pos, end)), true
 			}
 			v, err := d.value(1)
 			return v, err == nil

@@ -82,14 +82,14 @@ func set(v *Value, path Path, val Value) {
 		v.own()
 		i := v.index(key)
 		if i < 0 {
-			v.items = append(v.items, Field{Key: key})
-			i = len(v.items) - 1
+			v.setItems(append(v.items(), Field{Key: key}))
+			i = len(v.items()) - 1
 		}
 		if depth == len(path)-1 {
-			v.items[i].Value = val
+			v.items()[i].Value = val
 			return
 		}
-		v = &v.items[i].Value
+		v = &v.items()[i].Value
 	}
 }
 
@@ -105,23 +105,24 @@ func remove(v *Value, path Path) (Value, bool) {
 			return Value{}, false
 		}
 		if depth == len(path)-1 {
-			old := v.items[i].Value
+			old := v.items()[i].Value
 			// Copy rather than shift in place: the backing array may be
 			// shared with the decode arena of a cloned event.
-			items := make([]Field, 0, len(v.items)-1)
-			items = append(items, v.items[:i]...)
-			v.items = append(items, v.items[i+1:]...)
+			items := make([]Field, 0, len(v.items())-1)
+			items = append(items, v.items()[:i]...)
+			v.setItems(append(items, v.items()[i+1:]...))
 			return old, true
 		}
-		v = &v.items[i].Value
+		v = &v.items()[i].Value
 	}
 	return Value{}, false
 }
 
 func (v *Value) index(key string) int {
-	for i := range v.items {
+	items := v.items()
+	for i := range items {
 		// The first byte settles most mismatches without a call.
-		if k := v.items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
+		if k := items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
 			return i
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Kind is the JSON type of a Value.
@@ -20,15 +21,64 @@ const (
 	KindArray
 )
 
-// Value is one JSON value of an event. It is deliberately small and flat:
-// strings and number literals share one string field (pointing into the
-// event's decoded buffer), objects and arrays share one slice of Fields (array
-// elements have an empty Key). Decoding a Filebeat event therefore costs a
-// handful of allocations, not one per field as map[string]interface{} does.
+// Value is one JSON value of an event. It is deliberately small (24 bytes)
+// and flat: strings and number literals point into the event's decoded
+// buffer, objects and arrays at one array of Fields (array elements have an
+// empty Key), through the same pointer. Decoding a Filebeat event therefore
+// costs a handful of allocations, not one per field as
+// map[string]interface{} does, and a member is 40 bytes: the members the
+// pipeline scans share cache lines.
 type Value struct {
-	kind  Kind
-	str   string  // string contents, number literal, or "true"/"false"
-	items []Field // object members in order, or array elements
+	ptr  unsafe.Pointer // string bytes, or the first Field of items
+	n    uint32         // string length, or number of items
+	c    uint32         // capacity of items
+	kind Kind
+	raw  bool // an object still held as its JSON text (see lazy.go)
+}
+
+// strValue returns a value of kind holding s (a string, a number literal,
+// "true"/"false", or a raw object's text).
+func strValue(kind Kind, s string) Value {
+	if len(s) == 0 {
+		return Value{kind: kind}
+	}
+	return Value{kind: kind, ptr: unsafe.Pointer(unsafe.StringData(s)), n: uint32(len(s))}
+}
+
+// itemsValue returns an object or array holding items (not copied).
+func itemsValue(kind Kind, items []Field) Value {
+	v := Value{kind: kind}
+	v.setItems(items)
+	return v
+}
+
+// str returns the text of a string, number, boolean or raw object.
+func (v Value) str() string {
+	if v.kind == KindArray || (v.kind == KindObject && !v.raw) {
+		return ""
+	}
+	return v.text()
+}
+
+// text is str for a value known to hold text (a scalar or a raw object).
+func (v Value) text() string { return unsafe.String((*byte)(v.ptr), v.n) }
+
+// items returns the members or elements of a decoded object or array.
+func (v Value) items() []Field {
+	if v.raw || v.kind < KindObject {
+		return nil
+	}
+	return unsafe.Slice((*Field)(v.ptr), v.c)[:v.n]
+}
+
+// setItems makes v hold items (v is an object or array).
+func (v *Value) setItems(items []Field) {
+	v.raw = false
+	if cap(items) == 0 {
+		v.ptr, v.n, v.c = nil, 0, 0
+		return
+	}
+	v.ptr, v.n, v.c = unsafe.Pointer(unsafe.SliceData(items)), uint32(len(items)), uint32(cap(items))
 }
 
 // Field is a member of an object (or, with an empty Key, an array element).
@@ -38,30 +88,30 @@ type Field struct {
 }
 
 // String returns a string value.
-func String(s string) Value { return Value{kind: KindString, str: s} }
+func String(s string) Value { return strValue(KindString, s) }
 
 // Bool returns a boolean value.
 func Bool(b bool) Value {
 	if b {
-		return Value{kind: KindBool, str: "true"}
+		return strValue(KindBool, "true")
 	}
-	return Value{kind: KindBool, str: "false"}
+	return strValue(KindBool, "false")
 }
 
 // Int returns an integer number value.
-func Int(n int64) Value { return Value{kind: KindNumber, str: strconv.FormatInt(n, 10)} }
+func Int(n int64) Value { return strValue(KindNumber, strconv.FormatInt(n, 10)) }
 
 // Float returns a floating point number value.
 func Float(f float64) Value {
-	return Value{kind: KindNumber, str: strconv.FormatFloat(f, 'g', -1, 64)}
+	return strValue(KindNumber, strconv.FormatFloat(f, 'g', -1, 64))
 }
 
 // RawNumber returns a number value from its JSON literal, which the caller
 // guarantees is valid.
-func RawNumber(lit string) Value { return Value{kind: KindNumber, str: lit} }
+func RawNumber(lit string) Value { return strValue(KindNumber, lit) }
 
 // Object returns an object value holding fields (not copied).
-func Object(fields ...Field) Value { return Value{kind: KindObject, items: fields} }
+func Object(fields ...Field) Value { return itemsValue(KindObject, fields) }
 
 // Array returns an array value of elems.
 func Array(elems ...Value) Value {
@@ -69,7 +119,7 @@ func Array(elems ...Value) Value {
 	for i, e := range elems {
 		items[i].Value = e
 	}
-	return Value{kind: KindArray, items: items}
+	return itemsValue(KindArray, items)
 }
 
 // StringArray returns an array of strings.
@@ -78,7 +128,7 @@ func StringArray(elems ...string) Value {
 	for i, e := range elems {
 		items[i].Value = String(e)
 	}
-	return Value{kind: KindArray, items: items}
+	return itemsValue(KindArray, items)
 }
 
 // Kind reports the JSON type of v.
@@ -90,7 +140,7 @@ func (v Value) IsNull() bool { return v.kind == KindNull }
 // Str returns the contents of a string value, or "" for other kinds.
 func (v Value) Str() string {
 	if v.kind == KindString {
-		return v.str
+		return v.text()
 	}
 	return ""
 }
@@ -101,7 +151,7 @@ func (v Value) Str() string {
 func (v Value) Text() string {
 	switch v.kind {
 	case KindString, KindNumber, KindBool:
-		return v.str
+		return v.text()
 	case KindNull:
 		return ""
 	default:
@@ -110,23 +160,23 @@ func (v Value) Text() string {
 }
 
 // BoolValue returns the value of a boolean.
-func (v Value) BoolValue() bool { return v.kind == KindBool && v.str == "true" }
+func (v Value) BoolValue() bool { return v.kind == KindBool && v.str() == "true" }
 
 // Number returns a number value as float64.
 func (v Value) Number() (float64, bool) {
 	if v.kind != KindNumber {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(v.str, 64)
+	f, err := strconv.ParseFloat(v.str(), 64)
 	return f, err == nil
 }
 
 // Len returns the number of members or elements of an object or array.
 func (v Value) Len() int {
 	if v.isRaw() {
-		return len(expandRaw(v.str).items)
+		return len(expandRaw(v.str()).items())
 	}
-	return len(v.items)
+	return len(v.items())
 }
 
 // Fields returns the members of an object. The slice is shared: copy before
@@ -136,9 +186,9 @@ func (v Value) Fields() []Field {
 		return nil
 	}
 	if v.isRaw() {
-		return expandRaw(v.str).items
+		return expandRaw(v.str()).items()
 	}
-	return v.items
+	return v.items()
 }
 
 // Elems returns the elements of an array as Fields with empty keys.
@@ -146,7 +196,7 @@ func (v Value) Elems() []Field {
 	if v.kind != KindArray {
 		return nil
 	}
-	return v.items
+	return v.items()
 }
 
 // Member returns the member key of an object.
@@ -154,12 +204,13 @@ func (v Value) Member(key string) (Value, bool) {
 	if v.kind != KindObject {
 		return Value{}, false
 	}
-	if v.str != "" {
-		return rawMember(v.str, key)
+	if v.raw {
+		return rawMember(v.text(), key)
 	}
-	for i := range v.items {
-		if k := v.items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
-			return v.items[i].Value, true
+	items := v.items()
+	for i := range items {
+		if k := items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
+			return items[i].Value, true
 		}
 	}
 	return Value{}, false
@@ -170,24 +221,24 @@ func (v Value) Member(key string) (Value, bool) {
 func (v Value) Interface() any {
 	switch v.kind {
 	case KindBool:
-		return v.str == "true"
+		return v.str() == "true"
 	case KindNumber:
-		if n, err := strconv.ParseInt(v.str, 10, 64); err == nil {
+		if n, err := strconv.ParseInt(v.str(), 10, 64); err == nil {
 			return n
 		}
-		f, _ := strconv.ParseFloat(v.str, 64)
+		f, _ := strconv.ParseFloat(v.str(), 64)
 		return f
 	case KindString:
-		return v.str
+		return v.str()
 	case KindObject:
-		m := make(map[string]any, len(v.items))
+		m := make(map[string]any, len(v.items()))
 		for _, f := range v.Fields() {
 			m[f.Key] = f.Value.Interface()
 		}
 		return m
 	case KindArray:
-		a := make([]any, len(v.items))
-		for i, f := range v.items {
+		a := make([]any, len(v.items()))
+		for i, f := range v.items() {
 			a[i] = f.Value.Interface()
 		}
 		return a
