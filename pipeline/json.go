@@ -39,25 +39,30 @@ func decodeJSON(data []byte, lazy bool) (Value, []byte, error) {
 // it must never be written again.
 // spare is the room left in the top-level object for members to come.
 func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
-	// Every member or element is preceded by ':' or ',' or an opening
-	// bracket, so this bounds the arena size without a second parse.
-	// Members are collected in a pooled scratch arena, sized by a cheap
-	// upper bound (every member follows a ':' or ',' — counting those in
-	// strings too, which only oversizes the reused scratch), then copied
-	// once into an exact allocation.
-	bound := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1
 	sc := scratchPool.Get().(*scratch)
-	if cap(sc.arena) < bound {
-		sc.arena = make([]Field, 0, bound)
+	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare}
+	if !lazy {
+		// Eager: members are collected in a pooled scratch arena, sized
+		// by a cheap upper bound (every member follows a ':' or ',' —
+		// counting those in strings too, which only oversizes the reused
+		// scratch), then settled into one exact allocation. Lazy decoding
+		// has few members (the top level's) and allocates them directly.
+		bound := bytes.Count(buf, []byte{':'}) + bytes.Count(buf, []byte{','}) + 1
+		if cap(sc.arena) < bound {
+			sc.arena = make([]Field, 0, bound)
+		}
+		d.arena = sc.arena[:0]
 	}
-	d := decoder{buf: buf, arena: sc.arena[:0], stack: sc.stack[:0], lazy: lazy}
 	defer func() {
 		// Drop the references the scratch holds (only what was used), so
 		// pooled memory does not keep events alive.
 		clear(d.arena[:len(d.arena)])
 		clear(d.stack[:d.stackHigh])
-		sc.arena, sc.stack = d.arena[:0], d.stack[:0]
-		if cap(sc.arena) <= maxPooledFields {
+		if !lazy {
+			sc.arena = d.arena[:0]
+		}
+		sc.stack = d.stack[:0]
+		if cap(sc.arena) <= maxPooledFields && cap(sc.stack) <= maxPooledFields {
 			scratchPool.Put(sc)
 		}
 	}()
@@ -69,6 +74,12 @@ func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
 	d.skipSpace()
 	if d.pos != len(d.buf) {
 		return Value{}, d.errorf("unexpected data after the top-level value")
+	}
+	if lazy {
+		if v.kind == KindObject && v.n == 0 {
+			v.setItems(make([]Field, 0, spare))
+		}
+		return v, nil
 	}
 	return d.settle(v, spare), nil
 }
@@ -126,7 +137,8 @@ type decoder struct {
 	stack     []Field // members of the objects/arrays being parsed
 	// lazy keeps objects nested in the top-level object raw when they
 	// can be written out byte for byte (see lazy.go).
-	lazy bool
+	lazy  bool
+	spare int // room for members to come in the top-level object
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.
@@ -255,9 +267,11 @@ func (d *decoder) string() (string, error) {
 // once per escaped quote, not once per escape: a long traceback has many
 // newlines and few quotes.
 func (d *decoder) escapedString(start int) (string, error) {
-	// Unescaping only shrinks: the raw length bounds the result, so out
-	// never grows (finding the end first costs one vectorised scan).
-	out := make([]byte, 0, endOfString(d.buf, start-1)-start)
+	// Unescaping only shrinks: the rest of the buffer bounds the result,
+	// so out never grows. The string is usually the last member (the
+	// message): the bound is then tight; otherwise the result is copied
+	// to its size below.
+	out := make([]byte, 0, len(d.buf)-start)
 	out = append(out, d.buf[start:d.pos]...)
 	q := -1 // absolute position of the next quote at or after d.pos
 	for d.pos < len(d.buf) {
@@ -275,6 +289,9 @@ func (d *decoder) escapedString(start int) (string, error) {
 		} else {
 			out = append(out, d.buf[d.pos:q]...)
 			d.pos = q + 1
+			if cap(out)-len(out) > len(out)/4+64 {
+				return string(out), nil
+			}
 			return unsafe.String(unsafe.SliceData(out), len(out)), nil
 		}
 		if d.pos+1 >= len(d.buf) {
@@ -377,7 +394,7 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == '}' {
 			d.pos++
-			return itemsValue(KindObject, d.pop(base)), nil
+			return itemsValue(KindObject, d.pop(base, depth)), nil
 		}
 		return Value{}, d.errorf("expected ',' or '}' in object")
 	}
@@ -412,7 +429,7 @@ func (d *decoder) array(depth int) (Value, error) {
 		}
 		if d.buf[d.pos] == ']' {
 			d.pos++
-			return itemsValue(KindArray, d.pop(base)), nil
+			return itemsValue(KindArray, d.pop(base, depth)), nil
 		}
 		return Value{}, d.errorf("expected ',' or ']' in array")
 	}
@@ -420,15 +437,25 @@ func (d *decoder) array(depth int) (Value, error) {
 
 // pop moves the members collected since base from the scratch stack into
 // the scratch arena (settle later copies them out).
-func (d *decoder) pop(base int) []Field {
+//
+// Without an arena (lazy decoding, and rawMember) each container gets its
+// own allocation, exact, plus the spare room for the top level (depth 1).
+// With one, the bound in decodeBuf keeps it from overflowing.
+func (d *decoder) pop(base, depth int) []Field {
 	members := d.stack[base:]
 	start := len(d.arena)
-	if start+len(members) > cap(d.arena) {
-		// The bound in decodeJSON makes this unreachable; stay correct
-		// anyway with a private slice settle leaves alone.
-		out := append([]Field(nil), members...)
+	if d.arena == nil {
+		extra := 0
+		if depth == 1 {
+			extra = d.spare
+		}
+		out := make([]Field, len(members), len(members)+extra)
+		copy(out, members)
 		d.stack = d.stack[:base]
 		return out
+	}
+	if start+len(members) > cap(d.arena) {
+		panic("pipeline: decode arena overflow") // the bound makes this unreachable
 	}
 	d.arena = append(d.arena, members...)
 	d.stack = d.stack[:base]

@@ -229,37 +229,55 @@ func hexRune(b []byte) (rune, bool) {
 // objects come back raw, scalars decoded (strings point into raw unless
 // they hold escapes).
 func rawMember(raw, key string) (Value, bool) {
+	keys := [1]string{key}
+	var out [1]Value
+	found := rawMembers(raw, keys[:], out[:])
+	return out[0], found != 0
+}
+
+// rawMembers looks several keys up in one pass over a raw object: out[i]
+// is the first member named keys[i], and bit i of found is set if there is
+// one.
+func rawMembers(raw string, keys []string, out []Value) (found uint64) {
+	all := uint64(1)<<len(keys) - 1
 	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw)), lazy: true}
 	d.pos = 1
 	d.skipSpace()
 	if d.pos >= len(d.buf) || d.buf[d.pos] == '}' {
-		return Value{}, false
+		return 0
 	}
-	for d.pos < len(d.buf) {
+	for d.pos < len(d.buf) && found != all {
 		d.skipSpace()
 		k, err := d.string()
 		if err != nil {
-			return Value{}, false
+			return found
 		}
 		d.skipSpace()
 		d.pos++ // ':'
 		d.skipSpace()
-		if k == key {
+		i := 0
+		for i < len(keys) && (keys[i] != k || found&(1<<i) != 0) {
+			i++
+		}
+		if i < len(keys) {
+			found |= 1 << i
 			if d.pos < len(d.buf) && d.buf[d.pos] == '{' {
 				end := skipTrusted(d.buf, d.pos)
-				return rawObject(d.str(d.pos, end)), true
+				out[i] = rawObject(d.str(d.pos, end))
+				d.pos = end
+			} else if out[i], err = d.value(1); err != nil {
+				return found &^ (1 << i)
 			}
-			v, err := d.value(1)
-			return v, err == nil
+		} else {
+			d.pos = skipTrusted(d.buf, d.pos)
 		}
-		d.pos = skipTrusted(d.buf, d.pos)
 		d.skipSpace()
 		if d.pos >= len(d.buf) || d.buf[d.pos] != ',' {
 			break
 		}
 		d.pos++
 	}
-	return Value{}, false
+	return found
 }
 
 // skipTrusted returns the end of the value starting at b[i], which was

@@ -165,3 +165,28 @@ func TestLazyEventConcurrentReads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestMembers(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"a":1,"log":{"offset":7,"file":{"path":"p","inode":"9"},"offset":8,"e\"k":"v","arr":[1,{"x":1}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"file", "missing", "offset", `e"k`, "arr"}
+	log, _ := e.Get(Path{"log"})
+	for name, obj := range map[string]Value{"raw": log, "decoded": expandRaw(log.str())} {
+		out := make([]Value, len(keys))
+		found := obj.Members(keys, out)
+		if found != 0b11101 {
+			t.Fatalf("%s: found %b", name, found)
+		}
+		if p, _ := out[0].Member("path"); p.Str() != "p" || out[2].Text() != "7" || out[3].Str() != "v" || out[4].Len() != 2 || !out[1].IsNull() {
+			t.Fatalf("%s: got %s %s %s %s", name, out[0].AppendJSON(nil), out[2].Text(), out[3].Text(), out[4].AppendJSON(nil))
+		}
+	}
+	if found := e.Root().Members([]string{"a", "log"}, make([]Value, 2)); found != 0b11 {
+		t.Fatalf("root: %b", found)
+	}
+	if found := String("x").Members([]string{"a"}, make([]Value, 1)); found != 0 {
+		t.Fatal("a string has no members")
+	}
+}

@@ -216,6 +216,29 @@ func (v Value) Member(key string) (Value, bool) {
 	return Value{}, false
 }
 
+// Members looks up several members of an object in one pass (for an
+// object still held as JSON text, one scan instead of one per key): out[i]
+// receives the first member named keys[i], and bit i of found is set when
+// there is one. At most 64 keys; out must be as long as keys.
+func (v Value) Members(keys []string, out []Value) (found uint64) {
+	if v.kind != KindObject || len(keys) > 64 {
+		return 0
+	}
+	if v.raw {
+		return rawMembers(v.text(), keys, out)
+	}
+	for _, f := range v.items() {
+		for i, k := range keys {
+			if found&(1<<i) == 0 && f.Key == k {
+				out[i] = f.Value
+				found |= 1 << i
+				break
+			}
+		}
+	}
+	return found
+}
+
 // Interface converts v to the plain Go values encoding/json would produce:
 // nil, bool, float64 or int64, string, map[string]any, []any.
 func (v Value) Interface() any {

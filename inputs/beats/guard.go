@@ -2,6 +2,7 @@ package beats
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -56,7 +57,8 @@ type guardConn struct {
 	// one at a time as go-lumber reads them, so a connection holds one
 	// event, not a whole inflated batch.
 	inflating bool
-	zlimited  io.LimitedReader // the compressed frame's bytes in g.r
+	zin       []byte       // the compressed frame, read whole
+	zsrc      bytes.Reader // over zin: flate's fastest input
 
 	eventsLeft int   // events of the current batch still to read
 	batchBytes int64 // decompressed bytes of the current batch so far
@@ -405,14 +407,29 @@ func (g *guardConn) startCompressed() error {
 	if size > int64(g.in.cfg.MaxBatchBytes) {
 		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(g.in.cfg.MaxBatchBytes))
 	}
-	g.zlimited = io.LimitedReader{R: g.r, N: size}
+	// Read the frame whole (memory grows with the bytes that arrive, not
+	// with what the header claims), then inflate from memory: no second
+	// buffer between the socket's and flate's.
+	if int64(cap(g.zin)) > maxKeptBuffer && size <= maxKeptBuffer {
+		g.zin = nil
+	}
+	g.zin = g.zin[:0]
+	for int64(len(g.zin)) < size {
+		n := int(min(size-int64(len(g.zin)), max(int64(len(g.zin)), 64<<10)))
+		start := len(g.zin)
+		g.zin = grow(g.zin, n)
+		if _, err := io.ReadFull(g.r, g.zin[start:]); err != nil {
+			return fmt.Errorf("beats: truncated compressed frame: %w", err)
+		}
+	}
+	g.zsrc.Reset(g.zin)
 	if g.zr == nil {
-		zr, err := zlib.NewReader(&g.zlimited)
+		zr, err := zlib.NewReader(&g.zsrc)
 		if err != nil {
 			return fmt.Errorf("beats: compressed frame: %w", err)
 		}
 		g.zr = zr
-	} else if err := g.zr.(zlib.Resetter).Reset(&g.zlimited, nil); err != nil {
+	} else if err := g.zr.(zlib.Resetter).Reset(&g.zsrc, nil); err != nil {
 		return fmt.Errorf("beats: compressed frame: %w", err)
 	}
 	if g.zbuf == nil {
@@ -440,10 +457,6 @@ func (g *guardConn) nextInflated() error {
 		if g.eventsLeft > 0 {
 			return nil
 		}
-	}
-	// Discard what zlib left of the frame (its checksum trailer).
-	if _, err := io.Copy(io.Discard, &g.zlimited); err != nil {
-		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
 	g.inflating = false
 	if g.eventsLeft == 0 {

@@ -76,6 +76,14 @@ func contiguous(items []item) (body []byte, ok bool) {
 	return first.block.buf[first.off:end:end], true
 }
 
+// The members documentID reads, in the order of its arrays.
+var (
+	rootKeys  = []string{"log", "agent", "host"}
+	logKeys   = []string{"offset", "file"}
+	fileKeys  = []string{"path", "device_id", "inode"}
+	agentKeys = []string{"id", "name"}
+)
+
 // documentID is [@metadata][_id] when a filter set one; otherwise, with
 // autoID, a hash of where the line came from: the agent (its persistent
 // id, else its name, else the host), the file (device and inode when
@@ -89,30 +97,31 @@ func documentID(e *pipeline.Event, autoID bool) string {
 	if !autoID {
 		return ""
 	}
-	root := e.Root()
-	log, _ := root.Member("log")
-	offset, ok := log.Member("offset")
-	if !ok {
-		return ""
+	// One pass per object: these are read for every event, and most
+	// objects are still raw JSON text (see pipeline.Value.Members).
+	var top [3]pipeline.Value
+	found := e.Root().Members(rootKeys, top[:])
+	var lg [2]pipeline.Value
+	if found&1 == 0 || top[0].Members(logKeys, lg[:])&1 == 0 {
+		return "" // no [log][offset]
 	}
-	file, _ := log.Member("file")
-	path, ok := file.Member("path")
-	if !ok {
-		return ""
+	offset := lg[0]
+	var file [3]pipeline.Value
+	if lg[1].Members(fileKeys, file[:])&1 == 0 {
+		return "" // no [log][file][path]
 	}
+	path, device, inode := file[0], file[1], file[2]
 	origin := ""
-	agent, _ := root.Member("agent")
-	if v, ok := agent.Member("id"); ok && v.Text() != "" {
-		origin = v.Text()
-	} else if v, ok := agent.Member("name"); ok && v.Text() != "" {
-		origin = v.Text()
+	var agent [2]pipeline.Value
+	top[1].Members(agentKeys, agent[:])
+	if v := agent[0].Text(); v != "" {
+		origin = v
+	} else if v := agent[1].Text(); v != "" {
+		origin = v
 	} else {
-		host, _ := root.Member("host")
-		h, _ := host.Member("name")
+		h, _ := top[2].Member("name")
 		origin = h.Text()
 	}
-	device, _ := file.Member("device_id")
-	inode, _ := file.Member("inode")
 	h := fnv.New128a()
 	for _, part := range []string{origin, device.Text(), inode.Text(), path.Text(), offset.Text()} {
 		h.Write(unsafe.Slice(unsafe.StringData(part), len(part)))
