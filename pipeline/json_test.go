@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -138,5 +139,31 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	var buf []byte
 	for i := 0; i < b.N; i++ {
 		buf = events[i%len(events)].AppendJSON(buf[:0])
+	}
+}
+
+func TestNextQuoteOrBackslash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab\"\\\x00\x80\xff\x22\x5c\x7f\x21\x23")
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('A' + rng.IntN(26))
+			}
+		}
+		from := rng.IntN(len(b) + 1)
+		want := len(b)
+		for i := from; i < len(b); i++ {
+			if b[i] == '"' || b[i] == '\\' {
+				want = i
+				break
+			}
+		}
+		if got := nextQuoteOrBackslash(b, from); got != want {
+			t.Fatalf("%q from %d: got %d want %d", b, from, got, want)
+		}
 	}
 }
