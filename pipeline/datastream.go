@@ -253,8 +253,11 @@ type DataStreamNamer struct {
 }
 
 type streamEntry struct {
-	name   string
-	fields [3]Field // type, dataset, namespace
+	name string
+	// doc is the data_stream object (type, dataset, namespace) as JSON
+	// text: a raw object is never written in place (a write decodes a
+	// private copy), so every event can share it.
+	doc Value
 }
 
 // maxCachedStreams bounds the cache when a field fans out to many names.
@@ -271,7 +274,7 @@ func (n *DataStreamNamer) entry(dataset, namespace string) *streamEntry {
 	if n.literal != "" {
 		ent.name = n.literal
 	}
-	ent.fields = [3]Field{{Key: "type", Value: String(n.cfg.Type)}, {Key: "dataset", Value: String(dataset)}, {Key: "namespace", Value: String(namespace)}}
+	ent.doc = rawObject(string(Object(Field{Key: "type", Value: String(n.cfg.Type)}, Field{Key: "dataset", Value: String(dataset)}, Field{Key: "namespace", Value: String(namespace)}).AppendJSON(nil)))
 	n.mu.Lock()
 	if n.size < maxCachedStreams {
 		if n.cache == nil {
@@ -307,11 +310,7 @@ func (n *DataStreamNamer) Name(e *Event) {
 	dataset, namespace := n.part(e, n.cfg.Dataset, n.cfg.FallbackDataset), n.part(e, n.cfg.Namespace, n.cfg.FallbackNamespace)
 	ent := n.entry(dataset, namespace)
 	e.DataStream = ent.name
-	// Each event gets its own copy of the fields: a later filter or tool
-	// may change them.
-	fields := make([]Field, 3)
-	copy(fields, ent.fields[:])
-	e.Set(dsPath, itemsValue(KindObject, fields))
+	e.Set(dsPath, ent.doc)
 }
 
 func (n *DataStreamNamer) part(e *Event, t Template, fallback string) string {

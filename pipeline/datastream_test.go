@@ -47,6 +47,16 @@ func TestDataStreamNaming(t *testing.T) {
 			t.Errorf("%s: data_stream fields %s", c.in, e.AppendJSON(nil))
 		}
 	}
+	// Events named alike share the cached data_stream object: a write into
+	// one must not show in the other.
+	a, _ := DecodeEvent([]byte(`{"fields":{"service":"django","group":"pt"}}`))
+	b, _ := DecodeEvent([]byte(`{"fields":{"service":"django","group":"pt"}}`))
+	namer.Name(a)
+	namer.Name(b)
+	a.SetString(MustPath("[data_stream][dataset]"), "changed")
+	if got := b.GetString(MustPath("[data_stream][dataset]")); got != "django" || a.GetString(MustPath("[data_stream][dataset]")) != "changed" {
+		t.Fatalf("shared data_stream object written through: %q", got)
+	}
 }
 
 func TestConditions(t *testing.T) {

@@ -70,7 +70,6 @@ type Output struct {
 	closed sync.Once
 
 	indexed, duplicates, retried, deadLettered, requests, failures atomic.Int64
-	perEvent                                                       atomic.Int64 // bytes per event of the last encoded batch
 }
 
 // New builds the output and starts its batcher, workers and health check.
@@ -149,13 +148,10 @@ func (o *Output) OutputStats() pipeline.OutputStats {
 // DeadLetters is the dead-letter store's directory.
 func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 
-// Send encodes the events in the caller's goroutine and queues them; it
-// blocks while the output is full.
+// Send queues the events (the workers encode them into each request's
+// body); it blocks while the output is full.
 func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
-	items, size := encode(events, o.cfg.DocumentID == "auto", int(o.perEvent.Load()))
-	if len(items) > 0 {
-		o.perEvent.Store(int64(size / len(items)))
-	}
+	items := newItems(events)
 	select {
 	case o.in <- items:
 		return nil
@@ -306,7 +302,7 @@ func (o *Output) batcher() {
 					timer.Reset(o.cfg.FlushInterval)
 				}
 				pending = append(pending, it)
-				size += len(it.data)
+				size += it.size
 				if len(pending) >= o.cfg.BulkMaxEvents || size >= int(o.cfg.BulkMaxBytes) {
 					if !flush() {
 						return
@@ -392,17 +388,14 @@ func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status,
 // bulk sends one request. It returns the items to retry, or an error when
 // the whole request must be retried.
 func (o *Output) bulk(items []item) ([]item, error) {
-	body, ok := contiguous(items)
-	if !ok {
-		// Retries and requests spanning batches: gather the lines.
-		bp := bodyPool.Get().(*[]byte)
-		defer bodyPool.Put(bp)
-		body = (*bp)[:0]
-		for _, it := range items {
-			body = append(body, it.data...)
-		}
-		*bp = body
+	bp := bodyPool.Get().(*[]byte)
+	defer bodyPool.Put(bp) // the client is done with the body when Bulk returns
+	body := (*bp)[:0]
+	autoID := o.cfg.DocumentID == "auto"
+	for _, it := range items {
+		body = appendLines(body, it.ev, autoID)
 	}
+	*bp = body
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	o.requests.Add(1)
@@ -535,7 +528,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 	for i, it := range items {
 		records[i] = deadletter.Record{
 			Time: now, Pipeline: it.ev.Pipeline, Output: o.id, DataStream: it.ev.DataStream,
-			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(bytes.TrimRight(it.data[it.docStart:], "\n")),
+			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
 		}
 	}
 	for attempt := 0; ; attempt++ {
@@ -559,7 +552,7 @@ func eventJSON(it item) json.RawMessage {
 	if raw := it.ev.Raw(); raw != nil {
 		return raw
 	}
-	return json.RawMessage(bytes.TrimRight(it.data[it.docStart:], "\n"))
+	return json.RawMessage(it.ev.AppendJSON(nil))
 }
 
 // backoff is exponential from initial_backoff to max_backoff, with jitter

@@ -1,8 +1,6 @@
 package elasticsearch
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,42 +44,16 @@ func TestEncodeBulkLines(t *testing.T) {
 	a.DataStream = "logs-django-pt"
 	b := pt.Event(t, `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`)
 	b.DataStream = "logs-x-y"
-	items, _ := encode([]*pipeline.Event{a, b}, true, 0)
-	if got := string(items[0].data); got != `{"create":{"_index":"logs-django-pt"}}`+"\n"+`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`+"\n" {
-		t.Fatalf("item 0: %q", got)
+	body := appendLines(nil, a, true)
+	if got := string(body); got != `{"create":{"_index":"logs-django-pt"}}`+"\n"+`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`+"\n" {
+		t.Fatalf("event a: %q", got)
 	}
-	if !strings.HasPrefix(string(items[1].data), `{"create":{"_index":"logs-x-y","_id":"`) || string(items[1].data[items[1].docStart:]) != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
-		t.Fatalf("item 1: %q", items[1].data)
+	lines := strings.SplitAfter(string(appendLines(body, b, true)[len(body):]), "\n")
+	if !strings.HasPrefix(lines[0], `{"create":{"_index":"logs-x-y","_id":"`) || lines[1] != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
+		t.Fatalf("event b: %q", lines)
 	}
-}
-
-func TestContiguousBody(t *testing.T) {
-	var events []*pipeline.Event
-	for i := range 50 {
-		e := pt.Event(t, fmt.Sprintf(`{"message":"event %d %s"}`, i, strings.Repeat("x", i*37)))
-		e.DataStream = "logs-a-b"
-		events = append(events, e)
-	}
-	// A size hint far too small: the buffer grows while encoding, and the
-	// items must still lie in the final one.
-	items, size := encode(events, false, 1)
-	var want []byte
-	for _, it := range items {
-		want = append(want, it.data...)
-	}
-	body, ok := contiguous(items)
-	if !ok || string(body) != string(want) || size != len(want) {
-		t.Fatalf("whole batch: ok=%v, %d bytes, size %d, want %d", ok, len(body), size, len(want))
-	}
-	if body, ok := contiguous(items[10:20]); !ok || string(body) != string(slices.Concat(items[10].data, items[11].data, items[12].data, items[13].data, items[14].data, items[15].data, items[16].data, items[17].data, items[18].data, items[19].data)) {
-		t.Fatal("a run of the batch is one body")
-	}
-	if _, ok := contiguous([]item{items[0], items[2]}); ok {
-		t.Fatal("items with a gap are not contiguous")
-	}
-	other, _ := encode(events[:1], false, 0)
-	if _, ok := contiguous([]item{items[49], other[0]}); ok {
-		t.Fatal("items of two batches are not contiguous")
+	if items := newItems([]*pipeline.Event{a, b}); items[0].size != len(a.Raw())+100 || items[1].ev != b {
+		t.Fatalf("items %+v", items)
 	}
 }
 

@@ -8,72 +8,38 @@ import (
 	"github.com/ingestd/ingestd/pipeline"
 )
 
-// item is one event's bulk lines: the create action and the document.
+// item is one event on its way into a bulk request.
 type item struct {
 	ev       *pipeline.Event
-	data     []byte // action line + document line, each ending in '\n'
-	docStart int    // offset of the document line in data
+	size     int // estimated bytes of its bulk lines, for bulk_max_bytes
 	attempts int
-	block    *block // the buffer data lies in, at off
-	off      int
 }
 
-// block is the buffer one encode call wrote.
-type block struct{ buf []byte }
-
-// encode writes the bulk lines of every event into one buffer, straight
-// from the events (no intermediate maps), and returns the items over it.
-// perEvent is the expected size of one event's lines (the last batch's
-// average, grown by an eighth): a buffer sized right is written once, where
-// growing it by appending copies it again and again.
-func encode(events []*pipeline.Event, autoID bool, perEvent int) (items []item, size int) {
-	items = make([]item, len(events))
-	ends := make([]int, len(events))
-	if perEvent <= 0 {
-		perEvent = 600
-	}
-	buf := make([]byte, 0, perEvent*len(events)+perEvent*len(events)/8)
+// newItems wraps events. Their bulk lines are written when a request is
+// sent, into a pooled body, and again for a retry: events do not change
+// once filtered, and keeping the encoded copy of every queued event would
+// double the memory the queue holds.
+func newItems(events []*pipeline.Event) []item {
+	items := make([]item, len(events))
 	for i, e := range events {
-		start := len(buf)
-		buf = append(buf, `{"create":{"_index":`...)
-		buf = pipeline.AppendQuoted(buf, e.DataStream)
-		if id := documentID(e, autoID); id != "" {
-			buf = append(buf, `,"_id":`...)
-			buf = pipeline.AppendQuoted(buf, id)
-		}
-		buf = append(buf, "}}\n"...)
-		docStart := len(buf) - start
-		buf = append(e.AppendJSON(buf), '\n')
-		items[i] = item{ev: e, docStart: docStart}
-		ends[i] = len(buf)
+		// The document is about the JSON the client sent, reshaped; the
+		// action line about 100 bytes. The 413 split catches a bad guess.
+		items[i] = item{ev: e, size: len(e.Raw()) + 100}
 	}
-	// buf may have moved while growing: slice it once it is final.
-	b := &block{buf: buf}
-	start := 0
-	for i, end := range ends {
-		items[i].data = buf[start:end:end]
-		items[i].block, items[i].off = b, start
-		start = end
-	}
-	return items, len(buf)
+	return items
 }
 
-// contiguous returns the lines of items as one slice when they lie back to
-// back in one encode buffer (a batch sent whole, as usual), so that a bulk
-// request sends them without copying; ok is false otherwise.
-func contiguous(items []item) (body []byte, ok bool) {
-	if len(items) == 0 || items[0].block == nil {
-		return nil, false
+// appendLines appends the bulk lines of e to buf: the create action and
+// the document, each ending in '\n'.
+func appendLines(buf []byte, e *pipeline.Event, autoID bool) []byte {
+	buf = append(buf, `{"create":{"_index":`...)
+	buf = pipeline.AppendQuoted(buf, e.DataStream)
+	if id := documentID(e, autoID); id != "" {
+		buf = append(buf, `,"_id":`...)
+		buf = pipeline.AppendQuoted(buf, id)
 	}
-	first := items[0]
-	end := first.off
-	for _, it := range items {
-		if it.block != first.block || it.off != end {
-			return nil, false
-		}
-		end += len(it.data)
-	}
-	return first.block.buf[first.off:end:end], true
+	buf = append(buf, "}}\n"...)
+	return append(e.AppendJSON(buf), '\n')
 }
 
 // The members documentID reads, in the order of its arrays.
