@@ -2,7 +2,6 @@ package beats
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -27,9 +26,9 @@ const (
 	codeACK        = 'A'
 )
 
-// maxKeptBuffer is the largest frame buffer a connection keeps between
+// maxKeptBuffer is the largest event buffer a connection keeps between
 // batches.
-const maxKeptBuffer = 1 << 20
+const maxKeptBuffer = 64 << 10
 
 // errDraining ends a connection's reading once shutdown has drained it.
 var errDraining = errors.New("beats: input is shutting down")
@@ -57,8 +56,10 @@ type guardConn struct {
 	// one at a time as go-lumber reads them, so a connection holds one
 	// event, not a whole inflated batch.
 	inflating bool
-	zin       []byte       // the compressed frame, read whole
-	zsrc      bytes.Reader // over zin: flate's fastest input
+	zlimited  io.LimitedReader // the compressed frame's bytes in r
+	// zin buffers zlimited for flate, which takes a *bufio.Reader as it is
+	// (its fast path) but wraps anything else in a new one per frame.
+	zin *bufio.Reader
 
 	eventsLeft int   // events of the current batch still to read
 	batchBytes int64 // decompressed bytes of the current batch so far
@@ -101,8 +102,8 @@ func (g *guardConn) SetDeadline(t time.Time) error { return g.Conn.SetWriteDeadl
 
 func (g *guardConn) Read(p []byte) (int, error) {
 	for g.outPos == len(g.out) {
-		if cap(g.out) > maxKeptBuffer && g.eventsLeft == 0 {
-			g.out = nil // do not keep a big batch's buffer per idle connection
+		if cap(g.out) > maxKeptBuffer {
+			g.out = nil // do not keep a big event's buffer per connection
 		}
 		g.out, g.outPos = g.out[:0], 0
 		if err := g.fill(); err != nil {
@@ -407,29 +408,21 @@ func (g *guardConn) startCompressed() error {
 	if size > int64(g.in.cfg.MaxBatchBytes) {
 		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(g.in.cfg.MaxBatchBytes))
 	}
-	// Read the frame whole (memory grows with the bytes that arrive, not
-	// with what the header claims), then inflate from memory: no second
-	// buffer between the socket's and flate's.
-	if int64(cap(g.zin)) > maxKeptBuffer && size <= maxKeptBuffer {
-		g.zin = nil
+	// Streamed from the socket's buffer: a connection holds no copy of a
+	// whole frame, however many connections are mid-batch.
+	g.zlimited = io.LimitedReader{R: g.r, N: size}
+	if g.zin == nil {
+		g.zin = bufio.NewReaderSize(&g.zlimited, 16<<10)
+	} else {
+		g.zin.Reset(&g.zlimited)
 	}
-	g.zin = g.zin[:0]
-	for int64(len(g.zin)) < size {
-		n := int(min(size-int64(len(g.zin)), max(int64(len(g.zin)), 64<<10)))
-		start := len(g.zin)
-		g.zin = grow(g.zin, n)
-		if _, err := io.ReadFull(g.r, g.zin[start:]); err != nil {
-			return fmt.Errorf("beats: truncated compressed frame: %w", err)
-		}
-	}
-	g.zsrc.Reset(g.zin)
 	if g.zr == nil {
-		zr, err := zlib.NewReader(&g.zsrc)
+		zr, err := zlib.NewReader(g.zin)
 		if err != nil {
 			return fmt.Errorf("beats: compressed frame: %w", err)
 		}
 		g.zr = zr
-	} else if err := g.zr.(zlib.Resetter).Reset(&g.zsrc, nil); err != nil {
+	} else if err := g.zr.(zlib.Resetter).Reset(g.zin, nil); err != nil {
 		return fmt.Errorf("beats: compressed frame: %w", err)
 	}
 	if g.zbuf == nil {
@@ -457,6 +450,10 @@ func (g *guardConn) nextInflated() error {
 		if g.eventsLeft > 0 {
 			return nil
 		}
+	}
+	// Discard what zlib left of the frame (bytes after its checksum).
+	if _, err := io.Copy(io.Discard, g.zin); err != nil {
+		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
 	g.inflating = false
 	if g.eventsLeft == 0 {
