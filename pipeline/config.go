@@ -22,7 +22,7 @@ type Config struct {
 	DataDir         string           `yaml:"data_dir" default:"${INGESTD_DATA_DIR:./data}" doc:"directory for NDJSON streams, dead letters and state"`
 	HTTP            HTTPConfig       `yaml:"http" doc:"monitoring API"`
 	Reload          ReloadConfig     `yaml:"reload" doc:"hot reload: SIGHUP always reloads; automatic also watches the config files"`
-	MemoryLimit     ByteSize         `yaml:"memory_limit" default:"${INGESTD_MEMORY_LIMIT:0}" doc:"soft memory limit for the Go runtime (GOMEMLIMIT); 0 leaves the runtime's default. The GOMEMLIMIT environment variable wins"`
+	MemoryLimit     MemoryLimit      `yaml:"memory_limit" default:"${INGESTD_MEMORY_LIMIT:auto}" doc:"soft memory limit for the Go runtime (GOMEMLIMIT): a size, 0 for none, or auto: 48MiB plus four times the inputs' in-flight budgets (max_inflight_bytes), which is what their decoded events can hold. The GOMEMLIMIT environment variable wins"`
 	GCPercent       int              `yaml:"gc_percent" default:"${INGESTD_GC_PERCENT:100}" doc:"GOGC: heap growth before a collection; higher costs less CPU and more memory. The GOGC environment variable wins"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout" default:"30s" doc:"how long a shutdown waits for in-flight batches to be acknowledged and outputs to flush"`
 	Include         []string         `yaml:"include" doc:"config files (relative to this one) whose pipelines come first, in order; each is a complete config"`
@@ -81,6 +81,66 @@ func (p *PipelineConfig) Check() []FieldError {
 }
 
 var pipelineName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// MemoryLimit is a size, 0 (no limit) or auto (derived from the inputs'
+// in-flight budgets; see Config.RuntimeMemoryLimit).
+type MemoryLimit struct {
+	Auto  bool
+	Bytes int64
+}
+
+// DecodeNode implements NodeDecoder.
+func (m *MemoryLimit) DecodeNode(d *Decoder, n *yaml.Node) {
+	s, ok := d.scalar(n, "size", "auto or a size such as 256MiB")
+	if !ok {
+		return
+	}
+	if strings.TrimSpace(s) == "auto" {
+		*m = MemoryLimit{Auto: true}
+		return
+	}
+	v, err := ParseByteSize(s)
+	if err != nil {
+		d.Report(n, "expected auto or a size such as 256MiB, got %q", s)
+		return
+	}
+	*m = MemoryLimit{Bytes: v}
+}
+
+// InflightBudgeter is implemented by input configs that bound the bytes
+// of unacknowledged events they hold (the beats input's
+// max_inflight_bytes): the auto memory limit is derived from them.
+type InflightBudgeter interface {
+	InflightBudget() int64
+}
+
+// The auto memory limit: room for the process itself, plus the decoded
+// events the in-flight budgets let in (a decoded event takes about three
+// times its JSON, and the collector needs headroom above what is live).
+const (
+	autoMemoryBase   = 48 << 20
+	autoMemoryFactor = 4
+)
+
+// RuntimeMemoryLimit is the soft memory limit to give the Go runtime, or 0
+// for none: memory_limit as set, or with auto, autoMemoryBase plus
+// autoMemoryFactor times the inputs' in-flight budgets (none when no
+// input declares one: nothing bounds the heap to derive a limit from).
+func (c *Config) RuntimeMemoryLimit() int64 {
+	if !c.MemoryLimit.Auto {
+		return c.MemoryLimit.Bytes
+	}
+	var budget int64
+	for _, in := range c.Inputs {
+		if b, ok := in.Config.(InflightBudgeter); ok {
+			budget += b.InflightBudget()
+		}
+	}
+	if budget == 0 {
+		return 0
+	}
+	return autoMemoryBase + autoMemoryFactor*budget
+}
 
 // ByteSize is a number of bytes, written as 1048576, 512KiB, 64MiB or 1GiB.
 type ByteSize int64

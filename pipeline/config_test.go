@@ -109,3 +109,37 @@ outputs:
 		t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	cases := []struct {
+		set  string // memory_limit line, or "" for the default
+		env  map[string]string
+		want int64
+	}{
+		{"", nil, 48<<20 + 4*(8<<20)},                                    // auto: the beats input's 8MiB default budget
+		{"", map[string]string{"INGESTD_MEMORY_LIMIT": "0"}, 0},          // none
+		{"memory_limit: 300MiB\n", nil, 300 << 20},                       // as set
+		{"memory_limit: auto\n", nil, 48<<20 + 4*(8<<20)},                // explicit auto
+		{"", map[string]string{"INGESTD_MEMORY_LIMIT": "1GiB"}, 1 << 30}, // from the environment
+	}
+	for _, c := range cases {
+		cfg, err := load(t, c.set+validConfig, c.env)
+		if err != nil {
+			t.Fatalf("%q: %v", c.set, err)
+		}
+		if got := cfg.RuntimeMemoryLimit(); got != c.want {
+			t.Errorf("%q %v: limit %d, want %d", c.set, c.env, got, c.want)
+		}
+	}
+	two := strings.Replace(validConfig, "      listen: 127.0.0.1:5044\n", "      listen: 127.0.0.1:5044\n      max_inflight_bytes: 32MiB\n  - beats:\n      listen: 127.0.0.1:5045\n", 1)
+	cfg, err := load(t, two, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.RuntimeMemoryLimit(), int64(48<<20+4*(40<<20)); got != want {
+		t.Errorf("two inputs: limit %d, want %d (budgets add up)", got, want)
+	}
+	if _, err := load(t, "memory_limit: lots\n"+validConfig, nil); err == nil || !strings.Contains(err.Error(), `test.yml:1:15: expected auto or a size such as 256MiB, got "lots"`) {
+		t.Errorf("bad memory_limit: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -59,7 +60,13 @@ func (c *cli) runCmd() *cobra.Command {
 				log.Warn().Msg("second signal: exiting without draining")
 				os.Exit(1)
 			}()
-			reloader := &pipeline.Reloader{Runner: runner, Log: log, Load: func() (*pipeline.Config, error) { return c.loadConfig(cmd) }}
+			reloader := &pipeline.Reloader{Runner: runner, Log: log, Load: func() (*pipeline.Config, error) {
+				cfg, err := c.loadConfig(cmd)
+				if err == nil {
+					applyGCSettings(cfg, log) // the budgets the auto limit follows may have changed
+				}
+				return cfg, err
+			}}
 			go func() {
 				hup := make(chan os.Signal, 1)
 				signal.Notify(hup, syscall.SIGHUP)
@@ -111,11 +118,15 @@ func (c *cli) runCmd() *cobra.Command {
 // applyGCSettings sets GOGC and GOMEMLIMIT from the config unless the
 // environment sets them (the environment is the runtime's own contract).
 func applyGCSettings(cfg *pipeline.Config, log zerolog.Logger) {
-	if os.Getenv("GOGC") == "" && cfg.GCPercent != 100 {
+	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cfg.GCPercent)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimit > 0 {
-		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		limit := cfg.RuntimeMemoryLimit()
+		if limit <= 0 {
+			limit = math.MaxInt64 // the runtime's "no limit"
+		}
+		debug.SetMemoryLimit(limit)
 	}
 	current := debug.SetGCPercent(-1) // the only way to read it…
 	debug.SetGCPercent(current)       // …and put it back

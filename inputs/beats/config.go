@@ -19,7 +19,7 @@ type Config struct {
 	MaxBatchEvents   int               `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
 	MaxEventBytes    pipeline.ByteSize `yaml:"max_event_bytes" default:"32MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
 	MaxBatchBytes    pipeline.ByteSize `yaml:"max_batch_bytes" default:"256MiB" doc:"largest batch, decompressed; a client over it is disconnected"`
-	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"16MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure); decoded events take several times their wire size"`
+	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"8MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure); decoded events take about three times their wire size, and the auto memory_limit is derived from this"`
 	IdleTimeout      time.Duration     `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
 	ReadTimeout      time.Duration     `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
 	Keepalive        time.Duration     `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
@@ -42,6 +42,9 @@ type TLSConfig struct {
 
 // ListenAddrs implements pipeline.Listener.
 func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
+
+// InflightBudget implements pipeline.InflightBudgeter.
+func (c *Config) InflightBudget() int64 { return int64(c.MaxInflightBytes) }
 
 // Check validates limits and loads the TLS material, so a missing or bad
 // certificate is a validate error rather than a start-up failure.
