@@ -394,7 +394,7 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		d.pos++
 		d.skipSpace()
-		v, err := d.member(depth)
+		v, err := d.member(depth, key)
 		if err != nil {
 			return Value{}, err
 		}

@@ -54,11 +54,13 @@ func expandRaw(raw string) Value {
 	return v
 }
 
-// member decodes the value of an object member, keeping a nested object
-// raw when the decoder is lazy and the member belongs to the top-level
-// object (depth 1).
-func (d *decoder) member(depth int) (Value, error) {
-	if !d.lazy || depth != 1 || d.pos >= len(d.buf) || d.buf[d.pos] != '{' {
+// member decodes the value of the member key of an object, keeping a
+// nested object raw when the decoder is lazy and the member belongs to the
+// top-level object (depth 1). @metadata is decoded at once: it is never
+// written out (so never verbatim), and filters write into it (dissect and
+// grok put the line's time there), which would decode it anyway.
+func (d *decoder) member(depth int, key string) (Value, error) {
+	if !d.lazy || depth != 1 || d.pos >= len(d.buf) || d.buf[d.pos] != '{' || key == MetadataKey {
 		return d.value(depth)
 	}
 	start := d.pos

@@ -1,6 +1,9 @@
 package elasticsearch
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/fnv"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +14,11 @@ import (
 
 func TestDocumentID(t *testing.T) {
 	base := `{"agent":{"id":"a1","name":"vm"},"host":{"name":"vm"},"log":{"file":{"path":"/var/log/x.log","inode":"7","device_id":"9"},"offset":120},"message":"m"}`
-	id := documentID(pt.Event(t, base), true)
+	id := documentID(pt.Event(t, base), true, new(idScratch))
 	if len(id) != 22 {
 		t.Fatalf("id %q", id)
 	}
-	if again := documentID(pt.Event(t, base), true); again != id {
+	if again := documentID(pt.Event(t, base), true, new(idScratch)); again != id {
 		t.Fatal("the id of the same line must not change (a resent batch must hit 409)")
 	}
 	for _, other := range []string{
@@ -24,18 +27,33 @@ func TestDocumentID(t *testing.T) {
 		strings.Replace(base, `"id":"a1"`, `"id":"a2"`, 1),
 		strings.Replace(base, `/var/log/x.log`, `/var/log/y.log`, 1),
 	} {
-		if documentID(pt.Event(t, other), true) == id {
+		if documentID(pt.Event(t, other), true, new(idScratch)) == id {
 			t.Errorf("different origin, same id: %s", other)
 		}
 	}
-	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true); got != "" {
+	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true, new(idScratch)); got != "" {
 		t.Errorf("an event without origin got id %q", got)
 	}
-	if got := documentID(pt.Event(t, base), false); got != "" {
+	if got := documentID(pt.Event(t, base), false, new(idScratch)); got != "" {
 		t.Errorf("document_id none gave %q", got)
 	}
-	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true); got != "mine" {
+	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true, new(idScratch)); got != "mine" {
 		t.Errorf("[@metadata][_id] must win: %q", got)
+	}
+}
+
+func TestFNV128aMatchesHashFNV(t *testing.T) {
+	for _, in := range []string{"", "a", "agent-1\x00/var/log/x.log\x00", strings.Repeat("xyz\xff", 100)} {
+		std := fnv.New128a()
+		std.Write([]byte(in))
+		h := newFNV128a()
+		h.writeString(in)
+		var got [16]byte
+		binary.BigEndian.PutUint64(got[:8], h[0])
+		binary.BigEndian.PutUint64(got[8:], h[1])
+		if !bytes.Equal(std.Sum(nil), got[:]) {
+			t.Fatalf("%q: %x, hash/fnv %x", in, got, std.Sum(nil))
+		}
 	}
 }
 

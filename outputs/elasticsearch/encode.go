@@ -2,7 +2,8 @@ package elasticsearch
 
 import (
 	"encoding/base64"
-	"hash/fnv"
+	"encoding/binary"
+	"math/bits"
 	"unsafe"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -34,7 +35,8 @@ func newItems(events []*pipeline.Event) []item {
 func appendLines(buf []byte, e *pipeline.Event, autoID bool) []byte {
 	buf = append(buf, `{"create":{"_index":`...)
 	buf = pipeline.AppendQuoted(buf, e.DataStream)
-	if id := documentID(e, autoID); id != "" {
+	var scratch idScratch
+	if id := documentID(e, autoID, &scratch); id != "" {
 		buf = append(buf, `,"_id":`...)
 		buf = pipeline.AppendQuoted(buf, id)
 	}
@@ -56,7 +58,11 @@ var (
 // Filebeat's filestream sends them, so a rotated file is not confused with
 // its successor, and the path) and the offset. A batch Filebeat resends
 // after a crash gets the same ids and Elasticsearch answers 409.
-func documentID(e *pipeline.Event, autoID bool) string {
+//
+// A hashed id is written into scratch and the string returned aliases it:
+// it is valid until scratch is reused (this runs for every event, and an
+// allocated string per event is GC work the id is not worth).
+func documentID(e *pipeline.Event, autoID bool, scratch *idScratch) string {
 	if v, ok := e.Metadata().Member("_id"); ok && v.Text() != "" {
 		return v.Text()
 	}
@@ -88,11 +94,38 @@ func documentID(e *pipeline.Event, autoID bool) string {
 		h, _ := top[2].Member("name")
 		origin = h.Text()
 	}
-	h := fnv.New128a()
-	for _, part := range []string{origin, device.Text(), inode.Text(), path.Text(), offset.Text()} {
-		h.Write(unsafe.Slice(unsafe.StringData(part), len(part)))
-		h.Write([]byte{0})
+	h := newFNV128a()
+	for _, part := range [...]string{origin, device.Text(), inode.Text(), path.Text(), offset.Text()} {
+		h.writeString(part)
+		h.writeByte(0)
 	}
 	var sum [16]byte
-	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0]))
+	binary.BigEndian.PutUint64(sum[:8], h[0])
+	binary.BigEndian.PutUint64(sum[8:], h[1])
+	base64.RawURLEncoding.Encode(scratch[:], sum[:])
+	return unsafe.String(&scratch[0], len(scratch))
+}
+
+// idScratch holds a hashed document id: 16 bytes in unpadded base64.
+type idScratch [22]byte
+
+// fnv128a is hash/fnv's New128a without the allocation its hash.Hash
+// interface costs per event; the same function (a test holds them equal),
+// so ids do not change.
+type fnv128a [2]uint64 // high, low
+
+func newFNV128a() fnv128a { return fnv128a{0x6c62272e07bb0142, 0x62b821756295c58d} }
+
+func (s *fnv128a) writeByte(c byte) {
+	s[1] ^= uint64(c)
+	// Multiply by the FNV prime 2^88 + 0x13b, modulo 2^128.
+	lo0, lo1 := bits.Mul64(0x13b, s[1])
+	lo0 += s[1]<<24 + 0x13b*s[0]
+	s[0], s[1] = lo0, lo1
+}
+
+func (s *fnv128a) writeString(str string) {
+	for i := 0; i < len(str); i++ {
+		s.writeByte(str[i])
+	}
 }
