@@ -54,6 +54,7 @@ const sentinel = "igmatched"
 // capture is where an internal capture name stores its text.
 type capture struct {
 	path pipeline.Path
+	key  string // path.String(), for the keep_empty_fields and overwrite sets
 	typ  string
 }
 
@@ -61,6 +62,8 @@ type capture struct {
 type Pattern struct {
 	Source   string // as configured
 	expanded string // renamed captures + sentinel, as given to vjeantet
+	m        *matcher
+	caps     []capture // where each of m.stores goes
 }
 
 type source struct {
@@ -178,11 +181,28 @@ func (f *Filter) compilePattern(pat string) (Pattern, error) {
 	if err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %w", pat, err)
 	}
-	expanded += "(?P<" + sentinel + ">)"
-	if _, err := f.g.Match(expanded, ""); err != nil {
+	if _, err := f.g.Match(expanded+"(?P<"+sentinel+">)", ""); err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
 	}
-	return Pattern{Source: pat, expanded: expanded}, nil
+	// The sentinel tells vjeantet's Parse (explain) a match from none; the
+	// matcher knows without it.
+	re, err := compiledRegexp(f.g, expanded+"(?P<"+sentinel+">)")
+	if err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
+	}
+	m, err := newMatcher(strings.TrimSuffix(re.String(), "(?P<"+sentinel+">)"))
+	if err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
+	}
+	cp := Pattern{Source: pat, expanded: expanded + "(?P<" + sentinel + ">)", m: m}
+	for _, s := range m.stores {
+		c, ok := f.captures[s.name]
+		if !ok {
+			c = capture{path: pipeline.Path{s.name}, key: pipeline.Path{s.name}.String()}
+		}
+		cp.caps = append(cp.caps, c)
+	}
+	return cp, nil
 }
 
 // rename replaces every capture name by an internal one and records the
@@ -226,7 +246,7 @@ func (f *Filter) internalName(ref, typ string) (string, error) {
 		}
 	}
 	name := "ig" + strconv.Itoa(len(f.captures))
-	f.captures[name] = capture{path: p, typ: typ}
+	f.captures[name] = capture{path: p, key: p.String(), typ: typ}
 	return name, nil
 }
 
@@ -241,13 +261,15 @@ func (f *Filter) Apply(e *pipeline.Event) bool {
 		}
 		text := v.Text()
 		matched := false
-		for _, p := range src.patterns {
-			caps, err := f.g.Parse(p.expanded, text)
-			if err != nil || len(caps) == 0 {
+		var scratch [16]string
+		for i := range src.patterns {
+			p := &src.patterns[i]
+			vals, ok := p.m.match(text, scratch[:0])
+			if !ok {
 				continue
 			}
 			matched = true
-			f.store(e, caps)
+			f.store(e, p.caps, vals)
 			if f.breakOn {
 				break
 			}
@@ -267,7 +289,7 @@ func (f *Filter) MatchIndex(field string, text string) int {
 			continue
 		}
 		for i, p := range src.patterns {
-			if caps, err := f.g.Parse(p.expanded, text); err == nil && len(caps) > 0 {
+			if _, ok := p.m.match(text, nil); ok {
 				return i
 			}
 		}
@@ -275,23 +297,12 @@ func (f *Filter) MatchIndex(field string, text string) int {
 	return -1
 }
 
-func (f *Filter) store(e *pipeline.Event, caps map[string]string) {
-	// Map iteration order is random; store in a fixed order so documents
-	// are stable.
-	names := make([]string, 0, len(caps))
-	for name := range caps {
-		if name != sentinel {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		text := caps[name]
-		c, ok := f.captures[name]
-		if !ok {
-			c = capture{path: pipeline.Path{name}}
-		}
-		if text == "" && !f.keepEmpty && !f.keepField[c.path.String()] {
+// store sets the captured texts (vals[i] for caps[i]), in the order of
+// their internal names, so documents are stable.
+func (f *Filter) store(e *pipeline.Event, caps []capture, vals []string) {
+	for i, text := range vals {
+		c := caps[i]
+		if text == "" && !f.keepEmpty && !f.keepField[c.key] {
 			continue
 		}
 		val := pipeline.String(text)
@@ -300,7 +311,7 @@ func (f *Filter) store(e *pipeline.Event, caps map[string]string) {
 				val = cv
 			}
 		}
-		if old, exists := e.Get(c.path); exists && !f.overwrite[c.path.String()] {
+		if old, exists := e.Get(c.path); exists && !f.overwrite[c.key] {
 			val = appendValue(old, val)
 		}
 		e.Set(c.path, val)

@@ -52,7 +52,7 @@ func BenchmarkShippedPatterns(b *testing.B) {
 	}
 }
 
-func messages(b *testing.B, path string) []string {
+func messages(b testing.TB, path string) []string {
 	fh, err := os.Open(path)
 	if err != nil {
 		b.Skip("corpus not found")

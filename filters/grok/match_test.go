@@ -1,0 +1,96 @@
+package grok
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestMatcherAgreesWithVjeantet runs every shipped pattern over every
+// corpus message with both engines: the captures (and match or not) must
+// be the same, the fast tail paths included.
+func TestMatcherAgreesWithVjeantet(t *testing.T) {
+	corpus := filepath.Join("..", "..", "..", "shared", "corpus")
+	var lines []string
+	for _, family := range []string{"dcache", "applog", "accounting"} {
+		lines = append(lines, messages(t, filepath.Join(corpus, family, "events.jsonl"))...)
+	}
+	defs, err := Definitions(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tails := 0
+	for name := range defs {
+		f := build(t, `match: {message: ["%{`+name+`}"]}`)
+		p := f.sources[0].patterns[0]
+		if p.m.tail != noTail {
+			tails++
+		}
+		for _, line := range lines {
+			want, _ := f.g.Parse(p.expanded, line)
+			got, ok := p.m.match(line, nil)
+			if ok != (len(want) > 0) {
+				t.Fatalf("%s on %q: matched %v, vjeantet %v", name, line, ok, len(want) > 0)
+			}
+			if !ok {
+				continue
+			}
+			for i, s := range p.m.stores {
+				if got[i] != want[s.name] {
+					t.Fatalf("%s on %q: %s = %q, vjeantet %q", name, line, s.name, got[i], want[s.name])
+				}
+			}
+		}
+	}
+	if tails < 4 {
+		t.Fatalf("only %d shipped patterns take the tail path", tails)
+	}
+}
+
+func TestMatcherTails(t *testing.T) {
+	f := build(t, `match: {message: ['^(?<a>\w+) (?<b>[^\n]*?)(?:\n(?<trace>(?s:.+)))?$', '^x(?<c>.)(?<rest>(?s:.*))$', '^y|z(?<r2>(?s:.*))$', '^(?<m>(?s:.*?))(?:\n(?<tb>Trace:(?s:.*)))?$']}`)
+	ms := f.sources[0].patterns
+	if ms[0].m.tail != optionalLineTail || ms[1].m.tail != restTail || ms[2].m.tail != noTail || ms[3].m.tail != literalSplit {
+		t.Fatalf("tail kinds %v %v %v %v", ms[0].m.tail, ms[1].m.tail, ms[2].m.tail, ms[3].m.tail)
+	}
+	for _, c := range []struct {
+		p    int
+		line string
+		want []string // in name order
+		ok   bool
+	}{
+		{0, "one two", []string{"one", "two", ""}, true},
+		{0, "one two\nTrace\n  x", []string{"one", "two", "Trace\n  x"}, true},
+		{0, "one two\n", []string{"one", "two\n", ""}, false}, // the lone newline: the whole regex decides
+		{1, "xy\nz\n", []string{"y", "\nz\n"}, true},
+		{1, "x", nil, false},
+		{2, "yes", []string{""}, true},
+		{3, "a\nb", []string{"a\nb", ""}, true},
+		{3, "x\nTrace: y\nz", []string{"x", "Trace: y\nz"}, true},
+		{3, "x\nTrace:", []string{"x", "Trace:"}, true},
+		{3, "", []string{"", ""}, true},
+		{3, "\nTrace:1\nTrace:2", []string{"", "Trace:1\nTrace:2"}, true},
+		{3, "Trace: at the start", []string{"Trace: at the start", ""}, true},
+	} {
+		p := ms[c.p]
+		want, _ := f.g.Parse(p.expanded, c.line)
+		got, ok := p.m.match(c.line, nil)
+		if ok != (len(want) > 0) {
+			t.Fatalf("%q: ok %v, vjeantet %v", c.line, ok, want)
+		}
+		if ok != c.ok {
+			t.Fatalf("%q: ok %v, want %v", c.line, ok, c.ok)
+		}
+		if !ok {
+			continue
+		}
+		for i, s := range p.m.stores {
+			if got[i] != want[s.name] {
+				t.Fatalf("%q: %s = %q, vjeantet %q", c.line, s.name, got[i], want[s.name])
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Fatalf("%q: %q, want %q", c.line, got, c.want)
+		}
+	}
+}
