@@ -23,6 +23,7 @@ type loadConfig struct {
 	level    int
 	inflight int // pipelined batches per connection (Filebeat: pipelining 2)
 	corpus   string
+	allLines bool // replay every corpus message, not only the pipe-format ones
 }
 
 type loadResult struct {
@@ -32,9 +33,10 @@ type loadResult struct {
 	latencies []time.Duration
 }
 
-// messages returns the pipe-format lines the load replays: the corpus'
-// pipe records when a corpus file is given, else generated ones.
-func messages(path string) ([]string, error) {
+// messages returns the lines the load replays: the corpus' pipe-format
+// messages (all of its messages with all) when a corpus file is given,
+// else generated pipe-format lines.
+func messages(path string, all bool) ([]string, error) {
 	var out []string
 	if path != "" {
 		f, err := os.Open(path)
@@ -46,7 +48,7 @@ func messages(path string) ([]string, error) {
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
 		for sc.Scan() {
 			var ev struct{ Message string }
-			if json.Unmarshal(sc.Bytes(), &ev) == nil && len(ev.Message) > 0 && ev.Message[0] >= 'A' && ev.Message[0] <= 'Z' && containsPipe(ev.Message) {
+			if json.Unmarshal(sc.Bytes(), &ev) == nil && len(ev.Message) > 0 && (all || ev.Message[0] >= 'A' && ev.Message[0] <= 'Z' && containsPipe(ev.Message)) {
 				out = append(out, ev.Message)
 			}
 		}

@@ -57,6 +57,7 @@ func loadFlags(fs *flag.FlagSet) *loadConfig {
 	fs.IntVar(&c.level, "level", 3, "zlib compression level")
 	fs.IntVar(&c.inflight, "inflight", 2, "pipelined batches per connection")
 	fs.StringVar(&c.corpus, "corpus", "", "events.jsonl whose pipe-format messages are replayed (default: generated lines)")
+	fs.BoolVar(&c.allLines, "all-lines", false, "replay every message of the corpus, not only the pipe-format ones (for a config such as configs/pt.yml)")
 	return c
 }
 
@@ -64,7 +65,7 @@ func cmdLoad(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
 	cfg := loadFlags(fs)
 	fs.Parse(args)
-	msgs, err := messages(cfg.corpus)
+	msgs, err := messages(cfg.corpus, cfg.allLines)
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func cmdRun(args []string) error {
 			return err
 		}
 	}
-	msgs, err := messages(lc.corpus)
+	msgs, err := messages(lc.corpus, lc.allLines)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // The matcher. vjeantet/grok expands and checks the patterns (and serves
@@ -92,6 +93,29 @@ func withinLine(re *syntax.Regexp) bool {
 	return true
 }
 
+// splitRun cuts a final (?P<run>[^\n]*)L (L a literal without a newline)
+// off the head re, returning run's name and L.
+func splitRun(re *syntax.Regexp) (name, lit string) {
+	if re.Op != syntax.OpConcat || len(re.Sub) < 3 {
+		return "", ""
+	}
+	c, l := re.Sub[len(re.Sub)-2], re.Sub[len(re.Sub)-1]
+	if l.Op != syntax.OpLiteral || l.Flags&syntax.FoldCase != 0 || slices.Contains(l.Rune, '\n') || len(l.Rune) == 0 {
+		return "", ""
+	}
+	if c.Op != syntax.OpCapture || c.Name == "" || c.Sub[0].Op != syntax.OpStar || c.Sub[0].Flags&syntax.NonGreedy != 0 {
+		return "", ""
+	}
+	class := c.Sub[0].Sub[0]
+	notNL := class.Op == syntax.OpAnyCharNotNL ||
+		class.Op == syntax.OpCharClass && slices.Equal(class.Rune, []rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune})
+	if !notNL {
+		return "", ""
+	}
+	re.Sub = re.Sub[:len(re.Sub)-2]
+	return c.Name, string(l.Rune)
+}
+
 // anchoredStart reports whether re begins with ^ (the start of the text).
 func anchoredStart(re *syntax.Regexp) bool {
 	for {
@@ -157,6 +181,10 @@ type matcher struct {
 	// costs the pattern's size at every byte even where no thread lives
 	// past the first line's end... on one line, the backtracker.
 	firstLine bool
+	// runLit: head ended in (?P<run>[^\n]*)L, which is cut off too: run
+	// is the line up to the L the tail accepts (a long message in quotes
+	// would otherwise cost the regex engine its whole length).
+	runLit string
 	// The literalSplit form: a and b are the stores' indexes.
 	splitL, splitLM string // L, and L+M
 	splitA, splitB  int
@@ -168,7 +196,7 @@ type matcher struct {
 type store struct {
 	name  string
 	group int // in full
-	// inHead is the group in head, or -1 for the tail.
+	// inHead is the group in head, or -1 for the tail, -2 for the run.
 	inHead int
 }
 
@@ -220,6 +248,10 @@ func newMatcher(expanded string) (*matcher, error) {
 	if kind == noTail || slices.Index(full.SubexpNames(), tailName) != last[tailName] {
 		return m, nil // no tail, or its name is used twice
 	}
+	runName, runLit := "", ""
+	if withinLine(tree) && anchoredStart(tree) {
+		runName, runLit = splitRun(tree)
+	}
 	head, err := regexp.Compile(tree.String())
 	if err != nil {
 		return m, nil
@@ -231,14 +263,16 @@ func newMatcher(expanded string) (*matcher, error) {
 		switch {
 		case s.name == tailName:
 			s.inHead = -1
+		case s.name == runName && !ok:
+			s.inHead = -2
 		case ok:
 			s.inHead = g
 		default:
 			return m, nil
 		}
 	}
-	m.head, m.tail = head, kind
-	m.firstLine = withinLine(tree) && head.NumSubexp() >= 0 && anchoredStart(tree)
+	m.head, m.tail, m.runLit = head, kind, runLit
+	m.firstLine = withinLine(tree) && anchoredStart(tree)
 	return m, nil
 }
 
@@ -264,12 +298,32 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 		}
 		if loc := m.head.FindStringSubmatchIndex(search); loc != nil {
 			tail, fits := "", true
-			rest := text[loc[1]:]
+			end, run := loc[1], ""
+			if m.runLit != "" { // search is the first line
+				j := -1
+				switch m.tail {
+				case optionalLineTail: // the tail needs the line's end right after L
+					if strings.HasSuffix(search, m.runLit) && len(search)-len(m.runLit) >= end {
+						j = len(search) - len(m.runLit)
+					}
+				case restTail: // the greedy run reaches the line's last L
+					if k := strings.LastIndex(search[end:], m.runLit); k >= 0 {
+						j = end + k
+					}
+				}
+				if j < 0 {
+					fits = false // the whole regex decides
+				} else {
+					run, end = search[loc[1]:j], j+len(m.runLit)
+				}
+			}
+			rest := text[end:]
 			switch m.tail {
 			case restTail:
 				tail = rest
 			case optionalLineTail:
 				switch {
+				case !fits:
 				case rest == "":
 				case len(rest) >= 2 && rest[0] == '\n':
 					tail = rest[1:]
@@ -279,9 +333,12 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 			}
 			if fits {
 				for _, s := range m.stores {
-					if s.inHead < 0 {
+					switch s.inHead {
+					case -1:
 						out = append(out, tail)
-					} else {
+					case -2:
+						out = append(out, run)
+					default:
 						out = append(out, group(text, loc, s.inHead))
 					}
 				}

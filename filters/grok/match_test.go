@@ -48,10 +48,11 @@ func TestMatcherAgreesWithVjeantet(t *testing.T) {
 }
 
 func TestMatcherTails(t *testing.T) {
-	f := build(t, `match: {message: ['^(?<a>\w+) (?<b>[^\n]*?)(?:\n(?<trace>(?s:.+)))?$', '^x(?<c>.)(?<rest>(?s:.*))$', '^y|z(?<r2>(?s:.*))$', '^(?<m>(?s:.*?))(?:\n(?<tb>Trace:(?s:.*)))?$']}`)
+	f := build(t, `match: {message: ['^(?<a>\w+) (?<b>[^\n]*?)(?:\n(?<trace>(?s:.+)))?$', '^x(?<c>.)(?<rest>(?s:.*))$', '^y|z(?<r2>(?s:.*))$', '^(?<m>(?s:.*?))(?:\n(?<tb>Trace:(?s:.*)))?$', '^(?<k>\w+) "(?<v>[^\n]*)"''(?:\n(?<t>(?s:.+)))?$', '^(?<k2>\w+) "(?<v2>[^\n]*)"(?<r>(?s:.*))$']}`)
 	ms := f.sources[0].patterns
-	if ms[0].m.tail != optionalLineTail || ms[1].m.tail != restTail || ms[2].m.tail != noTail || ms[3].m.tail != literalSplit {
-		t.Fatalf("tail kinds %v %v %v %v", ms[0].m.tail, ms[1].m.tail, ms[2].m.tail, ms[3].m.tail)
+	if ms[0].m.tail != optionalLineTail || ms[1].m.tail != restTail || ms[2].m.tail != noTail || ms[3].m.tail != literalSplit ||
+		ms[4].m.runLit != `"'` || ms[5].m.runLit != `"` {
+		t.Fatalf("tail kinds %v %v %v %v, runs %q %q", ms[0].m.tail, ms[1].m.tail, ms[2].m.tail, ms[3].m.tail, ms[4].m.runLit, ms[5].m.runLit)
 	}
 	for _, c := range []struct {
 		p    int
@@ -71,6 +72,14 @@ func TestMatcherTails(t *testing.T) {
 		{3, "", []string{"", ""}, true},
 		{3, "\nTrace:1\nTrace:2", []string{"", "Trace:1\nTrace:2"}, true},
 		{3, "Trace: at the start", []string{"Trace: at the start", ""}, true},
+		{4, `a "x"'`, []string{"a", "", "x"}, true},
+		{4, `a "x"' y"'`, []string{"a", "", `x"' y`}, true},
+		{4, "a \"x\"'\ntrace\n  more", []string{"a", "trace\n  more", "x"}, true},
+		{4, `a "x" no`, nil, false},
+		{4, `a "x"'z`, nil, false},
+		{4, "a \"x\"'\n", nil, false},
+		{5, "a \"x\" y \"z\" w\nmore\"", []string{"a", " w\nmore\"", `x" y "z`}, true},
+		{5, "a \"x\nmore\"", nil, false},
 	} {
 		p := ms[c.p]
 		want, _ := f.g.Parse(p.expanded, c.line)
