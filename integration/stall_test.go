@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,5 +118,60 @@ func TestStalledOutputKeepsClientWaiting(t *testing.T) {
 	}
 	if gate.written() != 100 {
 		t.Fatalf("output has %d events, want 100", gate.written())
+	}
+}
+
+// TestClientHeldByTheBudgetKeepsWaiting: a connection whose next batch
+// waits for the in-flight budget (another connection's batch holds it,
+// the output stalls) gets keepalive ACKs, so a client with a 1 s timeout
+// stays connected through a longer wait; both batches are acknowledged
+// once the output recovers.
+func TestClientHeldByTheBudgetKeepsWaiting(t *testing.T) {
+	gate := newGate()
+	cfg := strings.Replace(gateConfigYAML, "      keepalive: 200ms\n", "      keepalive: 200ms\n      max_inflight_bytes: 1KiB\n", 1)
+	n := startNode(t, cfg, registryWithGate(gate))
+	first, err := dial(t, n.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	held, err := dial(t, n.addr, nil, clientTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result, 2)
+	go func() { k, err := first.Send(makeBatch(0, 0, 100)); results <- result{k, err} }()
+	// Let the first batch take the budget before the second arrives.
+	deadline := time.Now().Add(5 * time.Second)
+	for n.beats.InflightBytes() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	go func() { k, err := held.Send(makeBatch(1, 0, 100)); results <- result{k, err} }()
+	select {
+	case r := <-results:
+		t.Fatalf("a batch was answered during the stall: n=%d err=%v", r.n, r.err)
+	case <-time.After(3 * time.Second):
+	}
+	if got := n.beats.Connections(); got != 2 {
+		t.Fatalf("%d connections open while one waits for the budget, want 2", got)
+	}
+	gate.release()
+	for range 2 {
+		select {
+		case r := <-results:
+			if r.err != nil || r.n != 100 {
+				t.Fatalf("after recovery: n=%d err=%v", r.n, r.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no ACK after the output recovered")
+		}
+	}
+	if gate.written() != 200 {
+		t.Fatalf("output has %d events, want 200", gate.written())
 	}
 }

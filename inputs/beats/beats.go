@@ -218,11 +218,14 @@ func (in *Input) wake() {
 // a batch may always start, even a larger one. It cannot deadlock: a
 // batch that started is read to its end without waiting (only boundaries
 // wait) and completes without needing budget.
-func (in *Input) reserve(g *guardConn) error {
+//
+// While it waits, keepalive is called every keepalive interval.
+func (in *Input) reserve(g *guardConn, keepalive func() error) error {
 	est := g.lastBatchBytes
 	if est <= 0 {
 		est = 1 << 20
 	}
+	var tick <-chan time.Time
 	for {
 		in.mu.Lock()
 		fits := in.inflight+est <= int64(in.cfg.MaxInflightBytes) || in.inflight == 0
@@ -236,8 +239,17 @@ func (in *Input) reserve(g *guardConn) error {
 		}
 		changed := in.changed
 		in.mu.Unlock()
+		if tick == nil && in.cfg.Keepalive > 0 {
+			t := time.NewTicker(in.cfg.Keepalive)
+			defer t.Stop()
+			tick = t.C
+		}
 		select {
 		case <-changed:
+		case <-tick:
+			if err := keepalive(); err != nil {
+				return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
+			}
 		case <-g.closed:
 			return net.ErrClosed
 		}

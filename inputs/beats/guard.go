@@ -217,6 +217,15 @@ func (g *guardConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// keepalive writes an ACK of sequence 0, which a Beats client takes as
+// "still working" (go-lumber's keepalive frame). It bypasses Write: it
+// acknowledges nothing.
+func (g *guardConn) keepalive() error {
+	_ = g.Conn.SetWriteDeadline(time.Now().Add(g.in.cfg.ReadTimeout))
+	_, err := g.Conn.Write([]byte{codeVersion, codeACK, 0, 0, 0, 0})
+	return err
+}
+
 func (g *guardConn) pendingCount() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -288,17 +297,9 @@ func checkVersion(v byte) error {
 }
 
 // readWindow waits at a batch boundary for the next window frame: first
-// for the in-flight budget, then for the client, up to idle_timeout while
-// none of this connection's batches is pending.
+// for the client, up to idle_timeout while none of this connection's
+// batches is pending, then for the in-flight budget.
 func (g *guardConn) readWindow() error {
-	g.mu.Lock()
-	reserved := g.reserved
-	g.mu.Unlock()
-	if reserved == 0 {
-		if err := g.in.reserve(g); err != nil {
-			return err
-		}
-	}
 	for {
 		_ = g.Conn.SetReadDeadline(time.Now().Add(g.in.cfg.IdleTimeout))
 		if _, err := g.r.Peek(1); err != nil {
@@ -312,6 +313,17 @@ func (g *guardConn) readWindow() error {
 			return err
 		}
 		break
+	}
+	g.mu.Lock()
+	reserved := g.reserved
+	g.mu.Unlock()
+	if reserved == 0 {
+		// The client has sent its next batch and waits for an ACK: while
+		// the budget holds the batch back, keepalive ACKs tell it to keep
+		// waiting, as go-lumber does for a batch being processed.
+		if err := g.in.reserve(g, g.keepalive); err != nil {
+			return err
+		}
 	}
 	if g.in.draining.Load() {
 		return errDraining
