@@ -64,7 +64,12 @@ func (d *decoder) member(depth int, key string) (Value, error) {
 		return d.value(depth)
 	}
 	start := d.pos
-	if d.skipClean(depth) {
+	// A line break between tokens (pretty-printed JSON) would break the
+	// one-document-per-line formats the object is copied into (bulk
+	// bodies, NDJSON): such objects are decoded and written compactly. In
+	// a clean span a newline byte can only be such whitespace (strings
+	// hold theirs escaped).
+	if d.skipClean(depth) && bytes.IndexByte(d.buf[start:d.pos], '\n') < 0 && bytes.IndexByte(d.buf[start:d.pos], '\r') < 0 {
 		return rawObject(d.str(start, d.pos)), nil
 	}
 	// Invalid, or valid but needing repair: the real decoder reports the

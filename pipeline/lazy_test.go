@@ -118,11 +118,13 @@ func TestLazyEventRawObjects(t *testing.T) {
 // reported it.
 func TestLazyEventRepairsAndErrors(t *testing.T) {
 	repaired := map[string]string{
-		"{\"a\":{\"b\":\"x\x01y\"}}":        `{"a":{"b":"x\u0001y"}}`,
-		"{\"a\":{\"b\":\"x\xffy\"}}":        `{"a":{"b":"x` + "\ufffd" + `y"}}`,
-		`{"a":{"b":"\ud83d\ude00 \ud83d"}}`: `{"a":{"b":"😀 ` + "\ufffd" + `"}}`,
-		`{"a":{"b":"\u00e9"}}`:              `{"a":{"b":"\u00e9"}}`, // clean: kept as sent
-		"{\"a\":{\"b\":\"é\"}}":             "{\"a\":{\"b\":\"é\"}}",
+		"{\"a\":{\"b\":\"x\x01y\"}}":                    `{"a":{"b":"x\u0001y"}}`,
+		"{\"a\":{\"b\":\"x\xffy\"}}":                    `{"a":{"b":"x` + "\ufffd" + `y"}}`,
+		`{"a":{"b":"\ud83d\ude00 \ud83d"}}`:             `{"a":{"b":"😀 ` + "\ufffd" + `"}}`,
+		`{"a":{"b":"\u00e9"}}`:                          `{"a":{"b":"\u00e9"}}`, // clean: kept as sent
+		"{\"a\":{\"b\":\"é\"}}":                         "{\"a\":{\"b\":\"é\"}}",
+		"{\"a\":{\n  \"b\": 1,\r\n  \"c\": [1,\n2]\n}}": `{"a":{"b":1,"c":[1,2]}}`, // pretty-printed: one line out
+		"{\"a\":{ \"b\" : \"x\\ny\" }}":                 `{"a":{ "b" : "x\ny" }}`,  // an escaped newline is not a line break
 	}
 	for in, want := range repaired {
 		e, err := DecodeEvent([]byte(in))
