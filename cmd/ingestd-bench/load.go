@@ -98,68 +98,90 @@ func buildBatches(msgs []string, batch, count int) [][]any {
 
 func rawEncoder(v any) ([]byte, error) { return v.([]byte), nil }
 
-// runLoad sends cfg.events events over cfg.conns connections, each with
-// cfg.inflight batches in flight, and waits for every ACK.
-func runLoad(ctx context.Context, cfg loadConfig, batches [][]any) (loadResult, error) {
-	total := (cfg.events + cfg.batch - 1) / cfg.batch
-	var next atomic.Int64
-	var sent atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
+// tally is what the connections of a load share: the next batch to send,
+// and the ACKed events and batch latencies so far.
+type tally struct {
+	total int // batches to send
+	next  atomic.Int64
+	sent  atomic.Int64
+	mu    sync.Mutex
+	lat   []time.Duration
+}
+
+// take returns the index of the next batch to send, or false when every
+// batch is taken.
+func (t *tally) take() (int, bool) {
+	b := int(t.next.Add(1)) - 1
+	return b, b < t.total
+}
+
+// acked records a batch of events fully acknowledged, sent at t0.
+func (t *tally) acked(events int, t0 time.Time) {
+	t.sent.Add(int64(events))
+	d := time.Since(t0)
+	t.mu.Lock()
+	t.lat = append(t.lat, d)
+	t.mu.Unlock()
+}
+
+// fanOut runs conn on cfg.conns goroutines sharing one tally until each
+// returns, and reports the totals (the first error, if any).
+func fanOut(cfg loadConfig, conn func(t *tally) error) (loadResult, error) {
+	t := &tally{total: (cfg.events + cfg.batch - 1) / cfg.batch}
 	errs := make(chan error, cfg.conns)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for c := 0; c < cfg.conns; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl, err := client.AsyncDial(cfg.addr, cfg.inflight, client.JSONEncoder(rawEncoder), client.CompressionLevel(cfg.level), client.Timeout(60*time.Second))
-			if err != nil {
+	for range cfg.conns {
+		wg.Go(func() {
+			if err := conn(t); err != nil {
 				errs <- err
-				return
 			}
-			defer cl.Close()
-			var pending sync.WaitGroup
-			var failed atomic.Value
-			for ctx.Err() == nil {
-				b := int(next.Add(1)) - 1
-				if b >= total {
-					break
-				}
-				batch := batches[b%len(batches)]
-				t0 := time.Now()
-				pending.Add(1)
-				err := cl.Send(func(seq uint32, err error) {
-					defer pending.Done()
-					if err != nil {
-						failed.Store(err)
-						return
-					}
-					if int(seq) == len(batch) {
-						sent.Add(int64(len(batch)))
-						d := time.Since(t0)
-						mu.Lock()
-						lat = append(lat, d)
-						mu.Unlock()
-					}
-				}, batch)
-				if err != nil {
-					pending.Done()
-					errs <- err
-					return
-				}
-			}
-			pending.Wait()
-			if e, ok := failed.Load().(error); ok {
-				errs <- e
-			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
-	res := loadResult{events: sent.Load(), elapsed: time.Since(start), latencies: lat}
-	for err := range errs {
-		return res, err
-	}
-	return res, nil
+	res := loadResult{events: t.sent.Load(), elapsed: time.Since(start), latencies: t.lat}
+	return res, <-errs // nil when the channel is empty
+}
+
+// runLoad sends cfg.events events over cfg.conns connections, each with
+// cfg.inflight batches in flight, and waits for every ACK.
+func runLoad(ctx context.Context, cfg loadConfig, batches [][]any) (loadResult, error) {
+	return fanOut(cfg, func(t *tally) error {
+		cl, err := client.AsyncDial(cfg.addr, cfg.inflight, client.JSONEncoder(rawEncoder), client.CompressionLevel(cfg.level), client.Timeout(60*time.Second))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		var pending sync.WaitGroup
+		var failed atomic.Value
+		for ctx.Err() == nil {
+			b, ok := t.take()
+			if !ok {
+				break
+			}
+			batch := batches[b%len(batches)]
+			t0 := time.Now()
+			pending.Add(1)
+			err := cl.Send(func(seq uint32, err error) {
+				defer pending.Done()
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				if int(seq) == len(batch) {
+					t.acked(len(batch), t0)
+				}
+			}, batch)
+			if err != nil {
+				pending.Done()
+				return err
+			}
+		}
+		pending.Wait()
+		if e, ok := failed.Load().(error); ok {
+			return e
+		}
+		return nil
+	})
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	client "github.com/elastic/go-lumber/client/v2"
@@ -89,71 +87,48 @@ func recordBatches(batches [][]any, level int) ([][]byte, error) {
 // runReplay sends cfg.events events as prebuilt batches over cfg.conns
 // connections, cfg.inflight batches in flight on each.
 func runReplay(ctx context.Context, cfg loadConfig, wire [][]byte) (loadResult, error) {
-	total := (cfg.events + cfg.batch - 1) / cfg.batch
-	var next, sent atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := make(chan error, cfg.conns)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range cfg.conns {
-		wg.Go(func() {
-			c, err := net.Dial("tcp", cfg.addr)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer c.Close()
-			type outstanding struct {
-				t0     time.Time
-				events int
-			}
-			// The reader holds one batch: inflight in all.
-			queue := make(chan outstanding, max(cfg.inflight-1, 0))
-			readErr := make(chan error, 1)
-			go func() { // ACK reader: the oldest batch completes when its last event is ACKed
-				var ack [6]byte
-				for o := range queue {
-					for {
-						if _, err := io.ReadFull(c, ack[:]); err != nil {
-							readErr <- err
-							return
-						}
-						if int(binary.BigEndian.Uint32(ack[2:])) == o.events {
-							break // else a keepalive
-						}
+	return fanOut(cfg, func(t *tally) error {
+		c, err := net.Dial("tcp", cfg.addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		type outstanding struct {
+			t0     time.Time
+			events int
+		}
+		// The reader holds one batch: inflight in all.
+		queue := make(chan outstanding, max(cfg.inflight-1, 0))
+		readErr := make(chan error, 1)
+		go func() { // ACK reader: the oldest batch completes when its last event is ACKed
+			var ack [6]byte
+			var err error
+			for o := range queue { // after an error, only drained: the sender must not block
+				for err == nil {
+					if _, err = io.ReadFull(c, ack[:]); err == nil && int(binary.BigEndian.Uint32(ack[2:])) == o.events {
+						t.acked(o.events, o.t0)
+						break // other ACKs are keepalives
 					}
-					sent.Add(int64(o.events))
-					d := time.Since(o.t0)
-					mu.Lock()
-					lat = append(lat, d)
-					mu.Unlock()
-				}
-				readErr <- nil
-			}()
-			for ctx.Err() == nil {
-				b := int(next.Add(1)) - 1
-				if b >= total {
-					break
-				}
-				w := wire[b%len(wire)]
-				queue <- outstanding{t0: time.Now(), events: int(binary.BigEndian.Uint32(w[2:6]))}
-				if _, err := c.Write(w); err != nil {
-					errs <- err
-					break
 				}
 			}
-			close(queue)
-			if err := <-readErr; err != nil {
-				errs <- err
+			readErr <- err
+		}()
+		var sendErr error
+		for ctx.Err() == nil {
+			b, ok := t.take()
+			if !ok {
+				break
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	res := loadResult{events: sent.Load(), elapsed: time.Since(start), latencies: lat}
-	for err := range errs {
-		return res, err
-	}
-	return res, nil
+			w := wire[b%len(wire)]
+			queue <- outstanding{t0: time.Now(), events: int(binary.BigEndian.Uint32(w[2:6]))}
+			if _, sendErr = c.Write(w); sendErr != nil {
+				break
+			}
+		}
+		close(queue)
+		if err := <-readErr; err != nil {
+			return err
+		}
+		return sendErr
+	})
 }
