@@ -177,9 +177,8 @@ type matcher struct {
 	tail tailKind
 	// firstLine: head matches within a line and is anchored at the start,
 	// so it runs on the first line only. Go's regexp picks its engine by
-	// the input's length: over a whole traceback it takes the NFA, which
-	// costs the pattern's size at every byte even where no thread lives
-	// past the first line's end... on one line, the backtracker.
+	// the length of the input: its backtracker for short inputs, its much
+	// slower NFA for long ones, such as a whole event with a traceback.
 	firstLine bool
 	// runLit: head ended in (?P<run>[^\n]*)L, which is cut off too: run
 	// is the line up to the L the tail accepts (a long message in quotes
