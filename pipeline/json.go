@@ -462,8 +462,13 @@ func (d *decoder) pop(base, depth int) []Field {
 	start := len(d.arena)
 	if d.arena == nil {
 		extra := 0
-		if depth == 1 {
+		switch {
+		case depth == 1:
 			extra = d.spare
+		case depth == 2 && d.lazy:
+			// In a lazy decode an object at depth 2 is @metadata (or one
+			// that needed repair): filters write into @metadata.
+			extra = 4
 		}
 		out := make([]Field, len(members), len(members)+extra)
 		copy(out, members)

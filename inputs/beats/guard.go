@@ -61,6 +61,10 @@ type guardConn struct {
 	// (its fast path) but wraps anything else in a new one per frame.
 	zin *bufio.Reader
 
+	// hdr receives frame headers: a local array passed to io.ReadFull
+	// escapes, which would cost an allocation per event.
+	hdr [8]byte
+
 	eventsLeft int   // events of the current batch still to read
 	batchBytes int64 // decompressed bytes of the current batch so far
 	batchCount uint32
@@ -103,7 +107,9 @@ func (g *guardConn) SetDeadline(t time.Time) error { return g.Conn.SetWriteDeadl
 func (g *guardConn) Read(p []byte) (int, error) {
 	for g.outPos == len(g.out) {
 		if cap(g.out) > maxKeptBuffer {
-			g.out = nil // do not keep a big event's buffer per connection
+			// Do not keep a big event's buffer per connection; start again
+			// at a size most events fit.
+			g.out = make([]byte, 0, 16<<10)
 		}
 		g.out, g.outPos = g.out[:0], 0
 		if err := g.fill(); err != nil {
@@ -245,8 +251,8 @@ func (g *guardConn) fill() error {
 		return g.readWindow()
 	}
 	_ = g.Conn.SetReadDeadline(time.Now().Add(g.in.cfg.ReadTimeout))
-	var hdr [2]byte
-	if _, err := io.ReadFull(g.r, hdr[:]); err != nil {
+	hdr := g.hdr[:2]
+	if _, err := io.ReadFull(g.r, hdr); err != nil {
 		return fmt.Errorf("beats: truncated batch (%d events missing): %w", g.eventsLeft, err)
 	}
 	if err := checkVersion(hdr[0]); err != nil {
@@ -329,8 +335,8 @@ func (g *guardConn) readWindow() error {
 		return errDraining
 	}
 	_ = g.Conn.SetReadDeadline(time.Now().Add(g.in.cfg.ReadTimeout))
-	var win [6]byte
-	if _, err := io.ReadFull(g.r, win[:]); err != nil {
+	win := g.hdr[:6]
+	if _, err := io.ReadFull(g.r, win); err != nil {
 		return fmt.Errorf("beats: truncated window frame: %w", err)
 	}
 	if err := checkVersion(win[0]); err != nil {
@@ -343,7 +349,7 @@ func (g *guardConn) readWindow() error {
 	if count > uint32(g.in.cfg.MaxBatchEvents) {
 		return fmt.Errorf("beats: window of %d events exceeds max_batch_events %d", count, g.in.cfg.MaxBatchEvents)
 	}
-	g.out = append(g.out, win[:]...)
+	g.out = append(g.out, win...)
 	if count == 0 {
 		return nil
 	}
@@ -358,8 +364,8 @@ func (g *guardConn) readWindow() error {
 // readData reads one JSON data frame (after its 2-byte header) from r and
 // appends it to out.
 func (g *guardConn) readData(r io.Reader, inflated bool) error {
-	var hdr [8]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	hdr := g.hdr[:8]
+	if _, err := io.ReadFull(r, hdr); err != nil {
 		return fmt.Errorf("beats: truncated data frame header: %w", err)
 	}
 	size := int64(binary.BigEndian.Uint32(hdr[4:]))
@@ -374,7 +380,7 @@ func (g *guardConn) readData(r io.Reader, inflated bool) error {
 	}
 	start := len(g.out)
 	g.out = append(g.out, codeVersion, codeJSONData)
-	g.out = append(g.out, hdr[:]...)
+	g.out = append(g.out, hdr...)
 	g.out = grow(g.out, int(size))
 	if _, err := io.ReadFull(r, g.out[start+10:]); err != nil {
 		if inflated {
@@ -388,7 +394,7 @@ func (g *guardConn) readData(r io.Reader, inflated bool) error {
 
 func grow(b []byte, n int) []byte {
 	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), 2*cap(b)+n)
+		nb := make([]byte, len(b), max(2*cap(b), len(b)+n))
 		copy(nb, b)
 		b = nb
 	}
@@ -412,11 +418,11 @@ func (g *guardConn) charge(n int64) error {
 // startCompressed reads a compressed frame's header and sets up inflating
 // its contents.
 func (g *guardConn) startCompressed() error {
-	var hdr [4]byte
-	if _, err := io.ReadFull(g.r, hdr[:]); err != nil {
+	hdr := g.hdr[:4]
+	if _, err := io.ReadFull(g.r, hdr); err != nil {
 		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
 	}
-	size := int64(binary.BigEndian.Uint32(hdr[:]))
+	size := int64(binary.BigEndian.Uint32(hdr))
 	if size > int64(g.in.cfg.MaxBatchBytes) {
 		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(g.in.cfg.MaxBatchBytes))
 	}
@@ -477,8 +483,8 @@ func (g *guardConn) nextInflated() error {
 // inflateFrame reads one data frame from the compressed stream, or reports
 // its end.
 func (g *guardConn) inflateFrame() (end bool, err error) {
-	var fh [2]byte
-	if _, err := io.ReadFull(g.zbuf, fh[:]); err != nil {
+	fh := g.hdr[:2]
+	if _, err := io.ReadFull(g.zbuf, fh); err != nil {
 		if errors.Is(err, io.EOF) {
 			return true, nil
 		}
