@@ -216,6 +216,17 @@ func (v Value) Member(key string) (Value, bool) {
 	return Value{}, false
 }
 
+// RawText returns the JSON text of an object still held as it was
+// received (objects nested in a decoded event are, until written), and
+// true; for anything else "" and false. Equal texts are equal objects,
+// which lets a caller reuse what it derived from one.
+func (v Value) RawText() (string, bool) {
+	if v.raw {
+		return v.text(), true
+	}
+	return "", false
+}
+
 // Members looks up several members of an object in one pass (for an
 // object still held as JSON text, one scan instead of one per key): out[i]
 // receives the first member named keys[i], and bit i of found is set when

@@ -392,8 +392,9 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	defer bodyPool.Put(bp) // the client is done with the body when Bulk returns
 	body := (*bp)[:0]
 	autoID := o.cfg.DocumentID == "auto"
+	var ids idState
 	for _, it := range items {
-		body = appendLines(body, it.ev, autoID)
+		body = appendLines(body, it.ev, autoID, &ids)
 	}
 	*bp = body
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)

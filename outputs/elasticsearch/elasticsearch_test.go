@@ -14,11 +14,11 @@ import (
 
 func TestDocumentID(t *testing.T) {
 	base := `{"agent":{"id":"a1","name":"vm"},"host":{"name":"vm"},"log":{"file":{"path":"/var/log/x.log","inode":"7","device_id":"9"},"offset":120},"message":"m"}`
-	id := documentID(pt.Event(t, base), true, new(idScratch))
+	id := documentID(pt.Event(t, base), true, new(idState))
 	if len(id) != 22 {
 		t.Fatalf("id %q", id)
 	}
-	if again := documentID(pt.Event(t, base), true, new(idScratch)); again != id {
+	if again := documentID(pt.Event(t, base), true, new(idState)); again != id {
 		t.Fatal("the id of the same line must not change (a resent batch must hit 409)")
 	}
 	for _, other := range []string{
@@ -27,17 +27,17 @@ func TestDocumentID(t *testing.T) {
 		strings.Replace(base, `"id":"a1"`, `"id":"a2"`, 1),
 		strings.Replace(base, `/var/log/x.log`, `/var/log/y.log`, 1),
 	} {
-		if documentID(pt.Event(t, other), true, new(idScratch)) == id {
+		if documentID(pt.Event(t, other), true, new(idState)) == id {
 			t.Errorf("different origin, same id: %s", other)
 		}
 	}
-	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true, new(idScratch)); got != "" {
+	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true, new(idState)); got != "" {
 		t.Errorf("an event without origin got id %q", got)
 	}
-	if got := documentID(pt.Event(t, base), false, new(idScratch)); got != "" {
+	if got := documentID(pt.Event(t, base), false, new(idState)); got != "" {
 		t.Errorf("document_id none gave %q", got)
 	}
-	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true, new(idScratch)); got != "mine" {
+	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true, new(idState)); got != "mine" {
 		t.Errorf("[@metadata][_id] must win: %q", got)
 	}
 }
@@ -62,11 +62,11 @@ func TestEncodeBulkLines(t *testing.T) {
 	a.DataStream = "logs-django-pt"
 	b := pt.Event(t, `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`)
 	b.DataStream = "logs-x-y"
-	body := appendLines(nil, a, true)
+	body := appendLines(nil, a, true, new(idState))
 	if got := string(body); got != `{"create":{"_index":"logs-django-pt"}}`+"\n"+`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`+"\n" {
 		t.Fatalf("event a: %q", got)
 	}
-	lines := strings.SplitAfter(string(appendLines(body, b, true)[len(body):]), "\n")
+	lines := strings.SplitAfter(string(appendLines(body, b, true, new(idState))[len(body):]), "\n")
 	if !strings.HasPrefix(lines[0], `{"create":{"_index":"logs-x-y","_id":"`) || lines[1] != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
 		t.Fatalf("event b: %q", lines)
 	}
@@ -108,6 +108,36 @@ func TestBackoffBounds(t *testing.T) {
 		step := min(100*time.Millisecond<<min(attempt, 20), time.Second)
 		if d < step/2 || d > step {
 			t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, step/2, step)
+		}
+	}
+}
+
+// TestDocumentIDStateIsExact: ids computed through one idState across a
+// request's events (reusing the agent-and-file part) equal ids computed
+// afresh, whatever changes from one event to the next.
+func TestDocumentIDStateIsExact(t *testing.T) {
+	docs := []string{
+		`{"agent":{"id":"a1"},"log":{"file":{"path":"/x","inode":"7","device_id":"9"},"offset":1}}`,
+		`{"agent":{"id":"a1"},"log":{"file":{"path":"/x","inode":"7","device_id":"9"},"offset":2}}`,
+		`{"agent":{"id":"a1"},"log":{"file":{"path":"/x","inode":"8","device_id":"9"},"offset":2}}`,
+		`{"agent":{"id":"a2"},"log":{"file":{"path":"/x","inode":"8","device_id":"9"},"offset":2}}`,
+		`{"agent":{},"host":{"name":"h1"},"log":{"file":{"path":"/x"},"offset":3}}`,
+		`{"agent":{},"host":{"name":"h2"},"log":{"file":{"path":"/x"},"offset":3}}`,
+		`{"agent":{"name":"n"},"log":{"file":{"path":"/x"},"offset":3}}`,
+		`{"agent":{"name":"n"},"log":{"file":{"path":"/x"},"offset":4}}`,
+		`{"agent":{"name":"n"},"log":{"offset":5}}`,
+		`{"agent":{"name":"n"},"log":{"file":{"path":"/x"},"offset":6}}`,
+	}
+	var shared idState
+	for i, d := range docs {
+		e := pt.Event(t, d)
+		if i == 7 {
+			e.SetString(pipeline.MustPath("[log][file][path]"), "/y") // decoded, no longer raw
+		}
+		got := documentID(e, true, &shared)
+		want := documentID(e, true, new(idState))
+		if got != want {
+			t.Fatalf("event %d: %q through the shared state, %q afresh", i, got, want)
 		}
 	}
 }

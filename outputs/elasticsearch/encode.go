@@ -32,11 +32,11 @@ func newItems(events []*pipeline.Event) []item {
 
 // appendLines appends the bulk lines of e to buf: the create action and
 // the document, each ending in '\n'.
-func appendLines(buf []byte, e *pipeline.Event, autoID bool) []byte {
+// st carries what ids share from one event to the next of a request.
+func appendLines(buf []byte, e *pipeline.Event, autoID bool, st *idState) []byte {
 	buf = append(buf, `{"create":{"_index":`...)
 	buf = pipeline.AppendQuoted(buf, e.DataStream)
-	var scratch idScratch
-	if id := documentID(e, autoID, &scratch); id != "" {
+	if id := documentID(e, autoID, st); id != "" {
 		buf = append(buf, `,"_id":`...)
 		buf = pipeline.AppendQuoted(buf, id)
 	}
@@ -59,10 +59,10 @@ var (
 // its successor, and the path) and the offset. A batch Filebeat resends
 // after a crash gets the same ids and Elasticsearch answers 409.
 //
-// A hashed id is written into scratch and the string returned aliases it:
-// it is valid until scratch is reused (this runs for every event, and an
+// A hashed id is written into st and the string returned aliases it: it
+// is valid until st is used again (this runs for every event, and an
 // allocated string per event is GC work the id is not worth).
-func documentID(e *pipeline.Event, autoID bool, scratch *idScratch) string {
+func documentID(e *pipeline.Event, autoID bool, st *idState) string {
 	if v, ok := e.Metadata().Member("_id"); ok && v.Text() != "" {
 		return v.Text()
 	}
@@ -78,36 +78,58 @@ func documentID(e *pipeline.Event, autoID bool, scratch *idScratch) string {
 		return "" // no [log][offset]
 	}
 	offset := lg[0]
-	var file [3]pipeline.Value
-	if lg[1].Members(fileKeys, file[:])&1 == 0 {
-		return "" // no [log][file][path]
-	}
-	path, device, inode := file[0], file[1], file[2]
-	origin := ""
-	var agent [2]pipeline.Value
-	top[1].Members(agentKeys, agent[:])
-	if v := agent[0].Text(); v != "" {
-		origin = v
-	} else if v := agent[1].Text(); v != "" {
-		origin = v
+	agentRaw, agentOK := top[1].RawText()
+	fileRaw, fileOK := lg[1].RawText()
+	var h fnv128a
+	if agentOK && fileOK && st.agent == agentRaw && st.file == fileRaw {
+		h = st.prefix // the same agent and file as the event before
 	} else {
-		h, _ := top[2].Member("name")
-		origin = h.Text()
+		var file [3]pipeline.Value
+		if lg[1].Members(fileKeys, file[:])&1 == 0 {
+			return "" // no [log][file][path]
+		}
+		path, device, inode := file[0], file[1], file[2]
+		origin := ""
+		var agent [2]pipeline.Value
+		top[1].Members(agentKeys, agent[:])
+		if v := agent[0].Text(); v != "" {
+			origin = v
+		} else if v := agent[1].Text(); v != "" {
+			origin = v
+		} else {
+			hn, _ := top[2].Member("name")
+			origin = hn.Text()
+			agentOK = false // the origin came from host: not keyed by agent alone
+		}
+		h = newFNV128a()
+		for _, part := range [...]string{origin, device.Text(), inode.Text(), path.Text()} {
+			h.writeString(part)
+			h.writeByte(0)
+		}
+		st.agent, st.file, st.prefix = "", "", h
+		if agentOK && fileOK {
+			st.agent, st.file = agentRaw, fileRaw
+		}
 	}
-	h := newFNV128a()
-	for _, part := range [...]string{origin, device.Text(), inode.Text(), path.Text(), offset.Text()} {
-		h.writeString(part)
-		h.writeByte(0)
-	}
+	h.writeString(offset.Text())
+	h.writeByte(0)
 	var sum [16]byte
 	binary.BigEndian.PutUint64(sum[:8], h[0])
 	binary.BigEndian.PutUint64(sum[8:], h[1])
-	base64.RawURLEncoding.Encode(scratch[:], sum[:])
-	return unsafe.String(&scratch[0], len(scratch))
+	base64.RawURLEncoding.Encode(st.out[:], sum[:])
+	return unsafe.String(&st.out[0], len(st.out))
 }
 
-// idScratch holds a hashed document id: 16 bytes in unpadded base64.
-type idScratch [22]byte
+// idState is what documentID keeps between the events of one request:
+// the id's bytes (16 in unpadded base64), and the hash of the part of the
+// id that depends only on the agent and the file, with the raw JSON of
+// both it came from. Consecutive events mostly come from one file of one
+// agent; the raw texts are compared, so a cache hit is exact.
+type idState struct {
+	out         [22]byte
+	agent, file string
+	prefix      fnv128a
+}
 
 // fnv128a is hash/fnv's New128a without the allocation its hash.Hash
 // interface costs per event; the same function (a test holds them equal),
