@@ -206,8 +206,9 @@ func (d *decoder) number() (Value, error) {
 	if d.buf[d.pos] == '-' {
 		d.pos++
 	}
+	first := d.pos
 	digits := d.digits()
-	if digits == 0 {
+	if digits == 0 || (digits > 1 && d.buf[first] == '0') { // JSON has no leading zeros
 		return Value{}, d.errorf("invalid number")
 	}
 	if d.pos < len(d.buf) && d.buf[d.pos] == '.' {

@@ -72,7 +72,7 @@ func TestDecodeEdgeCases(t *testing.T) {
 			t.Errorf("%s: got %s want %s", in, got, want)
 		}
 	}
-	bad := []string{``, `{`, `{"a":}`, `{"a":1,}`, `{"a":tru}`, `{"a":"x}`, `{"a":01x}`, `{} {}`, `{"a":"\x"}`, strings.Repeat("[", 200) + strings.Repeat("]", 200)}
+	bad := []string{``, `{`, `{"a":}`, `{"a":1,}`, `{"a":tru}`, `{"a":"x}`, `{"a":01x}`, `{"a":00}`, `{"a":-01}`, `{} {}`, `{"a":"\x"}`, strings.Repeat("[", 200) + strings.Repeat("]", 200)}
 	for _, in := range bad {
 		if _, err := DecodeJSON([]byte(in)); err == nil {
 			t.Errorf("%q: expected an error", in)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -191,4 +192,45 @@ func TestMembers(t *testing.T) {
 	if found := String("x").Members([]string{"a"}, make([]Value, 1)); found != 0 {
 		t.Fatal("a string has no members")
 	}
+}
+
+// FuzzLazyMatchesEager: for any input, the lazy decoder fails exactly when
+// the eager one does (with the same message), and writes the same
+// document; every output is valid JSON on one line.
+func FuzzLazyMatchesEager(f *testing.F) {
+	for _, s := range []string{
+		`{"a":{"b":[1,{"c":"d\u00e9"}],"e":null},"m":"x\ny","@metadata":{"k":1}}`,
+		"{\"a\":{\"b\":\"\x01\xff\"},\"c\":{\n}}",
+		`{"a":{"b":"\ud83d\ude00"},"t":[{"x":{}}]}`,
+		`{"a":{"b":1,}}`, `{"a":{"b":"\x"}}`, `{"a" : { "b" : true } , "c":{}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lazy, lerr := DecodeEvent(data)
+		eagerV, eerr := DecodeJSON(data)
+		if eerr == nil && eagerV.Kind() != KindObject {
+			eerr = ErrNotObject
+		}
+		if (lerr == nil) != (eerr == nil) || (lerr != nil && lerr.Error() != eerr.Error()) {
+			t.Fatalf("lazy %v, eager %v", lerr, eerr)
+		}
+		if lerr != nil {
+			return
+		}
+		got, want := lazy.AppendJSON(nil), NewEvent(eagerV).AppendJSON(nil)
+		if bytes.ContainsAny(got, "\n\r") || !json.Valid(got) {
+			t.Fatalf("lazy output not one valid line: %q", got)
+		}
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("lazy %s\neager %s", got, want)
+		}
+	})
 }
