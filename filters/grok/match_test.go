@@ -2,6 +2,8 @@ package grok
 
 import (
 	"path/filepath"
+
+	"github.com/ingestd/ingestd/pipeline/pipelinetest"
 	"slices"
 	"testing"
 )
@@ -102,4 +104,36 @@ func TestMatcherTails(t *testing.T) {
 			t.Fatalf("%q: %q, want %q", c.line, got, c.want)
 		}
 	}
+}
+
+// FuzzMatcherAgreesWithVjeantet: on any text, the matcher's captures for
+// the app-log patterns (every tail form) are vjeantet's.
+func FuzzMatcherAgreesWithVjeantet(f *testing.F) {
+	for _, s := range []string{
+		"INFO|apps.x|2025-02-02T12:34:56.123|msg\nTraceback (most recent call last):\n  x\nValueError: y",
+		"ERROR 2025-02-02T12:34:56.123 'f /a/b.py \"m \"q\"'\nTraceback (most recent call last):\nE: z\n",
+		"[2025-02-02 12:34:56,123] [INFO] [l] [Process Memory: 1] [Available RAM: 2] [Available Swap: 3] m",
+		"2025-02-02 12:34:56,123 - l - t - WARNING - m\n", "x\nTraceback (most recent call last):", "",
+	} {
+		f.Add(s)
+	}
+	var fs []*Filter
+	for _, name := range []string{"APPLOG_PIPE", "APPLOG_PROD", "APPLOG_CELERY", "APPLOG_DETAILED", "APPLOG_MESSAGE", "APPLOG_EXCEPTION"} {
+		fs = append(fs, pipelinetest.Filter(f, New, `match: {message: ["%{`+name+`}"]}`).(*Filter))
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, fl := range fs {
+			p := fl.sources[0].patterns[0]
+			want, _ := fl.g.Parse(p.expanded, line)
+			got, ok := p.m.match(line, nil)
+			if ok != (len(want) > 0) {
+				t.Fatalf("%s on %q: matched %v, vjeantet %v", p.Source, line, ok, want)
+			}
+			for i, s := range p.m.stores {
+				if ok && got[i] != want[s.name] {
+					t.Fatalf("%s on %q: %s = %q, vjeantet %q", p.Source, line, s.name, got[i], want[s.name])
+				}
+			}
+		}
+	})
 }
