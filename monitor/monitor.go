@@ -11,10 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -246,12 +247,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descUnrouted, m.Unrouted.Load())
 	streams := m.DataStreams()
-	names := make([]string, 0, len(streams))
-	for n := range streams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(streams)) {
 		counter(descStream, streams[n], n)
 	}
 	for id, o := range c.r.Outputs() {

@@ -156,8 +156,7 @@ func (e *Event) AddTag(tag string) {
 	var items []Field
 	switch v.kind {
 	case KindArray:
-		items = make([]Field, 0, len(v.items())+1)
-		items = append(items, v.items()...)
+		items = append(make([]Field, 0, v.Len()+1), v.items()...)
 	case KindString:
 		items = []Field{{Value: v}}
 	}
@@ -175,11 +174,12 @@ func (e *Event) Clone() *Event {
 }
 
 func (v Value) clone() Value {
-	if v.items() == nil {
-		return v
+	old := v.items()
+	if old == nil {
+		return v // a scalar, or a raw object: its text is never written
 	}
-	items := make([]Field, len(v.items()))
-	for i, f := range v.items() {
+	items := make([]Field, len(old))
+	for i, f := range old {
 		items[i] = Field{Key: f.Key, Value: f.Value.clone()}
 	}
 	v.setItems(items)

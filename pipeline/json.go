@@ -141,6 +141,8 @@ type decoder struct {
 	// can be written out byte for byte (see lazy.go).
 	lazy  bool
 	spare int // room for members to come in the top-level object
+	// inMetadata is set while a lazy decode decodes @metadata.
+	inMetadata bool
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.
@@ -466,10 +468,8 @@ func (d *decoder) pop(base, depth int) []Field {
 		switch {
 		case depth == 1:
 			extra = d.spare
-		case depth == 2 && d.lazy:
-			// In a lazy decode an object at depth 2 is @metadata (or one
-			// that needed repair): filters write into @metadata.
-			extra = 4
+		case depth == 2 && d.inMetadata:
+			extra = 4 // filters write the line's time and such into @metadata
 		}
 		out := make([]Field, len(members), len(members)+extra)
 		copy(out, members)

@@ -14,19 +14,17 @@ import (
 // input, log. Building a tree for it and encoding that tree again costs
 // more than the parsing and enrichment the pipeline exists for. So
 // DecodeEvent decodes the top-level object only; an object nested in it is
-// validated and kept as its raw JSON text (Value.str(), with items nil) when
-// it can be written out byte for byte. Reads (Member, and through it every
-// field reference) scan the raw text without building anything; an output
-// copies it verbatim; the first write into it (set, remove) decodes it one
-// level, and from then on it is an ordinary object (str empty).
+// validated and kept as its raw JSON text (Value.raw set, the text where a
+// string's would be) when it can be written out byte for byte. Reads
+// (Member, Members, and through them every field reference) scan the text
+// without building anything; an output copies it verbatim; the first write
+// into it (set, remove) decodes it one level, and from then on it is an
+// ordinary object.
 //
-// Invariant: an object Value with str != "" has items == nil and str holds
-// valid JSON that needs no repair: control characters only as escapes,
-// valid UTF-8, no surrogate escapes. Anything else is decoded eagerly,
-// which repairs it as before (U+FFFD, escapes on output).
-
-// isRaw reports whether v is an object still held as its raw JSON text.
-func (v Value) isRaw() bool { return v.raw }
+// Invariant: the text of a raw object is valid JSON on one line that needs
+// no repair: control characters only as escapes, valid UTF-8, no surrogate
+// escapes. Anything else is decoded eagerly,
+// which repairs it as before (U+FFFD, escapes on output, one line).
 
 // rawObject returns an object held as its (checked) JSON text.
 func rawObject(text string) Value {
@@ -37,8 +35,8 @@ func rawObject(text string) Value {
 
 // own turns a raw object into an ordinary one, about to be written.
 func (v *Value) own() {
-	if v.isRaw() {
-		*v = expandRaw(v.str())
+	if v.raw {
+		*v = expandRaw(v.text())
 	}
 }
 
@@ -60,8 +58,14 @@ func expandRaw(raw string) Value {
 // written out (so never verbatim), and filters write into it (dissect and
 // grok put the line's time there), which would decode it anyway.
 func (d *decoder) member(depth int, key string) (Value, error) {
-	if !d.lazy || depth != 1 || d.pos >= len(d.buf) || d.buf[d.pos] != '{' || key == MetadataKey {
+	if !d.lazy || depth != 1 || d.pos >= len(d.buf) || d.buf[d.pos] != '{' {
 		return d.value(depth)
+	}
+	if key == MetadataKey {
+		d.inMetadata = true // pop leaves it room for what filters add
+		v, err := d.value(depth)
+		d.inMetadata = false
+		return v, err
 	}
 	start := d.pos
 	// A line break between tokens (pretty-printed JSON) would break the
@@ -247,7 +251,7 @@ func rawMember(raw, key string) (Value, bool) {
 // one.
 func rawMembers(raw string, keys []string, out []Value) (found uint64) {
 	all := uint64(1)<<len(keys) - 1
-	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw)), lazy: true}
+	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw))}
 	d.pos = 1
 	d.skipSpace()
 	if d.pos >= len(d.buf) || d.buf[d.pos] == '}' {

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -73,12 +75,7 @@ func (m *Metrics) Plugin(pipeline, id string) *PluginStats {
 func (m *Metrics) PipelineNames() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]string, 0, len(m.pipelines))
-	for n := range m.pipelines {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(m.pipelines))
 }
 
 // PluginIDs lists the filter ids of a pipeline with counters, sorted.

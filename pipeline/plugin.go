@@ -3,7 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -125,12 +126,7 @@ func (r *Registry) Lookup(kind PluginKind, name string) (*Plugin, bool) {
 
 // Names lists the plugins of a kind, sorted.
 func (r *Registry) Names(kind PluginKind) []string {
-	names := make([]string, 0, len(r.plugins[kind]))
-	for n := range r.plugins[kind] {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(r.plugins[kind]))
 }
 
 // PluginBlock is one plugin in a config list: a mapping with a single key,

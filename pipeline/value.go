@@ -173,8 +173,8 @@ func (v Value) Number() (float64, bool) {
 
 // Len returns the number of members or elements of an object or array.
 func (v Value) Len() int {
-	if v.isRaw() {
-		return len(expandRaw(v.str()).items())
+	if v.raw {
+		return len(expandRaw(v.text()).items())
 	}
 	return len(v.items())
 }
@@ -185,8 +185,8 @@ func (v Value) Fields() []Field {
 	if v.kind != KindObject {
 		return nil
 	}
-	if v.isRaw() {
-		return expandRaw(v.str()).items()
+	if v.raw {
+		return expandRaw(v.text()).items()
 	}
 	return v.items()
 }

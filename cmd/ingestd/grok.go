@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -38,12 +39,7 @@ func (c *cli) grokCmd() *cobra.Command {
 					continue
 				}
 				fmt.Fprintf(c.stdout, "pattern %d matched: %s\n", i+1, x.Pattern)
-				fields := make([]string, 0, len(x.Captures))
-				for k := range x.Captures {
-					fields = append(fields, k)
-				}
-				sort.Strings(fields)
-				for _, k := range fields {
+				for _, k := range slices.Sorted(maps.Keys(x.Captures)) {
 					fmt.Fprintf(c.stdout, "  %s = %q\n", k, x.Captures[k])
 				}
 				return nil

@@ -10,7 +10,8 @@ package dissect
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -65,12 +66,7 @@ func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(
 
 func compile(c *Config) (*filter, error) {
 	f := &filter{fail: c.TagOnFailure}
-	sources := make([]string, 0, len(c.Mapping))
-	for s := range c.Mapping {
-		sources = append(sources, s)
-	}
-	sort.Strings(sources)
-	for _, s := range sources {
+	for _, s := range slices.Sorted(maps.Keys(c.Mapping)) {
 		p, err := compilePattern(s, c.Mapping[s])
 		if err != nil {
 			return nil, err

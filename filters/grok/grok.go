@@ -13,8 +13,9 @@ package grok
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,11 @@ func (c *Config) Check() []pipeline.FieldError {
 }
 
 const sentinel = "igmatched"
+
+// sentinelGroup ends every pattern given to vjeantet: it reports a match
+// that captured nothing as a non-empty map (explain relies on it; the
+// matcher does not need it).
+const sentinelGroup = "(?P<" + sentinel + ">)"
 
 // capture is where an internal capture name stores its text.
 type capture struct {
@@ -111,19 +117,10 @@ func compile(c *Config) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw := make(map[string]string, len(defs))
-	for k, v := range defs {
-		raw[k] = v
-	}
-	f := &Filter{defs: raw, captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	f := &Filter{defs: maps.Clone(defs), captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
 	// Definitions may capture into nested fields too: rename their
 	// captures through the same table.
-	names := make([]string, 0, len(defs))
-	for name := range defs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
 		if defs[name], err = f.rename(defs[name]); err != nil {
 			return nil, fmt.Errorf("pattern %s: %w", name, err)
 		}
@@ -145,12 +142,7 @@ func compile(c *Config) (*Filter, error) {
 		}
 		f.overwrite[p.String()] = true
 	}
-	fields := make([]string, 0, len(c.Match))
-	for k := range c.Match {
-		fields = append(fields, k)
-	}
-	sort.Strings(fields)
-	for _, field := range fields {
+	for _, field := range slices.Sorted(maps.Keys(c.Match)) {
 		p, err := pipeline.ParsePath(field)
 		if err != nil {
 			return nil, fmt.Errorf("match: %w", err)
@@ -181,20 +173,19 @@ func (f *Filter) compilePattern(pat string) (Pattern, error) {
 	if err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %w", pat, err)
 	}
-	if _, err := f.g.Match(expanded+"(?P<"+sentinel+">)", ""); err != nil {
+	expanded += sentinelGroup
+	if _, err := f.g.Match(expanded, ""); err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
 	}
-	// The sentinel tells vjeantet's Parse (explain) a match from none; the
-	// matcher knows without it.
-	re, err := compiledRegexp(f.g, expanded+"(?P<"+sentinel+">)")
+	re, err := compiledRegexp(f.g, expanded)
 	if err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
 	}
-	m, err := newMatcher(strings.TrimSuffix(re.String(), "(?P<"+sentinel+">)"))
+	m, err := newMatcher(strings.TrimSuffix(re.String(), sentinelGroup))
 	if err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
 	}
-	cp := Pattern{Source: pat, expanded: expanded + "(?P<" + sentinel + ">)", m: m}
+	cp := Pattern{Source: pat, expanded: expanded, m: m}
 	for _, s := range m.stores {
 		c, ok := f.captures[s.name]
 		if !ok {

@@ -2,11 +2,11 @@ package grok
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 )
@@ -224,10 +224,9 @@ func newMatcher(expanded string) (*matcher, error) {
 	}
 	m := &matcher{full: full}
 	last := lastGroups(full)
-	for name, i := range last {
-		m.stores = append(m.stores, store{name: name, group: i})
+	for _, name := range slices.Sorted(maps.Keys(last)) {
+		m.stores = append(m.stores, store{name: name, group: last[name]})
 	}
-	sort.Slice(m.stores, func(a, b int) bool { return m.stores[a].name < m.stores[b].name })
 
 	if a, b, l, lm, ok := splitForm(tree); ok && len(m.stores) == 2 {
 		m.tail, m.splitL, m.splitLM = literalSplit, l, l+lm

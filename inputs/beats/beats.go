@@ -219,8 +219,9 @@ func (in *Input) wake() {
 // batch that started is read to its end without waiting (only boundaries
 // wait) and completes without needing budget.
 //
-// While it waits, keepalive is called every keepalive interval.
-func (in *Input) reserve(g *guardConn, keepalive func() error) error {
+// While it waits, the connection sends keepalive ACKs every keepalive
+// interval: its client has sent the batch and waits for an answer.
+func (in *Input) reserve(g *guardConn) error {
 	est := g.lastBatchBytes
 	if est <= 0 {
 		est = 1 << 20
@@ -247,7 +248,7 @@ func (in *Input) reserve(g *guardConn, keepalive func() error) error {
 		select {
 		case <-changed:
 		case <-tick:
-			if err := keepalive(); err != nil {
+			if err := g.keepalive(); err != nil {
 				return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
 			}
 		case <-g.closed:

@@ -327,7 +327,7 @@ func (g *guardConn) readWindow() error {
 		// The client has sent its next batch and waits for an ACK: while
 		// the budget holds the batch back, keepalive ACKs tell it to keep
 		// waiting, as go-lumber does for a batch being processed.
-		if err := g.in.reserve(g, g.keepalive); err != nil {
+		if err := g.in.reserve(g); err != nil {
 			return err
 		}
 	}

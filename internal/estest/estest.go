@@ -29,11 +29,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"net"
 	"net/http"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -187,12 +188,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) Streams() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	names := make([]string, 0, len(s.streams))
-	for n := range s.streams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(s.streams))
 }
 
 // Docs returns the documents indexed into a stream, in order.

@@ -10,9 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,12 +202,7 @@ func (o *Output) writeRound(round []*chunk) error {
 		}
 	}
 	if err == nil && o.sync {
-		names := make([]string, 0, len(touched))
-		for n := range touched {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(touched)) {
 			if serr := touched[n].Sync(); serr != nil {
 				err = fmt.Errorf("file: sync %s: %w", touched[n].Name(), serr)
 				break
