@@ -61,6 +61,7 @@ type Output struct {
 
 	in      chan []item
 	work    chan []item
+	bodies  chan []byte // request bodies kept for reuse, one per worker
 	ready   atomic.Bool
 	readyCh chan struct{}
 
@@ -109,7 +110,7 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Output{
 		id: env.ID, cfg: *cfg, client: client, dlq: dlq, log: env.Logger,
-		in: make(chan []item, cfg.QueueSize), work: make(chan []item),
+		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers),
 		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	o.wg.Add(2 + cfg.Workers)
@@ -388,15 +389,13 @@ func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status,
 // bulk sends one request. It returns the items to retry, or an error when
 // the whole request must be retried.
 func (o *Output) bulk(items []item) ([]item, error) {
-	bp := bodyPool.Get().(*[]byte)
-	defer bodyPool.Put(bp) // the client is done with the body when Bulk returns
-	body := (*bp)[:0]
+	body := o.body(items)
+	defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
 	autoID := o.cfg.DocumentID == "auto"
 	var ids idState
 	for _, it := range items {
 		body = appendLines(body, it.ev, autoID, &ids)
 	}
-	*bp = body
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	o.requests.Add(1)
@@ -443,8 +442,35 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// bodyPool recycles bulk request bodies (a few MiB each).
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
+// body returns an empty request body with room for items' bulk lines.
+// Bodies are a few MiB and every request needs one: a sync.Pool loses
+// them at each GC, and growing a new one by appending copied the body
+// over again (~0.6 GB of garbage per 1M events in the harness).
+func (o *Output) body(items []item) []byte {
+	need := 0
+	for _, it := range items {
+		need += it.size
+	}
+	need += need / 8 // documents gain the fields filters add
+	var b []byte
+	select {
+	case b = <-o.bodies:
+	default:
+	}
+	if cap(b) < need {
+		b = make([]byte, 0, need)
+	}
+	return b[:0]
+}
+
+// recycle keeps b for the next request; at most one body per worker is
+// kept, so an idle output holds workers × bulk_max_bytes at most.
+func (o *Output) recycle(b []byte) {
+	select {
+	case o.bodies <- b:
+	default:
+	}
+}
 
 type bulkResponse struct {
 	Errors bool                        `json:"errors"`
