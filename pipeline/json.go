@@ -180,8 +180,7 @@ func (d *decoder) value(depth int) (Value, error) {
 	case c == '[':
 		return d.array(depth + 1)
 	case c == '"':
-		s, err := d.string()
-		return strValue(KindString, s), err
+		return d.stringValue()
 	case c == 't':
 		return d.literal("true", strValue(KindBool, "true"))
 	case c == 'f':
@@ -496,6 +495,11 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case KindBool, KindNumber:
 		return append(dst, v.text()...)
 	case KindString:
+		if v.quoted { // checked when decoded: it may stand between quotes as it is
+			dst = append(dst, '"')
+			dst = append(dst, v.text()...)
+			return append(dst, '"')
+		}
 		return AppendQuoted(dst, v.text())
 	case KindObject:
 		if v.raw { // checked when decoded, written as received

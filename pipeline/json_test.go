@@ -59,8 +59,11 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 
 func TestDecodeEdgeCases(t *testing.T) {
 	good := map[string]string{
-		`{"a":"\u00e9\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`: `{"a":"é\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`,
-		`{"emoji":"\ud83d\ude00","lone":"\ud83d"}`:                      `{"emoji":"😀","lone":"�"}`,
+		// A string that may stand as it came is written as it came.
+		`{"a":"\u00e9\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`: `{"a":"\u00e9\n\"x\"\\","b":[1,-2.5e3,true,false,null],"c":{}}`,
+		// A raw control character or invalid UTF-8 is repaired as before.
+		`{"a":"tab\there","ctl":"raw` + "\t" + `tab","bad":"` + "\xff\xfe" + `"}`: `{"a":"tab\there","ctl":"raw\ttab","bad":"` + "\ufffd\ufffd" + `"}`,
+		`{"emoji":"\ud83d\ude00","lone":"\ud83d"}`:                                `{"emoji":"😀","lone":"�"}`,
 		" {\"a\" : [ ] } ": `{"a":[]}`,
 	}
 	for in, want := range good {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math/bits"
 	"bytes"
 	"encoding/binary"
 	"unicode/utf16"
@@ -155,42 +156,91 @@ func (d *decoder) skipClean(depth int) bool {
 // skipCleanString moves past the string at d.pos, checking its escapes and
 // its text.
 func (d *decoder) skipCleanString() bool {
+	_, ok := d.scanCleanString()
+	return ok
+}
+
+// escapes tells what escapes a JSON string text holds.
+type escapes uint8
+
+const (
+	hasEscapes escapes = 1 << iota
+	// hasCodeEscapes: \uXXXX or \/, which can stand for any character
+	// (or for one that is also written plainly).
+	hasCodeEscapes
+)
+
+// scanCleanString is skipCleanString that also reports which escapes the
+// string holds. One pass, eight bytes at a time up to the next byte that
+// needs a look: log lines quoting JSON escape every dozen bytes, where a
+// search call per run costs more than the run.
+func (d *decoder) scanCleanString() (esc escapes, ok bool) {
+	b := d.buf
 	p := d.pos + 1
 	for {
-		q := bytes.IndexByte(d.buf[p:], '"')
-		if q < 0 {
-			return false
+		p = nextSpecial(b, p)
+		if p >= len(b) {
+			return 0, false
 		}
-		seg := d.buf[p : p+q]
-		b := bytes.IndexByte(seg, '\\')
-		if b < 0 {
-			if !cleanText(seg) {
-				return false
+		switch c := b[p]; {
+		case c == '"':
+			d.pos = p + 1
+			return esc, true
+		case c == '\\':
+			if p+1 >= len(b) {
+				return 0, false
 			}
-			d.pos = p + q + 1
-			return true
-		}
-		if !cleanText(seg[:b]) {
-			return false
-		}
-		p += b
-		if p+1 >= len(d.buf) {
-			return false
-		}
-		switch d.buf[p+1] {
-		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			p += 2
-		case 'u':
-			// Surrogates (paired or not) take the repairing path.
-			r, ok := hexRune(d.buf[p+2:])
-			if !ok || utf16.IsSurrogate(r) {
-				return false
+			esc |= hasEscapes
+			switch b[p+1] {
+			case '"', '\\', 'b', 'f', 'n', 'r', 't':
+				p += 2
+			case '/':
+				esc |= hasCodeEscapes
+				p += 2
+			case 'u':
+				// Surrogates (paired or not) take the repairing path.
+				r, ok := hexRune(b[p+2:])
+				if !ok || utf16.IsSurrogate(r) {
+					return 0, false
+				}
+				esc |= hasCodeEscapes
+				p += 6
+			default:
+				return 0, false
 			}
-			p += 6
-		default:
-			return false
+		case c < 0x20:
+			return 0, false
+		default: // from 0x80: one valid UTF-8 sequence
+			r, size := utf8.DecodeRune(b[p:])
+			if r == utf8.RuneError && size <= 1 {
+				return 0, false
+			}
+			p += size
 		}
 	}
+}
+
+// nextSpecial returns the index of the first byte at or after i in b that
+// a JSON string text cannot hold as it is: '"', '\\', a control character
+// or a byte from 0x80; or len(b).
+func nextSpecial(b []byte, i int) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q, s := w^(lsb*'"'), w^(lsb*'\\')
+		// A zero byte in q or s is a quote or backslash; a byte below 0x20
+		// borrows into its top bit, one from 0x80 has it. Borrows only
+		// flag bytes above a real match, so the lowest flag is exact.
+		if m := ((q-lsb)&^q | (s-lsb)&^s | (w - lsb*0x20) | w) & msb; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return i
+		}
+	}
+	return i
 }
 
 // cleanText reports whether s may stand between quotes as it is: no control

@@ -34,6 +34,11 @@ type Value struct {
 	c    uint32         // capacity of items
 	kind Kind
 	raw  bool // an object still held as its JSON text (see lazy.go)
+	// quoted: a string held as its JSON text, the bytes between the
+	// quotes as received (see quoted.go); esc: the escapes that text
+	// holds (reading a text with any unescapes it).
+	quoted bool
+	esc    escapes
 }
 
 // strValue returns a value of kind holding s (a string, a number literal,
@@ -52,15 +57,20 @@ func itemsValue(kind Kind, items []Field) Value {
 	return v
 }
 
-// str returns the text of a string, number, boolean or raw object.
+// str returns the text of a string (unescaped), number, boolean or raw
+// object.
 func (v Value) str() string {
 	if v.kind == KindArray || (v.kind == KindObject && !v.raw) {
 		return ""
 	}
+	if v.esc != 0 {
+		return unescapeQuoted(v.text())
+	}
 	return v.text()
 }
 
-// text is str for a value known to hold text (a scalar or a raw object).
+// text returns the bytes a scalar or raw object holds: for a quoted
+// string its JSON text, escapes included (str unescapes).
 func (v Value) text() string { return unsafe.String((*byte)(v.ptr), v.n) }
 
 // items returns the members or elements of a decoded object or array.
@@ -140,7 +150,7 @@ func (v Value) IsNull() bool { return v.kind == KindNull }
 // Str returns the contents of a string value, or "" for other kinds.
 func (v Value) Str() string {
 	if v.kind == KindString {
-		return v.text()
+		return v.str()
 	}
 	return ""
 }
@@ -151,7 +161,7 @@ func (v Value) Str() string {
 func (v Value) Text() string {
 	switch v.kind {
 	case KindString, KindNumber, KindBool:
-		return v.text()
+		return v.str()
 	case KindNull:
 		return ""
 	default:

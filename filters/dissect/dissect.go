@@ -48,6 +48,10 @@ type pattern struct {
 	source pipeline.Path
 	prefix string
 	keys   []key
+	// onJSON: the pattern matches a string's JSON text exactly where it
+	// matches the string (see cutsJSON), so a string held as received is
+	// cut as it is, without unescaping it or escaping the parts again.
+	onJSON bool
 }
 
 type conversion struct {
@@ -103,6 +107,7 @@ func compilePattern(source, pat string) (pattern, error) {
 			if rest != "" {
 				return p, fmt.Errorf("pattern %q: text after the last key is not supported", pat)
 			}
+			p.onJSON = p.cutsJSON()
 			return p, nil
 		}
 		if first {
@@ -190,6 +195,18 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 			values = make([]string, len(p.keys))
 		}
 		values = values[:len(p.keys)]
+		if text, ok := v.CuttableText(); ok && p.onJSON {
+			if !p.match(text, values) {
+				e.AddTags(f.fail)
+				continue
+			}
+			for i, k := range p.keys {
+				if k.path != nil {
+					e.Set(k.path, v.Part(values[i]))
+				}
+			}
+			continue
+		}
 		if !p.match(v.Text(), values) {
 			e.AddTags(f.fail)
 			continue
@@ -215,6 +232,38 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 				continue
 			}
 			e.Set(c.path, cv)
+		}
+	}
+	return true
+}
+
+// cutsJSON reports whether the pattern finds its prefix and delimiters in
+// a string's JSON text exactly where it finds them in the string, for a
+// text whose only escapes are \" \\ \b \f \n \r \t (Value.CuttableText).
+// Then every character the literals hold stands for itself in the text,
+// and a literal can neither start inside an escape (its first character
+// is none of an escape's second characters) nor end on one's backslash:
+// matches map one to one, in order, and the parts are cut outside
+// escapes. %{+key} joins parts with plain text, so it takes the plain way.
+func (p *pattern) cutsJSON() bool {
+	literals := []string{p.prefix}
+	for _, k := range p.keys {
+		if k.appendT {
+			return false
+		}
+		literals = append(literals, k.delim)
+	}
+	for i, lit := range literals {
+		if lit == "" {
+			continue
+		}
+		if i > 0 && strings.IndexByte(`"\bfnrt`, lit[0]) >= 0 {
+			return false
+		}
+		for j := 0; j < len(lit); j++ {
+			if c := lit[j]; c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
 		}
 	}
 	return true
