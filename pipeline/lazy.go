@@ -1,9 +1,9 @@
 package pipeline
 
 import (
-	"math/bits"
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
