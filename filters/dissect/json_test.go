@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/ingestd/ingestd/pipeline"
@@ -89,4 +90,30 @@ func FuzzJSONTextCutsAsPlain(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkDissectQuoting cuts a message that quotes JSON (an escape every
+// dozen bytes) and writes the event, as a bulk request would: from the
+// JSON text as received (the way a decoded event goes), and from the
+// unescaped string (the way before, and still for a string that needs
+// repair or holds \u escapes).
+func BenchmarkDissectQuoting(b *testing.B) {
+	msg := `INFO|apps.parcels.views|2025-12-30T21:16:01.340|payload {"parcel": 205, "status": "shipped", "carrier": {"name": "DHL", "tracking": "JD0146"}, "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}` + "\nTraceback:\n  File \"x.py\", line 3"
+	quoted, _ := json.Marshal(map[string]string{"message": msg})
+	plain, _ := json.Marshal(map[string]string{"message": msg + "\u00e9"}) // a \u escape in the JSON text: the plain way
+	f := pt.Filter(b, New, `mapping: {message: "%{log_level}|%{logger_name}|%{[@metadata][ts]}|%{message}"}`)
+	for name, raw := range map[string][]byte{"json-text": quoted, "unescaped": []byte(strings.Replace(string(plain), "é", `\u00e9`, 1))} {
+		b.Run(name, func(b *testing.B) {
+			var out []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				e, err := pipeline.DecodeEvent(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f.Apply(e)
+				out = e.AppendJSON(out[:0])
+			}
+		})
+	}
 }
