@@ -315,51 +315,62 @@ func (d *decoder) escapedString(start int) (string, error) {
 		if d.pos+1 >= len(d.buf) {
 			break
 		}
-		e := d.buf[d.pos+1]
-		d.pos += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return "", d.errorf("invalid \\u escape")
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if d.pos+1 < len(d.buf) && d.buf[d.pos] == '\\' && d.buf[d.pos+1] == 'u' {
-					save := d.pos
-					d.pos += 2
-					var ok2 bool
-					if r2, ok2 = d.hex4(); !ok2 {
-						return "", d.errorf("invalid \\u escape")
-					}
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						r = dec
-					} else {
-						d.pos = save
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return "", d.errorf("invalid escape \\%c", e)
+		var err error
+		if out, err = d.escape(out); err != nil {
+			return "", err
 		}
 	}
 	return "", d.errorf("unterminated string")
+}
+
+// escape appends what the escape at d.pos (a backslash, and at least one
+// byte after it) stands for, and moves past it. A surrogate \u escape
+// pairs with the one after it, or becomes U+FFFD.
+func (d *decoder) escape(out []byte) ([]byte, error) {
+	e := d.buf[d.pos+1]
+	d.pos += 2
+	switch e {
+	case '"', '\\', '/':
+		out = append(out, e)
+	case 'b':
+		out = append(out, '\b')
+	case 'f':
+		out = append(out, '\f')
+	case 'n':
+		out = append(out, '\n')
+	case 'r':
+		out = append(out, '\r')
+	case 't':
+		out = append(out, '\t')
+	case 'u':
+		r, ok := d.hex4()
+		if !ok {
+			return out, d.errorf("invalid \\u escape")
+		}
+		if utf16.IsSurrogate(r) {
+			r2 := rune(-1)
+			if d.pos+1 < len(d.buf) && d.buf[d.pos] == '\\' && d.buf[d.pos+1] == 'u' {
+				save := d.pos
+				d.pos += 2
+				var ok2 bool
+				if r2, ok2 = d.hex4(); !ok2 {
+					return out, d.errorf("invalid \\u escape")
+				}
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+				} else {
+					d.pos = save
+					r = utf8.RuneError
+				}
+			} else {
+				r = utf8.RuneError
+			}
+		}
+		out = utf8.AppendRune(out, r)
+	default:
+		return out, d.errorf("invalid escape \\%c", e)
+	}
+	return out, nil
 }
 
 func (d *decoder) hex4() (rune, bool) {

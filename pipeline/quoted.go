@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -70,46 +68,23 @@ func (v Value) Part(part string) Value {
 // unescapeQuoted returns the string the JSON text s (checked when
 // decoded) stands for.
 func unescapeQuoted(s string) string {
+	d := decoder{buf: unsafe.Slice(unsafe.StringData(s), len(s))} // only read
 	out := make([]byte, 0, len(s))
 	for {
 		// The text holds no bare quote: this finds the next backslash,
 		// eight bytes at a time (escapes are often a dozen bytes apart).
-		i := nextQuoteOrBackslash(unsafe.Slice(unsafe.StringData(s), len(s)), 0)
-		if i >= len(s) || i+1 >= len(s) {
-			out = append(out, s...)
+		i := nextQuoteOrBackslash(d.buf, d.pos)
+		out = append(out, d.buf[d.pos:i]...)
+		if i+1 >= len(d.buf) {
+			// The end; a lone backslash there (not in checked text) stays.
+			out = append(out, d.buf[i:]...)
 			break
 		}
-		out = append(out, s[:i]...)
-		e := s[i+1]
-		s = s[i+2:]
-		switch e {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			var r rune
-			ok := len(s) >= 4
-			if ok {
-				r, ok = hexRune([]byte(s[:4])) // four bytes on the stack
-			}
-			if !ok {
-				out = append(out, '\\', 'u')
-				continue
-			}
-			s = s[4:]
-			if utf16.IsSurrogate(r) { // not in checked text; decoded as DecodeJSON would
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-		default: // '"', '\\', '/'
-			out = append(out, e)
+		d.pos = i
+		var err error
+		if out, err = d.escape(out); err != nil {
+			out = append(out, d.buf[i:]...) // not in checked text either
+			break
 		}
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out))

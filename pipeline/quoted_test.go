@@ -106,3 +106,20 @@ func hasCodeEscape(s string) bool {
 	}
 	return false
 }
+
+func TestUnescapeQuotedOutsideCheckedText(t *testing.T) {
+	// Not in text the decoder checked, but unescaping stays total: as the
+	// decoder would unescape it, and what it cannot read is kept.
+	for in, want := range map[string]string{
+		`plain`:                 "plain",
+		`a\nb\"c\\d\/e`:         "a\nb\"c\\d/e",
+		`\ud83d\ude00 \ud83d x`: "😀 \ufffd x",
+		`tail\`:                 `tail\`,
+		`bad\x`:                 `bad\x`,
+		`\u12`:                  `\u12`,
+	} {
+		if got := unescapeQuoted(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
