@@ -14,11 +14,10 @@ import (
 // gateOutput is a test output that holds every event until opened: an
 // output that stalls (a full disk, a cluster that does not answer).
 type gateOutput struct {
-	mu     sync.Mutex
-	open   chan struct{}
-	once   sync.Once
-	events []*pipeline.Event
-	count  int
+	mu    sync.Mutex
+	open  chan struct{}
+	once  sync.Once
+	count int
 }
 
 type gateConfig struct{}

@@ -243,28 +243,6 @@ func nextSpecial(b []byte, i int) int {
 	return i
 }
 
-// cleanText reports whether s may stand between quotes as it is: no control
-// characters, valid UTF-8.
-func cleanText(s []byte) bool {
-	// Eight bytes at a time while they are all printable ASCII: a byte
-	// below 0x20 borrows into, and a byte from 0x80 has, its top bit.
-	for len(s) >= 8 {
-		w := binary.LittleEndian.Uint64(s)
-		if (w-0x2020202020202020|w)&0x8080808080808080 != 0 {
-			break
-		}
-		s = s[8:]
-	}
-	var high byte
-	for _, c := range s {
-		if c < 0x20 {
-			return false
-		}
-		high |= c
-	}
-	return high < utf8.RuneSelf || utf8.Valid(s)
-}
-
 // hexRune parses the four hex digits at the start of b.
 func hexRune(b []byte) (rune, bool) {
 	if len(b) < 4 {
