@@ -160,16 +160,6 @@ func (d *decoder) skipCleanString() bool {
 	return ok
 }
 
-// escapes tells what escapes a JSON string text holds.
-type escapes uint8
-
-const (
-	hasEscapes escapes = 1 << iota
-	// hasCodeEscapes: \uXXXX or \/, which can stand for any character
-	// (or for one that is also written plainly).
-	hasCodeEscapes
-)
-
 // scanCleanString is skipCleanString that also reports which escapes the
 // string holds. One pass, eight bytes at a time up to the next byte that
 // needs a look: log lines quoting JSON escape every dozen bytes, where a
@@ -265,8 +255,8 @@ func hexRune(b []byte) (rune, bool) {
 }
 
 // rawMember looks key up in a raw object without building it. Nested
-// objects come back raw, scalars decoded (strings point into raw unless
-// they hold escapes).
+// objects come back raw, scalars decoded (strings kept as their text in
+// raw, see quoted.go).
 func rawMember(raw, key string) (Value, bool) {
 	keys := [1]string{key}
 	var out [1]Value

@@ -15,6 +15,16 @@ import (
 // condition) unescapes it then; strings filters build are plain and
 // escaped on output as before.
 
+// escapes tells what escapes a JSON string text holds.
+type escapes uint8
+
+const (
+	hasEscapes escapes = 1 << iota
+	// hasCodeEscapes: \uXXXX or \/, which can stand for any character
+	// (or for one that is also written plainly).
+	hasCodeEscapes
+)
+
 // stringValue decodes the string at d.pos as a value.
 func (d *decoder) stringValue() (Value, error) {
 	start := d.pos

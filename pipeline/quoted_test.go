@@ -88,8 +88,8 @@ func FuzzQuotedMatchesDecoded(f *testing.F) {
 		if err := json.Unmarshal(out, &back); err != nil || !json.Valid(out) {
 			t.Fatalf("%q: wrote %s: %v", content, out, err)
 		}
-		if want := string(AppendQuoted(nil, s)); v.quoted && back != s {
-			t.Fatalf("%q: wrote %s, which stands for %q, not %q (%s)", content, out, back, s, want)
+		if v.quoted && back != s {
+			t.Fatalf("%q: wrote %s, which stands for %q, not %q", content, out, back, s)
 		}
 	})
 }
