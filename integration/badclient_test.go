@@ -150,3 +150,48 @@ func logLineFor(logs, peer, reason string) string {
 	}
 	return ""
 }
+
+// TestSlowClientIsNotAStall: read_timeout is a stall inside a batch (no byte
+// for that long), not a deadline for the whole batch. A client on a slow
+// link that trickles one compressed batch over three read timeouts, never
+// pausing as long as one, gets its ACK and its events written.
+func TestSlowClientIsNotAStall(t *testing.T) {
+	n := startNode(t, basicConfig("      read_timeout: 1s\n"), nil)
+	var inner []byte
+	const events = 3
+	for i := range events {
+		inner = append(inner, dataFrame(uint32(i+1), []byte(`{"message":"slow `+itoa(i)+`","id":"slow-`+itoa(i)+`","fields":{"service":"django","group":"pt"}}`))...)
+	}
+	send := append(windowFrame(events), compressedFrame(inner)...)
+	conn, err := net.Dial("tcp", n.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	const pause = 300 * time.Millisecond
+	step := max(len(send)/12, 1) // 12 writes, 300 ms apart: ~3.3 s in all
+	for off := 0; off < len(send); off += step {
+		if _, err := conn.Write(send[off:min(off+step, len(send))]); err != nil {
+			t.Fatalf("write after %s: %v", time.Since(start), err)
+		}
+		time.Sleep(pause)
+	}
+	if took := time.Since(start); took < 3*time.Second {
+		t.Fatalf("the batch took %s to send; the test needs more than three read timeouts", took)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ack [6]byte
+	for {
+		if _, err := io.ReadFull(conn, ack[:]); err != nil {
+			t.Fatalf("no ACK: %v (logs: %s)", err, n.logs.String())
+		}
+		if seq := binary.BigEndian.Uint32(ack[2:]); seq != 0 { // 0: keepalive
+			if string(ack[:2]) != "2A" || seq != events {
+				t.Fatalf("ACK %q", ack)
+			}
+			break
+		}
+	}
+	waitFor(t, 5*time.Second, "slow events written", func() bool { return len(n.streamLines("logs-django-pt")) == events })
+}

@@ -20,22 +20,12 @@ const maxJSONDepth = 100
 // unescaped string of the result points into that copy. All members of all
 // objects share one arena allocation.
 func DecodeJSON(data []byte) (Value, error) {
-	v, _, err := decodeJSON(data, false)
-	return v, err
+	return decodeBuf(append(make([]byte, 0, len(data)), data...), false, rootSpare)
 }
 
 // rootSpare is room left in a decoded event's top-level object for the
 // fields filters add, so they do not reallocate it one by one.
 const rootSpare = 12
-
-// decodeJSON is DecodeJSON that also returns the copied buffer. With lazy,
-// objects nested in the top-level one stay raw (see lazy.go).
-func decodeJSON(data []byte, lazy bool) (Value, []byte, error) {
-	buf := make([]byte, len(data))
-	copy(buf, data)
-	v, err := decodeBuf(buf, lazy, rootSpare)
-	return v, buf, err
-}
 
 // decodeBuf decodes buf in place: strings of the result point into it, so
 // it must never be written again.

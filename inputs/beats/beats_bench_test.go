@@ -1,0 +1,132 @@
+package beats
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// doneSink completes every event as it is published: what is measured is
+// the input alone (read, inflate, decode, acknowledge).
+type doneSink struct{}
+
+func (doneSink) Publish(_ context.Context, events []*pipeline.Event) error {
+	for _, e := range events {
+		e.Done()
+	}
+	return nil
+}
+
+// wireBatch encodes events as go-lumber client/v2 sends a batch: a window
+// frame and one compressed frame of data frames.
+func wireBatch(tb testing.TB, events [][]byte, level int) []byte {
+	var inner []byte
+	for i, ev := range events {
+		inner = append(inner, codeVersion, codeJSONData)
+		inner = binary.BigEndian.AppendUint32(inner, uint32(i+1))
+		inner = binary.BigEndian.AppendUint32(inner, uint32(len(ev)))
+		inner = append(inner, ev...)
+	}
+	var z bytes.Buffer
+	w, err := zlib.NewWriterLevel(&z, level)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.Write(inner)
+	w.Close()
+	out := []byte{codeVersion, codeWindowSize}
+	out = binary.BigEndian.AppendUint32(out, uint32(len(events)))
+	out = append(out, codeVersion, codeCompressed)
+	out = binary.BigEndian.AppendUint32(out, uint32(z.Len()))
+	return append(out, z.Bytes()...)
+}
+
+func startBenchInput(tb testing.TB) (addr string, stop func()) {
+	cfg := &Config{
+		Listen: "127.0.0.1:0", MaxConnections: 100, MaxBatchEvents: 65536,
+		MaxEventBytes: 32 << 20, MaxBatchBytes: 256 << 20, MaxInflightBytes: 64 << 20,
+		IdleTimeout: time.Minute, ReadTimeout: 30 * time.Second, Keepalive: 3 * time.Second,
+		HandshakeTimeout: 10 * time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
+	}
+	in, err := New(cfg, pipeline.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, doneSink{}) }()
+	<-in.(*Input).Ready()
+	return in.(*Input).Addr().String(), func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Error(err)
+		}
+	}
+}
+
+// BenchmarkInput: Filebeat-shaped events of the harness (a pipe-format
+// message of ~130 bytes) in 2048-event batches at zlib level 3, written by
+// one connection that keeps two batches in flight, as Filebeat does.
+// ns/op is per event.
+func BenchmarkInput(b *testing.B) {
+	const batchSize = 2048
+	events := make([][]byte, batchSize)
+	for i := range events {
+		events[i] = []byte(`{"@timestamp":"2026-11-20T22:17:34.366Z","@metadata":{"beat":"filebeat","type":"_doc","version":"9.3.0"},` +
+			`"agent":{"ephemeral_id":"68a3","id":"4204","name":"vm","type":"filebeat","version":"9.3.0"},"ecs":{"version":"8.0.0"},` +
+			`"fields":{"group":"pt","service":"django"},"host":{"name":"vm"},"input":{"type":"filestream"},` +
+			`"log":{"file":{"device_id":"65024","inode":"9986354","path":"/var/log/parcels/django.log"},"offset":` + strconv.Itoa(i*200) + `},` +
+			`"message":"INFO|apps.parcels.views|2025-02-02T12:34:56.` + strconv.Itoa(100+i%900) + `|Parcel ` + strconv.Itoa(i) + ` shipped to customer via carrier API (attempt 1) \"express\""}`)
+	}
+	wire := wireBatch(b, events, 3)
+	addr, stop := startBenchInput(b)
+	defer stop()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+
+	batches := (b.N + batchSize - 1) / batchSize
+	acked := make(chan error, 1)
+	inflight := make(chan struct{}, 2)
+	go func() {
+		var ack [6]byte
+		for range batches {
+			for {
+				if _, err := io.ReadFull(c, ack[:]); err != nil {
+					acked <- err
+					return
+				}
+				if binary.BigEndian.Uint32(ack[2:]) == batchSize {
+					break // others are keepalives
+				}
+			}
+			<-inflight
+		}
+		acked <- nil
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range batches {
+		inflight <- struct{}{}
+		if _, err := c.Write(wire); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-acked; err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(batches*batchSize), "ns/event")
+}

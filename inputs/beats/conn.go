@@ -1,0 +1,275 @@
+package beats
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Lumberjack v2 frame codes (see go-lumber/protocol/v2).
+const (
+	codeVersion    = '2'
+	codeWindowSize = 'W'
+	codeJSONData   = 'J'
+	codeCompressed = 'C'
+	codeACK        = 'A'
+)
+
+// maxPendingBatches bounds the batches of one connection that are read but
+// not acknowledged yet (Filebeat pipelines 2 by default); the in-flight
+// budget bounds their bytes.
+const maxPendingBatches = 16
+
+// errDraining ends a connection's reading once shutdown has drained it.
+var errDraining = errors.New("beats: input is shutting down")
+
+// conn is one client connection. Its serve goroutine reads batches,
+// decodes their events and publishes them; its ackLoop goroutine
+// acknowledges each batch, in order, once all its events are done.
+type conn struct {
+	net.Conn // the client socket (TLS already wrapped)
+	in       *Input
+	log      zerolog.Logger
+	tls      *tls.Conn
+
+	sock *timeoutReader // the socket, read with a deadline per read
+	r    *bufio.Reader  // over sock
+
+	zlimited io.LimitedReader // a compressed frame's bytes in r
+	// zin buffers zlimited for flate, which takes a *bufio.Reader as it
+	// is (its fast path) but wraps anything else in a new one per frame.
+	zin  *bufio.Reader
+	zr   io.ReadCloser // reused zlib reader over zin
+	zbuf *bufio.Reader // reused buffer over zr: frame headers are 2 and 8 bytes
+
+	// hdr receives frame headers: a local array passed to io.ReadFull
+	// escapes, which would cost an allocation per event.
+	hdr [8]byte
+
+	batchBytes     int64 // decompressed bytes of the batch being read
+	lastBatchBytes int64 // size of the previous batch: the next reservation
+
+	acks chan *batch // read batches, oldest first, for ackLoop
+
+	writeMu sync.Mutex // ACKs (ackLoop) and keepalives while reserving (serve)
+
+	mu       sync.Mutex
+	reserved int64    // budget reserved for the current batch, not yet used
+	pending  []*batch // read fully or partly, not yet acknowledged
+	closeErr error    // why reading ended
+	closed   chan struct{}
+	once     sync.Once
+}
+
+// batch is a window of events from window frame to ACK.
+type batch struct {
+	count uint32
+	bytes int64         // decompressed bytes charged to the budget (under conn.mu)
+	done  chan struct{} // closed when every event of the batch is done
+}
+
+func newConn(in *Input, nc net.Conn) *conn {
+	c := &conn{
+		Conn:   nc,
+		in:     in,
+		log:    in.log.With().Str("peer", nc.RemoteAddr().String()).Logger(),
+		sock:   &timeoutReader{c: nc},
+		acks:   make(chan *batch, maxPendingBatches),
+		closed: make(chan struct{}),
+	}
+	c.r = bufio.NewReaderSize(c.sock, 64<<10)
+	c.tls, _ = nc.(*tls.Conn)
+	return c
+}
+
+// timeoutReader reads the socket with a fresh deadline for every read, so
+// a timeout means the client sent nothing at all for that long (a stall),
+// however long a big batch takes as a whole.
+type timeoutReader struct {
+	c       net.Conn
+	timeout time.Duration
+}
+
+func (t *timeoutReader) Read(p []byte) (int, error) {
+	_ = t.c.SetReadDeadline(time.Now().Add(t.timeout))
+	return t.c.Read(p)
+}
+
+// serve runs the connection until the client leaves, breaks the protocol
+// or shutdown closes it.
+func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
+	var acking sync.WaitGroup
+	acking.Go(c.ackLoop)
+	defer acking.Wait()
+	defer c.Close()
+	if err := c.handshake(); err != nil {
+		c.fail(err)
+		return
+	}
+	for {
+		events, b, err := c.readBatch()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if b == nil {
+			continue // an empty window
+		}
+		pipeline.Track(events, func() { close(b.done) })
+		select {
+		case c.acks <- b:
+		case <-c.closed:
+			return
+		}
+		c.in.eventsReceived.Add(int64(len(events)))
+		c.in.batchesReceived.Add(1)
+		if err := sink.Publish(ctx, events); err != nil {
+			c.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
+			return
+		}
+	}
+}
+
+func (c *conn) handshake() error {
+	if c.tls == nil {
+		return nil
+	}
+	_ = c.tls.SetDeadline(time.Now().Add(c.in.cfg.HandshakeTimeout))
+	if err := c.tls.Handshake(); err != nil {
+		return fmt.Errorf("beats: TLS handshake failed: %w", err)
+	}
+	_ = c.tls.SetDeadline(time.Time{})
+	if certs := c.tls.ConnectionState().PeerCertificates; len(certs) > 0 {
+		c.log = c.log.With().Str("client_cert", certs[0].Subject.String()).Logger()
+	}
+	c.log.Debug().Msg("beats: TLS handshake done")
+	return nil
+}
+
+// ackLoop acknowledges the connection's batches in the order they were
+// read, each once all its events are done, and sends keepalive ACKs while
+// the oldest one waits (go-lumber's behaviour, which Filebeat expects).
+func (c *conn) ackLoop() {
+	var tick <-chan time.Time
+	if c.in.cfg.Keepalive > 0 {
+		t := time.NewTicker(c.in.cfg.Keepalive)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var b *batch
+		select {
+		case <-c.closed:
+			return
+		case b = <-c.acks:
+		}
+	wait:
+		for {
+			select {
+			case <-c.closed:
+				return
+			case <-b.done:
+				break wait
+			case <-tick:
+				if err := c.writeACK(0); err != nil {
+					c.fail(fmt.Errorf("beats: keepalive: %w", err))
+					c.Close()
+					return
+				}
+			}
+		}
+		if err := c.writeACK(b.count); err != nil {
+			c.fail(fmt.Errorf("beats: write ACK: %w", err))
+			c.Close()
+			return
+		}
+		c.acknowledged(b)
+	}
+}
+
+// writeACK writes an ACK frame; sequence 0 is a keepalive, which a Beats
+// client takes as "still working".
+func (c *conn) writeACK(seq uint32) error {
+	frame := [6]byte{codeVersion, codeACK}
+	binary.BigEndian.PutUint32(frame[2:], seq)
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.in.cfg.ReadTimeout))
+	_, err := c.Conn.Write(frame[:])
+	return err
+}
+
+// acknowledged gives back the budget of a batch the client has its ACK for.
+func (c *conn) acknowledged(b *batch) {
+	c.mu.Lock()
+	if len(c.pending) == 0 || c.pending[0] != b {
+		c.mu.Unlock()
+		return // released by Close meanwhile
+	}
+	c.pending[0] = nil
+	c.pending = c.pending[1:]
+	bytes := b.bytes
+	c.mu.Unlock()
+	c.in.release(bytes, 1)
+}
+
+// keepalive tells a client whose next batch waits for the budget to keep
+// waiting.
+func (c *conn) keepalive() error { return c.writeACK(0) }
+
+// fail records why the connection ends and logs it once, naming the peer.
+func (c *conn) fail(err error) {
+	c.mu.Lock()
+	first := c.closeErr == nil
+	if first {
+		c.closeErr = err
+	}
+	c.mu.Unlock()
+	if !first {
+		return
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		c.log.Debug().Msg("beats: client closed the connection")
+	case errors.Is(err, errDraining), errors.Is(err, net.ErrClosed):
+		c.log.Debug().Msg("beats: connection closed at shutdown")
+	case errors.As(err, &ne) && ne.Timeout():
+		c.log.Warn().Err(err).Msg("beats: closing connection: timed out")
+	default:
+		c.log.Warn().Err(err).Msg("beats: closing connection")
+	}
+}
+
+// Close ends the connection and gives back the budget of everything it
+// had not acknowledged (the client resends those batches).
+func (c *conn) Close() error {
+	c.once.Do(func() {
+		close(c.closed)
+		c.mu.Lock()
+		pending := c.pending
+		c.pending = nil
+		reserved := c.reserved
+		c.reserved = 0
+		c.mu.Unlock()
+		bytes := reserved
+		for _, b := range pending {
+			bytes += b.bytes
+		}
+		c.in.release(bytes, len(pending))
+		c.in.conns.Add(-1)
+		c.in.untrack(c)
+	})
+	return c.Conn.Close()
+}

@@ -1,0 +1,251 @@
+package beats
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/klauspost/compress/zlib"
+
+	"github.com/ingestd/ingestd/pipeline"
+)
+
+// Reading the protocol: a batch is a window frame announcing its event
+// count, then that many JSON data frames, sent plain or inside compressed
+// frames (zlib streams of data frames). Every limit is checked before
+// anything is allocated from a header's claim.
+
+// maxPresized caps the event slice allocated from a window's claim before
+// the events arrive.
+const maxPresized = 4096
+
+// readBatch reads the next batch and decodes its events. It returns a nil
+// batch for an empty window. On error the connection is done with: the
+// batch is never published, so a bad batch loses nothing the client does
+// not resend.
+func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
+	b, err := c.readWindow()
+	if err != nil || b == nil {
+		return nil, nil, err
+	}
+	events := make([]*pipeline.Event, 0, min(b.count, maxPresized))
+	c.sock.timeout = c.in.cfg.ReadTimeout
+	for len(events) < int(b.count) {
+		hdr := c.hdr[:2]
+		if _, err := io.ReadFull(c.r, hdr); err != nil {
+			return nil, nil, fmt.Errorf("beats: truncated batch (%d events missing): %w", int(b.count)-len(events), err)
+		}
+		if err := checkVersion(hdr[0]); err != nil {
+			return nil, nil, err
+		}
+		switch hdr[1] {
+		case codeJSONData:
+			e, err := c.readEvent(c.r, b, len(events), false)
+			if err != nil {
+				return nil, nil, err
+			}
+			events = append(events, e)
+		case codeCompressed:
+			if events, err = c.readCompressed(b, events); err != nil {
+				return nil, nil, err
+			}
+		default:
+			return nil, nil, fmt.Errorf("beats: unexpected frame type %q inside a batch", hdr[1])
+		}
+	}
+	c.lastBatchBytes = c.batchBytes
+	c.in.settle(c)
+	c.log.Debug().Uint32("events", b.count).Int64("bytes", c.batchBytes).Msg("beats: batch received")
+	return events, b, nil
+}
+
+// readWindow waits at a batch boundary for the next window frame: first
+// for the client, up to idle_timeout while none of this connection's
+// batches is pending, then for the in-flight budget.
+func (c *conn) readWindow() (*batch, error) {
+	c.sock.timeout = c.in.cfg.IdleTimeout
+	for {
+		if _, err := c.r.Peek(1); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && c.pendingCount() > 0 {
+				continue // the client is waiting for our ACK, not idle
+			}
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil, fmt.Errorf("beats: idle for %s with no batch pending", c.in.cfg.IdleTimeout)
+			}
+			return nil, err
+		}
+		break
+	}
+	// The client has sent its next batch and waits for an ACK: while the
+	// budget holds the batch back, keepalive ACKs tell it to keep waiting.
+	if err := c.in.reserve(c); err != nil {
+		return nil, err
+	}
+	if c.in.draining.Load() {
+		return nil, errDraining
+	}
+	c.sock.timeout = c.in.cfg.ReadTimeout
+	win := c.hdr[:6]
+	if _, err := io.ReadFull(c.r, win); err != nil {
+		return nil, fmt.Errorf("beats: truncated window frame: %w", err)
+	}
+	if err := checkVersion(win[0]); err != nil {
+		return nil, err
+	}
+	if win[1] != codeWindowSize {
+		return nil, fmt.Errorf("beats: expected a window frame, got frame type %q", win[1])
+	}
+	count := binary.BigEndian.Uint32(win[2:])
+	if count > uint32(c.in.cfg.MaxBatchEvents) {
+		return nil, fmt.Errorf("beats: window of %d events exceeds max_batch_events %d", count, c.in.cfg.MaxBatchEvents)
+	}
+	if count == 0 {
+		c.in.settle(c)
+		return nil, nil
+	}
+	b := &batch{count: count, done: make(chan struct{})}
+	c.batchBytes = 0
+	c.mu.Lock()
+	c.pending = append(c.pending, b)
+	c.mu.Unlock()
+	c.in.pendingBatches.Add(1)
+	return b, nil
+}
+
+func (c *conn) pendingCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending)
+}
+
+func checkVersion(v byte) error {
+	switch v {
+	case codeVersion:
+		return nil
+	case '1':
+		return fmt.Errorf("beats: lumberjack protocol v1 is not supported (use Filebeat or go-lumber client v2)")
+	default:
+		return fmt.Errorf("beats: not a lumberjack v2 frame (first byte 0x%02x)", v)
+	}
+}
+
+// readEvent reads one JSON data frame (after its 2-byte header) from r into
+// a buffer of the event's own and decodes it there. read is how many
+// events of the batch came before it.
+func (c *conn) readEvent(r io.Reader, b *batch, read int, inflated bool) (*pipeline.Event, error) {
+	hdr := c.hdr[:8]
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
+	}
+	seq := binary.BigEndian.Uint32(hdr[:4])
+	size := int64(binary.BigEndian.Uint32(hdr[4:]))
+	if size > int64(c.in.cfg.MaxEventBytes) {
+		return nil, fmt.Errorf("beats: event of %d bytes exceeds max_event_bytes %d", size, int64(c.in.cfg.MaxEventBytes))
+	}
+	if read >= int(b.count) {
+		return nil, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
+	}
+	if err := c.charge(b, size); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if inflated {
+			return nil, fmt.Errorf("beats: corrupt compressed frame: %w", err)
+		}
+		return nil, fmt.Errorf("beats: truncated event (%d bytes announced): %w", size, err)
+	}
+	e, err := pipeline.DecodeEventOwned(buf)
+	if err != nil {
+		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
+	}
+	return e, nil
+}
+
+// charge counts n more decompressed bytes of the batch being read.
+func (c *conn) charge(b *batch, n int64) error {
+	c.batchBytes += n
+	if c.batchBytes > int64(c.in.cfg.MaxBatchBytes) {
+		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d", int64(c.in.cfg.MaxBatchBytes))
+	}
+	c.in.charge(c, n)
+	c.mu.Lock()
+	b.bytes += n
+	c.mu.Unlock()
+	return nil
+}
+
+// readCompressed reads a compressed frame (after its 2-byte header) and
+// appends its events. Events are inflated one at a time straight into
+// their own buffers, streamed from the socket's buffer: a connection holds
+// no copy of a whole frame, compressed or inflated. It reads on to the
+// frame's end, so a frame carrying more events than the window announced
+// fails here, before the batch is published.
+func (c *conn) readCompressed(b *batch, events []*pipeline.Event) ([]*pipeline.Event, error) {
+	hdr := c.hdr[:4]
+	if _, err := io.ReadFull(c.r, hdr); err != nil {
+		return nil, fmt.Errorf("beats: truncated compressed frame header: %w", err)
+	}
+	size := int64(binary.BigEndian.Uint32(hdr))
+	if size > int64(c.in.cfg.MaxBatchBytes) {
+		return nil, fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
+	}
+	if err := c.startInflating(size); err != nil {
+		return nil, err
+	}
+	for {
+		fh := c.hdr[:2]
+		if _, err := io.ReadFull(c.zbuf, fh); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("beats: corrupt compressed frame: %w", err)
+		}
+		if err := checkVersion(fh[0]); err != nil {
+			return nil, err
+		}
+		if fh[1] != codeJSONData {
+			return nil, fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
+		}
+		e, err := c.readEvent(c.zbuf, b, len(events), true)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	// Discard what zlib left of the frame (bytes after its checksum).
+	if _, err := io.Copy(io.Discard, c.zin); err != nil {
+		return nil, fmt.Errorf("beats: truncated compressed frame: %w", err)
+	}
+	return events, nil
+}
+
+// startInflating sets the connection's reused zlib reader on the next size
+// bytes of the socket.
+func (c *conn) startInflating(size int64) error {
+	c.zlimited = io.LimitedReader{R: c.r, N: size}
+	if c.zin == nil {
+		c.zin = bufio.NewReaderSize(&c.zlimited, 16<<10)
+	} else {
+		c.zin.Reset(&c.zlimited)
+	}
+	if c.zr == nil {
+		zr, err := zlib.NewReader(c.zin)
+		if err != nil {
+			return fmt.Errorf("beats: compressed frame: %w", err)
+		}
+		c.zr = zr
+	} else if err := c.zr.(zlib.Resetter).Reset(c.zin, nil); err != nil {
+		return fmt.Errorf("beats: compressed frame: %w", err)
+	}
+	if c.zbuf == nil {
+		c.zbuf = bufio.NewReaderSize(c.zr, 32<<10)
+	} else {
+		c.zbuf.Reset(c.zr)
+	}
+	return nil
+}
