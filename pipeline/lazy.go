@@ -69,12 +69,7 @@ func (d *decoder) member(depth int, key string) (Value, error) {
 		return v, err
 	}
 	start := d.pos
-	// A line break between tokens (pretty-printed JSON) would break the
-	// one-document-per-line formats the object is copied into (bulk
-	// bodies, NDJSON): such objects are decoded and written compactly. In
-	// a clean span a newline byte can only be such whitespace (strings
-	// hold theirs escaped).
-	if d.skipClean(depth) && bytes.IndexByte(d.buf[start:d.pos], '\n') < 0 && bytes.IndexByte(d.buf[start:d.pos], '\r') < 0 {
+	if d.skipClean(depth) {
 		return rawObject(d.str(start, d.pos)), nil
 	}
 	// Invalid, or valid but needing repair: the real decoder reports the
@@ -84,101 +79,207 @@ func (d *decoder) member(depth int, key string) (Value, error) {
 }
 
 // skipClean moves past the value at d.pos (whose parent is at depth) and
-// reports whether it is valid JSON that can be written out as it is. On
-// false d.pos is meaningless: the caller rewinds.
+// reports whether it is valid JSON that can be written out as it is, on
+// one line. On false d.pos is meaningless: the caller rewinds.
+//
+// It is one loop over the text with the open containers in a bit stack,
+// not a call per token: the nested objects of a Filebeat event are dozens
+// of short tokens, where calls would cost more than the bytes.
 func (d *decoder) skipClean(depth int) bool {
-	if d.pos >= len(d.buf) {
-		return false
-	}
-	switch c := d.buf[d.pos]; {
-	case c == '{' || c == '[':
-		if depth+1 > maxJSONDepth {
+	b := d.buf
+	p := d.pos
+	var arrays [(maxJSONDepth + 63) / 64]uint64 // bit n: open container n is an array
+	open := 0
+	for {
+		// A value starts at p.
+		if p >= len(b) {
 			return false
 		}
-		closer := byte('}')
-		if c == '[' {
-			closer = ']'
+		complete := true
+		switch c := b[p]; {
+		case c == '{' || c == '[':
+			if depth+open+1 > maxJSONDepth {
+				return false
+			}
+			isArray := c == '['
+			if isArray {
+				arrays[open>>6] |= 1 << (open & 63)
+			} else {
+				arrays[open>>6] &^= 1 << (open & 63)
+			}
+			open++
+			p = skipLineSpace(b, p+1)
+			if p < len(b) && (b[p] == '}' && !isArray || b[p] == ']' && isArray) {
+				p++
+				open--
+				break
+			}
+			if !isArray {
+				var ok bool
+				if p, ok = cleanKey(b, p); !ok {
+					return false
+				}
+			}
+			complete = false
+		case c == '"':
+			end, _, ok := scanCleanString(b, p)
+			if !ok {
+				return false
+			}
+			p = end
+		case c == 't':
+			if !bytes.HasPrefix(b[p:], []byte("true")) {
+				return false
+			}
+			p += 4
+		case c == 'f':
+			if !bytes.HasPrefix(b[p:], []byte("false")) {
+				return false
+			}
+			p += 5
+		case c == 'n':
+			if !bytes.HasPrefix(b[p:], []byte("null")) {
+				return false
+			}
+			p += 4
+		case c == '-' || (c >= '0' && c <= '9'):
+			var ok bool
+			if p, ok = scanNumber(b, p); !ok {
+				return false
+			}
+		default:
+			return false
 		}
-		d.pos++
-		d.skipSpace()
-		if d.pos < len(d.buf) && d.buf[d.pos] == closer {
-			d.pos++
-			return true
+		if !complete {
+			continue
 		}
+		// After a value: close containers until one goes on with a comma.
 		for {
-			d.skipSpace()
-			if c == '{' {
-				if d.pos >= len(d.buf) || d.buf[d.pos] != '"' || !d.skipCleanString() {
-					return false
-				}
-				d.skipSpace()
-				if d.pos >= len(d.buf) || d.buf[d.pos] != ':' {
-					return false
-				}
-				d.pos++
-				d.skipSpace()
-			}
-			if !d.skipClean(depth + 1) {
-				return false
-			}
-			d.skipSpace()
-			if d.pos >= len(d.buf) {
-				return false
-			}
-			switch d.buf[d.pos] {
-			case ',':
-				d.pos++
-			case closer:
-				d.pos++
+			if open == 0 {
+				d.pos = p
 				return true
-			default:
+			}
+			p = skipLineSpace(b, p)
+			if p >= len(b) {
 				return false
 			}
+			isArray := arrays[(open-1)>>6]&(1<<((open-1)&63)) != 0
+			if b[p] == ',' {
+				p = skipLineSpace(b, p+1)
+				if !isArray {
+					var ok bool
+					if p, ok = cleanKey(b, p); !ok {
+						return false
+					}
+				}
+				break
+			}
+			if b[p] == '}' && !isArray || b[p] == ']' && isArray {
+				p++
+				open--
+				continue
+			}
+			return false
 		}
-	case c == '"':
-		return d.skipCleanString()
-	case c == 't':
-		_, err := d.literal("true", Value{})
-		return err == nil
-	case c == 'f':
-		_, err := d.literal("false", Value{})
-		return err == nil
-	case c == 'n':
-		_, err := d.literal("null", Value{})
-		return err == nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		_, err := d.number()
-		return err == nil
 	}
-	return false
 }
 
-// skipCleanString moves past the string at d.pos, checking its escapes and
-// its text.
-func (d *decoder) skipCleanString() bool {
-	_, ok := d.scanCleanString()
-	return ok
+// skipLineSpace moves past spaces and tabs. A line break between tokens
+// (pretty-printed JSON) stops it like any other byte, so the value is not
+// kept raw: it would break the one-document-per-line formats it is copied
+// into (bulk bodies, NDJSON). Such objects are decoded and written
+// compactly.
+func skipLineSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	return p
 }
 
-// scanCleanString is skipCleanString that also reports which escapes the
-// string holds. One pass, eight bytes at a time up to the next byte that
-// needs a look: log lines quoting JSON escape every dozen bytes, where a
-// search call per run costs more than the run.
-func (d *decoder) scanCleanString() (esc escapes, ok bool) {
-	b := d.buf
-	p := d.pos + 1
+// cleanKey moves past an object key at p, the colon and the spaces after
+// it.
+func cleanKey(b []byte, p int) (int, bool) {
+	if p >= len(b) || b[p] != '"' {
+		return 0, false
+	}
+	p, _, ok := scanCleanString(b, p)
+	if !ok {
+		return 0, false
+	}
+	p = skipLineSpace(b, p)
+	if p >= len(b) || b[p] != ':' {
+		return 0, false
+	}
+	return skipLineSpace(b, p+1), true
+}
+
+// scanNumber moves past the JSON number at p.
+func scanNumber(b []byte, p int) (int, bool) {
+	if b[p] == '-' {
+		p++
+	}
+	first := p
+	for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+		p++
+	}
+	if p == first || (p-first > 1 && b[first] == '0') { // JSON has no leading zeros
+		return 0, false
+	}
+	if p < len(b) && b[p] == '.' {
+		p++
+		frac := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+			p++
+		}
+		if p == frac {
+			return 0, false
+		}
+	}
+	if p < len(b) && (b[p] == 'e' || b[p] == 'E') {
+		p++
+		if p < len(b) && (b[p] == '+' || b[p] == '-') {
+			p++
+		}
+		exp := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+			p++
+		}
+		if p == exp {
+			return 0, false
+		}
+	}
+	return p, true
+}
+
+// scanCleanString moves past the string at d.pos, checking its escapes and
+// its text, and reports which escapes it holds.
+func (d *decoder) scanCleanString() (escapes, bool) {
+	end, esc, ok := scanCleanString(d.buf, d.pos)
+	if ok {
+		d.pos = end
+	}
+	return esc, ok
+}
+
+// scanCleanString checks the string whose opening quote is at b[p] and
+// returns the index after its closing quote and the escapes it holds. ok
+// is false unless its text can be written out as it is. One pass, eight
+// bytes at a time up to the next byte that needs a look: log lines
+// quoting JSON escape every dozen bytes, where a search call per run
+// costs more than the run.
+func scanCleanString(b []byte, p int) (end int, esc escapes, ok bool) {
+	p++
 	for {
 		p = nextSpecial(b, p)
 		if p >= len(b) {
-			return 0, false
+			return 0, 0, false
 		}
 		switch c := b[p]; {
 		case c == '"':
-			d.pos = p + 1
-			return esc, true
+			return p + 1, esc, true
 		case c == '\\':
 			if p+1 >= len(b) {
-				return 0, false
+				return 0, 0, false
 			}
 			esc |= hasEscapes
 			switch b[p+1] {
@@ -191,19 +292,19 @@ func (d *decoder) scanCleanString() (esc escapes, ok bool) {
 				// Surrogates (paired or not) take the repairing path.
 				r, ok := hexRune(b[p+2:])
 				if !ok || utf16.IsSurrogate(r) {
-					return 0, false
+					return 0, 0, false
 				}
 				esc |= hasCodeEscapes
 				p += 6
 			default:
-				return 0, false
+				return 0, 0, false
 			}
 		case c < 0x20:
-			return 0, false
+			return 0, 0, false
 		default: // from 0x80: one valid UTF-8 sequence
 			r, size := utf8.DecodeRune(b[p:])
 			if r == utf8.RuneError && size <= 1 {
-				return 0, false
+				return 0, 0, false
 			}
 			p += size
 		}
