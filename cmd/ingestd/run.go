@@ -115,18 +115,19 @@ func (c *cli) runCmd() *cobra.Command {
 	return cmd
 }
 
-// applyGCSettings sets GOGC and GOMEMLIMIT from the config unless the
+// applyGCSettings sets GOMEMLIMIT and then GOGC from the config unless the
 // environment sets them (the environment is the runtime's own contract).
+// The limit goes first: gc_percent auto depends on whether one is in force.
 func applyGCSettings(cfg *pipeline.Config, log zerolog.Logger) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(cfg.GCPercent)
-	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		limit := cfg.RuntimeMemoryLimit()
 		if limit <= 0 {
 			limit = math.MaxInt64 // the runtime's "no limit"
 		}
 		debug.SetMemoryLimit(limit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.RuntimeGCPercent(debug.SetMemoryLimit(-1) < math.MaxInt64))
 	}
 	current := debug.SetGCPercent(-1) // the only way to read it…
 	debug.SetGCPercent(current)       // …and put it back
