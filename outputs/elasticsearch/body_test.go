@@ -1,8 +1,13 @@
 package elasticsearch
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ingestd/ingestd/pipeline"
 	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
@@ -68,4 +73,60 @@ func BenchmarkBulkBody(b *testing.B) {
 			}
 		}
 	})
+}
+
+// oneByteReader returns its data a byte per Read, then EOF with the last
+// byte, as a chunked response may.
+type oneByteReader struct{ data []byte }
+
+func (r *oneByteReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	p[0] = r.data[0]
+	r.data = r.data[1:]
+	if len(r.data) == 0 {
+		return 1, io.EOF
+	}
+	return 1, nil
+}
+
+func TestResponsesAreReadWholeAndReused(t *testing.T) {
+	o := &Output{answers: make(chan []byte, 1)}
+	resp := []byte(`{"took":3,"errors":false,"items":[` + strings.Repeat(`{"create":{"status":201}},`, 200) + `{"create":{"status":201}}]}`)
+	for _, c := range []struct {
+		name string
+		r    io.Reader
+		size int64
+	}{
+		{"exact length", bytes.NewReader(resp), int64(len(resp))},
+		{"no length", bytes.NewReader(resp), -1},
+		{"a length too short", bytes.NewReader(resp), 10},
+		{"a byte per read", &oneByteReader{resp}, -1},
+	} {
+		got, err := o.readResponse(c.r, c.size)
+		if err != nil || !bytes.Equal(got, resp) {
+			t.Fatalf("%s: %v, %d of %d bytes", c.name, err, len(got), len(resp))
+		}
+		o.recycleResponse(got)
+		if len(o.answers) != 1 {
+			t.Fatalf("%s: response buffer not kept", c.name)
+		}
+		kept := <-o.answers
+		o.answers <- kept
+		again, _ := o.readResponse(bytes.NewReader(resp[:5]), -1)
+		if &again[:1][0] != &kept[:1][0] {
+			t.Fatalf("%s: the kept buffer was not reused", c.name)
+		}
+		o.recycleResponse(again)
+	}
+	o.recycleResponse(make([]byte, 0, maxKeptAnswer+1)) // one worker's buffer is kept already
+	<-o.answers
+	o.recycleResponse(make([]byte, 0, maxKeptAnswer+1))
+	if len(o.answers) != 0 {
+		t.Fatal("a response buffer over maxKeptAnswer was kept")
+	}
+	if _, err := o.readResponse(iotest.ErrReader(errors.New("reset")), -1); err == nil {
+		t.Fatal("a read error was not returned")
+	}
 }

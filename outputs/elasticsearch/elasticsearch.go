@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,7 @@ type Output struct {
 	in      chan []item
 	work    chan []item
 	bodies  chan []byte // request bodies kept for reuse, one per worker
+	answers chan []byte // response bodies kept for reuse, one per worker
 	ready   atomic.Bool
 	readyCh chan struct{}
 
@@ -110,7 +112,7 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Output{
 		id: env.ID, cfg: *cfg, client: client, dlq: dlq, log: env.Logger,
-		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers),
+		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
 		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	o.wg.Add(2 + cfg.Workers)
@@ -404,10 +406,11 @@ func (o *Output) bulk(items []item) ([]item, error) {
 		return nil, fmt.Errorf("bulk: %w", err)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
+	data, err := o.readResponse(res.Body, contentLength(res.Header))
 	if err != nil {
 		return nil, fmt.Errorf("bulk: read response: %w", err)
 	}
+	defer func() { o.recycleResponse(data) }() // nothing below keeps a reference into it
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
 		return nil, &bulkError{res.StatusCode, truncate(data)}
@@ -435,41 +438,20 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	return o.items(items, data)
 }
 
+// contentLength is the Content-Length header's value, or -1.
+func contentLength(h http.Header) int64 {
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
 func truncate(b []byte) string {
 	if len(b) > 300 {
 		b = b[:300]
 	}
 	return string(b)
-}
-
-// body returns an empty request body with room for items' bulk lines.
-// Bodies are a few MiB and every request needs one: a sync.Pool loses
-// them at each GC, and growing a new one by appending copied the body
-// over again (~0.6 GB of garbage per 1M events in the harness).
-func (o *Output) body(items []item) []byte {
-	need := 0
-	for _, it := range items {
-		need += it.size
-	}
-	need += need / 8 // documents gain the fields filters add
-	var b []byte
-	select {
-	case b = <-o.bodies:
-	default:
-	}
-	if cap(b) < need {
-		b = make([]byte, 0, need)
-	}
-	return b[:0]
-}
-
-// recycle keeps b for the next request; at most one body per worker is
-// kept, so an idle output holds workers × bulk_max_bytes at most.
-func (o *Output) recycle(b []byte) {
-	select {
-	case o.bodies <- b:
-	default:
-	}
 }
 
 type bulkResponse struct {
