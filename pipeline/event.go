@@ -24,6 +24,10 @@ type Event struct {
 	raw []byte // the JSON the event was decoded from (never modified)
 
 	ack *Ack
+
+	// prepared: the filters have run (see Preparer); Pipeline names the
+	// pipeline that ran them.
+	prepared bool
 }
 
 // NewEvent wraps a decoded JSON object and takes ownership of it. A

@@ -18,6 +18,21 @@ type Sink interface {
 	Publish(ctx context.Context, events []*Event) error
 }
 
+// Preparer is a Sink that can route events and run their pipelines'
+// filters as soon as an input has decoded them, before the batch they
+// belong to is complete. A Filebeat batch is megabytes: by the time it has
+// all been read, its first events have left the cache, and a pipeline
+// worker would fetch each from memory again. Prepare returns the events
+// that were not dropped (in events' own array; dropped ones are Done, so
+// they must be attached to their Ack first). The input later publishes
+// every prepared event of a batch, or none if the batch turns out bad;
+// Publish passes prepared events to the outputs without filtering them
+// again.
+type Preparer interface {
+	Sink
+	Prepare(events []*Event) []*Event
+}
+
 // Input produces events. Run serves until ctx is cancelled, then stops
 // accepting new data, gives in-flight data until its drain deadline to be
 // acknowledged, and returns.

@@ -126,7 +126,10 @@ func hasFailureTag(e *Event) bool {
 
 func (p *Pipeline) work(ctx context.Context) {
 	for chunk := range p.queue {
-		kept := p.processChunk(chunk)
+		kept, fresh := splitPrepared(chunk)
+		if len(fresh) > 0 {
+			kept = append(kept, p.processChunk(fresh)...)
+		}
 		if len(kept) == 0 {
 			continue
 		}
@@ -476,7 +479,16 @@ func (r *Runner) Publish(ctx context.Context, events []*Event) error {
 	}
 	groups := make([][]*Event, len(g.pipelines))
 	for _, e := range events {
-		p := route(g.pipelines, e)
+		// A prepared event goes to the pipeline that filtered it. If a
+		// reload removed that pipeline meanwhile, to wherever the new
+		// config routes it, as it is: its filters have run.
+		p := -1
+		if e.prepared {
+			p = g.pipelineNamed(e.Pipeline)
+		}
+		if p < 0 {
+			p = route(g.pipelines, e)
+		}
 		if p < 0 {
 			r.unrouted(e)
 			continue

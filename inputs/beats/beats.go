@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,8 +37,14 @@ type Input struct {
 	log zerolog.Logger
 
 	drainTimeout time.Duration
-	draining     atomic.Bool
-	conns        atomic.Int64
+	// prepareMinConns is how many connections it takes for events to be
+	// filtered by the connection that decoded them, while they are in its
+	// cache (pipeline.Preparer): with as many connections as cores, every
+	// core is busy reading already. With fewer, the pipeline workers
+	// filter, so that the other cores take part.
+	prepareMinConns atomic.Int64
+	draining        atomic.Bool
+	conns           atomic.Int64
 
 	// In-flight accounting: decompressed bytes and batches read but not
 	// acknowledged yet. changed is closed and replaced on every release.
@@ -65,10 +72,12 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("beats: tls: %w", err)
 	}
-	return &Input{
+	in := &Input{
 		cfg: *cfg, tls: tlsCfg, log: env.Logger, drainTimeout: env.DrainTimeout,
 		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{},
-	}, nil
+	}
+	in.prepareMinConns.Store(int64(runtime.GOMAXPROCS(0)))
+	return in, nil
 }
 
 // Addr returns the bound address once the input listens (nil before).

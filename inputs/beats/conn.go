@@ -60,7 +60,8 @@ type conn struct {
 	batchBytes     int64 // decompressed bytes of the batch being read
 	lastBatchBytes int64 // size of the previous batch: the next reservation
 
-	acks chan *batch // read batches, oldest first, for ackLoop
+	sink pipeline.Sink // where serve publishes; a Preparer filters as events are read
+	acks chan *batch   // read batches, oldest first, for ackLoop
 
 	writeMu sync.Mutex // ACKs (ackLoop) and keepalives while reserving (serve)
 
@@ -77,6 +78,7 @@ type batch struct {
 	count uint32
 	bytes int64         // decompressed bytes charged to the budget (under conn.mu)
 	done  chan struct{} // closed when every event of the batch is done
+	ack   *pipeline.Ack // the events' acknowledgement; closes done
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
@@ -109,6 +111,7 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 // serve runs the connection until the client leaves, breaks the protocol
 // or shutdown closes it.
 func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
+	c.sink = sink
 	var acking sync.WaitGroup
 	acking.Go(c.ackLoop)
 	defer acking.Wait()
@@ -126,14 +129,16 @@ func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
 		if b == nil {
 			continue // an empty window
 		}
-		pipeline.Track(events, func() { close(b.done) })
 		select {
 		case c.acks <- b:
 		case <-c.closed:
 			return
 		}
-		c.in.eventsReceived.Add(int64(len(events)))
+		c.in.eventsReceived.Add(int64(b.count))
 		c.in.batchesReceived.Add(1)
+		if len(events) == 0 {
+			continue // every event was dropped by a filter
+		}
 		if err := sink.Publish(ctx, events); err != nil {
 			c.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
 			return

@@ -3,6 +3,7 @@ package beats
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -219,4 +220,103 @@ type sinkFunc func([]*pipeline.Event)
 func (f sinkFunc) Publish(_ context.Context, events []*pipeline.Event) error {
 	f(events)
 	return nil
+}
+
+// preparingSink filters as a pipeline.Preparer: it drops events whose
+// message ends in 0 and records what was prepared and published.
+type preparingSink struct {
+	mu        sync.Mutex
+	runs      []int
+	published []*pipeline.Event
+	arrived   chan struct{}
+}
+
+func (s *preparingSink) Prepare(events []*pipeline.Event) []*pipeline.Event {
+	s.mu.Lock()
+	s.runs = append(s.runs, len(events))
+	s.mu.Unlock()
+	kept := events[:0]
+	for _, e := range events {
+		if m := e.GetString(pipeline.Path{"message"}); m[len(m)-1] == '0' {
+			e.Done() // dropped on purpose
+			continue
+		}
+		e.SetString(pipeline.Path{"prepared"}, "yes")
+		kept = append(kept, e)
+	}
+	return kept
+}
+
+func (s *preparingSink) Publish(_ context.Context, events []*pipeline.Event) error {
+	s.mu.Lock()
+	s.published = append(s.published, events...)
+	s.mu.Unlock()
+	s.arrived <- struct{}{}
+	return nil
+}
+
+// TestPreparedWhileRead: with a Preparer, a batch is filtered in runs as
+// it is read; dropped events count towards its ACK, the rest are
+// published once, prepared; a batch whose every event is dropped is
+// acknowledged without being published. With fewer connections than
+// prepareMinConns nothing is prepared.
+func TestPreparedWhileRead(t *testing.T) {
+	sink := &preparingSink{arrived: make(chan struct{}, 8)}
+	in := startInput(t, sink, time.Second)
+	in.prepareMinConns.Store(1)
+	c, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 150 // two runs of 64 and a tail of 22
+	if _, err := c.Write(wireBatch(t, events(n, 0), 1)); err != nil {
+		t.Fatal(err)
+	}
+	<-sink.arrived
+	sink.mu.Lock()
+	if fmt.Sprint(sink.runs) != "[64 64 22]" {
+		t.Errorf("prepared in runs %v, want [64 64 22]", sink.runs)
+	}
+	if len(sink.published) != n-n/10 {
+		t.Errorf("%d events published, want %d", len(sink.published), n-n/10)
+	}
+	for _, e := range sink.published {
+		if e.GetString(pipeline.Path{"prepared"}) != "yes" {
+			t.Fatalf("published unprepared: %s", e.AppendJSON(nil))
+		}
+		e.Done()
+	}
+	sink.published, sink.runs = nil, nil
+	sink.mu.Unlock()
+	if seq, _ := readACK(t, c); seq != n { // the dropped events counted
+		t.Fatalf("ACK %d, want %d", seq, n)
+	}
+
+	// Every event dropped: ACKed, nothing published.
+	if _, err := c.Write(wireBatch(t, [][]byte{[]byte(`{"message":"m0"}`), []byte(`{"message":"m10"}`)}, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if seq, _ := readACK(t, c); seq != 2 {
+		t.Fatalf("ACK %d, want 2", seq)
+	}
+	select {
+	case <-sink.arrived:
+		t.Fatal("a batch of dropped events was published")
+	default:
+	}
+
+	sink.mu.Lock()
+	sink.runs = nil
+	sink.mu.Unlock()
+	in.prepareMinConns.Store(2) // one connection now: the workers filter
+	if _, err := c.Write(wireBatch(t, events(3, 1), 1)); err != nil {
+		t.Fatal(err)
+	}
+	<-sink.arrived
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.runs) != 0 || len(sink.published) != 3 {
+		t.Fatalf("with too few connections: runs %v, %d published; want none prepared, 3 published", sink.runs, len(sink.published))
+	}
 }

@@ -31,31 +31,37 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 	if err != nil || b == nil {
 		return nil, nil, err
 	}
-	events := make([]*pipeline.Event, 0, min(b.count, maxPresized))
+	r := batchReader{c: c, b: b, events: make([]*pipeline.Event, 0, min(b.count, maxPresized))}
+	r.preparer, _ = c.sink.(pipeline.Preparer)
+	if c.in.conns.Load() < c.in.prepareMinConns.Load() {
+		// Fewer connections than cores: the pipeline workers filter, so
+		// that the other cores take part.
+		r.preparer = nil
+	}
 	c.sock.timeout = c.in.cfg.ReadTimeout
-	for len(events) < int(b.count) {
+	for r.read < b.count {
 		hdr := c.hdr[:2]
 		if _, err := io.ReadFull(c.r, hdr); err != nil {
-			return nil, nil, fmt.Errorf("beats: truncated batch (%d events missing): %w", int(b.count)-len(events), err)
+			return nil, nil, fmt.Errorf("beats: truncated batch (%d events missing): %w", b.count-r.read, err)
 		}
 		if err := checkVersion(hdr[0]); err != nil {
 			return nil, nil, err
 		}
 		switch hdr[1] {
 		case codeJSONData:
-			e, err := c.readEvent(c.r, b, len(events), false)
-			if err != nil {
+			if err := r.add(c.readEvent(c.r, b, r.read, false)); err != nil {
 				return nil, nil, err
 			}
-			events = append(events, e)
 		case codeCompressed:
-			if events, err = c.readCompressed(b, events); err != nil {
+			if err := c.readCompressed(&r); err != nil {
 				return nil, nil, err
 			}
 		default:
 			return nil, nil, fmt.Errorf("beats: unexpected frame type %q inside a batch", hdr[1])
 		}
 	}
+	r.prepare()
+	events := r.events
 	c.lastBatchBytes = c.batchBytes
 	c.in.settle(c)
 	c.log.Debug().Uint32("events", b.count).Int64("bytes", c.batchBytes).Msg("beats: batch received")
@@ -108,6 +114,9 @@ func (c *conn) readWindow() (*batch, error) {
 		return nil, nil
 	}
 	b := &batch{count: count, done: make(chan struct{})}
+	// The Ack exists before the events: filters may drop (complete) some
+	// while the batch is still being read.
+	b.ack = pipeline.NewAck(int(count), func() { close(b.done) })
 	c.batchBytes = 0
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
@@ -136,7 +145,7 @@ func checkVersion(v byte) error {
 // readEvent reads one JSON data frame (after its 2-byte header) from r into
 // a buffer of the event's own and decodes it there. read is how many
 // events of the batch came before it.
-func (c *conn) readEvent(r io.Reader, b *batch, read int, inflated bool) (*pipeline.Event, error) {
+func (c *conn) readEvent(r io.Reader, b *batch, read uint32, inflated bool) (*pipeline.Event, error) {
 	hdr := c.hdr[:8]
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
@@ -146,7 +155,7 @@ func (c *conn) readEvent(r io.Reader, b *batch, read int, inflated bool) (*pipel
 	if size > int64(c.in.cfg.MaxEventBytes) {
 		return nil, fmt.Errorf("beats: event of %d bytes exceeds max_event_bytes %d", size, int64(c.in.cfg.MaxEventBytes))
 	}
-	if read >= int(b.count) {
+	if read >= b.count {
 		return nil, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
 	}
 	if err := c.charge(b, size); err != nil {
@@ -185,17 +194,17 @@ func (c *conn) charge(b *batch, n int64) error {
 // no copy of a whole frame, compressed or inflated. It reads on to the
 // frame's end, so a frame carrying more events than the window announced
 // fails here, before the batch is published.
-func (c *conn) readCompressed(b *batch, events []*pipeline.Event) ([]*pipeline.Event, error) {
+func (c *conn) readCompressed(r *batchReader) error {
 	hdr := c.hdr[:4]
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
-		return nil, fmt.Errorf("beats: truncated compressed frame header: %w", err)
+		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
 	}
 	size := int64(binary.BigEndian.Uint32(hdr))
 	if size > int64(c.in.cfg.MaxBatchBytes) {
-		return nil, fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
+		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
 	}
 	if err := c.startInflating(size); err != nil {
-		return nil, err
+		return err
 	}
 	for {
 		fh := c.hdr[:2]
@@ -203,25 +212,62 @@ func (c *conn) readCompressed(b *batch, events []*pipeline.Event) ([]*pipeline.E
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return nil, fmt.Errorf("beats: corrupt compressed frame: %w", err)
+			return fmt.Errorf("beats: corrupt compressed frame: %w", err)
 		}
 		if err := checkVersion(fh[0]); err != nil {
-			return nil, err
+			return err
 		}
 		if fh[1] != codeJSONData {
-			return nil, fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
+			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
 		}
-		e, err := c.readEvent(c.zbuf, b, len(events), true)
-		if err != nil {
-			return nil, err
+		if err := r.add(c.readEvent(c.zbuf, r.b, r.read, true)); err != nil {
+			return err
 		}
-		events = append(events, e)
 	}
 	// Discard what zlib left of the frame (bytes after its checksum).
 	if _, err := io.Copy(io.Discard, c.zin); err != nil {
-		return nil, fmt.Errorf("beats: truncated compressed frame: %w", err)
+		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
-	return events, nil
+	return nil
+}
+
+// prepareRun is how many decoded events are filtered together while they
+// are in cache (a run of the pipeline's, see pipeline.Preparer).
+const prepareRun = 64
+
+// batchReader collects a batch's events as they are decoded and, with a
+// preparer, has them filtered run by run while they are in cache.
+type batchReader struct {
+	c        *conn
+	b        *batch
+	preparer pipeline.Preparer // nil: the pipeline workers filter
+	events   []*pipeline.Event // kept so far: prepared ones, then the rest
+	prepared int               // events[:prepared] went through Prepare
+	read     uint32            // events read, dropped ones included
+}
+
+// add takes the next decoded event (or the error reading it).
+func (r *batchReader) add(e *pipeline.Event, err error) error {
+	if err != nil {
+		return err
+	}
+	e.Attach(r.b.ack)
+	r.read++
+	r.events = append(r.events, e)
+	if r.preparer != nil && len(r.events)-r.prepared == prepareRun {
+		r.prepare()
+	}
+	return nil
+}
+
+// prepare filters the events decoded since the last run.
+func (r *batchReader) prepare() {
+	if r.preparer == nil || r.prepared == len(r.events) {
+		return
+	}
+	kept := r.preparer.Prepare(r.events[r.prepared:])
+	r.events = r.events[:r.prepared+len(kept)]
+	r.prepared = len(r.events)
 }
 
 // startInflating sets the connection's reused zlib reader on the next size
