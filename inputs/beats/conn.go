@@ -112,14 +112,14 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 // or shutdown closes it.
 func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
 	c.sink = sink
-	var acking sync.WaitGroup
-	acking.Go(c.ackLoop)
-	defer acking.Wait()
 	defer c.Close()
 	if err := c.handshake(); err != nil {
 		c.fail(err)
 		return
 	}
+	var acking sync.WaitGroup
+	acking.Go(c.ackLoop)
+	defer acking.Wait() // after Close, which ends it
 	for {
 		events, b, err := c.readBatch()
 		if err != nil {
@@ -166,11 +166,12 @@ func (c *conn) handshake() error {
 // read, each once all its events are done, and sends keepalive ACKs while
 // the oldest one waits (go-lumber's behaviour, which Filebeat expects).
 func (c *conn) ackLoop() {
+	var ticker *time.Ticker
 	var tick <-chan time.Time
 	if c.in.cfg.Keepalive > 0 {
-		t := time.NewTicker(c.in.cfg.Keepalive)
-		defer t.Stop()
-		tick = t.C
+		ticker = time.NewTicker(c.in.cfg.Keepalive)
+		defer ticker.Stop()
+		tick = ticker.C
 	}
 	for {
 		var b *batch
@@ -178,6 +179,9 @@ func (c *conn) ackLoop() {
 		case <-c.closed:
 			return
 		case b = <-c.acks:
+		}
+		if ticker != nil {
+			ticker.Reset(c.in.cfg.Keepalive) // the first keepalive one interval from now
 		}
 	wait:
 		for {

@@ -22,10 +22,12 @@ import (
 // the events arrive.
 const maxPresized = 4096
 
-// readBatch reads the next batch and decodes its events. It returns a nil
-// batch for an empty window. On error the connection is done with: the
-// batch is never published, so a bad batch loses nothing the client does
-// not resend.
+// readBatch reads the next batch and decodes its events; with a
+// pipeline.Preparer for a sink (and enough connections) the filters run
+// on every prepareRun events as they are decoded. It returns the events
+// left to publish and the batch, or a nil batch for an empty window. On
+// error the connection is done with: the batch is never published, so a
+// bad batch loses nothing the client does not resend.
 func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 	b, err := c.readWindow()
 	if err != nil || b == nil {
