@@ -127,7 +127,10 @@ func hasFailureTag(e *Event) bool {
 func (p *Pipeline) work(ctx context.Context) {
 	for chunk := range p.queue {
 		kept, fresh := splitPrepared(chunk)
-		if len(fresh) > 0 {
+		switch {
+		case len(kept) == 0:
+			kept = p.processChunk(fresh)
+		case len(fresh) > 0: // kept is splitPrepared's own slice then
 			kept = append(kept, p.processChunk(fresh)...)
 		}
 		if len(kept) == 0 {

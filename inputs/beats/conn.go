@@ -112,14 +112,16 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 // or shutdown closes it.
 func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
 	c.sink = sink
-	defer c.Close()
+	var acking sync.WaitGroup
+	defer func() {
+		c.Close() // ends ackLoop
+		acking.Wait()
+	}()
 	if err := c.handshake(); err != nil {
 		c.fail(err)
 		return
 	}
-	var acking sync.WaitGroup
 	acking.Go(c.ackLoop)
-	defer acking.Wait() // after Close, which ends it
 	for {
 		events, b, err := c.readBatch()
 		if err != nil {

@@ -146,11 +146,18 @@ func TestACKsInBatchOrder(t *testing.T) {
 }
 
 // TestCloseGivesBackTheBudget: a client that leaves with batches
-// unacknowledged frees their budget; their events, completed later,
-// acknowledge nothing and do not panic.
+// unacknowledged frees their budget at once (not at the next keepalive:
+// the interval here is a minute), and so does one that leaves without
+// sending anything; events completed later acknowledge nothing and do not
+// panic.
 func TestCloseGivesBackTheBudget(t *testing.T) {
 	sink := newHeldSink()
-	in := startInput(t, sink, time.Second)
+	in := startInput(t, sink, time.Minute)
+	idle, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle.Close()
 	c, err := net.Dial("tcp", in.Addr().String())
 	if err != nil {
 		t.Fatal(err)
