@@ -91,20 +91,28 @@ type MemoryLimit struct {
 
 // DecodeNode implements NodeDecoder.
 func (m *MemoryLimit) DecodeNode(d *Decoder, n *yaml.Node) {
-	s, ok := d.scalar(n, "size", "auto or a size such as 256MiB")
+	if v, auto, ok := decodeAuto(d, n, "size", "auto or a size such as 256MiB", func(s string) (int64, bool) {
+		v, err := ParseByteSize(s)
+		return v, err == nil
+	}); ok {
+		*m = MemoryLimit{Auto: auto, Bytes: v}
+	}
+}
+
+// decodeAuto reads a scalar that is either auto (auto true) or a value
+// parse accepts; anything else is reported as not what want says.
+func decodeAuto[T any](d *Decoder, n *yaml.Node, what, want string, parse func(string) (T, bool)) (v T, auto, ok bool) {
+	s, ok := d.scalar(n, what, want)
 	if !ok {
-		return
+		return v, false, false
 	}
 	if strings.TrimSpace(s) == "auto" {
-		*m = MemoryLimit{Auto: true}
-		return
+		return v, true, true
 	}
-	v, err := ParseByteSize(s)
-	if err != nil {
-		d.Report(n, "expected auto or a size such as 256MiB, got %q", s)
-		return
+	if v, ok = parse(s); !ok {
+		d.Report(n, "expected %s, got %q", want, s)
 	}
-	*m = MemoryLimit{Bytes: v}
+	return v, false, ok
 }
 
 // GCPercent is GOGC as a number, or auto (see Config.RuntimeGCPercent).
@@ -115,20 +123,12 @@ type GCPercent struct {
 
 // DecodeNode implements NodeDecoder.
 func (g *GCPercent) DecodeNode(d *Decoder, n *yaml.Node) {
-	s, ok := d.scalar(n, "int", "auto or a percentage such as 100")
-	if !ok {
-		return
+	if v, auto, ok := decodeAuto(d, n, "int", "auto, -1 (off) or a percentage such as 100", func(s string) (int, bool) {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		return v, err == nil && v >= -1
+	}); ok {
+		*g = GCPercent{Auto: auto, Percent: v}
 	}
-	if strings.TrimSpace(s) == "auto" {
-		*g = GCPercent{Auto: true}
-		return
-	}
-	v, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || v < -1 {
-		d.Report(n, "expected auto, -1 (off) or a percentage such as 100, got %q", s)
-		return
-	}
-	*g = GCPercent{Percent: v}
 }
 
 // GOGC under a memory limit, and without one. Under a limit the heap
