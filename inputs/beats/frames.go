@@ -277,7 +277,7 @@ func (r *batchReader) prepare() {
 func (c *conn) startInflating(size int64) error {
 	c.zlimited = io.LimitedReader{R: c.r, N: size}
 	if c.zin == nil {
-		c.zin = bufio.NewReaderSize(&c.zlimited, 16<<10)
+		c.zin = bufio.NewReaderSize(&c.zlimited, 8<<10)
 	} else {
 		c.zin.Reset(&c.zlimited)
 	}
@@ -291,7 +291,7 @@ func (c *conn) startInflating(size int64) error {
 		return fmt.Errorf("beats: compressed frame: %w", err)
 	}
 	if c.zbuf == nil {
-		c.zbuf = bufio.NewReaderSize(c.zr, 32<<10)
+		c.zbuf = bufio.NewReaderSize(c.zr, 8<<10)
 	} else {
 		c.zbuf.Reset(c.zr)
 	}
