@@ -51,7 +51,10 @@ type conn struct {
 	// is (its fast path) but wraps anything else in a new one per frame.
 	zin  *bufio.Reader
 	zr   io.ReadCloser // reused zlib reader over zin
-	zbuf *bufio.Reader // reused buffer over zr: frame headers are 2 and 8 bytes
+	// zbuf is a reused buffer over zr. Frame headers are 2 and 8 bytes,
+	// and every read from zr costs a call through flate: reading events
+	// straight from zr measured 4% more instructions, for one copy less.
+	zbuf *bufio.Reader
 
 	// hdr receives frame headers: a local array passed to io.ReadFull
 	// escapes, which would cost an allocation per event.
