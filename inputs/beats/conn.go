@@ -49,8 +49,8 @@ type conn struct {
 	zlimited io.LimitedReader // a compressed frame's bytes in r
 	// zin buffers zlimited for flate, which takes a *bufio.Reader as it
 	// is (its fast path) but wraps anything else in a new one per frame.
-	zin  *bufio.Reader
-	zr   io.ReadCloser // reused zlib reader over zin
+	zin *bufio.Reader
+	zr  io.ReadCloser // reused zlib reader over zin
 	// zbuf is a reused buffer over zr. Frame headers are 2 and 8 bytes,
 	// and every read from zr costs a call through flate: reading events
 	// straight from zr measured 4% more instructions, for one copy less.
