@@ -219,19 +219,12 @@ func scanNumber(b []byte, p int) (int, bool) {
 		p++
 	}
 	first := p
-	for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-		p++
-	}
-	if p == first || (p-first > 1 && b[first] == '0') { // JSON has no leading zeros
+	if p = skipDigits(b, p); p == first || (p-first > 1 && b[first] == '0') { // JSON has no leading zeros
 		return 0, false
 	}
 	if p < len(b) && b[p] == '.' {
-		p++
-		frac := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
-		if p == frac {
+		frac := p + 1
+		if p = skipDigits(b, frac); p == frac {
 			return 0, false
 		}
 	}
@@ -241,14 +234,19 @@ func scanNumber(b []byte, p int) (int, bool) {
 			p++
 		}
 		exp := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
-		if p == exp {
+		if p = skipDigits(b, p); p == exp {
 			return 0, false
 		}
 	}
 	return p, true
+}
+
+// skipDigits moves past the decimal digits at p.
+func skipDigits(b []byte, p int) int {
+	for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+		p++
+	}
+	return p
 }
 
 // scanCleanString moves past the string at d.pos, checking its escapes and

@@ -8,15 +8,7 @@ func (r *Runner) Prepare(events []*Event) []*Event {
 	if len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty() {
 		return g.pipelines[0].prepare(events)
 	}
-	groups := make([][]*Event, len(g.pipelines))
-	for _, e := range events {
-		p := route(g.pipelines, e)
-		if p < 0 {
-			r.unrouted(e)
-			continue
-		}
-		groups[p] = append(groups[p], e)
-	}
+	groups := r.group(g, events) // copies: kept may reuse events' array
 	kept := events[:0]
 	for i, grp := range groups {
 		if len(grp) > 0 {

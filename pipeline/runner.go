@@ -480,11 +480,23 @@ func (r *Runner) Publish(ctx context.Context, events []*Event) error {
 	if len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty() {
 		return enqueue(ctx, g.pipelines[0], events)
 	}
+	for i, grp := range r.group(g, events) {
+		if len(grp) > 0 {
+			if err := enqueue(ctx, g.pipelines[i], grp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// group sorts events by the index of their pipeline in g; events no
+// pipeline takes are done (unrouted). A prepared event goes to the
+// pipeline that filtered it; if a reload removed that pipeline meanwhile,
+// to wherever the new config routes it, as it is: its filters have run.
+func (r *Runner) group(g *generation, events []*Event) [][]*Event {
 	groups := make([][]*Event, len(g.pipelines))
 	for _, e := range events {
-		// A prepared event goes to the pipeline that filtered it. If a
-		// reload removed that pipeline meanwhile, to wherever the new
-		// config routes it, as it is: its filters have run.
 		p := -1
 		if e.prepared {
 			p = g.pipelineNamed(e.Pipeline)
@@ -498,14 +510,7 @@ func (r *Runner) Publish(ctx context.Context, events []*Event) error {
 		}
 		groups[p] = append(groups[p], e)
 	}
-	for i, grp := range groups {
-		if len(grp) > 0 {
-			if err := enqueue(ctx, g.pipelines[i], grp); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return groups
 }
 
 func enqueue(ctx context.Context, p *Pipeline, events []*Event) error {

@@ -10,20 +10,10 @@ import (
 // acknowledged, over all connections (max_inflight_bytes). It is what
 // bounds memory: a decoded event takes about three times its wire size.
 
-// charge counts n more bytes of a connection's batch: first from what it
-// reserved, then on top.
-func (in *Input) charge(c *conn, n int64) {
-	c.mu.Lock()
-	if c.reserved >= n {
-		c.reserved -= n
-		c.mu.Unlock()
-		return
-	}
-	extra := n - c.reserved
-	c.reserved = 0
-	c.mu.Unlock()
+// addInflight counts n more bytes in flight beyond what was reserved.
+func (in *Input) addInflight(n int64) {
 	in.mu.Lock()
-	in.inflight += extra
+	in.inflight += n
 	in.mu.Unlock()
 }
 

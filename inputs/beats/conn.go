@@ -60,7 +60,6 @@ type conn struct {
 	// escapes, which would cost an allocation per event.
 	hdr [8]byte
 
-	batchBytes     int64 // decompressed bytes of the batch being read
 	lastBatchBytes int64 // size of the previous batch: the next reservation
 
 	sink pipeline.Sink // where serve publishes; a Preparer filters as events are read
@@ -79,7 +78,7 @@ type conn struct {
 // batch is a window of events from window frame to ACK.
 type batch struct {
 	count uint32
-	bytes int64         // decompressed bytes charged to the budget (under conn.mu)
+	bytes int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done  chan struct{} // closed when every event of the batch is done
 	ack   *pipeline.Ack // the events' acknowledgement; closes done
 }

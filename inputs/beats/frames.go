@@ -33,15 +33,14 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 	if err != nil || b == nil {
 		return nil, nil, err
 	}
-	r := batchReader{c: c, b: b, events: make([]*pipeline.Event, 0, min(b.count, maxPresized))}
+	r := batchReader{b: b, events: make([]*pipeline.Event, 0, min(b.count, maxPresized))}
 	r.preparer, _ = c.sink.(pipeline.Preparer)
 	if c.in.conns.Load() < c.in.prepareMinConns.Load() {
 		// Fewer connections than cores: the pipeline workers filter, so
 		// that the other cores take part.
 		r.preparer = nil
 	}
-	c.sock.timeout = c.in.cfg.ReadTimeout
-	for r.read < b.count {
+	for r.read < b.count { // readWindow set the read timeout
 		hdr := c.hdr[:2]
 		if _, err := io.ReadFull(c.r, hdr); err != nil {
 			return nil, nil, fmt.Errorf("beats: truncated batch (%d events missing): %w", b.count-r.read, err)
@@ -64,9 +63,9 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 	}
 	r.prepare()
 	events := r.events
-	c.lastBatchBytes = c.batchBytes
+	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
-	c.log.Debug().Uint32("events", b.count).Int64("bytes", c.batchBytes).Msg("beats: batch received")
+	c.log.Debug().Uint32("events", b.count).Int64("bytes", b.bytes).Msg("beats: batch received")
 	return events, b, nil
 }
 
@@ -119,7 +118,6 @@ func (c *conn) readWindow() (*batch, error) {
 	// The Ack exists before the events: filters may drop (complete) some
 	// while the batch is still being read.
 	b.ack = pipeline.NewAck(int(count), func() { close(b.done) })
-	c.batchBytes = 0
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
@@ -177,16 +175,21 @@ func (c *conn) readEvent(r io.Reader, b *batch, read uint32, inflated bool) (*pi
 	return e, nil
 }
 
-// charge counts n more decompressed bytes of the batch being read.
+// charge counts n more decompressed bytes of the batch being read against
+// the in-flight budget: first from what the connection reserved for it,
+// then on top. One lock of the connection per event.
 func (c *conn) charge(b *batch, n int64) error {
-	c.batchBytes += n
-	if c.batchBytes > int64(c.in.cfg.MaxBatchBytes) {
+	if b.bytes+n > int64(c.in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
 		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d", int64(c.in.cfg.MaxBatchBytes))
 	}
-	c.in.charge(c, n)
 	c.mu.Lock()
 	b.bytes += n
+	fromReserve := min(c.reserved, n)
+	c.reserved -= fromReserve
 	c.mu.Unlock()
+	if extra := n - fromReserve; extra > 0 {
+		c.in.addInflight(extra)
+	}
 	return nil
 }
 
@@ -240,7 +243,6 @@ const prepareRun = 64
 // batchReader collects a batch's events as they are decoded and, with a
 // preparer, has them filtered run by run while they are in cache.
 type batchReader struct {
-	c        *conn
 	b        *batch
 	preparer pipeline.Preparer // nil: the pipeline workers filter
 	events   []*pipeline.Event // kept so far: prepared ones, then the rest
