@@ -10,6 +10,9 @@ import (
 // acknowledged, over all connections (max_inflight_bytes). It is what
 // bounds memory: a decoded event takes about three times its wire size.
 
+// firstReservation is what a connection's first batch reserves.
+const firstReservation = 1 << 20
+
 // addInflight counts n more bytes in flight beyond what was reserved.
 func (in *Input) addInflight(n int64) {
 	in.mu.Lock()
@@ -45,7 +48,7 @@ func (in *Input) wake() {
 func (in *Input) reserve(c *conn) error {
 	est := c.lastBatchBytes
 	if est <= 0 {
-		est = 1 << 20
+		est = firstReservation
 	}
 	var tick <-chan time.Time
 	for {

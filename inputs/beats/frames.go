@@ -1,14 +1,11 @@
 package beats
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-
-	"github.com/klauspost/compress/zlib"
 
 	"github.com/ingestd/ingestd/pipeline"
 )
@@ -50,7 +47,7 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 		switch hdr[1] {
 		case codeJSONData:
-			if err := r.add(c.readEvent(c.r, b, r.read, false)); err != nil {
+			if err := r.add(c.readEvent(b, r.read)); err != nil {
 				return nil, nil, err
 			}
 		case codeCompressed:
@@ -62,6 +59,7 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 	}
 	r.prepare()
+	c.slab = nil // the batch's events hold it now, and only they
 	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
@@ -142,32 +140,45 @@ func checkVersion(v byte) error {
 	}
 }
 
-// readEvent reads one JSON data frame (after its 2-byte header) from r into
-// a buffer of the event's own and decodes it there. read is how many
-// events of the batch came before it.
-func (c *conn) readEvent(r io.Reader, b *batch, read uint32, inflated bool) (*pipeline.Event, error) {
+// readEvent reads one plain JSON data frame (after its 2-byte header)
+// from the socket into a buffer of the event's own and decodes it there.
+// read is how many events of the batch came before it.
+func (c *conn) readEvent(b *batch, read uint32) (*pipeline.Event, error) {
 	hdr := c.hdr[:8]
-	if _, err := io.ReadFull(r, hdr); err != nil {
+	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
 	}
-	seq := binary.BigEndian.Uint32(hdr[:4])
-	size := int64(binary.BigEndian.Uint32(hdr[4:]))
-	if size > int64(c.in.cfg.MaxEventBytes) {
-		return nil, fmt.Errorf("beats: event of %d bytes exceeds max_event_bytes %d", size, int64(c.in.cfg.MaxEventBytes))
-	}
-	if read >= b.count {
-		return nil, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
-	}
-	if err := c.charge(b, size); err != nil {
+	seq, size, err := c.checkEvent(hdr, b, read)
+	if err != nil {
 		return nil, err
 	}
 	buf := make([]byte, size)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if inflated {
-			return nil, fmt.Errorf("beats: corrupt compressed frame: %w", err)
-		}
+	if _, err := io.ReadFull(c.r, buf); err != nil {
 		return nil, fmt.Errorf("beats: truncated event (%d bytes announced): %w", size, err)
 	}
+	return decodeEvent(buf, seq)
+}
+
+// checkEvent checks a data frame's header (sequence number and size,
+// after the frame type) against the limits and charges its size to the
+// budget before the event is read.
+func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size int, err error) {
+	seq = binary.BigEndian.Uint32(hdr[:4])
+	n := int64(binary.BigEndian.Uint32(hdr[4:8]))
+	if n > int64(c.in.cfg.MaxEventBytes) {
+		return 0, 0, fmt.Errorf("beats: event of %d bytes exceeds max_event_bytes %d", n, int64(c.in.cfg.MaxEventBytes))
+	}
+	if read >= b.count {
+		return 0, 0, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
+	}
+	if err := c.charge(b, n); err != nil {
+		return 0, 0, err
+	}
+	return seq, int(n), nil
+}
+
+// decodeEvent decodes an event read into buf, which it hands over.
+func decodeEvent(buf []byte, seq uint32) (*pipeline.Event, error) {
 	e, err := pipeline.DecodeEventOwned(buf)
 	if err != nil {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
@@ -189,49 +200,6 @@ func (c *conn) charge(b *batch, n int64) error {
 	c.mu.Unlock()
 	if extra := n - fromReserve; extra > 0 {
 		c.in.addInflight(extra)
-	}
-	return nil
-}
-
-// readCompressed reads a compressed frame (after its 2-byte header) and
-// appends its events. Events are inflated one at a time straight into
-// their own buffers, streamed from the socket's buffer: a connection holds
-// no copy of a whole frame, compressed or inflated. It reads on to the
-// frame's end, so a frame carrying more events than the window announced
-// fails here, before the batch is published.
-func (c *conn) readCompressed(r *batchReader) error {
-	hdr := c.hdr[:4]
-	if _, err := io.ReadFull(c.r, hdr); err != nil {
-		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
-	}
-	size := int64(binary.BigEndian.Uint32(hdr))
-	if size > int64(c.in.cfg.MaxBatchBytes) {
-		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
-	}
-	if err := c.startInflating(size); err != nil {
-		return err
-	}
-	for {
-		fh := c.hdr[:2]
-		if _, err := io.ReadFull(c.zbuf, fh); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return fmt.Errorf("beats: corrupt compressed frame: %w", err)
-		}
-		if err := checkVersion(fh[0]); err != nil {
-			return err
-		}
-		if fh[1] != codeJSONData {
-			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
-		}
-		if err := r.add(c.readEvent(c.zbuf, r.b, r.read, true)); err != nil {
-			return err
-		}
-	}
-	// Discard what zlib left of the frame (bytes after its checksum).
-	if _, err := io.Copy(io.Discard, c.zin); err != nil {
-		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
 	return nil
 }
@@ -272,30 +240,4 @@ func (r *batchReader) prepare() {
 	kept := r.preparer.Prepare(r.events[r.prepared:])
 	r.events = r.events[:r.prepared+len(kept)]
 	r.prepared = len(r.events)
-}
-
-// startInflating sets the connection's reused zlib reader on the next size
-// bytes of the socket.
-func (c *conn) startInflating(size int64) error {
-	c.zlimited = io.LimitedReader{R: c.r, N: size}
-	if c.zin == nil {
-		c.zin = bufio.NewReaderSize(&c.zlimited, 8<<10)
-	} else {
-		c.zin.Reset(&c.zlimited)
-	}
-	if c.zr == nil {
-		zr, err := zlib.NewReader(c.zin)
-		if err != nil {
-			return fmt.Errorf("beats: compressed frame: %w", err)
-		}
-		c.zr = zr
-	} else if err := c.zr.(zlib.Resetter).Reset(c.zin, nil); err != nil {
-		return fmt.Errorf("beats: compressed frame: %w", err)
-	}
-	if c.zbuf == nil {
-		c.zbuf = bufio.NewReaderSize(c.zr, 8<<10)
-	} else {
-		c.zbuf.Reset(c.zr)
-	}
-	return nil
 }

@@ -1,0 +1,159 @@
+package beats
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/ingestd/ingestd/internal/inflate"
+)
+
+// Compressed frames are inflated into slabs: buffers of a batch's size
+// (one or a few per batch, shared by its compressed frames) that the
+// events are then decoded in where they lie. The decoder copies
+// matches from the slab itself (no window to go through), an event's
+// bytes are written once, and a batch takes a few allocations rather
+// than one per event. A slab lives as long as any event in it, which is
+// until the batch is acknowledged, as the events' own buffers did.
+
+const (
+	// inflateStep is how far inflating runs ahead of the frame being read:
+	// far enough to amortize a call, near enough that an event is still in
+	// cache when it is decoded.
+	inflateStep = 16 << 10
+	// minSlab and maxSlab bound a slab's size; a batch bigger than one
+	// slab goes on in another (carrying the last 32 KiB along: matches
+	// reach back that far).
+	minSlab = 64 << 10
+	maxSlab = 8 << 20
+	// slabGuessRatio guesses a connection's first slab from the frame's
+	// compressed size; later batches are guessed from the one before.
+	slabGuessRatio = 6
+)
+
+// inflating is the state of one compressed frame being read: out is the
+// slab, out[:pos] read already, out[pos:] inflated ahead.
+type inflating struct {
+	r     *inflate.Reader
+	out   []byte // len: inflated so far; cap: the slab's
+	pos   int
+	ended bool // the zlib stream ended (and its checksum matched)
+}
+
+// readCompressed reads a compressed frame (after its 2-byte header) and
+// appends its events, decoded where they were inflated. It reads on to
+// the frame's end, so a frame carrying more events than the window
+// announced fails here, before the batch is published.
+func (c *conn) readCompressed(r *batchReader) error {
+	hdr := c.hdr[:4]
+	if _, err := io.ReadFull(c.r, hdr); err != nil {
+		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
+	}
+	size := int64(binary.BigEndian.Uint32(hdr))
+	if size > int64(c.in.cfg.MaxBatchBytes) {
+		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
+	}
+	c.zlimited = io.LimitedReader{R: c.r, N: size}
+	if c.inflater == nil {
+		c.inflater = inflate.NewReader(&c.zlimited, 8<<10)
+	} else {
+		c.inflater.Reset(&c.zlimited)
+	}
+	if c.slab == nil {
+		c.slab = make([]byte, 0, c.slabSize(size))
+	}
+	z := inflating{r: c.inflater, out: c.slab}
+	for {
+		more, err := z.have(10)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		fh := z.out[z.pos : z.pos+10]
+		if err := checkVersion(fh[0]); err != nil {
+			return err
+		}
+		if fh[1] != codeJSONData {
+			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
+		}
+		seq, n, err := c.checkEvent(fh[2:], r.b, r.read)
+		if err != nil {
+			return err
+		}
+		z.pos += 10
+		if more, err = z.have(n); err != nil {
+			return err
+		} else if !more {
+			return corruptFrame(io.ErrUnexpectedEOF)
+		}
+		// Capped: an append to the event's bytes must not run into the
+		// next event's.
+		buf := z.out[z.pos : z.pos+n : z.pos+n]
+		z.pos += n
+		if err := r.add(decodeEvent(buf, seq)); err != nil {
+			return err
+		}
+	}
+	c.slab = z.out[len(z.out):] // the rest, for the batch's next frame
+	// Discard what is left of the frame (bytes after the checksum).
+	if _, err := io.Copy(io.Discard, &c.zlimited); err != nil {
+		return fmt.Errorf("beats: truncated compressed frame: %w", err)
+	}
+	return nil
+}
+
+func corruptFrame(err error) error {
+	return fmt.Errorf("beats: corrupt compressed frame: %w", err)
+}
+
+// slabSize guesses the inflated size of a batch from its first compressed
+// frame: the previous batch's size (a client's batches are alike, and it
+// is what the budget reserved for this one), or for a connection's first
+// a ratio of the compressed size, within the first reservation.
+func (c *conn) slabSize(compressed int64) int {
+	guess := min(compressed*slabGuessRatio, firstReservation)
+	if c.lastBatchBytes > 0 {
+		guess = c.lastBatchBytes + c.lastBatchBytes/64 // and the frame headers
+	}
+	return int(min(max(guess, minSlab), maxSlab))
+}
+
+// have inflates until n bytes past pos are in the slab. It returns false
+// if the stream ended before any byte past pos (where a frame would
+// start), an error if it ended inside one or is corrupt.
+func (z *inflating) have(n int) (bool, error) {
+	for len(z.out)-z.pos < n {
+		if z.ended {
+			if len(z.out) == z.pos {
+				return false, nil
+			}
+			return false, corruptFrame(io.ErrUnexpectedEOF)
+		}
+		if cap(z.out)-z.pos < n {
+			z.newSlab(n)
+		}
+		limit := min(cap(z.out), max(z.pos+n, len(z.out)+inflateStep))
+		out, err := z.r.Inflate(z.out[:len(z.out):limit])
+		z.out = z.out[:len(out)]
+		if err == io.EOF {
+			z.ended = true
+		} else if err != nil {
+			return false, corruptFrame(err)
+		}
+	}
+	return true, nil
+}
+
+// newSlab moves on to a new slab with room for n bytes past pos, taking
+// along what the decoder may still copy from (the last MaxDistance bytes)
+// and what was inflated past pos.
+func (z *inflating) newSlab(n int) {
+	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
+	kept := len(z.out) - from
+	size := max(kept+n+inflateStep, cap(z.out)/2, minSlab)
+	slab := make([]byte, kept, size)
+	copy(slab, z.out[from:])
+	z.out, z.pos = slab, z.pos-from
+}

@@ -1,0 +1,163 @@
+package beats
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// compressedFrame is one compressed frame of the data frames of events,
+// numbered from seq.
+func compressedFrame(t *testing.T, events [][]byte, seq int) []byte {
+	t.Helper()
+	var inner []byte
+	for i, ev := range events {
+		inner = append(inner, codeVersion, codeJSONData)
+		inner = binary.BigEndian.AppendUint32(inner, uint32(seq+i))
+		inner = binary.BigEndian.AppendUint32(inner, uint32(len(ev)))
+		inner = append(inner, ev...)
+	}
+	var z bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&z, 6)
+	w.Write(inner)
+	w.Close()
+	out := []byte{codeVersion, codeCompressed}
+	out = binary.BigEndian.AppendUint32(out, uint32(z.Len()))
+	return append(out, z.Bytes()...)
+}
+
+func window(n int) []byte {
+	return binary.BigEndian.AppendUint32([]byte{codeVersion, codeWindowSize}, uint32(n))
+}
+
+// bigEvents are events of about size bytes each that compress well: the
+// slab guessed from the compressed size is far too small, so they are
+// read across several slabs, with matches reaching back over each move.
+func bigEvents(n, size int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		msg := strings.Repeat(fmt.Sprintf("event %d says hello; ", i), size/20)
+		out[i] = fmt.Appendf(nil, `{"n":%d,"message":%q}`, i, msg)
+	}
+	return out
+}
+
+// TestCompressedFramesAcrossSlabs: a batch inflated across many slabs and
+// split over several compressed frames arrives whole, every event as
+// sent, in order.
+func TestCompressedFramesAcrossSlabs(t *testing.T) {
+	sink := newHeldSink()
+	in := startInput(t, sink, time.Second)
+	c, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	evs := bigEvents(300, 20000) // 6 MB in frames of a few hundred KB compressed
+	wire := window(len(evs))
+	for i := 0; i < len(evs); i += 100 {
+		wire = append(wire, compressedFrame(t, evs[i:i+100], i+1)...)
+	}
+	if _, err := c.Write(wire); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sink.arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("batch not published")
+	}
+	got := sink.batches[0]
+	if len(got) != len(evs) {
+		t.Fatalf("%d events published, want %d", len(got), len(evs))
+	}
+	for i, e := range got {
+		if !bytes.Equal(e.Raw(), evs[i]) {
+			t.Fatalf("event %d differs from what was sent", i)
+		}
+		if cap(e.Raw()) != len(e.Raw()) {
+			t.Fatalf("event %d: its bytes can be appended to over the next event's", i)
+		}
+	}
+	sink.complete(0)
+	if seq, _ := readACK(t, c); seq != uint32(len(evs)) {
+		t.Fatalf("ACK %d, want %d", seq, len(evs))
+	}
+}
+
+// TestCorruptCompressedFrames: a compressed frame that is not what it
+// claims closes the connection with nothing published, and the input
+// serves the next client.
+func TestCorruptCompressedFrames(t *testing.T) {
+	good := compressedFrame(t, events(3, 1), 1)
+	zStart := 6 // after the version, type and length
+	corrupt := map[string][]byte{
+		"bad checksum": func() []byte {
+			b := bytes.Clone(good)
+			b[len(b)-1] ^= 1
+			return b
+		}(),
+		"not zlib": func() []byte {
+			b := bytes.Clone(good)
+			b[zStart] = 0x00
+			return b
+		}(),
+		"event cut short": func() []byte { // the stream ends inside the third event
+			var inner []byte
+			for i, ev := range events(3, 1) {
+				inner = append(inner, codeVersion, codeJSONData)
+				inner = binary.BigEndian.AppendUint32(inner, uint32(i+1))
+				inner = binary.BigEndian.AppendUint32(inner, uint32(len(ev)))
+				inner = append(inner, ev...)
+			}
+			var z bytes.Buffer
+			w := zlib.NewWriter(&z)
+			w.Write(inner[:len(inner)-4])
+			w.Close()
+			out := binary.BigEndian.AppendUint32([]byte{codeVersion, codeCompressed}, uint32(z.Len()))
+			return append(out, z.Bytes()...)
+		}(),
+		"frame shorter than its stream": func() []byte {
+			b := bytes.Clone(good)
+			binary.BigEndian.PutUint32(b[2:], uint32(len(good)-zStart-5))
+			return b
+		}(),
+		"more events than the window": compressedFrame(t, events(4, 1), 1),
+	}
+	sink := newHeldSink()
+	in := startInput(t, sink, time.Second)
+	for name, frame := range corrupt {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("tcp", in.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write(append(window(3), frame...))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := io.Copy(io.Discard, c); err != nil || n != 0 {
+				t.Fatalf("connection not closed without an answer: %d bytes, %v", n, err)
+			}
+		})
+	}
+	c, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(append(window(3), good...))
+	select {
+	case <-sink.arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the good batch after the corrupt ones was not published")
+	}
+	if n := len(sink.batches); n != 1 || len(sink.batches[0]) != 3 {
+		t.Fatalf("published %d batches (first of %d events), want only the good one", n, len(sink.batches[0]))
+	}
+}
