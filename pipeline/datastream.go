@@ -275,6 +275,10 @@ func (n *DataStreamNamer) entry(dataset, namespace string) *streamEntry {
 		ent.name = n.literal
 	}
 	ent.doc = rawObject(string(Object(Field{Key: "type", Value: String(n.cfg.Type)}, Field{Key: "dataset", Value: String(dataset)}, Field{Key: "namespace", Value: String(namespace)}).AppendJSON(nil)))
+	// The parts are often the event's own bytes (a field's text): keys
+	// of their own, so the cache does not keep an event's buffer, which
+	// the beats input shares among a whole batch, alive for good.
+	dataset, namespace = strings.Clone(dataset), strings.Clone(namespace)
 	n.mu.Lock()
 	if n.size < maxCachedStreams {
 		if n.cache == nil {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestCheckDataStreamPart(t *testing.T) {
@@ -155,5 +156,36 @@ func BenchmarkConditionMatchVM(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		c.Match(e)
+	}
+}
+
+// TestNamerKeepsNoEventBytes: the namer's cache keys are copies. An event's
+// bytes may be a slab a whole batch shares (the beats input's), which a
+// key pointing into would keep alive for good.
+func TestNamerKeepsNoEventBytes(t *testing.T) {
+	ds, _ := ParseTemplate("%{[fields][service]}")
+	ns, _ := ParseTemplate("%{[fields][group]}")
+	namer := NewDataStreamNamer(DataStreamConfig{Type: "logs", Dataset: ds, Namespace: ns,
+		FallbackDataset: "unknown", FallbackNamespace: "default", FallbackTag: "_data_stream_fallback"})
+	raw := []byte(`{"fields":{"service":"django","group":"pt"}}`)
+	e, err := DecodeEventOwned(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	namer.Name(e)
+	inRaw := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(raw)))
+		return p >= start && p < start+uintptr(len(raw))
+	}
+	if len(namer.cache) != 1 {
+		t.Fatalf("cache has %d datasets, want 1", len(namer.cache))
+	}
+	for dataset, byNamespace := range namer.cache {
+		for namespace := range byNamespace {
+			if inRaw(dataset) || inRaw(namespace) {
+				t.Fatalf("cache key %q/%q points into the event's bytes", dataset, namespace)
+			}
+		}
 	}
 }
