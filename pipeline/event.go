@@ -33,7 +33,13 @@ type Event struct {
 // NewEvent wraps a decoded JSON object and takes ownership of it. A
 // "@metadata" member is moved out of the document.
 func NewEvent(doc Value) *Event {
-	e := &Event{root: doc}
+	e := new(Event)
+	e.init(doc)
+	return e
+}
+
+func (e *Event) init(doc Value) {
+	e.root = doc
 	if e.root.kind != KindObject {
 		e.root = Value{kind: KindObject}
 	}
@@ -47,7 +53,6 @@ func NewEvent(doc Value) *Event {
 		items[len(items)-1] = Field{}
 		e.root.setItems(items[:len(items)-1])
 	}
-	return e
 }
 
 // DecodeEvent parses a JSON object into a new Event. It copies data: the
@@ -61,16 +66,7 @@ func DecodeEvent(data []byte) (*Event, error) {
 // reads each event into a buffer of its own (the beats input inflates
 // straight into one) saves the copy.
 func DecodeEventOwned(buf []byte) (*Event, error) {
-	v, err := decodeBuf(buf, true, rootSpare)
-	if err != nil {
-		return nil, err
-	}
-	if v.kind != KindObject {
-		return nil, ErrNotObject
-	}
-	e := NewEvent(v)
-	e.raw = buf
-	return e, nil
+	return DecodeEventIn(buf, nil)
 }
 
 // Raw returns the JSON the event was decoded from, as the client sent it

@@ -31,8 +31,14 @@ const rootSpare = 12
 // it must never be written again.
 // spare is the room left in the top-level object for members to come.
 func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
+	return decodeBufIn(buf, lazy, spare, nil)
+}
+
+// decodeBufIn is decodeBuf with a lazy decode's members from a batch
+// Arena (nil: allocated for this value alone).
+func decodeBufIn(buf []byte, lazy bool, spare int, a *Arena) (Value, error) {
 	sc := scratchPool.Get().(*scratch)
-	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare}
+	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare, batch: a}
 	if !lazy {
 		// Eager: members are collected in a pooled scratch arena, sized
 		// by a cheap upper bound (every member follows a ':' or ',' —
@@ -69,7 +75,7 @@ func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
 	}
 	if lazy {
 		if v.kind == KindObject && v.n == 0 {
-			v.setItems(make([]Field, 0, spare))
+			v.setItems(a.fieldsFor(spare))
 		}
 		return v, nil
 	}
@@ -133,6 +139,7 @@ type decoder struct {
 	spare int // room for members to come in the top-level object
 	// inMetadata is set while a lazy decode decodes @metadata.
 	inMetadata bool
+	batch      *Arena // where a lazy decode's members go (nil: their own allocations)
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.
@@ -471,7 +478,7 @@ func (d *decoder) pop(base, depth int) []Field {
 		case depth == 2 && d.inMetadata:
 			extra = 4 // filters write the line's time and such into @metadata
 		}
-		out := make([]Field, len(members), len(members)+extra)
+		out := d.batch.fieldsFor(len(members) + extra)[:len(members)]
 		copy(out, members)
 		d.stack = d.stack[:base]
 		return out

@@ -92,7 +92,7 @@ func (c *conn) readCompressed(r *batchReader) error {
 		// next event's.
 		buf := z.out[z.pos : z.pos+n : z.pos+n]
 		z.pos += n
-		if err := r.add(decodeEvent(buf, seq)); err != nil {
+		if err := r.add(c.decodeEvent(buf, seq)); err != nil {
 			return err
 		}
 	}

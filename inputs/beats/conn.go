@@ -53,6 +53,9 @@ type conn struct {
 	// frames are inflated into (see compressed.go); nil between batches,
 	// so that an idle connection holds none.
 	slab []byte
+	// arena holds the current batch's Event structs and members: its
+	// events live and die together.
+	arena pipeline.Arena
 
 	// hdr receives frame headers: a local array passed to io.ReadFull
 	// escapes, which would cost an allocation per event.

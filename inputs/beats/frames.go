@@ -59,7 +59,8 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 	}
 	r.prepare()
-	c.slab = nil // the batch's events hold it now, and only they
+	// The batch's events hold its slab and arena now, and only they.
+	c.slab, c.arena = nil, pipeline.Arena{}
 	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
@@ -156,7 +157,7 @@ func (c *conn) readEvent(b *batch, read uint32) (*pipeline.Event, error) {
 	if _, err := io.ReadFull(c.r, buf); err != nil {
 		return nil, fmt.Errorf("beats: truncated event (%d bytes announced): %w", size, err)
 	}
-	return decodeEvent(buf, seq)
+	return c.decodeEvent(buf, seq)
 }
 
 // checkEvent checks a data frame's header (sequence number and size,
@@ -177,9 +178,10 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size i
 	return seq, int(n), nil
 }
 
-// decodeEvent decodes an event read into buf, which it hands over.
-func decodeEvent(buf []byte, seq uint32) (*pipeline.Event, error) {
-	e, err := pipeline.DecodeEventOwned(buf)
+// decodeEvent decodes an event read into buf, which it hands over, with
+// its memory from the batch's arena.
+func (c *conn) decodeEvent(buf []byte, seq uint32) (*pipeline.Event, error) {
+	e, err := pipeline.DecodeEventIn(buf, &c.arena)
 	if err != nil {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
 	}
