@@ -47,7 +47,7 @@ func (a *Arena) fieldsFor(n int) []Field {
 	a.fields = a.fields[:start+n]
 	// Capped: an append to one object's members must not run into the
 	// next one's.
-	return a.fields[start:start:start+n]
+	return a.fields[start : start : start+n]
 }
 
 func (a *Arena) event() *Event {

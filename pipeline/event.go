@@ -25,6 +25,15 @@ type Event struct {
 
 	ack *Ack
 
+	// rootKeys has the bit of every top-level key (keyBit) set, once
+	// rootKeysKnown: a clear bit proves a key absent, and sparing the scan
+	// of the members when a filter adds a field or looks for one that is
+	// not there. Bits are never cleared (a deleted key leaves a false
+	// positive, which only costs the scan). Events built without init
+	// (struct literals) have it unknown and always scan.
+	rootKeys      uint64
+	rootKeysKnown bool
+
 	// prepared: the filters have run (see Preparer); Pipeline names the
 	// pipeline that ran them.
 	prepared bool
@@ -53,6 +62,31 @@ func (e *Event) init(doc Value) {
 		items[len(items)-1] = Field{}
 		e.root.setItems(items[:len(items)-1])
 	}
+	e.indexRootKeys()
+}
+
+// keyBit is the bit a top-level key sets in Event.rootKeys: a hash of its
+// length, first, middle and last bytes, which tell apart the dozen keys
+// of an event without a loop over the key.
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	x := uint64(len(k)) | uint64(k[0])<<8 | uint64(k[len(k)-1])<<16 | uint64(k[len(k)/2])<<24
+	return 1 << (x * 0x9E3779B97F4A7C15 >> 58)
+}
+
+func (e *Event) indexRootKeys() {
+	e.rootKeys = 0
+	for _, f := range e.root.items() {
+		e.rootKeys |= keyBit(f.Key)
+	}
+	e.rootKeysKnown = e.root.kind == KindObject && !e.root.raw
+}
+
+// lacksRootKey reports whether the top-level key k is proven absent.
+func (e *Event) lacksRootKey(k string) bool {
+	return e.rootKeysKnown && e.rootKeys&keyBit(k) == 0
 }
 
 // DecodeEvent parses a JSON object into a new Event. It copies data: the
@@ -91,6 +125,9 @@ func (e *Event) target(p Path) (*Value, Path) {
 // Get returns the value at p.
 func (e *Event) Get(p Path) (Value, bool) {
 	v, rest := e.target(p)
+	if len(rest) > 0 && v == &e.root && e.lacksRootKey(rest[0]) {
+		return Value{}, false
+	}
 	return get(*v, rest)
 }
 
@@ -111,9 +148,25 @@ func (e *Event) Set(p Path, val Value) {
 	v, rest := e.target(p)
 	if len(rest) == 0 {
 		*v = val
+		if v == &e.root {
+			e.indexRootKeys()
+		}
 		return
 	}
-	set(v, rest, val)
+	if v != &e.root {
+		set(v, rest, val)
+		return
+	}
+	if len(rest) == 1 && e.lacksRootKey(rest[0]) {
+		// A new top-level field: no scan for it (init left the root
+		// an object of its own).
+		e.root.setItems(append(e.root.items(), Field{Key: rest[0], Value: val}))
+	} else {
+		set(v, rest, val)
+	}
+	if e.rootKeysKnown {
+		e.rootKeys |= keyBit(rest[0])
+	}
 }
 
 // SetString stores a string at p.
@@ -179,7 +232,7 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // Clone returns a deep copy of the event that shares no mutable state and
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
-	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream}
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
 }
 
 func (v Value) clone() Value {

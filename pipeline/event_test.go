@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -114,5 +116,56 @@ func TestInterpolate(t *testing.T) {
 	}
 	if _, missing := Interpolate("${NOPE}", lookup); len(missing) != 1 || missing[0] != "NOPE" {
 		t.Errorf("missing = %v", missing)
+	}
+}
+
+// TestRootKeyBitsNeverHideAField: random sets, deletes and gets of
+// top-level (and nested) fields give the same results with the key bits
+// as with every lookup scanning.
+func TestRootKeyBitsNeverHideAField(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := []string{"message", "log_level", "logger_name", "group", "service", "tags", "data_stream", "a", "ab", "ba", "", "x.y", "fields", "@timestamp", "host"}
+	for round := range 200 {
+		raw := `{"@timestamp":"t","message":"m","fields":{"group":"pt"},"host":{"name":"h"},"@metadata":{"beat":"f"}}`
+		fast, err := DecodeEvent([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, _ := DecodeEvent([]byte(raw))
+		slow.rootKeysKnown = false
+		for step := range 40 {
+			k := keys[rng.IntN(len(keys))]
+			p := Path{k}
+			if rng.IntN(3) == 0 {
+				p = Path{k, keys[rng.IntN(len(keys))]}
+			}
+			switch rng.IntN(4) {
+			case 0, 1:
+				v := String(fmt.Sprint(round, step))
+				fast.Set(p, v)
+				slow.Set(p, v)
+			case 2:
+				fast.Delete(p)
+				slow.Delete(p)
+			case 3:
+				if rng.IntN(10) == 0 {
+					fast.Set(Path{}, Object(Field{Key: k, Value: Int(1)}))
+					slow.Set(Path{}, Object(Field{Key: k, Value: Int(1)}))
+				}
+			}
+			for _, k := range keys {
+				a, aok := fast.Get(Path{k})
+				b, bok := slow.Get(Path{k})
+				if aok != bok || string(a.AppendJSON(nil)) != string(b.AppendJSON(nil)) {
+					t.Fatalf("round %d step %d: Get %q: %v %s, scanning says %v %s", round, step, k, aok, a.AppendJSON(nil), bok, b.AppendJSON(nil))
+				}
+			}
+		}
+		if a, b := fast.AppendJSON(nil), slow.AppendJSON(nil); string(a) != string(b) {
+			t.Fatalf("round %d: %s, scanning gives %s", round, a, b)
+		}
+		if c := fast.Clone(); string(c.AppendJSON(nil)) != string(fast.AppendJSON(nil)) || c.lacksRootKey("message") != fast.lacksRootKey("message") {
+			t.Fatalf("round %d: clone differs", round)
+		}
 	}
 }

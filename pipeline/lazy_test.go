@@ -221,7 +221,8 @@ func FuzzLazyMatchesEager(f *testing.F) {
 		if lerr != nil {
 			return
 		}
-		got, want := lazy.AppendJSON(nil), NewEvent(eagerV).AppendJSON(nil)
+		eager := NewEvent(eagerV)
+		got, want := lazy.AppendJSON(nil), eager.AppendJSON(nil)
 		if bytes.ContainsAny(got, "\n\r") || !json.Valid(got) {
 			t.Fatalf("lazy output not one valid line: %q", got)
 		}
@@ -234,6 +235,23 @@ func FuzzLazyMatchesEager(f *testing.F) {
 		}
 		if !reflect.DeepEqual(g, w) {
 			t.Fatalf("lazy %s\neager %s", got, want)
+		}
+		// Members looked up in the objects kept raw are the decoded ones.
+		lazyTop := lazy.Root().items()
+		for i, top := range eager.Root().Fields() {
+			lv := lazyTop[i].Value
+			for _, m := range top.Value.Fields() {
+				a, aok := lv.Member(m.Key)
+				b, bok := top.Value.Member(m.Key)
+				same := a.Kind() == b.Kind() && string(a.AppendJSON(nil)) == string(b.AppendJSON(nil)) && a.Text() == b.Text()
+				if a.Kind() == KindObject && b.Kind() == KindObject { // a raw one keeps its spaces
+					var x, y any
+					same = json.Unmarshal(a.AppendJSON(nil), &x) == nil && json.Unmarshal(b.AppendJSON(nil), &y) == nil && reflect.DeepEqual(x, y)
+				}
+				if aok != bok || !same {
+					t.Fatalf("[%s][%s]: raw %v %s %q, decoded %v %s %q", top.Key, m.Key, aok, a.AppendJSON(nil), a.Text(), bok, b.AppendJSON(nil), b.Text())
+				}
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -62,7 +63,9 @@ func TestQuotedStringsReadUnescapedWriteVerbatim(t *testing.T) {
 // decoder would have unescaped it, and writes one valid JSON string that
 // stands for the same text.
 func FuzzQuotedMatchesDecoded(f *testing.F) {
-	for _, s := range []string{`plain`, `a\"b\\c\/d\b\f\n\r\t`, `\u00e9\u0000\uFFFF`, `\ud83d\ude00`, `tail\`, `\u12`, "caf\xc3\xa9", "bad\xff", `\\u0041`} {
+	for _, s := range []string{`plain`, `a\"b\\c\/d\b\f\n\r\t`, `\u00e9\u0000\uFFFF`, `\ud83d\ude00`, `tail\`, `\u12`, "caf\xc3\xa9", "bad\xff", `\\u0041`,
+		// stops at every offset of a word, sequences across word ends
+		strings.Repeat(`ab\"cé東🚚\\x`, 9) + "\xe6\x9d", strings.Repeat(`é`, 13) + "\x01"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, content string) {

@@ -8,9 +8,10 @@ import (
 	"github.com/ingestd/ingestd/internal/inflate"
 )
 
-// Compressed frames are inflated into slabs: buffers of a batch's size
-// (one or a few per batch, shared by its compressed frames) that the
-// events are then decoded in where they lie. The decoder copies
+// Compressed frames are inflated into slabs: buffers of about a batch's
+// size (one or a few per batch, shared by its compressed frames and, if
+// it is already waiting, by the next batch) that the events are then
+// decoded in where they lie. The decoder copies
 // matches from the slab itself (no window to go through), an event's
 // bytes are written once, and a batch takes a few allocations rather
 // than one per event. A slab lives as long as any event in it, which is
@@ -38,6 +39,7 @@ type inflating struct {
 	out   []byte // len: inflated so far; cap: the slab's
 	pos   int
 	ended bool // the zlib stream ended (and its checksum matched)
+	more  int  // the least a new slab holds when the batch outgrows its guess
 }
 
 // readCompressed reads a compressed frame (after its 2-byte header) and
@@ -59,10 +61,13 @@ func (c *conn) readCompressed(r *batchReader) error {
 	} else {
 		c.inflater.Reset(&c.zlimited)
 	}
-	if c.slab == nil {
-		c.slab = make([]byte, 0, c.slabSize(size))
+	guess := c.slabSize(size)
+	if cap(c.slab) < guess/8 {
+		// None, or a tail too short to be worth going on in (a new
+		// slab costs the copy of 32 KiB of history).
+		c.slab = make([]byte, 0, guess)
 	}
-	z := inflating{r: c.inflater, out: c.slab}
+	z := inflating{r: c.inflater, out: c.slab, more: max(guess/4, minSlab)}
 	for {
 		more, err := z.have(10)
 		if err != nil {
@@ -115,7 +120,10 @@ func corruptFrame(err error) error {
 func (c *conn) slabSize(compressed int64) int {
 	guess := min(compressed*slabGuessRatio, firstReservation)
 	if c.lastBatchBytes > 0 {
-		guess = c.lastBatchBytes + c.lastBatchBytes/64 // and the frame headers
+		// Headers (1%) and batches a little bigger than the last: a
+		// slab that overflows takes a new one, what one leaves over goes
+		// to the next batch if it is already here (readBatch).
+		guess = c.lastBatchBytes + c.lastBatchBytes/8
 	}
 	return int(min(max(guess, minSlab), maxSlab))
 }
@@ -152,7 +160,7 @@ func (z *inflating) have(n int) (bool, error) {
 func (z *inflating) newSlab(n int) {
 	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
 	kept := len(z.out) - from
-	size := max(kept+n+inflateStep, cap(z.out)/2, minSlab)
+	size := max(kept+n+inflateStep, z.more)
 	slab := make([]byte, kept, size)
 	copy(slab, z.out[from:])
 	z.out, z.pos = slab, z.pos-from

@@ -59,8 +59,14 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 	}
 	r.prepare()
-	// The batch's events hold its slab and arena now, and only they.
-	c.slab, c.arena = nil, pipeline.Arena{}
+	// The batch's events hold its slab and arena now. What is left of
+	// the slab goes to the next batch if that is already arriving (a
+	// client pipelines its batches); otherwise it is let go with the
+	// events, so that an idle connection holds none.
+	if c.r.Buffered() == 0 {
+		c.slab = nil
+	}
+	c.arena = pipeline.Arena{}
 	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
