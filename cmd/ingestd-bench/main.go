@@ -194,6 +194,7 @@ func cmdRun(args []string) error {
 	startup := time.Since(started)
 	pid := cmd.Process.Pid
 	user0, sys0 := cpuSeconds(pid)
+	faults0 := minorFaults(pid)
 	ctx := context.Background()
 	var res loadResult
 	if *prebuilt {
@@ -211,6 +212,7 @@ func cmdRun(args []string) error {
 	}
 	user1, sys1 := cpuSeconds(pid)
 	user, sys := user1-user0, sys1-sys0
+	faults := minorFaults(pid) - faults0
 	cpu := user + sys
 	peak := peakRSSKB(pid)
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -228,7 +230,7 @@ func cmdRun(args []string) error {
 	fmt.Printf("  throughput:            %.0f events/s (%s)\n", float64(res.events)/res.elapsed.Seconds(), res.elapsed.Round(time.Millisecond))
 	perM := 1e6 / float64(res.events)
 	fmt.Printf("  ingestd CPU:           %.2f s per 1M events (user %.2f, system %.2f)\n", cpu*perM, user*perM, sys*perM)
-	fmt.Printf("  ingestd peak RSS:      %.1f MB\n", float64(peak)/1024)
+	fmt.Printf("  ingestd peak RSS:      %.1f MB (page faults: %.0f per 1k events)\n", float64(peak)/1024, float64(faults)/float64(res.events)*1e3)
 	fmt.Printf("  batch latency:         p50 %s, p99 %s, max %s\n", p(0.5), p(0.99), p(1))
 	if s.docs.Load() != res.events {
 		return fmt.Errorf("sink got %d documents for %d ACKed events", s.docs.Load(), res.events)
@@ -272,6 +274,19 @@ func cpuSeconds(pid int) (user, system float64) {
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return ut / 100, st / 100 // USER_HZ is 100 on Linux
+}
+
+// minorFaults is the process's minor page faults so far (minflt, the 10th
+// field of /proc/<pid>/stat): memory the runtime gave back to the kernel
+// and touched again, each fault a trip through the kernel.
+func minorFaults(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	n, _ := strconv.ParseInt(f[7], 10, 64)
+	return n
 }
 
 // peakRSSKB is VmHWM, the process's peak resident set size.

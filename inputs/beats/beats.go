@@ -32,9 +32,10 @@ func Register(r *pipeline.Registry) {
 
 // Input is a running beats input.
 type Input struct {
-	cfg Config
-	tls *tls.Config
-	log zerolog.Logger
+	slabs slabPool // see slabs.go
+	cfg   Config
+	tls   *tls.Config
+	log   zerolog.Logger
 
 	drainTimeout time.Duration
 	// prepareMinConns is how many connections it takes for events to be

@@ -9,9 +9,9 @@ import (
 )
 
 // Compressed frames are inflated into slabs: buffers of about a batch's
-// size (one or a few per batch, shared by its compressed frames and, if
-// it is already waiting, by the next batch) that the events are then
-// decoded in where they lie. The decoder copies
+// size (one or a few per batch, shared by its compressed frames, recycled
+// once it is acknowledged: see slabPool) that the events are then decoded
+// in where they lie. The decoder copies
 // matches from the slab itself (no window to go through), an event's
 // bytes are written once, and a batch takes a few allocations rather
 // than one per event. A slab lives as long as any event in it, which is
@@ -40,6 +40,8 @@ type inflating struct {
 	pos   int
 	ended bool // the zlib stream ended (and its checksum matched)
 	more  int  // the least a new slab holds when the batch outgrows its guess
+	pool  *slabPool
+	b     *batch // whose slabs these are
 }
 
 // readCompressed reads a compressed frame (after its 2-byte header) and
@@ -65,9 +67,10 @@ func (c *conn) readCompressed(r *batchReader) error {
 	if cap(c.slab) < guess/8 {
 		// None, or a tail too short to be worth going on in (a new
 		// slab costs the copy of 32 KiB of history).
-		c.slab = make([]byte, 0, guess)
+		c.slab = c.in.slabs.get(guess)
+		r.b.slabs = append(r.b.slabs, c.slab)
 	}
-	z := inflating{r: c.inflater, out: c.slab, more: max(guess/4, minSlab)}
+	z := inflating{r: c.inflater, out: c.slab, more: max(guess/4, minSlab), pool: &c.in.slabs, b: r.b}
 	for {
 		more, err := z.have(10)
 		if err != nil {
@@ -121,8 +124,7 @@ func (c *conn) slabSize(compressed int64) int {
 	guess := min(compressed*slabGuessRatio, firstReservation)
 	if c.lastBatchBytes > 0 {
 		// Headers (1%) and batches a little bigger than the last: a
-		// slab that overflows takes a new one, what one leaves over goes
-		// to the next batch if it is already here (readBatch).
+		// slab that overflows takes another.
 		guess = c.lastBatchBytes + c.lastBatchBytes/8
 	}
 	return int(min(max(guess, minSlab), maxSlab))
@@ -161,7 +163,8 @@ func (z *inflating) newSlab(n int) {
 	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
 	kept := len(z.out) - from
 	size := max(kept+n+inflateStep, z.more)
-	slab := make([]byte, kept, size)
+	slab := z.pool.get(size)[:kept]
+	z.b.slabs = append(z.b.slabs, slab)
 	copy(slab, z.out[from:])
 	z.out, z.pos = slab, z.pos-from
 }

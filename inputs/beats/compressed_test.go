@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // compressedFrame is one compressed frame of the data frames of events,
@@ -159,5 +160,85 @@ func TestCorruptCompressedFrames(t *testing.T) {
 	}
 	if n := len(sink.batches); n != 1 || len(sink.batches[0]) != 3 {
 		t.Fatalf("published %d batches (first of %d events), want only the good one", n, len(sink.batches[0]))
+	}
+}
+
+// TestSlabsOutliveTheirBatch: a batch's slab is never handed to another
+// batch while any of its events is pending, and its events' bytes stay as
+// sent until then.
+func TestSlabsOutliveTheirBatch(t *testing.T) {
+	sink := newHeldSink()
+	in := startInput(t, sink, time.Second)
+	send := func(c net.Conn, from int) {
+		t.Helper()
+		evs := bigEvents(50, 2000)
+		if _, err := c.Write(append(window(len(evs)), compressedFrame(t, evs, from)...)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-sink.arrived:
+		case <-time.After(5 * time.Second):
+			t.Fatal("batch not published")
+		}
+	}
+	a, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	send(a, 1)
+	first := sink.batches[0]
+	sent := make([][]byte, len(first))
+	for i, e := range first {
+		sent[i] = bytes.Clone(e.Raw())
+	}
+	// Batches come and go on other connections while the first is pending.
+	for round := range 5 {
+		b, err := net.Dial("tcp", in.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(b, 1)
+		later := sink.batches[len(sink.batches)-1]
+		for _, e := range later {
+			for _, f := range first {
+				if overlaps(e.Raw(), f.Raw()) {
+					t.Fatalf("round %d: a new batch was inflated into the pending batch's slab", round)
+				}
+			}
+		}
+		sink.complete(len(sink.batches) - 1)
+		readACK(t, b)
+		b.Close()
+	}
+	for i, e := range first {
+		if !bytes.Equal(e.Raw(), sent[i]) {
+			t.Fatalf("event %d of the pending batch changed under it", i)
+		}
+	}
+	sink.complete(0)
+	readACK(t, a)
+}
+
+// overlaps reports whether a and b share bytes of one array.
+func overlaps(a, b []byte) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return a0 < b0+uintptr(len(b)) && b0 < a0+uintptr(len(a))
+}
+
+func TestRecycledSlabsArePoisonedInRaceBuilds(t *testing.T) {
+	if !poisonRecycled {
+		t.Skip("only race-detector builds poison recycled slabs")
+	}
+	var p slabPool
+	s := append(p.get(100), "event bytes"...)
+	p.put([][]byte{s})
+	for i, c := range s[:cap(s)] {
+		if c != 0xff {
+			t.Fatalf("byte %d of a recycled slab is %#x", i, c)
+		}
 	}
 }

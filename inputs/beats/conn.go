@@ -82,6 +82,8 @@ type batch struct {
 	bytes int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done  chan struct{} // closed when every event of the batch is done
 	ack   *pipeline.Ack // the events' acknowledgement; closes done
+	slabs [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
+	read  chan struct{} // closed when the batch has been read to its end
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
@@ -214,6 +216,13 @@ func (c *conn) ackLoop() {
 			return
 		}
 		c.acknowledged(b)
+		select {
+		case <-b.read:
+			c.in.slabs.put(b.slabs) // every event of b is done: nothing reads them
+			b.slabs = nil
+		case <-c.closed:
+			return
+		}
 	}
 }
 

@@ -59,14 +59,13 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 	}
 	r.prepare()
-	// The batch's events hold its slab and arena now. What is left of
-	// the slab goes to the next batch if that is already arriving (a
-	// client pipelines its batches); otherwise it is let go with the
-	// events, so that an idle connection holds none.
-	if c.r.Buffered() == 0 {
-		c.slab = nil
-	}
-	c.arena = pipeline.Arena{}
+	// The batch's events hold its slabs and arena now; the slabs go back
+	// to the pool once it is acknowledged (a slab is never shared by two
+	// batches: the first's ACK would recycle it under the second). Its
+	// events may all be done before it is read to the end (filters drop
+	// them as it is read): ackLoop waits for read too.
+	c.slab, c.arena = nil, pipeline.Arena{}
+	close(b.read)
 	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
@@ -119,7 +118,7 @@ func (c *conn) readWindow() (*batch, error) {
 		c.in.settle(c)
 		return nil, nil
 	}
-	b := &batch{count: count, done: make(chan struct{})}
+	b := &batch{count: count, done: make(chan struct{}), read: make(chan struct{})}
 	// The Ack exists before the events: filters may drop (complete) some
 	// while the batch is still being read.
 	b.ack = pipeline.NewAck(int(count), func() { close(b.done) })

@@ -1,0 +1,6 @@
+//go:build !race
+
+package beats
+
+// poisonRecycled: see slabPool. Off in production builds.
+const poisonRecycled = false

@@ -1,0 +1,6 @@
+//go:build race
+
+package beats
+
+// poisonRecycled: see slabPool. On in race-detector builds (the tests').
+const poisonRecycled = true

@@ -1,0 +1,44 @@
+package beats
+
+import "sync"
+
+// Slabs are recycled: once a batch is acknowledged every one of its events
+// is done (outputs wrote or dead-lettered them, filters dropped them), so
+// nothing reads its slabs again and the next batch can inflate into them.
+// Allocating a fresh slab for every batch cost a quarter of what ingestd
+// allocated, the collector's work on it and, within the memory limit, a
+// page fault per 4 KiB as the runtime gave pages back and took them again
+// (118 → 54 faults per 1,000 events, 5–6% less CPU side by side).
+//
+// The pool is a sync.Pool: it empties at garbage collections, so an idle
+// input keeps no slabs. Nothing may keep an event's strings beyond its
+// Done (caches copy what they keep, as pipeline.DataStreamNamer does);
+// builds with the race detector, which run the tests, overwrite every
+// recycled slab so that a reader that breaks that rule reads garbage.
+type slabPool struct{ pool sync.Pool }
+
+// slabRound rounds slab sizes up, so that slabs of batches of about the
+// same size fit each other's.
+const slabRound = 256 << 10
+
+// get returns an empty slab with room for n bytes: a recycled one if the
+// pool has one big enough.
+func (p *slabPool) get(n int) []byte {
+	if s, ok := p.pool.Get().(*[]byte); ok && cap(*s) >= n {
+		return (*s)[:0]
+	}
+	return make([]byte, 0, (n+slabRound-1)/slabRound*slabRound)
+}
+
+// put recycles the slabs of an acknowledged batch.
+func (p *slabPool) put(slabs [][]byte) {
+	for _, s := range slabs {
+		if poisonRecycled {
+			s = s[:cap(s)]
+			for i := range s {
+				s[i] = 0xff // never valid in UTF-8 or JSON
+			}
+		}
+		p.pool.Put(&s)
+	}
+}
