@@ -490,7 +490,8 @@ func (r *Reader) fast(out []byte) (_ []byte, ended bool, err error) {
 	in, ip := r.buf[:r.iend], r.ip
 	pos := len(out)
 	out = out[:cap(out)]
-	lit, dist := r.lit.entries, r.dist.entries
+	lit := (*[tableCap]uint32)(r.lit.entries[:tableCap])
+	dist := (*[tableCap]uint32)(r.dist.entries[:tableCap])
 	litMask, distMask := uint64(1)<<r.lit.primary-1, uint64(1)<<r.dist.primary-1
 	litPrimary, distPrimaryBits := r.lit.primary, r.dist.primary
 	streamStart := r.streamStart()
@@ -499,11 +500,11 @@ func (r *Reader) fast(out []byte) (_ []byte, ended bool, err error) {
 		ip += int(63-nbits) >> 3
 		nbits |= 56
 
-		e := lit[bitBuf&litMask]
+		e := lit[bitBuf&litMask&(tableCap-1)]
 		if entryKind(e) == kindSubtable {
 			bitBuf >>= litPrimary
 			nbits -= litPrimary
-			e = lit[entryValue(e)+uint32(bitBuf&(1<<entryExtra(e)-1))]
+			e = lit[(entryValue(e)+uint32(bitBuf&(1<<entryExtra(e)-1)))&(tableCap-1)]
 		}
 		n := entryConsume(e)
 		bitBuf >>= n
@@ -515,7 +516,7 @@ func (r *Reader) fast(out []byte) (_ []byte, ended bool, err error) {
 			// Literals come in runs, and the bit buffer holds a second
 			// code without a refill (at least 41 bits are left). Anything
 			// but a literal is left for the next turn.
-			if e = lit[bitBuf&litMask]; entryKind(e) == kindLiteral {
+			if e = lit[bitBuf&litMask&(tableCap-1)]; entryKind(e) == kindLiteral {
 				n = entryConsume(e)
 				bitBuf >>= n
 				nbits -= n
@@ -538,11 +539,11 @@ func (r *Reader) fast(out []byte) (_ []byte, ended bool, err error) {
 		bitBuf >>= x
 		nbits -= x
 
-		e = dist[bitBuf&distMask]
+		e = dist[bitBuf&distMask&(tableCap-1)]
 		if entryKind(e) == kindSubtable {
 			bitBuf >>= distPrimaryBits
 			nbits -= distPrimaryBits
-			e = dist[entryValue(e)+uint32(bitBuf&(1<<entryExtra(e)-1))]
+			e = dist[(entryValue(e)+uint32(bitBuf&(1<<entryExtra(e)-1)))&(tableCap-1)]
 		}
 		if entryKind(e) != kindLength {
 			err = fmt.Errorf("%w: invalid distance code", ErrCorrupt)

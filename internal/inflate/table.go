@@ -11,9 +11,14 @@ import (
 // keep the table small enough to build per block and to stay in cache:
 // one level for 15-bit codes would be 32,768 entries.
 type table struct {
-	entries []uint32
+	entries []uint32 // capacity tableCap, so the fast loop indexes an array
 	primary uint
 }
+
+// tableCap bounds a table: the largest a valid code needs is 1,332 entries
+// (a literal/length code with a 10-bit first level, by zlib's enough). The
+// fast loop masks its indexes with tableCap-1 instead of checking them.
+const tableCap = 2048
 
 // An entry packs what decoding one code needs:
 //
@@ -106,8 +111,8 @@ func (t *table) build(lengths []uint8, primary uint, alphabet int) error {
 	count[0] = 0
 	t.primary = primary
 	size := 1 << primary
-	if cap(t.entries) < size {
-		t.entries = make([]uint32, size, size*2)
+	if cap(t.entries) < tableCap {
+		t.entries = make([]uint32, size, tableCap)
 	}
 	t.entries = t.entries[:size]
 	for i := range t.entries {
@@ -180,6 +185,9 @@ func (t *table) build(lengths []uint8, primary uint, alphabet int) error {
 					room <<= 1
 				}
 				subStart = len(t.entries)
+				if subStart+1<<subBits > tableCap {
+					return errOversubscribed // unreachable for a valid code (zlib's enough: 1,332 at most)
+				}
 				for range 1 << subBits {
 					t.entries = append(t.entries, invalidEntry())
 				}
