@@ -111,8 +111,11 @@ func (t *table) build(lengths []uint8, primary uint, alphabet int) error {
 	count[0] = 0
 	t.primary = primary
 	size := 1 << primary
-	if cap(t.entries) < tableCap {
-		t.entries = make([]uint32, size, tableCap)
+	if want := tableCap; cap(t.entries) < size || alphabet != alphabetCodeLen && cap(t.entries) < want {
+		if alphabet == alphabetCodeLen {
+			want = size // read one code at a time, never by the fast loop
+		}
+		t.entries = make([]uint32, size, want)
 	}
 	t.entries = t.entries[:size]
 	for i := range t.entries {
@@ -185,7 +188,7 @@ func (t *table) build(lengths []uint8, primary uint, alphabet int) error {
 					room <<= 1
 				}
 				subStart = len(t.entries)
-				if subStart+1<<subBits > tableCap {
+				if subStart+1<<subBits > cap(t.entries) {
 					return errOversubscribed // unreachable for a valid code (zlib's enough: 1,332 at most)
 				}
 				for range 1 << subBits {
