@@ -259,6 +259,12 @@ func (e *Event) Attach(a *Ack) { e.ack = a }
 
 // Done marks the event finished (written by its outputs, dead-lettered or
 // dropped on purpose). Call it exactly once per event and per extra Hold.
+//
+// It also ends the lifetime of the event's bytes: its strings, Raw and the
+// text of its values may point into a buffer its input reuses once the
+// event's batch is acknowledged (the beats input recycles its slabs).
+// Read nothing of an event after its Done, and copy (strings.Clone) what
+// is kept beyond it, as pipeline.DataStreamNamer does with its cache keys.
 func (e *Event) Done() {
 	if e.ack != nil {
 		e.ack.done(1)

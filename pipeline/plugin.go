@@ -41,14 +41,16 @@ type Input interface {
 }
 
 // Filter transforms one event in place. It returns false to drop the event
-// on purpose (the event then counts as done).
+// on purpose (the event then counts as done). What it keeps across events
+// (a cache, a last value) must be copied out of the event: its bytes do not
+// outlive its Done.
 type Filter interface {
 	Apply(e *Event) bool
 }
 
 // Output writes events. Send takes the events (it must not modify them:
 // several outputs may share them) and calls Done on each once it has them
-// durably; it blocks while the output is full and returns an error only
+// durably, after its last read of them (see Event.Done); it blocks while the output is full and returns an error only
 // when ctx ends or the output is closed. Close flushes what was sent and
 // stops the output's goroutines.
 type Output interface {
