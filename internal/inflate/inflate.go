@@ -442,23 +442,16 @@ func (r *Reader) slow(out []byte) ([]byte, bool, error) {
 		r.state = stateBlock
 		return out, true, nil
 	}
-	length := int(entryValue(e))
-	if x := entryExtra(e); x > 0 {
-		if err := r.need(x); err != nil {
-			return out, false, err
-		}
-		length += int(r.take(x))
-	}
-	e, err = r.decodeSlow(r.dist)
+	length, err := r.withExtra(e)
 	if err != nil {
 		return out, false, err
 	}
-	dist := int(entryValue(e))
-	if x := entryExtra(e); x > 0 {
-		if err := r.need(x); err != nil {
-			return out, false, err
-		}
-		dist += int(r.take(x))
+	if e, err = r.decodeSlow(r.dist); err != nil {
+		return out, false, err
+	}
+	dist, err := r.withExtra(e)
+	if err != nil {
+		return out, false, err
 	}
 	if err := r.checkDistance(dist, len(out)); err != nil {
 		return out, false, err
@@ -466,6 +459,19 @@ func (r *Reader) slow(out []byte) ([]byte, bool, error) {
 	r.copyLen, r.copyDist = length, dist
 	out, err = r.finishCopy(out)
 	return out, false, err
+}
+
+// withExtra returns the length or distance a decoded code stands for: its
+// base plus the extra bits after it.
+func (r *Reader) withExtra(e uint32) (int, error) {
+	v := int(entryValue(e))
+	if x := entryExtra(e); x > 0 {
+		if err := r.need(x); err != nil {
+			return 0, err
+		}
+		v += int(r.take(x))
+	}
+	return v, nil
 }
 
 // checkDistance refuses a match reaching before the stream's start or
