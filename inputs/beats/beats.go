@@ -3,8 +3,10 @@
 // zlib, ACKs) rather than through go-lumber's server, which trusts its peer:
 // it allocates whatever a window or frame header claims, has no idle
 // timeout, logs without the peer, and copies every event twice before a
-// decoder sees it. Here each event is inflated straight into a buffer of
-// its own and decoded in place into a pipeline event. A batch is
+// decoder sees it. Here a batch's compressed frames are inflated (by
+// internal/inflate) into slabs its events are decoded in where they lie,
+// recycled once the batch is acknowledged; plain frames are read into a
+// buffer per event. A batch is
 // acknowledged only when every one of its events is done; until then the
 // connection sends keepalive ACKs so the client waits instead of resending.
 package beats
