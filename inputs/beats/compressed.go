@@ -9,13 +9,11 @@ import (
 )
 
 // Compressed frames are inflated into slabs: buffers of about a batch's
-// size (one or a few per batch, shared by its compressed frames, recycled
-// once it is acknowledged: see slabPool) that the events are then decoded
-// in where they lie. The decoder copies
-// matches from the slab itself (no window to go through), an event's
-// bytes are written once, and a batch takes a few allocations rather
-// than one per event. A slab lives as long as any event in it, which is
-// until the batch is acknowledged, as the events' own buffers did.
+// size (one or a few per batch, shared by its compressed frames) that the
+// events are then decoded in where they lie. The decoder copies matches
+// from the slab itself (no window to go through), an event's bytes are
+// written once, and a batch takes no allocation per event. A slab serves
+// one batch: it is recycled once that batch is acknowledged (slabs.go).
 
 const (
 	// inflateStep is how far inflating runs ahead of the frame being read:
