@@ -28,6 +28,8 @@ const (
 	// maxDistance is the window: how far back a match may reach, and
 	// so how much output the caller keeps when it moves to a new buffer.
 	maxDistance = 32 << 10
+	// defaultBufSize is the input buffer of a Reader made by Reset alone.
+	defaultBufSize = 8 << 10
 )
 
 // MaxDistance is how many bytes of output before the position Inflate
@@ -53,8 +55,8 @@ const (
 	stateDone                 // the stream has ended, checksum verified
 )
 
-// Reader decodes one zlib stream at a time from src. The zero value is
-// not ready: use NewReader or Reset.
+// Reader decodes one zlib stream at a time from src. A zero Reader is
+// ready once Reset gives it a source.
 type Reader struct {
 	src    io.Reader
 	buf    []byte // input read from src; buf[ip:iend] is not decoded yet
@@ -91,6 +93,9 @@ func NewReader(src io.Reader, bufSize int) *Reader {
 // Reset starts a new stream from src, dropping whatever was left of the
 // previous one.
 func (r *Reader) Reset(src io.Reader) {
+	if r.buf == nil {
+		r.buf = make([]byte, defaultBufSize)
+	}
 	*r = Reader{
 		src: src, buf: r.buf, adler: newAdler(),
 		dynLit: r.dynLit, dynDist: r.dynDist, codeLen: r.codeLen,

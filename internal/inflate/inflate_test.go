@@ -177,6 +177,17 @@ func (w *bitWriter) flush() []byte {
 	return w.out
 }
 
+// TestZeroReader: a zero Reader works once Reset gives it a source.
+func TestZeroReader(t *testing.T) {
+	data := sample(9, 100000)
+	var r Reader
+	r.Reset(bytes.NewReader(compress(t, data, 6)))
+	out, err := r.Inflate(make([]byte, 0, len(data)+1))
+	if err != io.EOF || !bytes.Equal(out, data) {
+		t.Fatalf("%d bytes of %d, %v", len(out), len(data), err)
+	}
+}
+
 func TestCorruptStreams(t *testing.T) {
 	data := sample(3, 20000)
 	good := compress(t, data, 6)
