@@ -15,7 +15,7 @@ import (
 
 // compressedFrame is one compressed frame of the data frames of events,
 // numbered from seq.
-func compressedFrame(t *testing.T, events [][]byte, seq int) []byte {
+func compressedFrame(t testing.TB, events [][]byte, seq int) []byte {
 	t.Helper()
 	var inner []byte
 	for i, ev := range events {

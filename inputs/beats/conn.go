@@ -71,6 +71,7 @@ type conn struct {
 	mu       sync.Mutex
 	reserved int64    // budget reserved for the current batch, not yet used
 	pending  []*batch // read fully or partly, not yet acknowledged
+	released bool     // Close gave back the budget: charge refuses more
 	closeErr error    // why reading ended
 	closed   chan struct{}
 	once     sync.Once
@@ -288,13 +289,13 @@ func (c *conn) Close() error {
 		c.mu.Lock()
 		pending := c.pending
 		c.pending = nil
-		reserved := c.reserved
+		bytes := c.reserved
 		c.reserved = 0
-		c.mu.Unlock()
-		bytes := reserved
 		for _, b := range pending {
-			bytes += b.bytes
+			bytes += b.bytes // under the lock: the reader may be charging b
 		}
+		c.released = true // and from now on charges nothing
+		c.mu.Unlock()
 		c.in.release(bytes, len(pending))
 		c.in.conns.Add(-1)
 		c.in.untrack(c)

@@ -201,6 +201,10 @@ func (c *conn) charge(b *batch, n int64) error {
 		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d", int64(c.in.cfg.MaxBatchBytes))
 	}
 	c.mu.Lock()
+	if c.released {
+		c.mu.Unlock()
+		return net.ErrClosed // Close released what the batch had charged
+	}
 	b.bytes += n
 	fromReserve := min(c.reserved, n)
 	c.reserved -= fromReserve
