@@ -34,10 +34,11 @@ func Register(r *pipeline.Registry) {
 
 // Input is a running beats input.
 type Input struct {
-	slabs slabPool // see slabs.go
-	cfg   Config
-	tls   *tls.Config
-	log   zerolog.Logger
+	slabs  slabPool           // see slabs.go
+	fields pipeline.FieldPool // the batches' arenas' members, recycled alike
+	cfg    Config
+	tls    *tls.Config
+	log    zerolog.Logger
 
 	drainTimeout time.Duration
 	// prepareMinConns is how many connections it takes for events to be

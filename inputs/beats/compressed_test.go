@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -164,8 +166,8 @@ func TestCorruptCompressedFrames(t *testing.T) {
 }
 
 // TestSlabsOutliveTheirBatch: a batch's slab is never handed to another
-// batch while any of its events is pending, and its events' bytes stay as
-// sent until then.
+// batch while any of its events is pending, and its events' bytes and
+// members (the arena's, recycled alike) stay as they were until then.
 func TestSlabsOutliveTheirBatch(t *testing.T) {
 	sink := newHeldSink()
 	in := startInput(t, sink, time.Second)
@@ -189,8 +191,13 @@ func TestSlabsOutliveTheirBatch(t *testing.T) {
 	send(a, 1)
 	first := sink.batches[0]
 	sent := make([][]byte, len(first))
+	docs := make([]string, len(first))
 	for i, e := range first {
 		sent[i] = bytes.Clone(e.Raw())
+		docs[i] = string(e.AppendJSON(nil))
+		if !sameJSON(docs[i], sent[i]) {
+			t.Fatalf("event %d of the pending batch reads %.80s", i, docs[i])
+		}
 	}
 	// Batches come and go on other connections while the first is pending.
 	for round := range 5 {
@@ -212,12 +219,18 @@ func TestSlabsOutliveTheirBatch(t *testing.T) {
 		b.Close()
 	}
 	for i, e := range first {
-		if !bytes.Equal(e.Raw(), sent[i]) {
+		if !bytes.Equal(e.Raw(), sent[i]) || string(e.AppendJSON(nil)) != docs[i] {
 			t.Fatalf("event %d of the pending batch changed under it", i)
 		}
 	}
 	sink.complete(0)
 	readACK(t, a)
+}
+
+// sameJSON reports whether two JSON texts hold the same value.
+func sameJSON(a string, b []byte) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // overlaps reports whether a and b share bytes of one array.

@@ -80,11 +80,12 @@ type conn struct {
 // batch is a window of events from window frame to ACK.
 type batch struct {
 	count uint32
-	bytes int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
-	done  chan struct{} // closed when every event of the batch is done
-	ack   *pipeline.Ack // the events' acknowledgement; closes done
-	slabs [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
-	read  chan struct{} // closed when the batch has been read to its end
+	bytes int64          // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
+	done  chan struct{}  // closed when every event of the batch is done
+	ack   *pipeline.Ack  // the events' acknowledgement; closes done
+	slabs [][]byte       // where its compressed frames were inflated (the reading goroutine's until read)
+	read  chan struct{}  // closed when the batch has been read to its end
+	arena pipeline.Arena // its events' structs and members (the reading goroutine's until read)
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
@@ -96,6 +97,7 @@ func newConn(in *Input, nc net.Conn) *conn {
 		acks:   make(chan *batch, maxPendingBatches),
 		closed: make(chan struct{}),
 	}
+	c.arena.Pool = &in.fields
 	// Buffers are per connection, and a node may have a thousand: 16 KiB
 	// from the socket and 8 KiB into inflate (plus its 7 KiB of tables)
 	// rather than the 112 KiB they were. They also stay in cache across
@@ -219,7 +221,9 @@ func (c *conn) ackLoop() {
 		c.acknowledged(b)
 		select {
 		case <-b.read:
-			c.in.slabs.put(b.slabs) // every event of b is done: nothing reads them
+			// Every event of b is done: nothing reads them again.
+			c.in.slabs.put(b.slabs)
+			b.arena.Release()
 			b.slabs = nil
 		case <-c.closed:
 			return

@@ -59,12 +59,13 @@ func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
 		}
 	}
 	r.prepare()
-	// The batch's events hold its slabs and arena now; the slabs go back
-	// to the pool once it is acknowledged (a slab is never shared by two
+	// The batch's events hold its slabs and arena now; both go back to
+	// their pools once it is acknowledged (a slab is never shared by two
 	// batches: the first's ACK would recycle it under the second). Its
 	// events may all be done before it is read to the end (filters drop
 	// them as it is read): ackLoop waits for read too.
-	c.slab, c.arena = nil, pipeline.Arena{}
+	b.arena = c.arena
+	c.slab, c.arena = nil, pipeline.Arena{Pool: &c.in.fields}
 	close(b.read)
 	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it

@@ -1,0 +1,6 @@
+//go:build !race
+
+package pipeline
+
+// poisonRecycled: see Arena.Release. Off in production builds.
+const poisonRecycled = false
