@@ -26,7 +26,7 @@ type Event struct {
 	ack *Ack
 
 	// rootKeys has the bit of every top-level key (keyBit) set, once
-	// rootKeysKnown: a clear bit proves a key absent, and sparing the scan
+	// rootKeysKnown: a clear bit proves a key absent, sparing the scan
 	// of the members when a filter adds a field or looks for one that is
 	// not there. Bits are never cleared (a deleted key leaves a false
 	// positive, which only costs the scan). Events built without init
