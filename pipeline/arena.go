@@ -1,6 +1,10 @@
 package pipeline
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/ingestd/ingestd/internal/race"
+)
 
 // Arena holds the memory of events decoded together that also live and
 // die together, such as a Beats batch: their Event structs and the
@@ -33,7 +37,7 @@ type FieldPool struct{ pool sync.Pool }
 func (a *Arena) Release() {
 	for _, c := range a.taken {
 		c = c[:cap(c)]
-		if poisonRecycled {
+		if race.Enabled {
 			for i := range c {
 				c[i] = Field{Key: recycledText, Value: String(recycledText)}
 			}

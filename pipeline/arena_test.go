@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/race"
 )
 
 // TestArenaEventsAreApart: events decoded in one arena share its chunks,
@@ -59,7 +61,7 @@ func TestArenaRelease(t *testing.T) {
 	if a.taken != nil || a.fields != nil || a.events != nil || a.Pool != &pool {
 		t.Fatalf("arena not emptied: %+v", a)
 	}
-	if poisonRecycled {
+	if race.Enabled {
 		if got := e.Root().Fields()[0].Key; got != recycledText {
 			t.Fatalf("a recycled member reads %q", got)
 		}

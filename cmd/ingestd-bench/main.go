@@ -193,8 +193,7 @@ func cmdRun(args []string) error {
 	}
 	startup := time.Since(started)
 	pid := cmd.Process.Pid
-	user0, sys0 := cpuSeconds(pid)
-	faults0 := minorFaults(pid)
+	user0, sys0, faults0 := procStat(pid)
 	ctx := context.Background()
 	var res loadResult
 	if *prebuilt {
@@ -210,9 +209,8 @@ func cmdRun(args []string) error {
 	if err := s.waitDocs(waitCtx, res.events); err != nil {
 		return err
 	}
-	user1, sys1 := cpuSeconds(pid)
-	user, sys := user1-user0, sys1-sys0
-	faults := minorFaults(pid) - faults0
+	user1, sys1, faults1 := procStat(pid)
+	user, sys, faults := user1-user0, sys1-sys0, faults1-faults0
 	cpu := user + sys
 	peak := peakRSSKB(pid)
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -259,34 +257,23 @@ func waitListening(addr string, timeout time.Duration) error {
 	return fmt.Errorf("ingestd did not listen on %s within %s", addr, timeout)
 }
 
-// cpuSeconds is the user and system CPU time of a process (utime and stime
-// from /proc/<pid>/stat): the system share is mostly socket I/O, which the
-// user-space levers cannot touch.
-func cpuSeconds(pid int) (user, system float64) {
+// procStat reads a process's CPU time and minor page faults from
+// /proc/<pid>/stat: utime and stime (the system share is mostly socket
+// I/O, which the user-space levers cannot touch) and minflt (memory the
+// runtime gave back to the kernel and touched again, a trip through the
+// kernel each).
+func procStat(pid int) (user, system float64, faults int64) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
-	// Fields after the ")" that ends the command name; utime and stime are
-	// the 14th and 15th fields of the line.
-	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-	f := strings.Fields(rest)
+	// Fields after the ")" that ends the command name: minflt, utime and
+	// stime are the 10th, 14th and 15th fields of the line.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	faults, _ = strconv.ParseInt(f[7], 10, 64)
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
-	return ut / 100, st / 100 // USER_HZ is 100 on Linux
-}
-
-// minorFaults is the process's minor page faults so far (minflt, the 10th
-// field of /proc/<pid>/stat): memory the runtime gave back to the kernel
-// and touched again, each fault a trip through the kernel.
-func minorFaults(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
-	n, _ := strconv.ParseInt(f[7], 10, 64)
-	return n
+	return ut / 100, st / 100, faults // USER_HZ is 100 on Linux
 }
 
 // peakRSSKB is VmHWM, the process's peak resident set size.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/ingestd/ingestd/internal/race"
 )
 
 // compressedFrame is one compressed frame of the data frames of events,
@@ -243,7 +245,7 @@ func overlaps(a, b []byte) bool {
 }
 
 func TestRecycledSlabsArePoisonedInRaceBuilds(t *testing.T) {
-	if !poisonRecycled {
+	if !race.Enabled {
 		t.Skip("only race-detector builds poison recycled slabs")
 	}
 	var p slabPool

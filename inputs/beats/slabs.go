@@ -1,6 +1,10 @@
 package beats
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/ingestd/ingestd/internal/race"
+)
 
 // Slabs are recycled: once a batch is acknowledged every one of its events
 // is done (outputs wrote or dead-lettered them, filters dropped them), so
@@ -34,7 +38,7 @@ func (p *slabPool) get(n int) []byte {
 // put recycles the slabs of an acknowledged batch.
 func (p *slabPool) put(slabs [][]byte) {
 	for _, s := range slabs {
-		if poisonRecycled {
+		if race.Enabled {
 			s = s[:cap(s)]
 			for i := range s {
 				s[i] = 0xff // never valid in UTF-8 or JSON

@@ -1,6 +1,0 @@
-//go:build !race
-
-package beats
-
-// poisonRecycled: see slabPool. Off in production builds.
-const poisonRecycled = false
