@@ -1,19 +1,14 @@
 package pipeline
 
 import (
-	"strconv"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/harness"
 )
 
 // filebeatEvent is an event as Filebeat's filestream input ships it, with
 // a pipe-format app-log line: the load harness' event.
-func filebeatEvent(i int) []byte {
-	return []byte(`{"@timestamp":"2026-11-20T22:17:34.366Z","@metadata":{"beat":"filebeat","type":"_doc","version":"9.3.0"},` +
-		`"agent":{"ephemeral_id":"68a3","id":"4204","name":"vm","type":"filebeat","version":"9.3.0"},"ecs":{"version":"8.0.0"},` +
-		`"fields":{"group":"pt","service":"django"},"host":{"name":"vm"},"input":{"type":"filestream"},` +
-		`"log":{"file":{"device_id":"65024","inode":"9986354","path":"/var/log/parcels/django.log"},"offset":` + strconv.Itoa(i*200) + `},` +
-		`"message":"INFO|apps.parcels.views|2025-02-02T12:34:56.` + strconv.Itoa(100+i%900) + `|Parcel ` + strconv.Itoa(i) + ` shipped to customer via carrier API (attempt 1) \"express\""}`)
-}
+func filebeatEvent(i int) []byte { return harness.SyntheticEvent(i) }
 
 func BenchmarkDecodeFilebeatEvent(b *testing.B) {
 	lines := make([][]byte, 64)

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	client "github.com/elastic/go-lumber/client/v2"
+
+	"github.com/ingestd/ingestd/internal/harness"
 )
 
 // loadConfig is what the load generator sends.
@@ -33,48 +30,6 @@ type loadResult struct {
 	latencies []time.Duration
 }
 
-// messages returns the lines the load replays: the corpus' pipe-format
-// messages (all of its messages with all) when a corpus file is given,
-// else generated pipe-format lines.
-func messages(path string, all bool) ([]string, error) {
-	var out []string
-	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var ev struct{ Message string }
-			if json.Unmarshal(sc.Bytes(), &ev) == nil && len(ev.Message) > 0 && (all || ev.Message[0] >= 'A' && ev.Message[0] <= 'Z' && containsPipe(ev.Message)) {
-				out = append(out, ev.Message)
-			}
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
-	}
-	levels := []string{"INFO", "DEBUG", "WARNING", "ERROR"}
-	loggers := []string{"apps.parcels.views", "django.server", "apps.billing.tasks", "botocore.endpoint"}
-	for i := 0; i < 1000; i++ {
-		out = append(out, fmt.Sprintf("%s|%s|2025-02-02T12:%02d:%02d.%03d|Parcel %d shipped to customer %d via carrier API (attempt %d)",
-			levels[i%4], loggers[i%4], i/60%60, i%60, i%1000, i*7, i*13, i%5))
-	}
-	return out, nil
-}
-
-func containsPipe(s string) bool {
-	n := 0
-	for i := 0; i < len(s) && i < 200; i++ {
-		if s[i] == '|' {
-			n++
-		}
-	}
-	return n >= 3
-}
-
 // buildBatches pre-encodes Filebeat-shaped events so the generator spends
 // its CPU on the protocol, not on JSON.
 func buildBatches(msgs []string, batch, count int) [][]any {
@@ -83,12 +38,7 @@ func buildBatches(msgs []string, batch, count int) [][]any {
 	for b := range batches {
 		events := make([]any, batch)
 		for i := range events {
-			msg, _ := json.Marshal(msgs[k%len(msgs)])
-			events[i] = []byte(`{"@timestamp":"2026-11-20T22:17:34.366Z","@metadata":{"beat":"filebeat","type":"_doc","version":"9.3.0"},` +
-				`"agent":{"ephemeral_id":"68a3","id":"4204","name":"vm","type":"filebeat","version":"9.3.0"},"ecs":{"version":"8.0.0"},` +
-				`"fields":{"group":"pt","service":"django"},"host":{"name":"vm"},"input":{"type":"filestream"},` +
-				`"log":{"file":{"device_id":"65024","inode":"9986354","path":"/var/log/parcels/django.log"},"offset":` + strconv.Itoa(k*200) + `},` +
-				`"message":` + string(msg) + `}`)
+			events[i] = harness.Event(msgs[k%len(msgs)], k*200)
 			k++
 		}
 		batches[b] = events

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/harness"
 )
 
 func main() {
@@ -65,7 +67,7 @@ func cmdLoad(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
 	cfg := loadFlags(fs)
 	fs.Parse(args)
-	msgs, err := messages(cfg.corpus, cfg.allLines)
+	msgs, err := harness.Messages(cfg.corpus, cfg.allLines)
 	if err != nil {
 		return err
 	}
@@ -107,18 +109,7 @@ shutdown_timeout: 10s
 inputs:
   - beats:
       listen: %s
-pipelines:
-  - name: pt
-    workers: %d
-    filters:
-      - dissect:
-          mapping: {message: "%%{log_level}|%%{logger_name}|%%{[@metadata][ts]}|%%{message}"}
-      - mutate:
-          copy: {"[fields][group]": group, "[fields][service]": service}
-    data_stream:
-      dataset: "%%{[service]}"
-      namespace: "%%{[group]}"
-outputs:
+%soutputs:
   - elasticsearch:
       hosts: http://%s
       compression: %v
@@ -156,12 +147,12 @@ func cmdRun(args []string) error {
 	path := *cfgPath
 	if path == "" {
 		path = filepath.Join(dir, "bench.yml")
-		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, *workers, s.addr, *gzipOn, *esWorkers)
+		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, harness.Pipelines(*workers), s.addr, *gzipOn, *esWorkers)
 		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 			return err
 		}
 	}
-	msgs, err := messages(lc.corpus, lc.allLines)
+	msgs, err := harness.Messages(lc.corpus, lc.allLines)
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,12 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/ingestd/ingestd/internal/harness"
 	"github.com/ingestd/ingestd/pipeline"
 )
 
@@ -82,11 +82,7 @@ func BenchmarkInput(b *testing.B) {
 	const batchSize = 2048
 	events := make([][]byte, batchSize)
 	for i := range events {
-		events[i] = []byte(`{"@timestamp":"2026-11-20T22:17:34.366Z","@metadata":{"beat":"filebeat","type":"_doc","version":"9.3.0"},` +
-			`"agent":{"ephemeral_id":"68a3","id":"4204","name":"vm","type":"filebeat","version":"9.3.0"},"ecs":{"version":"8.0.0"},` +
-			`"fields":{"group":"pt","service":"django"},"host":{"name":"vm"},"input":{"type":"filestream"},` +
-			`"log":{"file":{"device_id":"65024","inode":"9986354","path":"/var/log/parcels/django.log"},"offset":` + strconv.Itoa(i*200) + `},` +
-			`"message":"INFO|apps.parcels.views|2025-02-02T12:34:56.` + strconv.Itoa(100+i%900) + `|Parcel ` + strconv.Itoa(i) + ` shipped to customer via carrier API (attempt 1) \"express\""}`)
+		events[i] = harness.SyntheticEvent(i)
 	}
 	wire := wireBatch(b, events, 3)
 	addr, stop := startBenchInput(b)
