@@ -24,9 +24,10 @@ type Arena struct {
 }
 
 // FieldPool recycles the member chunks of arenas whose events are all
-// done: they were half of the bytes a Beats load allocated once the beats
-// input recycled its slabs. It empties at garbage collections (a
-// sync.Pool), so an idle node keeps none. The zero FieldPool is ready.
+// done: they were three quarters of the bytes a Beats load allocated once
+// the beats input recycled its slabs (1,063 of 1,451 MB per 1M events).
+// It empties at garbage collections (a sync.Pool), so an idle node keeps
+// none. The zero FieldPool is ready.
 type FieldPool struct{ pool sync.Pool }
 
 // Release gives the arena's member chunks back to its Pool and empties
