@@ -127,9 +127,8 @@ func (r *Reader) Inflate(out []byte) ([]byte, error) {
 
 func (r *Reader) inflate(out []byte) ([]byte, error) {
 	if r.copyLen > 0 {
-		var err error
-		if out, err = r.finishCopy(out); err != nil || r.copyLen > 0 {
-			return out, err
+		if out = r.finishCopy(out); r.copyLen > 0 {
+			return out, nil
 		}
 	}
 	for len(out) < cap(out) {
@@ -405,14 +404,14 @@ func (r *Reader) trailer() error {
 }
 
 // finishCopy goes on with a match the end of the output cut off.
-func (r *Reader) finishCopy(out []byte) ([]byte, error) {
+func (r *Reader) finishCopy(out []byte) []byte {
 	n := min(r.copyLen, cap(out)-len(out))
 	src := len(out) - r.copyDist
 	for i := range n {
 		out = append(out, out[src+i])
 	}
 	r.copyLen -= n
-	return out, nil
+	return out
 }
 
 // huffman decodes the current Huffman block: the fast loop while the
@@ -462,8 +461,7 @@ func (r *Reader) slow(out []byte) ([]byte, bool, error) {
 		return out, false, err
 	}
 	r.copyLen, r.copyDist = length, dist
-	out, err = r.finishCopy(out)
-	return out, false, err
+	return r.finishCopy(out), false, nil
 }
 
 // withExtra returns the length or distance a decoded code stands for: its
