@@ -16,12 +16,12 @@ import (
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/outputs/file"
 	"github.com/ingestd/ingestd/outputs/stdout"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // Registry returns a registry with every shipped plugin.
-func Registry() *pipeline.Registry {
-	r := pipeline.NewRegistry()
+func Registry() *plugin.Registry {
+	r := plugin.NewRegistry()
 	beats.Register(r)
 	date.Register(r)
 	dissect.Register(r)

@@ -4,8 +4,6 @@ package configs
 
 import (
 	"embed"
-	"io/fs"
-	"strings"
 )
 
 // DefaultName is the file name of the default config.
@@ -25,23 +23,9 @@ func Default() []byte {
 	return data
 }
 
+// Shipped holds the files shipped with the binary for plugins to use by
+// default: the composable index templates under elasticsearch/ (see
+// plugin.Env.Shipped).
+//
 //go:embed elasticsearch/*.json
-var templates embed.FS
-
-// IndexTemplates returns the shipped composable index templates by name
-// (configs/elasticsearch/<name>.json).
-func IndexTemplates() (map[string][]byte, error) {
-	entries, err := fs.ReadDir(templates, "elasticsearch")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	for _, e := range entries {
-		data, err := templates.ReadFile("elasticsearch/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out[strings.TrimSuffix(e.Name(), ".json")] = data
-	}
-	return out, nil
-}
+var Shipped embed.FS

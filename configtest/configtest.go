@@ -31,9 +31,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 	"gopkg.in/yaml.v3"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // Suite is one test file.
@@ -95,7 +96,7 @@ type Result struct {
 }
 
 // Run runs every case through r's pipelines in process.
-func (s *Suite) Run(r *pipeline.Runner) []Result {
+func (s *Suite) Run(r *engine.Runner) []Result {
 	out := make([]Result, 0, len(s.Tests))
 	for i, c := range s.Tests {
 		name := c.Name
@@ -107,7 +108,7 @@ func (s *Suite) Run(r *pipeline.Runner) []Result {
 	return out
 }
 
-func (c *Case) event() (*pipeline.Event, error) {
+func (c *Case) event() (*event.Event, error) {
 	doc := c.Event
 	if c.Line != nil {
 		doc = map[string]any{"message": *c.Line, "@timestamp": "2026-01-01T00:00:00.000Z",
@@ -126,10 +127,10 @@ func (c *Case) event() (*pipeline.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.DecodeEvent(data)
+	return event.DecodeEvent(data)
 }
 
-func (c *Case) run(r *pipeline.Runner) (bad []string) {
+func (c *Case) run(r *engine.Runner) (bad []string) {
 	e, err := c.event()
 	if err != nil {
 		return []string{"bad sample event: " + err.Error()}
@@ -145,7 +146,7 @@ func (c *Case) run(r *pipeline.Runner) (bad []string) {
 	defer func() {
 		if len(bad) > 0 {
 			for _, f := range p.Filters() {
-				if x, ok := f.(pipeline.Explainer); ok {
+				if x, ok := f.(plugin.Explainer); ok {
 					bad = append(bad, x.ExplainEvent(e)...)
 				}
 			}
@@ -161,7 +162,7 @@ func (c *Case) run(r *pipeline.Runner) (bad []string) {
 		bad = append(bad, fmt.Sprintf("data_stream: want %s, got %s", c.Expect.DataStream, e.DataStream))
 	}
 	for _, ref := range slices.Sorted(maps.Keys(c.Expect.Fields)) {
-		path, err := pipeline.ParsePath(ref)
+		path, err := event.ParsePath(ref)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", ref, err))
 			continue
@@ -177,7 +178,7 @@ func (c *Case) run(r *pipeline.Runner) (bad []string) {
 		}
 	}
 	for _, ref := range c.Expect.Absent {
-		path, err := pipeline.ParsePath(ref)
+		path, err := event.ParsePath(ref)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", ref, err))
 			continue

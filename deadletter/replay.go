@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 const replayingSuffix = ".replaying"
@@ -29,8 +29,8 @@ type Replay struct {
 // Replayed is the number of events sent through the pipelines so far.
 func (r *Replay) Replayed() int64 { return r.replayed.Load() }
 
-// Run implements pipeline.Input; it returns when every file is done.
-func (r *Replay) Run(ctx context.Context, sink pipeline.Sink) error {
+// Run implements plugin.Input; it returns when every file is done.
+func (r *Replay) Run(ctx context.Context, sink plugin.Sink) error {
 	pending, _ := filepath.Glob(filepath.Join(r.Dir, "*"+replayingSuffix))
 	fresh, err := Files(r.Dir)
 	if err != nil {
@@ -43,30 +43,37 @@ func (r *Replay) Run(ctx context.Context, sink pipeline.Sink) error {
 		}
 		pending = append(pending, to)
 	}
+	producer := sink.Open()
+	defer producer.Close()
 	for _, f := range pending {
-		if err := r.replayFile(ctx, f, sink); err != nil {
+		if err := r.replayFile(ctx, f, producer); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *Replay) replayFile(ctx context.Context, path string, sink pipeline.Sink) error {
+// replayFile sends one file's records as one batch: the file goes once
+// every record of it is done.
+func (r *Replay) replayFile(ctx context.Context, path string, producer plugin.Producer) error {
 	records, err := Read(path)
 	if err != nil {
 		return err
 	}
-	events := make([]*pipeline.Event, 0, len(records))
+	events := make([]*event.Event, 0, len(records))
 	for i, rec := range records {
-		e, err := pipeline.DecodeEvent(rec.Event)
+		e, err := event.DecodeEvent(rec.Event)
 		if err != nil {
 			return fmt.Errorf("replay: %s record %d: %w", path, i+1, err)
 		}
 		events = append(events, e)
 	}
 	done := make(chan struct{})
-	pipeline.Track(events, func() { close(done) })
-	if err := sink.Publish(ctx, events); err != nil {
+	batch := producer.Begin(len(events), func() { close(done) })
+	for _, e := range events {
+		batch.Add(e)
+	}
+	if err := batch.Commit(ctx); err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
 	select {

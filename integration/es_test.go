@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configs"
 	"github.com/ingestd/ingestd/deadletter"
+	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/internal/estest"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 func startES(t testing.TB) *estest.Server {
@@ -80,7 +82,7 @@ func TestESCorpusExactlyOnce(t *testing.T) {
 	es := startES(t)
 	dataDir := t.TempDir()
 	env := map[string]string{"INGESTD_ES_HOSTS": es.URL, "INGESTD_DATA_DIR": dataDir, "INGESTD_BEATS_LISTEN": "127.0.0.1:0", "INGESTD_HTTP_LISTEN": ""}
-	cfg, err := pipeline.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", builtin.Registry(), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", builtin.Registry(), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,16 +359,16 @@ func TestESDeadLettersAndReplay(t *testing.T) {
 
 	// The cause is fixed (say, the mapping): replay through the config.
 	es.SetItemHook(nil)
-	cfg, err := pipeline.Load("test.yml", []byte(strings.ReplaceAll(esConfig(es.URL), "${DATA}", n.dataDir)), builtin.Registry(), nil)
+	cfg, err := config.Load("test.yml", []byte(strings.ReplaceAll(esConfig(es.URL), "${DATA}", n.dataDir)), builtin.Registry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := pipeline.Build(cfg, nopLogger())
+	r, err := engine.Build(cfg, nopLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	replay := &deadletter.Replay{Dir: out.DeadLetters(), Log: nopLogger()}
-	r.SetInputs(map[string]pipeline.Input{"replay": replay})
+	r.SetInputs(map[string]plugin.Input{"replay": replay})
 	if err := r.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +456,7 @@ func TestESTemplatesAndAuth(t *testing.T) {
 		t.Fatalf("batch answered with wrong credentials: %v", err)
 	case <-time.After(1500 * time.Millisecond):
 	}
-	if esOutput(t, n).Ready() {
+	if esOutput(t, n).Reachable() {
 		t.Fatal("ready although the cluster refuses the credentials")
 	}
 	es.RequireAPIKey("") // the cluster's side fixed: any key accepted now

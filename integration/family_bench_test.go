@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
 )
 
 // BenchmarkFamilyChain measures the default config's whole filter chain
@@ -22,7 +22,7 @@ func BenchmarkFamilyChain(b *testing.B) {
 		b.Run(family, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				e, err := pipeline.DecodeEvent(lines[i%len(lines)])
+				e, err := event.DecodeEvent(lines[i%len(lines)])
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -17,8 +17,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configs"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/event"
 )
 
 // corpusDir is ../shared/corpus, or $INGESTD_CORPUS (a corpus generated
@@ -55,9 +57,9 @@ func readJSONL(t testing.TB, path string) []map[string]any {
 }
 
 // defaultRunner builds the embedded default config without starting it.
-func defaultRunner(t testing.TB) *pipeline.Runner {
+func defaultRunner(t testing.TB) *engine.Runner {
 	t.Helper()
-	cfg, err := pipeline.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", builtin.Registry(), func(k string) (string, bool) {
+	cfg, err := config.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", builtin.Registry(), func(k string) (string, bool) {
 		if k == "INGESTD_DATA_DIR" {
 			return t.TempDir(), true
 		}
@@ -66,7 +68,7 @@ func defaultRunner(t testing.TB) *pipeline.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := pipeline.BuildOffline(cfg, zerolog.Nop())
+	r, err := engine.BuildOffline(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +82,9 @@ type result struct {
 	dropped bool
 }
 
-func runEvent(t testing.TB, r *pipeline.Runner, raw map[string]any) result {
+func runEvent(t testing.TB, r *engine.Runner, raw map[string]any) result {
 	data, _ := json.Marshal(raw)
-	e, err := pipeline.DecodeEvent(data)
+	e, err := event.DecodeEvent(data)
 	if err != nil {
 		t.Fatal(err)
 	}

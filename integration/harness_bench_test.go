@@ -7,8 +7,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/internal/harness"
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // BenchmarkHarnessChain is what ingestd does per event in the load
@@ -17,11 +19,11 @@ import (
 // write the document. ns/op is per event; run it under callgrind for
 // counts that do not depend on the machine's mood.
 func BenchmarkHarnessChain(b *testing.B) {
-	cfg, err := pipeline.Load("harness.yml", []byte("inputs: []\noutputs: []\n"+harness.Pipelines(1)), builtin.Registry(), func(string) (string, bool) { return "", false })
+	cfg, err := config.Load("harness.yml", []byte("inputs: []\noutputs: []\n"+harness.Pipelines(1)), builtin.Registry(), func(string) (string, bool) { return "", false })
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := pipeline.BuildOffline(cfg, zerolog.Nop())
+	r, err := engine.BuildOffline(cfg, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,14 +35,14 @@ func BenchmarkHarnessChain(b *testing.B) {
 	for i, m := range msgs {
 		lines[i] = harness.Event(m, i*200)
 	}
-	var arena pipeline.Arena
+	var arena event.Arena
 	var out []byte
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%2048 == 0 {
-			arena = pipeline.Arena{} // a batch
+			arena = event.Arena{} // a batch
 		}
-		e, err := pipeline.DecodeEventIn(lines[i%len(lines)], &arena)
+		e, err := event.DecodeEventIn(lines[i%len(lines)], &arena)
 		if err != nil {
 			b.Fatal(err)
 		}

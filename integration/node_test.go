@@ -18,8 +18,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/inputs/beats"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // syncBuffer is a goroutine-safe log sink the tests read back.
@@ -46,7 +48,7 @@ type node struct {
 	addr    string
 	dataDir string
 	logs    *syncBuffer
-	runner  *pipeline.Runner
+	runner  *engine.Runner
 	beats   *beats.Input
 	cancel  context.CancelFunc
 	done    chan error
@@ -54,14 +56,14 @@ type node struct {
 
 // startNode runs cfg (YAML; "${DATA}" is replaced by a temporary data dir,
 // the beats input listens on 127.0.0.1:0) with the given registry.
-func startNode(t testing.TB, cfg string, reg *pipeline.Registry) *node {
+func startNode(t testing.TB, cfg string, reg *plugin.Registry) *node {
 	t.Helper()
 	if reg == nil {
 		reg = builtin.Registry()
 	}
 	dataDir := t.TempDir()
 	cfg = strings.ReplaceAll(cfg, "${DATA}", dataDir)
-	loaded, err := pipeline.Load("test.yml", []byte(cfg), reg, func(string) (string, bool) { return "", false })
+	loaded, err := config.Load("test.yml", []byte(cfg), reg, func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -69,12 +71,12 @@ func startNode(t testing.TB, cfg string, reg *pipeline.Registry) *node {
 }
 
 // startLoaded runs an already loaded config.
-func startLoaded(t testing.TB, loaded *pipeline.Config) *node {
+func startLoaded(t testing.TB, loaded *config.Config) *node {
 	t.Helper()
 	n := &node{t: t, dataDir: loaded.DataDir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := zerolog.New(n.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	var err error
-	n.runner, err = pipeline.Build(loaded, log)
+	n.runner, err = engine.Build(loaded, log)
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
@@ -84,7 +86,7 @@ func startLoaded(t testing.TB, loaded *pipeline.Config) *node {
 	for _, in := range n.runner.Inputs() {
 		if b, ok := in.(*beats.Input); ok {
 			select {
-			case <-b.Ready():
+			case <-b.Serving():
 			case err := <-n.done:
 				t.Fatalf("node stopped at start: %v\n%s", err, n.logs)
 			case <-time.After(5 * time.Second):

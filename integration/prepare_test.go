@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/ingestd/ingestd/builtin"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // passesFilter counts how often the filters ran on an event in its
@@ -17,11 +18,11 @@ type passesFilter struct{}
 
 type passesConfig struct{}
 
-func (passesFilter) Apply(e *pipeline.Event) bool {
-	v, _ := e.Get(pipeline.Path{"passes"})
+func (passesFilter) Apply(e *event.Event) bool {
+	v, _ := e.Get(event.Path{"passes"})
 	n := 0
 	fmt.Sscan(v.Text(), &n)
-	e.Set(pipeline.Path{"passes"}, pipeline.Int(int64(n+1)))
+	e.Set(event.Path{"passes"}, event.Int(int64(n+1)))
 	return true
 }
 
@@ -53,7 +54,7 @@ outputs:
 func TestFilteredOnceWhileRead(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // connections below outnumber cores
 	reg := builtin.Registry()
-	pipeline.RegisterFilter(reg, "passes", "test filter counting its runs", func(*passesConfig, pipeline.Env) (pipeline.Filter, error) {
+	plugin.RegisterFilter(reg, "passes", "test filter counting its runs", func(*passesConfig, plugin.Env) (plugin.Filter, error) {
 		return passesFilter{}, nil
 	})
 	n := startNode(t, preparedConfig, reg)

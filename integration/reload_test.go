@@ -14,27 +14,29 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/builtin"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // reloadNode runs a config file in process with a reloader over it.
 type reloadNode struct {
 	*node
 	path     string
-	reloader *pipeline.Reloader
+	reloader *engine.Reloader
 }
 
 func startFileNode(t *testing.T, path string) *reloadNode {
 	t.Helper()
-	load := func() (*pipeline.Config, error) {
-		return pipeline.LoadFile(path, builtin.Registry(), func(string) (string, bool) { return "", false })
+	load := func() (*config.Config, error) {
+		return config.LoadFile(path, builtin.Registry(), func(string) (string, bool) { return "", false })
 	}
 	cfg, err := load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := startLoaded(t, cfg)
-	return &reloadNode{node: n, path: path, reloader: &pipeline.Reloader{Runner: n.runner, Load: load, Log: nopLogger()}}
+	return &reloadNode{node: n, path: path, reloader: &engine.Reloader{Runner: n.runner, Load: load, Log: nopLogger()}}
 }
 
 func goodReloadConfig(dataDir, addr string, gen int) string {
@@ -125,7 +127,7 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 			os.WriteFile(path, []byte(broken), 0o644)
 			err := n.reloader.ReloadNow(context.Background())
-			var ps pipeline.Problems
+			var ps spec.Problems
 			if !errors.As(err, &ps) || !strings.Contains(err.Error(), b.want) || !strings.HasPrefix(err.Error(), path+":") {
 				t.Fatalf("reload %d: bad config not refused with its message: %v", i, err)
 			}

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/builtin"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // gateOutput is a test output that holds every event until opened: an
@@ -24,7 +25,9 @@ type gateConfig struct{}
 
 func newGate() *gateOutput { return &gateOutput{open: make(chan struct{})} }
 
-func (g *gateOutput) Send(ctx context.Context, events []*pipeline.Event) error {
+func (g *gateOutput) Start() error { return nil }
+
+func (g *gateOutput) Send(ctx context.Context, _ string, events []*event.Event) error {
 	select {
 	case <-g.open:
 	case <-ctx.Done():
@@ -47,9 +50,9 @@ func (g *gateOutput) written() int {
 	return g.count
 }
 
-func registryWithGate(g *gateOutput) *pipeline.Registry {
+func registryWithGate(g *gateOutput) *plugin.Registry {
 	reg := builtin.Registry()
-	pipeline.RegisterOutput(reg, "gate", "test output that stalls until released", func(*gateConfig, pipeline.Env) (pipeline.Output, error) {
+	plugin.RegisterOutput(reg, "gate", "test output that stalls until released", func(*gateConfig, plugin.Env) (plugin.Output, error) {
 		return g, nil
 	})
 	return reg

@@ -18,17 +18,17 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/plugin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // Server is the monitoring API of one runner.
 type Server struct {
-	Runner  *pipeline.Runner
+	Runner  *engine.Runner
 	Version string
 	Log     zerolog.Logger
 	started time.Time
@@ -41,7 +41,7 @@ func (s *Server) Handler() http.Handler {
 		s.started = time.Now()
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&collector{r: s.Runner}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(&collector{r: s.Runner}, &pluginCollector{r: s.Runner}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.root)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -55,14 +55,14 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) isReady() bool {
 	for _, out := range s.Runner.Outputs() {
-		if r, ok := out.(pipeline.Readiness); ok && !r.Ready() {
+		if r, ok := out.(plugin.ReachabilityReporter); ok && !r.Reachable() {
 			return false
 		}
 	}
 	for _, in := range s.Runner.Inputs() {
-		if r, ok := in.(pipeline.Listening); ok {
+		if r, ok := in.(plugin.ServingNotifier); ok {
 			select {
-			case <-r.Ready():
+			case <-r.Serving():
 			default:
 				return false
 			}
@@ -102,7 +102,9 @@ type eventCounts struct {
 }
 
 type pluginStats struct {
-	ID     string `json:"id"`
+	ID      string           `json:"id"`
+	Metrics map[string]int64 `json:"metrics,omitempty"` // the filter's own
+
 	Events struct {
 		In               int64 `json:"in"`
 		Out              int64 `json:"out"`
@@ -112,6 +114,24 @@ type pluginStats struct {
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 	m := s.Runner.Metrics
+	// Each plugin's own metrics, under its kind and id.
+	inputs, outputs := map[string]any{}, map[string]any{}
+	filterMetrics := map[[2]string]map[string]int64{} // {pipeline, id}
+	for _, pm := range s.Runner.PluginMetrics() {
+		values := map[string]int64{}
+		pm.Metrics.Each(func(m plugin.Metric, v int64) { values[m.Key] = v })
+		if len(values) == 0 {
+			continue
+		}
+		switch pm.Kind {
+		case plugin.KindInput:
+			inputs[pm.ID] = values
+		case plugin.KindOutput:
+			outputs[pm.ID] = values
+		case plugin.KindFilter:
+			filterMetrics[[2]string{pm.Pipeline, pm.ID}] = values
+		}
+	}
 	node := eventCounts{In: m.Unrouted.Load()}
 	pipelines := map[string]any{}
 	for _, name := range m.PipelineNames() {
@@ -129,22 +149,11 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 			ps := m.Plugin(name, id)
 			var p pluginStats
 			p.ID = id
+			p.Metrics = filterMetrics[[2]string{name, id}]
 			p.Events.In, p.Events.Out, p.Events.DurationInMillis = ps.In.Load(), ps.Out.Load(), ps.DurationNanos.Load()/1e6
 			filters = append(filters, p)
 		}
 		pipelines[name] = map[string]any{"events": ec, "plugins": map[string]any{"filters": filters}}
-	}
-	inputs := map[string]any{}
-	for id, in := range s.Runner.InputsByID() {
-		if st, ok := in.(pipeline.InputStatser); ok {
-			inputs[id] = st.InputStats()
-		}
-	}
-	outputs := map[string]any{}
-	for id, o := range s.Runner.Outputs() {
-		if st, ok := o.(pipeline.OutputStatser); ok {
-			outputs[id] = st.OutputStats()
-		}
 	}
 	at, lastErr := m.LastReload()
 	reloads := map[string]any{"successes": m.ReloadSuccesses.Load(), "failures": m.ReloadFailures.Load()}
@@ -196,32 +205,22 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 }
 
 // collector exposes the runner's counters to Prometheus at scrape time.
-type collector struct{ r *pipeline.Runner }
+type collector struct{ r *engine.Runner }
 
 var (
-	descIn           = prometheus.NewDesc("ingestd_events_in_total", "Events routed to the pipeline.", []string{"pipeline"}, nil)
-	descFiltered     = prometheus.NewDesc("ingestd_events_filtered_total", "Events through the pipeline's filters.", []string{"pipeline"}, nil)
-	descOut          = prometheus.NewDesc("ingestd_events_out_total", "Events handed to the pipeline's outputs.", []string{"pipeline"}, nil)
-	descDropped      = prometheus.NewDesc("ingestd_events_dropped_total", "Events dropped on purpose by a filter.", []string{"pipeline"}, nil)
-	descParseFail    = prometheus.NewDesc("ingestd_parse_failures_total", "Events indexed with a failure tag (_grokparsefailure, …).", []string{"pipeline"}, nil)
-	descFilterSecs   = prometheus.NewDesc("ingestd_filter_duration_seconds_total", "Time spent in a filter.", []string{"pipeline", "plugin"}, nil)
-	descUnrouted     = prometheus.NewDesc("ingestd_events_unrouted_total", "Events no pipeline matched (dropped).", nil, nil)
-	descStream       = prometheus.NewDesc("ingestd_data_stream_events_total", "Events handed to outputs per data stream.", []string{"data_stream"}, nil)
-	descWritten      = prometheus.NewDesc("ingestd_output_events_written_total", "Events delivered by the output (indexed, appended).", []string{"output"}, nil)
-	descDuplicates   = prometheus.NewDesc("ingestd_output_events_duplicate_total", "Events already present (409), counted as delivered.", []string{"output"}, nil)
-	descRetried      = prometheus.NewDesc("ingestd_output_events_retried_total", "Event retries (429/5xx items, failed requests).", []string{"output"}, nil)
-	descDeadLettered = prometheus.NewDesc("ingestd_output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", []string{"output"}, nil)
-	descOutFailures  = prometheus.NewDesc("ingestd_output_failures_total", "Failed requests or writes.", []string{"output"}, nil)
-	descConns        = prometheus.NewDesc("ingestd_input_connections", "Open client connections.", []string{"input"}, nil)
-	descInBatches    = prometheus.NewDesc("ingestd_input_inflight_batches", "Batches received and not yet acknowledged.", []string{"input"}, nil)
-	descInBytes      = prometheus.NewDesc("ingestd_input_inflight_bytes", "Decompressed bytes of unacknowledged batches.", []string{"input"}, nil)
-	descReceived     = prometheus.NewDesc("ingestd_input_events_received_total", "Events received by the input.", []string{"input"}, nil)
-	descReloads      = prometheus.NewDesc("ingestd_reloads_total", "Config reloads.", []string{"result"}, nil)
+	descIn         = prometheus.NewDesc("ingestd_events_in_total", "Events routed to the pipeline.", []string{"pipeline"}, nil)
+	descFiltered   = prometheus.NewDesc("ingestd_events_filtered_total", "Events through the pipeline's filters.", []string{"pipeline"}, nil)
+	descOut        = prometheus.NewDesc("ingestd_events_out_total", "Events handed to the pipeline's outputs.", []string{"pipeline"}, nil)
+	descDropped    = prometheus.NewDesc("ingestd_events_dropped_total", "Events dropped on purpose by a filter.", []string{"pipeline"}, nil)
+	descParseFail  = prometheus.NewDesc("ingestd_parse_failures_total", "Events indexed with a failure tag (_grokparsefailure, …).", []string{"pipeline"}, nil)
+	descFilterSecs = prometheus.NewDesc("ingestd_filter_duration_seconds_total", "Time spent in a filter.", []string{"pipeline", "plugin"}, nil)
+	descUnrouted   = prometheus.NewDesc("ingestd_events_unrouted_total", "Events no pipeline matched (dropped).", nil, nil)
+	descStream     = prometheus.NewDesc("ingestd_data_stream_events_total", "Events handed to outputs per data stream.", []string{"data_stream"}, nil)
+	descReloads    = prometheus.NewDesc("ingestd_reloads_total", "Config reloads.", []string{"result"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descIn, descFiltered, descOut, descDropped, descParseFail, descFilterSecs, descUnrouted, descStream,
-		descWritten, descDuplicates, descRetried, descDeadLettered, descOutFailures, descConns, descInBatches, descInBytes, descReceived, descReloads} {
+	for _, d := range []*prometheus.Desc{descIn, descFiltered, descOut, descDropped, descParseFail, descFilterSecs, descUnrouted, descStream, descReloads} {
 		ch <- d
 	}
 }
@@ -230,9 +229,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	m := c.r.Metrics
 	counter := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
-	}
-	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
 	}
 	for _, name := range m.PipelineNames() {
 		p := m.Pipeline(name)
@@ -250,25 +246,33 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, n := range slices.Sorted(maps.Keys(streams)) {
 		counter(descStream, streams[n], n)
 	}
-	for id, o := range c.r.Outputs() {
-		if st, ok := o.(pipeline.OutputStatser); ok {
-			s := st.OutputStats()
-			counter(descWritten, s.Written, id)
-			counter(descDuplicates, s.Duplicates, id)
-			counter(descRetried, s.Retried, id)
-			counter(descDeadLettered, s.DeadLettered, id)
-			counter(descOutFailures, s.Failures, id)
-		}
-	}
-	for id, in := range c.r.InputsByID() {
-		if st, ok := in.(pipeline.InputStatser); ok {
-			s := st.InputStats()
-			gauge(descConns, s.Connections, id)
-			gauge(descInBatches, s.InflightBatches, id)
-			gauge(descInBytes, s.InflightBytes, id)
-			counter(descReceived, s.EventsReceived, id)
-		}
-	}
 	counter(descReloads, m.ReloadSuccesses.Load(), "success")
 	counter(descReloads, m.ReloadFailures.Load(), "failure")
+}
+
+// pluginCollector exposes the metrics plugins registered. Which there are
+// depends on the running plugins, so it describes none up front (an
+// unchecked collector).
+type pluginCollector struct{ r *engine.Runner }
+
+func (c *pluginCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c *pluginCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, pm := range c.r.PluginMetrics() {
+		labels, values := []string{string(pm.Kind)}, []string{pm.ID}
+		if pm.Kind == plugin.KindFilter {
+			labels, values = []string{"pipeline", "plugin"}, []string{pm.Pipeline, pm.ID}
+		}
+		pm.Metrics.Each(func(m plugin.Metric, v int64) {
+			if m.Prometheus == "" {
+				return
+			}
+			d := prometheus.NewDesc("ingestd_"+m.Prometheus, m.Help, labels, nil)
+			if m.Kind == plugin.Gauge {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), values...)
+			} else {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), values...)
+			}
+		})
+	}
 }

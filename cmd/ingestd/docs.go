@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ingestd/ingestd/builtin"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/config"
 )
 
 func (c *cli) docsCmd() *cobra.Command {
@@ -13,7 +13,7 @@ func (c *cli) docsCmd() *cobra.Command {
 		Short: "Print the config reference (Markdown) generated from the plugins' specs",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			pipeline.WriteReference(c.stdout, builtin.Registry())
+			config.WriteReference(c.stdout, builtin.Registry())
 			return nil
 		},
 	}

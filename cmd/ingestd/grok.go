@@ -2,13 +2,12 @@ package main
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
-	"github.com/ingestd/ingestd/filters/grok"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 func (c *cli) grokCmd() *cobra.Command {
@@ -22,26 +21,15 @@ func (c *cli) grokCmd() *cobra.Command {
 			if len(patterns) == 0 || !cmd.Flags().Changed("line") {
 				return fmt.Errorf("give --pattern (one or more) and --line")
 			}
-			cfg := &grok.Config{Match: map[string][]string{"message": patterns}, PatternsDir: dirs, BreakOnMatch: true}
-			f, err := grok.New(cfg, pipeline.Env{})
+			report, matched, err := explainLine(c.registry(), patterns, dirs, line)
 			if err != nil {
 				fmt.Fprintln(c.stdout, err)
 				return exitError{code: 1}
 			}
-			xs, err := f.(*grok.Filter).Explain(patterns, line)
-			if err != nil {
-				fmt.Fprintln(c.stdout, err)
-				return exitError{code: 1}
+			for _, l := range report {
+				fmt.Fprintln(c.stdout, l)
 			}
-			for i, x := range xs {
-				if !x.Matched {
-					fmt.Fprintf(c.stdout, "pattern %d: %s\n", i+1, x)
-					continue
-				}
-				fmt.Fprintf(c.stdout, "pattern %d matched: %s\n", i+1, x.Pattern)
-				for _, k := range slices.Sorted(maps.Keys(x.Captures)) {
-					fmt.Fprintf(c.stdout, "  %s = %q\n", k, x.Captures[k])
-				}
+			if matched {
 				return nil
 			}
 			return exitError{code: 1}
@@ -51,4 +39,30 @@ func (c *cli) grokCmd() *cobra.Command {
 	cmd.Flags().StringVar(&line, "line", "", "the line to match")
 	cmd.Flags().StringArrayVar(&dirs, "patterns-dir", nil, "extra pattern files directory (repeatable)")
 	return cmd
+}
+
+// explainLine builds the grok filter as a config would (through the
+// registry, from its own spec) and has it try the patterns on line.
+func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]string, bool, error) {
+	p, ok := reg.Lookup(plugin.KindFilter, "grok")
+	if !ok {
+		return nil, false, fmt.Errorf("this build has no grok filter")
+	}
+	src, err := yaml.Marshal(map[string]any{"match": map[string][]string{"message": patterns}, "patterns_dir": dirs, "break_on_match": true})
+	if err != nil {
+		return nil, false, err
+	}
+	cfg := p.NewConfig()
+	if err := spec.DecodeYAML("--pattern", string(src), cfg); err != nil {
+		return nil, false, err
+	}
+	f, err := p.Build(cfg, plugin.Env{})
+	if err != nil {
+		return nil, false, err
+	}
+	x, ok := f.(plugin.LineExplainer)
+	if !ok {
+		return nil, false, fmt.Errorf("the grok filter cannot explain a line")
+	}
+	return x.ExplainLine(line)
 }

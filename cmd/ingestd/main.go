@@ -15,8 +15,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configs"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -83,7 +85,7 @@ func as(err error, target *exitError) bool {
 // per problem through emit, then exit 1; other errors are returned as they
 // are.
 func configFailed(err error, emit func(string)) error {
-	ps, ok := err.(pipeline.Problems)
+	ps, ok := err.(spec.Problems)
 	if !ok {
 		return err
 	}
@@ -105,13 +107,24 @@ func (c *cli) configPath(cmd *cobra.Command) string {
 	return c.v.GetString("config")
 }
 
-// loadConfig loads the chosen config or the embedded default.
-func (c *cli) loadConfig(cmd *cobra.Command) (*pipeline.Config, error) {
-	reg := builtin.Registry()
+// registry returns the plugins this binary knows.
+func (c *cli) registry() *plugin.Registry { return builtin.Registry() }
+
+// loadConfig loads the chosen config or the embedded default, with the
+// files shipped in the binary (index templates) for its plugins.
+func (c *cli) loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	var cfg *config.Config
+	var err error
 	if path := c.configPath(cmd); path != "" {
-		return pipeline.LoadFile(path, reg, os.LookupEnv)
+		cfg, err = config.LoadFile(path, c.registry(), os.LookupEnv)
+	} else {
+		cfg, err = config.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", c.registry(), os.LookupEnv)
 	}
-	return pipeline.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", reg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Shipped = configs.Shipped
+	return cfg, nil
 }
 
 func (c *cli) logger() (zerolog.Logger, error) {
@@ -148,20 +161,46 @@ func (c *cli) versionCmd() *cobra.Command {
 	}
 }
 
+// buildVersion is the version set with -ldflags (or the module version
+// of a `go install`ed build), then what the Go toolchain recorded: the VCS
+// revision, its commit time, whether the tree was modified, the Go
+// version. A plain `go build` in a clone thus names its commit.
 func buildVersion() string {
-	if version != "" {
-		return version
+	info, ok := debug.ReadBuildInfo()
+	v := version
+	if v == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
 	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		v := info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
-			}
-		}
-		if v != "" {
-			return v
+	if v == "" {
+		v = "(devel)"
+	}
+	if !ok {
+		return v
+	}
+	parts := []string{v}
+	var rev, at string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
-	return "(devel)"
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if modified {
+			rev += "+modified"
+		}
+		parts = append(parts, "revision "+rev)
+	}
+	if at != "" {
+		parts = append(parts, at)
+	}
+	return strings.Join(append(parts, info.GoVersion), " ")
 }

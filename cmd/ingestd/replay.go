@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ingestd/ingestd/deadletter"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/engine"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 func (c *cli) replayCmd() *cobra.Command {
@@ -32,12 +33,12 @@ func (c *cli) replayCmd() *cobra.Command {
 			if dir == "" {
 				dir = filepath.Join(cfg.DataDir, "dead-letters")
 			}
-			runner, err := pipeline.Build(cfg, log)
+			runner, err := engine.Build(cfg, log)
 			if err != nil {
 				return err
 			}
 			replay := &deadletter.Replay{Dir: dir, Log: log}
-			runner.SetInputs(map[string]pipeline.Input{"replay": replay})
+			runner.SetInputs(map[string]plugin.Input{"replay": replay})
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := runner.Run(ctx); err != nil {

@@ -12,8 +12,9 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/monitor"
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 func (c *cli) runCmd() *cobra.Command {
@@ -43,7 +44,7 @@ func (c *cli) runCmd() *cobra.Command {
 			}
 			applyGCSettings(cfg, log)
 			log.Info().Str("version", buildVersion()).Str("config", cfg.File).Str("data_dir", cfg.DataDir).Msg("starting")
-			runner, err := pipeline.Build(cfg, log)
+			runner, err := engine.Build(cfg, log)
 			if err != nil {
 				return err
 			}
@@ -60,7 +61,7 @@ func (c *cli) runCmd() *cobra.Command {
 				log.Warn().Msg("second signal: exiting without draining")
 				os.Exit(1)
 			}()
-			reloader := &pipeline.Reloader{Runner: runner, Log: log, Load: func() (*pipeline.Config, error) {
+			reloader := &engine.Reloader{Runner: runner, Log: log, Load: func() (*config.Config, error) {
 				cfg, err := c.loadConfig(cmd)
 				if err == nil {
 					applyGCSettings(cfg, log) // the budgets the auto limit follows may have changed
@@ -118,7 +119,7 @@ func (c *cli) runCmd() *cobra.Command {
 // applyGCSettings sets GOMEMLIMIT and then GOGC from the config unless the
 // environment sets them (the environment is the runtime's own contract).
 // The limit goes first: gc_percent auto depends on whether one is in force.
-func applyGCSettings(cfg *pipeline.Config, log zerolog.Logger) {
+func applyGCSettings(cfg *config.Config, log zerolog.Logger) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		limit := cfg.RuntimeMemoryLimit()
 		if limit <= 0 {

@@ -8,8 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configtest"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/engine"
 )
 
 func (c *cli) testCmd() *cobra.Command {
@@ -32,7 +33,7 @@ func (c *cli) testCmd() *cobra.Command {
 					failed++
 					continue
 				}
-				runner, err := pipeline.BuildOffline(cfg, zerolog.Nop())
+				runner, err := engine.BuildOffline(cfg, zerolog.Nop())
 				if err != nil {
 					fmt.Fprintf(c.stdout, "%s: %v\n", f, err)
 					failed++
@@ -64,9 +65,9 @@ func (c *cli) testCmd() *cobra.Command {
 
 // testConfig is -c if given, else the suite's config, else the embedded
 // default.
-func (c *cli) testConfig(cmd *cobra.Command, s *configtest.Suite) (*pipeline.Config, error) {
+func (c *cli) testConfig(cmd *cobra.Command, s *configtest.Suite) (*config.Config, error) {
 	if c.configPath(cmd) == "" && s.Config != "" {
-		return pipeline.LoadFile(s.Config, builtin.Registry(), os.LookupEnv)
+		return config.LoadFile(s.Config, builtin.Registry(), os.LookupEnv)
 	}
 	return c.loadConfig(cmd)
 }

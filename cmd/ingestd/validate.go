@@ -7,8 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ingestd/ingestd/outputs/elasticsearch"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 func (c *cli) validateCmd() *cobra.Command {
@@ -45,13 +46,13 @@ func (c *cli) validateCmd() *cobra.Command {
 	return cmd
 }
 
-// checkOnline runs the online checks of every enabled elasticsearch output
+// checkOnline runs the online checks of every enabled output that has them
 // against the data streams of the pipelines that write to it.
-func checkOnline(ctx context.Context, cfg *pipeline.Config) pipeline.Problems {
-	var ps pipeline.Problems
-	active := pipeline.ActiveOutputs(cfg.Outputs)
+func checkOnline(ctx context.Context, cfg *config.Config) spec.Problems {
+	var ps spec.Problems
+	active := config.ActiveOutputs(cfg.Outputs)
 	for _, o := range cfg.Outputs {
-		esCfg, ok := o.Config.(*elasticsearch.Config)
+		checker, ok := o.Config.(plugin.OnlineChecker)
 		if !ok || !active[o.ID] {
 			continue
 		}
@@ -66,14 +67,14 @@ func checkOnline(ctx context.Context, cfg *pipeline.Config) pipeline.Problems {
 				streams = append(streams, s)
 			}
 		}
-		for _, msg := range elasticsearch.CheckOnline(ctx, esCfg, streams) {
-			ps = append(ps, pipeline.Problem{Pos: o.At, Msg: "output " + o.ID + ": " + msg})
+		for _, msg := range checker.CheckOnline(ctx, streams) {
+			ps = append(ps, spec.Problem{Pos: o.At, Msg: "output " + o.ID + ": " + msg})
 		}
 	}
 	return ps
 }
 
-func writesTo(p pipeline.PipelineConfig, id string) bool {
+func writesTo(p config.PipelineConfig, id string) bool {
 	if len(p.Outputs) == 0 {
 		return true
 	}

@@ -13,27 +13,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the date filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "date", "Parses a date from a field into @timestamp (Java-style formats, ISO8601, UNIX, UNIX_MS; year inference).", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "date", "Parses a date from a field into @timestamp (Java-style formats, ISO8601, UNIX, UNIX_MS; year inference).", New)
 }
 
 // Config is the date filter's config.
 type Config struct {
-	Match        []string          `yaml:"match" required:"true" doc:"[field, format, format...]: the first format that parses wins"`
-	Target       pipeline.FieldRef `yaml:"target" default:"@timestamp" doc:"field that receives the RFC 3339 UTC time"`
-	Timezone     string            `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
-	YearFrom     pipeline.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
-	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
+	Match        []string       `yaml:"match" required:"true" doc:"[field, format, format...]: the first format that parses wins"`
+	Target       event.FieldRef `yaml:"target" default:"@timestamp" doc:"field that receives the RFC 3339 UTC time"`
+	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
+	YearFrom     event.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
+	TagOnFailure []string       `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
 }
 
 // Check compiles the formats and the zone.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	if _, err := compile(c); err != nil {
-		return []pipeline.FieldError{{Field: "match", Msg: err.Error()}}
+		return []spec.FieldError{{Field: "match", Msg: err.Error()}}
 	}
 	return nil
 }
@@ -43,16 +45,16 @@ type parser func(s string, loc *time.Location, ref refDate) (time.Time, error)
 type refDate struct{ year, month int }
 
 type filter struct {
-	source  pipeline.Path
+	source  event.Path
 	parsers []parser
-	target  pipeline.Path
+	target  event.Path
 	loc     *time.Location
-	yearRef pipeline.Path
+	yearRef event.Path
 	fail    []string
 }
 
 // New builds a date filter.
-func New(cfg *Config, env pipeline.Env) (pipeline.Filter, error) {
+func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 	c := *cfg
 	if c.Timezone == "" {
 		c.Timezone = env.Timezone
@@ -64,7 +66,7 @@ func compile(c *Config) (*filter, error) {
 	if len(c.Match) < 2 {
 		return nil, fmt.Errorf("match needs a field and at least one format")
 	}
-	src, err := pipeline.ParsePath(c.Match[0])
+	src, err := event.ParsePath(c.Match[0])
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +135,7 @@ func inferYear(month int, ref refDate) int {
 
 var refPattern = regexp.MustCompile(`(\d{4})[.-](\d{2})`)
 
-func (f *filter) reference(e *pipeline.Event) refDate {
+func (f *filter) reference(e *event.Event) refDate {
 	if f.yearRef == nil {
 		return refDate{}
 	}
@@ -146,7 +148,7 @@ func (f *filter) reference(e *pipeline.Event) refDate {
 	return refDate{y, mo}
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	v, ok := e.Get(f.source)
 	if !ok {
 		return true

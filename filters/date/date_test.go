@@ -4,11 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ingestd/ingestd/pipeline"
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
+	"github.com/ingestd/ingestd/spec"
 )
 
-func ts(e *pipeline.Event) string { return e.GetString(pipeline.Path{"@timestamp"}) }
+func ts(e *event.Event) string { return e.GetString(event.Path{"@timestamp"}) }
 
 func TestJavaFormats(t *testing.T) {
 	f := pt.Filter(t, New, `match: [t, "yyyy-MM-dd HH:mm:ss,SSS", "yyyy.MM.dd HH:mm:ss:SSS", "dd/MMM/yyyy:HH:mm:ss Z", ISO8601, UNIX_MS, UNIX]`)
@@ -66,10 +68,10 @@ func TestYearInference(t *testing.T) {
 
 func TestPipelineTimezoneIsTheDefault(t *testing.T) {
 	var cfg Config
-	if err := pipeline.DecodeYAML("t.yml", `match: [t, "yyyy-MM-dd HH:mm:ss"]`, &cfg); err != nil {
+	if err := spec.DecodeYAML("t.yml", `match: [t, "yyyy-MM-dd HH:mm:ss"]`, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	f, err := New(&cfg, pipeline.Env{Timezone: "Asia/Tokyo"})
+	f, err := New(&cfg, plugin.Env{Timezone: "Asia/Tokyo"})
 	if err != nil {
 		t.Fatal(err)
 	}

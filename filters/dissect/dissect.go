@@ -14,12 +14,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the dissect filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "dissect", "Splits a field by the literal delimiters of a pattern (no regex).", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "dissect", "Splits a field by the literal delimiters of a pattern (no regex).", New)
 }
 
 // Config is the dissect filter's config.
@@ -30,22 +32,22 @@ type Config struct {
 }
 
 // Check compiles the patterns.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	if _, err := compile(c); err != nil {
-		return []pipeline.FieldError{{Field: "mapping", Msg: err.Error()}}
+		return []spec.FieldError{{Field: "mapping", Msg: err.Error()}}
 	}
 	return nil
 }
 
 type key struct {
-	path    pipeline.Path // nil: skip
+	path    event.Path // nil: skip
 	appendT bool
 	pad     bool   // skip repeats of the delimiter after this key
 	delim   string // delimiter after the key ("" for the last)
 }
 
 type pattern struct {
-	source pipeline.Path
+	source event.Path
 	prefix string
 	keys   []key
 	// onJSON: the pattern matches a string's JSON text exactly where it
@@ -55,7 +57,7 @@ type pattern struct {
 }
 
 type conversion struct {
-	path pipeline.Path
+	path event.Path
 	to   string
 }
 
@@ -66,7 +68,7 @@ type filter struct {
 }
 
 // New builds a dissect filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 func compile(c *Config) (*filter, error) {
 	f := &filter{fail: c.TagOnFailure}
@@ -78,11 +80,11 @@ func compile(c *Config) (*filter, error) {
 		f.patterns = append(f.patterns, p)
 	}
 	for field, to := range c.ConvertDatatype {
-		p, err := pipeline.ParsePath(field)
+		p, err := event.ParsePath(field)
 		if err != nil {
 			return nil, fmt.Errorf("convert_datatype: %w", err)
 		}
-		if err := pipeline.CheckConversion(to); err != nil {
+		if err := event.CheckConversion(to); err != nil {
 			return nil, fmt.Errorf("convert_datatype %s: %w", field, err)
 		}
 		f.convert = append(f.convert, conversion{p, to})
@@ -91,7 +93,7 @@ func compile(c *Config) (*filter, error) {
 }
 
 func compilePattern(source, pat string) (pattern, error) {
-	src, err := pipeline.ParsePath(source)
+	src, err := event.ParsePath(source)
 	if err != nil {
 		return pattern{}, err
 	}
@@ -144,7 +146,7 @@ func compilePattern(source, pat string) (pattern, error) {
 			if strings.HasPrefix(name, "+") {
 				k.appendT, name = true, name[1:]
 			}
-			path, err := pipeline.ParsePath(name)
+			path, err := event.ParsePath(name)
 			if err != nil {
 				return p, fmt.Errorf("pattern %q: %w", pat, err)
 			}
@@ -182,7 +184,7 @@ func (p *pattern) match(s string, values []string) bool {
 	return true
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	var buf [16]string
 	for _, p := range f.patterns {
 		v, ok := e.Get(p.source)
@@ -226,7 +228,7 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 	}
 	for _, c := range f.convert {
 		if v, ok := e.Get(c.path); ok {
-			cv, err := pipeline.ConvertValue(v, c.to)
+			cv, err := event.ConvertValue(v, c.to)
 			if err != nil {
 				e.AddTags(f.fail)
 				continue

@@ -1,11 +1,11 @@
 package dissect
 
 import (
-	"github.com/ingestd/ingestd/pipeline"
 	"strings"
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func TestDissect(t *testing.T) {
@@ -52,4 +52,4 @@ func BenchmarkDissectPipe(b *testing.B) {
 		f.Apply(c)
 	}
 }
-func pathOf(s string) pipeline.Path { return pipeline.Path{s} }
+func pathOf(s string) event.Path { return event.Path{s} }

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ingestd/ingestd/pipeline"
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func TestCutsJSONText(t *testing.T) {
@@ -15,11 +15,11 @@ mapping: {message: "%{log_level}|%{logger_name}|%{[@metadata][ts]}|%{message}"}
 `)
 	e := pt.Apply(t, f, `{"message":"ERROR|apps.x|2025-01-01T00:00:00.000|payload {\"a\": \"b|c\"}\nTraceback:\n  File \"x.py\""}`)
 	pt.SameDoc(t, e, `{"message":"payload {\"a\": \"b|c\"}\nTraceback:\n  File \"x.py\"","log_level":"ERROR","logger_name":"apps.x"}`)
-	msg, _ := e.Get(pipeline.MustPath("message"))
+	msg, _ := e.Get(event.MustPath("message"))
 	if _, ok := msg.CuttableText(); !ok {
 		t.Error("the part was not cut from the JSON text")
 	}
-	if ts := e.GetString(pipeline.MustPath("[@metadata][ts]")); ts != "2025-01-01T00:00:00.000" {
+	if ts := e.GetString(event.MustPath("[@metadata][ts]")); ts != "2025-01-01T00:00:00.000" {
 		t.Errorf("ts %q", ts)
 	}
 	// \u and \/ can stand for a delimiter: such a text is cut unescaped.
@@ -61,7 +61,7 @@ func FuzzJSONTextCutsAsPlain(f *testing.F) {
 			return
 		}
 		raw, _ := json.Marshal(map[string]string{"message": msg})
-		e, err := pipeline.DecodeEvent(raw)
+		e, err := event.DecodeEvent(raw)
 		if err != nil {
 			return
 		}
@@ -107,7 +107,7 @@ func BenchmarkDissectQuoting(b *testing.B) {
 			var out []byte
 			b.ReportAllocs()
 			for b.Loop() {
-				e, err := pipeline.DecodeEvent(raw)
+				e, err := event.DecodeEvent(raw)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,11 +2,14 @@
 // (use it with `when`). A dropped event counts as done for its batch.
 package drop
 
-import "github.com/ingestd/ingestd/pipeline"
+import (
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+)
 
 // Register adds the drop filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "drop", "Drops the event on purpose (use with when); it counts as done.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "drop", "Drops the event on purpose (use with when); it counts as done.", New)
 }
 
 // Config is the drop filter's config.
@@ -15,6 +18,6 @@ type Config struct{}
 type filter struct{}
 
 // New builds a drop filter.
-func New(*Config, pipeline.Env) (pipeline.Filter, error) { return filter{}, nil }
+func New(*Config, plugin.Env) (plugin.Filter, error) { return filter{}, nil }
 
-func (filter) Apply(*pipeline.Event) bool { return false }
+func (filter) Apply(*event.Event) bool { return false }

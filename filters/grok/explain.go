@@ -2,9 +2,12 @@ package grok
 
 import (
 	"fmt"
-	"github.com/ingestd/ingestd/pipeline"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/ingestd/ingestd/event"
 )
 
 // Explanation says what a pattern made of a line.
@@ -221,9 +224,9 @@ func splitTop(p string) []string {
 	return pieces
 }
 
-// ExplainEvent implements pipeline.Explainer: for each configured field
+// ExplainEvent implements plugin.Explainer: for each configured field
 // whose patterns do not match, how far they got.
-func (f *Filter) ExplainEvent(e *pipeline.Event) []string {
+func (f *Filter) ExplainEvent(e *event.Event) []string {
 	var out []string
 	for _, src := range f.sources {
 		v, ok := e.Get(src.path)
@@ -243,4 +246,34 @@ func (f *Filter) ExplainEvent(e *pipeline.Event) []string {
 		}
 	}
 	return out
+}
+
+// ExplainLine implements plugin.LineExplainer (ingestd grok): it tries
+// the patterns of the filter's first match entry on line, in order, and
+// reports the one that matched with its captures (sorted by field), or how
+// far each got.
+func (f *Filter) ExplainLine(line string) (report []string, matched bool, err error) {
+	if len(f.sources) == 0 {
+		return nil, false, fmt.Errorf("grok: no pattern to try")
+	}
+	var patterns []string
+	for _, p := range f.sources[0].patterns {
+		patterns = append(patterns, p.Source)
+	}
+	xs, err := f.Explain(patterns, line)
+	if err != nil {
+		return nil, false, err
+	}
+	for i, x := range xs {
+		if !x.Matched {
+			report = append(report, fmt.Sprintf("pattern %d: %s", i+1, x))
+			continue
+		}
+		report = append(report, fmt.Sprintf("pattern %d matched: %s", i+1, x.Pattern))
+		for _, k := range slices.Sorted(maps.Keys(x.Captures)) {
+			report = append(report, fmt.Sprintf("  %s = %q", k, x.Captures[k]))
+		}
+		return report, true, nil
+	}
+	return report, false, nil
 }

@@ -21,13 +21,15 @@ import (
 
 	vgrok "github.com/vjeantet/grok"
 
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/patterns"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the grok filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "grok", "Parses fields with grok patterns into typed, nested fields.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "grok", "Parses fields with grok patterns into typed, nested fields.", New)
 }
 
 // Config is the grok filter's config.
@@ -43,9 +45,9 @@ type Config struct {
 }
 
 // Check compiles every pattern.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	if _, err := compile(c); err != nil {
-		return []pipeline.FieldError{{Field: "match", Msg: err.Error()}}
+		return []spec.FieldError{{Field: "match", Msg: err.Error()}}
 	}
 	return nil
 }
@@ -59,7 +61,7 @@ const sentinelGroup = "(?P<" + sentinel + ">)"
 
 // capture is where an internal capture name stores its text.
 type capture struct {
-	path pipeline.Path
+	path event.Path
 	key  string // path.String(), for the keep_empty_fields and overwrite sets
 	typ  string
 }
@@ -73,7 +75,7 @@ type Pattern struct {
 }
 
 type source struct {
-	path     pipeline.Path
+	path     event.Path
 	patterns []Pattern
 }
 
@@ -91,7 +93,7 @@ type Filter struct {
 }
 
 // New builds a grok filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 // Definitions returns the shipped patterns, then the patterns_dir files,
 // then the inline definitions (later ones win).
@@ -129,21 +131,21 @@ func compile(c *Config) (*Filter, error) {
 		return nil, fmt.Errorf("grok patterns: %w", err)
 	}
 	for _, k := range c.KeepEmptyFields {
-		p, err := pipeline.ParsePath(k)
+		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("keep_empty_fields: %w", err)
 		}
 		f.keepField[p.String()] = true
 	}
 	for _, o := range c.Overwrite {
-		p, err := pipeline.ParsePath(o)
+		p, err := event.ParsePath(o)
 		if err != nil {
 			return nil, fmt.Errorf("overwrite: %w", err)
 		}
 		f.overwrite[p.String()] = true
 	}
 	for _, field := range slices.Sorted(maps.Keys(c.Match)) {
-		p, err := pipeline.ParsePath(field)
+		p, err := event.ParsePath(field)
 		if err != nil {
 			return nil, fmt.Errorf("match: %w", err)
 		}
@@ -189,7 +191,7 @@ func (f *Filter) compilePattern(pat string) (Pattern, error) {
 	for _, s := range m.stores {
 		c, ok := f.captures[s.name]
 		if !ok {
-			c = capture{path: pipeline.Path{s.name}, key: pipeline.Path{s.name}.String()}
+			c = capture{path: event.Path{s.name}, key: event.Path{s.name}.String()}
 		}
 		cp.caps = append(cp.caps, c)
 	}
@@ -227,12 +229,12 @@ func (f *Filter) rename(pat string) (string, error) {
 }
 
 func (f *Filter) internalName(ref, typ string) (string, error) {
-	p, err := pipeline.ParsePath(ref)
+	p, err := event.ParsePath(ref)
 	if err != nil {
 		return "", err
 	}
 	if typ != "" {
-		if err := pipeline.CheckConversion(typ); err != nil {
+		if err := event.CheckConversion(typ); err != nil {
 			return "", err
 		}
 	}
@@ -242,7 +244,7 @@ func (f *Filter) internalName(ref, typ string) (string, error) {
 }
 
 // Apply matches every configured field.
-func (f *Filter) Apply(e *pipeline.Event) bool {
+func (f *Filter) Apply(e *event.Event) bool {
 	for i := range f.sources {
 		src := &f.sources[i]
 		v, ok := e.Get(src.path)
@@ -290,15 +292,15 @@ func (f *Filter) MatchIndex(field string, text string) int {
 
 // store sets the captured texts (vals[i] for caps[i]), in the order of
 // their internal names, so documents are stable.
-func (f *Filter) store(e *pipeline.Event, caps []capture, vals []string) {
+func (f *Filter) store(e *event.Event, caps []capture, vals []string) {
 	for i, text := range vals {
 		c := caps[i]
 		if text == "" && !f.keepEmpty && !f.keepField[c.key] {
 			continue
 		}
-		val := pipeline.String(text)
+		val := event.String(text)
 		if c.typ != "" {
-			if cv, err := pipeline.Convert(text, c.typ); err == nil {
+			if cv, err := event.Convert(text, c.typ); err == nil {
 				val = cv
 			}
 		}
@@ -309,14 +311,14 @@ func (f *Filter) store(e *pipeline.Event, caps []capture, vals []string) {
 	}
 }
 
-func appendValue(old, v pipeline.Value) pipeline.Value {
-	var elems []pipeline.Value
-	if old.Kind() == pipeline.KindArray {
+func appendValue(old, v event.Value) event.Value {
+	var elems []event.Value
+	if old.Kind() == event.KindArray {
 		for _, el := range old.Elems() {
 			elems = append(elems, el.Value)
 		}
 	} else {
 		elems = append(elems, old)
 	}
-	return pipeline.Array(append(elems, v)...)
+	return event.Array(append(elems, v)...)
 }

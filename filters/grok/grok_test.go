@@ -6,18 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ingestd/ingestd/pipeline"
-	"github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func build(t *testing.T, yaml string) *Filter {
 	t.Helper()
-	return pipelinetest.Filter(t, New, yaml).(*Filter)
+	return plugintest.Filter(t, New, yaml).(*Filter)
 }
 
 var (
-	event   = pipelinetest.Event
-	sameDoc = pipelinetest.SameDoc
+	newEvent = plugintest.Event
+	sameDoc  = plugintest.SameDoc
 )
 
 func TestTypedNestedCaptures(t *testing.T) {
@@ -25,7 +25,7 @@ func TestTypedNestedCaptures(t *testing.T) {
 match:
   message: ['^%{WORD:[http][method]} %{INT:[http][status]:int} %{NUMBER:took:float} (?<[user][name]>\w+) (?<ok>true|false)$']
 `)
-	e := event(t, `{"message":"GET 200 1.5 alice true"}`)
+	e := newEvent(t, `{"message":"GET 200 1.5 alice true"}`)
 	f.Apply(e)
 	sameDoc(t, e, `{"message":"GET 200 1.5 alice true","http":{"method":"GET","status":200},"ok":"true","took":1.5,"user":{"name":"alice"}}`)
 }
@@ -36,20 +36,20 @@ match:
   message: ['^a%{INT:first:int}', '^a%{INT:second:int}']
 tag_on_failure: [_nope]
 `)
-	e := event(t, `{"message":"a1"}`)
+	e := newEvent(t, `{"message":"a1"}`)
 	f.Apply(e)
-	if e.Has(pipeline.Path{"second"}) || !e.Has(pipeline.Path{"first"}) {
+	if e.Has(event.Path{"second"}) || !e.Has(event.Path{"first"}) {
 		t.Fatalf("break_on_match: %s", e.AppendJSON(nil))
 	}
-	e = event(t, `{"message":"b1"}`)
+	e = newEvent(t, `{"message":"b1"}`)
 	f.Apply(e)
 	if !e.HasTag("_nope") {
 		t.Fatalf("no failure tag: %s", e.AppendJSON(nil))
 	}
 	all := build(t, "match: {message: ['^a%{INT:first:int}', '^a%{INT:second:int}']}\nbreak_on_match: false")
-	e = event(t, `{"message":"a1"}`)
+	e = newEvent(t, `{"message":"a1"}`)
 	all.Apply(e)
-	if !e.Has(pipeline.Path{"second"}) {
+	if !e.Has(event.Path{"second"}) {
 		t.Fatalf("break_on_match false must try every pattern: %s", e.AppendJSON(nil))
 	}
 }
@@ -61,14 +61,14 @@ match:
 overwrite: [message]
 keep_empty_fields: [a]
 `)
-	e := event(t, `{"message":"m||"}`)
+	e := newEvent(t, `{"message":"m||"}`)
 	f.Apply(e)
 	sameDoc(t, e, `{"message":"m","a":""}`)
 	// Without overwrite an existing field becomes an array, as in Logstash.
 	g := build(t, `match: {message: ['^(?<tag>\w+)']}`)
-	e = event(t, `{"message":"x","tag":"old"}`)
+	e = newEvent(t, `{"message":"x","tag":"old"}`)
 	g.Apply(e)
-	if got := e.GetString(pipeline.Path{"tag"}); got != `["old","x"]` {
+	if got := e.GetString(event.Path{"tag"}); got != `["old","x"]` {
 		t.Fatalf("tag = %s", got)
 	}
 }
@@ -81,9 +81,9 @@ match: {message: ['^%{SHOUT:s} %{WHISPER:w}$']}
 patterns_dir: [`+dir+`]
 pattern_definitions: {WHISPER: '[a-z]+'}
 `)
-	e := event(t, `{"message":"HEY there"}`)
+	e := newEvent(t, `{"message":"HEY there"}`)
 	f.Apply(e)
-	if e.GetString(pipeline.Path{"s"}) != "HEY" || e.GetString(pipeline.Path{"w"}) != "there" {
+	if e.GetString(event.Path{"s"}) != "HEY" || e.GetString(event.Path{"w"}) != "there" {
 		t.Fatalf("got %s", e.AppendJSON(nil))
 	}
 }
@@ -94,7 +94,7 @@ func TestCompileErrorsAreConfigErrors(t *testing.T) {
 		`match: {message: ['(unclosed']}`:          "missing closing )",
 		`match: {message: ['%{INT:x:nonsense}']}`:  "unknown conversion",
 	} {
-		err := pipelinetest.ConfigError[Config](src)
+		err := plugintest.ConfigError[Config](src)
 		if !strings.Contains(err, want) || !strings.HasPrefix(err, "test.yml:1:") {
 			t.Errorf("%s: got %q, want test.yml:1:…%s", src, err, want)
 		}

@@ -3,9 +3,10 @@ package grok
 import (
 	"path/filepath"
 
-	"github.com/ingestd/ingestd/pipeline/pipelinetest"
 	"slices"
 	"testing"
+
+	"github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 // TestMatcherAgreesWithVjeantet runs every shipped pattern over every
@@ -119,7 +120,7 @@ func FuzzMatcherAgreesWithVjeantet(f *testing.F) {
 	}
 	var fs []*Filter
 	for _, name := range []string{"APPLOG_PIPE", "APPLOG_PROD", "APPLOG_CELERY", "APPLOG_DETAILED", "APPLOG_MESSAGE", "APPLOG_EXCEPTION"} {
-		fs = append(fs, pipelinetest.Filter(f, New, `match: {message: ["%{`+name+`}"]}`).(*Filter))
+		fs = append(fs, plugintest.Filter(f, New, `match: {message: ["%{`+name+`}"]}`).(*Filter))
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for _, fl := range fs {

@@ -3,12 +3,13 @@ package grok
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/ingestd/ingestd/pipeline"
 	"os"
 	"path/filepath"
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 // BenchmarkShippedPatterns measures each shipped line pattern on the
@@ -70,4 +71,4 @@ func messages(b testing.TB, path string) []string {
 	return out
 }
 
-var msgPath = pipeline.Path{"message"}
+var msgPath = event.Path{"message"}

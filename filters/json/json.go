@@ -4,45 +4,46 @@
 package json
 
 import (
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // Register adds the json filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "json", "Parses JSON text from a field into the event or a target field.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "json", "Parses JSON text from a field into the event or a target field.", New)
 }
 
 // Config is the json filter's config.
 type Config struct {
-	Source       pipeline.FieldRef `yaml:"source" default:"message" doc:"field holding the JSON text"`
-	Target       pipeline.FieldRef `yaml:"target" doc:"where to store the parsed value; empty merges an object into the event root"`
-	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_jsonparsefailure]" doc:"tags added when the text is not valid JSON (or not an object without a target)"`
+	Source       event.FieldRef `yaml:"source" default:"message" doc:"field holding the JSON text"`
+	Target       event.FieldRef `yaml:"target" doc:"where to store the parsed value; empty merges an object into the event root"`
+	TagOnFailure []string       `yaml:"tag_on_failure" default:"[_jsonparsefailure]" doc:"tags added when the text is not valid JSON (or not an object without a target)"`
 	// ErrorField, when set, receives why parsing failed: not_json or not_object.
-	ErrorField   pipeline.FieldRef `yaml:"error_field" doc:"field set to not_json or not_object when parsing fails"`
-	RemoveSource bool              `yaml:"remove_source" default:"false" doc:"delete the source field after a successful parse"`
+	ErrorField   event.FieldRef `yaml:"error_field" doc:"field set to not_json or not_object when parsing fails"`
+	RemoveSource bool           `yaml:"remove_source" default:"false" doc:"delete the source field after a successful parse"`
 }
 
 type filter struct{ cfg Config }
 
 // New builds a json filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) {
 	return &filter{cfg: *cfg}, nil
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	src, ok := e.Get(f.cfg.Source.Path)
 	if !ok {
 		return true
 	}
-	v, err := pipeline.DecodeJSON([]byte(src.Text()))
+	v, err := event.DecodeJSON([]byte(src.Text()))
 	switch {
 	case err != nil:
 		f.fail(e, "not_json")
-	case f.cfg.Target.IsZero() && v.Kind() != pipeline.KindObject:
+	case f.cfg.Target.IsZero() && v.Kind() != event.KindObject:
 		f.fail(e, "not_object")
 	case f.cfg.Target.IsZero():
 		for _, m := range v.Fields() {
-			e.Set(pipeline.Path{m.Key}, m.Value)
+			e.Set(event.Path{m.Key}, m.Value)
 		}
 		if f.cfg.RemoveSource {
 			e.Delete(f.cfg.Source.Path)
@@ -56,7 +57,7 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 	return true
 }
 
-func (f *filter) fail(e *pipeline.Event, code string) {
+func (f *filter) fail(e *event.Event, code string) {
 	e.AddTags(f.cfg.TagOnFailure)
 	if !f.cfg.ErrorField.IsZero() {
 		e.SetString(f.cfg.ErrorField.Path, code)

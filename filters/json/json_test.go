@@ -3,7 +3,7 @@ package json
 import (
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func TestJSON(t *testing.T) {

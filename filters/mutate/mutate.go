@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the mutate filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "mutate", "Renames, copies, sets, converts, rewrites and removes fields and tags.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "mutate", "Renames, copies, sets, converts, rewrites and removes fields and tags.", New)
 }
 
 // Config is the mutate filter's config. Keys of maps are field references.
@@ -39,35 +41,35 @@ type Config struct {
 
 // Check compiles everything once, so a bad regex or reference is a
 // validate error.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	_, err := compile(c)
 	if err != nil {
-		return []pipeline.FieldError{{Msg: err.Error()}}
+		return []spec.FieldError{{Msg: err.Error()}}
 	}
 	return nil
 }
 
-type pair struct{ from, to pipeline.Path }
+type pair struct{ from, to event.Path }
 
 type setOp struct {
-	path pipeline.Path
-	tmpl *pipeline.Template // nil: a typed constant
-	val  pipeline.Value
+	path event.Path
+	tmpl *event.Template // nil: a typed constant
+	val  event.Value
 }
 
 type convertOp struct {
-	path pipeline.Path
+	path event.Path
 	to   string
 }
 
 type gsubOp struct {
-	path pipeline.Path
+	path event.Path
 	re   *regexp.Regexp
 	repl string
 }
 
 type splitOp struct {
-	path pipeline.Path
+	path event.Path
 	sep  string
 }
 
@@ -77,14 +79,14 @@ type filter struct {
 	convert             []convertOp
 	gsub                []gsubOp
 	split               []splitOp
-	strip, lower, upper []pipeline.Path
-	remove              []pipeline.Path
+	strip, lower, upper []event.Path
+	remove              []event.Path
 	addTag, removeTag   []string
 	failTags            []string
 }
 
 // New builds a mutate filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 func compile(c *Config) (*filter, error) {
 	f := &filter{addTag: c.AddTag, removeTag: c.RemoveTag, failTags: c.TagOnFailure}
@@ -102,11 +104,11 @@ func compile(c *Config) (*filter, error) {
 		return nil, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Convert)) {
-		p, err := pipeline.ParsePath(k)
+		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("convert: %w", err)
 		}
-		if err := pipeline.CheckConversion(c.Convert[k]); err != nil {
+		if err := event.CheckConversion(c.Convert[k]); err != nil {
 			return nil, fmt.Errorf("convert %s: %w", k, err)
 		}
 		f.convert = append(f.convert, convertOp{p, c.Convert[k]})
@@ -115,7 +117,7 @@ func compile(c *Config) (*filter, error) {
 		if len(g) != 3 {
 			return nil, fmt.Errorf("gsub[%d]: want [field, regex, replacement], got %d items", i, len(g))
 		}
-		p, err := pipeline.ParsePath(g[0])
+		p, err := event.ParsePath(g[0])
 		if err != nil {
 			return nil, fmt.Errorf("gsub[%d]: %w", i, err)
 		}
@@ -126,7 +128,7 @@ func compile(c *Config) (*filter, error) {
 		f.gsub = append(f.gsub, gsubOp{p, re, g[2]})
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Split)) {
-		p, err := pipeline.ParsePath(k)
+		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("split: %w", err)
 		}
@@ -135,10 +137,10 @@ func compile(c *Config) (*filter, error) {
 	for _, l := range []struct {
 		name string
 		in   []string
-		out  *[]pipeline.Path
+		out  *[]event.Path
 	}{{"strip", c.Strip, &f.strip}, {"lowercase", c.Lowercase, &f.lower}, {"uppercase", c.Uppercase, &f.upper}, {"remove_field", c.RemoveField, &f.remove}} {
 		for _, ref := range l.in {
-			p, err := pipeline.ParsePath(ref)
+			p, err := event.ParsePath(ref)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", l.name, err)
 			}
@@ -151,11 +153,11 @@ func compile(c *Config) (*filter, error) {
 func pairs(op string, m map[string]string) ([]pair, error) {
 	var out []pair
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		from, err := pipeline.ParsePath(k)
+		from, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		to, err := pipeline.ParsePath(m[k])
+		to, err := event.ParsePath(m[k])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -167,34 +169,34 @@ func pairs(op string, m map[string]string) ([]pair, error) {
 func sets(op string, m map[string]any) ([]setOp, error) {
 	var out []setOp
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		p, err := pipeline.ParsePath(k)
+		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		s := setOp{path: p}
 		if str, ok := m[k].(string); ok && strings.Contains(str, "%{") {
-			t, err := pipeline.ParseTemplate(str)
+			t, err := event.ParseTemplate(str)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", op, k, err)
 			}
 			s.tmpl = &t
 		} else {
-			s.val = pipeline.FromInterface(m[k])
+			s.val = event.FromInterface(m[k])
 		}
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-func (s setOp) value(e *pipeline.Event) pipeline.Value {
+func (s setOp) value(e *event.Event) event.Value {
 	if s.tmpl == nil {
 		return s.val
 	}
 	text, _ := s.tmpl.Render(e)
-	return pipeline.String(text)
+	return event.String(text)
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	for _, p := range f.rename {
 		if v, ok := e.Delete(p.from); ok {
 			e.Set(p.to, v)
@@ -213,7 +215,7 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 	}
 	for _, c := range f.convert {
 		if v, ok := e.Get(c.path); ok && !v.IsNull() {
-			cv, err := pipeline.ConvertValue(v, c.to)
+			cv, err := event.ConvertValue(v, c.to)
 			if err != nil {
 				e.AddTags(f.failTags)
 				continue
@@ -225,8 +227,8 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 		f.mapStrings(e, g.path, func(s string) string { return g.re.ReplaceAllString(s, g.repl) })
 	}
 	for _, s := range f.split {
-		if v, ok := e.Get(s.path); ok && v.Kind() == pipeline.KindString {
-			e.Set(s.path, pipeline.StringArray(strings.Split(v.Str(), s.sep)...))
+		if v, ok := e.Get(s.path); ok && v.Kind() == event.KindString {
+			e.Set(s.path, event.StringArray(strings.Split(v.Str(), s.sep)...))
 		}
 	}
 	for _, p := range f.strip {
@@ -249,23 +251,23 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 }
 
 // mapStrings applies fn to a string field or to each string of an array.
-func (f *filter) mapStrings(e *pipeline.Event, p pipeline.Path, fn func(string) string) {
+func (f *filter) mapStrings(e *event.Event, p event.Path, fn func(string) string) {
 	v, ok := e.Get(p)
 	if !ok {
 		return
 	}
 	switch v.Kind() {
-	case pipeline.KindString:
+	case event.KindString:
 		e.SetString(p, fn(v.Str()))
-	case pipeline.KindArray:
-		elems := make([]pipeline.Value, 0, v.Len())
+	case event.KindArray:
+		elems := make([]event.Value, 0, v.Len())
 		for _, el := range v.Elems() {
-			if el.Value.Kind() == pipeline.KindString {
-				elems = append(elems, pipeline.String(fn(el.Value.Str())))
+			if el.Value.Kind() == event.KindString {
+				elems = append(elems, event.String(fn(el.Value.Str())))
 			} else {
 				elems = append(elems, el.Value)
 			}
 		}
-		e.Set(p, pipeline.Array(elems...))
+		e.Set(p, event.Array(elems...))
 	}
 }

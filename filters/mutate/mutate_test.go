@@ -1,11 +1,11 @@
 package mutate
 
 import (
-	"github.com/ingestd/ingestd/pipeline"
 	"strings"
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func TestOperations(t *testing.T) {
@@ -43,4 +43,4 @@ func TestConversionFailureTags(t *testing.T) {
 	}
 }
 
-var pathN = pipeline.Path{"n"}
+var pathN = event.Path{"n"}

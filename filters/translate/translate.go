@@ -16,19 +16,21 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the translate filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "translate", "Maps a field through a dictionary or ordered regex/prefix rules (lookup tables).", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "translate", "Maps a field through a dictionary or ordered regex/prefix rules (lookup tables).", New)
 }
 
 // Config is the translate filter's config.
 type Config struct {
-	Source     pipeline.FieldRef `yaml:"source" required:"true" doc:"field whose value is looked up"`
+	Source     event.FieldRef    `yaml:"source" required:"true" doc:"field whose value is looked up"`
 	Dictionary map[string]string `yaml:"dictionary" doc:"exact matches: {value: result}, stored in target"`
-	Target     pipeline.FieldRef `yaml:"target" doc:"where a dictionary result goes"`
+	Target     event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
 	Rules      []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
 	Fallback   map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
 }
@@ -43,15 +45,15 @@ type Rule struct {
 }
 
 // Check compiles the table.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	if _, err := compile(c); err != nil {
-		return []pipeline.FieldError{{Msg: err.Error()}}
+		return []spec.FieldError{{Msg: err.Error()}}
 	}
 	return nil
 }
 
 type assign struct {
-	path  pipeline.Path
+	path  event.Path
 	value string
 }
 
@@ -62,15 +64,15 @@ type rule struct {
 }
 
 type filter struct {
-	source   pipeline.Path
+	source   event.Path
 	dict     map[string]string
-	target   pipeline.Path
+	target   event.Path
 	rules    []rule
 	fallback []assign
 }
 
 // New builds a translate filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) { return compile(cfg) }
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 func compile(c *Config) (*filter, error) {
 	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path}
@@ -112,7 +114,7 @@ func compile(c *Config) (*filter, error) {
 func assigns(m map[string]string) ([]assign, error) {
 	out := make([]assign, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		p, err := pipeline.ParsePath(k)
+		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +123,7 @@ func assigns(m map[string]string) ([]assign, error) {
 	return out, nil
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	v, ok := e.Get(f.source)
 	if !ok {
 		f.set(e, f.fallback, nil, "")
@@ -151,7 +153,7 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 	return true
 }
 
-func (f *filter) set(e *pipeline.Event, as []assign, re *regexp.Regexp, text string, match ...int) {
+func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string, match ...int) {
 	for _, a := range as {
 		val := a.value
 		if re != nil && strings.Contains(val, "$") {

@@ -3,7 +3,7 @@ package translate
 import (
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 func TestRulesAndDictionary(t *testing.T) {

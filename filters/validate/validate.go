@@ -12,22 +12,24 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Register adds the validate filter to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterFilter(r, "validate", "Checks a record against required fields, types, enumerations and timestamps; applies defaults; sets a reason code.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "validate", "Checks a record against required fields, types, enumerations and timestamps; applies defaults; sets a reason code.", New)
 }
 
 // Config is the validate filter's config.
 type Config struct {
-	Source        pipeline.FieldRef `yaml:"source" required:"true" doc:"the object to check"`
-	ErrorField    pipeline.FieldRef `yaml:"error_field" default:"[error][code]" doc:"receives the reason code of the first problem"`
-	TagOnFailure  []string          `yaml:"tag_on_failure" default:"[_validationfailure]" doc:"tags added to an invalid record"`
-	NotObjectCode string            `yaml:"not_object_code" default:"not_object" doc:"code when the source is not an object"`
-	Fields        []FieldSpec       `yaml:"fields" required:"true" doc:"the model's fields; required ones are checked first, in order"`
-	UnknownTo     string            `yaml:"unknown_to" doc:"key (inside the record) that collects keys the model does not name, e.g. extra"`
+	Source        event.FieldRef `yaml:"source" required:"true" doc:"the object to check"`
+	ErrorField    event.FieldRef `yaml:"error_field" default:"[error][code]" doc:"receives the reason code of the first problem"`
+	TagOnFailure  []string       `yaml:"tag_on_failure" default:"[_validationfailure]" doc:"tags added to an invalid record"`
+	NotObjectCode string         `yaml:"not_object_code" default:"not_object" doc:"code when the source is not an object"`
+	Fields        []FieldSpec    `yaml:"fields" required:"true" doc:"the model's fields; required ones are checked first, in order"`
+	UnknownTo     string         `yaml:"unknown_to" doc:"key (inside the record) that collects keys the model does not name, e.g. extra"`
 }
 
 // FieldSpec is one field of the model.
@@ -46,25 +48,25 @@ type FieldSpec struct {
 }
 
 // Check validates the specification itself.
-func (c *Config) Check() []pipeline.FieldError {
-	var errs []pipeline.FieldError
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
 	seen := map[string]bool{}
 	for i, f := range c.Fields {
 		if seen[f.Name] {
-			errs = append(errs, pipeline.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: %q is listed twice", i, f.Name)})
+			errs = append(errs, spec.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: %q is listed twice", i, f.Name)})
 		}
 		seen[f.Name] = true
 		if f.Type == "timestamp" || (f.UTC == "" && f.AssumedUTC == "") {
 			continue
 		}
-		errs = append(errs, pipeline.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: utc and assumed_utc need type timestamp", i)})
+		errs = append(errs, spec.FieldError{Field: "fields", Msg: fmt.Sprintf("fields[%d]: utc and assumed_utc need type timestamp", i)})
 	}
 	return errs
 }
 
 type field struct {
 	FieldSpec
-	def  pipeline.Value
+	def  event.Value
 	enum map[string]bool
 }
 
@@ -75,7 +77,7 @@ type filter struct {
 }
 
 // New builds a validate filter.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
+func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) {
 	f := &filter{cfg: *cfg, known: map[string]bool{}}
 	for _, s := range cfg.Fields {
 		fd := field{FieldSpec: s}
@@ -83,7 +85,7 @@ func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
 			fd.Code = "bad_" + s.Name
 		}
 		if s.Default != nil {
-			fd.def = pipeline.FromInterface(s.Default)
+			fd.def = event.FromInterface(s.Default)
 		}
 		if len(s.Enum) > 0 {
 			fd.enum = map[string]bool{}
@@ -105,9 +107,9 @@ func New(cfg *Config, _ pipeline.Env) (pipeline.Filter, error) {
 	return f, nil
 }
 
-func (f *filter) Apply(e *pipeline.Event) bool {
+func (f *filter) Apply(e *event.Event) bool {
 	rec, ok := e.Get(f.cfg.Source.Path)
-	if !ok || rec.Kind() != pipeline.KindObject {
+	if !ok || rec.Kind() != event.KindObject {
 		f.fail(e, f.cfg.NotObjectCode)
 		return true
 	}
@@ -117,7 +119,7 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 			return true
 		}
 	}
-	derived := map[string]pipeline.Value{}
+	derived := map[string]event.Value{}
 	for _, fd := range f.fields {
 		v, ok := rec.Member(fd.Name)
 		if !ok || v.IsNull() {
@@ -129,8 +131,8 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 		}
 	}
 	// Valid: apply defaults, derived keys and the unknown-key collection.
-	out := make([]pipeline.Field, 0, rec.Len()+len(f.fields))
-	extra := []pipeline.Field{}
+	out := make([]event.Field, 0, rec.Len()+len(f.fields))
+	extra := []event.Field{}
 	for _, m := range rec.Fields() {
 		if f.cfg.UnknownTo != "" && !f.known[m.Key] {
 			extra = append(extra, m)
@@ -149,45 +151,45 @@ func (f *filter) Apply(e *pipeline.Event) bool {
 		}
 	}
 	if f.cfg.UnknownTo != "" {
-		out = setMember(out, f.cfg.UnknownTo, pipeline.Object(extra...))
+		out = setMember(out, f.cfg.UnknownTo, event.Object(extra...))
 	}
-	e.Set(f.cfg.Source.Path, pipeline.Object(out...))
+	e.Set(f.cfg.Source.Path, event.Object(out...))
 	return true
 }
 
-func setMember(fields []pipeline.Field, key string, v pipeline.Value) []pipeline.Field {
+func setMember(fields []event.Field, key string, v event.Value) []event.Field {
 	for i := range fields {
 		if fields[i].Key == key {
 			fields[i].Value = v
 			return fields
 		}
 	}
-	return append(fields, pipeline.Field{Key: key, Value: v})
+	return append(fields, event.Field{Key: key, Value: v})
 }
 
-func (f *filter) fail(e *pipeline.Event, code string) {
+func (f *filter) fail(e *event.Event, code string) {
 	e.AddTags(f.cfg.TagOnFailure)
 	if !f.cfg.ErrorField.IsZero() {
 		e.SetString(f.cfg.ErrorField.Path, code)
 	}
 }
 
-func (fd *field) valid(v pipeline.Value, derived map[string]pipeline.Value) bool {
+func (fd *field) valid(v event.Value, derived map[string]event.Value) bool {
 	switch fd.Type {
 	case "string":
-		if v.Kind() != pipeline.KindString {
+		if v.Kind() != event.KindString {
 			return false
 		}
 	case "number":
-		if v.Kind() != pipeline.KindNumber {
+		if v.Kind() != event.KindNumber {
 			return false
 		}
 	case "boolean":
-		if v.Kind() != pipeline.KindBool {
+		if v.Kind() != event.KindBool {
 			return false
 		}
 	case "timestamp":
-		if v.Kind() != pipeline.KindString {
+		if v.Kind() != event.KindString {
 			return false
 		}
 		t, assumed, err := ParseTimestamp(v.Str())
@@ -195,13 +197,13 @@ func (fd *field) valid(v pipeline.Value, derived map[string]pipeline.Value) bool
 			return false
 		}
 		if fd.UTC != "" {
-			derived[fd.UTC] = pipeline.String(t.UTC().Format("2006-01-02T15:04:05.000000Z"))
+			derived[fd.UTC] = event.String(t.UTC().Format("2006-01-02T15:04:05.000000Z"))
 		}
 		if fd.AssumedUTC != "" {
-			derived[fd.AssumedUTC] = pipeline.Bool(assumed)
+			derived[fd.AssumedUTC] = event.Bool(assumed)
 		}
 	}
-	if fd.enum != nil && (v.Kind() != pipeline.KindString || !fd.enum[v.Str()]) {
+	if fd.enum != nil && (v.Kind() != event.KindString || !fd.enum[v.Str()]) {
 		return false
 	}
 	return true

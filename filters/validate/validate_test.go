@@ -1,10 +1,10 @@
 package validate
 
 import (
-	"github.com/ingestd/ingestd/pipeline"
 	"testing"
 
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
 const model = `
@@ -52,4 +52,4 @@ func TestReasonCodes(t *testing.T) {
 		}
 	}
 }
-func mustPath(s string) pipeline.Path { return pipeline.MustPath(s) }
+func mustPath(s string) event.Path { return event.MustPath(s) }

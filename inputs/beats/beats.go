@@ -17,38 +17,31 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // Register adds the beats input to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterInput(r, "beats", "Receives Filebeat/Elastic Agent events over lumberjack v2 (TLS, mutual TLS).", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterInput(r, "beats", "Receives Filebeat/Elastic Agent events over lumberjack v2 (TLS, mutual TLS).", New)
 }
 
 // Input is a running beats input.
 type Input struct {
-	slabs  slabPool           // see slabs.go
-	fields pipeline.FieldPool // the batches' arenas' members, recycled alike
+	slabs  slabPool        // see slabs.go
+	fields event.FieldPool // the batches' arenas' members, recycled alike
 	cfg    Config
 	tls    *tls.Config
 	log    zerolog.Logger
 
 	drainTimeout time.Duration
-	// prepareMinConns is how many connections it takes for events to be
-	// filtered by the connection that decoded them, while they are in its
-	// cache (pipeline.Preparer): with as many connections as cores, every
-	// core is busy reading already. With fewer, the pipeline workers
-	// filter, so that the other cores take part.
-	prepareMinConns atomic.Int64
-	draining        atomic.Bool
-	conns           atomic.Int64
+	draining     atomic.Bool
+	conns        atomic.Int64
 
 	// In-flight accounting: decompressed bytes and batches read but not
 	// acknowledged yet. changed is closed and replaced on every release.
@@ -71,7 +64,7 @@ type Input struct {
 }
 
 // New builds a beats input from its config.
-func New(cfg *Config, env pipeline.Env) (pipeline.Input, error) {
+func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	tlsCfg, err := cfg.TLS.Build()
 	if err != nil {
 		return nil, fmt.Errorf("beats: tls: %w", err)
@@ -80,7 +73,7 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Input, error) {
 		cfg: *cfg, tls: tlsCfg, log: env.Logger, drainTimeout: env.DrainTimeout,
 		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{},
 	}
-	in.prepareMinConns.Store(int64(runtime.GOMAXPROCS(0)))
+	in.registerMetrics(env.Metrics)
 	return in, nil
 }
 
@@ -91,11 +84,11 @@ func (in *Input) Addr() net.Addr {
 	return in.addr
 }
 
-// Ready is closed once the input listens.
-func (in *Input) Ready() <-chan struct{} { return in.ready }
+// Serving is closed once the input listens (plugin.ServingNotifier).
+func (in *Input) Serving() <-chan struct{} { return in.ready }
 
-// Run implements pipeline.Input.
-func (in *Input) Run(ctx context.Context, sink pipeline.Sink) error {
+// Run implements plugin.Input.
+func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 	ln, err := net.Listen("tcp", in.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("beats: listen %s: %w", in.cfg.Listen, err)
@@ -207,12 +200,14 @@ func (in *Input) InflightBytes() int64 {
 	return in.inflight
 }
 
-// InputStats implements pipeline.InputStatser.
-func (in *Input) InputStats() pipeline.InputStats {
-	return pipeline.InputStats{
-		Connections: in.conns.Load(), InflightBatches: in.pendingBatches.Load(), InflightBytes: in.InflightBytes(),
-		EventsReceived: in.eventsReceived.Load(), BatchesReceived: in.batchesReceived.Load(),
-	}
+// registerMetrics registers the input's gauges and counters, under the
+// names /_node/stats and Prometheus have always shown.
+func (in *Input) registerMetrics(m *plugin.Metrics) {
+	m.Register(plugin.Metric{Key: "connections", Prometheus: "input_connections", Help: "Open client connections.", Kind: plugin.Gauge}, in.conns.Load)
+	m.Register(plugin.Metric{Key: "inflight_batches", Prometheus: "input_inflight_batches", Help: "Batches received and not yet acknowledged.", Kind: plugin.Gauge}, in.pendingBatches.Load)
+	m.Register(plugin.Metric{Key: "inflight_bytes", Prometheus: "input_inflight_bytes", Help: "Decompressed bytes of unacknowledged batches.", Kind: plugin.Gauge}, in.InflightBytes)
+	m.Register(plugin.Metric{Key: "events_received", Prometheus: "input_events_received_total", Help: "Events received by the input.", Kind: plugin.Counter}, in.eventsReceived.Load)
+	m.Register(plugin.Metric{Key: "batches_received", Help: "Batches received by the input.", Kind: plugin.Counter}, in.batchesReceived.Load)
 }
 
 // Connections returns the number of open connections.

@@ -13,19 +13,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/internal/harness"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
 )
-
-// doneSink completes every event as it is published: what is measured is
-// the input alone (read, inflate, decode, acknowledge).
-type doneSink struct{}
-
-func (doneSink) Publish(_ context.Context, events []*pipeline.Event) error {
-	for _, e := range events {
-		e.Done()
-	}
-	return nil
-}
 
 // wireBatch encodes events as go-lumber client/v2 sends a batch: a window
 // frame and one compressed frame of data frames.
@@ -58,14 +48,14 @@ func startBenchInput(tb testing.TB) (addr string, stop func()) {
 		IdleTimeout: time.Minute, ReadTimeout: 30 * time.Second, Keepalive: 3 * time.Second,
 		HandshakeTimeout: 10 * time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 	}
-	in, err := New(cfg, pipeline.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+	in, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx, doneSink{}) }()
-	<-in.(*Input).Ready()
+	go func() { done <- in.Run(ctx, &plugintest.Sink{}) }()
+	<-in.(*Input).Serving()
 	return in.(*Input).Addr().String(), func() {
 		cancel()
 		if err := <-done; err != nil {

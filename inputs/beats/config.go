@@ -8,22 +8,22 @@ import (
 	"os"
 	"time"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/spec"
 )
 
 // Config is the beats input's config; its tags are its spec.
 type Config struct {
-	Listen           string            `yaml:"listen" default:"${INGESTD_BEATS_LISTEN:0.0.0.0:5044}" doc:"address to accept lumberjack v2 connections on"`
-	TLS              TLSConfig         `yaml:"tls" doc:"TLS and client-certificate authentication"`
-	MaxConnections   int               `yaml:"max_connections" default:"1000" doc:"connections beyond this are refused at once"`
-	MaxBatchEvents   int               `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
-	MaxEventBytes    pipeline.ByteSize `yaml:"max_event_bytes" default:"32MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
-	MaxBatchBytes    pipeline.ByteSize `yaml:"max_batch_bytes" default:"256MiB" doc:"largest batch, decompressed; a client over it is disconnected"`
-	MaxInflightBytes pipeline.ByteSize `yaml:"max_inflight_bytes" default:"8MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure); decoded events take about three times their wire size, and the auto memory_limit is derived from this"`
-	IdleTimeout      time.Duration     `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
-	ReadTimeout      time.Duration     `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
-	Keepalive        time.Duration     `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
-	HandshakeTimeout time.Duration     `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
+	Listen           string        `yaml:"listen" default:"${INGESTD_BEATS_LISTEN:0.0.0.0:5044}" doc:"address to accept lumberjack v2 connections on"`
+	TLS              TLSConfig     `yaml:"tls" doc:"TLS and client-certificate authentication"`
+	MaxConnections   int           `yaml:"max_connections" default:"1000" doc:"connections beyond this are refused at once"`
+	MaxBatchEvents   int           `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
+	MaxEventBytes    spec.ByteSize `yaml:"max_event_bytes" default:"32MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
+	MaxBatchBytes    spec.ByteSize `yaml:"max_batch_bytes" default:"256MiB" doc:"largest batch, decompressed; a client over it is disconnected"`
+	MaxInflightBytes spec.ByteSize `yaml:"max_inflight_bytes" default:"8MiB" doc:"decompressed bytes of unacknowledged batches above which no connection starts reading a new batch (back-pressure); decoded events take about three times their wire size, and the auto memory_limit is derived from this"`
+	IdleTimeout      time.Duration `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
+	ReadTimeout      time.Duration `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
+	Keepalive        time.Duration `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
+	HandshakeTimeout time.Duration `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
 
 	// tlsDigest covers the contents of the TLS files, so that a reload
 	// sees renewed certificates as a changed input and rebinds it.
@@ -40,16 +40,16 @@ type TLSConfig struct {
 	MinVersion             string   `yaml:"min_version" default:"1.2" enum:"1.2,1.3" doc:"lowest TLS version accepted"`
 }
 
-// ListenAddrs implements pipeline.Listener.
+// ListenAddrs implements plugin.AddressBinder.
 func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
 
-// InflightBudget implements pipeline.InflightBudgeter.
+// InflightBudget implements plugin.InflightBudgeter.
 func (c *Config) InflightBudget() int64 { return int64(c.MaxInflightBytes) }
 
 // Check validates limits and loads the TLS material, so a missing or bad
 // certificate is a validate error rather than a start-up failure.
-func (c *Config) Check() []pipeline.FieldError {
-	var errs []pipeline.FieldError
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
 	positive := []struct {
 		key string
 		n   int64
@@ -61,14 +61,14 @@ func (c *Config) Check() []pipeline.FieldError {
 	}
 	for _, p := range positive {
 		if p.n <= 0 {
-			errs = append(errs, pipeline.FieldError{Field: p.key, Msg: "must be greater than zero"})
+			errs = append(errs, spec.FieldError{Field: p.key, Msg: "must be greater than zero"})
 		}
 	}
 	if c.MaxEventBytes > c.MaxBatchBytes {
-		errs = append(errs, pipeline.FieldError{Field: "max_event_bytes", Msg: "must not exceed max_batch_bytes"})
+		errs = append(errs, spec.FieldError{Field: "max_event_bytes", Msg: "must not exceed max_batch_bytes"})
 	}
 	if _, err := c.TLS.Build(); err != nil {
-		errs = append(errs, pipeline.FieldError{Field: "tls", Msg: err.Error()})
+		errs = append(errs, spec.FieldError{Field: "tls", Msg: err.Error()})
 	}
 	c.tlsDigest = c.TLS.digest()
 	return errs

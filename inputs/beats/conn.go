@@ -14,8 +14,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/internal/inflate"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // Lumberjack v2 frame codes (see go-lumber/protocol/v2).
@@ -55,7 +56,7 @@ type conn struct {
 	slab []byte
 	// arena holds the current batch's Event structs and members: its
 	// events live and die together.
-	arena pipeline.Arena
+	arena event.Arena
 
 	// hdr receives frame headers: a local array passed to io.ReadFull
 	// escapes, which would cost an allocation per event.
@@ -63,8 +64,8 @@ type conn struct {
 
 	lastBatchBytes int64 // size of the previous batch: the next reservation
 
-	sink pipeline.Sink // where serve publishes; a Preparer filters as events are read
-	acks chan *batch   // read batches, oldest first, for ackLoop
+	producer plugin.Producer // the sink's: batches begin here
+	acks     chan *batch     // read batches, oldest first, for ackLoop
 
 	writeMu sync.Mutex // ACKs (ackLoop) and keepalives while reserving (serve)
 
@@ -79,13 +80,13 @@ type conn struct {
 
 // batch is a window of events from window frame to ACK.
 type batch struct {
-	count uint32
-	bytes int64          // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
-	done  chan struct{}  // closed when every event of the batch is done
-	ack   *pipeline.Ack  // the events' acknowledgement; closes done
-	slabs [][]byte       // where its compressed frames were inflated (the reading goroutine's until read)
-	read  chan struct{}  // closed when the batch has been read to its end
-	arena pipeline.Arena // its events' structs and members (the reading goroutine's until read)
+	count  uint32
+	bytes  int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
+	done   chan struct{} // closed when every event of the batch is done
+	events plugin.Batch  // the sink's batch its events are added to; closes done
+	slabs  [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
+	read   chan struct{} // closed when the batch has been read to its end
+	arena  event.Arena   // its events' structs and members (the reading goroutine's until read)
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
@@ -123,8 +124,9 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 
 // serve runs the connection until the client leaves, breaks the protocol
 // or shutdown closes it.
-func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
-	c.sink = sink
+func (c *conn) serve(ctx context.Context, sink plugin.Sink) {
+	c.producer = sink.Open()
+	defer c.producer.Close()
 	var acking sync.WaitGroup
 	defer func() {
 		c.Close() // ends ackLoop
@@ -136,7 +138,7 @@ func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
 	}
 	acking.Go(c.ackLoop)
 	for {
-		events, b, err := c.readBatch()
+		b, err := c.readBatch()
 		if err != nil {
 			c.fail(err)
 			return
@@ -147,14 +149,12 @@ func (c *conn) serve(ctx context.Context, sink pipeline.Sink) {
 		select {
 		case c.acks <- b:
 		case <-c.closed:
+			b.events.Abort()
 			return
 		}
 		c.in.eventsReceived.Add(int64(b.count))
 		c.in.batchesReceived.Add(1)
-		if len(events) == 0 {
-			continue // every event was dropped by a filter
-		}
-		if err := sink.Publish(ctx, events); err != nil {
+		if err := b.events.Commit(ctx); err != nil {
 			c.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
 			return
 		}

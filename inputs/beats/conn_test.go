@@ -3,7 +3,6 @@ package beats
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -12,21 +11,22 @@ import (
 	"time"
 
 	client "github.com/elastic/go-lumber/client/v2"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // heldSink keeps every published batch until the test completes it.
 type heldSink struct {
 	mu      sync.Mutex
-	batches [][]*pipeline.Event
+	batches [][]*event.Event
 	arrived chan struct{}
 }
 
 func newHeldSink() *heldSink { return &heldSink{arrived: make(chan struct{}, 64)} }
 
-func (s *heldSink) Publish(_ context.Context, events []*pipeline.Event) error {
+func (s *heldSink) Publish(_ context.Context, events []*event.Event) error {
 	s.mu.Lock()
 	s.batches = append(s.batches, events)
 	s.mu.Unlock()
@@ -43,7 +43,18 @@ func (s *heldSink) complete(i int) {
 	}
 }
 
-func startInput(t *testing.T, sink pipeline.Sink, keepalive time.Duration) *Input {
+// publisher is what the tests' sinks implement: every committed batch's
+// events.
+type publisher interface {
+	Publish(ctx context.Context, events []*event.Event) error
+}
+
+func startInput(t *testing.T, pub publisher, keepalive time.Duration) *Input {
+	t.Helper()
+	return startSinkInput(t, &plugintest.Sink{Committed: pub.Publish}, keepalive)
+}
+
+func startSinkInput(t *testing.T, sink plugin.Sink, keepalive time.Duration) *Input {
 	t.Helper()
 	cfg := &Config{
 		Listen: "127.0.0.1:0", MaxConnections: 10, MaxBatchEvents: 4096,
@@ -51,7 +62,7 @@ func startInput(t *testing.T, sink pipeline.Sink, keepalive time.Duration) *Inpu
 		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: keepalive,
 		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 	}
-	in, err := New(cfg, pipeline.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+	in, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +80,7 @@ func startInput(t *testing.T, sink pipeline.Sink, keepalive time.Duration) *Inpu
 			t.Error("input did not stop")
 		}
 	})
-	<-in.(*Input).Ready()
+	<-in.(*Input).Serving()
 	return in.(*Input)
 }
 
@@ -124,7 +135,7 @@ func TestACKsInBatchOrder(t *testing.T) {
 			t.Fatal("batch not published")
 		}
 	}
-	if got := in.InputStats().InflightBatches; got != 2 {
+	if got := in.pendingBatches.Load(); got != 2 {
 		t.Fatalf("in-flight batches %d, want 2", got)
 	}
 	sink.complete(1) // the second batch is done first…
@@ -137,9 +148,9 @@ func TestACKsInBatchOrder(t *testing.T) {
 		t.Fatalf("second ACK %d, want 5", seq)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for in.InflightBytes() != 0 || in.InputStats().InflightBatches != 0 {
+	for in.InflightBytes() != 0 || in.pendingBatches.Load() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("budget not given back: %d bytes, %d batches", in.InflightBytes(), in.InputStats().InflightBatches)
+			t.Fatalf("budget not given back: %d bytes, %d batches", in.InflightBytes(), in.pendingBatches.Load())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -171,9 +182,9 @@ func TestCloseGivesBackTheBudget(t *testing.T) {
 	}
 	c.Close()
 	deadline := time.Now().Add(5 * time.Second)
-	for in.InflightBytes() != 0 || in.Connections() != 0 || in.InputStats().InflightBatches != 0 {
+	for in.InflightBytes() != 0 || in.Connections() != 0 || in.pendingBatches.Load() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("after close: %d bytes, %d connections, %d batches", in.InflightBytes(), in.Connections(), in.InputStats().InflightBatches)
+			t.Fatalf("after close: %d bytes, %d connections, %d batches", in.InflightBytes(), in.Connections(), in.pendingBatches.Load())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -185,10 +196,10 @@ func TestCloseGivesBackTheBudget(t *testing.T) {
 func TestGoLumberClient(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]int{}
-	in := startInput(t, sinkFunc(func(events []*pipeline.Event) {
+	in := startInput(t, sinkFunc(func(events []*event.Event) {
 		mu.Lock()
 		for _, e := range events {
-			got[e.GetString(pipeline.Path{"message"})]++
+			got[e.GetString(event.Path{"message"})]++
 			e.Done()
 		}
 		mu.Unlock()
@@ -222,85 +233,59 @@ func TestGoLumberClient(t *testing.T) {
 	}
 }
 
-type sinkFunc func([]*pipeline.Event)
+type sinkFunc func([]*event.Event)
 
-func (f sinkFunc) Publish(_ context.Context, events []*pipeline.Event) error {
+func (f sinkFunc) Publish(_ context.Context, events []*event.Event) error {
 	f(events)
 	return nil
 }
 
-// preparingSink filters as a pipeline.Preparer: it drops events whose
-// message ends in 0 and records what was prepared and published.
-type preparingSink struct {
-	mu        sync.Mutex
-	runs      []int
-	published []*pipeline.Event
-	arrived   chan struct{}
-}
-
-func (s *preparingSink) Prepare(events []*pipeline.Event) []*pipeline.Event {
-	s.mu.Lock()
-	s.runs = append(s.runs, len(events))
-	s.mu.Unlock()
-	kept := events[:0]
-	for _, e := range events {
-		if m := e.GetString(pipeline.Path{"message"}); m[len(m)-1] == '0' {
-			e.Done() // dropped on purpose
-			continue
-		}
-		e.SetString(pipeline.Path{"prepared"}, "yes")
-		kept = append(kept, e)
+// TestDroppedWhileRead: events the sink drops as they are added (as the
+// engine's filters may, while a batch is read) count towards its ACK; the
+// rest are committed once; a batch whose every event is dropped is
+// acknowledged with nothing committed.
+func TestDroppedWhileRead(t *testing.T) {
+	var mu sync.Mutex
+	var committed []*event.Event
+	arrived := make(chan struct{}, 8)
+	sink := &plugintest.Sink{
+		Drop: func(e *event.Event) bool {
+			m := e.GetString(event.Path{"message"})
+			return m[len(m)-1] == '0'
+		},
+		Committed: func(_ context.Context, events []*event.Event) error {
+			mu.Lock()
+			committed = append(committed, events...)
+			mu.Unlock()
+			arrived <- struct{}{}
+			return nil
+		},
 	}
-	return kept
-}
-
-func (s *preparingSink) Publish(_ context.Context, events []*pipeline.Event) error {
-	s.mu.Lock()
-	s.published = append(s.published, events...)
-	s.mu.Unlock()
-	s.arrived <- struct{}{}
-	return nil
-}
-
-// TestPreparedWhileRead: with a Preparer, a batch is filtered in runs as
-// it is read; dropped events count towards its ACK, the rest are
-// published once, prepared; a batch whose every event is dropped is
-// acknowledged without being published. With fewer connections than
-// prepareMinConns nothing is prepared.
-func TestPreparedWhileRead(t *testing.T) {
-	sink := &preparingSink{arrived: make(chan struct{}, 8)}
-	in := startInput(t, sink, time.Second)
-	in.prepareMinConns.Store(1)
+	in := startSinkInput(t, sink, time.Second)
 	c, err := net.Dial("tcp", in.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	const n = 150 // two runs of 64 and a tail of 22
+	const n = 150
 	if _, err := c.Write(wireBatch(t, events(n, 0), 1)); err != nil {
 		t.Fatal(err)
 	}
-	<-sink.arrived
-	sink.mu.Lock()
-	if fmt.Sprint(sink.runs) != "[64 64 22]" {
-		t.Errorf("prepared in runs %v, want [64 64 22]", sink.runs)
+	<-arrived
+	mu.Lock()
+	if len(committed) != n-n/10 {
+		t.Errorf("%d events committed, want %d", len(committed), n-n/10)
 	}
-	if len(sink.published) != n-n/10 {
-		t.Errorf("%d events published, want %d", len(sink.published), n-n/10)
-	}
-	for _, e := range sink.published {
-		if e.GetString(pipeline.Path{"prepared"}) != "yes" {
-			t.Fatalf("published unprepared: %s", e.AppendJSON(nil))
-		}
+	for _, e := range committed {
 		e.Done()
 	}
-	sink.published, sink.runs = nil, nil
-	sink.mu.Unlock()
+	committed = nil
+	mu.Unlock()
 	if seq, _ := readACK(t, c); seq != n { // the dropped events counted
 		t.Fatalf("ACK %d, want %d", seq, n)
 	}
 
-	// Every event dropped: ACKed, nothing published.
+	// Every event dropped: ACKed, nothing committed.
 	if _, err := c.Write(wireBatch(t, [][]byte{[]byte(`{"message":"m0"}`), []byte(`{"message":"m10"}`)}, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -308,22 +293,11 @@ func TestPreparedWhileRead(t *testing.T) {
 		t.Fatalf("ACK %d, want 2", seq)
 	}
 	select {
-	case <-sink.arrived:
-		t.Fatal("a batch of dropped events was published")
+	case <-arrived:
+		t.Fatal("a batch of dropped events was committed with events")
 	default:
 	}
-
-	sink.mu.Lock()
-	sink.runs = nil
-	sink.mu.Unlock()
-	in.prepareMinConns.Store(2) // one connection now: the workers filter
-	if _, err := c.Write(wireBatch(t, events(3, 1), 1)); err != nil {
-		t.Fatal(err)
-	}
-	<-sink.arrived
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.runs) != 0 || len(sink.published) != 3 {
-		t.Fatalf("with too few connections: runs %v, %d published; want none prepared, 3 published", sink.runs, len(sink.published))
+	if got := sink.Producers(); got != 1 {
+		t.Fatalf("%d producers open for one connection", got)
 	}
 }

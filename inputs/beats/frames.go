@@ -7,7 +7,7 @@ import (
 	"io"
 	"net"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
 )
 
 // Reading the protocol: a batch is a window frame announcing its event
@@ -15,63 +15,59 @@ import (
 // frames (zlib streams of data frames). Every limit is checked before
 // anything is allocated from a header's claim.
 
-// maxPresized caps the event slice allocated from a window's claim before
-// the events arrive.
-const maxPresized = 4096
-
-// readBatch reads the next batch and decodes its events; with a
-// pipeline.Preparer for a sink (and enough connections) the filters run
-// on every prepareRun events as they are decoded. It returns the events
-// left to publish and the batch, or a nil batch for an empty window. On
-// error the connection is done with: the batch is never published, so a
-// bad batch loses nothing the client does not resend.
-func (c *conn) readBatch() ([]*pipeline.Event, *batch, error) {
+// readBatch reads the next batch into a batch of the sink's, which may
+// filter its events as they are decoded. It returns the batch, or nil
+// for an empty window. On error the connection is done with: the batch is
+// aborted, never committed, so a bad batch loses nothing the client does
+// not resend.
+func (c *conn) readBatch() (*batch, error) {
 	b, err := c.readWindow()
 	if err != nil || b == nil {
-		return nil, nil, err
+		return nil, err
 	}
-	r := batchReader{b: b, events: make([]*pipeline.Event, 0, min(b.count, maxPresized))}
-	r.preparer, _ = c.sink.(pipeline.Preparer)
-	if c.in.conns.Load() < c.in.prepareMinConns.Load() {
-		// Fewer connections than cores: the pipeline workers filter, so
-		// that the other cores take part.
-		r.preparer = nil
+	if err := c.readEvents(b); err != nil {
+		b.events.Abort()
+		return nil, err
 	}
-	for r.read < b.count { // readWindow set the read timeout
-		hdr := c.hdr[:2]
-		if _, err := io.ReadFull(c.r, hdr); err != nil {
-			return nil, nil, fmt.Errorf("beats: truncated batch (%d events missing): %w", b.count-r.read, err)
-		}
-		if err := checkVersion(hdr[0]); err != nil {
-			return nil, nil, err
-		}
-		switch hdr[1] {
-		case codeJSONData:
-			if err := r.add(c.readEvent(b, r.read)); err != nil {
-				return nil, nil, err
-			}
-		case codeCompressed:
-			if err := c.readCompressed(&r); err != nil {
-				return nil, nil, err
-			}
-		default:
-			return nil, nil, fmt.Errorf("beats: unexpected frame type %q inside a batch", hdr[1])
-		}
-	}
-	r.prepare()
 	// The batch's events hold its slabs and arena now; both go back to
 	// their pools once it is acknowledged (a slab is never shared by two
 	// batches: the first's ACK would recycle it under the second). Its
 	// events may all be done before it is read to the end (filters drop
 	// them as it is read): ackLoop waits for read too.
 	b.arena = c.arena
-	c.slab, c.arena = nil, pipeline.Arena{Pool: &c.in.fields}
+	c.slab, c.arena = nil, event.Arena{Pool: &c.in.fields}
 	close(b.read)
-	events := r.events
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.settle(c)
 	c.log.Debug().Uint32("events", b.count).Int64("bytes", b.bytes).Msg("beats: batch received")
-	return events, b, nil
+	return b, nil
+}
+
+// readEvents reads the frames of a batch up to its announced count.
+func (c *conn) readEvents(b *batch) error {
+	r := batchReader{b: b}
+	for r.read < b.count { // readWindow set the read timeout
+		hdr := c.hdr[:2]
+		if _, err := io.ReadFull(c.r, hdr); err != nil {
+			return fmt.Errorf("beats: truncated batch (%d events missing): %w", b.count-r.read, err)
+		}
+		if err := checkVersion(hdr[0]); err != nil {
+			return err
+		}
+		switch hdr[1] {
+		case codeJSONData:
+			if err := r.add(c.readEvent(b, r.read)); err != nil {
+				return err
+			}
+		case codeCompressed:
+			if err := c.readCompressed(&r); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("beats: unexpected frame type %q inside a batch", hdr[1])
+		}
+	}
+	return nil
 }
 
 // readWindow waits at a batch boundary for the next window frame: first
@@ -120,9 +116,7 @@ func (c *conn) readWindow() (*batch, error) {
 		return nil, nil
 	}
 	b := &batch{count: count, done: make(chan struct{}), read: make(chan struct{})}
-	// The Ack exists before the events: filters may drop (complete) some
-	// while the batch is still being read.
-	b.ack = pipeline.NewAck(int(count), func() { close(b.done) })
+	b.events = c.producer.Begin(int(count), func() { close(b.done) })
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
@@ -150,7 +144,7 @@ func checkVersion(v byte) error {
 // readEvent reads one plain JSON data frame (after its 2-byte header)
 // from the socket into a buffer of the event's own and decodes it there.
 // read is how many events of the batch came before it.
-func (c *conn) readEvent(b *batch, read uint32) (*pipeline.Event, error) {
+func (c *conn) readEvent(b *batch, read uint32) (*event.Event, error) {
 	hdr := c.hdr[:8]
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
@@ -186,8 +180,8 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size i
 
 // decodeEvent decodes an event read into buf, which it hands over, with
 // its memory from the batch's arena.
-func (c *conn) decodeEvent(buf []byte, seq uint32) (*pipeline.Event, error) {
-	e, err := pipeline.DecodeEventIn(buf, &c.arena)
+func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
+	e, err := event.DecodeEventIn(buf, &c.arena)
 	if err != nil {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
 	}
@@ -216,40 +210,19 @@ func (c *conn) charge(b *batch, n int64) error {
 	return nil
 }
 
-// prepareRun is how many decoded events are filtered together while they
-// are in cache (a run of the pipeline's, see pipeline.Preparer).
-const prepareRun = 64
-
-// batchReader collects a batch's events as they are decoded and, with a
-// preparer, has them filtered run by run while they are in cache.
+// batchReader counts a batch's events as they are decoded and hands them
+// to the sink's batch.
 type batchReader struct {
-	b        *batch
-	preparer pipeline.Preparer // nil: the pipeline workers filter
-	events   []*pipeline.Event // kept so far: prepared ones, then the rest
-	prepared int               // events[:prepared] went through Prepare
-	read     uint32            // events read, dropped ones included
+	b    *batch
+	read uint32 // events read, dropped ones included
 }
 
 // add takes the next decoded event (or the error reading it).
-func (r *batchReader) add(e *pipeline.Event, err error) error {
+func (r *batchReader) add(e *event.Event, err error) error {
 	if err != nil {
 		return err
 	}
-	e.Attach(r.b.ack)
 	r.read++
-	r.events = append(r.events, e)
-	if r.preparer != nil && len(r.events)-r.prepared == prepareRun {
-		r.prepare()
-	}
+	r.b.events.Add(e)
 	return nil
-}
-
-// prepare filters the events decoded since the last run.
-func (r *batchReader) prepare() {
-	if r.preparer == nil || r.prepared == len(r.events) {
-		return
-	}
-	kept := r.preparer.Prepare(r.events[r.prepared:])
-	r.events = r.events[:r.prepared+len(kept)]
-	r.prepared = len(r.events)
 }

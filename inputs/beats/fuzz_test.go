@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // FuzzServe feeds a connection arbitrary bytes: whatever they are, it
@@ -36,7 +37,7 @@ func FuzzServe(f *testing.F) {
 			IdleTimeout: time.Second, ReadTimeout: time.Second, Keepalive: time.Second,
 			HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 		}
-		inAny, err := New(cfg, pipeline.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+		inAny, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +63,7 @@ func FuzzServe(f *testing.F) {
 		var published countingSink
 		done := make(chan struct{})
 		go func() {
-			newConn(in, server).serve(context.Background(), &published)
+			newConn(in, server).serve(context.Background(), &plugintest.Sink{Committed: published.Publish})
 			close(done)
 		}()
 		select {
@@ -86,7 +87,7 @@ func FuzzServe(f *testing.F) {
 // countingSink completes every event it is given and counts them.
 type countingSink struct{ events int }
 
-func (s *countingSink) Publish(_ context.Context, events []*pipeline.Event) error {
+func (s *countingSink) Publish(_ context.Context, events []*event.Event) error {
 	s.events += len(events)
 	for _, e := range events {
 		e.Done()

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ingestd/ingestd/spec"
 	"gopkg.in/yaml.v3"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // Config is the elasticsearch output's config. With no hosts the output is
@@ -24,14 +23,14 @@ type Config struct {
 	APIKey   string   `yaml:"api_key" default:"${INGESTD_ES_API_KEY:}" doc:"base64 API key (overrides basic auth)"`
 	TLS      TLS      `yaml:"tls" doc:"TLS to the cluster"`
 
-	Compression      bool              `yaml:"compression" default:"true" doc:"gzip request bodies"`
-	CompressionLevel int               `yaml:"compression_level" default:"1" doc:"gzip level, 1 (fastest) to 9 (smallest)"`
-	BulkMaxEvents    int               `yaml:"bulk_max_events" default:"2048" doc:"flush a bulk request at this many events"`
-	BulkMaxBytes     pipeline.ByteSize `yaml:"bulk_max_bytes" default:"8MiB" doc:"flush a bulk request at this many (uncompressed) bytes"`
-	FlushInterval    time.Duration     `yaml:"flush_interval" default:"1s" doc:"flush a partial bulk request after this long"`
-	Workers          int               `yaml:"workers" default:"2" doc:"concurrent bulk requests"`
-	QueueSize        int               `yaml:"queue_size" default:"8" doc:"encoded chunks waiting for a bulk request before senders block"`
-	Timeout          time.Duration     `yaml:"timeout" default:"90s" doc:"timeout of one bulk request"`
+	Compression      bool          `yaml:"compression" default:"true" doc:"gzip request bodies"`
+	CompressionLevel int           `yaml:"compression_level" default:"1" doc:"gzip level, 1 (fastest) to 9 (smallest)"`
+	BulkMaxEvents    int           `yaml:"bulk_max_events" default:"2048" doc:"flush a bulk request at this many events"`
+	BulkMaxBytes     spec.ByteSize `yaml:"bulk_max_bytes" default:"8MiB" doc:"flush a bulk request at this many (uncompressed) bytes"`
+	FlushInterval    time.Duration `yaml:"flush_interval" default:"1s" doc:"flush a partial bulk request after this long"`
+	Workers          int           `yaml:"workers" default:"2" doc:"concurrent bulk requests"`
+	QueueSize        int           `yaml:"queue_size" default:"8" doc:"encoded chunks waiting for a bulk request before senders block"`
+	Timeout          time.Duration `yaml:"timeout" default:"90s" doc:"timeout of one bulk request"`
 
 	InitialBackoff time.Duration `yaml:"initial_backoff" default:"100ms" doc:"first retry delay (doubles, with jitter)"`
 	MaxBackoff     time.Duration `yaml:"max_backoff" default:"30s" doc:"longest retry delay"`
@@ -51,16 +50,16 @@ type TLS struct {
 	Key                    string   `yaml:"key" doc:"client key (PEM)"`
 }
 
-// Enabled implements pipeline.Switchable.
+// Enabled implements plugin.Switchable.
 func (c *Config) Enabled() bool { return len(c.Hosts) > 0 }
 
 // Check validates the config offline.
-func (c *Config) Check() []pipeline.FieldError {
-	var errs []pipeline.FieldError
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
 	for _, h := range c.Hosts {
 		u, err := url.Parse(h)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, pipeline.FieldError{Field: "hosts", Msg: fmt.Sprintf("%q is not an http(s) URL", h)})
+			errs = append(errs, spec.FieldError{Field: "hosts", Msg: fmt.Sprintf("%q is not an http(s) URL", h)})
 		}
 	}
 	for _, p := range []struct {
@@ -70,17 +69,17 @@ func (c *Config) Check() []pipeline.FieldError {
 		{"queue_size", int64(c.QueueSize)}, {"flush_interval", int64(c.FlushInterval)}, {"timeout", int64(c.Timeout)},
 		{"initial_backoff", int64(c.InitialBackoff)}, {"max_backoff", int64(c.MaxBackoff)}} {
 		if p.n <= 0 {
-			errs = append(errs, pipeline.FieldError{Field: p.key, Msg: "must be greater than zero"})
+			errs = append(errs, spec.FieldError{Field: p.key, Msg: "must be greater than zero"})
 		}
 	}
 	if c.CompressionLevel < 1 || c.CompressionLevel > 9 {
-		errs = append(errs, pipeline.FieldError{Field: "compression_level", Msg: "must be between 1 and 9"})
+		errs = append(errs, spec.FieldError{Field: "compression_level", Msg: "must be between 1 and 9"})
 	}
 	if c.MaxRetries < 0 {
-		errs = append(errs, pipeline.FieldError{Field: "max_retries", Msg: "must not be negative"})
+		errs = append(errs, spec.FieldError{Field: "max_retries", Msg: "must not be negative"})
 	}
 	if _, err := c.TLS.build(); err != nil {
-		errs = append(errs, pipeline.FieldError{Field: "tls", Msg: err.Error()})
+		errs = append(errs, spec.FieldError{Field: "tls", Msg: err.Error()})
 	}
 	return errs
 }
@@ -115,7 +114,7 @@ func (t *TLS) build() (*tls.Config, error) {
 type HostList []string
 
 // DecodeNode accepts both forms.
-func (h *HostList) DecodeNode(d *pipeline.Decoder, n *yaml.Node) {
+func (h *HostList) DecodeNode(d *spec.Decoder, n *yaml.Node) {
 	var parts []string
 	switch n.Kind {
 	case yaml.SequenceNode:

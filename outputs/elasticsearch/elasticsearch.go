@@ -16,11 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -32,14 +34,14 @@ import (
 	es "github.com/elastic/go-elasticsearch/v8"
 	"github.com/rs/zerolog"
 
-	"github.com/ingestd/ingestd/configs"
 	"github.com/ingestd/ingestd/deadletter"
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // Register adds the elasticsearch output to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterOutput(r, "elasticsearch", "Bulk-indexes into data streams with end-to-end acknowledgement, retries and dead letters.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterOutput(r, "elasticsearch", "Bulk-indexes into data streams with end-to-end acknowledgement, retries and dead letters.", New)
 }
 
 // Stats are the output's counters.
@@ -52,13 +54,16 @@ type Stats struct {
 	Failures     int64 // failed requests (connection, timeout, 429/5xx)
 }
 
-// Output is a running elasticsearch output.
+// Output is an elasticsearch output. New builds it; Start runs its
+// batcher, workers and health check.
 type Output struct {
-	id     string
-	cfg    Config
-	client *es.Client
-	dlq    *deadletter.Store
-	log    zerolog.Logger
+	id        string
+	cfg       Config
+	client    *es.Client
+	transport *http.Transport
+	dlq       *deadletter.Store
+	log       zerolog.Logger
+	shipped   fs.FS // the shipped files (templates under elasticsearch/), may be nil
 
 	in      chan []item
 	work    chan []item
@@ -70,13 +75,19 @@ type Output struct {
 	ctx    context.Context // ends at Close's deadline: stops retries
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	closed sync.Once
+
+	mu        sync.Mutex // guards started and closing
+	started   bool
+	closing   bool
+	closeOnce sync.Once
 
 	indexed, duplicates, retried, deadLettered, requests, failures atomic.Int64
 }
 
-// New builds the output and starts its batcher, workers and health check.
-func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
+// New builds the output: it checks the config, builds the client, opens
+// the dead-letter store and registers the metrics. Nothing runs (and no
+// request is sent) before Start.
+func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	if !cfg.Enabled() {
 		return nil, fmt.Errorf("elasticsearch: no hosts (set hosts or INGESTD_ES_HOSTS)")
 	}
@@ -107,21 +118,55 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 	}
 	dlq, err := deadletter.Open(dir)
 	if err != nil {
+		transport.CloseIdleConnections()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Output{
-		id: env.ID, cfg: *cfg, client: client, dlq: dlq, log: env.Logger,
+		id: env.ID, cfg: *cfg, client: client, transport: transport, dlq: dlq, log: env.Logger, shipped: env.Shipped,
 		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
 		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
-	o.wg.Add(2 + cfg.Workers)
+	o.registerMetrics(env.Metrics)
+	return o, nil
+}
+
+// registerMetrics registers the output's counters (the names the
+// monitoring API has always shown for outputs).
+func (o *Output) registerMetrics(ms *plugin.Metrics) {
+	for _, m := range []struct {
+		key, prom, help string
+		v               *atomic.Int64
+	}{
+		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &o.indexed},
+		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &o.duplicates},
+		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &o.retried},
+		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &o.deadLettered},
+		{"failures", "output_failures_total", "Failed requests or writes.", &o.failures},
+	} {
+		ms.Register(plugin.Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: plugin.Counter}, m.v.Load)
+	}
+}
+
+// Start runs the health check (which pings the cluster and installs the
+// templates if asked to), the batcher and the workers, until Close.
+func (o *Output) Start() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.closing:
+		return fmt.Errorf("elasticsearch: start: output closed")
+	case o.started:
+		return fmt.Errorf("elasticsearch: start: already started")
+	}
+	o.started = true
+	o.wg.Add(2 + o.cfg.Workers)
 	go o.healthCheck()
 	go o.batcher()
-	for range cfg.Workers {
+	for range o.cfg.Workers {
 		go o.worker()
 	}
-	return o, nil
+	return nil
 }
 
 func transportFor(tlsCfg *tls.Config, workers int) *http.Transport {
@@ -134,27 +179,22 @@ func transportFor(tlsCfg *tls.Config, workers int) *http.Transport {
 	}
 }
 
-// Ready reports whether the cluster answered (implements pipeline.Readiness).
-func (o *Output) Ready() bool { return o.ready.Load() }
+// Reachable reports whether the cluster answered (implements
+// plugin.ReachabilityReporter).
+func (o *Output) Reachable() bool { return o.ready.Load() }
 
 // Stats returns the counters.
 func (o *Output) Stats() Stats {
 	return Stats{o.indexed.Load(), o.duplicates.Load(), o.retried.Load(), o.deadLettered.Load(), o.requests.Load(), o.failures.Load()}
 }
 
-// OutputStats implements pipeline.OutputStatser.
-func (o *Output) OutputStats() pipeline.OutputStats {
-	st := o.Stats()
-	return pipeline.OutputStats{Written: st.Indexed, Duplicates: st.Duplicates, Retried: st.Retried, DeadLettered: st.DeadLettered, Failures: st.Failures}
-}
-
 // DeadLetters is the dead-letter store's directory.
 func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 
-// Send queues the events (the workers encode them into each request's
-// body); it blocks while the output is full.
-func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
-	items := newItems(events)
+// Send queues the events of pipeline (the workers encode them into each
+// request's body); it blocks while the output is full.
+func (o *Output) Send(ctx context.Context, pipeline string, events []*event.Event) error {
+	items := newItems(pipeline, events)
 	select {
 	case o.in <- items:
 		return nil
@@ -167,9 +207,13 @@ func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
 
 // Close flushes what was sent, waiting for it to be indexed until ctx
 // ends; then it gives up (those events stay unacknowledged and their
-// client resends them).
+// client resends them). On an output never started it only releases the
+// dead-letter store and the client's connections.
 func (o *Output) Close(ctx context.Context) error {
-	o.closed.Do(func() { close(o.in) })
+	o.mu.Lock()
+	o.closing = true // no Start from now on: wg holds every goroutine
+	o.mu.Unlock()
+	o.closeOnce.Do(func() { close(o.in) })
 	done := make(chan struct{})
 	go func() {
 		o.wg.Wait()
@@ -184,6 +228,7 @@ func (o *Output) Close(ctx context.Context) error {
 		<-done
 	}
 	o.cancel()
+	o.transport.CloseIdleConnections()
 	if cerr := o.dlq.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -267,7 +312,28 @@ func (o *Output) templates() (map[string][]byte, error) {
 		}
 		return out, nil
 	}
-	return configs.IndexTemplates()
+	return shippedTemplates(o.shipped)
+}
+
+// shippedTemplates reads the shipped templates, elasticsearch/<name>.json
+// in shipped (none when shipped is nil).
+func shippedTemplates(shipped fs.FS) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if shipped == nil {
+		return out, nil
+	}
+	files, err := fs.Glob(shipped, "elasticsearch/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	for _, f := range files {
+		data, err := fs.ReadFile(shipped, f)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		out[strings.TrimSuffix(path.Base(f), ".json")] = data
+	}
+	return out, nil
 }
 
 // batcher gathers queued items into bulk requests of at most
@@ -536,7 +602,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 	records := make([]deadletter.Record, len(items))
 	for i, it := range items {
 		records[i] = deadletter.Record{
-			Time: now, Pipeline: it.ev.Pipeline, Output: o.id, DataStream: it.ev.DataStream,
+			Time: now, Pipeline: it.pipeline, Output: o.id, DataStream: it.ev.DataStream,
 			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
 		}
 	}

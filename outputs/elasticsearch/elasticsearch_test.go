@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ingestd/ingestd/pipeline"
-	pt "github.com/ingestd/ingestd/pipeline/pipelinetest"
+	"github.com/ingestd/ingestd/event"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
+	"github.com/ingestd/ingestd/spec"
 )
 
 func TestDocumentID(t *testing.T) {
@@ -70,21 +71,21 @@ func TestEncodeBulkLines(t *testing.T) {
 	if !strings.HasPrefix(lines[0], `{"create":{"_index":"logs-x-y","_id":"`) || lines[1] != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
 		t.Fatalf("event b: %q", lines)
 	}
-	if items := newItems([]*pipeline.Event{a, b}); items[0].size != len(a.Raw())+100 || items[1].ev != b {
+	if items := newItems("", []*event.Event{a, b}); items[0].size != len(a.Raw())+100 || items[1].ev != b {
 		t.Fatalf("items %+v", items)
 	}
 }
 
 func TestHostListAndEnable(t *testing.T) {
 	var c Config
-	if err := pipeline.DecodeYAML("t.yml", `hosts: "http://a:9200, https://b:9200/"`, &c); err != nil {
+	if err := spec.DecodeYAML("t.yml", `hosts: "http://a:9200, https://b:9200/"`, &c); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Hosts) != 2 || c.Hosts[1] != "https://b:9200" || !c.Enabled() {
 		t.Fatalf("hosts %v", c.Hosts)
 	}
 	var off Config
-	if err := pipeline.DecodeYAML("t.yml", `hosts: ""`, &off); err != nil || off.Enabled() {
+	if err := spec.DecodeYAML("t.yml", `hosts: ""`, &off); err != nil || off.Enabled() {
 		t.Fatalf("empty hosts must disable the output: %v %v", off.Hosts, err)
 	}
 	if msg := pt.ConfigError[Config](`hosts: [ftp://x]`); !strings.Contains(msg, "not an http(s) URL") {
@@ -132,7 +133,7 @@ func TestDocumentIDStateIsExact(t *testing.T) {
 	for i, d := range docs {
 		e := pt.Event(t, d)
 		if i == 7 {
-			e.SetString(pipeline.MustPath("[log][file][path]"), "/y") // decoded, no longer raw
+			e.SetString(event.MustPath("[log][file][path]"), "/y") // decoded, no longer raw
 		}
 		got := documentID(e, true, &shared)
 		want := documentID(e, true, new(idState))

@@ -6,26 +6,27 @@ import (
 	"math/bits"
 	"unsafe"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
 )
 
 // item is one event on its way into a bulk request.
 type item struct {
-	ev       *pipeline.Event
-	size     int // estimated bytes of its bulk lines, for bulk_max_bytes
+	ev       *event.Event
+	pipeline string // the pipeline that filtered it, for dead-letter records
+	size     int    // estimated bytes of its bulk lines, for bulk_max_bytes
 	attempts int
 }
 
-// newItems wraps events. Their bulk lines are written when a request is
-// sent, into a pooled body, and again for a retry: events do not change
-// once filtered, and keeping the encoded copy of every queued event would
-// double the memory the queue holds.
-func newItems(events []*pipeline.Event) []item {
+// newItems wraps the events pipeline sent. Their bulk lines are written
+// when a request is sent, into a pooled body, and again for a retry:
+// events do not change once filtered, and keeping the encoded copy of
+// every queued event would double the memory the queue holds.
+func newItems(pipeline string, events []*event.Event) []item {
 	items := make([]item, len(events))
 	for i, e := range events {
 		// The document is about the JSON the client sent, reshaped; the
 		// action line about 100 bytes. The 413 split catches a bad guess.
-		items[i] = item{ev: e, size: len(e.Raw()) + 100}
+		items[i] = item{ev: e, pipeline: pipeline, size: len(e.Raw()) + 100}
 	}
 	return items
 }
@@ -33,12 +34,12 @@ func newItems(events []*pipeline.Event) []item {
 // appendLines appends the bulk lines of e to buf: the create action and
 // the document, each ending in '\n'.
 // st carries what ids share from one event to the next of a request.
-func appendLines(buf []byte, e *pipeline.Event, autoID bool, st *idState) []byte {
+func appendLines(buf []byte, e *event.Event, autoID bool, st *idState) []byte {
 	buf = append(buf, `{"create":{"_index":`...)
-	buf = pipeline.AppendQuoted(buf, e.DataStream)
+	buf = event.AppendQuoted(buf, e.DataStream)
 	if id := documentID(e, autoID, st); id != "" {
 		buf = append(buf, `,"_id":`...)
-		buf = pipeline.AppendQuoted(buf, id)
+		buf = event.AppendQuoted(buf, id)
 	}
 	buf = append(buf, "}}\n"...)
 	return append(e.AppendJSON(buf), '\n')
@@ -62,7 +63,7 @@ var (
 // A hashed id is written into st and the string returned aliases it: it
 // is valid until st is used again (this runs for every event, and an
 // allocated string per event is GC work the id is not worth).
-func documentID(e *pipeline.Event, autoID bool, st *idState) string {
+func documentID(e *event.Event, autoID bool, st *idState) string {
 	if v, ok := e.Metadata().Member("_id"); ok && v.Text() != "" {
 		return v.Text()
 	}
@@ -70,10 +71,10 @@ func documentID(e *pipeline.Event, autoID bool, st *idState) string {
 		return ""
 	}
 	// One pass per object: these are read for every event, and most
-	// objects are still raw JSON text (see pipeline.Value.Members).
-	var top [3]pipeline.Value
+	// objects are still raw JSON text (see event.Value.Members).
+	var top [3]event.Value
 	found := e.Root().Members(rootKeys, top[:])
-	var lg [2]pipeline.Value
+	var lg [2]event.Value
 	if found&1 == 0 || top[0].Members(logKeys, lg[:])&1 == 0 {
 		return "" // no [log][offset]
 	}
@@ -84,13 +85,13 @@ func documentID(e *pipeline.Event, autoID bool, st *idState) string {
 	if agentOK && fileOK && st.agent == agentRaw && st.file == fileRaw {
 		h = st.prefix // the same agent and file as the event before
 	} else {
-		var file [3]pipeline.Value
+		var file [3]event.Value
 		if lg[1].Members(fileKeys, file[:])&1 == 0 {
 			return "" // no [log][file][path]
 		}
 		path, device, inode := file[0], file[1], file[2]
 		origin := ""
-		var agent [2]pipeline.Value
+		var agent [2]event.Value
 		top[1].Members(agentKeys, agent[:])
 		if v := agent[0].Text(); v != "" {
 			origin = v

@@ -12,16 +12,16 @@ import (
 	es "github.com/elastic/go-elasticsearch/v8"
 )
 
-// CheckOnline is validate --online for one output: the cluster answers,
-// accepts the credentials, and every data stream name (field references
-// given as *) matches an index template with data_stream. It returns one
-// message per problem.
-func CheckOnline(ctx context.Context, cfg *Config, streams []string) []string {
-	tlsCfg, err := cfg.TLS.build()
+// CheckOnline is validate --online for one output (it implements
+// plugin.OnlineChecker): the cluster answers, accepts the credentials, and
+// every data stream name (field references given as *) matches an index
+// template with data_stream. It returns one message per problem.
+func (c *Config) CheckOnline(ctx context.Context, streams []string) []string {
+	tlsCfg, err := c.TLS.build()
 	if err != nil {
 		return []string{err.Error()}
 	}
-	client, err := es.NewClient(es.Config{Addresses: cfg.Hosts, Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey,
+	client, err := es.NewClient(es.Config{Addresses: c.Hosts, Username: c.Username, Password: c.Password, APIKey: c.APIKey,
 		Transport: transportFor(tlsCfg, 1), DisableRetry: true})
 	if err != nil {
 		return []string{err.Error()}
@@ -30,26 +30,26 @@ func CheckOnline(ctx context.Context, cfg *Config, streams []string) []string {
 	defer cancel()
 	res, err := client.Info(client.Info.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v does not answer: %v", cfg.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v does not answer: %v", c.Hosts, err)}
 	}
 	res.Body.Close()
 	if res.StatusCode == 401 || res.StatusCode == 403 {
-		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", cfg.Hosts, res.Status())}
+		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.Hosts, res.Status())}
 	}
 	if res.IsError() {
-		return []string{fmt.Sprintf("cluster %v: %s", cfg.Hosts, res.Status())}
+		return []string{fmt.Sprintf("cluster %v: %s", c.Hosts, res.Status())}
 	}
 	auth, err := client.Security.Authenticate(client.Security.Authenticate.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v: authenticate: %v", cfg.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v: authenticate: %v", c.Hosts, err)}
 	}
 	auth.Body.Close()
 	if auth.StatusCode == 401 || auth.StatusCode == 403 {
-		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", cfg.Hosts, auth.Status())}
+		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.Hosts, auth.Status())}
 	}
 	tres, err := client.Indices.GetIndexTemplate(client.Indices.GetIndexTemplate.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v: list index templates: %v", cfg.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v: list index templates: %v", c.Hosts, err)}
 	}
 	defer tres.Body.Close()
 	body, _ := io.ReadAll(tres.Body)
@@ -63,7 +63,7 @@ func CheckOnline(ctx context.Context, cfg *Config, streams []string) []string {
 		} `json:"index_templates"`
 	}
 	if tres.IsError() || json.Unmarshal(body, &list) != nil {
-		return []string{fmt.Sprintf("cluster %v: list index templates: %s", cfg.Hosts, tres.Status())}
+		return []string{fmt.Sprintf("cluster %v: list index templates: %s", c.Hosts, tres.Status())}
 	}
 	var problems []string
 	for _, stream := range streams {
@@ -80,7 +80,7 @@ func CheckOnline(ctx context.Context, cfg *Config, streams []string) []string {
 			}
 		}
 		if !found {
-			problems = append(problems, fmt.Sprintf("data stream %s matches no index template with data_stream on %v (install them with setup_templates: true)", stream, cfg.Hosts))
+			problems = append(problems, fmt.Sprintf("data stream %s matches no index template with data_stream on %v (install them with setup_templates: true)", stream, c.Hosts))
 		}
 	}
 	return problems

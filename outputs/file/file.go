@@ -18,14 +18,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
 	"github.com/rs/zerolog"
-
-	"github.com/ingestd/ingestd/pipeline"
 )
 
 // Register adds the file output to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterOutput(r, "file", "Writes NDJSON, one file per data stream, synced before acknowledging.", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterOutput(r, "file", "Writes NDJSON, one file per data stream, synced before acknowledging.", New)
 }
 
 // Config is the file output's config.
@@ -36,14 +37,14 @@ type Config struct {
 }
 
 // Check validates the config.
-func (c *Config) Check() []pipeline.FieldError {
+func (c *Config) Check() []spec.FieldError {
 	if c.QueueSize < 1 {
-		return []pipeline.FieldError{{Field: "queue_size", Msg: "must be at least 1"}}
+		return []spec.FieldError{{Field: "queue_size", Msg: "must be at least 1"}}
 	}
 	return nil
 }
 
-// Output is a running file output.
+// Output is a file output. New builds it; Start runs its writer.
 type Output struct {
 	dir   string
 	sync  bool
@@ -51,21 +52,22 @@ type Output struct {
 	queue chan *chunk
 	files map[string]*os.File // owned by the writer goroutine
 
+	mu        sync.Mutex // guards started and closing
+	started   bool
+	closing   bool
 	closeOnce sync.Once
 	stopped   chan struct{}
 
-	written, failures atomic.Int64
-}
-
-// OutputStats implements pipeline.OutputStatser.
-func (o *Output) OutputStats() pipeline.OutputStats {
-	return pipeline.OutputStats{Written: o.written.Load(), Failures: o.failures.Load()}
+	// written and failures are counted; the others stay zero (a file
+	// output has no duplicates, item retries or dead letters) and are
+	// registered so that every output shows the same metrics.
+	written, duplicates, retried, deadLettered, failures atomic.Int64
 }
 
 // chunk is a set of events encoded by a sender, grouped per data stream.
 type chunk struct {
 	streams []streamData
-	events  []*pipeline.Event
+	events  []*event.Event
 }
 
 type streamData struct {
@@ -73,8 +75,9 @@ type streamData struct {
 	data []byte
 }
 
-// New builds a file output and starts its writer.
-func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
+// New builds a file output: it creates the directory and registers the
+// metrics. Nothing runs before Start.
+func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	dir := cfg.Dir
 	if dir == "" {
 		dir = filepath.Join(env.DataDir, "streams")
@@ -88,16 +91,49 @@ func New(cfg *Config, env pipeline.Env) (pipeline.Output, error) {
 		files:   map[string]*os.File{},
 		stopped: make(chan struct{}),
 	}
-	go o.writer()
+	o.registerMetrics(env.Metrics)
 	return o, nil
+}
+
+// registerMetrics registers the output's counters (the names the
+// monitoring API has always shown for outputs).
+func (o *Output) registerMetrics(ms *plugin.Metrics) {
+	for _, m := range []struct {
+		key, prom, help string
+		v               *atomic.Int64
+	}{
+		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &o.written},
+		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &o.duplicates},
+		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &o.retried},
+		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &o.deadLettered},
+		{"failures", "output_failures_total", "Failed requests or writes.", &o.failures},
+	} {
+		ms.Register(plugin.Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: plugin.Counter}, m.v.Load)
+	}
+}
+
+// Start runs the writer until Close.
+func (o *Output) Start() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.closing:
+		return fmt.Errorf("file: start: output closed")
+	case o.started:
+		return fmt.Errorf("file: start: already started")
+	}
+	o.started = true
+	go o.writer()
+	return nil
 }
 
 // Dir returns the directory the output writes to.
 func (o *Output) Dir() string { return o.dir }
 
 // Send encodes events in the caller's goroutine and queues them for the
-// writer; it blocks while the writer is behind.
-func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
+// writer; it blocks while the writer is behind. The pipeline's name is
+// not written.
+func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) error {
 	c := encode(events)
 	select {
 	case o.queue <- c:
@@ -107,7 +143,7 @@ func (o *Output) Send(ctx context.Context, events []*pipeline.Event) error {
 	}
 }
 
-func encode(events []*pipeline.Event) *chunk {
+func encode(events []*event.Event) *chunk {
 	c := &chunk{events: events}
 	index := map[string]int{}
 	for _, e := range events {
@@ -234,9 +270,18 @@ func (o *Output) file(stream string) (*os.File, error) {
 	return f, nil
 }
 
-// Close writes what was sent, syncs and closes the files.
+// Close writes what was sent, syncs and closes the files. On an output
+// never started there is nothing to write (no file is open yet): events
+// queued before Start stay unacknowledged.
 func (o *Output) Close(ctx context.Context) error {
+	o.mu.Lock()
+	o.closing = true
+	started := o.started
+	o.mu.Unlock()
 	o.closeOnce.Do(func() { close(o.queue) })
+	if !started {
+		return nil
+	}
 	select {
 	case <-o.stopped:
 		return nil

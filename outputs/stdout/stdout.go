@@ -10,12 +10,13 @@ import (
 	"os"
 	"sync"
 
-	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // Register adds the stdout output to r.
-func Register(r *pipeline.Registry) {
-	pipeline.RegisterOutput(r, "stdout", "Prints events as NDJSON to standard output (debugging).", New)
+func Register(r *plugin.Registry) {
+	plugin.RegisterOutput(r, "stdout", "Prints events as NDJSON to standard output (debugging).", New)
 }
 
 // Config is the stdout output's config.
@@ -32,7 +33,7 @@ type Output struct {
 }
 
 // New builds a stdout output.
-func New(cfg *Config, _ pipeline.Env) (pipeline.Output, error) {
+func New(cfg *Config, _ plugin.Env) (plugin.Output, error) {
 	return NewWriter(os.Stdout, cfg.WithDataStream), nil
 }
 
@@ -41,13 +42,17 @@ func NewWriter(w io.Writer, wrap bool) *Output {
 	return &Output{w: bufio.NewWriterSize(w, 64<<10), wrap: wrap}
 }
 
-// Send writes events and flushes before acknowledging them.
-func (o *Output) Send(_ context.Context, events []*pipeline.Event) error {
+// Start implements plugin.Output: the output has no goroutine.
+func (o *Output) Start() error { return nil }
+
+// Send writes events and flushes before acknowledging them. The
+// pipeline's name is not written.
+func (o *Output) Send(_ context.Context, _ string, events []*event.Event) error {
 	var buf []byte
 	for _, e := range events {
 		if o.wrap {
 			buf = append(buf, `{"data_stream":`...)
-			buf = pipeline.AppendQuoted(buf, e.DataStream)
+			buf = event.AppendQuoted(buf, e.DataStream)
 			buf = append(buf, `,"event":`...)
 			buf = append(e.AppendJSON(buf), '}', '\n')
 		} else {

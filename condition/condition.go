@@ -1,0 +1,196 @@
+package condition
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/spec"
+	"gopkg.in/yaml.v3"
+)
+
+// Condition is a boolean expression over an event, written in the
+// expr-lang language (https://expr-lang.org) and compiled when the config
+// loads. Event fields are plain identifiers and member chains:
+//
+//	"accounting" in tags
+//	fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")
+//	field("[@metadata][beat]") == "filebeat"
+//
+// A missing field is nil, so comparisons with it are simply false. The empty
+// Condition matches every event.
+type Condition struct {
+	Source  string
+	program *vm.Program
+	native  boolFn // the same condition without the VM, when possible
+}
+
+// condEnv is what a compiled condition sees. Field chains are rewritten at
+// compile time into FieldPath calls on it, so evaluation reads the event's
+// compact tree directly instead of building a map per event.
+type condEnv struct {
+	ev *event.Event
+}
+
+// FieldPath returns the value at the path given as parts, as plain Go
+// values (nil when absent).
+func (c condEnv) FieldPath(parts ...string) any {
+	v, ok := c.ev.Get(event.Path(parts))
+	if !ok {
+		return nil
+	}
+	return v.Interface()
+}
+
+// Field returns the value at a [a][b] field reference.
+func (c condEnv) Field(ref string) any {
+	p, err := event.ParsePath(ref)
+	if err != nil {
+		return nil
+	}
+	return c.FieldPath(p...)
+}
+
+// Basename returns the last element of a slash-separated path.
+func (condEnv) Basename(p string) string {
+	if p == "" {
+		return ""
+	}
+	return path.Base(p)
+}
+
+// envMethods are identifiers that name functions, not event fields.
+var envMethods = map[string]string{"field": "Field", "basename": "Basename", "FieldPath": "FieldPath", "Field": "Field", "Basename": "Basename"}
+
+// fieldRewriter turns identifiers and member chains into FieldPath calls.
+// expr walks children first, so inner chains are folded before outer ones.
+type fieldRewriter struct{}
+
+func (fieldRewriter) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.CallNode); ok {
+			// A function name was rewritten as a field by mistake: undo.
+			if len(id.Arguments) == 1 {
+				if s, ok := id.Arguments[0].(*ast.StringNode); ok {
+					if m, ok := envMethods[s.Value]; ok {
+						n.Callee = &ast.IdentifierNode{Value: m}
+					}
+				}
+			}
+		}
+	case *ast.IdentifierNode:
+		if m, ok := envMethods[n.Value]; ok {
+			n.Value = m
+			return
+		}
+		ast.Patch(node, &ast.CallNode{
+			Callee:    &ast.IdentifierNode{Value: "FieldPath"},
+			Arguments: []ast.Node{&ast.StringNode{Value: n.Value}},
+		})
+	case *ast.MemberNode:
+		call, ok := n.Node.(*ast.CallNode)
+		prop, isStr := n.Property.(*ast.StringNode)
+		if !ok || !isStr || n.Method {
+			return
+		}
+		if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "FieldPath" {
+			return
+		}
+		args := append(append([]ast.Node(nil), call.Arguments...), &ast.StringNode{Value: prop.Value})
+		ast.Patch(node, &ast.CallNode{Callee: call.Callee, Arguments: args})
+	}
+}
+
+// refChecker rejects field("…") calls whose literal reference cannot name
+// a field, so such a condition fails at validate time, not silently at
+// run time.
+type refChecker struct{ err error }
+
+func (rc *refChecker) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || rc.err != nil {
+		return
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "Field" || len(call.Arguments) != 1 {
+		return
+	}
+	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
+		if _, err := event.ParsePath(s.Value); err != nil {
+			loc := call.Location()
+			rc.err = &file.Error{Location: loc, Message: "field(" + strconv.Quote(s.Value) + ") names no field: " + err.Error()}
+		}
+	}
+}
+
+// CompileCondition compiles src. The error of a bad expression carries the
+// 1-based column inside src.
+func Compile(src string) (Condition, error) {
+	c := Condition{Source: src}
+	if strings.TrimSpace(src) == "" {
+		return c, nil
+	}
+	refs := &refChecker{}
+	prog, err := expr.Compile(src, expr.Env(condEnv{}), expr.AsBool(), expr.Patch(fieldRewriter{}), expr.Patch(refs))
+	if err != nil {
+		return c, err
+	}
+	if refs.err != nil {
+		return c, refs.err
+	}
+	c.program = prog
+	c.native = compileNative(src)
+	return c, nil
+}
+
+// Match evaluates the condition on e. A runtime error (such as comparing a
+// string with a number) counts as no match.
+func (c *Condition) Match(e *event.Event) bool {
+	if c.program == nil {
+		return true
+	}
+	if c.native != nil {
+		return matchNative(c.native, e)
+	}
+	out, err := expr.Run(c.program, condEnv{ev: e})
+	if err != nil {
+		return false
+	}
+	b, _ := out.(bool)
+	return b
+}
+
+// IsEmpty reports whether the condition matches everything.
+func (c *Condition) IsEmpty() bool { return c.program == nil }
+
+// DecodeNode compiles the condition at load time, reporting a bad
+// expression at its column in the file.
+func (c *Condition) DecodeNode(d *spec.Decoder, n *yaml.Node) {
+	src, ok := d.Scalar(n, "when", "an expression")
+	if !ok {
+		return
+	}
+	cond, err := Compile(src)
+	if err != nil {
+		pos := d.At(n)
+		msg := err.Error()
+		if fe, ok := err.(*file.Error); ok {
+			msg = fe.Message
+			if fe.Line <= 1 && fe.Column >= 0 && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+				pos.Col += fe.Column
+				if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+					pos.Col++
+				}
+			}
+		}
+		d.Problems = append(d.Problems, spec.Problem{Pos: pos, Msg: fmt.Sprintf("when: condition does not compile: %s", msg)})
+		return
+	}
+	*c = cond
+}

@@ -1,0 +1,106 @@
+package condition
+
+import (
+	"testing"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+func TestConditions(t *testing.T) {
+	e, err := event.DecodeEvent([]byte(`{"tags":["a","accounting"],"fields":{"service":"dcache-billing"},"log":{"file":{"path":"/x/billing-2025.01.01"},"offset":7},"@metadata":{"beat":"filebeat"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := []string{
+		`"accounting" in tags`,
+		`fields.service == "dcache-billing"`,
+		`hasPrefix(basename(log.file.path), "billing-")`,
+		`field("[@metadata][beat]") == "filebeat"`,
+		`log.offset > 5`,
+		`missing == nil`,
+		`fields?.service != nil`,
+		``,
+	}
+	for _, src := range match {
+		c, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !c.Match(e) {
+			t.Errorf("%q does not match", src)
+		}
+	}
+	for _, src := range []string{`"x" in tags`, `missing.deeper == "x"`, `log.offset > "a"`, `fields.service == "other"`} {
+		c, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if c.Match(e) {
+			t.Errorf("%q matches", src)
+		}
+	}
+	for _, bad := range []string{`fields.service ==`, `1 +`, `"a"`} {
+		if _, err := Compile(bad); err == nil {
+			t.Errorf("%q compiled", bad)
+		}
+	}
+}
+
+func BenchmarkConditionMatch(b *testing.B) {
+	e, _ := event.DecodeEvent([]byte(`{"tags":["django","pt"],"fields":{"service":"django","group":"pt"},"log":{"file":{"path":"/var/log/parcels/django.log"}}}`))
+	c, _ := Compile(`fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.Match(e)
+	}
+}
+
+// The native evaluator must agree with expr on every condition shape it
+// takes over.
+func TestNativeConditionsAgreeWithExpr(t *testing.T) {
+	events := []string{
+		`{"tags":["a","accounting"],"fields":{"service":"dcache-billing","n":3},"log":{"file":{"path":"/x/billing-2025.01.01"},"offset":7}}`,
+		`{"tags":"accounting","service":"dcache-billing","log":{"file":{"path":""}}}`,
+		`{"fields":{"service":null,"n":3.0,"b":true},"log":{"file":{"path":7}},"x":{"accounting":1}}`,
+		`{}`,
+	}
+	conds := []string{
+		`"accounting" in tags`, `"accounting" in x`, `fields.service == "dcache-billing"`, `service != "dcache-billing"`,
+		`fields.service == nil`, `nil != fields.service`, `fields.n == 3`, `fields.n == 3.0`, `fields.b == true`, `log.offset == 7`,
+		`hasPrefix(basename(log.file.path), "billing-")`, `log.file.path startsWith "/x"`, `log.file.path endsWith ".01"`,
+		`log.file.path contains "billing"`, `hasSuffix(log.file.path, "01")`, `!("accounting" in tags)`, `not (fields.n == 3)`,
+		`fields.service == "dcache-billing" || service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`,
+		`"a" in tags && fields.n == 3`, `field("[fields][service]") == "dcache-billing"`, `true`, `false || fields.b == true`,
+	}
+	for _, src := range conds {
+		c, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if c.native == nil {
+			t.Errorf("%s: not compiled natively", src)
+			continue
+		}
+		for _, js := range events {
+			e, _ := event.DecodeEvent([]byte(js))
+			vmOnly := c
+			vmOnly.native = nil
+			if got, want := c.Match(e), vmOnly.Match(e); got != want {
+				t.Errorf("%s on %s: native %v, expr %v", src, js, got, want)
+			}
+		}
+	}
+	if c, _ := Compile(`len(tags) > 1`); c.native != nil {
+		t.Error("len() must stay on expr")
+	}
+}
+
+func BenchmarkConditionMatchVM(b *testing.B) {
+	e, _ := event.DecodeEvent([]byte(`{"tags":["django","pt"],"fields":{"service":"django","group":"pt"},"log":{"file":{"path":"/var/log/parcels/django.log"}}}`))
+	c, _ := Compile(`fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`)
+	c.native = nil
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.Match(e)
+	}
+}

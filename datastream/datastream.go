@@ -1,0 +1,213 @@
+package datastream
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/spec"
+)
+
+// DataStreamConfig names the data stream of every event of a pipeline:
+// {type}-{dataset}-{namespace}, where dataset and namespace may reference
+// event fields as %{[field]}.
+type Config struct {
+	Type              string         `yaml:"type" default:"logs" enum:"logs,metrics,traces,synthetics" doc:"data stream type"`
+	Dataset           event.Template `yaml:"dataset" default:"generic" doc:"dataset; may reference fields as %{[service]}"`
+	Namespace         event.Template `yaml:"namespace" default:"default" doc:"namespace; may reference fields as %{[group]}"`
+	FallbackDataset   string         `yaml:"fallback_dataset" default:"unknown" doc:"dataset used when a referenced field is missing or empty"`
+	FallbackNamespace string         `yaml:"fallback_namespace" default:"default" doc:"namespace used when a referenced field is missing or empty"`
+	FallbackTag       string         `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback"`
+}
+
+// Check enforces Elasticsearch's naming rules on everything known before
+// any event arrives.
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
+	for _, part := range []struct {
+		key string
+		t   event.Template
+	}{{"dataset", c.Dataset}, {"namespace", c.Namespace}} {
+		if err := checkLiterals(part.t); err != nil {
+			errs = append(errs, spec.FieldError{Field: part.key, Msg: err.Error()})
+		}
+	}
+	for _, fb := range []struct{ key, val string }{{"fallback_dataset", c.FallbackDataset}, {"fallback_namespace", c.FallbackNamespace}} {
+		if err := CheckPart(fb.val); err != nil {
+			errs = append(errs, spec.FieldError{Field: fb.key, Msg: err.Error()})
+		}
+	}
+	if c.Dataset.IsLiteral() && c.Namespace.IsLiteral() {
+		name := c.Type + "-" + c.Dataset.Text() + "-" + c.Namespace.Text()
+		if len(name) > maxIndexNameBytes {
+			errs = append(errs, spec.FieldError{Msg: fmt.Sprintf("data stream name %q is longer than %d bytes", name, maxIndexNameBytes)})
+		}
+	}
+	return errs
+}
+
+const (
+	maxPartBytes      = 100 // Elasticsearch: dataset and namespace at most 100 bytes
+	maxIndexNameBytes = 255 // Elasticsearch: index names at most 255 bytes
+	illegalPartChars  = "\\/*?\"<>|,# :-"
+)
+
+// CheckDataStreamPart reports why s cannot be a data stream dataset or
+// namespace (lower case, none of \ / * ? " < > | , # : - or space, at most
+// 100 bytes, not empty, not starting with _ or +, not "." or "..").
+func CheckPart(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("must not be empty")
+	case len(s) > maxPartBytes:
+		return fmt.Errorf("%q is longer than %d bytes", s, maxPartBytes)
+	case s == "." || s == "..":
+		return fmt.Errorf("%q is not allowed", s)
+	case s[0] == '_' || s[0] == '+':
+		return fmt.Errorf("%q must not start with %q", s, s[0])
+	case strings.ToLower(s) != s:
+		return fmt.Errorf("%q must be lower case", s)
+	}
+	if i := strings.IndexAny(s, illegalPartChars); i >= 0 {
+		return fmt.Errorf("%q must not contain %q (data stream parts exclude \\ / * ? \" < > | , # : - and spaces)", s, s[i])
+	}
+	return nil
+}
+
+// SanitizeDataStreamPart turns a field value into a legal dataset or
+// namespace the way Elasticsearch's reroute processor does: lower case,
+// illegal characters replaced by '_', cut to 100 bytes. It returns "" when
+// nothing usable is left.
+func SanitizePart(s string) string {
+	if CheckPart(s) == nil {
+		return s
+	}
+	s = strings.ToLower(s)
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(illegalPartChars, r) {
+			return '_'
+		}
+		return r
+	}, s)
+	s = strings.TrimLeft(s, "_+")
+	if len(s) > maxPartBytes {
+		s = s[:maxPartBytes]
+	}
+	if CheckPart(s) != nil {
+		return ""
+	}
+	return s
+}
+
+// Pattern is the data stream name with every field reference as *.
+func (c Config) Pattern() string {
+	return c.Type + "-" + c.Dataset.Pattern("*") + "-" + c.Namespace.Pattern("*")
+}
+
+// checkLiterals checks what is known of a template's part before any
+// event arrives: all of it when it references no field, else its literal
+// text.
+func checkLiterals(t event.Template) error {
+	if t.IsLiteral() {
+		return CheckPart(t.Text())
+	}
+	for _, lit := range t.Literals() {
+		if strings.ContainsAny(lit, illegalPartChars) {
+			return fmt.Errorf("%q: literal text %q contains a character data stream names exclude (\\ / * ? \" < > | , # : - or space)", t.Source, lit)
+		}
+		if strings.ToLower(lit) != lit {
+			return fmt.Errorf("%q: literal text %q must be lower case", t.Source, lit)
+		}
+	}
+	return nil
+}
+
+// DataStreamNamer computes data stream names for one pipeline.
+type Namer struct {
+	cfg     Config
+	literal string // the whole name when nothing references a field
+
+	// Names and data_stream.* fields per (dataset, namespace), built once:
+	// a pipeline writes to a handful of streams.
+	mu    sync.RWMutex
+	cache map[string]map[string]*streamEntry
+	size  int
+}
+
+type streamEntry struct {
+	name string
+	// doc is the data_stream object (type, dataset, namespace) as JSON
+	// text: a raw object is never written in place (a write decodes a
+	// private copy), so every event can share it.
+	doc event.Value
+}
+
+// maxCachedStreams bounds the cache when a field fans out to many names.
+const maxCachedStreams = 4096
+
+func (n *Namer) entry(dataset, namespace string) *streamEntry {
+	n.mu.RLock()
+	ent := n.cache[dataset][namespace]
+	n.mu.RUnlock()
+	if ent != nil {
+		return ent
+	}
+	ent = &streamEntry{name: n.cfg.Type + "-" + dataset + "-" + namespace}
+	if n.literal != "" {
+		ent.name = n.literal
+	}
+	ent.doc = event.RawObject(string(event.Object(event.Field{Key: "type", Value: event.String(n.cfg.Type)}, event.Field{Key: "dataset", Value: event.String(dataset)}, event.Field{Key: "namespace", Value: event.String(namespace)}).AppendJSON(nil)))
+	// The parts are often the event's own bytes (a field's text): keys
+	// of their own, so the cache does not keep an event's buffer, which
+	// the beats input shares among a whole batch, alive for good.
+	dataset, namespace = strings.Clone(dataset), strings.Clone(namespace)
+	n.mu.Lock()
+	if n.size < maxCachedStreams {
+		if n.cache == nil {
+			n.cache = map[string]map[string]*streamEntry{}
+		}
+		if n.cache[dataset] == nil {
+			n.cache[dataset] = map[string]*streamEntry{}
+		}
+		if n.cache[dataset][namespace] == nil {
+			n.cache[dataset][namespace] = ent
+			n.size++
+		}
+	}
+	n.mu.Unlock()
+	return ent
+}
+
+// NewDataStreamNamer prepares cfg, which must have passed Check.
+func NewNamer(cfg Config) *Namer {
+	n := &Namer{cfg: cfg}
+	if cfg.Dataset.IsLiteral() && cfg.Namespace.IsLiteral() {
+		n.literal = cfg.Type + "-" + cfg.Dataset.Text() + "-" + cfg.Namespace.Text()
+	}
+	return n
+}
+
+var dsPath = event.Path{"data_stream"}
+
+// Name sets e.DataStream and the data_stream.* fields Elasticsearch expects
+// in every document of a data stream. A missing or unusable field value
+// gets the configured fallback and the fallback tag.
+func (n *Namer) Name(e *event.Event) {
+	dataset, namespace := n.part(e, n.cfg.Dataset, n.cfg.FallbackDataset), n.part(e, n.cfg.Namespace, n.cfg.FallbackNamespace)
+	ent := n.entry(dataset, namespace)
+	e.DataStream = ent.name
+	e.Set(dsPath, ent.doc)
+}
+
+func (n *Namer) part(e *event.Event, t event.Template, fallback string) string {
+	s, ok := t.Render(e)
+	if ok {
+		s = SanitizePart(s)
+	}
+	if !ok || s == "" {
+		e.AddTag(n.cfg.FallbackTag)
+		return fallback
+	}
+	return s
+}

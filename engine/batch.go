@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+)
+
+// Where filters run. A Filebeat batch is megabytes: by the time it has all
+// been read, its first events have left the cache, and a pipeline worker
+// would fetch each from memory again. So when there are at least as many
+// producers (connections) as cores, every core is busy reading already,
+// and each producer filters its events run by run as it adds them, while
+// they are in its cache. With fewer producers the pipeline workers filter,
+// so that the other cores take part. The choice is made per batch, when it
+// begins.
+
+// errRetired is returned by Commit when the generation the batch began in
+// gave up waiting for it (a shutdown or reload past its deadline).
+var errRetired = errors.New("engine: the config this batch began in has stopped")
+
+// Open implements plugin.Sink.
+func (r *Runner) Open() plugin.Producer {
+	r.producers.Add(1)
+	return &producer{r: r}
+}
+
+// producer is one source of batches; it only counts.
+type producer struct {
+	r      *Runner
+	closed bool
+}
+
+func (p *producer) Close() {
+	if !p.closed {
+		p.closed = true
+		p.r.producers.Add(-1)
+	}
+}
+
+func (p *producer) Begin(sizeHint int, done func()) plugin.Batch {
+	g := p.r.current()
+	b := &batch{r: p.r, g: g, ack: event.NewAck(1, done), sizeHint: sizeHint}
+	b.inline = p.r.producers.Load() >= p.r.inlineMinProducers.Load()
+	if b.inline {
+		b.pending = make([]*event.Event, 0, runLength)
+	} else {
+		b.pending = make([]*event.Event, 0, min(max(sizeHint, 0), maxPresized))
+	}
+	return b
+}
+
+// maxPresized caps the event slice allocated from a batch's size hint
+// before its events arrive.
+const maxPresized = 4096
+
+// batch is one unit of acknowledgement on its way in. Its Ack starts with
+// one completion of its own, given back by Commit, so done cannot run
+// while events are still being added.
+type batch struct {
+	r      *Runner
+	g      *generation // begun in: routed and filtered there
+	ack    *event.Ack
+	inline bool
+	// sizeHint is the number of events the producer expects.
+	sizeHint int
+
+	pending []*event.Event   // added and not yet routed
+	routed  [][]*event.Event // inline: per pipeline of g, filtered
+	ended   bool
+}
+
+func (b *batch) Add(e *event.Event) {
+	e.Attach(b.ack)
+	b.pending = append(b.pending, e)
+	if b.inline && len(b.pending) == runLength {
+		b.filterPending()
+	}
+}
+
+// filterPending routes the pending events and runs their pipelines'
+// filters now, in the producer's goroutine.
+func (b *batch) filterPending() {
+	b.ack.Add(len(b.pending))
+	if b.routed == nil {
+		b.routed = make([][]*event.Event, len(b.g.pipelines))
+	}
+	if b.g.single {
+		p := b.g.pipelines[0]
+		p.Counters.In.Add(int64(len(b.pending)))
+		if b.routed[0] == nil {
+			b.routed[0] = make([]*event.Event, 0, min(max(b.sizeHint, 0), maxPresized))
+		}
+		b.routed[0] = append(b.routed[0], p.processChunk(b.pending)...)
+	} else {
+		for i, grp := range b.r.group(b.g, b.pending) {
+			if len(grp) > 0 {
+				p := b.g.pipelines[i]
+				p.Counters.In.Add(int64(len(grp)))
+				b.routed[i] = append(b.routed[i], p.processChunk(grp)...)
+			}
+		}
+	}
+	b.pending = b.pending[:0]
+}
+
+func (b *batch) Commit(ctx context.Context) error {
+	if b.ended {
+		return fmt.Errorf("engine: batch committed twice")
+	}
+	b.ended = true
+	defer b.g.open.Done()
+	var err error
+	if b.inline {
+		if len(b.pending) > 0 {
+			b.filterPending()
+		}
+		for i, grp := range b.routed {
+			if err = b.enqueue(ctx, i, chunk{events: grp, filtered: true}); err != nil {
+				return err
+			}
+		}
+	} else if len(b.pending) > 0 {
+		b.ack.Add(len(b.pending))
+		if b.g.single {
+			err = b.enqueue(ctx, 0, chunk{events: b.pending})
+		} else {
+			for i, grp := range b.r.group(b.g, b.pending) {
+				if err = b.enqueue(ctx, i, chunk{events: grp}); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	b.ack.Done() // the batch's own completion: done may run now
+	return nil
+}
+
+func (b *batch) Abort() {
+	if !b.ended {
+		b.ended = true
+		b.g.open.Done()
+	}
+}
+
+// enqueue hands a chunk to pipeline i of the batch's generation, blocking
+// while its queue is full.
+func (b *batch) enqueue(ctx context.Context, i int, c chunk) error {
+	if len(c.events) == 0 {
+		return nil
+	}
+	p := b.g.pipelines[i]
+	if !c.filtered {
+		p.Counters.In.Add(int64(len(c.events)))
+	}
+	select {
+	case p.queue <- c:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("pipeline %s: %w", p.Name, ctx.Err())
+	case <-b.g.workCtx.Done():
+		return fmt.Errorf("pipeline %s: %w", p.Name, errRetired)
+	}
+}
+
+// group sorts events by the index of their pipeline in g; events no
+// pipeline takes are done (unrouted).
+func (r *Runner) group(g *generation, events []*event.Event) [][]*event.Event {
+	groups := make([][]*event.Event, len(g.pipelines))
+	for _, e := range events {
+		i := g.pipelineFor(e)
+		if i < 0 {
+			r.unrouted(e)
+			continue
+		}
+		groups[i] = append(groups[i], e)
+	}
+	return groups
+}
+
+func (r *Runner) unrouted(e *event.Event) {
+	if r.Metrics.Unrouted.Add(1)%10000 == 1 {
+		r.log.Warn().Int64("total", r.Metrics.Unrouted.Load()).Msg("router: an event matched no pipeline and was dropped; add a pipeline without when as the last one")
+	}
+	e.Done()
+}

@@ -1,0 +1,114 @@
+package event
+
+import (
+	"sync"
+
+	"github.com/ingestd/ingestd/internal/race"
+)
+
+// Arena holds the memory of events decoded together that also live and
+// die together, such as a Beats batch: their Event structs and the
+// members of their objects are carved out of a few large allocations
+// rather than made two or three per event (an allocation per object
+// was 6.5% of the CPU of a Beats load). A chunk stays alive as long as
+// any event carved from it does, unless Release recycles the members'.
+// The zero Arena is ready to use; it is not safe for concurrent use.
+type Arena struct {
+	// Pool, when set, supplies the chunks of members, and Release gives
+	// them back to it.
+	Pool *FieldPool
+
+	fields []Field
+	events []Event
+	taken  [][]Field // chunks from Pool
+}
+
+// FieldPool recycles the member chunks of arenas whose events are all
+// done: they were three quarters of the bytes a Beats load allocated once
+// the beats input recycled its slabs (1,063 of 1,451 MB per 1M events).
+// It empties at garbage collections (a sync.Pool), so an idle node keeps
+// none. The zero FieldPool is ready.
+type FieldPool struct{ pool sync.Pool }
+
+// Release gives the arena's member chunks back to its Pool and empties
+// the arena. Every event decoded in it must be done, and nothing may read
+// them again (see Event.Done): their members are overwritten, with
+// garbage in race-detector builds (the tests') so that a reader that
+// breaks the rule fails there.
+func (a *Arena) Release() {
+	for _, c := range a.taken {
+		c = c[:cap(c)]
+		if race.Enabled {
+			for i := range c {
+				c[i] = Field{Key: recycledText, Value: String(recycledText)}
+			}
+		} else {
+			clear(c) // no stale pointers for the collector to follow
+		}
+		a.Pool.pool.Put(&c)
+	}
+	*a = Arena{Pool: a.Pool}
+}
+
+// recycledText is what recycled members read in race-detector builds.
+const recycledText = "\ufffd(a recycled member: read after its event was done)"
+
+// Chunk sizes: a few dozen Filebeat events per fields chunk (80 KB),
+// and as many Event structs per events chunk.
+const (
+	arenaFields = 2048
+	arenaEvents = 64
+)
+
+// DecodeEventIn is DecodeEventOwned with the event's memory from a.
+func DecodeEventIn(buf []byte, a *Arena) (*Event, error) {
+	v, err := decodeBufIn(buf, true, rootSpare, a)
+	if err != nil {
+		return nil, err
+	}
+	if v.kind != KindObject {
+		return nil, ErrNotObject
+	}
+	e := a.event()
+	e.init(v)
+	e.raw = buf
+	return e, nil
+}
+
+// fieldsFor returns n Fields (length 0) of a nil Arena's: a new
+// allocation.
+func (a *Arena) fieldsFor(n int) []Field {
+	if a == nil || n > arenaFields/8 {
+		return make([]Field, 0, n)
+	}
+	if cap(a.fields)-len(a.fields) < n {
+		a.fields = nil
+		if a.Pool != nil {
+			if c, ok := a.Pool.pool.Get().(*[]Field); ok {
+				a.fields = (*c)[:0]
+			}
+		}
+		if a.fields == nil {
+			a.fields = make([]Field, 0, arenaFields)
+		}
+		if a.Pool != nil {
+			a.taken = append(a.taken, a.fields)
+		}
+	}
+	start := len(a.fields)
+	a.fields = a.fields[:start+n]
+	// Capped: an append to one object's members must not run into the
+	// next one's.
+	return a.fields[start : start : start+n]
+}
+
+func (a *Arena) event() *Event {
+	if a == nil {
+		return new(Event)
+	}
+	if len(a.events) == cap(a.events) {
+		a.events = make([]Event, 0, arenaEvents)
+	}
+	a.events = a.events[:len(a.events)+1]
+	return &a.events[len(a.events)-1]
+}

@@ -1,0 +1,273 @@
+package event
+
+import (
+	"time"
+)
+
+// MetadataKey is the root key of fields that travel with an event through
+// the pipeline but are never written by an output (as in Logstash).
+const MetadataKey = "@metadata"
+
+// Event is one log event flowing through ingestd. The zero Event is an empty
+// event that is nobody's acknowledgement: its Done is a no-op.
+type Event struct {
+	root Value // the document; always an object once touched
+	meta Value // @metadata, kept apart so outputs never see it
+
+	// DataStream is the name of the data stream the pipeline chose; set
+	// after filters run.
+	DataStream string
+
+	raw []byte // the JSON the event was decoded from (never modified)
+
+	ack *Ack
+
+	// rootKeys has the bit of every top-level key (keyBit) set, once
+	// rootKeysKnown: a clear bit proves a key absent, sparing the scan
+	// of the members when a filter adds a field or looks for one that is
+	// not there. Bits are never cleared (a deleted key leaves a false
+	// positive, which only costs the scan). Events built without init
+	// (struct literals) have it unknown and always scan.
+	rootKeys      uint64
+	rootKeysKnown bool
+}
+
+// NewEvent wraps a decoded JSON object and takes ownership of it. A
+// "@metadata" member is moved out of the document.
+func NewEvent(doc Value) *Event {
+	e := new(Event)
+	e.init(doc)
+	return e
+}
+
+func (e *Event) init(doc Value) {
+	e.root = doc
+	if e.root.kind != KindObject {
+		e.root = Value{kind: KindObject}
+	}
+	e.root.own() // the root is always written member by member, without @metadata
+	// A fresh decode shares its members with nothing yet, so shift them in
+	// place and keep the spare room the decoder left for filters.
+	if i := e.root.index(MetadataKey); i >= 0 {
+		items := e.root.items()
+		e.meta = items[i].Value
+		copy(items[i:], items[i+1:])
+		items[len(items)-1] = Field{}
+		e.root.setItems(items[:len(items)-1])
+	}
+	e.indexRootKeys()
+}
+
+// keyBit is the bit a top-level key sets in Event.rootKeys: a hash of its
+// length, first, middle and last bytes, which tell apart the dozen keys
+// of an event without a loop over the key.
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	x := uint64(len(k)) | uint64(k[0])<<8 | uint64(k[len(k)-1])<<16 | uint64(k[len(k)/2])<<24
+	return 1 << (x * 0x9E3779B97F4A7C15 >> 58)
+}
+
+func (e *Event) indexRootKeys() {
+	e.rootKeys = 0
+	for _, f := range e.root.items() {
+		e.rootKeys |= keyBit(f.Key)
+	}
+	e.rootKeysKnown = e.root.kind == KindObject && !e.root.raw
+}
+
+// lacksRootKey reports whether the top-level key k is proven absent.
+func (e *Event) lacksRootKey(k string) bool {
+	return e.rootKeysKnown && e.rootKeys&keyBit(k) == 0
+}
+
+// DecodeEvent parses a JSON object into a new Event. It copies data: the
+// caller may reuse it.
+func DecodeEvent(data []byte) (*Event, error) {
+	return DecodeEventOwned(append(make([]byte, 0, len(data)), data...))
+}
+
+// DecodeEventOwned is DecodeEvent for a buffer the caller hands over: the
+// event points into buf, which must never be written again. An input that
+// reads each event into a buffer of its own (the beats input inflates
+// straight into one) saves the copy.
+func DecodeEventOwned(buf []byte) (*Event, error) {
+	return DecodeEventIn(buf, nil)
+}
+
+// Raw returns the JSON the event was decoded from, as the client sent it
+// (nil for events built otherwise). Dead letters keep it so a replay
+// starts from the original event, not from what the filters made of it.
+func (e *Event) Raw() []byte { return e.raw }
+
+// Root returns the document (without @metadata).
+func (e *Event) Root() Value { return e.root }
+
+// Metadata returns the @metadata object.
+func (e *Event) Metadata() Value { return e.meta }
+
+// target returns the value the path addresses and the path inside it.
+func (e *Event) target(p Path) (*Value, Path) {
+	if len(p) > 0 && p[0] == MetadataKey {
+		return &e.meta, p[1:]
+	}
+	return &e.root, p
+}
+
+// Get returns the value at p.
+func (e *Event) Get(p Path) (Value, bool) {
+	v, rest := e.target(p)
+	if len(rest) > 0 && v == &e.root && e.lacksRootKey(rest[0]) {
+		return Value{}, false
+	}
+	return get(*v, rest)
+}
+
+// GetString returns the text of the value at p ("" when absent).
+func (e *Event) GetString(p Path) string {
+	v, _ := e.Get(p)
+	return v.Text()
+}
+
+// Has reports whether a field exists at p.
+func (e *Event) Has(p Path) bool {
+	_, ok := e.Get(p)
+	return ok
+}
+
+// Set stores val at p, creating intermediate objects.
+func (e *Event) Set(p Path, val Value) {
+	v, rest := e.target(p)
+	if len(rest) == 0 {
+		*v = val
+		if v == &e.root {
+			e.indexRootKeys()
+		}
+		return
+	}
+	if v != &e.root {
+		set(v, rest, val)
+		return
+	}
+	if len(rest) == 1 && e.lacksRootKey(rest[0]) {
+		// A new top-level field: no scan for it (init left the root
+		// an object of its own).
+		e.root.setItems(append(e.root.items(), Field{Key: rest[0], Value: val}))
+	} else {
+		set(v, rest, val)
+	}
+	if e.rootKeysKnown {
+		e.rootKeys |= keyBit(rest[0])
+	}
+}
+
+// SetString stores a string at p.
+func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
+
+// Delete removes the field at p and returns what it held.
+func (e *Event) Delete(p Path) (Value, bool) {
+	v, rest := e.target(p)
+	if len(rest) == 0 {
+		old := *v
+		*v = Value{kind: KindObject}
+		return old, true
+	}
+	return remove(v, rest)
+}
+
+var tagsPath = Path{"tags"}
+
+// Tags returns the event's tags.
+func (e *Event) Tags() []string {
+	v, _ := e.Get(tagsPath)
+	var tags []string
+	for _, f := range v.Elems() {
+		tags = append(tags, f.Value.Text())
+	}
+	return tags
+}
+
+// HasTag reports whether the event carries tag.
+func (e *Event) HasTag(tag string) bool {
+	v, _ := e.Get(tagsPath)
+	if v.kind == KindString {
+		return v.str() == tag
+	}
+	for _, f := range v.Elems() {
+		if f.Value.kind == KindString && f.Value.str() == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// AddTag adds tag unless the event has it already.
+func (e *Event) AddTag(tag string) {
+	if e.HasTag(tag) {
+		return
+	}
+	v, _ := e.Get(tagsPath)
+	var items []Field
+	switch v.kind {
+	case KindArray:
+		items = append(make([]Field, 0, v.Len()+1), v.items()...)
+	case KindString:
+		items = []Field{{Value: v}}
+	}
+	items = append(items, Field{Value: String(tag)})
+	e.Set(tagsPath, itemsValue(KindArray, items))
+}
+
+// AppendJSON appends the document (never @metadata) to dst.
+func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
+
+// Clone returns a deep copy of the event that shares no mutable state and
+// belongs to no acknowledgement.
+func (e *Event) Clone() *Event {
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
+}
+
+func (v Value) clone() Value {
+	old := v.items()
+	if old == nil {
+		return v // a scalar, or a raw object: its text is never written
+	}
+	items := make([]Field, len(old))
+	for i, f := range old {
+		items[i] = Field{Key: f.Key, Value: f.Value.clone()}
+	}
+	v.setItems(items)
+	return v
+}
+
+// SetTimestamp stores t as "@timestamp" in RFC 3339 with milliseconds, the
+// format Elasticsearch's date type and Filebeat use.
+func (e *Event) SetTimestamp(t time.Time) {
+	e.SetString(Path{"@timestamp"}, t.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+}
+
+// Attach makes the event part of ack: its Done counts down ack.
+func (e *Event) Attach(a *Ack) { e.ack = a }
+
+// Done marks the event finished (written by its outputs, dead-lettered or
+// dropped on purpose). Call it exactly once per event and per extra Hold.
+//
+// It also ends the lifetime of the event's bytes: its strings, Raw and the
+// text of its values may point into a buffer its input reuses once the
+// event's batch is acknowledged (the beats input recycles its slabs).
+// Read nothing of an event after its Done, and copy (strings.Clone) what
+// is kept beyond it, as pipeline.DataStreamNamer does with its cache keys.
+func (e *Event) Done() {
+	if e.ack != nil {
+		e.ack.done(1)
+	}
+}
+
+// Hold adds n extra completions the event must report before it counts as
+// done, for an event fanned out to n+1 outputs.
+func (e *Event) Hold(n int) {
+	if e.ack != nil && n > 0 {
+		e.ack.Add(n)
+	}
+}

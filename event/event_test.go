@@ -1,0 +1,191 @@
+package event
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ingestd/ingestd/spec"
+)
+
+func TestEventFields(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"@metadata":{"beat":"filebeat"},"message":"m","log":{"file":{"path":"/a"}},"tags":["x"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.GetString(MustPath("[log][file][path]")); got != "/a" {
+		t.Fatalf("[log][file][path] = %q", got)
+	}
+	if got := e.GetString(MustPath("[@metadata][beat]")); got != "filebeat" {
+		t.Fatalf("metadata = %q", got)
+	}
+	e.Set(MustPath("[a][b][c]"), Int(3))
+	e.Set(MustPath("[log][offset]"), Int(42))
+	e.Set(MustPath("[@metadata][route]"), String("x"))
+	if _, ok := e.Delete(MustPath("[message]")); !ok {
+		t.Fatal("delete message")
+	}
+	if _, ok := e.Delete(MustPath("[nope][x]")); ok {
+		t.Fatal("deleted a missing field")
+	}
+	e.AddTag("y")
+	e.AddTag("x")
+	want := `{"log":{"file":{"path":"/a"},"offset":42},"tags":["x","y"],"a":{"b":{"c":3}}}`
+	if got := string(e.AppendJSON(nil)); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if !e.HasTag("y") || e.HasTag("z") {
+		t.Fatal("HasTag")
+	}
+}
+
+// Appending to a decoded object must never overwrite its neighbour in the
+// shared decode arena.
+func TestEventArenaIsolation(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"a":{"x":1},"b":{"y":2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(MustPath("[a][z]"), Int(9))
+	e.Set(MustPath("[a][w]"), Int(8))
+	want := `{"a":{"x":1,"z":9,"w":8},"b":{"y":2}}`
+	if got := string(e.AppendJSON(nil)); got != want {
+		t.Fatalf("got %s want %s", got, want)
+	}
+}
+
+func TestClone(t *testing.T) {
+	e, _ := DecodeEvent([]byte(`{"a":{"x":1}}`))
+	c := e.Clone()
+	c.Set(MustPath("[a][x]"), Int(2))
+	if e.GetString(MustPath("[a][x]")) != "1" {
+		t.Fatal("clone shares state")
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	for in, want := range map[string]string{"message": "[message]", "[a][b]": "[a][b]", "log.file.path": "[log.file.path]"} {
+		p, err := ParsePath(in)
+		if err != nil || p.String() != want {
+			t.Errorf("%s: %v %v", in, p, err)
+		}
+	}
+	for _, bad := range []string{"", "[a", "a[b]", "[]", "[a]b"} {
+		if _, err := ParsePath(bad); err == nil {
+			t.Errorf("%q: expected error", bad)
+		}
+	}
+}
+
+func TestAckCountsDownAcrossOutputs(t *testing.T) {
+	acked := 0
+	events := []*Event{{}, {}, {}}
+	a := NewAck(len(events), func() { acked++ })
+	for _, e := range events {
+		e.Attach(a)
+	}
+	events[0].Hold(1) // fanned out to two outputs
+	for _, e := range events {
+		e.Done()
+	}
+	if acked != 0 || a.Pending() != 1 {
+		t.Fatalf("acked=%d pending=%d before the second output", acked, a.Pending())
+	}
+	events[0].Done()
+	if acked != 1 {
+		t.Fatalf("acked=%d, want 1", acked)
+	}
+	empty := 0
+	NewAck(0, func() { empty++ })
+	if empty != 1 {
+		t.Fatal("an empty batch must be acknowledged at once")
+	}
+	// A batch's own completion (the engine's hold until commit) keeps it
+	// open while events come and go.
+	held := 0
+	b := NewAck(1, func() { held++ })
+	var e Event
+	e.Attach(b)
+	b.Add(1)
+	e.Done()
+	if held != 0 {
+		t.Fatal("acknowledged before the batch gave back its own completion")
+	}
+	b.Done()
+	if held != 1 {
+		t.Fatalf("acked=%d after the batch's own completion, want 1", held)
+	}
+}
+
+func TestInterpolate(t *testing.T) {
+	env := map[string]string{"A": "1", "EMPTY": ""}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cases := map[string]string{
+		"x${A}y":              "x1y",
+		"${B:0.0.0.0:5044}":   "0.0.0.0:5044",
+		"${EMPTY:d}":          "",
+		"$${A}":               "${A}",
+		"none":                "none",
+		"${A}${B:}${A:other}": "11",
+	}
+	for in, want := range cases {
+		got, missing := spec.Interpolate(in, lookup)
+		if got != want || len(missing) > 0 {
+			t.Errorf("%q: got %q missing %v, want %q", in, got, missing, want)
+		}
+	}
+	if _, missing := spec.Interpolate("${NOPE}", lookup); len(missing) != 1 || missing[0] != "NOPE" {
+		t.Errorf("missing = %v", missing)
+	}
+}
+
+// TestRootKeyBitsNeverHideAField: random sets, deletes and gets of
+// top-level (and nested) fields give the same results with the key bits
+// as with every lookup scanning.
+func TestRootKeyBitsNeverHideAField(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := []string{"message", "log_level", "logger_name", "group", "service", "tags", "data_stream", "a", "ab", "ba", "", "x.y", "fields", "@timestamp", "host"}
+	for round := range 200 {
+		raw := `{"@timestamp":"t","message":"m","fields":{"group":"pt"},"host":{"name":"h"},"@metadata":{"beat":"f"}}`
+		fast, err := DecodeEvent([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, _ := DecodeEvent([]byte(raw))
+		slow.rootKeysKnown = false
+		for step := range 40 {
+			k := keys[rng.IntN(len(keys))]
+			p := Path{k}
+			if rng.IntN(3) == 0 {
+				p = Path{k, keys[rng.IntN(len(keys))]}
+			}
+			switch rng.IntN(4) {
+			case 0, 1:
+				v := String(fmt.Sprint(round, step))
+				fast.Set(p, v)
+				slow.Set(p, v)
+			case 2:
+				fast.Delete(p)
+				slow.Delete(p)
+			case 3:
+				if rng.IntN(10) == 0 {
+					fast.Set(Path{}, Object(Field{Key: k, Value: Int(1)}))
+					slow.Set(Path{}, Object(Field{Key: k, Value: Int(1)}))
+				}
+			}
+			for _, k := range keys {
+				a, aok := fast.Get(Path{k})
+				b, bok := slow.Get(Path{k})
+				if aok != bok || string(a.AppendJSON(nil)) != string(b.AppendJSON(nil)) {
+					t.Fatalf("round %d step %d: Get %q: %v %s, scanning says %v %s", round, step, k, aok, a.AppendJSON(nil), bok, b.AppendJSON(nil))
+				}
+			}
+		}
+		if a, b := fast.AppendJSON(nil), slow.AppendJSON(nil); string(a) != string(b) {
+			t.Fatalf("round %d: %s, scanning gives %s", round, a, b)
+		}
+		if c := fast.Clone(); string(c.AppendJSON(nil)) != string(fast.AppendJSON(nil)) || c.lacksRootKey("message") != fast.lacksRootKey("message") {
+			t.Fatalf("round %d: clone differs", round)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package event
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Path addresses a field of an event: "[log][file][path]" in the Logstash
+// field-reference syntax, or a bare top-level name such as "message".
+// A bare name with dots is one key: "log.file.path" is not nested.
+type Path []string
+
+// ParsePath parses a field reference.
+func ParsePath(ref string) (Path, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("empty field reference")
+	}
+	if ref[0] != '[' {
+		if strings.ContainsAny(ref, "[]") {
+			return nil, fmt.Errorf("field reference %q: brackets must enclose every part, as in [a][b]", ref)
+		}
+		return Path{ref}, nil
+	}
+	var p Path
+	rest := ref
+	for rest != "" {
+		if rest[0] != '[' {
+			return nil, fmt.Errorf("field reference %q: expected '[' at %q", ref, rest)
+		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return nil, fmt.Errorf("field reference %q: missing ']'", ref)
+		}
+		part := rest[1:end]
+		if part == "" || strings.ContainsRune(part, '[') {
+			return nil, fmt.Errorf("field reference %q: empty or nested part", ref)
+		}
+		p = append(p, part)
+		rest = rest[end+1:]
+	}
+	return p, nil
+}
+
+// MustPath is ParsePath for references known at compile time.
+func MustPath(ref string) Path {
+	p, err := ParsePath(ref)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// String renders p in bracket syntax.
+func (p Path) String() string {
+	var b strings.Builder
+	for _, part := range p {
+		b.WriteByte('[')
+		b.WriteString(part)
+		b.WriteByte(']')
+	}
+	return b.String()
+}
+
+// get follows path inside v.
+func get(v Value, path Path) (Value, bool) {
+	for _, key := range path {
+		var ok bool
+		if v, ok = v.Member(key); !ok {
+			return Value{}, false
+		}
+	}
+	return v, true
+}
+
+// set stores val at path inside the object *v, creating intermediate
+// objects. A non-object in the way is replaced, as Logstash does.
+func set(v *Value, path Path, val Value) {
+	for depth, key := range path {
+		if v.kind != KindObject {
+			*v = Value{kind: KindObject}
+		}
+		v.own()
+		i := v.index(key)
+		if i < 0 {
+			v.setItems(append(v.items(), Field{Key: key}))
+			i = len(v.items()) - 1
+		}
+		if depth == len(path)-1 {
+			v.items()[i].Value = val
+			return
+		}
+		v = &v.items()[i].Value
+	}
+}
+
+// remove deletes path inside v and reports whether it existed.
+func remove(v *Value, path Path) (Value, bool) {
+	for depth, key := range path {
+		if v.kind != KindObject {
+			return Value{}, false
+		}
+		v.own()
+		i := v.index(key)
+		if i < 0 {
+			return Value{}, false
+		}
+		if depth == len(path)-1 {
+			old := v.items()[i].Value
+			// Copy rather than shift in place: the backing array may be
+			// shared with the decode arena of a cloned event.
+			items := make([]Field, 0, len(v.items())-1)
+			items = append(items, v.items()[:i]...)
+			v.setItems(append(items, v.items()[i+1:]...))
+			return old, true
+		}
+		v = &v.items()[i].Value
+	}
+	return Value{}, false
+}
+
+func (v *Value) index(key string) int {
+	items := v.items()
+	for i := range items {
+		// The first byte settles most mismatches without a call.
+		if k := items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
+			return i
+		}
+	}
+	return -1
+}

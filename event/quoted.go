@@ -1,0 +1,101 @@
+package event
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// Quoted strings: a decoded string that may stand between quotes as it
+// came (escapes valid and not surrogates, no control characters, valid
+// UTF-8) is kept as its JSON text, pointing into the event's buffer. Most
+// strings pass through a pipeline unread or are only split (the message a
+// dissect cuts into fields): they are then neither unescaped when decoded
+// nor escaped again when written, where a log line quoting JSON costs an
+// escape every dozen bytes both ways. Reading one (Value.Str, Text, a
+// condition) unescapes it then; strings filters build are plain and
+// escaped on output as before.
+
+// escapes tells what escapes a JSON string text holds.
+type escapes uint8
+
+const (
+	hasEscapes escapes = 1 << iota
+	// hasCodeEscapes: \uXXXX or \/, which can stand for any character
+	// (or for one that is also written plainly).
+	hasCodeEscapes
+)
+
+// stringValue decodes the string at d.pos as a value.
+func (d *decoder) stringValue() (Value, error) {
+	start := d.pos
+	if esc, ok := d.scanCleanString(); ok {
+		v := strValue(KindString, d.str(start+1, d.pos-1))
+		v.quoted, v.esc = true, esc
+		return v, nil
+	}
+	d.pos = start // needs repair (or is invalid): the decoder says which
+	s, err := d.string()
+	return strValue(KindString, s), err
+}
+
+// JSONText returns the JSON text of a string held as received (the bytes
+// between its quotes, escapes included) and true; "" and false for any
+// other value. A filter that only cuts a string can cut this text instead
+// and build the parts with Part, sparing the unescaping and the
+// escaping again on output.
+func (v Value) JSONText() (string, bool) {
+	if v.kind != KindString || !v.quoted {
+		return "", false
+	}
+	return v.text(), true
+}
+
+// CuttableText is JSONText for a text whose only escapes are \" \\ \b
+// \f \n \r \t: every other character stands for itself, so a literal
+// without those characters is found in the text exactly where it is found
+// in the string (a \u escape could stand for the literal's characters).
+func (v Value) CuttableText() (string, bool) {
+	if v.esc&hasCodeEscapes != 0 {
+		return "", false
+	}
+	return v.JSONText()
+}
+
+// Part returns a string value held as the JSON text part, which must be
+// a piece of v's (see JSONText) cut where no escape is split: not inside
+// `\n` or `\u00e9`, nor after a lone backslash. It is written out as it
+// is, so anything else makes invalid or different JSON.
+func (v Value) Part(part string) Value {
+	p := strValue(KindString, part)
+	p.quoted = true
+	p.esc = v.esc & hasCodeEscapes // v's, as a bound: the part is not searched for them
+	if strings.IndexByte(part, '\\') >= 0 {
+		p.esc |= hasEscapes
+	}
+	return p
+}
+
+// unescapeQuoted returns the string the JSON text s (checked when
+// decoded) stands for.
+func unescapeQuoted(s string) string {
+	d := decoder{buf: unsafe.Slice(unsafe.StringData(s), len(s))} // only read
+	out := make([]byte, 0, len(s))
+	for {
+		// The text holds no bare quote: this finds the next backslash,
+		// eight bytes at a time (escapes are often a dozen bytes apart).
+		i := nextQuoteOrBackslash(d.buf, d.pos)
+		out = append(out, d.buf[d.pos:i]...)
+		if i+1 >= len(d.buf) {
+			// The end; a lone backslash there (not in checked text) stays.
+			out = append(out, d.buf[i:]...)
+			break
+		}
+		d.pos = i
+		var err error
+		if out, err = d.escape(out); err != nil {
+			out = append(out, d.buf[i:]...) // not in checked text either
+			break
+		}
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out))
+}

@@ -1,0 +1,137 @@
+package event
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Template is a string with %{[field]} references, parsed at load time.
+type Template struct {
+	Source string
+	parts  []templatePart
+}
+
+type templatePart struct {
+	literal string
+	field   Path // nil for literal parts
+}
+
+// ParseTemplate parses a %{[field]} template.
+func ParseTemplate(src string) (Template, error) {
+	t := Template{Source: src}
+	rest := src
+	for rest != "" {
+		i := strings.Index(rest, "%{")
+		if i < 0 {
+			t.parts = append(t.parts, templatePart{literal: rest})
+			break
+		}
+		if i > 0 {
+			t.parts = append(t.parts, templatePart{literal: rest[:i]})
+		}
+		end := strings.IndexByte(rest[i:], '}')
+		if end < 0 {
+			return t, fmt.Errorf("%q: unterminated %%{ reference", src)
+		}
+		ref := rest[i+2 : i+end]
+		if strings.HasPrefix(ref, "[") && !strings.HasSuffix(ref, "]") {
+			// %{[a][b]} contains '}' only at the end; find the real close.
+			j := strings.Index(rest[i:], "]}")
+			if j < 0 {
+				return t, fmt.Errorf("%q: unterminated %%{ reference", src)
+			}
+			end = j + 1
+			ref = rest[i+2 : i+end]
+		}
+		p, err := ParsePath(ref)
+		if err != nil {
+			return t, fmt.Errorf("%q: %w", src, err)
+		}
+		t.parts = append(t.parts, templatePart{field: p})
+		rest = rest[i+end+1:]
+	}
+	return t, nil
+}
+
+// UnmarshalText parses the template when a config is decoded.
+func (t *Template) UnmarshalText(text []byte) error {
+	parsed, err := ParseTemplate(string(text))
+	if err != nil {
+		return err
+	}
+	*t = parsed
+	return nil
+}
+
+// Literals returns the template's literal text, piece by piece.
+func (t Template) Literals() []string {
+	var out []string
+	for _, p := range t.parts {
+		if p.field == nil {
+			out = append(out, p.literal)
+		}
+	}
+	return out
+}
+
+// Pattern returns the template with every field reference replaced by
+// wildcard.
+func (t Template) Pattern(wildcard string) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.field != nil {
+			b.WriteString(wildcard)
+		} else {
+			b.WriteString(p.literal)
+		}
+	}
+	return b.String()
+}
+
+// IsLiteral reports whether the template references no field.
+func (t Template) IsLiteral() bool {
+	for _, p := range t.parts {
+		if p.field != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Text returns the template text of a literal template.
+func (t Template) Text() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		b.WriteString(p.literal)
+	}
+	return b.String()
+}
+
+// Render substitutes field references from e. ok is false when a
+// referenced field is missing or empty.
+func (t Template) Render(e *Event) (s string, ok bool) {
+	if len(t.parts) == 1 {
+		if t.parts[0].field == nil {
+			return t.parts[0].literal, true
+		}
+		v, found := e.Get(t.parts[0].field)
+		text := v.Text()
+		return text, found && text != ""
+	}
+	var b strings.Builder
+	ok = true
+	for _, p := range t.parts {
+		if p.field == nil {
+			b.WriteString(p.literal)
+			continue
+		}
+		v, found := e.Get(p.field)
+		text := v.Text()
+		if !found || text == "" {
+			ok = false
+			continue
+		}
+		b.WriteString(text)
+	}
+	return b.String(), ok
+}

@@ -1,0 +1,141 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	pt "github.com/ingestd/ingestd/plugin/plugintest"
+)
+
+var _ plugin.Output = (*Output)(nil)
+
+// track runs done once every event is done.
+func track(events []*event.Event, done func()) {
+	a := event.NewAck(len(events), done)
+	for _, e := range events {
+		e.Attach(a)
+	}
+}
+
+func closeOutput(t *testing.T, o plugin.Output) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return o.Close(ctx)
+}
+
+// TestNothingRunsBeforeStart: New starts no goroutine and writes nothing,
+// even with events sent; Close of an output never started returns at once
+// and leaves those events unacknowledged.
+func TestNothingRunsBeforeStart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "streams")
+	before := runtime.NumGoroutine()
+	built, err := New(&Config{Dir: dir, Sync: true, QueueSize: 4}, plugin.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n != before {
+		t.Fatalf("New started %d goroutines", n-before)
+	}
+	e := pt.Event(t, `{"message":"m"}`)
+	e.DataStream = "logs-a-b"
+	done := false
+	track([]*event.Event{e}, func() { done = true })
+	if err := built.Send(context.Background(), "p", []*event.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // ample for a write, had anything run
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Fatalf("files before Start: %v %v", entries, err)
+	}
+	if err := closeOutput(t, built); err != nil {
+		t.Fatalf("Close of a never-started output: %v", err)
+	}
+	if done {
+		t.Fatal("an event never written was acknowledged")
+	}
+	if err := built.Start(); err == nil {
+		t.Fatal("Start after Close was accepted")
+	}
+	if n := runtime.NumGoroutine(); n != before {
+		t.Fatalf("%d goroutines left", n-before)
+	}
+	if err := closeOutput(t, built); err != nil {
+		t.Fatalf("a second Close: %v", err)
+	}
+}
+
+// TestWrites: after Start, events are appended to their data stream's file
+// and acknowledged; the five output metrics are registered under their
+// old names.
+func TestWrites(t *testing.T) {
+	data := t.TempDir()
+	ms := new(plugin.Metrics)
+	built, err := New(&Config{Sync: true, QueueSize: 4}, plugin.Env{DataDir: data, Metrics: ms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := built.(*Output)
+	if want := filepath.Join(data, "streams"); o.Dir() != want {
+		t.Fatalf("dir %s, want %s", o.Dir(), want)
+	}
+	if err := o.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Start(); err == nil {
+		t.Fatal("a second Start was accepted")
+	}
+	a := pt.Event(t, `{"message":"a"}`)
+	a.DataStream = "logs-a-b"
+	b := pt.Event(t, `{"message":"b"}`)
+	c := pt.Event(t, `{"message":"c"}`)
+	c.DataStream = "logs-a-b"
+	events := []*event.Event{a, b, c}
+	acked := make(chan struct{})
+	track(events, func() { close(acked) })
+	if err := o.Send(context.Background(), "p", events); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-acked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("events not acknowledged")
+	}
+	if err := closeOutput(t, o); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"logs-a-b.ndjson": `{"message":"a"}` + "\n" + `{"message":"c"}` + "\n",
+		"unnamed.ndjson":  `{"message":"b"}` + "\n",
+	} {
+		got, err := os.ReadFile(filepath.Join(o.Dir(), name))
+		if err != nil || string(got) != want {
+			t.Fatalf("%s: %q, %v; want %q", name, got, err, want)
+		}
+	}
+
+	type reg struct {
+		key, prom, help string
+		kind            plugin.MetricKind
+		value           int64
+	}
+	var got []reg
+	ms.Each(func(m plugin.Metric, v int64) { got = append(got, reg{m.Key, m.Prometheus, m.Help, m.Kind, v}) })
+	want := []reg{
+		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", plugin.Counter, 3},
+		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", plugin.Counter, 0},
+		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", plugin.Counter, 0},
+		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", plugin.Counter, 0},
+		{"failures", "output_failures_total", "Failed requests or writes.", plugin.Counter, 0},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("metrics\n got %v\nwant %v", got, want)
+	}
+}
