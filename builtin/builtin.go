@@ -1,5 +1,5 @@
 // Package builtin assembles the plugins shipped with ingestd into a
-// registry. The pipeline package knows no concrete plugin; this is the one
+// registry. The engine knows no concrete plugin; this is the one
 // place that knows them all.
 package builtin
 

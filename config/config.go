@@ -310,29 +310,29 @@ func parse(name string, data []byte, reg *plugin.Registry, env func(string) (str
 func (c *Config) crossCheck() spec.Problems {
 	var ps spec.Problems
 	if len(c.Pipelines) == 0 {
-		ps = append(ps, spec.Problem{spec.Pos{File: c.File, Line: 1, Col: 1}, "no pipeline: give pipelines or include a config that has some"})
+		ps = append(ps, spec.Problem{Pos: spec.Pos{File: c.File, Line: 1, Col: 1}, Msg: "no pipeline: give pipelines or include a config that has some"})
 	}
 	outputs := map[string]spec.Pos{}
 	for _, o := range c.Outputs {
 		if prev, dup := outputs[o.ID]; dup {
-			ps = append(ps, spec.Problem{o.At, fmt.Sprintf("output id %q is used twice (first at %s); give one an id", o.ID, prev)})
+			ps = append(ps, spec.Problem{Pos: o.At, Msg: fmt.Sprintf("output id %q is used twice (first at %s); give one an id", o.ID, prev)})
 		}
 		outputs[o.ID] = o.At
 	}
 	names := map[string]spec.Pos{}
 	for i, p := range c.Pipelines {
 		if prev, dup := names[p.Name]; dup {
-			ps = append(ps, spec.Problem{p.At, fmt.Sprintf("pipeline name %q is used twice (first at %s)", p.Name, prev)})
+			ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline name %q is used twice (first at %s)", p.Name, prev)})
 		}
 		names[p.Name] = p.At
 		for _, id := range p.Outputs {
 			if _, ok := outputs[id]; !ok {
-				ps = append(ps, spec.Problem{p.At, fmt.Sprintf("pipeline %q: output %q does not exist (outputs: %s)", p.Name, id, strings.Join(keys(outputs), ", "))})
+				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q: output %q does not exist (outputs: %s)", p.Name, id, strings.Join(keys(outputs), ", "))})
 			}
 		}
 		for _, earlier := range c.Pipelines[:i] {
 			if earlier.When.IsEmpty() {
-				ps = append(ps, spec.Problem{p.At, fmt.Sprintf("pipeline %q can never receive an event: pipeline %q before it matches everything", p.Name, earlier.Name)})
+				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q can never receive an event: pipeline %q before it matches everything", p.Name, earlier.Name)})
 				break
 			}
 		}
@@ -349,11 +349,11 @@ func (c *Config) crossCheck() spec.Problems {
 		for _, addr := range l.ListenAddrs() {
 			_, port, err := net.SplitHostPort(addr)
 			if err != nil {
-				ps = append(ps, spec.Problem{in.At, fmt.Sprintf("input %q: listen address %q: %v", in.ID, addr, err)})
+				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: listen address %q: %v", in.ID, addr, err)})
 				continue
 			}
 			if prev, dup := bound[port]; dup && port != "0" {
-				ps = append(ps, spec.Problem{in.At, fmt.Sprintf("input %q: port %s is already bound by the input at %s", in.ID, port, prev)})
+				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: port %s is already bound by the input at %s", in.ID, port, prev)})
 			}
 			bound[port] = in.At
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ingestd/ingestd/template"
+
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/spec"
 )
@@ -13,12 +15,12 @@ import (
 // {type}-{dataset}-{namespace}, where dataset and namespace may reference
 // event fields as %{[field]}.
 type Config struct {
-	Type              string         `yaml:"type" default:"logs" enum:"logs,metrics,traces,synthetics" doc:"data stream type"`
-	Dataset           event.Template `yaml:"dataset" default:"generic" doc:"dataset; may reference fields as %{[service]}"`
-	Namespace         event.Template `yaml:"namespace" default:"default" doc:"namespace; may reference fields as %{[group]}"`
-	FallbackDataset   string         `yaml:"fallback_dataset" default:"unknown" doc:"dataset used when a referenced field is missing or empty"`
-	FallbackNamespace string         `yaml:"fallback_namespace" default:"default" doc:"namespace used when a referenced field is missing or empty"`
-	FallbackTag       string         `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback"`
+	Type              string            `yaml:"type" default:"logs" enum:"logs,metrics,traces,synthetics" doc:"data stream type"`
+	Dataset           template.Template `yaml:"dataset" default:"generic" doc:"dataset; may reference fields as %{[service]}"`
+	Namespace         template.Template `yaml:"namespace" default:"default" doc:"namespace; may reference fields as %{[group]}"`
+	FallbackDataset   string            `yaml:"fallback_dataset" default:"unknown" doc:"dataset used when a referenced field is missing or empty"`
+	FallbackNamespace string            `yaml:"fallback_namespace" default:"default" doc:"namespace used when a referenced field is missing or empty"`
+	FallbackTag       string            `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback"`
 }
 
 // Check enforces Elasticsearch's naming rules on everything known before
@@ -27,7 +29,7 @@ func (c *Config) Check() []spec.FieldError {
 	var errs []spec.FieldError
 	for _, part := range []struct {
 		key string
-		t   event.Template
+		t   template.Template
 	}{{"dataset", c.Dataset}, {"namespace", c.Namespace}} {
 		if err := checkLiterals(part.t); err != nil {
 			errs = append(errs, spec.FieldError{Field: part.key, Msg: err.Error()})
@@ -108,7 +110,7 @@ func (c Config) Pattern() string {
 // checkLiterals checks what is known of a template's part before any
 // event arrives: all of it when it references no field, else its literal
 // text.
-func checkLiterals(t event.Template) error {
+func checkLiterals(t template.Template) error {
 	if t.IsLiteral() {
 		return CheckPart(t.Text())
 	}
@@ -200,7 +202,7 @@ func (n *Namer) Name(e *event.Event) {
 	e.Set(dsPath, ent.doc)
 }
 
-func (n *Namer) part(e *event.Event, t event.Template, fallback string) string {
+func (n *Namer) part(e *event.Event, t template.Template, fallback string) string {
 	s, ok := t.Render(e)
 	if ok {
 		s = SanitizePart(s)

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/template"
 )
 
 func TestCheckDataStreamPart(t *testing.T) {
@@ -22,11 +23,11 @@ func TestCheckDataStreamPart(t *testing.T) {
 }
 
 func TestDataStreamNaming(t *testing.T) {
-	ds, err := event.ParseTemplate("%{[fields][service]}")
+	ds, err := template.Parse("%{[fields][service]}")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, _ := event.ParseTemplate("%{[fields][group]}")
+	ns, _ := template.Parse("%{[fields][group]}")
 	namer := NewNamer(Config{Type: "logs", Dataset: ds, Namespace: ns,
 		FallbackDataset: "unknown", FallbackNamespace: "default", FallbackTag: "_data_stream_fallback"})
 	cases := []struct{ in, stream, tags string }{
@@ -66,8 +67,8 @@ func TestDataStreamNaming(t *testing.T) {
 // bytes may be a slab a whole batch shares (the beats input's), which a
 // key pointing into would keep alive for good.
 func TestNamerKeepsNoEventBytes(t *testing.T) {
-	ds, _ := event.ParseTemplate("%{[fields][service]}")
-	ns, _ := event.ParseTemplate("%{[fields][group]}")
+	ds, _ := template.Parse("%{[fields][service]}")
+	ns, _ := template.Parse("%{[fields][group]}")
 	namer := NewNamer(Config{Type: "logs", Dataset: ds, Namespace: ns,
 		FallbackDataset: "unknown", FallbackNamespace: "default", FallbackTag: "_data_stream_fallback"})
 	raw := []byte(`{"fields":{"service":"django","group":"pt"}}`)

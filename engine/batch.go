@@ -20,7 +20,7 @@ import (
 
 // errRetired is returned by Commit when the generation the batch began in
 // gave up waiting for it (a shutdown or reload past its deadline).
-var errRetired = errors.New("engine: the config this batch began in has stopped")
+var errRetired = errors.New("engine: stopped before the batch was in")
 
 // Open implements plugin.Sink.
 func (r *Runner) Open() plugin.Producer {
@@ -43,6 +43,9 @@ func (p *producer) Close() {
 
 func (p *producer) Begin(sizeHint int, done func()) plugin.Batch {
 	g := p.r.current()
+	if g == nil {
+		return stoppedBatch{}
+	}
 	b := &batch{r: p.r, g: g, ack: event.NewAck(1, done), sizeHint: sizeHint}
 	b.inline = p.r.producers.Load() >= p.r.inlineMinProducers.Load()
 	if b.inline {
@@ -52,6 +55,16 @@ func (p *producer) Begin(sizeHint int, done func()) plugin.Batch {
 	}
 	return b
 }
+
+// stoppedBatch is what a batch begun after the runner stopped gets: it
+// takes nothing and commits never.
+type stoppedBatch struct{}
+
+func (stoppedBatch) Add(*event.Event) {}
+
+func (stoppedBatch) Commit(context.Context) error { return errRetired }
+
+func (stoppedBatch) Abort() {}
 
 // maxPresized caps the event slice allocated from a batch's size hint
 // before its events arrive.

@@ -205,7 +205,8 @@ func (r *Runner) Route(e *event.Event) *Pipeline {
 	return nil
 }
 
-// current returns the current generation with a batch registered in it.
+// current returns the current generation with a batch registered in it,
+// or nil once the runner has stopped.
 func (r *Runner) current() *generation {
 	for {
 		r.mu.Lock()
@@ -214,7 +215,13 @@ func (r *Runner) current() *generation {
 		if g.acquire() {
 			return g
 		}
-		// retired meanwhile: a reload swapped in a newer one
+		r.mu.Lock()
+		stopped := r.gen == g // retired and not replaced: shut down
+		r.mu.Unlock()
+		if stopped {
+			return nil
+		}
+		// retired meanwhile because a reload swapped in a newer one
 	}
 }
 

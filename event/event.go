@@ -257,7 +257,7 @@ func (e *Event) Attach(a *Ack) { e.ack = a }
 // text of its values may point into a buffer its input reuses once the
 // event's batch is acknowledged (the beats input recycles its slabs).
 // Read nothing of an event after its Done, and copy (strings.Clone) what
-// is kept beyond it, as pipeline.DataStreamNamer does with its cache keys.
+// is kept beyond it, as datastream.Namer does with its cache keys.
 func (e *Event) Done() {
 	if e.ack != nil {
 		e.ack.done(1)

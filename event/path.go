@@ -128,3 +128,25 @@ func (v *Value) index(key string) int {
 	}
 	return -1
 }
+
+// FieldRef is a field reference in a config (such as "[dcache][rc]"),
+// parsed at load time.
+type FieldRef struct {
+	Path Path
+}
+
+// UnmarshalText parses the reference when a config is decoded.
+func (r *FieldRef) UnmarshalText(text []byte) error {
+	p, err := ParsePath(string(text))
+	if err != nil {
+		return err
+	}
+	r.Path = p
+	return nil
+}
+
+// IsZero reports whether the reference is unset.
+func (r FieldRef) IsZero() bool { return len(r.Path) == 0 }
+
+// String renders the reference.
+func (r FieldRef) String() string { return r.Path.String() }

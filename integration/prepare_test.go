@@ -47,7 +47,7 @@ outputs:
 `
 
 // TestFilteredOnceWhileRead: with at least as many connections as cores,
-// the beats input has events filtered as it decodes them (a Preparer);
+// the engine has the beats input's events filtered as they are decoded (Batch.Add);
 // across two routed pipelines and a drop filter, every event is filtered
 // exactly once, by its own pipeline, dropped ones are acknowledged and
 // never written, and every batch is ACKed (sendAll checks).

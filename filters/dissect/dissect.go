@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
@@ -84,7 +85,7 @@ func compile(c *Config) (*filter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("convert_datatype: %w", err)
 		}
-		if err := event.CheckConversion(to); err != nil {
+		if err := convert.Check(to); err != nil {
 			return nil, fmt.Errorf("convert_datatype %s: %w", field, err)
 		}
 		f.convert = append(f.convert, conversion{p, to})
@@ -228,7 +229,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, c := range f.convert {
 		if v, ok := e.Get(c.path); ok {
-			cv, err := event.ConvertValue(v, c.to)
+			cv, err := convert.Value(v, c.to)
 			if err != nil {
 				e.AddTags(f.fail)
 				continue

@@ -21,6 +21,7 @@ import (
 
 	vgrok "github.com/vjeantet/grok"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/patterns"
 	"github.com/ingestd/ingestd/plugin"
@@ -234,7 +235,7 @@ func (f *Filter) internalName(ref, typ string) (string, error) {
 		return "", err
 	}
 	if typ != "" {
-		if err := event.CheckConversion(typ); err != nil {
+		if err := convert.Check(typ); err != nil {
 			return "", err
 		}
 	}
@@ -300,7 +301,7 @@ func (f *Filter) store(e *event.Event, caps []capture, vals []string) {
 		}
 		val := event.String(text)
 		if c.typ != "" {
-			if cv, err := event.Convert(text, c.typ); err == nil {
+			if cv, err := convert.Text(text, c.typ); err == nil {
 				val = cv
 			}
 		}

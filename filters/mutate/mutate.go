@@ -11,9 +11,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
+	"github.com/ingestd/ingestd/template"
 )
 
 // Register adds the mutate filter to r.
@@ -53,7 +55,7 @@ type pair struct{ from, to event.Path }
 
 type setOp struct {
 	path event.Path
-	tmpl *event.Template // nil: a typed constant
+	tmpl *template.Template // nil: a typed constant
 	val  event.Value
 }
 
@@ -108,7 +110,7 @@ func compile(c *Config) (*filter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("convert: %w", err)
 		}
-		if err := event.CheckConversion(c.Convert[k]); err != nil {
+		if err := convert.Check(c.Convert[k]); err != nil {
 			return nil, fmt.Errorf("convert %s: %w", k, err)
 		}
 		f.convert = append(f.convert, convertOp{p, c.Convert[k]})
@@ -175,7 +177,7 @@ func sets(op string, m map[string]any) ([]setOp, error) {
 		}
 		s := setOp{path: p}
 		if str, ok := m[k].(string); ok && strings.Contains(str, "%{") {
-			t, err := event.ParseTemplate(str)
+			t, err := template.Parse(str)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", op, k, err)
 			}
@@ -215,7 +217,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, c := range f.convert {
 		if v, ok := e.Get(c.path); ok && !v.IsNull() {
-			cv, err := event.ConvertValue(v, c.to)
+			cv, err := convert.Value(v, c.to)
 			if err != nil {
 				e.AddTags(f.failTags)
 				continue

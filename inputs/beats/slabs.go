@@ -18,7 +18,7 @@ import (
 //
 // The pool is a sync.Pool: it empties at garbage collections, so an idle
 // input keeps no slabs. Nothing may keep an event's strings beyond its
-// Done (caches copy what they keep, as pipeline.DataStreamNamer does);
+// Done (caches copy what they keep, as datastream.Namer does);
 // builds with the race detector, which run the tests, overwrite every
 // recycled slab so that a reader that breaks that rule reads garbage.
 type slabPool struct{ pool sync.Pool }

@@ -1,4 +1,4 @@
-// Package pipelinetest helps plugin tests: build a plugin from a YAML
+// Package plugintest helps plugin tests: build a plugin from a YAML
 // snippet through the same spec decoder as a config file, make events from
 // JSON, compare documents regardless of key order.
 package plugintest

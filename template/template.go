@@ -1,8 +1,13 @@
-package event
+// Package template parses and renders the %{[field]} references of config
+// values (a data stream's dataset, a field to add), as Logstash's sprintf
+// format does.
+package template
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ingestd/ingestd/event"
 )
 
 // Template is a string with %{[field]} references, parsed at load time.
@@ -13,11 +18,11 @@ type Template struct {
 
 type templatePart struct {
 	literal string
-	field   Path // nil for literal parts
+	field   event.Path // nil for literal parts
 }
 
-// ParseTemplate parses a %{[field]} template.
-func ParseTemplate(src string) (Template, error) {
+// Parse parses a %{[field]} template.
+func Parse(src string) (Template, error) {
 	t := Template{Source: src}
 	rest := src
 	for rest != "" {
@@ -43,7 +48,7 @@ func ParseTemplate(src string) (Template, error) {
 			end = j + 1
 			ref = rest[i+2 : i+end]
 		}
-		p, err := ParsePath(ref)
+		p, err := event.ParsePath(ref)
 		if err != nil {
 			return t, fmt.Errorf("%q: %w", src, err)
 		}
@@ -55,7 +60,7 @@ func ParseTemplate(src string) (Template, error) {
 
 // UnmarshalText parses the template when a config is decoded.
 func (t *Template) UnmarshalText(text []byte) error {
-	parsed, err := ParseTemplate(string(text))
+	parsed, err := Parse(string(text))
 	if err != nil {
 		return err
 	}
@@ -109,7 +114,7 @@ func (t Template) Text() string {
 
 // Render substitutes field references from e. ok is false when a
 // referenced field is missing or empty.
-func (t Template) Render(e *Event) (s string, ok bool) {
+func (t Template) Render(e *event.Event) (s string, ok bool) {
 	if len(t.parts) == 1 {
 		if t.parts[0].field == nil {
 			return t.parts[0].literal, true

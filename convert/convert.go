@@ -1,0 +1,82 @@
+// Package convert turns text and values into the types filters convert to
+// (grok captures, mutate convert, dissect): string, int, float, boolean.
+package convert
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+// Conversion names accepted by filters that convert text (grok captures,
+// mutate convert, dissect).
+const (
+	String  = "string"
+	Int     = "int"
+	Float   = "float"
+	Boolean = "boolean"
+)
+
+// Check reports whether name is a known conversion.
+func Check(name string) error {
+	switch name {
+	case String, Int, "integer", Float, Boolean, "bool":
+		return nil
+	}
+	return fmt.Errorf("unknown conversion %q (use string, int, float or boolean)", name)
+}
+
+// Text turns text into a value of the named type. Integers accept an
+// optional sign; booleans accept true/false, yes/no, 1/0 (any case).
+func Text(text, to string) (event.Value, error) {
+	switch to {
+	case String, "":
+		return event.String(text), nil
+	case Int, "integer":
+		t := strings.TrimSpace(text)
+		if _, err := strconv.ParseInt(t, 10, 64); err != nil {
+			f, ferr := strconv.ParseFloat(t, 64)
+			if ferr != nil {
+				return event.Value{}, fmt.Errorf("%q is not an integer", text)
+			}
+			return event.Int(int64(f)), nil
+		}
+		return event.RawNumber(strings.TrimPrefix(t, "+")), nil
+	case Float:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil {
+			return event.Value{}, fmt.Errorf("%q is not a number", text)
+		}
+		return event.Float(f), nil
+	case Boolean, "bool":
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "true", "t", "yes", "y", "1":
+			return event.Bool(true), nil
+		case "false", "f", "no", "n", "0":
+			return event.Bool(false), nil
+		}
+		return event.Value{}, fmt.Errorf("%q is not a boolean", text)
+	}
+	return event.Value{}, Check(to)
+}
+
+// Value converts an existing value (arrays element by element).
+func Value(v event.Value, to string) (event.Value, error) {
+	if v.Kind() == event.KindArray {
+		elems := make([]event.Value, 0, v.Len())
+		for _, f := range v.Elems() {
+			c, err := Value(f.Value, to)
+			if err != nil {
+				return event.Value{}, err
+			}
+			elems = append(elems, c)
+		}
+		return event.Array(elems...), nil
+	}
+	if v.Kind() == event.KindObject {
+		return event.Value{}, fmt.Errorf("cannot convert an object to %s", to)
+	}
+	return Text(v.Text(), to)
+}
