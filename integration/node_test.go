@@ -19,6 +19,7 @@ import (
 
 	"github.com/ingestd/ingestd/builtin"
 	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/configs"
 	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/inputs/beats"
 	"github.com/ingestd/ingestd/plugin"
@@ -70,9 +71,13 @@ func startNode(t testing.TB, cfg string, reg *plugin.Registry) *node {
 	return startLoaded(t, loaded)
 }
 
-// startLoaded runs an already loaded config.
+// startLoaded runs an already loaded config, with the files shipped in
+// the binary (index templates) as the CLI gives them.
 func startLoaded(t testing.TB, loaded *config.Config) *node {
 	t.Helper()
+	if loaded.Shipped == nil {
+		loaded.Shipped = configs.Shipped
+	}
 	n := &node{t: t, dataDir: loaded.DataDir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := zerolog.New(n.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	var err error
