@@ -162,25 +162,32 @@ func (c *cli) versionCmd() *cobra.Command {
 }
 
 // buildVersion is the version set with -ldflags (or the module version
-// of a `go install`ed build), then what the Go toolchain recorded: the VCS
-// revision, its commit time, whether the tree was modified, the Go
-// version. A plain `go build` in a clone thus names its commit.
+// the toolchain derived), then what the Go toolchain recorded of the
+// commit (revision, whether the tree was modified, commit time) unless
+// that version already names it, then the Go version. A plain `go build`
+// in a clone thus names its commit.
 func buildVersion() string {
 	info, ok := debug.ReadBuildInfo()
-	v := version
-	if v == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
+	if !ok {
+		return versionString(version, nil, "")
+	}
+	return versionString(version, info.Settings, info.Main.Version+" "+info.GoVersion)
+}
+
+// versionString renders ldflags, the VCS settings and mainAndGo (the
+// module's version and the Go version, space-separated) as one line.
+func versionString(ldflags string, settings []debug.BuildSetting, mainAndGo string) string {
+	mainVersion, goVersion, _ := strings.Cut(mainAndGo, " ")
+	v := ldflags
+	if v == "" && mainVersion != "" && mainVersion != "(devel)" {
+		v = mainVersion
 	}
 	if v == "" {
 		v = "(devel)"
 	}
-	if !ok {
-		return v
-	}
-	parts := []string{v}
 	var rev, at string
 	var modified bool
-	for _, s := range info.Settings {
+	for _, s := range settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
@@ -190,17 +197,21 @@ func buildVersion() string {
 			modified = s.Value == "true"
 		}
 	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
+	parts := []string{v}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && !strings.Contains(v, rev) {
 		if modified {
 			rev += "+modified"
 		}
 		parts = append(parts, "revision "+rev)
+		if at != "" {
+			parts = append(parts, at)
+		}
 	}
-	if at != "" {
-		parts = append(parts, at)
+	if goVersion != "" {
+		parts = append(parts, goVersion)
 	}
-	return strings.Join(append(parts, info.GoVersion), " ")
+	return strings.Join(parts, " ")
 }
