@@ -13,8 +13,8 @@ func TestVersionString(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, ldflags, main string
-		settings         []debug.BuildSetting
-		want             string
+		settings            []debug.BuildSetting
+		want                string
 	}{
 		{"plain build without VCS", "", "(devel) go1.26.8", nil, "(devel) go1.26.8"},
 		{"plain build in a clone", "", "(devel) go1.26.8", vcs, "(devel) revision 11267dbbfc72+modified 2026-12-05T23:57:19Z go1.26.8"},
