@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -164,6 +165,7 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 
 	const conns = 4
 	acked := make(chan []string, conns)
+	var batchesAcked atomic.Int64
 	for c := range conns {
 		go func() {
 			var ids []string
@@ -181,10 +183,13 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 				for i := range batch {
 					ids = append(ids, eventID(c, b, i))
 				}
+				batchesAcked.Add(1)
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Every connection is sending (some batches in, more in flight) when
+	// the signal comes.
+	waitFor(t, 30*time.Second, "batches from every connection", func() bool { return batchesAcked.Load() >= 2*conns })
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.done:

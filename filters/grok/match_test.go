@@ -2,6 +2,9 @@ package grok
 
 import (
 	"path/filepath"
+	"strings"
+
+	"github.com/ingestd/ingestd/internal/race"
 
 	"slices"
 	"testing"
@@ -11,12 +14,29 @@ import (
 
 // TestMatcherAgreesWithVjeantet runs every shipped pattern over every
 // corpus message with both engines: the captures (and match or not) must
-// be the same, the fast tail paths included.
+// be the same, the fast tail paths included. The comparison is one
+// goroutine's: under the race detector, which finds nothing in it and
+// slows the regexp engines 14-fold (61 s instead of 4.4), it takes every
+// twelfth message and every other multi-line one (the tail paths).
 func TestMatcherAgreesWithVjeantet(t *testing.T) {
 	corpus := filepath.Join("..", "..", "..", "shared", "corpus")
 	var lines []string
 	for _, family := range []string{"dcache", "applog", "accounting"} {
 		lines = append(lines, messages(t, filepath.Join(corpus, family, "events.jsonl"))...)
+	}
+	if race.Enabled {
+		var sample []string
+		multi := 0
+		for i, l := range lines {
+			if strings.Contains(l, "\n") {
+				if multi++; multi%2 == 0 {
+					sample = append(sample, l)
+				}
+			} else if i%12 == 0 {
+				sample = append(sample, l)
+			}
+		}
+		lines = sample
 	}
 	defs, err := Definitions(nil, nil)
 	if err != nil {
