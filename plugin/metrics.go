@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // MetricKind says how a metric behaves.
@@ -62,5 +63,32 @@ func (ms *Metrics) Each(fn func(m Metric, value int64)) {
 	ms.mu.Unlock()
 	for _, e := range entries {
 		fn(e.m, e.read())
+	}
+}
+
+// DeliveryCounters are the counts every output reports, under the names
+// /_node/stats and Prometheus have always shown for outputs. An output
+// that has no use for one (a file has no 409s) leaves it at zero.
+type DeliveryCounters struct {
+	Written      atomic.Int64 // delivered (indexed, appended)
+	Duplicates   atomic.Int64 // already there (409), counted as delivered
+	Retried      atomic.Int64 // retries, per event
+	DeadLettered atomic.Int64 // refused for good, in the dead-letter store
+	Failures     atomic.Int64 // failed requests or writes
+}
+
+// Register registers the counters on ms.
+func (c *DeliveryCounters) Register(ms *Metrics) {
+	for _, m := range []struct {
+		key, prom, help string
+		v               *atomic.Int64
+	}{
+		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &c.Written},
+		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &c.Duplicates},
+		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &c.Retried},
+		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &c.DeadLettered},
+		{"failures", "output_failures_total", "Failed requests or writes.", &c.Failures},
+	} {
+		ms.Register(Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: Counter}, m.v.Load)
 	}
 }

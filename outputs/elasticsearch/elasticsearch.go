@@ -81,7 +81,8 @@ type Output struct {
 	closing   bool
 	closeOnce sync.Once
 
-	indexed, duplicates, retried, deadLettered, requests, failures atomic.Int64
+	counts   plugin.DeliveryCounters
+	requests atomic.Int64
 }
 
 // New builds the output: it checks the config, builds the client, opens
@@ -127,25 +128,8 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
 		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
-	o.registerMetrics(env.Metrics)
+	o.counts.Register(env.Metrics)
 	return o, nil
-}
-
-// registerMetrics registers the output's counters (the names the
-// monitoring API has always shown for outputs).
-func (o *Output) registerMetrics(ms *plugin.Metrics) {
-	for _, m := range []struct {
-		key, prom, help string
-		v               *atomic.Int64
-	}{
-		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &o.indexed},
-		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &o.duplicates},
-		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &o.retried},
-		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &o.deadLettered},
-		{"failures", "output_failures_total", "Failed requests or writes.", &o.failures},
-	} {
-		ms.Register(plugin.Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: plugin.Counter}, m.v.Load)
-	}
 }
 
 // Start runs the health check (which pings the cluster and installs the
@@ -185,7 +169,7 @@ func (o *Output) Reachable() bool { return o.ready.Load() }
 
 // Stats returns the counters.
 func (o *Output) Stats() Stats {
-	return Stats{o.indexed.Load(), o.duplicates.Load(), o.retried.Load(), o.deadLettered.Load(), o.requests.Load(), o.failures.Load()}
+	return Stats{o.counts.Written.Load(), o.counts.Duplicates.Load(), o.counts.Retried.Load(), o.counts.DeadLettered.Load(), o.requests.Load(), o.counts.Failures.Load()}
 }
 
 // DeadLetters is the dead-letter store's directory.
@@ -409,8 +393,8 @@ func (o *Output) deliver(items []item) {
 		}
 		retry, err := o.bulk(items)
 		if err != nil {
-			o.failures.Add(1)
-			o.retried.Add(int64(len(items)))
+			o.counts.Failures.Add(1)
+			o.counts.Retried.Add(int64(len(items)))
 			o.log.Warn().Err(err).Int("events", len(items)).Int("attempt", attempt+1).Msg("elasticsearch: bulk request failed; retrying")
 			for i := range items {
 				items[i].attempts++
@@ -419,7 +403,7 @@ func (o *Output) deliver(items []item) {
 			continue
 		}
 		if len(retry) > 0 {
-			o.retried.Add(int64(len(retry)))
+			o.counts.Retried.Add(int64(len(retry)))
 			o.log.Debug().Int("events", len(retry)).Msg("elasticsearch: items answered 429/5xx; retrying them")
 		}
 		items = o.exhausted(retry, "retries exhausted")
@@ -537,7 +521,7 @@ type bulkItemResult struct {
 func (o *Output) items(items []item, data []byte) ([]item, error) {
 	if !errorsTrue(data) {
 		// The common case: every item was created. Skip decoding them.
-		o.indexed.Add(int64(len(items)))
+		o.counts.Written.Add(int64(len(items)))
 		for _, it := range items {
 			it.ev.Done()
 		}
@@ -560,10 +544,10 @@ func (o *Output) items(items []item, data []byte) ([]item, error) {
 		it := items[i]
 		switch {
 		case res.Status == 200 || res.Status == 201:
-			o.indexed.Add(1)
+			o.counts.Written.Add(1)
 			it.ev.Done()
 		case res.Status == http.StatusConflict:
-			o.duplicates.Add(1)
+			o.counts.Duplicates.Add(1)
 			it.ev.Done()
 		case res.Status == http.StatusTooManyRequests || res.Status >= 500:
 			it.attempts++
@@ -616,7 +600,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 			return
 		}
 	}
-	o.deadLettered.Add(int64(len(items)))
+	o.counts.DeadLettered.Add(int64(len(items)))
 	o.log.Warn().Int("events", len(items)).Str("reason", errs[0].Type+": "+errs[0].Reason).Str("dir", o.dlq.Dir()).Msg("elasticsearch: events refused; written to the dead-letter store")
 	for _, it := range items {
 		it.ev.Done()

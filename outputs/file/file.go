@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
@@ -58,10 +57,9 @@ type Output struct {
 	closeOnce sync.Once
 	stopped   chan struct{}
 
-	// written and failures are counted; the others stay zero (a file
-	// output has no duplicates, item retries or dead letters) and are
-	// registered so that every output shows the same metrics.
-	written, duplicates, retried, deadLettered, failures atomic.Int64
+	// Written and Failures are counted; the others stay zero (a file
+	// output has no duplicates, item retries or dead letters).
+	counts plugin.DeliveryCounters
 }
 
 // chunk is a set of events encoded by a sender, grouped per data stream.
@@ -91,25 +89,8 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		files:   map[string]*os.File{},
 		stopped: make(chan struct{}),
 	}
-	o.registerMetrics(env.Metrics)
+	o.counts.Register(env.Metrics)
 	return o, nil
-}
-
-// registerMetrics registers the output's counters (the names the
-// monitoring API has always shown for outputs).
-func (o *Output) registerMetrics(ms *plugin.Metrics) {
-	for _, m := range []struct {
-		key, prom, help string
-		v               *atomic.Int64
-	}{
-		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &o.written},
-		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &o.duplicates},
-		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &o.retried},
-		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &o.deadLettered},
-		{"failures", "output_failures_total", "Failed requests or writes.", &o.failures},
-	} {
-		ms.Register(plugin.Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: plugin.Counter}, m.v.Load)
-	}
 }
 
 // Start runs the writer until Close.
@@ -199,13 +180,13 @@ func (o *Output) commit(round []*chunk) {
 		if err == nil {
 			break
 		}
-		o.failures.Add(1)
+		o.counts.Failures.Add(1)
 		o.log.Error().Err(err).Dur("retry_in", backoff).Msg("file: write failed; events stay unacknowledged")
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 10*time.Second)
 	}
 	for _, c := range round {
-		o.written.Add(int64(len(c.events)))
+		o.counts.Written.Add(int64(len(c.events)))
 		for _, e := range c.events {
 			e.Done()
 		}
