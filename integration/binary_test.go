@@ -9,31 +9,46 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// binPath is the ingestd binary built once for the tests that drive the
-// real process (signals, exit codes, CLI contract).
-var binPath string
+// The ingestd binary, built once, on first use, for the tests that drive
+// the real process (signals, exit codes, CLI contract): a run that selects
+// only in-process tests (CI's fidelity run) does not build it.
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+func ingestdBin(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "ingestd-bin"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "ingestd")
+		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/ingestd").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("build ingestd: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ingestd-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binPath = filepath.Join(dir, "ingestd")
-	build := exec.Command("go", "build", "-o", binPath, "../cmd/ingestd")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build ingestd:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 
@@ -57,7 +72,7 @@ type proc struct {
 
 func startProc(t *testing.T, env []string, stdout *os.File, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(binPath, args...), logs: &syncBuffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: exec.Command(ingestdBin(t), args...), logs: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = p.logs
 	if stdout != nil {
@@ -223,7 +238,7 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 
 func runCLI(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(ingestdBin(t), args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -353,7 +368,7 @@ outputs:
 		t.Fatalf("missing template: exit %d\n%s", code, out)
 	}
 	es.RequireBasicAuth("ingest", "right")
-	cmd := exec.Command(binPath, "validate", "--online", "-c", cfgPath)
+	cmd := exec.Command(ingestdBin(t), "validate", "--online", "-c", cfgPath)
 	cmd.Env = append(os.Environ(), "ES_PASS=wrong")
 	o, _ := cmd.CombinedOutput()
 	if !strings.Contains(string(o), "refuses the credentials") {

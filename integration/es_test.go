@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/ingestd/ingestd/deadletter"
 	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/internal/estest"
+	"github.com/ingestd/ingestd/internal/race"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/plugin"
 )
@@ -75,11 +77,13 @@ func checkESExactlyOnce(t *testing.T, es *estest.Server, conns, batches, size in
 	checkExactlyOnce(t, lines, conns, batches, size)
 }
 
-// TestESCorpusExactlyOnce: the corpus, four times over (25,632 events in
-// 13 batches of 2048, spread over 8 connections), lands exactly once in
-// the right data streams, each document as the fidelity contract
-// expects. TestCorpusFidelity checks every line's parse in process; this
-// checks that the server, concurrently, indexes each once as parsed.
+// TestESCorpusExactlyOnce: 200,000+ corpus events in batches of 2048
+// spread over 8 connections land exactly once in the right data streams,
+// each document as the fidelity contract expects. Under -race, where every
+// event costs eight times as much, the corpus goes four times over
+// (25,632 events, 13 batches): TestCorpusFidelity checks every line's
+// parse in process; this checks that the server, concurrently, indexes
+// each once as parsed.
 func TestESCorpusExactlyOnce(t *testing.T) {
 	es := startES(t)
 	dataDir := t.TempDir()
@@ -102,7 +106,11 @@ func TestESCorpusExactlyOnce(t *testing.T) {
 			corpus = append(corpus, sent{evs[i], exp[i]})
 		}
 	}
-	const conns, copies = 8, 4
+	const conns = 8
+	copies := (200000 + len(corpus) - 1) / len(corpus)
+	if race.Enabled {
+		copies = 4
+	}
 	byKey := map[string]sent{}
 	var batches [conns][][]any
 	total, dropped, next := 0, 0, 0
@@ -113,9 +121,12 @@ func TestESCorpusExactlyOnce(t *testing.T) {
 	}
 	for c := 0; c < copies; c++ {
 		for _, s := range corpus {
-			ev := deepCopy(s.ev)
-			host := ev["host"].(map[string]any)
+			// Only host.name differs per copy: clone the two maps on
+			// its path and share the rest (nothing writes to it).
+			ev := maps.Clone(s.ev)
+			host := maps.Clone(ev["host"].(map[string]any))
 			host["name"] = fmt.Sprintf("%s-agent%d", host["name"], c)
+			ev["host"] = host
 			data, _ := json.Marshal(ev)
 			batch = append(batch, data)
 			byKey[docKey(ev)] = sent{ev, s.want}
@@ -189,13 +200,6 @@ func TestESCorpusExactlyOnce(t *testing.T) {
 	t.Logf("%d events sent over %d connections, %d indexed exactly once into %v", total, conns, es.Count(), es.Streams())
 }
 
-func deepCopy(m map[string]any) map[string]any {
-	data, _ := json.Marshal(m)
-	var out map[string]any
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
 // docKey identifies an event by its origin and line.
 func docKey(m map[string]any) string {
 	return fmt.Sprint(mustGet(m, "host.name"), "|", mustGet(m, "log.file.path"), "|", mustGet(m, "log.offset"))
@@ -217,14 +221,20 @@ func rssKB() int64 {
 	return -1
 }
 
-// TestESOutageBackPressure: Elasticsearch goes down for 10 s while clients
-// send. No batch is ACKed during the outage, memory stays bounded, and
+// TestESOutageBackPressure: Elasticsearch goes down for 30 s (10 s under
+// -race, still twice the clients' timeout) while clients send. No batch is ACKed during the outage, memory stays bounded, and
 // after recovery every event is indexed exactly once.
 func TestESOutageBackPressure(t *testing.T) {
 	es := startES(t)
 	n := startNode(t, esConfig(es.URL), nil)
-	// 20 batches: 8 in before the outage, the rest held back during it.
-	const conns, batches, size = 4, 5, 2048
+	const conns, size = 4, 2048
+	batches, outage := 30, 30*time.Second
+	if race.Enabled {
+		// 20 batches: 8 in before the outage, the rest held back during
+		// it, which outlasts the clients' 5 s timeout (only keepalives
+		// hold them) and several retry backoffs of the output.
+		batches, outage = 5, 10*time.Second
+	}
 	var acked atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, conns)
@@ -255,9 +265,7 @@ func TestESOutageBackPressure(t *testing.T) {
 	time.Sleep(2 * time.Second) // requests already answered may still be acknowledged
 	ackedAtStart := acked.Load()
 	maxRSS := rssKB()
-	// Longer than the clients' 5 s timeout (only keepalives hold them)
-	// and than several retry backoffs of the output.
-	for time.Since(downAt) < 10*time.Second {
+	for time.Since(downAt) < outage {
 		time.Sleep(500 * time.Millisecond)
 		maxRSS = max(maxRSS, rssKB())
 	}
@@ -292,7 +300,11 @@ func TestESItem429Retried(t *testing.T) {
 	es := startES(t)
 	es.SetItem429Ratio(0.10)
 	n := startNode(t, esConfig(es.URL), nil)
-	const conns, batches, size = 4, 3, 2048 // ~2,400 items answered 429
+	const conns, size = 4, 2048
+	batches := 10
+	if race.Enabled {
+		batches = 3 // still ~2,400 items answered 429
+	}
 	sendFromConns(t, n.addr, conns, batches, size)
 	checkESExactlyOnce(t, es, conns, batches, size)
 	st := esOutput(t, n).Stats()
