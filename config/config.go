@@ -61,7 +61,7 @@ type HTTPConfig struct {
 type PipelineConfig struct {
 	Name       string              `yaml:"name" required:"true" doc:"pipeline name, used in metrics and logs"`
 	When       condition.Condition `yaml:"when" doc:"route condition (expr-lang); empty matches every event"`
-	Workers    int                 `yaml:"workers" default:"2" doc:"goroutines running this pipeline's filters and handing its events to the outputs. The beats input filters events itself, on the connection that decoded them while they are in its cache, when it has at least as many connections as CPU cores; the workers filter the rest"`
+	Workers    int                 `yaml:"workers" default:"2" doc:"goroutines running this pipeline's filters and handing its events to the outputs. With at least as many producers (beats connections) as CPU cores, each batch is filtered by the goroutine that decoded it, while it is in its cache; the workers filter the rest"`
 	Timezone   string              `yaml:"timezone" default:"UTC" doc:"IANA zone in which filters read times that carry no offset"`
 	QueueSize  int                 `yaml:"queue_size" default:"16" doc:"batches waiting for a worker before inputs are pushed back"`
 	Filters    []FilterBlock       `yaml:"filters" doc:"filters, applied in order"`
