@@ -99,11 +99,24 @@ func (r *Runner) buildInputs(cfg *config.Config, blocks []config.InputBlock) ([]
 		e.Metrics = new(plugin.Metrics)
 		in, err := b.Build(e)
 		if err != nil {
+			r.closeInputs(out)
 			return nil, err
 		}
 		out = append(out, &runningInput{id: b.ID, block: b, input: in.(plugin.Input), metrics: e.Metrics})
 	}
 	return out, nil
+}
+
+// closeInputs closes inputs that will not run (or have returned) and hold
+// something their constructor opened (plugin.Closer).
+func (r *Runner) closeInputs(inputs []*runningInput) {
+	for _, in := range inputs {
+		if c, ok := in.input.(plugin.Closer); ok {
+			if err := c.Close(); err != nil {
+				r.log.Warn().Err(err).Str("input", in.id).Msg("input: close")
+			}
+		}
+	}
 }
 
 // SetInputs replaces the configured inputs (before Run), for runs that
@@ -263,6 +276,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Unlock()
 	if err := g.start(); err != nil {
 		g.closeUnstarted(nil)
+		r.closeInputs(inputs)
 		return err
 	}
 	// Run's loop owns the running set: inputs report here when they end.
@@ -333,6 +347,7 @@ func (r *Runner) startInput(in *runningInput, exited chan<- inputExit) {
 		if ctx.Err() != nil {
 			err = nil // stopped on purpose
 		}
+		r.closeInputs([]*runningInput{in})
 		in.done <- err
 		close(in.done)
 		select {
@@ -382,6 +397,7 @@ func (r *Runner) reload(cfg *config.Config, exited chan<- inputExit, running map
 	// Swap the pipelines first: from now on every batch begins in them.
 	if err := newGen.start(); err != nil {
 		newGen.closeUnstarted(current)
+		r.closeInputs(fresh)
 		r.log.Error().Err(err).Msg("reload refused: an output could not start; the old config keeps running")
 		return err
 	}

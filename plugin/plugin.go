@@ -18,7 +18,8 @@ import (
 // Input produces events. Run serves until ctx is cancelled, then stops
 // accepting new data, gives in-flight data until its drain deadline to be
 // acknowledged, and returns. Nothing runs before Run: constructors only
-// check and store their config.
+// check and store their config (what they open is released by Close, see
+// Closer).
 type Input interface {
 	Run(ctx context.Context, sink Sink) error
 }
@@ -44,8 +45,11 @@ type Output interface {
 	Close(ctx context.Context) error
 }
 
-// Closer is implemented by filters that hold resources (files, caches
-// with goroutines): the engine closes them when their pipeline retires.
+// Closer is implemented by filters and inputs whose constructors open
+// something (a file, a cache, a client): the engine closes a filter when
+// its pipeline retires, and an input once its Run has returned or when it
+// will never run (a reload refused after it was built). Outputs always
+// have Close.
 type Closer interface {
 	Close() error
 }
