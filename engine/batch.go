@@ -19,7 +19,8 @@ import (
 // begins.
 
 // errRetired is returned by Commit when the generation the batch began in
-// gave up waiting for it (a shutdown or reload past its deadline).
+// gave up waiting for it (a shutdown or reload past its deadline), or when
+// the batch began after the runner had stopped.
 var errRetired = errors.New("engine: stopped before the batch was in")
 
 // Open implements plugin.Sink.
@@ -122,7 +123,7 @@ func (b *batch) filterPending() {
 
 func (b *batch) Commit(ctx context.Context) error {
 	if b.ended {
-		return fmt.Errorf("engine: batch committed twice")
+		return fmt.Errorf("engine: batch already committed or aborted")
 	}
 	b.ended = true
 	defer b.g.open.Done()
@@ -169,6 +170,12 @@ func (b *batch) enqueue(ctx context.Context, i int, c chunk) error {
 		return nil
 	}
 	p := b.g.pipelines[i]
+	if b.g.workCtx.Err() != nil {
+		// Retired past its deadline: the queue may still take the chunk,
+		// but its outputs would not (a select picks a ready case at
+		// random).
+		return fmt.Errorf("pipeline %s: %w", p.Name, errRetired)
+	}
 	if !c.filtered {
 		p.Counters.In.Add(int64(len(c.events)))
 	}

@@ -83,18 +83,21 @@ func (g *generation) acquire() bool {
 }
 
 // retire stops new batches, waits for the open ones to be committed and
-// lets the workers finish the queues (until deadline; then abandons the
-// rest, which stays unacknowledged), closes the filters and then the
+// lets the workers finish the queues, closes the filters and then the
 // outputs no newer generation carried over, after the generation before it
 // has finished retiring (so a carried output is never closed while an
-// older generation still sends to it).
+// older generation still sends to it). Past deadline, what is queued is
+// abandoned (unacknowledged: the clients resend it) and a batch still
+// being read is refused when it commits; retire then waits only for its
+// input to end it (a commit or an abort), which the input's own read
+// timeouts bound.
 func (g *generation) retire(deadline time.Time, prev <-chan struct{}, log zerolog.Logger) error {
 	defer close(g.drained)
 	g.mu.Lock()
 	g.retired = true
 	g.mu.Unlock()
 	if !waitUntil(&g.open, deadline) {
-		log.Warn().Msg("timeout: batches still being read are abandoned; their clients will resend them")
+		log.Warn().Msg("timeout: batches still being read will be refused when they commit; their clients will resend them")
 		g.stopWork() // a Commit blocked on a full queue gives up
 		g.open.Wait()
 	}
@@ -139,11 +142,15 @@ func (g *generation) closeFilters() []error {
 	return errs
 }
 
-// closeUnstarted closes what a generation that never ran built itself.
+// closeUnstarted closes what a generation that never ran built itself
+// (some of its outputs may have started before another failed to), giving
+// them the config's shutdown timeout to stop.
 func (g *generation) closeUnstarted(prev *generation) {
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer cancel()
 	for id, o := range g.outputs {
 		if prev == nil || prev.outputs[id] != o {
-			_ = o.output.Close(context.Background())
+			_ = o.output.Close(ctx)
 		}
 	}
 	g.closeFilters()

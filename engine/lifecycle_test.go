@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ingestd/ingestd/plugin"
 )
@@ -96,5 +97,38 @@ outputs:
 	defer c1.mu.Unlock()
 	if !c1.returned || c1.closes != 1 || c1.closedEarly {
 		t.Fatalf("the running input at shutdown: returned %v, closed %d times, closed while running %v; want closed once after Run returned", c1.returned, c1.closes, c1.closedEarly)
+	}
+}
+
+// TestLateCommitRefused: a batch still being read when shutdown gives up
+// waiting for it is refused when it commits, though its queue may still
+// have room: its outputs have stopped and would never complete it.
+func TestLateCommitRefused(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	for range 8 { // a select would pick the open queue about half the time
+		w := newWorld(t)
+		h := w.start(fmt.Sprintf(drainConfig, timeout, 16), workersMode)
+		p := h.sink.Open()
+		b := begin(p, 3)
+		for _, e := range evs(t, "late", 3, nil, nil) {
+			b.Add(e)
+		}
+		h.r.mu.Lock()
+		g := h.r.gen
+		h.r.mu.Unlock()
+		h.cancel()
+		select {
+		case <-g.workCtx.Done(): // retire gave up waiting for the batch
+		case <-time.After(waitTimeout):
+			t.Fatal("shutdown did not give up waiting for the open batch")
+		}
+		if err := commitWithin(t, b, context.Background()); !errors.Is(err, errRetired) {
+			t.Fatalf("late Commit: %v, want errRetired", err)
+		}
+		p.Close()
+		h.wait()
+		if len(w.delivered()) != 0 || b.isAcked() {
+			t.Fatalf("the refused batch reached an output (%d deliveries) or was acknowledged", len(w.delivered()))
+		}
 	}
 }

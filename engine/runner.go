@@ -124,6 +124,7 @@ func (r *Runner) closeInputs(inputs []*runningInput) {
 func (r *Runner) SetInputs(inputs map[string]plugin.Input) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closeInputs(r.inputs) // built from the config, never to run
 	r.inputs = nil
 	for id, in := range inputs {
 		r.inputs = append(r.inputs, &runningInput{id: id, input: in, metrics: new(plugin.Metrics)})
@@ -178,17 +179,6 @@ func (r *Runner) Inputs() []plugin.Input {
 	out := make([]plugin.Input, len(r.inputs))
 	for i, in := range r.inputs {
 		out[i] = in.input
-	}
-	return out
-}
-
-// InputsByID returns the running inputs by id.
-func (r *Runner) InputsByID() map[string]plugin.Input {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string]plugin.Input, len(r.inputs))
-	for _, in := range r.inputs {
-		out[in.id] = in.input
 	}
 	return out
 }

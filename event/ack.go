@@ -27,7 +27,7 @@ func NewAck(n int, callback func()) *Ack {
 func (a *Ack) Pending() int { return int(a.pending.Load()) }
 
 // Add announces n more completions, before any of them can be reported
-// (an input adds a batch's events as it reads them).
+// (the engine adds a batch's events as its input reads them).
 func (a *Ack) Add(n int) { a.pending.Add(int64(n)) }
 
 // Done reports one completion that no event carries (the batch's own,
@@ -41,6 +41,6 @@ func (a *Ack) done(n int) {
 			a.callback()
 		}
 	} else if left < 0 {
-		panic("pipeline: event acknowledged more often than attached")
+		panic("event: event acknowledged more often than attached")
 	}
 }

@@ -484,7 +484,7 @@ func (d *decoder) pop(base, depth int) []Field {
 		return out
 	}
 	if start+len(members) > cap(d.arena) {
-		panic("pipeline: decode arena overflow") // the bound makes this unreachable
+		panic("event: decode arena overflow") // the bound makes this unreachable
 	}
 	d.arena = append(d.arena, members...)
 	d.stack = d.stack[:base]

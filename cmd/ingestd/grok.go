@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -48,12 +50,29 @@ func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]
 	if !ok {
 		return nil, false, fmt.Errorf("this build has no grok filter")
 	}
-	src, err := yaml.Marshal(map[string]any{"match": map[string][]string{"message": patterns}, "patterns_dir": dirs, "break_on_match": true})
+	// The flags are taken as written: ${ is not a variable here.
+	literal := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = strings.ReplaceAll(x, "${", "$${")
+		}
+		return out
+	}
+	src, err := yaml.Marshal(map[string]any{"match": map[string][]string{"message": literal(patterns)}, "patterns_dir": literal(dirs), "break_on_match": true})
 	if err != nil {
 		return nil, false, err
 	}
 	cfg := p.NewConfig()
 	if err := spec.DecodeYAML("--pattern", string(src), cfg); err != nil {
+		// A position in YAML the flags were turned into means nothing to
+		// the user: the messages alone, without the key they are under.
+		if ps, ok := err.(spec.Problems); ok {
+			msgs := make([]string, len(ps))
+			for i, p := range ps {
+				_, msgs[i], _ = strings.Cut(p.Msg, ": ")
+			}
+			return nil, false, errors.New(strings.Join(msgs, "\n"))
+		}
 		return nil, false, err
 	}
 	f, err := p.Build(cfg, plugin.Env{})
