@@ -19,7 +19,7 @@ func benchItems(tb testing.TB, n int) []item {
 		events[i] = pt.Event(tb, fmt.Sprintf(`{"@timestamp":"2025-12-30T21:16:02.281Z","agent":{"ephemeral_id":"6a0c7e4e-1d8b-4c84-9d5e-0d6e3b5f2a11","id":"a1","name":"app-web-01","type":"filebeat","version":"8.17.0"},"ecs":{"version":"8.0.0"},"input":{"type":"filestream"},"host":{"name":"app-web-01"},"log":{"file":{"path":"/var/log/parcels/django.log"},"offset":%d},"fields":{"group":"pt","service":"django"},"message":"\"GET /api/parcels/205/ HTTP/1.1\" 200 63960","log_level":"INFO","logger_name":"django.server"}`, i*120))
 		events[i].DataStream = "logs-django-pt"
 	}
-	return newItems("", events)
+	return newItems(0, events)
 }
 
 func TestBodyIsSizedAndReused(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 func (o *Output) body(items []item) []byte {
 	need := 0
 	for _, it := range items {
-		need += it.size
+		need += int(it.size)
 	}
 	need += need / 8 // documents gain the fields filters add
 	var b []byte

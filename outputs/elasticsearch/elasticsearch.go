@@ -81,8 +81,9 @@ type Output struct {
 	closing   bool
 	closeOnce sync.Once
 
-	counts   plugin.DeliveryCounters
-	requests atomic.Int64
+	pipelines pipelineNames // of the items' pipeline indexes
+	counts    plugin.DeliveryCounters
+	requests  atomic.Int64
 }
 
 // New builds the output: it checks the config, builds the client, opens
@@ -178,7 +179,7 @@ func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 // Send queues the events of pipeline (the workers encode them into each
 // request's body); it blocks while the output is full.
 func (o *Output) Send(ctx context.Context, pipeline string, events []*event.Event) error {
-	items := newItems(pipeline, events)
+	items := newItems(o.pipelines.indexOf(pipeline), events)
 	select {
 	case o.in <- items:
 		return nil
@@ -355,7 +356,7 @@ func (o *Output) batcher() {
 					timer.Reset(o.cfg.FlushInterval)
 				}
 				pending = append(pending, it)
-				size += it.size
+				size += int(it.size)
 				if len(pending) >= o.cfg.BulkMaxEvents || size >= int(o.cfg.BulkMaxBytes) {
 					if !flush() {
 						return
@@ -419,7 +420,7 @@ func (o *Output) exhausted(items []item, reason string) []item {
 	var dead []item
 	var errs []deadletter.Error
 	for _, it := range items {
-		if it.attempts > o.cfg.MaxRetries {
+		if int(it.attempts) > o.cfg.MaxRetries {
 			dead = append(dead, it)
 			errs = append(errs, deadletter.Error{Status: 429, Type: "retries_exhausted", Reason: reason})
 		} else {
@@ -586,7 +587,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 	records := make([]deadletter.Record, len(items))
 	for i, it := range items {
 		records[i] = deadletter.Record{
-			Time: now, Pipeline: it.pipeline, Output: o.id, DataStream: it.ev.DataStream,
+			Time: now, Pipeline: o.pipelines.name(it.pipeline), Output: o.id, DataStream: it.ev.DataStream,
 			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
 		}
 	}

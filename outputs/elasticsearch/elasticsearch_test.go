@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ingestd/ingestd/event"
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
@@ -71,7 +72,7 @@ func TestEncodeBulkLines(t *testing.T) {
 	if !strings.HasPrefix(lines[0], `{"create":{"_index":"logs-x-y","_id":"`) || lines[1] != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
 		t.Fatalf("event b: %q", lines)
 	}
-	if items := newItems("", []*event.Event{a, b}); items[0].size != len(a.Raw())+100 || items[1].ev != b {
+	if items := newItems(0, []*event.Event{a, b}); int(items[0].size) != len(a.Raw())+100 || items[1].ev != b {
 		t.Fatalf("items %+v", items)
 	}
 }
@@ -140,5 +141,18 @@ func TestDocumentIDStateIsExact(t *testing.T) {
 		if got != want {
 			t.Fatalf("event %d: %q through the shared state, %q afresh", i, got, want)
 		}
+	}
+}
+
+// TestItemIsSmall: the output's queue holds thousands of items; the
+// pipeline name of each is an index, not a string.
+func TestItemIsSmall(t *testing.T) {
+	if n := unsafe.Sizeof(item{}); n > 24 {
+		t.Fatalf("item is %d bytes, want at most 24", n)
+	}
+	var names pipelineNames
+	a, b := names.indexOf("pt"), names.indexOf("dcache")
+	if names.indexOf("pt") != a || a == b || names.name(a) != "pt" || names.name(b) != "dcache" {
+		t.Fatalf("pipeline names: %d %d %q %q", a, b, names.name(a), names.name(b))
 	}
 }

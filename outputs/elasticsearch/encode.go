@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math/bits"
+	"sync"
 	"unsafe"
 
 	"github.com/ingestd/ingestd/event"
@@ -11,22 +12,63 @@ import (
 
 // item is one event on its way into a bulk request.
 type item struct {
-	ev       *event.Event
-	pipeline string // the pipeline that filtered it, for dead-letter records
-	size     int    // estimated bytes of its bulk lines, for bulk_max_bytes
-	attempts int
+	ev *event.Event
+	// size is the estimated bytes of its bulk lines, for bulk_max_bytes
+	// (events are at most max_event_bytes); pipeline is the index in
+	// pipelineNames of the pipeline that filtered it, for dead-letter
+	// records. Small fields keep an item at 24 bytes: the queue holds
+	// thousands.
+	size     int32
+	attempts int32
+	pipeline uint32
+}
+
+// pipelineNames interns the names of the pipelines that send to an
+// output, so that each item carries an index instead of a string.
+type pipelineNames struct {
+	mu    sync.RWMutex
+	index map[string]uint32
+	names []string
+}
+
+// indexOf returns name's index, adding it the first time.
+func (p *pipelineNames) indexOf(name string) uint32 {
+	p.mu.RLock()
+	i, ok := p.index[name]
+	p.mu.RUnlock()
+	if ok {
+		return i
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i, ok := p.index[name]; ok {
+		return i
+	}
+	if p.index == nil {
+		p.index = map[string]uint32{}
+	}
+	i = uint32(len(p.names))
+	p.index[name], p.names = i, append(p.names, name)
+	return i
+}
+
+// name returns the name at index i.
+func (p *pipelineNames) name(i uint32) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.names[i]
 }
 
 // newItems wraps the events pipeline sent. Their bulk lines are written
 // when a request is sent, into a pooled body, and again for a retry:
 // events do not change once filtered, and keeping the encoded copy of
 // every queued event would double the memory the queue holds.
-func newItems(pipeline string, events []*event.Event) []item {
+func newItems(pipeline uint32, events []*event.Event) []item {
 	items := make([]item, len(events))
 	for i, e := range events {
 		// The document is about the JSON the client sent, reshaped; the
 		// action line about 100 bytes. The 413 split catches a bad guess.
-		items[i] = item{ev: e, pipeline: pipeline, size: len(e.Raw()) + 100}
+		items[i] = item{ev: e, pipeline: pipeline, size: int32(len(e.Raw()) + 100)}
 	}
 	return items
 }
