@@ -1,0 +1,51 @@
+package convert
+
+import (
+	"testing"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+func TestText(t *testing.T) {
+	for _, c := range []struct{ text, to, want string }{
+		{"42", Int, "42"},
+		{"+42", "integer", "42"},
+		{" 7 ", Int, "7"},
+		{"3.9", Int, "3"},
+		{"1.5", Float, "1.5"},
+		{"yes", Boolean, "true"},
+		{"F", "bool", "false"},
+		{"x", String, `"x"`},
+		{"x", "", `"x"`},
+	} {
+		v, err := Text(c.text, c.to)
+		if err != nil {
+			t.Errorf("%q to %s: %v", c.text, c.to, err)
+			continue
+		}
+		if got := string(v.AppendJSON(nil)); got != c.want {
+			t.Errorf("%q to %s: %s, want %s", c.text, c.to, got, c.want)
+		}
+	}
+	for _, c := range []struct{ text, to string }{{"x", Int}, {"x", Float}, {"maybe", Boolean}, {"1", "date"}} {
+		if _, err := Text(c.text, c.to); err == nil {
+			t.Errorf("%q to %s: no error", c.text, c.to)
+		}
+	}
+}
+
+func TestValue(t *testing.T) {
+	v, err := Value(event.StringArray("1", "2"), Int)
+	if err != nil || string(v.AppendJSON(nil)) != "[1,2]" {
+		t.Fatalf("array: %s, %v", v.AppendJSON(nil), err)
+	}
+	if _, err := Value(event.Object(event.Field{Key: "a", Value: event.String("1")}), Int); err == nil {
+		t.Fatal("an object converted")
+	}
+	if err := Check("integer"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check("date"); err == nil {
+		t.Fatal("unknown conversion accepted")
+	}
+}

@@ -1,0 +1,56 @@
+package template
+
+import (
+	"testing"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+func TestRender(t *testing.T) {
+	e, err := event.DecodeEvent([]byte(`{"fields":{"service":"django","group":"pt"},"n":7,"empty":""}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		src, want string
+		ok        bool
+	}{
+		{"logs", "logs", true},
+		{"%{[fields][service]}", "django", true},
+		{"%{[fields][service]}-%{[fields][group]}", "django-pt", true},
+		{"n=%{n}", "n=7", true},
+		{"%{missing}", "", false},
+		{"x-%{empty}", "x-", false},
+	} {
+		tp, err := Parse(c.src)
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		if got, ok := tp.Render(e); got != c.want || ok != c.ok {
+			t.Errorf("%q: %q %v, want %q %v", c.src, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	tp, err := Parse("a-%{[b][c]}-d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.IsLiteral() || tp.Pattern("*") != "a-*-d" || len(tp.Literals()) != 2 {
+		t.Fatalf("literal %v, pattern %q, literals %q", tp.IsLiteral(), tp.Pattern("*"), tp.Literals())
+	}
+	lit, _ := Parse("logs")
+	if !lit.IsLiteral() || lit.Text() != "logs" {
+		t.Fatalf("literal template: %v %q", lit.IsLiteral(), lit.Text())
+	}
+	for _, bad := range []string{"%{unterminated", "%{[a]"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	var u Template
+	if err := u.UnmarshalText([]byte("%{[x]}")); err != nil || u.IsLiteral() {
+		t.Fatalf("UnmarshalText: %v", err)
+	}
+}
