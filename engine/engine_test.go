@@ -435,20 +435,6 @@ func checkFilteredOnce(t *testing.T, w *world, events []*event.Event) {
 	}
 }
 
-const backPressureConfig = `
-shutdown_timeout: 5s
-inputs:
-  - feed:
-pipelines:
-  - name: main
-    workers: 1
-    queue_size: 1
-    filters:
-      - tag: {tag: t}
-outputs:
-  - rec: {id: out}
-`
-
 // TestBackPressure: with the worker stuck in a slow output and the queue
 // full, Commit blocks; a Commit whose context ends returns an error and
 // its batch is never acknowledged nor delivered; once the output moves,
@@ -459,7 +445,7 @@ func TestBackPressure(t *testing.T) {
 			w := newWorld(t)
 			gate := make(chan struct{})
 			w.setBehavior("out", outBehavior{gate: gate})
-			h := w.start(backPressureConfig, m.inlineMin)
+			h := w.start(fmt.Sprintf(drainConfig, "5s", 1), m.inlineMin) // one worker, a queue of one
 			p := h.sink.Open()
 			defer p.Close()
 

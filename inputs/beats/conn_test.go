@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,7 +200,10 @@ func TestGoLumberClient(t *testing.T) {
 	in := startInput(t, sinkFunc(func(events []*event.Event) {
 		mu.Lock()
 		for _, e := range events {
-			got[e.GetString(event.Path{"message"})]++
+			// A copy: the message's bytes are the batch's slab, which is
+			// recycled (and overwritten by the next batch) once it is
+			// acknowledged; a key aliasing it would change under the map.
+			got[strings.Clone(e.GetString(event.Path{"message"}))]++
 			e.Done()
 		}
 		mu.Unlock()
