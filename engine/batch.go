@@ -101,21 +101,15 @@ func (b *batch) filterPending() {
 	b.ack.Add(len(b.pending))
 	if b.routed == nil {
 		b.routed = make([][]*event.Event, len(b.g.pipelines))
-	}
-	if b.g.single {
-		p := b.g.pipelines[0]
-		p.Counters.In.Add(int64(len(b.pending)))
-		if b.routed[0] == nil {
+		if b.g.single { // all of the batch will be here: room for it once
 			b.routed[0] = make([]*event.Event, 0, min(max(b.sizeHint, 0), maxPresized))
 		}
-		b.routed[0] = append(b.routed[0], p.processChunk(b.pending)...)
-	} else {
-		for i, grp := range b.r.group(b.g, b.pending) {
-			if len(grp) > 0 {
-				p := b.g.pipelines[i]
-				p.Counters.In.Add(int64(len(grp)))
-				b.routed[i] = append(b.routed[i], p.processChunk(grp)...)
-			}
+	}
+	for i, grp := range b.r.group(b.g, b.pending) {
+		if len(grp) > 0 {
+			p := b.g.pipelines[i]
+			p.Counters.In.Add(int64(len(grp)))
+			b.routed[i] = append(b.routed[i], p.processChunk(grp)...)
 		}
 	}
 	b.pending = b.pending[:0]
@@ -127,29 +121,21 @@ func (b *batch) Commit(ctx context.Context) error {
 	}
 	b.ended = true
 	defer b.g.open.Done()
-	var err error
 	if b.inline {
 		if len(b.pending) > 0 {
 			b.filterPending()
 		}
 		for i, grp := range b.routed {
-			if err = b.enqueue(ctx, i, chunk{events: grp, filtered: true}); err != nil {
+			if err := b.enqueue(ctx, i, chunk{events: grp, filtered: true}); err != nil {
 				return err
 			}
 		}
 	} else if len(b.pending) > 0 {
 		b.ack.Add(len(b.pending))
-		if b.g.single {
-			err = b.enqueue(ctx, 0, chunk{events: b.pending})
-		} else {
-			for i, grp := range b.r.group(b.g, b.pending) {
-				if err = b.enqueue(ctx, i, chunk{events: grp}); err != nil {
-					break
-				}
+		for i, grp := range b.r.group(b.g, b.pending) {
+			if err := b.enqueue(ctx, i, chunk{events: grp}); err != nil {
+				return err
 			}
-		}
-		if err != nil {
-			return err
 		}
 	}
 	b.ack.Done() // the batch's own completion: done may run now
@@ -190,8 +176,12 @@ func (b *batch) enqueue(ctx context.Context, i int, c chunk) error {
 }
 
 // group sorts events by the index of their pipeline in g; events no
-// pipeline takes are done (unrouted).
+// pipeline takes are done (unrouted). With a single pipeline that takes
+// everything, events are the one group, as they are.
 func (r *Runner) group(g *generation, events []*event.Event) [][]*event.Event {
+	if g.single {
+		return [][]*event.Event{events}
+	}
 	groups := make([][]*event.Event, len(g.pipelines))
 	for _, e := range events {
 		i := g.pipelineFor(e)

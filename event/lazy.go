@@ -33,11 +33,6 @@ import (
 // value shared by many events (a data_stream object) costs nothing per
 // event.
 func RawObject(text string) Value {
-	return rawObject(text)
-}
-
-// rawObject returns an object held as its (checked) JSON text.
-func rawObject(text string) Value {
 	v := strValue(KindObject, text)
 	v.raw = true
 	return v
@@ -79,7 +74,7 @@ func (d *decoder) member(depth int, key string) (Value, error) {
 	}
 	start := d.pos
 	if d.skipClean(depth) {
-		return rawObject(d.str(start, d.pos)), nil
+		return RawObject(d.str(start, d.pos)), nil
 	}
 	// Invalid, or valid but needing repair: the real decoder reports the
 	// error at its position or builds the repaired tree.
@@ -415,7 +410,7 @@ func rawMembers(raw string, keys []string, out []Value) (found uint64) {
 			found |= 1 << i
 			if d.pos < len(d.buf) && d.buf[d.pos] == '{' {
 				end := skipTrusted(d.buf, d.pos)
-				out[i] = rawObject(d.str(d.pos, end))
+				out[i] = RawObject(d.str(d.pos, end))
 				d.pos = end
 			} else if out[i], err = d.value(1); err != nil {
 				return found &^ (1 << i)

@@ -384,3 +384,24 @@ outputs:
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestGrokCLI: ingestd grok reaches the grok filter through the registry
+// (the CLI names no plugin) and reports as it always did: the matching
+// pattern and its captures, how far a failing one got, an unknown pattern
+// name; the flags are taken as written (no ${VAR} expansion).
+func TestGrokCLI(t *testing.T) {
+	out, code := runCLI(t, "grok", "--pattern", `%{INT:x} z`, "--pattern", `%{LOGLEVEL:lvl}\|%{DATA:logger}\|`, "--line", "INFO|apps.x|")
+	if code != 0 || !strings.Contains(out, `pattern 1: no match for "%{INT:x} z"`) ||
+		!strings.Contains(out, "pattern 2 matched:") || !strings.Contains(out, `[logger] = "apps.x"`) || !strings.Contains(out, `[lvl] = "INFO"`) {
+		t.Errorf("two patterns, the second matching: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI(t, "grok", "--pattern", `^%{WORD:a} \${x}$`, "--line", "hi ${x}"); code != 0 || !strings.Contains(out, `[a] = "hi"`) {
+		t.Errorf("a literal ${x}: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI(t, "grok", "--pattern", `%{NOPE:x}`, "--line", "a"); code != 1 || strings.TrimSpace(out) != `pattern "%{NOPE:x}": no pattern found for %{NOPE}` {
+		t.Errorf("unknown pattern: exit %d\n%s", code, out)
+	}
+	if _, code := runCLI(t, "grok", "--pattern", `%{INT:x}`, "--line", "a"); code != 1 {
+		t.Errorf("no match: exit %d, want 1", code)
+	}
+}

@@ -69,7 +69,10 @@ func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]
 		if ps, ok := err.(spec.Problems); ok {
 			msgs := make([]string, len(ps))
 			for i, p := range ps {
-				_, msgs[i], _ = strings.Cut(p.Msg, ": ")
+				msgs[i] = p.Msg
+				if _, msg, ok := strings.Cut(p.Msg, ": "); ok {
+					msgs[i] = msg
+				}
 			}
 			return nil, false, errors.New(strings.Join(msgs, "\n"))
 		}

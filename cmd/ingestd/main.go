@@ -169,15 +169,14 @@ func (c *cli) versionCmd() *cobra.Command {
 func buildVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return versionString(version, nil, "")
+		return versionString(version, "", "", nil)
 	}
-	return versionString(version, info.Settings, info.Main.Version+" "+info.GoVersion)
+	return versionString(version, info.Main.Version, info.GoVersion, info.Settings)
 }
 
-// versionString renders ldflags, the VCS settings and mainAndGo (the
-// module's version and the Go version, space-separated) as one line.
-func versionString(ldflags string, settings []debug.BuildSetting, mainAndGo string) string {
-	mainVersion, goVersion, _ := strings.Cut(mainAndGo, " ")
+// versionString renders the -ldflags version, the module's version, the Go
+// version and the VCS settings as one line.
+func versionString(ldflags, mainVersion, goVersion string, settings []debug.BuildSetting) string {
 	v := ldflags
 	if v == "" && mainVersion != "" && mainVersion != "(devel)" {
 		v = mainVersion

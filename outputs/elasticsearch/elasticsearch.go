@@ -76,9 +76,7 @@ type Output struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex // guards started and closing
-	started   bool
-	closing   bool
+	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
 
 	pipelines pipelineNames // of the items' pipeline indexes
@@ -136,20 +134,16 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 // Start runs the health check (which pings the cluster and installs the
 // templates if asked to), the batcher and the workers, until Close.
 func (o *Output) Start() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	switch {
-	case o.closing:
-		return fmt.Errorf("elasticsearch: start: output closed")
-	case o.started:
-		return fmt.Errorf("elasticsearch: start: already started")
-	}
-	o.started = true
-	o.wg.Add(2 + o.cfg.Workers)
-	go o.healthCheck()
-	go o.batcher()
-	for range o.cfg.Workers {
-		go o.worker()
+	err := o.lifecycle.Start(func() {
+		o.wg.Add(2 + o.cfg.Workers)
+		go o.healthCheck()
+		go o.batcher()
+		for range o.cfg.Workers {
+			go o.worker()
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("elasticsearch: start: %w", err)
 	}
 	return nil
 }
@@ -195,9 +189,7 @@ func (o *Output) Send(ctx context.Context, pipeline string, events []*event.Even
 // client resends them). On an output never started it only releases the
 // dead-letter store and the client's connections.
 func (o *Output) Close(ctx context.Context) error {
-	o.mu.Lock()
-	o.closing = true // no Start from now on: wg holds every goroutine
-	o.mu.Unlock()
+	o.lifecycle.Close() // no Start from now on: wg holds every goroutine
 	o.closeOnce.Do(func() { close(o.in) })
 	done := make(chan struct{})
 	go func() {

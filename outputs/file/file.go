@@ -51,9 +51,7 @@ type Output struct {
 	queue chan *chunk
 	files map[string]*os.File // owned by the writer goroutine
 
-	mu        sync.Mutex // guards started and closing
-	started   bool
-	closing   bool
+	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
 	stopped   chan struct{}
 
@@ -95,16 +93,9 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 
 // Start runs the writer until Close.
 func (o *Output) Start() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	switch {
-	case o.closing:
-		return fmt.Errorf("file: start: output closed")
-	case o.started:
-		return fmt.Errorf("file: start: already started")
+	if err := o.lifecycle.Start(func() { go o.writer() }); err != nil {
+		return fmt.Errorf("file: start: %w", err)
 	}
-	o.started = true
-	go o.writer()
 	return nil
 }
 
@@ -255,10 +246,7 @@ func (o *Output) file(stream string) (*os.File, error) {
 // never started there is nothing to write (no file is open yet): events
 // queued before Start stay unacknowledged.
 func (o *Output) Close(ctx context.Context) error {
-	o.mu.Lock()
-	o.closing = true
-	started := o.started
-	o.mu.Unlock()
+	started := o.lifecycle.Close()
 	o.closeOnce.Do(func() { close(o.queue) })
 	if !started {
 		return nil
