@@ -7,6 +7,7 @@ import (
 	"github.com/ingestd/ingestd/filters/date"
 	"github.com/ingestd/ingestd/filters/dissect"
 	"github.com/ingestd/ingestd/filters/drop"
+	"github.com/ingestd/ingestd/filters/format"
 	"github.com/ingestd/ingestd/filters/grok"
 	"github.com/ingestd/ingestd/filters/json"
 	"github.com/ingestd/ingestd/filters/mutate"
@@ -26,6 +27,7 @@ func Registry() *plugin.Registry {
 	date.Register(r)
 	dissect.Register(r)
 	drop.Register(r)
+	format.Register(r)
 	grok.Register(r)
 	json.Register(r)
 	mutate.Register(r)

@@ -1,0 +1,286 @@
+package format
+
+import (
+	"strconv"
+	"strings"
+)
+
+// scanField reads a self-delimiting field at line[pos:] and returns where
+// its text ends (before any padding).
+func scanField(fd *Field, line string, pos int) (start, end int, ok bool) {
+	if fd.Width > 0 && !fd.LeftAlign {
+		// Right-aligned: the padding is before the value.
+		for pos < len(line) && line[pos] == ' ' {
+			pos++
+		}
+	}
+	end, ok = scanValue(fd, line, pos)
+	return pos, end, ok
+}
+
+func scanValue(fd *Field, line string, pos int) (int, bool) {
+	if fd.Dash && strings.HasPrefix(line[pos:], "-") && (pos+1 == len(line) || !isDigit(line[pos+1])) {
+		return pos + 1, true
+	}
+	if fd.Precision > 0 && fd.Width == fd.Precision {
+		end := pos + fd.Precision
+		if end > len(line) {
+			return pos, false
+		}
+		if fd.Kind == Level {
+			if _, ok := NormalizeLevel(line[pos:end]); !ok {
+				return pos, false
+			}
+		}
+		return end, true
+	}
+	switch fd.Kind {
+	case Int:
+		end := pos
+		if end < len(line) && (line[end] == '-' || line[end] == '+') {
+			end++
+		}
+		d := end
+		for end < len(line) && isDigit(line[end]) {
+			end++
+		}
+		return end, end > d
+	case Millis, LevelNumber:
+		end := pos
+		for end < len(line) && isDigit(line[end]) {
+			end++
+		}
+		return end, end > pos
+	case Float, Epoch, Seconds, Millisecs, Microsecs:
+		return scanNumber(line, pos)
+	case Level:
+		end := pos
+		for end < len(line) && isLetter(line[end]) {
+			end++
+		}
+		if _, ok := NormalizeLevel(line[pos:end]); !ok || end == pos {
+			return pos, false
+		}
+		return end, true
+	case Time:
+		end, ok := fd.Layout.scan(line, pos, nil)
+		return end, ok
+	}
+	return pos, false
+}
+
+func scanNumber(line string, pos int) (int, bool) {
+	end := pos
+	if end < len(line) && line[end] == '-' {
+		end++
+	}
+	d := end
+	for end < len(line) && isDigit(line[end]) {
+		end++
+	}
+	if end == d {
+		return pos, false
+	}
+	if end+1 < len(line) && line[end] == '.' && isDigit(line[end+1]) {
+		end++
+		for end < len(line) && isDigit(line[end]) {
+			end++
+		}
+	}
+	return end, true
+}
+
+// checkText checks a free-text field's text against its kind.
+func checkText(fd *Field, s string) bool {
+	if fd.Quoted && strings.IndexByte(s, '"') >= 0 {
+		return false
+	}
+	switch fd.Kind {
+	case Token:
+		return s != "" && strings.IndexByte(s, ' ') < 0
+	case Enum:
+		_, ok := fd.Enum[s]
+		return ok
+	case Request:
+		_, _, _, ok := SplitRequest(s)
+		return ok
+	case HostPort:
+		_, _, ok := SplitHostPort(s)
+		return ok
+	case Status:
+		_, ok := ParseStatus(s)
+		return ok
+	case Protocol:
+		_, ok := ParseProtocol(s)
+		return ok
+	case Int, Millis, LevelNumber:
+		_, err := strconv.ParseInt(s, 10, 64)
+		return err == nil
+	case Float, Epoch, Seconds, Millisecs, Microsecs:
+		end, ok := scanNumber(s, 0)
+		return ok && end == len(s)
+	case Level:
+		_, ok := NormalizeLevel(s)
+		return ok
+	case Time:
+		end, ok := fd.Layout.scan(s, 0, nil)
+		return ok && end == len(s)
+	}
+	return true
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+
+// NormalizeLevel maps a level as programs write it onto Python's names:
+// DEBUG, INFO, WARNING, ERROR, CRITICAL. It knows Python's own (and WARN,
+// FATAL, TRACE, NOTICE), nginx's lower-case ones (notice, crit, alert,
+// emerg), tornado's and others' first letters, and redis' symbols
+// (. debug, - verbose, * notice, # warning, mapped as redis' own syslog
+// output maps them).
+func NormalizeLevel(s string) (string, bool) {
+	if len(s) == 1 {
+		switch s[0] {
+		case 'D', 'd', '.':
+			return "DEBUG", true
+		case 'I', 'i', '-', '*':
+			return "INFO", true
+		case 'W', 'w', '#':
+			return "WARNING", true
+		case 'E', 'e':
+			return "ERROR", true
+		case 'C', 'c', 'F', 'f':
+			return "CRITICAL", true
+		}
+		return "", false
+	}
+	switch s {
+	case "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL":
+		return s, true
+	}
+	switch strings.ToUpper(s) {
+	case "DEBUG", "TRACE":
+		return "DEBUG", true
+	case "INFO", "NOTICE":
+		return "INFO", true
+	case "WARNING", "WARN":
+		return "WARNING", true
+	case "ERROR", "ERR":
+		return "ERROR", true
+	case "CRITICAL", "FATAL", "CRIT", "ALERT", "EMERG":
+		return "CRITICAL", true
+	}
+	return "", false
+}
+
+// LevelName is Python's name for a level number (logging.getLevelName).
+func LevelName(n int64) string {
+	switch n {
+	case 10:
+		return "DEBUG"
+	case 20:
+		return "INFO"
+	case 30:
+		return "WARNING"
+	case 40:
+		return "ERROR"
+	case 50:
+		return "CRITICAL"
+	}
+	return "Level " + strconv.FormatInt(n, 10)
+}
+
+// SplitRequest splits an HTTP request line "GET /path HTTP/1.1" into the
+// method, the URI and the version ("1.1"); HTTP/0.9's "GET /path" has no
+// version.
+func SplitRequest(s string) (method, uri, version string, ok bool) {
+	sp := strings.IndexByte(s, ' ')
+	if sp <= 0 {
+		return "", "", "", false
+	}
+	method = s[:sp]
+	for i := 0; i < len(method); i++ {
+		if c := method[i]; !(c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return "", "", "", false
+		}
+	}
+	rest := s[sp+1:]
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 {
+		v, ok := ParseProtocol(rest[i+1:])
+		if !ok {
+			return "", "", "", false
+		}
+		uri, version = rest[:i], v
+	} else {
+		uri = rest
+	}
+	if uri == "" || strings.IndexByte(uri, ' ') >= 0 {
+		return "", "", "", false
+	}
+	return method, uri, version, true
+}
+
+// ParseProtocol takes "1.1" out of "HTTP/1.1".
+func ParseProtocol(s string) (string, bool) {
+	v, ok := strings.CutPrefix(s, "HTTP/")
+	if !ok || v == "" {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isDigit(c) && c != '.' {
+			return "", false
+		}
+	}
+	return v, true
+}
+
+// SplitHostPort splits "10.0.0.1:54321" or "[::1]:54321".
+func SplitHostPort(s string) (host string, port int64, ok bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 {
+		return "", 0, false
+	}
+	p, err := strconv.ParseInt(s[i+1:], 10, 32)
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, false
+	}
+	host = s[:i]
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	} else if strings.IndexByte(host, ':') >= 0 {
+		return "", 0, false
+	}
+	if host == "" || strings.IndexByte(host, ' ') >= 0 {
+		return "", 0, false
+	}
+	return host, p, true
+}
+
+// ParseStatus reads "200" or "200 OK" (uvicorn appends the phrase).
+func ParseStatus(s string) (int64, bool) {
+	code, phrase, _ := strings.Cut(s, " ")
+	if len(code) != 3 || strings.IndexByte(phrase, '\n') >= 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(code, 10, 32)
+	if err != nil || n < 100 {
+		return 0, false
+	}
+	return n, true
+}
+
+// DurationNanos converts a duration field's text to nanoseconds.
+func DurationNanos(k Kind, s string) (int64, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0, false
+	}
+	scale := 1e9
+	switch k {
+	case Millisecs:
+		scale = 1e6
+	case Microsecs:
+		scale = 1e3
+	}
+	return int64(f*scale + 0.5), true
+}
