@@ -111,8 +111,10 @@ type Field struct {
 	// Dash means "-" stands for no value (nginx, gunicorn, common log).
 	Dash bool
 	// Quoted fields cannot hold '"': nginx escapes it inside variables,
-	// so a quoted variable ends at the first quote.
-	Quoted bool
+	// so a quoted variable ends at the first quote. With Escaped, a quote
+	// inside is written \" (gunicorn) and Unescape undoes it.
+	Quoted  bool
+	Escaped bool
 	// Enum maps an Enum field's possible texts to the values stored.
 	Enum map[string]string
 }
@@ -121,15 +123,18 @@ type Field struct {
 type Piece struct {
 	Literal string
 	Field   *Field
-	// Pad is a run of spaces of any length (uvicorn pads "INFO:" to a
-	// fixed width); spaces the next literal starts with are left to it.
-	Pad bool
+	// Pad is padding with spaces up to PadTo characters counted from the
+	// start of the field before it (uvicorn writes the level, a colon and
+	// spaces up to 9 characters: "INFO:    "); PadTo 0 is any number of
+	// spaces (spaces the next literal starts with are left to it).
+	Pad   bool
+	PadTo int
 }
 
 // Lit, F and Pad build Pieces.
-func Lit(s string) Piece    { return Piece{Literal: s} }
-func F(f Field) Piece       { return Piece{Field: &f} }
-func Pad() Piece            { return Piece{Pad: true} }
+func Lit(s string) Piece      { return Piece{Literal: s} }
+func F(f Field) Piece         { return Piece{Field: &f} }
+func Pad(width int) Piece     { return Piece{Pad: true, PadTo: width} }
 func (p Piece) isLit() bool { return p.Field == nil && !p.Pad }
 
 // maxTries bounds how many ends a free-text field tries before the scan
@@ -155,6 +160,9 @@ type Format struct {
 type step struct {
 	lit   string
 	pad   bool
+	padTo int
+	// padFrom is the field whose start the padding counts from.
+	padFrom int
 	field int // index in fields, -1 for a literal
 	// next is the literal that follows a field ("" when another field or
 	// the end follows).
@@ -168,7 +176,10 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 	f := &Format{name: name, source: source}
 	for _, p := range pieces {
 		if p.Pad {
-			f.steps = append(f.steps, step{pad: true, field: -1})
+			if len(f.fields) == 0 {
+				return nil, fmt.Errorf("format %s: padding before any field", name)
+			}
+			f.steps = append(f.steps, step{pad: true, padTo: p.PadTo, padFrom: len(f.fields) - 1, field: -1})
 			continue
 		}
 		if p.isLit() {
@@ -329,6 +340,17 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 	for ; i < len(f.steps); i++ {
 		st := &f.steps[i]
 		if st.pad {
+			if st.padTo > 0 {
+				n := st.padTo - (pos - m.Spans[st.padFrom].Start)
+				for ; n > 0; n-- {
+					if pos >= len(line) || line[pos] != ' ' {
+						m.fail(pos, fmt.Sprintf("padding to %d characters", st.padTo))
+						return false
+					}
+					pos++
+				}
+				continue
+			}
 			n := 0
 			for pos+n < len(line) && line[pos+n] == ' ' {
 				n++

@@ -12,7 +12,7 @@ var patternKinds = map[string]Kind{
 	"level": Level, "letter": Level, "time": Time, "millis": Millis, "epoch": Epoch,
 	"request": Request, "hostport": HostPort, "status": Status, "seconds": Seconds,
 	"ms": Millisecs, "us": Microsecs, "protocol": Protocol, "levelno": LevelNumber,
-	"enum": Enum,
+	"enum": Enum, "rest": Message,
 }
 
 var targetRE = regexp.MustCompile(`^(\[[^\[\]]+\])+$`)
@@ -23,12 +23,13 @@ var targetRE = regexp.MustCompile(`^(\[[^\[\]]+\])+$`)
 //
 //	%{time %Y/%m/%d %H:%M:%S} [%{level [log_level]}] %{int [process][pid]}#%{int [process][thread][id]}: %{message}
 //
-// Kinds: text, token, message, int, float, level, letter (a one-letter
-// level), levelno, time (args: a strftime layout; the time goes to
-// @timestamp), millis, epoch, request, hostport, status, protocol,
-// seconds, ms, us (durations), enum (args: KEY=value …). A field without a
-// target is checked and dropped, except the message (to [message]) and
-// the time kinds. "%%" is a literal "%".
+// Kinds: text, token, message, rest (the rest of the line, dropped), int,
+// float, level, letter (a one-letter level), levelno, time (args: a
+// strftime layout; the time goes to @timestamp), millis, epoch, request,
+// hostport, status, protocol, seconds, ms, us (durations), enum (args:
+// KEY=value …). A "?" after the kind (%{int? [x]}) means "-" stands for
+// no value. A field without a target is checked and dropped, except the
+// message (to [message]) and the time kinds. "%%" is a literal "%".
 func ParsePattern(name, src string) (*Format, error) {
 	var pieces []Piece
 	var lit strings.Builder
@@ -67,11 +68,12 @@ func ParsePattern(name, src string) (*Format, error) {
 
 func patternField(body, declared string) (Field, error) {
 	kindName, rest, _ := strings.Cut(body, " ")
+	kindName, dash := strings.CutSuffix(kindName, "?")
 	kind, ok := patternKinds[kindName]
 	if !ok {
 		return Field{}, fmt.Errorf("%s: unknown kind %q", declared, kindName)
 	}
-	fd := Field{Name: declared, Kind: kind}
+	fd := Field{Name: declared, Kind: kind, Dash: dash}
 	if t, args, _ := strings.Cut(rest, " "); targetRE.MatchString(t) {
 		fd.Target, rest = t, args
 	}

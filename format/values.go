@@ -92,7 +92,7 @@ func scanNumber(line string, pos int) (int, bool) {
 
 // checkText checks a free-text field's text against its kind.
 func checkText(fd *Field, s string) bool {
-	if fd.Quoted && strings.IndexByte(s, '"') >= 0 {
+	if fd.Quoted && !quotedOK(s, fd.Escaped) {
 		return false
 	}
 	switch fd.Kind {
@@ -102,8 +102,9 @@ func checkText(fd *Field, s string) bool {
 		_, ok := fd.Enum[s]
 		return ok
 	case Request:
-		_, _, _, ok := SplitRequest(s)
-		return ok
+		// Any text: a client may send garbage ("\x16\x03…", "", "BLAH");
+		// such a request sets no method, URL or version.
+		return strings.IndexByte(s, '\n') < 0
 	case HostPort:
 		_, _, ok := SplitHostPort(s)
 		return ok
@@ -127,6 +128,23 @@ func checkText(fd *Field, s string) bool {
 		return ok && end == len(s)
 	}
 	return true
+}
+
+func quotedOK(s string, escaped bool) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' && !(escaped && i > 0 && s[i-1] == '\\') {
+			return false
+		}
+	}
+	return true
+}
+
+// Unescape undoes an Escaped field's \" (gunicorn escapes quotes).
+func (fd *Field) Unescape(s string) string {
+	if !fd.Escaped || !strings.Contains(s, `\"`) {
+		return s
+	}
+	return strings.ReplaceAll(s, `\"`, `"`)
 }
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }

@@ -56,7 +56,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	_ = c.v.BindPFlag("log-level", root.PersistentFlags().Lookup("log-level"))
 	_ = c.v.BindPFlag("log-format", root.PersistentFlags().Lookup("log-format"))
 
-	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd(), c.docsCmd())
+	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd(), c.formatCmd(), c.docsCmd())
 	if err := root.Execute(); err != nil {
 		var exit exitError
 		if as(err, &exit) {

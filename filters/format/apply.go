@@ -33,6 +33,12 @@ type entry struct {
 	set    []constant
 	subs   []*entry
 	name   event.Value
+	// unindent is removed from the start of continuation lines (tornado
+	// indents them by four spaces).
+	unindent string
+	// messageRequired: the format fits only if a sub-format fits its
+	// message.
+	messageRequired bool
 }
 
 type constant struct {
@@ -42,6 +48,7 @@ type constant struct {
 
 // action says what a field's text becomes.
 type action struct {
+	field  *format.Field
 	kind   format.Kind
 	path   event.Path
 	layout *format.Layout
@@ -65,7 +72,7 @@ var (
 func newEntry(f *format.Format, python bool, set map[string]string, subs []*entry) (*entry, error) {
 	e := &entry{f: f, python: python, subs: subs, name: event.String(f.Name())}
 	for _, fd := range f.Fields() {
-		a := action{kind: fd.Kind, layout: fd.Layout, enum: fd.Enum}
+		a := action{field: fd, kind: fd.Kind, layout: fd.Layout, enum: fd.Enum}
 		if fd.Target != "" {
 			p, err := event.ParsePath(fd.Target)
 			if err != nil {
@@ -107,15 +114,23 @@ func (f *Filter) Apply(e *event.Event) bool {
 	var m format.Match
 	var spans [16]format.Span
 	m.Spans = spans[:0]
-	head, stack, split := line, "", false
+	// The traceback is cut off once per form of the line (as sent, and
+	// with continuation lines unindented), not once per format tried.
+	var plain, unindented split
 	for _, en := range order {
-		text := line
+		text, stack := line, ""
 		if en.python && f.traceback {
-			if !split {
-				head, stack = splitTraceback(line)
-				split = true
+			sp := &plain
+			if en.unindent != "" {
+				sp = &unindented
 			}
-			text = head
+			if !sp.done {
+				sp.head, sp.stack = splitTraceback(f.prepare(en, line))
+				sp.done = true
+			}
+			text, stack = sp.head, sp.stack
+		} else if en.unindent != "" {
+			text = f.prepare(en, line)
 		}
 		if text == "" || !en.f.CanStart(text[0]) {
 			continue
@@ -154,7 +169,7 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 			values = append(values, event.Value{})
 			continue
 		}
-		s := text[sp.Start:sp.End]
+		s := a.field.Unescape(text[sp.Start:sp.End])
 		var val event.Value
 		if s == "" && a.kind != format.Message {
 			// An empty piece is no value, as grok leaves out empty
@@ -227,6 +242,9 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		}
 		values = append(values, val)
 	}
+	if en.messageRequired && !en.subFits(text, m) {
+		return time.Time{}, false
+	}
 	var t time.Time
 	if hasTime {
 		var ok bool
@@ -238,11 +256,14 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		if m.Spans[i].Start < 0 {
 			continue
 		}
-		s := text[m.Spans[i].Start:m.Spans[i].End]
+		s := a.field.Unescape(text[m.Spans[i].Start:m.Spans[i].End])
 		switch a.kind {
 		case format.Time, format.Millis, format.Epoch:
 		case format.Request:
-			method, uri, version, _ := format.SplitRequest(s)
+			method, uri, version, ok := format.SplitRequest(s)
+			if !ok {
+				break // garbage a client sent: no method, URL or version
+			}
 			e.SetString(pathMethod, method)
 			e.SetString(pathURL, uri)
 			if version != "" {
@@ -275,6 +296,24 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 	return t, true
 }
 
+// subFits reports whether one of the entry's message formats fits the
+// message the scan m found.
+func (en *entry) subFits(text string, m *format.Match) bool {
+	for i, a := range en.acts {
+		if a.kind != format.Message || m.Spans[i].Start < 0 {
+			continue
+		}
+		msg := text[m.Spans[i].Start:m.Spans[i].End]
+		var sm format.Match
+		for _, sub := range en.subs {
+			if msg != "" && sub.f.CanStart(msg[0]) && sub.f.Scan(msg, &sm) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // applySubs tries a record's message formats; the first that fits adds
 // its fields.
 func (f *Filter) applySubs(e *event.Event, subs []*entry, msg string) {
@@ -283,13 +322,25 @@ func (f *Filter) applySubs(e *event.Event, subs []*entry, msg string) {
 		if msg == "" || !sub.f.CanStart(msg[0]) || !sub.f.Scan(msg, &m) {
 			continue
 		}
-		if t, ok := f.setFields(e, sub, msg, &m); ok {
-			if !t.IsZero() {
-				e.SetTimestamp(t)
-			}
+		// The record's time is the event's: a time inside the message
+		// (Twisted's access line) is when the request came.
+		if _, ok := f.setFields(e, sub, msg, &m); ok {
 			return
 		}
 	}
+}
+
+type split struct {
+	head, stack string
+	done        bool
+}
+
+// prepare undoes what a format does to continuation lines.
+func (f *Filter) prepare(en *entry, line string) string {
+	if en.unindent == "" || strings.IndexByte(line, '\n') < 0 {
+		return line
+	}
+	return strings.ReplaceAll(line, "\n"+en.unindent, "\n")
 }
 
 // intValue keeps a canonical integer's text as the JSON number.
@@ -300,38 +351,84 @@ func intValue(s string, n int64) event.Value {
 	return event.Int(n)
 }
 
-// tracebackMarker starts the text Python's Formatter appends after a
-// record with exc_info (traceback.format_exception's first line).
-const tracebackMarker = "\nTraceback (most recent call last):"
+// The first lines of what Python's Formatter appends after a record with
+// exc_info (traceback.format_exception): a traceback, or since Python
+// 3.11 an exception group's.
+const (
+	tracebackMarker  = "\nTraceback (most recent call last):"
+	groupMarker      = "\n  + Exception Group Traceback (most recent call last):"
+	chainedByContext = "During handling of the above exception, another exception occurred:"
+	chainedByCause   = "The above exception was the direct cause of the following exception:"
+)
 
 // splitTraceback cuts a Python traceback off the record it follows.
 func splitTraceback(s string) (head, stack string) {
-	if i := strings.Index(s, tracebackMarker); i >= 0 {
-		return s[:i], s[i+1:]
+	i := strings.Index(s, tracebackMarker)
+	if j := strings.Index(s, groupMarker); j >= 0 && (i < 0 || j < i) {
+		i = j
 	}
-	return s, ""
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
 }
 
-// setTraceback stores the traceback and, from its last line ("pkg.Error:
-// text" or a bare "pkg.Error"), the exception's type and message.
+// setTraceback stores the traceback and the exception's type and message:
+// the first unindented line after the frames of the last traceback of the
+// chain ("pkg.Error: text", whose text may run over several lines, or a
+// bare "pkg.Error"); in an exception group's, the group's own line.
 func setTraceback(e *event.Event, stack string) {
 	e.SetString(pathStackTrace, stack)
-	last := strings.TrimSuffix(stack, "\n")
-	i := strings.LastIndexByte(last, '\n')
-	if i < 0 {
+	lines := strings.Split(strings.TrimSuffix(stack, "\n"), "\n")
+	if strings.HasPrefix(stack, "  + ") {
+		for _, l := range lines {
+			if rest, ok := strings.CutPrefix(l, "  | "); ok && rest != "" && rest[0] != ' ' {
+				if typ, msg, ok := exceptionLine(rest); ok {
+					e.SetString(pathErrType, typ)
+					e.SetString(pathErrMessage, msg)
+				}
+				return
+			}
+		}
 		return
 	}
-	last = last[i+1:]
-	typ, msg, hasMsg := strings.Cut(last, ": ")
-	if !isExceptionName(typ) {
+	exc, end := -1, len(lines)
+	inBlock := true // a block runs from its "Traceback" line to its exception
+	for i, l := range lines {
+		switch {
+		case l == chainedByContext || l == chainedByCause:
+			if exc >= 0 {
+				end = i
+				if end > exc+1 && lines[end-1] == "" {
+					end--
+				}
+			}
+			inBlock = true
+		case i == 0 || l == "" || l[0] == ' ' || strings.HasPrefix(l, "Traceback ("):
+		case inBlock:
+			if _, _, ok := exceptionLine(l); ok {
+				exc, end, inBlock = i, len(lines), false
+			}
+		}
+	}
+	if exc < 0 {
 		return
+	}
+	typ, msg, _ := exceptionLine(lines[exc])
+	if end > exc+1 {
+		msg += "\n" + strings.Join(lines[exc+1:end], "\n")
 	}
 	e.SetString(pathErrType, typ)
-	if hasMsg {
-		e.SetString(pathErrMessage, msg)
-	} else {
-		e.SetString(pathErrMessage, "")
+	e.SetString(pathErrMessage, msg)
+}
+
+// exceptionLine splits "pkg.Error: text" or a bare "pkg.Error".
+func exceptionLine(l string) (typ, msg string, ok bool) {
+	typ, msg, _ = strings.Cut(l, ": ")
+	if strings.HasSuffix(typ, ":") && msg == "" {
+		typ = strings.TrimSuffix(typ, ":") // "pkg.Error:" with an empty str()
 	}
+	return typ, msg, isExceptionName(typ)
 }
 
 func isExceptionName(s string) bool {

@@ -52,8 +52,12 @@ type Decl struct {
 	Nginx    string            `yaml:"nginx" doc:"an nginx log_format"`
 	Gunicorn string            `yaml:"gunicorn" doc:"a gunicorn access_log_format"`
 	Pattern  string            `yaml:"pattern" doc:"ingestd's notation: text and %{kind [target] args}"`
+	Unindent string            `yaml:"unindent" doc:"text the program puts before every continuation line (tornado: four spaces), removed before parsing"`
 	Set      map[string]string `yaml:"set" doc:"{field: value} added when this format fits, unless the field is set already"`
 	Message  []MessageDecl     `yaml:"message" doc:"formats tried on the parsed message; the first that fits adds its fields"`
+	// MessageRequired makes a loose format specific: uvicorn 0.10's
+	// "LEVEL: message" is taken only for its access lines.
+	MessageRequired bool `yaml:"message_required" doc:"the format fits only when one of its message formats fits the message"`
 }
 
 // MessageDecl declares a format for a record's message (an access line
@@ -199,7 +203,16 @@ func compileDecl(d Decl) (*entry, error) {
 		}
 		subs = append(subs, se)
 	}
-	return newEntry(ff, python, d.Set, subs)
+	e, err := newEntry(ff, python, d.Set, subs)
+	if err != nil {
+		return nil, err
+	}
+	e.unindent = d.Unindent
+	e.messageRequired = d.MessageRequired
+	if d.MessageRequired && len(subs) == 0 {
+		return nil, fmt.Errorf("format %s: message_required needs message formats", name)
+	}
+	return e, nil
 }
 
 func compilePython(name, src, datefmt, style string) (*format.Format, error) {

@@ -63,6 +63,7 @@ var Attributes = map[string]Attr{
 	"remote_addr":    {Target: "[source][address]", Kind: format.Token},
 	"remote_user":    {Target: "[user][name]", Kind: format.Token, Dash: true},
 	"request_method": {Target: "[http][request][method]", Kind: format.Token},
+	"remote_port":    {Target: "[source][port]", Kind: format.Int},
 	"uri":            {Target: "[url][original]", Kind: format.Token},
 	"size":           {Target: "[http][response][body][bytes]", Kind: format.Int, Dash: true},
 	"duration_ms":    {Target: "[event][duration]", Kind: format.Millisecs},
@@ -155,7 +156,7 @@ func field(fm Formatter, attr, declared string, width, precision int, left bool)
 	case "levelprefix":
 		// levelname + ":" + spaces up to 8 characters for the name
 		// (uvicorn.logging.DefaultFormatter).
-		return []format.Piece{format.F(fd), format.Lit(":"), format.Pad()}, nil
+		return []format.Piece{format.F(fd), format.Lit(":"), format.Pad(9)}, nil
 	}
 	if fd.Kind == format.Level && precision > 0 && precision < 3 {
 		fd.Width = precision // tornado's "%(levelname)1.1s": the first letter

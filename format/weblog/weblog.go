@@ -28,7 +28,7 @@ var NginxVars = map[string]Var{
 	"binary_remote_addr":     {Target: "", Kind: format.Text},
 	"realip_remote_addr":     {Target: "[source][address]", Kind: format.Token},
 	"remote_port":            {Target: "[source][port]", Kind: format.Int},
-	"remote_user":            {Target: "[user][name]", Kind: format.Text},
+	"remote_user":            {Target: "[user][name]", Kind: format.Token},
 	"time_local":             {Kind: format.Time, Layout: "%d/%b/%Y:%H:%M:%S %z"},
 	"time_iso8601":           {Kind: format.Time, Layout: "%Y-%m-%dT%H:%M:%S%z"},
 	"msec":                   {Kind: format.Epoch},
@@ -117,8 +117,8 @@ func Nginx(name, logFormat string) (*format.Format, error) {
 }
 
 // markQuoted marks the fields between double quotes: both servers escape
-// a quote inside a value ("\x22" nginx, "\"" gunicorn via repr-like
-// escaping of the request line), so such a field ends at the first quote.
+// a quote inside a value (nginx as \x22, gunicorn as \"), so such a field
+// ends at the first quote that is not escaped.
 func markQuoted(pieces []format.Piece) {
 	for i, p := range pieces {
 		if p.Field == nil || i == 0 || i+1 >= len(pieces) {
@@ -161,7 +161,7 @@ const GunicornDefault = `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(
 var gunicornAtoms = map[string]Var{
 	"h": {Target: "[source][address]", Kind: format.Token},
 	"l": {Target: "", Kind: format.Token},
-	"u": {Target: "[user][name]", Kind: format.Text},
+	"u": {Target: "[user][name]", Kind: format.Token},
 	"t": {Kind: format.Time, Layout: "[%d/%b/%Y:%H:%M:%S %z]"},
 	"r": {Kind: format.Request},
 	"m": {Target: "[http][request][method]", Kind: format.Token},
@@ -235,6 +235,11 @@ func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 		pieces = append(pieces, format.Lit(lit.String()))
 	}
 	markQuoted(pieces)
+	for _, p := range pieces {
+		if p.Field != nil && p.Field.Quoted {
+			p.Field.Escaped = true // glogging.py: atoms[k] = v.replace('"', '\\"')
+		}
+	}
 	return format.Compile(name, accessLogFormat, pieces)
 }
 

@@ -1,0 +1,77 @@
+package format
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/format"
+)
+
+// ExplainLine tries every format on line, in the order of an event with
+// no service, and says which fits and what it sets, or where each one
+// leaves the line and what it expected there.
+func (f *Filter) ExplainLine(line string) ([]string, bool, error) {
+	return f.explain(line, f.order[""]), f.fits(line, f.order[""]), nil
+}
+
+// ExplainEvent explains why the event's line fits no format (pipeline
+// test failures).
+func (f *Filter) ExplainEvent(e *event.Event) []string {
+	v, ok := e.Get(f.source)
+	if !ok {
+		return []string{fmt.Sprintf("format: no %s field", f.source)}
+	}
+	order := f.order[""]
+	if sv, ok := e.Get(f.serviceField); ok {
+		if o, ok := f.order[sv.Text()]; ok {
+			order = o
+		}
+	}
+	line := v.Text()
+	if f.fits(line, order) {
+		return nil
+	}
+	return f.explain(line, order)
+}
+
+func (f *Filter) fits(line string, order []*entry) bool {
+	e := event.NewEvent(event.Object(event.Field{Key: "message", Value: event.String(line)}))
+	sub := *f
+	sub.source = pathMessage
+	sub.order = map[string][]*entry{"": order}
+	sub.fail = []string{"_explain_nofit"}
+	sub.Apply(e)
+	return !e.HasTag("_explain_nofit")
+}
+
+func (f *Filter) explain(line string, order []*entry) []string {
+	var out []string
+	var m format.Match
+	for _, en := range order {
+		text := f.prepare(en, line)
+		head, _ := text, ""
+		if en.python && f.traceback {
+			head, _ = splitTraceback(text)
+		}
+		if en.f.Scan(head, &m) {
+			var parts []string
+			for i, fd := range en.f.Fields() {
+				if sp := m.Spans[i]; sp.Start >= 0 {
+					parts = append(parts, fmt.Sprintf("%s=%q", fd.Name, head[sp.Start:sp.End]))
+				}
+			}
+			out = append(out, fmt.Sprintf("%s: fits: %s", en.f.Name(), strings.Join(parts, " ")))
+			return out
+		}
+		out = append(out, fmt.Sprintf("%s: leaves the line %s", en.f.Name(), describe(head, m.Fail)))
+	}
+	return out
+}
+
+// describe shows a failure with the text around it.
+func describe(line string, fl format.Failure) string {
+	pos := min(max(fl.Pos, 0), len(line))
+	from, to := max(pos-20, 0), min(pos+20, len(line))
+	return fmt.Sprintf("at byte %d (%q ▸ %q): expected %s", pos, line[from:pos], line[pos:to], fl.Expected)
+}
