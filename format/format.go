@@ -132,9 +132,9 @@ type Piece struct {
 }
 
 // Lit, F and Pad build Pieces.
-func Lit(s string) Piece      { return Piece{Literal: s} }
-func F(f Field) Piece         { return Piece{Field: &f} }
-func Pad(width int) Piece     { return Piece{Pad: true, PadTo: width} }
+func Lit(s string) Piece    { return Piece{Literal: s} }
+func F(f Field) Piece       { return Piece{Field: &f} }
+func Pad(width int) Piece   { return Piece{Pad: true, PadTo: width} }
 func (p Piece) isLit() bool { return p.Field == nil && !p.Pad }
 
 // maxTries bounds how many ends a free-text field tries before the scan
@@ -163,7 +163,7 @@ type step struct {
 	padTo int
 	// padFrom is the field whose start the padding counts from.
 	padFrom int
-	field int // index in fields, -1 for a literal
+	field   int // index in fields, -1 for a literal
 	// next is the literal that follows a field ("" when another field or
 	// the end follows).
 	next string
