@@ -4,6 +4,7 @@
 package builtin
 
 import (
+	"github.com/ingestd/ingestd/filters/billing"
 	"github.com/ingestd/ingestd/filters/date"
 	"github.com/ingestd/ingestd/filters/dissect"
 	"github.com/ingestd/ingestd/filters/drop"
@@ -24,6 +25,7 @@ import (
 func Registry() *plugin.Registry {
 	r := plugin.NewRegistry()
 	beats.Register(r)
+	billing.Register(r)
 	date.Register(r)
 	dissect.Register(r)
 	drop.Register(r)

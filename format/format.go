@@ -117,6 +117,9 @@ type Field struct {
 	Escaped bool
 	// Enum maps an Enum field's possible texts to the values stored.
 	Enum map[string]string
+	// Exclude are bytes a free-text field cannot hold (grok's [^:\]]):
+	// the search for its end skips ends whose text holds one.
+	Exclude string
 }
 
 // Piece is a literal, a field or padding of a format, in order.

@@ -420,10 +420,24 @@ func (l *Layout) scan(s string, pos int, p *TimeParts) (int, bool) {
 			tp.Epoch, tp.HasEpoch, pos = v, true, pos+n
 		}
 	}
+	// A scan fits only a real time: no 13th month, no 25th hour.
+	if tp.Month > 12 || tp.Day > 31 || tp.Hour > 23 || tp.Minute > 59 || tp.Second > 60 ||
+		(tp.Month == 0 && hasItem(l, tMonth2)) || (tp.Day == 0 && hasItem(l, tDay2)) {
+		return pos, false
+	}
 	if p != nil {
 		p.merge(&tp)
 	}
 	return pos, true
+}
+
+func hasItem(l *Layout, k itemKind) bool {
+	for _, it := range l.items {
+		if it.kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *TimeParts) merge(t *TimeParts) {

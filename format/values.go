@@ -95,6 +95,9 @@ func checkText(fd *Field, s string) bool {
 	if fd.Quoted && !quotedOK(s, fd.Escaped) {
 		return false
 	}
+	if fd.Exclude != "" && strings.ContainsAny(s, fd.Exclude) {
+		return false
+	}
 	switch fd.Kind {
 	case Token:
 		return s != "" && strings.IndexByte(s, ' ') < 0

@@ -34,9 +34,7 @@ type Attr struct {
 	// Enum lists the texts a field can be (true/false).
 	Enum map[string]string
 	// Exclude are bytes the text cannot hold (the shipped patterns'
-	// [^:\]]). The core has no such check while it searches, so Scan
-	// checks them after a fit and rejects the variant (see the report's
-	// proposed format.Field.Exclude).
+	// [^:\]]), checked while the core searches for the field's end.
 	Exclude string
 }
 
@@ -72,7 +70,7 @@ var Attributes = map[string]Attr{
 	// defaults, see Variant.Groups) is storage_info, "class@hsm".
 	"storage":              {Target: "[dcache][storage_info]", Kind: format.Token},
 	"storage.storageClass": {Target: "[dcache][storage_class]", Kind: format.Token},
-	"storage.hsm":          {Target: "[dcache][hsm]", Kind: format.Token},
+	"storage.hsm":          {Target: "[dcache][hsm]", Kind: format.Token, Exclude: "@"},
 	"storage.stored":       {Target: "[dcache][stored]", Kind: format.Enum, Enum: boolEnum},
 	// MoverInfoMessage.
 	"transferred":           {Target: "[dcache][transferred]", Kind: format.Int},
@@ -168,16 +166,6 @@ type Variant struct {
 	Consts []Const
 	// dropEmpty are the fields whose empty text is no value.
 	dropEmpty []int
-	// exclude are fields with bytes they cannot hold; date is the date
-	// field, checked to be a real date.
-	exclude []exclusion
-	date    int
-}
-
-type exclusion struct {
-	field int
-	bytes string
-	set   [256]bool
 }
 
 // Set is a compiled billing template: its variants, tried in order. It is
@@ -229,7 +217,7 @@ func Compile(msgType, template string) (*Set, error) {
 func compileVariant(name, template string, fl flat, hasChain bool) (*Variant, error) {
 	var pieces []format.Piece
 	fieldOf := make([]int, len(fl.nodes)) // node index → field index
-	v := &Variant{Conds: fl.conds, Consts: fl.consts, date: -1}
+	v := &Variant{Conds: fl.conds, Consts: fl.consts}
 	nf := 0
 	for i, n := range fl.nodes {
 		fieldOf[i] = -1
@@ -241,18 +229,7 @@ func compileVariant(name, template string, fl flat, hasChain bool) (*Variant, er
 		if err != nil {
 			return nil, err
 		}
-		keepEmpty := a.KeepEmpty
-		if a.Exclude != "" {
-			x := exclusion{field: nf, bytes: a.Exclude}
-			for i := 0; i < len(a.Exclude); i++ {
-				x.set[a.Exclude[i]] = true
-			}
-			v.exclude = append(v.exclude, x)
-		}
-		if fd.Kind == format.Time && v.date < 0 {
-			v.date = nf
-		}
-		if fd.Kind != format.Time && !keepEmpty && fd.Target != "" {
+		if fd.Kind != format.Time && !a.KeepEmpty && fd.Target != "" {
 			v.dropEmpty = append(v.dropEmpty, nf)
 		}
 		fieldOf[i] = nf
@@ -282,7 +259,7 @@ func field(n node, hasChain bool) (format.Field, Attr, error) {
 		// parser calls client_chain.
 		a.Target = "[dcache][client_chain]"
 	}
-	fd := format.Field{Name: "$" + n.text + "$", Target: a.Target, Kind: a.Kind, Dash: a.Dash, Enum: a.Enum}
+	fd := format.Field{Name: "$" + n.text + "$", Target: a.Target, Kind: a.Kind, Dash: a.Dash, Enum: a.Enum, Exclude: a.Exclude}
 	if v, ok := n.opts["null"]; ok && v == "-" {
 		fd.Dash = true
 	}
@@ -314,40 +291,13 @@ func (s *Set) Scan(line string, m *format.Match) (*format.Format, bool) {
 	return v.Format, true
 }
 
-// check does what the core's scan cannot: bytes a field cannot hold, and
-// a date that is no date (a 13th month; the filter checks the rest).
-func (v *Variant) check(line string, m *format.Match) bool {
-	for i := range v.exclude {
-		x := &v.exclude[i]
-		sp := m.Spans[x.field]
-		for j := max(sp.Start, 0); j < sp.End; j++ {
-			if x.set[line[j]] {
-				m.Fail = format.Failure{Pos: j, Expected: fmt.Sprintf("%s without any of %q", v.Format.Fields()[x.field].Name, x.bytes)}
-				return false
-			}
-		}
-	}
-	if v.date >= 0 {
-		sp := m.Spans[v.date]
-		var tp format.TimeParts
-		fd := v.Format.Fields()[v.date]
-		if !fd.Layout.Parse(line[sp.Start:sp.End], &tp) ||
-			(tp.Month != 0 && (tp.Month < 1 || tp.Month > 12)) || (tp.Day != 0 && (tp.Day < 1 || tp.Day > 31)) ||
-			tp.Hour > 23 || tp.Minute > 59 || tp.Second > 60 {
-			m.Fail = format.Failure{Pos: sp.Start, Expected: fd.Name + " as a real date"}
-			return false
-		}
-	}
-	return true
-}
-
 // ScanVariant is Scan returning the Variant.
 func (s *Set) ScanVariant(line string, m *format.Match) (*Variant, bool) {
 	if line == "" {
 		return nil, false
 	}
 	for _, v := range s.variants {
-		if !v.Format.CanStart(line[0]) || !v.Format.Scan(line, m) || !v.check(line, m) {
+		if !v.Format.CanStart(line[0]) || !v.Format.Scan(line, m) {
 			continue
 		}
 		for _, i := range v.dropEmpty {

@@ -1,0 +1,247 @@
+// Package billing is the dcache_billing filter: it parses dCache billing
+// entries with the templates dCache formats them with (package
+// format/billing compiles them into scanners): dCache's defaults and the
+// formats of older versions built in, a site's billing.text.format.*
+// properties given in config, and the "## <message-type> <template>"
+// header lines dCache writes at the top of every billing file, learned per
+// file (the sending agent and the file's path) and kept across restarts
+// under the data directory, so a site that changed its formats is parsed
+// with no configuration.
+//
+// The fields are the dcache.* of the shipped pipeline; the entry's date
+// text goes to [@metadata][dcache_date] for the date filter, which knows
+// the year rule (the line has no year).
+package billing
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/format"
+	"github.com/ingestd/ingestd/format/billing"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/spec"
+	"github.com/rs/zerolog"
+)
+
+// Register adds the dcache_billing filter to r.
+func Register(r *plugin.Registry) {
+	plugin.RegisterFilter(r, "dcache_billing", "Parses dCache billing entries with dCache's templates: the defaults, a site's billing.text.format.* properties, and the ## headers of each file (learned, kept across restarts).", New)
+}
+
+// Config is the dcache_billing filter's config.
+type Config struct {
+	Source event.FieldRef `yaml:"source" default:"message" doc:"field holding the billing line"`
+	// Templates are a site's properties, as in dcache.conf or the layout
+	// file: billing.text.format.mover-info-message = $date$ …
+	Templates    map[string]string `yaml:"templates" doc:"a site's billing.text.format.<message-type> properties: {message-type: template}, written as in dCache's properties files ($$ for $)"`
+	LearnHeaders bool              `yaml:"learn_headers" default:"true" doc:"learn each file's '## <message-type> <template>' headers and parse its entries with them; kept under the data dir across restarts"`
+	KeepHeaders  bool              `yaml:"keep_headers" doc:"index the header lines (as dcache.format_name and dcache.format) instead of dropping them"`
+	FileField    event.FieldRef    `yaml:"file_field" default:"[log][file][path]" doc:"field naming the file an entry comes from"`
+	AgentField   event.FieldRef    `yaml:"agent_field" default:"[agent][id]" doc:"field naming the agent that sent it (files of the same path on two hosts differ)"`
+	DateFormats  []string          `yaml:"date_formats" doc:"other $date$ formats (Java SimpleDateFormat) sites use without a header saying so: each default template is also tried with them"`
+	DateTarget   event.FieldRef    `yaml:"date_target" default:"[@metadata][dcache_date]" doc:"where the entry's date text goes (the date filter reads it with the year rule)"`
+	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_billingparsefailure]" doc:"tags added when no template fits"`
+}
+
+// Check compiles the site's templates.
+func (c *Config) Check() []spec.FieldError {
+	for _, l := range c.DateFormats {
+		if _, err := format.ParseJava(l); err != nil {
+			return []spec.FieldError{{Field: "date_formats", Msg: err.Error()}}
+		}
+	}
+	for mt, t := range c.Templates {
+		if _, err := billing.Compile(mt, billing.ExpandProperty(t)); err != nil {
+			return []spec.FieldError{{Field: "templates", Msg: err.Error()}}
+		}
+	}
+	return nil
+}
+
+// Filter is a compiled dcache_billing filter.
+type Filter struct {
+	source, file, agent, dateTarget event.Path
+	learn, keepHeaders              bool
+	fail                            []string
+	log                             zerolog.Logger
+
+	site  *billing.Library // the site's templates, then dCache's
+	files *fileTemplates   // learned from headers, per file
+	paths sync.Map         // *billing.Variant → *targets
+}
+
+var (
+	pathFormatName = event.MustPath("[dcache][format_name]")
+	pathFormat     = event.MustPath("[dcache][format]")
+)
+
+// New builds a dcache_billing filter.
+func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
+	f := &Filter{
+		source: cfg.Source.Path, file: cfg.FileField.Path, agent: cfg.AgentField.Path, dateTarget: cfg.DateTarget.Path,
+		learn: cfg.LearnHeaders, keepHeaders: cfg.KeepHeaders, fail: cfg.TagOnFailure, log: env.Logger,
+		site: billing.NewLibrary(),
+	}
+	for _, layout := range cfg.DateFormats {
+		defs := billing.Defaults()
+		for _, mt := range sortedKeys(defs) {
+			t := strings.Replace(defs[mt], "$date$", `$date; format="`+layout+`"$`, 1)
+			if err := f.site.Learn(mt, t); err != nil {
+				return nil, fmt.Errorf("date_formats: %w", err)
+			}
+		}
+	}
+	for _, mt := range sortedKeys(cfg.Templates) {
+		if err := f.site.Learn(mt, billing.ExpandProperty(cfg.Templates[mt])); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+	}
+	if f.learn {
+		ft, err := openFileTemplates(env.DataDir, cfg.Templates, env.Logger)
+		if err != nil {
+			return nil, err
+		}
+		f.files = ft
+	}
+	return f, nil
+}
+
+// Apply parses one billing line.
+func (f *Filter) Apply(e *event.Event) bool {
+	v, ok := e.Get(f.source)
+	if !ok {
+		e.AddTags(f.fail)
+		return true
+	}
+	line := v.Text()
+	if mt, tmpl, ok := billing.ParseHeader(line); ok {
+		return f.header(e, mt, tmpl)
+	}
+	var m format.Match
+	var spans [32]format.Span
+	m.Spans = spans[:0]
+	var variant *billing.Variant
+	if f.files != nil {
+		if lib := f.files.library(f.fileKey(e)); lib != nil {
+			variant, ok = lib.Scan(line, &m)
+		}
+	}
+	if variant == nil {
+		variant, ok = f.site.Scan(line, &m)
+	}
+	if !ok {
+		e.AddTags(f.fail)
+		return true
+	}
+	f.set(e, variant, line, &m)
+	return true
+}
+
+// header learns a file's template and drops the header line (it is no
+// entry), unless told to keep it.
+func (f *Filter) header(e *event.Event, msgType, template string) bool {
+	if f.files != nil {
+		if err := f.files.learn(f.fileKey(e), msgType, template); err != nil {
+			f.log.Warn().Err(err).Str("message_type", msgType).Msg("dcache_billing: a header's template does not compile; its entries are parsed with the known templates")
+		}
+	}
+	if !f.keepHeaders {
+		return false
+	}
+	e.SetString(pathFormatName, msgType)
+	e.SetString(pathFormat, template)
+	return true
+}
+
+func (f *Filter) fileKey(e *event.Event) fileKey {
+	return fileKey{agent: e.GetString(f.agent), path: e.GetString(f.file)}
+}
+
+// set stores the fields of a fitting variant.
+func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.Match) {
+	t := f.targetsOf(v)
+	for i, fd := range v.Format.Fields() {
+		sp := m.Spans[i]
+		if sp.Start < 0 {
+			continue
+		}
+		s := line[sp.Start:sp.End]
+		if fd.Kind == format.Time {
+			e.SetString(f.dateTarget, s)
+			continue
+		}
+		p := t.fields[i]
+		if p == nil {
+			continue
+		}
+		switch fd.Kind {
+		case format.Int:
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				e.Set(p, event.Int(n))
+				continue
+			}
+			e.SetString(p, s)
+		case format.Enum:
+			e.SetString(p, fd.Enum[s])
+		default:
+			e.SetString(p, s)
+		}
+	}
+	for i, g := range v.Groups {
+		a, b := m.Spans[g.First], m.Spans[g.Last]
+		if a.Start >= 0 && b.Start >= 0 && t.groups[i] != nil {
+			e.SetString(t.groups[i], line[a.Start:b.End])
+		}
+	}
+	for i := range v.Consts {
+		if t.cpaths[i] != nil {
+			e.Set(t.cpaths[i], t.consts[i])
+		}
+	}
+}
+
+// Close saves what was learned.
+func (f *Filter) Close() error {
+	if f.files == nil {
+		return nil
+	}
+	return f.files.save()
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// targets are a variant's field paths, parsed once.
+type targets struct {
+	fields []event.Path // nil for a field without a target
+	groups []event.Path
+	consts []event.Value
+	cpaths []event.Path
+}
+
+func (f *Filter) targetsOf(v *billing.Variant) *targets {
+	if t, ok := f.paths.Load(v); ok {
+		return t.(*targets)
+	}
+	t := &targets{}
+	for _, fd := range v.Format.Fields() {
+		p, _ := event.ParsePath(fd.Target)
+		t.fields = append(t.fields, p)
+	}
+	for _, g := range v.Groups {
+		p, _ := event.ParsePath(g.Target)
+		t.groups = append(t.groups, p)
+	}
+	for _, c := range v.Consts {
+		p, _ := event.ParsePath(c.Target)
+		t.cpaths = append(t.cpaths, p)
+		t.consts = append(t.consts, event.String(c.Value))
+	}
+	f.paths.Store(v, t)
+	return t
+}
