@@ -244,7 +244,28 @@ func (v Value) clone() Value {
 // SetTimestamp stores t as "@timestamp" in RFC 3339 with milliseconds, the
 // format Elasticsearch's date type and Filebeat use.
 func (e *Event) SetTimestamp(t time.Time) {
-	e.SetString(Path{"@timestamp"}, t.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	e.SetString(Path{"@timestamp"}, string(AppendTimestamp(make([]byte, 0, 24), t)))
+}
+
+// AppendTimestamp appends t as SetTimestamp writes it
+// ("2006-01-02T15:04:05.000Z"), without time.Format's layout walk: every
+// parsed line sets one.
+func AppendTimestamp(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+min/10), byte('0'+min%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 // Attach makes the event part of ack: its Done counts down ack.

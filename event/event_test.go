@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/ingestd/ingestd/spec"
 )
@@ -186,6 +187,19 @@ func TestRootKeyBitsNeverHideAField(t *testing.T) {
 		}
 		if c := fast.Clone(); string(c.AppendJSON(nil)) != string(fast.AppendJSON(nil)) || c.lacksRootKey("message") != fast.lacksRootKey("message") {
 			t.Fatalf("round %d: clone differs", round)
+		}
+	}
+}
+
+func TestAppendTimestamp(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2025, 2, 2, 12, 34, 56, 123456789, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -7*3600)),
+		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		want := tm.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		if got := string(AppendTimestamp(nil, tm)); got != want {
+			t.Errorf("%v: %s, want %s", tm, got, want)
 		}
 	}
 }

@@ -313,14 +313,55 @@ type Match struct {
 	Fail Failure
 }
 
-// Failure is where a line leaves its format: the byte offset and what was
-// expected there.
+// Failure is where a line leaves its format: the byte offset and what
+// was expected there (Expected). It is built without formatting, so a
+// line tried against many formats costs no text for the ones it misses.
 type Failure struct {
-	Pos      int
-	Expected string
+	Pos   int
+	what  failWhat
+	lit   string
+	field *Field
+	n     int
 }
 
-func (fl Failure) String() string { return fmt.Sprintf("at byte %d: expected %s", fl.Pos, fl.Expected) }
+type failWhat uint8
+
+const (
+	wantNothing failWhat = iota
+	wantLiteral
+	wantField
+	wantPadding
+	wantPadTo
+	wantEnd
+	wantTries
+	wantAfter
+	wantAfterOnLine
+)
+
+// Expected says what the format expected at Pos.
+func (fl Failure) Expected() string {
+	switch fl.what {
+	case wantLiteral:
+		return fmt.Sprintf("%q", fl.lit)
+	case wantField:
+		return fl.field.expected()
+	case wantPadding:
+		return fmt.Sprintf("padding of %s", fl.field.Name)
+	case wantPadTo:
+		return fmt.Sprintf("padding to %d characters", fl.n)
+	case wantEnd:
+		return "the end of the line"
+	case wantTries:
+		return fmt.Sprintf("%s to end before %q within %d tries", fl.field.Name, fl.lit, maxTries)
+	case wantAfter:
+		return fmt.Sprintf("%q after %s", fl.lit, fl.field.Name)
+	case wantAfterOnLine:
+		return fmt.Sprintf("%q after %s (before the line ends)", fl.lit, fl.field.Name)
+	}
+	return "nothing (the line fits)"
+}
+
+func (fl Failure) String() string { return fmt.Sprintf("at byte %d: expected %s", fl.Pos, fl.Expected()) }
 
 // Scan fits line to the format. On success m.Spans holds one span per
 // field; on failure m.Fail says where and why.
@@ -331,7 +372,7 @@ func (f *Format) Scan(line string, m *Match) bool {
 	m.Spans = m.Spans[:len(f.fields)]
 	m.Fail = Failure{Pos: -1}
 	if !strings.HasPrefix(line, f.prefix) {
-		m.Fail = Failure{Pos: mismatchAt(line, f.prefix, 0), Expected: fmt.Sprintf("%q", f.prefix)}
+		m.Fail = Failure{Pos: mismatchAt(line, f.prefix, 0), what: wantLiteral, lit: f.prefix}
 		return false
 	}
 	tries := 0
@@ -347,7 +388,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 				n := st.padTo - (pos - m.Spans[st.padFrom].Start)
 				for ; n > 0; n-- {
 					if pos >= len(line) || line[pos] != ' ' {
-						m.fail(pos, fmt.Sprintf("padding to %d characters", st.padTo))
+						m.fail(pos, Failure{what: wantPadTo, n: st.padTo})
 						return false
 					}
 					pos++
@@ -367,7 +408,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		}
 		if st.field < 0 {
 			if !strings.HasPrefix(line[pos:], st.lit) {
-				m.fail(mismatchAt(line, st.lit, pos), fmt.Sprintf("%q", st.lit))
+				m.fail(mismatchAt(line, st.lit, pos), Failure{what: wantLiteral, lit: st.lit})
 				return false
 			}
 			pos += len(st.lit)
@@ -377,7 +418,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		if fd.Kind.selfDelimiting() || (fd.Precision > 0 && fd.Width == fd.Precision) {
 			start, end, ok := scanField(fd, line, pos)
 			if !ok {
-				m.fail(start, fd.expected())
+				m.fail(start, Failure{what: wantField, field: fd})
 				return false
 			}
 			if fd.Dash && line[start:end] == "-" {
@@ -387,7 +428,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 			}
 			pos = f.afterPad(fd, line, start, end)
 			if pos < 0 {
-				m.fail(end, fmt.Sprintf("padding of %s", fd.Name))
+				m.fail(end, Failure{what: wantPadding, field: fd})
 				return false
 			}
 			continue
@@ -400,7 +441,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 				}
 			}
 			if end != len(line) {
-				m.fail(end, "the end of the line")
+				m.fail(end, Failure{what: wantEnd})
 				return false
 			}
 			if !f.setText(fd, line, pos, end, m, st.field) {
@@ -413,18 +454,18 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		for {
 			*tries++
 			if *tries > maxTries {
-				m.fail(pos, fmt.Sprintf("%s to end before %q within %d tries", fd.Name, st.next, maxTries))
+				m.fail(pos, Failure{what: wantTries, lit: st.next, field: fd})
 				return false
 			}
 			j := strings.Index(line[from:], st.next)
 			if j < 0 {
-				m.fail(len(line), fmt.Sprintf("%q after %s", st.next, fd.Name))
+				m.fail(len(line), Failure{what: wantAfter, lit: st.next, field: fd})
 				return false
 			}
 			end := from + j
 			if fd.Kind != Message || !st.last {
 				if nl := strings.IndexByte(line[pos:end], '\n'); nl >= 0 && fd.Kind != Message {
-					m.fail(pos+nl, fmt.Sprintf("%q after %s (before the line ends)", st.next, fd.Name))
+					m.fail(pos+nl, Failure{what: wantAfterOnLine, lit: st.next, field: fd})
 					return false
 				}
 			}
@@ -438,7 +479,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		}
 	}
 	if pos != len(line) {
-		m.fail(pos, "the end of the line")
+		m.fail(pos, Failure{what: wantEnd})
 		return false
 	}
 	return true
@@ -462,7 +503,7 @@ func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx i
 		return true
 	}
 	if !checkText(fd, line[s:e]) {
-		m.fail(s, fd.expected())
+		m.fail(s, Failure{what: wantField, field: fd})
 		return false
 	}
 	m.Spans[idx] = Span{s, e}
@@ -487,10 +528,11 @@ func (f *Format) afterPad(fd *Field, line string, start, end int) int {
 	return end
 }
 
-func (m *Match) fail(pos int, expected string) {
+func (m *Match) fail(pos int, fl Failure) {
 	// The failure furthest into the line explains best why it did not fit.
 	if pos >= m.Fail.Pos {
-		m.Fail = Failure{Pos: pos, Expected: expected}
+		fl.Pos = pos
+		m.Fail = fl
 	}
 }
 

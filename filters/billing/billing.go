@@ -123,6 +123,9 @@ func (f *Filter) Apply(e *event.Event) bool {
 	if mt, tmpl, ok := billing.ParseHeader(line); ok {
 		return f.header(e, mt, tmpl)
 	}
+	if strings.HasPrefix(line, "{") && f.applyJSON(e, line) {
+		return true
+	}
 	var m format.Match
 	var spans [32]format.Span
 	m.Spans = spans[:0]

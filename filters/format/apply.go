@@ -248,7 +248,11 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 	var t time.Time
 	if hasTime {
 		var ok bool
-		if t, ok = tp.Time(f.loc, f.now()); !ok {
+		var now time.Time
+		if !tp.HasYear {
+			now = f.now() // only a time without a year needs today
+		}
+		if t, ok = tp.Time(f.loc, now); !ok {
 			return time.Time{}, false
 		}
 	}

@@ -73,5 +73,5 @@ func (f *Filter) explain(line string, order []*entry) []string {
 func describe(line string, fl format.Failure) string {
 	pos := min(max(fl.Pos, 0), len(line))
 	from, to := max(pos-20, 0), min(pos+20, len(line))
-	return fmt.Sprintf("at byte %d (%q ▸ %q): expected %s", pos, line[from:pos], line[pos:to], fl.Expected)
+	return fmt.Sprintf("at byte %d (%q ▸ %q): expected %s", pos, line[from:pos], line[pos:to], fl.Expected())
 }

@@ -1,0 +1,262 @@
+package format
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustLayout(t *testing.T, src string) *Layout {
+	t.Helper()
+	l, err := ParseStrftime(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func spans(f *Format, line string, m *Match) map[string]string {
+	out := map[string]string{}
+	for i, fd := range f.Fields() {
+		if sp := m.Spans[i]; sp.Start >= 0 {
+			out[fd.Name] = line[sp.Start:sp.End]
+		}
+	}
+	return out
+}
+
+// A free-text field tries the next literal's later occurrences when the
+// rest does not fit: a logger name holding " - " still parses, because
+// the level after it must be a level.
+func TestFreeTextTriesLaterOccurrences(t *testing.T) {
+	f := MustCompile("t", "", []Piece{
+		F(Field{Name: "name", Kind: Text}), Lit(" - "),
+		F(Field{Name: "level", Kind: Level}), Lit(" - "),
+		F(Field{Name: "msg", Kind: Message}),
+	})
+	var m Match
+	line := "a - b - INFO - x - y"
+	if !f.Scan(line, &m) {
+		t.Fatalf("no fit: %v", m.Fail)
+	}
+	got := spans(f, line, &m)
+	if got["name"] != "a - b" || got["level"] != "INFO" || got["msg"] != "x - y" {
+		t.Fatalf("got %v", got)
+	}
+}
+
+// The tries are bounded: a line made to make the scan search costs a
+// bounded number of passes and fails cleanly.
+func TestTriesAreBounded(t *testing.T) {
+	f := MustCompile("t", "", []Piece{
+		F(Field{Name: "a", Kind: Text}), Lit(" - "),
+		F(Field{Name: "b", Kind: Text}), Lit(" - "),
+		F(Field{Name: "level", Kind: Level}), Lit("|"),
+		F(Field{Name: "msg", Kind: Message}),
+	})
+	line := strings.Repeat("x - ", 5000) + "end"
+	var m Match
+	if f.Scan(line, &m) {
+		t.Fatal("fit a line that cannot fit")
+	}
+	if !strings.Contains(m.Fail.Expected(), "tries") && !strings.Contains(m.Fail.Expected(), "level") {
+		t.Fatalf("failure %+v", m.Fail)
+	}
+}
+
+func TestFailureSaysWhereAndWhat(t *testing.T) {
+	f := MustCompile("t", "", []Piece{
+		Lit("["), F(Field{Name: "%(asctime)s", Kind: Time, Layout: mustLayout(t, "%Y-%m-%d %H:%M:%S")}),
+		Lit("] "), F(Field{Name: "%(levelname)s", Kind: Level}), Lit(" "), F(Field{Name: "%(message)s", Kind: Message}),
+	})
+	var m Match
+	if f.Scan("[2025-02-02 12:34:56] NOPE hi", &m) {
+		t.Fatal("fit an unknown level")
+	}
+	if m.Fail.Pos != 22 || !strings.Contains(m.Fail.Expected(), "%(levelname)s") {
+		t.Fatalf("failure %+v", m.Fail)
+	}
+	if f.Scan("(2025", &m) || m.Fail.Pos != 0 || m.Fail.Expected() != `"["` {
+		t.Fatalf("failure %+v", m.Fail)
+	}
+}
+
+func TestPaddingAndPrecision(t *testing.T) {
+	// "%(levelname)-8s %(message)s": Python pads with exactly the missing
+	// spaces.
+	f := MustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level, Width: 8, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	var m Match
+	if !f.Scan("INFO     hello", &m) || spans(f, "INFO     hello", &m)["msg"] != "hello" {
+		t.Fatalf("left-aligned: %v", m.Fail)
+	}
+	if f.Scan("INFO hello", &m) {
+		t.Fatal("fit a line missing its padding")
+	}
+	// "%(levelname)1.1s": the level's first letter.
+	g := MustCompile("t", "", []Piece{Lit("["), F(Field{Name: "lvl", Kind: Level, Width: 1, Precision: 1}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	if !g.Scan("[W x", &m) || g.Scan("[X x", &m) {
+		t.Fatal("letter level")
+	}
+	// "%(lineno)4d": right-aligned digits.
+	h := MustCompile("t", "", []Piece{F(Field{Name: "n", Kind: Int, Width: 4}), Lit(":"), F(Field{Name: "msg", Kind: Message})})
+	if !h.Scan("  12:x", &m) || spans(h, "  12:x", &m)["n"] != "12" {
+		t.Fatalf("right-aligned: %v", spans(h, "  12:x", &m))
+	}
+	// uvicorn: level, ':' and padding to 9 characters.
+	u := MustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level}), Lit(":"), Pad(9), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	for line, ok := range map[string]bool{"INFO:     x": true, "WARNING:  x": true, "CRITICAL: x": true, "INFO: x": false, "WARNING: x": false} {
+		if u.Scan(line, &m) != ok {
+			t.Errorf("%q: fit %v, want %v", line, !ok, ok)
+		}
+	}
+}
+
+func TestDashQuotedEscapedExclude(t *testing.T) {
+	f := MustCompile("t", "", []Piece{
+		F(Field{Name: "user", Kind: Token, Dash: true}), Lit(` "`),
+		F(Field{Name: "ua", Kind: Text, Quoted: true}), Lit(`" `),
+		F(Field{Name: "bytes", Kind: Int, Dash: true}),
+	})
+	var m Match
+	line := `- "curl/8" -`
+	if !f.Scan(line, &m) || m.Spans[0].Start != -1 || m.Spans[2].Start != -1 {
+		t.Fatalf("dash: %v %v", m.Spans, m.Fail)
+	}
+	if f.Scan(`bob "a" b" 5`, &m) {
+		t.Fatal("a quoted field took a raw quote")
+	}
+	g := MustCompile("t", "", []Piece{Lit(`"`), F(Field{Name: "r", Kind: Text, Quoted: true, Escaped: true}), Lit(`" `), F(Field{Name: "s", Kind: Int})})
+	line = `"GET /x\"y HTTP/1.1" 200`
+	if !g.Scan(line, &m) {
+		t.Fatalf("escaped quote: %v", m.Fail)
+	}
+	if got := g.Fields()[0].Unescape(spans(g, line, &m)["r"]); got != `GET /x"y HTTP/1.1` {
+		t.Fatalf("unescape: %q", got)
+	}
+	x := MustCompile("t", "", []Piece{Lit("["), F(Field{Name: "cell", Kind: Text, Exclude: "]"}), Lit("] "), F(Field{Name: "msg", Kind: Message})})
+	line = "[a] [b] c"
+	if !x.Scan(line, &m) || spans(x, line, &m)["cell"] != "a" {
+		t.Fatal("exclude")
+	}
+}
+
+func TestCompileRefusesAmbiguity(t *testing.T) {
+	if _, err := Compile("t", "", []Piece{F(Field{Name: "a", Kind: Text}), F(Field{Name: "b", Kind: Text})}); err == nil {
+		t.Fatal("two free-text fields with nothing between them compiled")
+	}
+	if _, err := Compile("t", "", []Piece{F(Field{Name: "m", Kind: Message}), F(Field{Name: "n", Kind: Int})}); err == nil {
+		t.Fatal("a message followed by a field compiled")
+	}
+	if _, err := Compile("t", "", []Piece{Lit("x")}); err == nil {
+		t.Fatal("a format without fields compiled")
+	}
+}
+
+func TestLayouts(t *testing.T) {
+	utc := time.UTC
+	now := time.Date(2026, 1, 3, 0, 0, 0, 0, utc)
+	cases := []struct {
+		layout, java, text string
+		want               string // "" = no fit
+	}{
+		{layout: "%y%m%d %H:%M:%S", text: "250202 12:34:56", want: "2025-02-02T12:34:56Z"},
+		{layout: "%d/%b/%Y:%H:%M:%S %z", text: "02/Feb/2025:12:34:56 -0700", want: "2025-02-02T19:34:56Z"},
+		{layout: "%Y-%m-%dT%H:%M:%S%z", text: "2025-02-02T12:34:56+01:00", want: "2025-02-02T11:34:56Z"},
+		{layout: "%d %b %Y %H:%M:%S.%f3", text: "02 Feb 2025 12:34:56.123", want: "2025-02-02T12:34:56.123Z"},
+		{layout: "%Y-%m-%d %H:%M:%S", text: "2025-02-31 12:34:56", want: ""},
+		{layout: "%Y-%m-%d %H:%M:%S", text: "2025-13-01 12:34:56", want: ""},
+		{layout: "%a %b %e %H:%M:%S %Y", text: "Sun Feb  2 12:34:56 2025", want: "2025-02-02T12:34:56Z"},
+		{layout: "%I:%M:%S %p %Y-%m-%d", text: "01:02:03 PM 2025-02-02", want: "2025-02-02T13:02:03Z"},
+		// No year: the one that puts the time nearest before now (a
+		// December line read in January is last year's).
+		{java: "MM.dd HH:mm:ss", text: "12.30 21:03:10", want: "2025-12-30T21:03:10Z"},
+		{java: "MM.dd HH:mm:ss", text: "01.02 10:00:00", want: "2026-01-02T10:00:00Z"},
+		{java: "yyyy.MM.dd HH:mm:ss:SSS", text: "2026.01.02 10:16:01:439", want: "2026-01-02T10:16:01.439Z"},
+	}
+	for _, c := range cases {
+		var l *Layout
+		var err error
+		if c.java != "" {
+			l, err = ParseJava(c.java)
+		} else {
+			l, err = ParseStrftime(c.layout)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tp TimeParts
+		ok := l.Parse(c.text, &tp)
+		var got time.Time
+		if ok {
+			got, ok = tp.Time(utc, now)
+		}
+		switch {
+		case c.want == "" && ok:
+			t.Errorf("%s %q: fit as %s, want no fit", l.Source(), c.text, got)
+		case c.want != "" && !ok:
+			t.Errorf("%s %q: no fit", l.Source(), c.text)
+		case c.want != "" && got.UTC().Format(time.RFC3339Nano) != c.want:
+			t.Errorf("%s %q: %s, want %s", l.Source(), c.text, got.UTC().Format(time.RFC3339Nano), c.want)
+		}
+	}
+	if _, err := ParseStrftime("%Q"); err == nil {
+		t.Error("an unknown directive compiled")
+	}
+}
+
+func TestPatterns(t *testing.T) {
+	f, err := ParsePattern("redis", "%{int [process][pid]}:%{enum [redis][role] M=master S=replica} %{time %d %b %Y %H:%M:%S.%f3} %{letter [log_level]} %{message}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Match
+	line := "1:M 02 Feb 2025 12:34:56.123 * Ready to accept connections"
+	if !f.Scan(line, &m) {
+		t.Fatalf("no fit: %v", m.Fail)
+	}
+	if got := spans(f, line, &m); got["%{message}"] != "Ready to accept connections" {
+		t.Fatalf("got %v", got)
+	}
+	if f.Scan("1:Q 02 Feb 2025 12:34:56.123 * x", &m) {
+		t.Fatal("an enum took a value it does not list")
+	}
+	for _, bad := range []string{"%{nokind}", "%{time}", "%{enum [x]}", "%{int [x] extra}", "%{int"} {
+		if _, err := ParsePattern("bad", bad); err == nil {
+			t.Errorf("%q compiled", bad)
+		}
+	}
+}
+
+func TestValues(t *testing.T) {
+	for in, want := range map[string]string{"WARN": "WARNING", "warn": "WARNING", "FATAL": "CRITICAL", "notice": "INFO", "crit": "CRITICAL", "emerg": "CRITICAL", "#": "WARNING", ".": "DEBUG", "-": "INFO", "*": "INFO", "I": "INFO", "E": "ERROR"} {
+		if got, ok := NormalizeLevel(in); !ok || got != want {
+			t.Errorf("level %q: %q, want %q", in, got, want)
+		}
+	}
+	if _, ok := NormalizeLevel("VERBOSE"); ok {
+		t.Error("an unknown level normalised")
+	}
+	if m, u, v, ok := SplitRequest("GET /a?b=c HTTP/1.1"); !ok || m != "GET" || u != "/a?b=c" || v != "1.1" {
+		t.Error("request")
+	}
+	if _, u, v, ok := SplitRequest("GET /"); !ok || u != "/" || v != "" {
+		t.Error("HTTP/0.9 request")
+	}
+	for _, bad := range []string{"", "-", `\x16\x03`, "BLAH", "get / HTTP/1.1", "GET / HTTP/x"} {
+		if _, _, _, ok := SplitRequest(bad); ok {
+			t.Errorf("request %q split", bad)
+		}
+	}
+	if h, p, ok := SplitHostPort("[::1]:8000"); !ok || h != "::1" || p != 8000 {
+		t.Error("IPv6 host:port")
+	}
+	if _, _, ok := SplitHostPort("::1"); ok {
+		t.Error("a bare IPv6 address split")
+	}
+	if n, ok := ParseStatus("404 Not Found"); !ok || n != 404 {
+		t.Error("status with phrase")
+	}
+	if n, ok := DurationNanos(Millisecs, "12.34"); !ok || n != 12340000 {
+		t.Errorf("duration: %d", n)
+	}
+}

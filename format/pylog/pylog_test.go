@@ -1,0 +1,109 @@
+package pylog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ingestd/ingestd/format"
+)
+
+func fields(t *testing.T, fm Formatter, line string) map[string]string {
+	t.Helper()
+	f, err := Compile(fm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m format.Match
+	if !f.Scan(line, &m) {
+		t.Fatalf("%q does not fit %q: %v", line, fm.Format, m.Fail)
+	}
+	out := map[string]string{}
+	for i, fd := range f.Fields() {
+		if sp := m.Spans[i]; sp.Start >= 0 {
+			out[fd.Target+fd.Name] = line[sp.Start:sp.End]
+		}
+	}
+	return out
+}
+
+// The three styles of logging.Formatter; lines as Python 3.11 writes them
+// (python3 -c 'import logging; …'; the property test in filters/format
+// runs Python itself for many more).
+func TestStyles(t *testing.T) {
+	got := fields(t, Formatter{Format: "{asctime} {levelname:<8} {name}: {message}", Style: Brace}, "2025-02-02 12:34:56,123 INFO     app.x: hello: world")
+	if got["[log_level]{levelname:<8}"] != "INFO" || got["[logger_name]{name}"] != "app.x" || got["[message]{message}"] != "hello: world" {
+		t.Fatalf("brace: %v", got)
+	}
+	got = fields(t, Formatter{Format: "$levelname ${name} $message", Style: Dollar}, "ERROR db.pool failed")
+	if got["[log_level]$levelname"] != "ERROR" || got["[logger_name]${name}"] != "db.pool" {
+		t.Fatalf("dollar: %v", got)
+	}
+	got = fields(t, Formatter{Format: "%(asctime)s.%(msecs)03d %(levelname)-8s [%(threadName)s] %(funcName)s %(pathname)s:%(lineno)d %(message)s", DateFmt: "%Y-%m-%dT%H:%M:%S"},
+		"2025-02-02T12:34:56.007 WARNING  [MainThread] run /app/x.py:42 careful")
+	if got["%(msecs)03d"] != "007" || got["[log][origin][file][line]%(lineno)d"] != "42" || got["[process][thread][name]%(threadName)s"] != "MainThread" {
+		t.Fatalf("percent: %v", got)
+	}
+}
+
+func TestUnknownAttributesAreText(t *testing.T) {
+	got := fields(t, Formatter{Format: "%(request_id)s %(message)s"}, "abc-1 done")
+	if got["[python][request_id]%(request_id)s"] != "abc-1" {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestBadFormats(t *testing.T) {
+	for _, fm := range []Formatter{
+		{Format: "%(name)"}, {Format: "%(name"}, {Format: "%d"}, {Format: "{name", Style: Brace},
+		{Format: "$", Style: Dollar}, {Format: "%(name)s%(message)s"}, {Format: "x", Style: '#'},
+		{Format: "%(asctime)s", DateFmt: "%Q"},
+	} {
+		if _, err := Compile(fm); err == nil {
+			t.Errorf("%q (style %c) compiled", fm.Format, fm.Style)
+		}
+	}
+}
+
+// The Jibe logging doc's dictConfig (https://docs.storagemadeeasy.com/jibe/logging
+// names loggers and handlers; its formatters are the three formats the
+// issue quotes), as JSON; dictConfig also takes YAML.
+const jibeDictConfig = `{
+  "version": 1,
+  "formatters": {
+    "simple": {"format": "%(levelname)s - %(message)s"},
+    "timed": {"format": "%(asctime)s - %(levelname)s - %(message)s"},
+    "threaded": {"format": "%(name)s - %(threadName)s - %(levelname)s - %(message)s"},
+    "iso": {"()": "logging.Formatter", "fmt": "{asctime} {message}", "style": "{", "datefmt": "%Y-%m-%dT%H:%M:%S"}
+  },
+  "handlers": {"slack": {"class": "jibe.SlackHandler", "level": "WARNING", "formatter": "simple"}},
+  "loggers": {"jibe": {"level": "INFO", "handlers": ["slack"]}}
+}`
+
+func TestDictConfig(t *testing.T) {
+	fms, err := DictConfig([]byte(jibeDictConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, fm := range fms {
+		names = append(names, fm.Name)
+		if _, err := Compile(fm); err != nil {
+			t.Fatalf("%s: %v", fm.Name, err)
+		}
+	}
+	if strings.Join(names, ",") != "iso,simple,threaded,timed" {
+		t.Fatalf("formatters %v", names)
+	}
+	if fms[0].Style != Brace || fms[0].Format != "{asctime} {message}" || fms[0].DateFmt != "%Y-%m-%dT%H:%M:%S" {
+		t.Fatalf("class formatter: %+v", fms[0])
+	}
+	yml := "version: 1\nformatters:\n  brief:\n    format: '%(levelname)s:%(name)s:%(message)s'\n"
+	if fms, err := DictConfig([]byte(yml)); err != nil || len(fms) != 1 {
+		t.Fatalf("yaml: %v %v", fms, err)
+	}
+	for _, bad := range []string{"{}", "formatters: {x: {style: '#'}}", "formatters: {x: {format: 5}}", "[", "formatters: {x: {datefmt: [1]}}"} {
+		if _, err := DictConfig([]byte(bad)); err == nil {
+			t.Errorf("%q read", bad)
+		}
+	}
+}
