@@ -361,7 +361,9 @@ func (fl Failure) Expected() string {
 	return "nothing (the line fits)"
 }
 
-func (fl Failure) String() string { return fmt.Sprintf("at byte %d: expected %s", fl.Pos, fl.Expected()) }
+func (fl Failure) String() string {
+	return fmt.Sprintf("at byte %d: expected %s", fl.Pos, fl.Expected())
+}
 
 // Scan fits line to the format. On success m.Spans holds one span per
 // field; on failure m.Fail says where and why.

@@ -259,5 +259,3 @@ func BenchmarkLibrary(b *testing.B) {
 		}
 	}
 }
-
-
