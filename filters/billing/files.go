@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ingestd/ingestd/format/billing"
 	"github.com/rs/zerolog"
@@ -31,19 +32,26 @@ type fileTemplates struct {
 
 	mu    sync.RWMutex
 	libs  map[fileKey]*billing.Library
-	known map[fileKey]map[string]string // what each file declared
-	order []fileKey                     // oldest first
+	known map[fileKey]map[string][]string // what each file declared, oldest first
+	order []fileKey                       // oldest first
 	dirty bool
+	saved time.Time // when the file was last written
 }
 
+// saveEvery bounds how often learning writes the file: a billing cell
+// restarted in a loop, or files that alternate their headers, must not
+// turn every header line into a disk write. What is learned in between
+// is written by the next save or at Close.
+const saveEvery = 5 * time.Second
+
 type savedFile struct {
-	Agent     string            `json:"agent"`
-	Path      string            `json:"path"`
-	Templates map[string]string `json:"templates"`
+	Agent     string              `json:"agent"`
+	Path      string              `json:"path"`
+	Templates map[string][]string `json:"templates"`
 }
 
 func openFileTemplates(dataDir string, site map[string]string, log zerolog.Logger) (*fileTemplates, error) {
-	ft := &fileTemplates{site: site, log: log, libs: map[fileKey]*billing.Library{}, known: map[fileKey]map[string]string{}}
+	ft := &fileTemplates{site: site, log: log, libs: map[fileKey]*billing.Library{}, known: map[fileKey]map[string][]string{}}
 	if dataDir == "" {
 		return ft, nil
 	}
@@ -65,8 +73,10 @@ func openFileTemplates(dataDir string, site map[string]string, log zerolog.Logge
 	for _, s := range saved {
 		k := fileKey{s.Agent, s.Path}
 		for _, mt := range slices.Sorted(maps.Keys(s.Templates)) {
-			if err := ft.learnLocked(k, mt, s.Templates[mt]); err != nil {
-				log.Warn().Err(err).Str("path", s.Path).Msg("dcache_billing: a saved template does not compile; skipped")
+			for _, t := range s.Templates[mt] {
+				if err := ft.learnLocked(k, mt, t); err != nil {
+					log.Warn().Err(err).Str("path", s.Path).Msg("dcache_billing: a saved template does not compile; skipped")
+				}
 			}
 		}
 	}
@@ -83,20 +93,26 @@ func (ft *fileTemplates) library(k fileKey) *billing.Library {
 
 // learn takes a header's template for file k and saves the change.
 func (ft *fileTemplates) learn(k fileKey, msgType, template string) error {
-	ft.mu.Lock()
-	if ft.known[k][msgType] == template {
-		ft.mu.Unlock()
+	ft.mu.RLock()
+	known := slices.Contains(ft.known[k][msgType], template)
+	ft.mu.RUnlock()
+	if known {
 		return nil
 	}
+	ft.mu.Lock()
 	err := ft.learnLocked(k, msgType, template)
+	due := time.Since(ft.saved) >= saveEvery
 	ft.mu.Unlock()
-	if err != nil {
+	if err != nil || !due {
 		return err
 	}
 	return ft.save()
 }
 
 func (ft *fileTemplates) learnLocked(k fileKey, msgType, template string) error {
+	if slices.Contains(ft.known[k][msgType], template) {
+		return nil
+	}
 	lib := ft.libs[k]
 	if lib == nil {
 		lib = billing.NewLibrary()
@@ -111,7 +127,7 @@ func (ft *fileTemplates) learnLocked(k fileKey, msgType, template string) error 
 	}
 	if ft.libs[k] == nil {
 		ft.libs[k] = lib
-		ft.known[k] = map[string]string{}
+		ft.known[k] = map[string][]string{}
 		ft.order = append(ft.order, k)
 		if len(ft.order) > maxFiles {
 			old := ft.order[0]
@@ -120,7 +136,7 @@ func (ft *fileTemplates) learnLocked(k fileKey, msgType, template string) error 
 			delete(ft.known, old)
 		}
 	}
-	ft.known[k][msgType] = template
+	ft.known[k][msgType] = append(ft.known[k][msgType], template)
 	ft.dirty = true
 	return nil
 }
@@ -152,5 +168,6 @@ func (ft *fileTemplates) save() error {
 		return fmt.Errorf("dcache_billing: save learned templates: %w", err)
 	}
 	ft.dirty = false
+	ft.saved = time.Now()
 	return nil
 }

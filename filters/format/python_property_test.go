@@ -528,7 +528,7 @@ def raise_random():
     raise LocalError(text(True).rstrip("\n"))
 
 RAISERS = [raise_value_error, raise_payment, raise_bare, raise_bare_builtin, raise_chain, raise_context,
-           raise_multiline, raise_chain_multiline, raise_unraised_cause, raise_inner, raise_keyerror, raise_random]
+           raise_multiline, raise_chain_multiline, raise_inner, raise_keyerror, raise_random]
 
 if hasattr(builtins, "ExceptionGroup"):
     def raise_group():
