@@ -277,7 +277,8 @@ type TimeParts struct {
 	Offset                  int // seconds east of UTC
 	HasOffset               bool
 	Zone                    string
-	Epoch                   float64
+	EpochSec                int64
+	EpochNanos              int
 	HasEpoch                bool
 }
 
@@ -413,11 +414,11 @@ func (l *Layout) scan(s string, pos int, p *TimeParts) (int, bool) {
 			if n == 0 {
 				return pos, false
 			}
-			var v float64
+			var v int64
 			for _, c := range s[pos : pos+n] {
-				v = v*10 + float64(c-'0')
+				v = v*10 + int64(c-'0')
 			}
-			tp.Epoch, tp.HasEpoch, pos = v, true, pos+n
+			tp.EpochSec, tp.HasEpoch, pos = v, true, pos+n
 		}
 	}
 	// A scan fits only a real time: no 13th month, no 25th hour.
@@ -452,16 +453,46 @@ func (p *TimeParts) merge(t *TimeParts) {
 // SetMillis sets the milliseconds (Python's "%(msecs)03d").
 func (p *TimeParts) SetMillis(ms int) { p.Nanos = ms * int(time.Millisecond) }
 
-// SetEpoch sets the time from seconds since 1970.
-func (p *TimeParts) SetEpoch(sec float64) { p.Epoch, p.HasEpoch = sec, true }
+// SetEpoch sets the time from seconds since 1970 as written
+// ("1371015002.547000"), its fraction read as digits: a float would make
+// .547 a hair less and cut it to .546.
+func (p *TimeParts) SetEpoch(text string) bool {
+	whole, frac, _ := strings.Cut(text, ".")
+	sec, n := leadingDigits64(whole)
+	if n == 0 || n != len(whole) {
+		return false
+	}
+	nanos := 0
+	for i := 0; i < len(frac) && i < 9; i++ {
+		c := frac[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		nanos = nanos*10 + int(c-'0')
+	}
+	for i := len(frac); i < 9; i++ {
+		nanos *= 10
+	}
+	p.EpochSec, p.EpochNanos, p.HasEpoch = sec, nanos, true
+	return true
+}
+
+func leadingDigits64(s string) (int64, int) {
+	var v int64
+	n := 0
+	for n < len(s) && n < 18 && s[n] >= '0' && s[n] <= '9' {
+		v = v*10 + int64(s[n]-'0')
+		n++
+	}
+	return v, n
+}
 
 // Time builds the timestamp: its own offset when it has one, else loc; a
 // missing year is the one that puts the time nearest before now (plus a
 // day's slack for clocks that differ), as the date filter infers it.
 func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 	if p.HasEpoch && !p.HasDate {
-		sec := int64(p.Epoch)
-		return time.Unix(sec, int64((p.Epoch-float64(sec))*1e9)).UTC(), true
+		return time.Unix(p.EpochSec, int64(p.EpochNanos)).UTC(), true
 	}
 	if !p.HasDate {
 		return time.Time{}, false

@@ -191,11 +191,9 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 			}
 			tp.SetMillis(n)
 		case format.Epoch:
-			x, err := strconv.ParseFloat(s, 64)
-			if err != nil {
+			if !tp.SetEpoch(s) {
 				return time.Time{}, false
 			}
-			tp.SetEpoch(x)
 			hasTime = true
 		case format.Level:
 			lv, ok := format.NormalizeLevel(s)
@@ -365,7 +363,12 @@ const (
 	chainedByCause   = "The above exception was the direct cause of the following exception:"
 )
 
-// splitTraceback cuts a Python traceback off the record it follows.
+// splitTraceback cuts a Python traceback off the record it follows. A
+// cause that was never raised (raise X from ValueError("inner")) is
+// printed without a traceback of its own, as its exception line, a blank
+// line and "The above exception was the direct cause…": the cut moves back
+// over it (over a one-line cause; one over several lines cannot be told
+// from the message).
 func splitTraceback(s string) (head, stack string) {
 	i := strings.Index(s, tracebackMarker)
 	if j := strings.Index(s, groupMarker); j >= 0 && (i < 0 || j < i) {
@@ -373,6 +376,25 @@ func splitTraceback(s string) (head, stack string) {
 	}
 	if i < 0 {
 		return s, ""
+	}
+	for {
+		pre := s[:i]
+		var rest string
+		if r, ok := strings.CutSuffix(pre, "\n\n"+chainedByCause+"\n"); ok {
+			rest = r
+		} else if r, ok := strings.CutSuffix(pre, "\n\n"+chainedByContext+"\n"); ok {
+			rest = r
+		} else {
+			break
+		}
+		k := strings.LastIndexByte(rest, '\n')
+		if k < 0 {
+			break
+		}
+		if _, _, ok := exceptionLine(rest[k+1:]); !ok {
+			break
+		}
+		i = k
 	}
 	return s[:i], s[i+1:]
 }

@@ -73,6 +73,9 @@ func TestTracebacks(t *testing.T) {
 		{"Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nKeyError: 'a'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"x.py\", line 3, in <module>\napp.errors.Boom: second", "app.errors.Boom", "second"},
 		{"Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\ncelery.exceptions.ImproperlyConfigured: line one\nline two", "celery.exceptions.ImproperlyConfigured", "line one\nline two"},
 		{"Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\nTimeoutError", "TimeoutError", ""},
+		// raise PaymentError("outer") from ValueError("inner"): the cause
+		// was never raised, so it has no traceback of its own.
+		{"ValueError: inner\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"x.py\", line 1, in <module>\nmyapp.errors.PaymentError: outer", "myapp.errors.PaymentError", "outer"},
 		{"  + Exception Group Traceback (most recent call last):\n  |   File \"x.py\", line 1, in <module>\n  | ExceptionGroup: two (2 sub-exceptions)\n  +-+---------------- 1 ----------------\n    | ValueError: a\n    +------------------------------------", "ExceptionGroup", "two (2 sub-exceptions)"},
 	}
 	for _, c := range cases {

@@ -528,7 +528,7 @@ def raise_random():
     raise LocalError(text(True).rstrip("\n"))
 
 RAISERS = [raise_value_error, raise_payment, raise_bare, raise_bare_builtin, raise_chain, raise_context,
-           raise_multiline, raise_chain_multiline, raise_inner, raise_keyerror, raise_random]
+           raise_multiline, raise_chain_multiline, raise_unraised_cause, raise_inner, raise_keyerror, raise_random]
 
 if hasattr(builtins, "ExceptionGroup"):
     def raise_group():
@@ -574,6 +574,9 @@ def created_ns():
     return sec * 10**9 + rng.randint(0, 10**9 - 1)
 
 
+# Loggers inherit the root's level: setLevel on each would clear the
+# cache of every logger, quadratic in their number.
+logging.getLogger().setLevel(logging.DEBUG)
 out = sys.stdout
 for fi, f in enumerate(spec["formats"]):
     h = Capture()
@@ -585,7 +588,6 @@ for fi, f in enumerate(spec["formats"]):
         log = logging.getLogger(name)
         log.handlers = [h]
         log.propagate = False
-        log.setLevel(logging.DEBUG)
         exc = exc_info() if rng.random() < 0.25 else None
         # A message ending in a newline right before a traceback reads as
         # one without it: Python adds no newline of its own then.
