@@ -310,7 +310,8 @@ type Span struct{ Start, End int }
 type Match struct {
 	Spans []Span
 	// Fail says where the last failed scan left the format.
-	Fail Failure
+	Fail     Failure
+	retrying bool
 }
 
 // Failure is where a line leaves its format: the byte offset and what
@@ -354,7 +355,7 @@ func (fl Failure) Expected() string {
 	case wantTries:
 		return fmt.Sprintf("%s to end before %q within %d tries", fl.field.Name, fl.lit, maxTries)
 	case wantAfter:
-		return fmt.Sprintf("%q after %s", fl.lit, fl.field.Name)
+		return fmt.Sprintf("%s then %q (which the rest of the line lacks)", fl.field.Name, fl.lit)
 	case wantAfterOnLine:
 		return fmt.Sprintf("%q after %s (before the line ends)", fl.lit, fl.field.Name)
 	}
@@ -373,6 +374,7 @@ func (f *Format) Scan(line string, m *Match) bool {
 	}
 	m.Spans = m.Spans[:len(f.fields)]
 	m.Fail = Failure{Pos: -1}
+	m.retrying = false
 	if !strings.HasPrefix(line, f.prefix) {
 		m.Fail = Failure{Pos: mismatchAt(line, f.prefix, 0), what: wantLiteral, lit: f.prefix}
 		return false
@@ -451,9 +453,11 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 			}
 			return true
 		}
-		// A free-text field: try each occurrence of the next literal.
+		// A free-text field: try each occurrence of the next literal. When
+		// a later one is missing too, the first try's failure explains the
+		// line best, so only a field with no end at all records one.
 		from := pos
-		for {
+		for tried := false; ; tried = true {
 			*tries++
 			if *tries > maxTries {
 				m.fail(pos, Failure{what: wantTries, lit: st.next, field: fd})
@@ -461,19 +465,24 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 			}
 			j := strings.Index(line[from:], st.next)
 			if j < 0 {
-				m.fail(len(line), Failure{what: wantAfter, lit: st.next, field: fd})
+				if !tried {
+					// Where the field starts: from there on the literal
+					// never comes.
+					m.fail(pos, Failure{what: wantAfter, lit: st.next, field: fd})
+				}
 				return false
 			}
 			end := from + j
-			if fd.Kind != Message || !st.last {
-				if nl := strings.IndexByte(line[pos:end], '\n'); nl >= 0 && fd.Kind != Message {
+			if nl := strings.IndexByte(line[pos:end], '\n'); nl >= 0 && fd.Kind != Message {
+				if !tried {
 					m.fail(pos+nl, Failure{what: wantAfterOnLine, lit: st.next, field: fd})
-					return false
 				}
+				return false
 			}
 			if f.setText(fd, line, pos, end, m, st.field) && f.scan(line, i+1, end, m, tries) {
 				return true
 			}
+			m.retrying = true
 			from = end + 1
 			if from > len(line) {
 				return false
@@ -531,10 +540,13 @@ func (f *Format) afterPad(fd *Field, line string, start, end int) int {
 }
 
 func (m *Match) fail(pos int, fl Failure) {
-	// The failure furthest into the line explains best why it did not fit.
-	if pos >= m.Fail.Pos {
+	// The failure of the first choices explains the line: the ones met
+	// while later occurrences of a literal are tried only say that those
+	// did not help either.
+	if !m.retrying {
 		fl.Pos = pos
 		m.Fail = fl
+		m.retrying = true
 	}
 }
 

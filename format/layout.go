@@ -488,8 +488,8 @@ func leadingDigits64(s string) (int64, int) {
 }
 
 // Time builds the timestamp: its own offset when it has one, else loc; a
-// missing year is the one that puts the time nearest before now (plus a
-// day's slack for clocks that differ), as the date filter infers it.
+// missing year is inferred as the date filter does (this year, the year
+// before for a December line in January).
 func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 	if p.HasEpoch && !p.HasDate {
 		return time.Unix(p.EpochSec, int64(p.EpochNanos)).UTC(), true
@@ -521,8 +521,11 @@ func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 	}
 	year := p.Year
 	if !p.HasYear {
-		year = now.In(loc).Year()
-		if time.Date(year, time.Month(month), day, hour, p.Minute, p.Second, 0, loc).After(now.Add(24 * time.Hour)) {
+		// The date filter's rule: this year, the year before for a
+		// December line read in January.
+		now = now.In(loc)
+		year = now.Year()
+		if month == 12 && now.Month() == time.January {
 			year--
 		}
 	}

@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/ingestd/ingestd/event"
@@ -174,3 +175,13 @@ func TestDamagedStateIsNotFatal(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+func TestExplainSaysWhereTheLineLeaves(t *testing.T) {
+	f := newFilter(t, "", Config{})
+	e := billingEvent(t, "a", "/x/billing-2025.12.31", `12.31 03:43:58 [pool:rw-pool-07:transfer] [0000D38C9CDDEF474698BA9C23674BD48768,519] [/data/f] atlas:tape@osm 19x52528 1209058 true {DCap-3.0,1.2.3.4:5} [door:x] {0:""}`)
+	f.Apply(e)
+	report := f.ExplainEvent(e)
+	if len(report) == 0 || !strings.Contains(report[0], "at byte 112") {
+		t.Fatalf("%v", report)
+	}
+}
