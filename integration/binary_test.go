@@ -405,3 +405,23 @@ func TestGrokCLI(t *testing.T) {
 		t.Errorf("no match: exit %d, want 1", code)
 	}
 }
+
+func TestFormatCLI(t *testing.T) {
+	out, code := runCLI(t, "format", "--python", "%(asctime)s [%(process)d] [%(levelname)s] %(message)s", "--datefmt", "[%Y-%m-%d %H:%M:%S %z]",
+		"--line", "[2025-02-02 12:34:56 +0000] [7] [INFO] Booting worker with pid: 7")
+	if code != 0 || !strings.Contains(out, "given: fits") || !strings.Contains(out, `%(process)d="7"`) {
+		t.Errorf("a gunicorn line: exit %d\n%s", code, out)
+	}
+	out, code = runCLI(t, "format", "--nginx", `$remote_addr - $remote_user [$time_local] "$request" $status`, "--line", `1.2.3.4 - - [06/Dec/2026:01:52:50 +0000] "GET / HTTP/1.1" 2OO`)
+	if code != 1 || !strings.Contains(out, "at byte 59") {
+		t.Errorf("a bad status: exit %d\n%s", code, out)
+	}
+	// No format given: the shipped library.
+	out, code = runCLI(t, "format", "--line", "1:M 02 Feb 2025 12:34:56.123 * Ready to accept connections")
+	if code != 0 || !strings.Contains(out, "redis: fits") {
+		t.Errorf("the library: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI(t, "format", "--python", "%(name", "--line", "x"); code != 1 || !strings.Contains(out, "unclosed") {
+		t.Errorf("a broken format: exit %d\n%s", code, out)
+	}
+}

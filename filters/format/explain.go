@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ingestd/ingestd/event"
@@ -32,7 +33,23 @@ func (f *Filter) ExplainEvent(e *event.Event) []string {
 	if f.fits(line, order) {
 		return nil
 	}
-	return f.explain(line, order)
+	// A test failure needs the formats that came closest, not the whole
+	// library: the three whose first choices got furthest into the line.
+	report := f.explainAll(line, order)
+	sort.SliceStable(report, func(i, j int) bool { return report[i].pos > report[j].pos })
+	var out []string
+	for i, r := range report {
+		if i == 3 {
+			break
+		}
+		out = append(out, "format "+r.text)
+	}
+	return out
+}
+
+type explained struct {
+	pos  int
+	text string
 }
 
 func (f *Filter) fits(line string, order []*entry) bool {
@@ -47,6 +64,14 @@ func (f *Filter) fits(line string, order []*entry) bool {
 
 func (f *Filter) explain(line string, order []*entry) []string {
 	var out []string
+	for _, r := range f.explainAll(line, order) {
+		out = append(out, r.text)
+	}
+	return out
+}
+
+func (f *Filter) explainAll(line string, order []*entry) []explained {
+	var out []explained
 	var m format.Match
 	for _, en := range order {
 		text := f.prepare(en, line)
@@ -61,10 +86,10 @@ func (f *Filter) explain(line string, order []*entry) []string {
 					parts = append(parts, fmt.Sprintf("%s=%q", fd.Name, head[sp.Start:sp.End]))
 				}
 			}
-			out = append(out, fmt.Sprintf("%s: fits: %s", en.f.Name(), strings.Join(parts, " ")))
+			out = append(out, explained{len(head), fmt.Sprintf("%s: fits: %s", en.f.Name(), strings.Join(parts, " "))})
 			return out
 		}
-		out = append(out, fmt.Sprintf("%s: leaves the line %s", en.f.Name(), describe(head, m.Fail)))
+		out = append(out, explained{m.Fail.Pos, fmt.Sprintf("%s: leaves the line %s", en.f.Name(), describe(head, m.Fail))})
 	}
 	return out
 }
