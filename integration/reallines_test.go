@@ -11,87 +11,59 @@ package integration
 // the engine.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/reallines"
 )
 
-// realLineNotParsed are the keys of notParsedByDesign in
-// configs/real_test.go: formats the default config cannot parse, whose
-// lines must come out tagged with event.original intact.
-var realLineNotParsed = map[string]bool{
-	"django-plain":    true,
-	"werkzeug-plain":  true,
-	"celery-fragment": true,
-	"uvicorn-0.10":    true,
-}
-
-// realLineDeclared are the formats TestRealLines declares to the format
-// filter as a user would: the default config, run as is, does not know
-// them.
-var realLineDeclared = map[string]bool{"nginx-timed": true, "nginx-vhost-combined": true}
-
+// beatsRealLine is a real line with where Filebeat read it: log.file.path
+// and log.offset, unique per path as in a file, identify its document.
 type beatsRealLine struct {
-	Format  string         `json:"format"`
-	Service string         `json:"service"`
-	Source  string         `json:"source"`
-	Line    string         `json:"line"`
-	Path    string         `json:"log_file"`
-	Expect  map[string]any `json:"expect"`
-	Skip    string         `json:"skip"`
-
-	path   string // log.file.path as sent
-	offset int    // log.offset as sent: unique per path, as in a file
+	reallines.Line
+	path    string
+	offset  int
+	service string // fields.service as sent
 }
 
 func loadRealLines(t *testing.T) []*beatsRealLine {
 	t.Helper()
-	files, err := filepath.Glob("../configs/testdata/real/*.jsonl")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no ../configs/testdata/real/*.jsonl: %v", err)
+	all, err := reallines.Load("../configs/testdata/real")
+	if err != nil {
+		t.Fatal(err)
 	}
 	var out []*beatsRealLine
 	offsets := map[string]int{}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
+	for _, l := range all {
+		if _, declared := reallines.Declared[l.Format]; l.Skip != "" || declared {
+			continue
 		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for n := 1; sc.Scan(); n++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			rl := &beatsRealLine{}
-			if err := json.Unmarshal(sc.Bytes(), rl); err != nil {
-				t.Fatalf("%s:%d: %v", name, n, err)
-			}
-			if rl.Source == "" {
-				t.Fatalf("%s:%d: a real line cites its source", name, n)
-			}
-			if rl.Skip != "" || strings.HasPrefix(rl.Format, "dcache") || realLineDeclared[rl.Format] {
-				continue
-			}
-			rl.path = rl.Path
-			if rl.path == "" {
-				rl.path = "/var/log/pt/" + rl.Service + ".log"
-			}
-			rl.offset = offsets[rl.path]
-			offsets[rl.path] += len(rl.Line) + 1
-			out = append(out, rl)
+		rl := &beatsRealLine{Line: l, path: l.Path, service: l.Service}
+		if rl.Billing() {
+			rl.service = "dcache-billing"
 		}
+		if rl.path == "" {
+			rl.path = "/var/log/pt/" + rl.Service + ".log"
+		}
+		rl.offset = offsets[rl.path]
+		offsets[rl.path] += len(rl.Line.Line) + 1
+		out = append(out, rl)
 	}
 	return out
+}
+
+// dataStream is where the default config writes the line's document.
+func (rl *beatsRealLine) dataStream() string {
+	if rl.Billing() {
+		return "logs-dcache.billing-default"
+	}
+	return "logs-" + rl.Service + "-pt"
 }
 
 // filebeatEvent is the line as Filebeat's filestream input ships it.
@@ -99,8 +71,8 @@ func (rl *beatsRealLine) filebeatEvent() []byte {
 	ev := map[string]any{
 		"@timestamp": "2026-01-01T00:00:00.000Z",
 		"@metadata":  map[string]any{"beat": "filebeat", "type": "_doc", "version": "9.3.0"},
-		"message":    rl.Line,
-		"fields":     map[string]any{"group": "pt", "service": rl.Service},
+		"message":    rl.Line.Line,
+		"fields":     map[string]any{"group": "pt", "service": rl.service},
 		"input":      map[string]any{"type": "filestream"},
 		"host":       map[string]any{"name": "pt-vm"},
 		"log":        map[string]any{"file": map[string]any{"path": rl.path}, "offset": rl.offset},
@@ -140,39 +112,6 @@ func readStreamDocs(t *testing.T, dir string) (docs []map[string]any, streamOf [
 // realDocKey identifies a document by where Filebeat read its line.
 func realDocKey(path string, offset int64) string { return fmt.Sprintf("%s@%d", path, offset) }
 
-// sameRealValue is configs/real_test.go's sameValue on a decoded JSON
-// document (numbers as json.Number): numbers by value, strings and bools
-// exactly, anything else by its printed form.
-func sameRealValue(want, got any) bool {
-	switch w := want.(type) {
-	case float64:
-		g, ok := got.(json.Number)
-		if !ok {
-			return false
-		}
-		if i, err := g.Int64(); err == nil {
-			return w == float64(i)
-		}
-		f, err := g.Float64()
-		return err == nil && math.Abs(w-f) <= 1e-9*math.Max(1, math.Abs(w))
-	case string:
-		g, ok := got.(string)
-		return ok && g == w
-	case bool:
-		g, ok := got.(bool)
-		return ok && g == w
-	}
-	return fmt.Sprint(want) == fmt.Sprint(got)
-}
-
-func sameRealTime(want, got any) bool {
-	ws, _ := want.(string)
-	gs, _ := got.(string)
-	w, err1 := time.Parse(time.RFC3339Nano, ws)
-	g, err2 := time.Parse(time.RFC3339Nano, gs)
-	return err1 == nil && err2 == nil && w.Equal(g)
-}
-
 // getDotted follows an ECS name through nested objects; "@timestamp" and
 // the like are one key.
 func getDotted(doc map[string]any, name string) (any, bool) {
@@ -197,6 +136,12 @@ func TestRealLinesOverBeats(t *testing.T) {
 	lines := loadRealLines(t)
 	if len(lines) < 400 {
 		t.Fatalf("only %d real lines to send", len(lines))
+	}
+	wantDocs := 0 // a billing header is learned from and dropped
+	for _, rl := range lines {
+		if !rl.Header() {
+			wantDocs++
+		}
 	}
 
 	// The binary on its embedded default config, as a user runs it: no -c,
@@ -229,7 +174,7 @@ func TestRealLinesOverBeats(t *testing.T) {
 	var streamOf []string
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		docs, streamOf = readStreamDocs(t, filepath.Join(dir, "streams"))
-		if len(docs) >= len(lines) || time.Now().After(deadline) {
+		if len(docs) >= wantDocs || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -250,27 +195,32 @@ func TestRealLinesOverBeats(t *testing.T) {
 		}
 		byKey[k] = i
 	}
-	if len(docs) != len(lines) {
-		t.Errorf("%d documents for %d lines sent", len(docs), len(lines))
+	if len(docs) != wantDocs {
+		t.Errorf("%d documents for %d lines sent (%d of them headers)", len(docs), len(lines), len(lines)-wantDocs)
 	}
 
-	type tally struct{ exact, tagged, wrong, missing int }
-	perFormat := map[string]*tally{}
+	tally := reallines.Tally{}
 	for _, rl := range lines {
-		tl := perFormat[rl.Format]
-		if tl == nil {
-			tl = &tally{}
-			perFormat[rl.Format] = tl
-		}
 		i, ok := byKey[realDocKey(rl.path, int64(rl.offset))]
+		if rl.Header() {
+			// A billing file's format header teaches the file's templates
+			// and is dropped, not indexed.
+			if ok {
+				tally.Add(rl.Format, reallines.Wrong)
+				t.Errorf("a billing header was indexed: %q", rl.Line.Line)
+			} else {
+				tally.Add(rl.Format, reallines.Exact)
+			}
+			continue
+		}
 		if !ok {
-			tl.missing++
-			t.Errorf("no document for %s line (%s): %q", rl.Format, rl.Source, rl.Line)
+			tally.Missing(rl.Format)
+			t.Errorf("no document for %s line (%s): %q", rl.Format, rl.Source, rl.Line.Line)
 			continue
 		}
 		doc := docs[i]
-		if want := "logs-" + rl.Service + "-pt"; streamOf[i] != want {
-			t.Errorf("%s line in %s, want %s: %q", rl.Format, streamOf[i], want, rl.Line)
+		if want := rl.dataStream(); streamOf[i] != want {
+			t.Errorf("%s line in %s, want %s: %q", rl.Format, streamOf[i], want, rl.Line.Line)
 		}
 		failed := false
 		tags, _ := doc["tags"].([]any)
@@ -279,53 +229,24 @@ func TestRealLinesOverBeats(t *testing.T) {
 				failed = true
 			}
 		}
-		orig, _ := getDotted(doc, "event.original")
-		var bad []string
-		if orig != rl.Line {
-			bad = append(bad, fmt.Sprintf("event.original: want %q, got %#v", rl.Line, orig))
+		outcome, bad := rl.Judge(func(name string) (any, bool) { return getDotted(doc, name) }, failed)
+		// Every document keeps the line as sent, parsed or not.
+		if orig, _ := getDotted(doc, "event.original"); orig != rl.Line.Line {
+			outcome, bad = reallines.Wrong, append(bad, fmt.Sprintf("event.original: want %q, got %#v", rl.Line.Line, orig))
 		}
-		for _, k := range slices.Sorted(maps.Keys(rl.Expect)) {
-			want := rl.Expect[k]
-			got, ok := getDotted(doc, k)
-			switch {
-			case !ok:
-				bad = append(bad, fmt.Sprintf("%s: want %v, absent", k, want))
-			case k == "@timestamp":
-				if !sameRealTime(want, got) {
-					bad = append(bad, fmt.Sprintf("%s: want %v, got %v", k, want, got))
-				}
-			case !sameRealValue(want, got):
-				bad = append(bad, fmt.Sprintf("%s: want %#v, got %#v", k, want, got))
-			}
-		}
-		switch {
-		case failed && orig == rl.Line:
-			tl.tagged++
-			t.Logf("tagged %s: %q", rl.Format, rl.Line)
-		case failed:
-			tl.wrong++
-			t.Errorf("tagged %s line (%s) lost its event.original: got %#v, want %q", rl.Format, rl.Source, orig, rl.Line)
-		case len(bad) == 0:
-			tl.exact++
-		default:
-			tl.wrong++
-			t.Errorf("mis-parse %s (%s): %q\n  %s", rl.Format, rl.Source, rl.Line, strings.Join(bad, "\n  "))
+		tally.Add(rl.Format, outcome)
+		switch outcome {
+		case reallines.Tagged:
+			t.Logf("tagged %s: %q", rl.Format, rl.Line.Line)
+		case reallines.Wrong:
+			t.Errorf("mis-parse %s (%s): %q\n  %s", rl.Format, rl.Source, rl.Line.Line, strings.Join(bad, "\n  "))
 		}
 	}
-
-	for _, name := range slices.Sorted(maps.Keys(perFormat)) {
-		tl := perFormat[name]
-		n := tl.exact + tl.tagged + tl.wrong + tl.missing
-		rate := float64(tl.exact) / float64(n)
-		t.Logf("%-30s %4d/%-4d exact (%5.1f%%)  tagged %d  wrong %d  missing %d", name, tl.exact, n, 100*rate, tl.tagged, tl.wrong, tl.missing)
-		if realLineNotParsed[name] {
-			if tl.tagged != n {
-				t.Errorf("%s: %d of %d lines not tagged whole, but the default config does not parse the format", name, n-tl.tagged, n)
-			}
-			continue
-		}
-		if rate < 0.98 {
-			t.Errorf("%s: %.1f%% exact, want at least 98%%", name, 100*rate)
-		}
+	table, problems := tally.Report()
+	for _, l := range table {
+		t.Log(l)
+	}
+	for _, p := range problems {
+		t.Error(p)
 	}
 }

@@ -45,17 +45,7 @@ func (c *cli) formatCmd() *cobra.Command {
 				library = true
 			}
 			report, matched, err := explainFormat(c.registry(), formats, library, line)
-			if err != nil {
-				fmt.Fprintln(c.stdout, err)
-				return exitError{code: 1}
-			}
-			for _, l := range report {
-				fmt.Fprintln(c.stdout, l)
-			}
-			if matched {
-				return nil
-			}
-			return exitError{code: 1}
+			return c.printExplained(report, matched, err)
 		},
 	}
 	fl := cmd.Flags()

@@ -24,23 +24,29 @@ func (c *cli) grokCmd() *cobra.Command {
 				return fmt.Errorf("give --pattern (one or more) and --line")
 			}
 			report, matched, err := explainLine(c.registry(), patterns, dirs, line)
-			if err != nil {
-				fmt.Fprintln(c.stdout, err)
-				return exitError{code: 1}
-			}
-			for _, l := range report {
-				fmt.Fprintln(c.stdout, l)
-			}
-			if matched {
-				return nil
-			}
-			return exitError{code: 1}
+			return c.printExplained(report, matched, err)
 		},
 	}
 	cmd.Flags().StringArrayVar(&patterns, "pattern", nil, "grok pattern (repeat for a list, tried in order)")
 	cmd.Flags().StringVar(&line, "line", "", "the line to match")
 	cmd.Flags().StringArrayVar(&dirs, "patterns-dir", nil, "extra pattern files directory (repeatable)")
 	return cmd
+}
+
+// printExplained prints a LineExplainer's report (or why there is none):
+// exit 0 when the line matched, 1 otherwise.
+func (c *cli) printExplained(report []string, matched bool, err error) error {
+	if err != nil {
+		fmt.Fprintln(c.stdout, err)
+		return exitError{code: 1}
+	}
+	for _, l := range report {
+		fmt.Fprintln(c.stdout, l)
+	}
+	if matched {
+		return nil
+	}
+	return exitError{code: 1}
 }
 
 // explainLine builds the grok filter as a config would (through the
