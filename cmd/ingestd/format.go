@@ -5,10 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ingestd/ingestd/plugin"
-	"github.com/ingestd/ingestd/spec"
 )
 
 func (c *cli) formatCmd() *cobra.Command {
@@ -60,33 +58,13 @@ func (c *cli) formatCmd() *cobra.Command {
 	return cmd
 }
 
-// explainFormat builds the format filter as a config would (through the
-// registry, from its own spec) and has it explain line.
+// explainFormat has the format filter, built from the flags as a config
+// would build it, explain line.
 func explainFormat(reg *plugin.Registry, formats []map[string]string, library bool, line string) ([]string, bool, error) {
-	p, ok := reg.Lookup(plugin.KindFilter, "format")
-	if !ok {
-		return nil, false, fmt.Errorf("this build has no format filter")
-	}
 	for _, f := range formats {
 		for k, v := range f {
 			f[k] = strings.ReplaceAll(v, "${", "$${") // taken as written
 		}
 	}
-	src, err := yaml.Marshal(map[string]any{"formats": formats, "library": library})
-	if err != nil {
-		return nil, false, err
-	}
-	cfg := p.NewConfig()
-	if err := spec.DecodeYAML("--format", string(src), cfg); err != nil {
-		return nil, false, err
-	}
-	f, err := p.Build(cfg, plugin.Env{})
-	if err != nil {
-		return nil, false, err
-	}
-	x, ok := f.(plugin.LineExplainer)
-	if !ok {
-		return nil, false, fmt.Errorf("the format filter cannot explain a line")
-	}
-	return x.ExplainLine(line)
+	return explainWith(reg, "format", "--format", map[string]any{"formats": formats, "library": library}, line)
 }

@@ -52,10 +52,6 @@ func (c *cli) printExplained(report []string, matched bool, err error) error {
 // explainLine builds the grok filter as a config would (through the
 // registry, from its own spec) and has it try the patterns on line.
 func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]string, bool, error) {
-	p, ok := reg.Lookup(plugin.KindFilter, "grok")
-	if !ok {
-		return nil, false, fmt.Errorf("this build has no grok filter")
-	}
 	// The flags are taken as written: ${ is not a variable here.
 	literal := func(xs []string) []string {
 		out := make([]string, len(xs))
@@ -64,12 +60,23 @@ func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]
 		}
 		return out
 	}
-	src, err := yaml.Marshal(map[string]any{"match": map[string][]string{"message": literal(patterns)}, "patterns_dir": literal(dirs), "break_on_match": true})
+	return explainWith(reg, "grok", "--pattern", map[string]any{"match": map[string][]string{"message": literal(patterns)}, "patterns_dir": literal(dirs), "break_on_match": true}, line)
+}
+
+// explainWith builds a filter as a config would (through the registry,
+// from its own spec, with the flags turned into its config) and has it
+// explain line.
+func explainWith(reg *plugin.Registry, name, flag string, config map[string]any, line string) ([]string, bool, error) {
+	p, ok := reg.Lookup(plugin.KindFilter, name)
+	if !ok {
+		return nil, false, fmt.Errorf("this build has no %s filter", name)
+	}
+	src, err := yaml.Marshal(config)
 	if err != nil {
 		return nil, false, err
 	}
 	cfg := p.NewConfig()
-	if err := spec.DecodeYAML("--pattern", string(src), cfg); err != nil {
+	if err := spec.DecodeYAML(flag, string(src), cfg); err != nil {
 		// A position in YAML the flags were turned into means nothing to
 		// the user: the messages alone, without the key they are under.
 		if ps, ok := err.(spec.Problems); ok {
@@ -90,7 +97,7 @@ func explainLine(reg *plugin.Registry, patterns, dirs []string, line string) ([]
 	}
 	x, ok := f.(plugin.LineExplainer)
 	if !ok {
-		return nil, false, fmt.Errorf("the grok filter cannot explain a line")
+		return nil, false, fmt.Errorf("the %s filter cannot explain a line", name)
 	}
 	return x.ExplainLine(line)
 }
