@@ -457,6 +457,14 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		// a later one is missing too, the first try's failure explains the
 		// line best, so only a field with no end at all records one.
 		from := pos
+		// A byte the field cannot hold bounds its end: no later
+		// occurrence of the literal can be its end either.
+		limit := len(line)
+		if stop := fd.stopBytes(); stop != "" {
+			if k := strings.IndexAny(line[pos:], stop); k >= 0 {
+				limit = pos + k
+			}
+		}
 		for tried := false; ; tried = true {
 			*tries++
 			if *tries > maxTries {
@@ -473,6 +481,15 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 				return false
 			}
 			end := from + j
+			if end > limit && tried {
+				return false
+			}
+			if end-pos < fd.Width {
+				// Python pads a value to its width: the field's text is
+				// at least that long, so this literal is inside it.
+				from = end + 1
+				continue
+			}
 			if nl := strings.IndexByte(line[pos:end], '\n'); nl >= 0 && fd.Kind != Message {
 				if !tried {
 					m.fail(pos+nl, Failure{what: wantAfterOnLine, lit: st.next, field: fd})
@@ -494,6 +511,24 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		return false
 	}
 	return true
+}
+
+// stopBytes are bytes a free-text field's text cannot hold at all, so the
+// search for its end stops at the first: spaces in a token, a quote in a
+// quoted value (unless escaped), the excluded bytes, a line break outside
+// the message.
+func (fd *Field) stopBytes() string {
+	stop := fd.Exclude
+	if fd.Kind == Token && fd.Width == 0 { // padding is spaces
+		stop += " "
+	}
+	if fd.Quoted && !fd.Escaped {
+		stop += `"`
+	}
+	if fd.Kind != Message {
+		stop += "\n"
+	}
+	return stop
 }
 
 // setText checks a free-text field's text [start,end) and records it.

@@ -260,3 +260,21 @@ func TestValues(t *testing.T) {
 		t.Errorf("duration: %d", n)
 	}
 }
+
+// "%(funcName)-12s %(message)s": the literal after a padded free-text
+// field is found after the padding, not inside it.
+func TestPaddedFreeText(t *testing.T) {
+	f := MustCompile("t", "", []Piece{F(Field{Name: "fn", Kind: Token, Width: 12, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	var m Match
+	line := "main         hello world"
+	if !f.Scan(line, &m) {
+		t.Fatalf("no fit: %v", m.Fail)
+	}
+	if got := spans(f, line, &m); got["fn"] != "main" || got["msg"] != "hello world" {
+		t.Fatalf("got %q", got)
+	}
+	line = "a_much_longer_name hi"
+	if !f.Scan(line, &m) || spans(f, line, &m)["fn"] != "a_much_longer_name" {
+		t.Fatalf("a value longer than its width: %v", spans(f, line, &m))
+	}
+}
