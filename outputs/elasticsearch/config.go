@@ -59,7 +59,7 @@ func (c *Config) Check() []spec.FieldError {
 	for _, h := range c.Hosts {
 		u, err := url.Parse(h)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, spec.FieldError{Field: "hosts", Msg: fmt.Sprintf("%q is not an http(s) URL", h)})
+			errs = append(errs, spec.FieldError{Field: "hosts", Msg: fmt.Sprintf("%q is not an http(s) URL", c.scrub(h))})
 		}
 	}
 	for _, p := range []struct {

@@ -110,7 +110,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		DisableRetry: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch: client: %w", err)
+		return nil, fmt.Errorf("elasticsearch: client: %w", cfg.clean(err))
 	}
 	dir := cfg.DeadLetterDir
 	if dir == "" {
@@ -224,11 +224,11 @@ func (o *Output) healthCheck() {
 		if err == nil {
 			o.ready.Store(true)
 			close(o.readyCh)
-			o.log.Info().Strs("hosts", o.cfg.Hosts).Msg("elasticsearch: cluster answers; ready")
+			o.log.Info().Strs("hosts", o.cfg.redactedHosts()).Msg("elasticsearch: cluster answers; ready")
 			return
 		}
 		wait := o.backoff(attempt)
-		o.log.Warn().Err(err).Dur("retry_in", wait).Msg("elasticsearch: cluster not ready; events wait (back-pressure)")
+		o.log.Warn().Err(o.cfg.clean(err)).Dur("retry_in", wait).Msg("elasticsearch: cluster not ready; events wait (back-pressure)")
 		if !o.sleep(wait) {
 			return
 		}
@@ -388,6 +388,7 @@ func (o *Output) deliver(items []item) {
 		if err != nil {
 			o.counts.Failures.Add(1)
 			o.counts.Retried.Add(int64(len(items)))
+			err = o.cfg.clean(err)
 			o.log.Warn().Err(err).Int("events", len(items)).Int("attempt", attempt+1).Msg("elasticsearch: bulk request failed; retrying")
 			for i := range items {
 				items[i].attempts++
@@ -588,7 +589,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 		if err == nil {
 			break
 		}
-		o.log.Error().Err(err).Msg("elasticsearch: cannot write dead letters; events stay unacknowledged")
+		o.log.Error().Err(o.cfg.clean(err)).Msg("elasticsearch: cannot write dead letters; events stay unacknowledged")
 		if !o.sleep(o.backoff(attempt)) {
 			return
 		}

@@ -17,6 +17,14 @@ import (
 // every data stream name (field references given as *) matches an index
 // template with data_stream. It returns one message per problem.
 func (c *Config) CheckOnline(ctx context.Context, streams []string) []string {
+	problems := c.checkOnline(ctx, streams)
+	for i, p := range problems {
+		problems[i] = c.scrub(p)
+	}
+	return problems
+}
+
+func (c *Config) checkOnline(ctx context.Context, streams []string) []string {
 	tlsCfg, err := c.TLS.build()
 	if err != nil {
 		return []string{err.Error()}
@@ -30,26 +38,26 @@ func (c *Config) CheckOnline(ctx context.Context, streams []string) []string {
 	defer cancel()
 	res, err := client.Info(client.Info.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v does not answer: %v", c.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v does not answer: %v", c.redactedHosts(), err)}
 	}
 	res.Body.Close()
 	if res.StatusCode == 401 || res.StatusCode == 403 {
-		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.Hosts, res.Status())}
+		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.redactedHosts(), res.Status())}
 	}
 	if res.IsError() {
-		return []string{fmt.Sprintf("cluster %v: %s", c.Hosts, res.Status())}
+		return []string{fmt.Sprintf("cluster %v: %s", c.redactedHosts(), res.Status())}
 	}
 	auth, err := client.Security.Authenticate(client.Security.Authenticate.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v: authenticate: %v", c.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v: authenticate: %v", c.redactedHosts(), err)}
 	}
 	auth.Body.Close()
 	if auth.StatusCode == 401 || auth.StatusCode == 403 {
-		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.Hosts, auth.Status())}
+		return []string{fmt.Sprintf("cluster %v refuses the credentials: %s", c.redactedHosts(), auth.Status())}
 	}
 	tres, err := client.Indices.GetIndexTemplate(client.Indices.GetIndexTemplate.WithContext(ctx))
 	if err != nil {
-		return []string{fmt.Sprintf("cluster %v: list index templates: %v", c.Hosts, err)}
+		return []string{fmt.Sprintf("cluster %v: list index templates: %v", c.redactedHosts(), err)}
 	}
 	defer tres.Body.Close()
 	body, _ := io.ReadAll(tres.Body)
@@ -63,7 +71,7 @@ func (c *Config) CheckOnline(ctx context.Context, streams []string) []string {
 		} `json:"index_templates"`
 	}
 	if tres.IsError() || json.Unmarshal(body, &list) != nil {
-		return []string{fmt.Sprintf("cluster %v: list index templates: %s", c.Hosts, tres.Status())}
+		return []string{fmt.Sprintf("cluster %v: list index templates: %s", c.redactedHosts(), tres.Status())}
 	}
 	var problems []string
 	for _, stream := range streams {
@@ -80,7 +88,7 @@ func (c *Config) CheckOnline(ctx context.Context, streams []string) []string {
 			}
 		}
 		if !found {
-			problems = append(problems, fmt.Sprintf("data stream %s matches no index template with data_stream on %v (install them with setup_templates: true)", stream, c.Hosts))
+			problems = append(problems, fmt.Sprintf("data stream %s matches no index template with data_stream on %v (install them with setup_templates: true)", stream, c.redactedHosts()))
 		}
 	}
 	return problems
