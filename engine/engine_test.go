@@ -239,7 +239,8 @@ outputs:
 `
 
 // TestAck: done runs exactly once, and only when the batch has been
-// committed and every event of it is done — by every output it went to.
+// committed and every event of it is done — by every output it went to;
+// events.out counts events once written, not once handed over.
 func TestAck(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -277,9 +278,15 @@ func TestAck(t *testing.T) {
 			if single.isAcked() {
 				t.Fatal("acknowledged with an event still held")
 			}
+			if n := h.r.Metrics.Pipeline("single").Out.Load(); n != 0 {
+				t.Fatalf("events.out %d while the output still holds the events: it counts what was handed over", n)
+			}
 			held[2].Done()
 			if !single.isAcked() {
 				t.Fatal("not acknowledged when its last event was done")
+			}
+			if n := h.r.Metrics.Pipeline("single").Out.Load(); n != 3 {
+				t.Fatalf("events.out %d once the output wrote all 3", n)
 			}
 
 			// Two outputs: each event must be done by both.

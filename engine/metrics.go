@@ -13,7 +13,7 @@ import (
 type Counters struct {
 	In            atomic.Int64 // routed to the pipeline
 	Filtered      atomic.Int64 // through the filters
-	Out           atomic.Int64 // handed to outputs
+	Out           atomic.Int64 // written (or dead-lettered) by every output
 	Dropped       atomic.Int64 // dropped on purpose by a filter
 	ParseFailures atomic.Int64 // carried a failure tag (_…failure) after the filters
 	DurationNanos atomic.Int64 // time spent in the filters

@@ -150,6 +150,7 @@ func (p *Pipeline) work(ctx context.Context) {
 		if len(kept) == 0 {
 			continue
 		}
+		p.countDelivery(kept)
 		if extra := len(p.outputs) - 1; extra > 0 {
 			for _, e := range kept {
 				e.Hold(extra)
@@ -163,6 +164,43 @@ func (p *Pipeline) work(ctx context.Context) {
 				break
 			}
 		}
-		p.Counters.Out.Add(int64(len(kept)))
+	}
+}
+
+// countDelivery makes events.out count what the outputs have written (or
+// dead-lettered), not what they were handed: the chunk's events report
+// their Done to an Ack of the chunk, which counts them out once every
+// output has them all and passes the completions on to the Acks (the
+// batches) the events came from.
+func (p *Pipeline) countDelivery(kept []*event.Event) {
+	origin := kept[0].Ack()
+	var origins []*event.Ack // only when the chunk mixes batches
+	for _, e := range kept[1:] {
+		if e.Ack() != origin {
+			origins = make([]*event.Ack, len(kept))
+			for j, e := range kept {
+				origins[j] = e.Ack()
+			}
+			break
+		}
+	}
+	n := len(kept)
+	out := &p.Counters.Out
+	a := event.NewAck(n, func() {
+		out.Add(int64(n))
+		if origins == nil {
+			if origin != nil {
+				origin.DoneN(n)
+			}
+			return
+		}
+		for _, o := range origins {
+			if o != nil {
+				o.Done()
+			}
+		}
+	})
+	for _, e := range kept {
+		e.Attach(a)
 	}
 }

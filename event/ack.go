@@ -34,6 +34,10 @@ func (a *Ack) Add(n int) { a.pending.Add(int64(n)) }
 // given back when it is committed).
 func (a *Ack) Done() { a.done(1) }
 
+// DoneN reports n completions at once (the engine's delivery Ack passing
+// a chunk's on to the batch its events came from).
+func (a *Ack) DoneN(n int) { a.done(n) }
+
 func (a *Ack) done(n int) {
 	left := a.pending.Add(-int64(n))
 	if left == 0 {

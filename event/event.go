@@ -271,6 +271,9 @@ func AppendTimestamp(dst []byte, t time.Time) []byte {
 // Attach makes the event part of ack: its Done counts down ack.
 func (e *Event) Attach(a *Ack) { e.ack = a }
 
+// Ack is the Ack the event is attached to (nil when none).
+func (e *Event) Ack() *Ack { return e.ack }
+
 // Done marks the event finished (written by its outputs, dead-lettered or
 // dropped on purpose). Call it exactly once per event and per extra Hold.
 //

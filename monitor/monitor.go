@@ -210,7 +210,7 @@ type collector struct{ r *engine.Runner }
 var (
 	descIn         = prometheus.NewDesc("ingestd_events_in_total", "Events routed to the pipeline.", []string{"pipeline"}, nil)
 	descFiltered   = prometheus.NewDesc("ingestd_events_filtered_total", "Events through the pipeline's filters.", []string{"pipeline"}, nil)
-	descOut        = prometheus.NewDesc("ingestd_events_out_total", "Events handed to the pipeline's outputs.", []string{"pipeline"}, nil)
+	descOut        = prometheus.NewDesc("ingestd_events_out_total", "Events the pipeline's outputs have written (or dead-lettered).", []string{"pipeline"}, nil)
 	descDropped    = prometheus.NewDesc("ingestd_events_dropped_total", "Events dropped on purpose by a filter.", []string{"pipeline"}, nil)
 	descParseFail  = prometheus.NewDesc("ingestd_parse_failures_total", "Events indexed with a failure tag (_grokparsefailure, …).", []string{"pipeline"}, nil)
 	descFilterSecs = prometheus.NewDesc("ingestd_filter_duration_seconds_total", "Time spent in a filter.", []string{"pipeline", "plugin"}, nil)
