@@ -43,20 +43,31 @@ type Input struct {
 	draining     atomic.Bool
 	conns        atomic.Int64
 
-	// In-flight accounting: decompressed bytes and batches read but not
-	// acknowledged yet. changed is closed and replaced on every release.
+	// In-flight accounting (budget.go). changed is closed and replaced on
+	// every release.
 	mu             sync.Mutex
-	inflight       int64
+	inflight       int64 // bytes of batches being read or awaiting their ACK
+	partial        int64 // of those, the bytes of batches still being read
+	partialBatches int   // batches being read that hold bytes
+	waitingMid     int   // batches whose reading waits for room
+	waiting        int   // connections waiting to start a batch
+	holders        int   // connections holding bytes
+	overdraft      *batch
+	overdrafts     int64
 	changed        chan struct{}
 	pendingBatches atomic.Int64
+
+	// Connections closed or refused, by reason (see slots.go).
+	refused, evicted, closedSlow, batchesRefused atomic.Int64
 
 	eventsReceived, batchesReceived atomic.Int64
 
 	// open holds the served connections, so shutdown can close the ones
 	// still open once they are drained.
-	openMu  sync.Mutex
-	open    map[*conn]struct{}
-	closing bool
+	openMu    sync.Mutex
+	open      map[*conn]struct{}
+	perSource map[string]int
+	closing   bool
 
 	addrMu sync.Mutex
 	addr   net.Addr
@@ -71,7 +82,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in := &Input{
 		cfg: *cfg, tls: tlsCfg, log: env.Logger, drainTimeout: env.DrainTimeout,
-		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{},
+		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{}, perSource: map[string]int{},
 	}
 	in.registerMetrics(env.Metrics)
 	return in, nil
@@ -139,12 +150,15 @@ func (in *Input) accept(ln net.Listener, serve func(*conn)) {
 			return
 		}
 		peer := nc.RemoteAddr().String()
-		if n := in.conns.Add(1); n > int64(in.cfg.MaxConnections) {
-			in.conns.Add(-1)
-			in.log.Warn().Str("peer", peer).Int("max_connections", in.cfg.MaxConnections).Msg("beats: refusing connection: max_connections reached")
+		source := sourceOf(nc.RemoteAddr())
+		if !in.admitConn(source) {
+			in.refused.Add(1)
+			in.log.Warn().Str("peer", peer).Int("max_connections", in.cfg.MaxConnections).Int("max_connections_per_source", in.cfg.MaxPerSource).
+				Msg("beats: refusing connection: every slot is busy with a batch")
 			nc.Close()
 			continue
 		}
+		in.conns.Add(1)
 		if tc, ok := nc.(*net.TCPConn); ok {
 			_ = tc.SetKeepAlive(true)
 		}
@@ -153,6 +167,7 @@ func (in *Input) accept(ln net.Listener, serve func(*conn)) {
 		}
 		in.log.Debug().Str("peer", peer).Msg("beats: connection accepted")
 		c := newConn(in, nc)
+		c.source = source
 		if !in.track(c) {
 			c.Close() // shutting down
 			continue
@@ -169,12 +184,18 @@ func (in *Input) track(c *conn) bool {
 		return false
 	}
 	in.open[c] = struct{}{}
+	in.perSource[c.source]++
 	return true
 }
 
 func (in *Input) untrack(c *conn) {
 	in.openMu.Lock()
-	delete(in.open, c)
+	if _, ok := in.open[c]; ok {
+		delete(in.open, c)
+		if in.perSource[c.source]--; in.perSource[c.source] <= 0 {
+			delete(in.perSource, c.source)
+		}
+	}
 	in.openMu.Unlock()
 }
 
@@ -208,6 +229,10 @@ func (in *Input) registerMetrics(m *plugin.Metrics) {
 	m.Register(plugin.Metric{Key: "inflight_bytes", Prometheus: "input_inflight_bytes", Help: "Decompressed bytes of unacknowledged batches.", Kind: plugin.Gauge}, in.InflightBytes)
 	m.Register(plugin.Metric{Key: "events_received", Prometheus: "input_events_received_total", Help: "Events received by the input.", Kind: plugin.Counter}, in.eventsReceived.Load)
 	m.Register(plugin.Metric{Key: "batches_received", Help: "Batches received by the input.", Kind: plugin.Counter}, in.batchesReceived.Load)
+	m.Register(plugin.Metric{Key: "connections_refused", Prometheus: "input_connections_refused_total", Help: "Connections refused: every slot was busy with a batch.", Kind: plugin.Counter}, in.refused.Load)
+	m.Register(plugin.Metric{Key: "connections_evicted", Prometheus: "input_connections_evicted_total", Help: "Idle connections closed to admit a new one.", Kind: plugin.Counter}, in.evicted.Load)
+	m.Register(plugin.Metric{Key: "connections_closed_slow", Prometheus: "input_connections_closed_slow_total", Help: "Connections closed for sending below min_transfer_rate or not finishing a frame header in time.", Kind: plugin.Counter}, in.closedSlow.Load)
+	m.Register(plugin.Metric{Key: "batches_refused", Prometheus: "input_batches_refused_total", Help: "Batches refused for outgrowing the in-flight budget (the client resends them smaller).", Kind: plugin.Counter}, in.batchesRefused.Load)
 }
 
 // Connections returns the number of open connections.

@@ -6,61 +6,51 @@ import (
 	"time"
 )
 
-// The in-flight budget: decompressed bytes of batches read but not yet
-// acknowledged, over all connections (max_inflight_bytes). It is what
-// bounds memory: a decoded event takes about three times its wire size.
-
-// firstReservation is what a connection's first batch reserves.
-const firstReservation = 1 << 20
-
-// addInflight counts n more bytes in flight beyond what was reserved.
-func (in *Input) addInflight(n int64) {
-	in.mu.Lock()
-	in.inflight += n
-	in.mu.Unlock()
-}
-
-func (in *Input) release(bytes int64, batches int) {
-	in.mu.Lock()
-	in.inflight -= bytes
-	in.mu.Unlock()
-	in.pendingBatches.Add(-int64(batches))
-	in.wake()
-}
-
-func (in *Input) wake() {
-	in.mu.Lock()
-	close(in.changed)
-	in.changed = make(chan struct{})
-	in.mu.Unlock()
-}
-
-// reserve blocks a connection at a batch boundary until the in-flight
-// bytes leave room for its next batch, then reserves an estimate of it
-// (the connection's last batch size, 1 MiB at first): many connections
-// starting at once cannot overshoot the budget. When nothing is in flight
-// a batch may always start, even a larger one. It cannot deadlock: a
-// batch that started is read to its end without waiting (only boundaries
-// wait) and completes without needing budget.
+// The in-flight budget: decompressed bytes of batches being read or read
+// and not acknowledged yet, over all connections (max_inflight_bytes). It
+// is what bounds memory (a decoded event takes about three times its wire
+// size). A connection is charged as its events are decoded, for bytes its
+// client has sent — never ahead, so a client that announces a batch and
+// stalls holds nothing — and each connection's share is bounded while
+// others wait.
 //
-// While it waits, the connection sends keepalive ACKs every keepalive
-// interval: its client has sent the batch and waits for an answer.
-func (in *Input) reserve(c *conn) error {
-	est := c.lastBatchBytes
-	if est <= 0 {
-		est = firstReservation
-	}
+// Under the Input's mu: inflight (all charged bytes), partial (those of
+// batches still being read), partialBatches, waitingMid (batches whose
+// reading waits for room), waiting (connections waiting to start a
+// batch), holders (connections holding bytes), overdraft (the batch
+// allowed over the budget), and each conn's held.
+
+// admit waits at a batch boundary until the connection may start reading
+// its next batch: the budget is not spent, and while other connections
+// wait, this one holds less than its share. When nothing is in flight a
+// batch may always start. While it waits, the connection sends keepalive
+// ACKs every keepalive interval: its client has sent the batch and waits
+// for an answer.
+func (in *Input) admit(c *conn) error {
 	var tick <-chan time.Time
+	counted := false
+	defer func() {
+		if counted {
+			in.mu.Lock()
+			in.waiting--
+			in.mu.Unlock()
+		}
+	}()
 	for {
 		in.mu.Lock()
-		fits := in.inflight+est <= int64(in.cfg.MaxInflightBytes) || in.inflight == 0
-		if fits {
-			in.inflight += est
+		budget := int64(in.cfg.MaxInflightBytes)
+		share := budget / int64(max(1, in.holders+in.waiting))
+		// The previous batch's size guesses this one's (nothing is
+		// reserved: a client that stalls holds nothing).
+		fits := in.inflight+c.lastBatchBytes <= budget
+		// Batches whose reading waits for room go first.
+		if in.inflight == 0 || (fits && in.waitingMid == 0 && (in.waiting == 0 || c.held < share || (counted && in.waiting == 1))) {
 			in.mu.Unlock()
-			c.mu.Lock()
-			c.reserved = est
-			c.mu.Unlock()
 			return nil
+		}
+		if !counted {
+			in.waiting++
+			counted = true
 		}
 		changed := in.changed
 		in.mu.Unlock()
@@ -81,16 +71,120 @@ func (in *Input) reserve(c *conn) error {
 	}
 }
 
-// settle gives back what a finished (or abandoned) batch reserved but did
-// not use.
-func (in *Input) settle(c *conn) {
-	c.mu.Lock()
-	left := c.reserved
-	c.reserved = 0
-	c.mu.Unlock()
-	if left > 0 {
-		in.release(left, 0)
+// charge counts n more decompressed bytes of the batch being read, before
+// they are inflated or read. Over the budget it waits for room (its
+// client's sending waits too), with two exceptions that keep every batch
+// readable: a batch alone in flight may outgrow the budget (up to
+// max_batch_bytes: one at a time, so memory stays within the budget plus
+// one batch), and when every byte in flight belongs to batches still being
+// read and all of them wait — none could ever be acknowledged and give
+// room back — the last to wait goes on over the budget (an overdraft, one
+// batch at a time).
+func (in *Input) charge(c *conn, b *batch, n int64) error {
+	if b.bytes+n > int64(in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
+		in.batchesRefused.Add(1)
+		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d; the client resends it in a smaller window", int64(in.cfg.MaxBatchBytes))
 	}
+	budget := int64(in.cfg.MaxInflightBytes)
+	in.mu.Lock()
+	waited := false
+	for {
+		if c.released {
+			if waited {
+				in.waitingMid--
+			}
+			in.mu.Unlock()
+			return net.ErrClosed // Close gave back what the batch had charged
+		}
+		alone := in.inflight == b.bytes
+		if in.inflight+n <= budget || alone || in.overdraft == b {
+			if b.bytes == 0 {
+				in.partialBatches++
+			}
+			in.inflight += n
+			in.partial += n
+			if c.held == 0 {
+				in.holders++
+			}
+			c.held += n
+			c.partial += n
+			b.bytes += n
+			if waited {
+				in.waitingMid--
+			}
+			in.mu.Unlock()
+			if waited {
+				c.sock.restartRate() // the wait was ours, not the client's
+			}
+			return nil
+		}
+		if !waited {
+			in.waitingMid++
+			waited = true
+		}
+		if in.overdraft == nil && in.inflight == in.partial && in.waitingMid >= in.partialBatches+boolInt(b.bytes == 0) {
+			in.overdraft = b
+			in.overdrafts++
+			continue
+		}
+		changed := in.changed
+		in.mu.Unlock()
+		select {
+		case <-changed:
+		case <-c.closed:
+		}
+		in.mu.Lock()
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// readDone moves a batch read to its end out of the partial bytes: from
+// now on only its ACK gives them back.
+func (in *Input) readDone(c *conn, b *batch) {
+	in.mu.Lock()
+	if !c.released && b.bytes > 0 {
+		in.partial -= b.bytes
+		in.partialBatches--
+		c.partial -= b.bytes
+	}
+	if in.overdraft == b {
+		in.overdraft = nil
+	}
+	in.mu.Unlock()
+	in.wake()
+}
+
+// release gives back the bytes of a connection's batches (acknowledged, or
+// abandoned when it closed), partial ones included.
+func (in *Input) release(c *conn, bytes, partial int64, partialBatches, batches int) {
+	in.mu.Lock()
+	if in.overdraft != nil && in.overdraft.conn == c {
+		in.overdraft = nil
+	}
+	in.inflight -= bytes
+	in.partial -= partial
+	in.partialBatches -= partialBatches
+	c.held -= bytes
+	c.partial -= partial
+	if c.held == 0 && bytes > 0 {
+		in.holders--
+	}
+	in.mu.Unlock()
+	in.pendingBatches.Add(-int64(batches))
+	in.wake()
+}
+
+func (in *Input) wake() {
+	in.mu.Lock()
+	close(in.changed)
+	in.changed = make(chan struct{})
+	in.mu.Unlock()
 }
 
 func (in *Input) awaitDrained(timeout time.Duration) {

@@ -26,8 +26,10 @@ const (
 	minSlab = 64 << 10
 	maxSlab = 8 << 20
 	// slabGuessRatio guesses a connection's first slab from the frame's
-	// compressed size; later batches are guessed from the one before.
+	// compressed size, up to firstSlabGuess; later batches are guessed
+	// from the one before.
 	slabGuessRatio = 6
+	firstSlabGuess = 1 << 20
 )
 
 // inflating is the state of one compressed frame being read: out is the
@@ -117,9 +119,9 @@ func corruptFrame(err error) error {
 // slabSize guesses the inflated size of a batch from its first compressed
 // frame: the previous batch's size (a client's batches are alike, and it
 // is what the budget reserved for this one), or for a connection's first
-// a ratio of the compressed size, within the first reservation.
+// a ratio of the compressed size, within firstSlabGuess.
 func (c *conn) slabSize(compressed int64) int {
-	guess := min(compressed*slabGuessRatio, firstReservation)
+	guess := min(compressed*slabGuessRatio, firstSlabGuess)
 	if c.lastBatchBytes > 0 {
 		// Headers (1%) and batches a little bigger than the last: a
 		// slab that overflows takes another.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -42,6 +43,7 @@ var errDraining = errors.New("beats: input is shutting down")
 type conn struct {
 	net.Conn // the client socket (TLS already wrapped)
 	in       *Input
+	source   string // the client's address, without the port
 	log      zerolog.Logger
 	tls      *tls.Conn
 
@@ -62,24 +64,34 @@ type conn struct {
 	// escapes, which would cost an allocation per event.
 	hdr [8]byte
 
-	lastBatchBytes int64 // size of the previous batch: the next reservation
+	lastBatchBytes int64 // size of the previous batch: the next one's slab guess
 
 	producer plugin.Producer // the sink's: batches begin here
 	acks     chan *batch     // read batches, oldest first, for ackLoop
 
 	writeMu sync.Mutex // ACKs (ackLoop) and keepalives while reserving (serve)
 
+	// Under in.mu (budget.go): the bytes this connection's unacknowledged
+	// batches hold, those of the batch being read, and whether Close gave
+	// them back (charge refuses more then).
+	held, partial int64
+	released      bool
+
 	mu       sync.Mutex
-	reserved int64    // budget reserved for the current batch, not yet used
 	pending  []*batch // read fully or partly, not yet acknowledged
-	released bool     // Close gave back the budget: charge refuses more
 	closeErr error    // why reading ended
 	closed   chan struct{}
 	once     sync.Once
+
+	// Slots: when it last started or finished a batch, and whether it is
+	// between batches (a connection idle longest gives its slot up).
+	lastActive atomic.Int64 // unix nanoseconds
+	between    atomic.Bool
 }
 
 // batch is a window of events from window frame to ACK.
 type batch struct {
+	conn   *conn
 	count  uint32
 	bytes  int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done   chan struct{} // closed when every event of the batch is done
@@ -94,10 +106,12 @@ func newConn(in *Input, nc net.Conn) *conn {
 		Conn:   nc,
 		in:     in,
 		log:    in.log.With().Str("peer", nc.RemoteAddr().String()).Logger(),
-		sock:   &timeoutReader{c: nc},
+		sock:   &timeoutReader{c: nc, minRate: int64(in.cfg.MinTransferRate), window: in.cfg.RateWindow},
 		acks:   make(chan *batch, maxPendingBatches),
 		closed: make(chan struct{}),
 	}
+	c.lastActive.Store(time.Now().UnixNano())
+	c.between.Store(true)
 	c.arena.Pool = &in.fields
 	// Buffers are per connection, and a node may have a thousand: 16 KiB
 	// from the socket and 8 KiB into inflate (plus its 7 KiB of tables)
@@ -109,17 +123,94 @@ func newConn(in *Input, nc net.Conn) *conn {
 	return c
 }
 
-// timeoutReader reads the socket with a fresh deadline for every read, so
-// a timeout means the client sent nothing at all for that long (a stall),
-// however long a big batch takes as a whole.
+// timeoutReader reads the socket with deadlines that a slow or stalled
+// client cannot stretch: a fresh per-read timeout (a client that sends
+// nothing at all for that long has stalled), an absolute deadline for a
+// frame header once it began, and inside a batch a minimum transfer rate
+// over a window (a client trickling a byte now and then is closed, however
+// long each read takes).
 type timeoutReader struct {
 	c       net.Conn
-	timeout time.Duration
+	timeout time.Duration // per read
+	until   time.Time     // absolute, zero for none
+
+	minRate int64         // bytes per second, inside a batch
+	window  time.Duration // the rate's window
+	rating  bool
+	from    time.Time // the window's start
+	got     int64     // bytes in the window
 }
 
+// errTooSlow closes a connection whose client sends a batch slower than
+// min_transfer_rate.
+type errTooSlow struct {
+	got    int64
+	window time.Duration
+	min    int64
+}
+
+func (e errTooSlow) Error() string {
+	return fmt.Sprintf("beats: client sends %d bytes in %s, below min_transfer_rate %d bytes/s", e.got, e.window, e.min)
+}
+
+// startRate measures the rate from now (a batch begins).
+func (t *timeoutReader) startRate() {
+	t.rating = t.minRate > 0 && t.window > 0
+	t.from, t.got = time.Now(), 0
+}
+
+// restartRate starts a new window after a wait of ours (the budget).
+func (t *timeoutReader) restartRate() {
+	if t.rating {
+		t.from, t.got = time.Now(), 0
+	}
+}
+
+// pauseRate is a no-op kept for symmetry: while the reader waits for
+// budget it reads nothing, and restartRate opens a fresh window after.
+func (t *timeoutReader) pauseRate() {}
+
+func (t *timeoutReader) stopRate() { t.rating = false }
+
 func (t *timeoutReader) Read(p []byte) (int, error) {
-	_ = t.c.SetReadDeadline(time.Now().Add(t.timeout))
-	return t.c.Read(p)
+	stalledAt := time.Now().Add(t.timeout)
+	for {
+		deadline := stalledAt
+		if !t.until.IsZero() && t.until.Before(deadline) {
+			deadline = t.until
+		}
+		var windowEnd time.Time
+		if t.rating {
+			windowEnd = t.from.Add(t.window)
+			if windowEnd.Before(deadline) {
+				deadline = windowEnd
+			}
+		}
+		_ = t.c.SetReadDeadline(deadline)
+		n, err := t.c.Read(p)
+		if !t.rating {
+			return n, err
+		}
+		t.got += int64(n)
+		now := time.Now()
+		if now.Before(windowEnd) {
+			return n, err
+		}
+		// A window has passed: was enough sent in it?
+		if t.got < t.minRate*int64(t.window/time.Second) {
+			return n, errTooSlow{t.got, t.window, t.minRate}
+		}
+		t.from, t.got = now, 0
+		var ne net.Error
+		if n > 0 || err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return n, err
+		}
+		// The window's deadline, not a stall: read on until the stall or
+		// the absolute deadline.
+		if !now.Before(stalledAt) || (!t.until.IsZero() && !now.Before(t.until)) {
+			return n, err
+		}
+	}
 }
 
 // serve runs the connection until the client leaves, breaks the protocol
@@ -252,9 +343,14 @@ func (c *conn) acknowledged(b *batch) {
 	}
 	c.pending[0] = nil
 	c.pending = c.pending[1:]
-	bytes := b.bytes
 	c.mu.Unlock()
-	c.in.release(bytes, 1)
+	c.in.mu.Lock()
+	bytes := b.bytes // final: the batch was read to its end before its ACK
+	released := c.released
+	c.in.mu.Unlock()
+	if !released {
+		c.in.release(c, bytes, 0, 0, 1)
+	}
 }
 
 // keepalive tells a client whose next batch waits for the budget to keep
@@ -273,11 +369,16 @@ func (c *conn) fail(err error) {
 		return
 	}
 	var ne net.Error
+	var slow errTooSlow
+	var slowHeader errSlowHeader
 	switch {
 	case errors.Is(err, io.EOF):
 		c.log.Debug().Msg("beats: client closed the connection")
 	case errors.Is(err, errDraining), errors.Is(err, net.ErrClosed):
-		c.log.Debug().Msg("beats: connection closed at shutdown")
+		c.log.Debug().Msg("beats: connection closed")
+	case errors.As(err, &slow), errors.As(err, &slowHeader):
+		c.in.closedSlow.Add(1)
+		c.log.Warn().Err(err).Msg("beats: closing connection: too slow")
 	case errors.As(err, &ne) && ne.Timeout():
 		c.log.Warn().Err(err).Msg("beats: closing connection: timed out")
 	default:
@@ -293,14 +394,16 @@ func (c *conn) Close() error {
 		c.mu.Lock()
 		pending := c.pending
 		c.pending = nil
-		bytes := c.reserved
-		c.reserved = 0
-		for _, b := range pending {
-			bytes += b.bytes // under the lock: the reader may be charging b
-		}
-		c.released = true // and from now on charges nothing
 		c.mu.Unlock()
-		c.in.release(bytes, len(pending))
+		c.in.mu.Lock()
+		c.released = true // from now on charge refuses
+		bytes, partial := c.held, c.partial
+		c.in.mu.Unlock()
+		partialBatches := 0
+		if partial > 0 {
+			partialBatches = 1
+		}
+		c.in.release(c, bytes, partial, partialBatches, len(pending))
 		c.in.conns.Add(-1)
 		c.in.untrack(c)
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/ingestd/ingestd/event"
 )
@@ -21,10 +22,14 @@ import (
 // aborted, never committed, so a bad batch loses nothing the client does
 // not resend.
 func (c *conn) readBatch() (*batch, error) {
+	c.between.Store(true)
 	b, err := c.readWindow()
 	if err != nil || b == nil {
 		return nil, err
 	}
+	c.between.Store(false)
+	c.lastActive.Store(time.Now().UnixNano())
+	c.sock.startRate()
 	if err := c.readEvents(b); err != nil {
 		b.events.Abort()
 		return nil, err
@@ -38,7 +43,9 @@ func (c *conn) readBatch() (*batch, error) {
 	c.slab, c.arena = nil, event.Arena{Pool: &c.in.fields}
 	close(b.read)
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
-	c.in.settle(c)
+	c.in.readDone(c, b)
+	c.sock.stopRate()
+	c.lastActive.Store(time.Now().UnixNano())
 	c.log.Debug().Uint32("events", b.count).Int64("bytes", b.bytes).Msg("beats: batch received")
 	return b, nil
 }
@@ -75,6 +82,7 @@ func (c *conn) readEvents(b *batch) error {
 // batches is pending, then for the in-flight budget.
 func (c *conn) readWindow() (*batch, error) {
 	c.sock.timeout = c.in.cfg.IdleTimeout
+	c.sock.until = time.Time{}
 	for {
 		if _, err := c.r.Peek(1); err != nil {
 			var ne net.Error
@@ -90,15 +98,26 @@ func (c *conn) readWindow() (*batch, error) {
 	}
 	// The client has sent its next batch and waits for an ACK: while the
 	// budget holds the batch back, keepalive ACKs tell it to keep waiting.
-	if err := c.in.reserve(c); err != nil {
+	if err := c.in.admit(c); err != nil {
 		return nil, err
 	}
 	if c.in.draining.Load() {
 		return nil, errDraining
 	}
+	// The window frame began: the rest of it comes now, however slowly
+	// each byte does (a trickling client must not hold its slot).
 	c.sock.timeout = c.in.cfg.ReadTimeout
+	if c.in.cfg.HeaderTimeout > 0 {
+		c.sock.until = time.Now().Add(c.in.cfg.HeaderTimeout)
+	}
 	win := c.hdr[:6]
-	if _, err := io.ReadFull(c.r, win); err != nil {
+	_, err := io.ReadFull(c.r, win)
+	c.sock.until = time.Time{}
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, errSlowHeader{c.in.cfg.HeaderTimeout}
+		}
 		return nil, fmt.Errorf("beats: truncated window frame: %w", err)
 	}
 	if err := checkVersion(win[0]); err != nil {
@@ -112,16 +131,23 @@ func (c *conn) readWindow() (*batch, error) {
 		return nil, fmt.Errorf("beats: window of %d events exceeds max_batch_events %d", count, c.in.cfg.MaxBatchEvents)
 	}
 	if count == 0 {
-		c.in.settle(c)
 		return nil, nil
 	}
-	b := &batch{count: count, done: make(chan struct{}), read: make(chan struct{})}
+	b := &batch{conn: c, count: count, done: make(chan struct{}), read: make(chan struct{})}
 	b.events = c.producer.Begin(int(count), func() { close(b.done) })
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
 	c.in.pendingBatches.Add(1)
 	return b, nil
+}
+
+// errSlowHeader closes a connection that began a window frame and did not
+// finish it within header_timeout.
+type errSlowHeader struct{ timeout time.Duration }
+
+func (e errSlowHeader) Error() string {
+	return fmt.Sprintf("beats: window frame not finished within header_timeout %s", e.timeout)
 }
 
 func (c *conn) pendingCount() int {
@@ -172,7 +198,7 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size i
 	if read >= b.count {
 		return 0, 0, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
 	}
-	if err := c.charge(b, n); err != nil {
+	if err := c.in.charge(c, b, n); err != nil {
 		return 0, 0, err
 	}
 	return seq, int(n), nil
@@ -186,28 +212,6 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
 	}
 	return e, nil
-}
-
-// charge counts n more decompressed bytes of the batch being read against
-// the in-flight budget: first from what the connection reserved for it,
-// then on top. One lock of the connection per event.
-func (c *conn) charge(b *batch, n int64) error {
-	if b.bytes+n > int64(c.in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
-		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d", int64(c.in.cfg.MaxBatchBytes))
-	}
-	c.mu.Lock()
-	if c.released {
-		c.mu.Unlock()
-		return net.ErrClosed // Close released what the batch had charged
-	}
-	b.bytes += n
-	fromReserve := min(c.reserved, n)
-	c.reserved -= fromReserve
-	c.mu.Unlock()
-	if extra := n - fromReserve; extra > 0 {
-		c.in.addInflight(extra)
-	}
-	return nil
 }
 
 // batchReader counts a batch's events as they are decoded and hands them

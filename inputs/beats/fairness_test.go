@@ -1,0 +1,276 @@
+package beats
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
+	"github.com/rs/zerolog"
+)
+
+// startWith starts an input with cfg's limits over the test defaults; its
+// sink completes every event at once.
+func startWith(t *testing.T, tune func(*Config)) *Input {
+	t.Helper()
+	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		for _, e := range events {
+			e.Done()
+		}
+		return nil
+	}}
+	return startWithSink(t, sink, tune)
+}
+
+// startWithSink starts an input with cfg's limits over the test defaults.
+func startWithSink(t *testing.T, sink plugin.Sink, tune func(*Config)) *Input {
+	t.Helper()
+	cfg := &Config{
+		Listen: "127.0.0.1:0", MaxConnections: 10, MaxBatchEvents: 4096,
+		MaxEventBytes: 1 << 20, MaxBatchBytes: 16 << 20, MaxInflightBytes: 8 << 20,
+		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: 100 * time.Millisecond,
+		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
+	}
+	tune(cfg)
+	in, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, sink) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("input did not stop")
+		}
+	})
+	<-in.(*Input).Serving()
+	return in.(*Input)
+}
+
+func dialInput(t *testing.T, in *Input) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// plainBatch is a window and plain data frames.
+func plainBatch(events [][]byte) []byte {
+	out := window(len(events))
+	for i, ev := range events {
+		out = append(out, codeVersion, codeJSONData)
+		out = binary.BigEndian.AppendUint32(out, uint32(i+1))
+		out = binary.BigEndian.AppendUint32(out, uint32(len(ev)))
+		out = append(out, ev...)
+	}
+	return out
+}
+
+// closedWithin waits until the server closes c (a read ends in EOF or a
+// reset), failing after d.
+func closedWithin(t *testing.T, c net.Conn, d time.Duration, what string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(d))
+	buf := make([]byte, 64)
+	for {
+		_, err := c.Read(buf)
+		if err == nil {
+			continue // keepalives
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("%s: not closed within %s", what, d)
+		}
+		return
+	}
+}
+
+// Clients that announce a batch and stall hold no budget (it is charged
+// for bytes received, never reserved ahead): a good client keeps getting
+// its ACKs at once.
+func TestStalledAnnouncersHoldNoBudget(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxInflightBytes = 64 << 10 })
+	for range 8 {
+		bad := dialInput(t, in)
+		// A window of 2048 and the first 10 bytes of a data frame.
+		bad.Write(append(window(2048), codeVersion, codeJSONData, 0, 0, 0, 1, 0, 0, 0x10))
+	}
+	time.Sleep(100 * time.Millisecond)
+	good := dialInput(t, in)
+	start := time.Now()
+	for i := range 20 {
+		if _, err := good.Write(wireBatch(t, events(100, i*100), 1)); err != nil {
+			t.Fatal(err)
+		}
+		if seq, _ := readACK(t, good); seq != 100 {
+			t.Fatalf("ACK %d", seq)
+		}
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("20 batches took %s with 8 stalled announcers", d)
+	}
+}
+
+// A client that sends a batch slower than min_transfer_rate is closed
+// after the rate window, however often it sends a byte; the counter says
+// so.
+func TestTrickleIsClosed(t *testing.T) {
+	in := startWith(t, func(c *Config) {
+		c.MinTransferRate, c.RateWindow, c.ReadTimeout = 1024, time.Second, 30*time.Second
+	})
+	c := dialInput(t, in)
+	batch := plainBatch(events(50, 0))
+	c.Write(batch[:6]) // the window
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for _, b := range batch[6:] {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+		}
+	}()
+	closedWithin(t, c, 5*time.Second, "a client sending 10 bytes/s")
+	waitUntil(t, "the slow close counted", func() bool { return in.closedSlow.Load() == 1 })
+}
+
+// A window frame begun and not finished within header_timeout closes the
+// connection, even with a byte now and then (each read alone would be
+// within the read timeout).
+func TestUnfinishedHeaderIsClosed(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.HeaderTimeout = 300 * time.Millisecond })
+	c := dialInput(t, in)
+	go func() {
+		for _, b := range window(10) {
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	closedWithin(t, c, 3*time.Second, "a trickled window frame")
+	waitUntil(t, "the slow close counted", func() bool { return in.closedSlow.Load() == 1 })
+}
+
+// At max_connections a newcomer takes the slot of the connection idle
+// longest; with every connection in a batch it is refused. The same per
+// source address.
+func TestSlotsGoToNewcomers(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxConnections = 3; c.MaxPerSource = 3 })
+	var idle []net.Conn
+	for range 3 {
+		idle = append(idle, dialInput(t, in))
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitUntil(t, "3 connections", func() bool { return in.Connections() == 3 })
+	fresh := dialInput(t, in)
+	closedWithin(t, idle[0], 3*time.Second, "the idlest connection")
+	fresh.Write(wireBatch(t, events(5, 0), 1))
+	if seq, _ := readACK(t, fresh); seq != 5 {
+		t.Fatalf("the newcomer's ACK %d", seq)
+	}
+	if in.evicted.Load() != 1 {
+		t.Fatalf("evicted %d", in.evicted.Load())
+	}
+	// Every connection busy: each has begun a batch (a window, no events).
+	for _, c := range []net.Conn{idle[1], idle[2], fresh} {
+		c.Write(window(10))
+	}
+	time.Sleep(100 * time.Millisecond)
+	late := dialInput(t, in)
+	closedWithin(t, late, 3*time.Second, "a newcomer with every slot busy")
+	waitUntil(t, "the refusal counted", func() bool { return in.refused.Load() == 1 })
+}
+
+// A batch that alone outgrows the budget is read once it is alone in
+// flight (not while another batch holds the budget), and a batch over
+// max_batch_bytes is refused (Filebeat resends it in a smaller window).
+func TestBatchOverTheBudget(t *testing.T) {
+	hold := newHeldSink()
+	in := startWithSink(t, &plugintest.Sink{Committed: hold.Publish}, func(c *Config) {
+		c.MaxInflightBytes, c.MaxBatchBytes = 16<<10, 60<<10
+	})
+	first := dialInput(t, in)
+	first.Write(wireBatch(t, events(10, 0), 1))
+	<-hold.arrived // held: its bytes stay in flight
+	big := dialInput(t, in)
+	big.Write(wireBatch(t, bigEvents(40, 1000), 1)) // ~40 KiB decoded
+	select {
+	case <-hold.arrived:
+		t.Fatal("a batch over the budget was read while another held it")
+	case <-time.After(300 * time.Millisecond):
+	}
+	hold.complete(0)
+	if seq, _ := readACK(t, first); seq != 10 {
+		t.Fatalf("first ACK %d", seq)
+	}
+	<-hold.arrived
+	hold.complete(1)
+	if seq, _ := readACK(t, big); seq != 40 {
+		t.Fatalf("the big batch's ACK %d", seq)
+	}
+	waitUntil(t, "the budget given back", func() bool { return in.InflightBytes() == 0 })
+
+	over := dialInput(t, in)
+	over.Write(wireBatch(t, bigEvents(70, 1000), 1)) // ~70 KiB: over max_batch_bytes
+	closedWithin(t, over, 3*time.Second, "a batch over max_batch_bytes")
+	if in.batchesRefused.Load() != 1 {
+		t.Fatalf("refused %d", in.batchesRefused.Load())
+	}
+}
+
+// Two batches being read that each wait for the room the other holds:
+// nothing in flight could be acknowledged, so the last to wait goes on
+// over the budget, and both are acknowledged.
+func TestBudgetDeadlockIsBroken(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxInflightBytes = 48 << 10 })
+	evs := bigEvents(40, 1000) // ~1 KiB each
+	a, b := dialInput(t, in), dialInput(t, in)
+	pa, pb := plainBatch(evs), plainBatch(evs)
+	half := len(pa) * 3 / 5 // ~24 KiB each: together over the budget
+	a.Write(pa[:half])
+	time.Sleep(100 * time.Millisecond)
+	b.Write(pb[:half]) // b waits for room
+	time.Sleep(100 * time.Millisecond)
+	go a.Write(pa[half:]) // a waits too: nothing could ever free room
+	go b.Write(pb[half:])
+	for name, c := range map[string]net.Conn{"a": a, "b": b} {
+		if seq, _ := readACK(t, c); seq != 40 {
+			t.Fatalf("%s: ACK %d", name, seq)
+		}
+	}
+	in.mu.Lock()
+	overdrafts := in.overdrafts
+	in.mu.Unlock()
+	if overdrafts == 0 || in.batchesRefused.Load() != 0 {
+		t.Fatalf("overdrafts %d, refused %d", overdrafts, in.batchesRefused.Load())
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
