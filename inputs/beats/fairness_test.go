@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -272,5 +275,67 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A batch refused for its size is what Filebeat's Logstash output answers
+// by halving its window and resending (elastic/beats:
+// libbeat/outputs/logstash/window.go, shrinkWindow on a send error, down
+// to 1): played here, every event arrives exactly once.
+func TestRefusedBatchIsResentSmaller(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		mu.Lock()
+		for _, e := range events {
+			seen[strings.Clone(e.GetString(event.Path{"n"}))]++
+			e.Done()
+		}
+		mu.Unlock()
+		return nil
+	}}
+	in := startWithSink(t, sink, func(c *Config) { c.MaxBatchBytes, c.MaxEventBytes = 20<<10, 20<<10 })
+	all := bigEvents(100, 1000) // ~1 KiB each
+	win, sent := len(all), 0
+	for attempt := 0; sent < len(all); attempt++ {
+		if attempt > 40 {
+			t.Fatalf("not delivered after %d attempts (window %d, %d sent)", attempt, win, sent)
+		}
+		c, err := net.Dial("tcp", in.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sent < len(all) {
+			n := min(win, len(all)-sent)
+			c.Write(wireBatch(t, all[sent:sent+n], 1))
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			var ack [6]byte
+			var got uint32
+			for got == 0 {
+				if _, err := io.ReadFull(c, ack[:]); err != nil {
+					break
+				}
+				got = binary.BigEndian.Uint32(ack[2:])
+			}
+			if got != uint32(n) {
+				win = max(win/2, 1) // shrinkWindow
+				break
+			}
+			sent += n
+		}
+		c.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 100 {
+		t.Fatalf("%d distinct events arrived", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("event %s arrived %d times", k, n)
+		}
+	}
+	if in.batchesRefused.Load() == 0 {
+		t.Fatal("no batch was refused: the test checks nothing")
 	}
 }
