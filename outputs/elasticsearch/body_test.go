@@ -2,6 +2,7 @@ package elasticsearch
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -128,5 +129,61 @@ func TestResponsesAreReadWholeAndReused(t *testing.T) {
 	}
 	if _, err := o.readResponse(iotest.ErrReader(errors.New("reset")), -1); err == nil {
 		t.Fatal("a read error was not returned")
+	}
+}
+
+// BenchmarkGzipBody compresses a 2048-event bulk body with compress/gzip
+// (what the client's CompressRequestBody used) and with klauspost's gzip
+// (what the output uses now), at level 1, the shipped default.
+func BenchmarkGzipBody(b *testing.B) {
+	items := benchItems(b, 2048)
+	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1}}
+	body := o.body(items)
+	var ids idState
+	for _, it := range items {
+		body = appendLines(body, it.ev, true, &ids)
+	}
+	b.Run("compress-gzip", func(b *testing.B) {
+		var out bytes.Buffer
+		w, _ := stdgzip.NewWriterLevel(&out, 1)
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			out.Reset()
+			w.Reset(&out)
+			w.Write(body)
+			w.Close()
+		}
+	})
+	b.Run("klauspost", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			c, _, err := o.gzipped(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o.recycleCompressor(c)
+		}
+	})
+}
+
+func TestGzippedBodyRoundTrips(t *testing.T) {
+	o := &Output{compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1}}
+	body := []byte(strings.Repeat(`{"create":{}}`+"\n"+`{"message":"x"}`+"\n", 1000))
+	c, gz, err := o.gzipped(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := stdgzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(back, body) {
+		t.Fatalf("round trip: %v", err)
+	}
+	o.recycleCompressor(c)
+	if c2, _, _ := o.gzipped(body); c2 != c {
+		t.Fatal("the compressor was not reused")
 	}
 }

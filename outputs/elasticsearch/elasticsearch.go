@@ -32,6 +32,7 @@ import (
 	"time"
 
 	es "github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/deadletter"
@@ -69,6 +70,8 @@ type Output struct {
 	work    chan []item
 	bodies  chan []byte // request bodies kept for reuse, one per worker
 	answers chan []byte // response bodies kept for reuse, one per worker
+	// compressors gzip request bodies (compress.go), one per worker.
+	compressors chan *compressor
 	ready   atomic.Bool
 	readyCh chan struct{}
 
@@ -102,9 +105,8 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		Password:                 cfg.Password,
 		APIKey:                   cfg.APIKey,
 		Transport:                transport,
-		CompressRequestBody:      cfg.Compression,
-		CompressRequestBodyLevel: cfg.CompressionLevel,
-		PoolCompressor:           true,
+		// Bodies are gzipped by the output (compress.go).
+		CompressRequestBody: false,
 		// Retries are ours: per item, with backoff, and never giving up
 		// by default, which the client's own retry cannot do.
 		DisableRetry: true,
@@ -125,6 +127,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	o := &Output{
 		id: env.ID, cfg: *cfg, client: client, transport: transport, dlq: dlq, log: env.Logger, shipped: env.Shipped,
 		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
+		compressors: make(chan *compressor, cfg.Workers),
 		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	o.counts.Register(env.Metrics)
@@ -432,6 +435,8 @@ type bulkError struct {
 
 func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status, e.body) }
 
+var gzipHeader = map[string]string{"Content-Encoding": "gzip"}
+
 // bulk sends one request. It returns the items to retry, or an error when
 // the whole request must be retried.
 func (o *Output) bulk(items []item) ([]item, error) {
@@ -444,8 +449,19 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	}
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
+	opts := []func(*esapi.BulkRequest){o.client.Bulk.WithContext(ctx)}
+	payload := body
+	if o.cfg.Compression {
+		c, gz, err := o.gzipped(body)
+		if err != nil {
+			return nil, fmt.Errorf("bulk: gzip: %w", err)
+		}
+		defer o.recycleCompressor(c) // the client is done with it when Bulk returns
+		payload = gz
+		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
+	}
 	o.requests.Add(1)
-	res, err := o.client.Bulk(bytes.NewReader(body), o.client.Bulk.WithContext(ctx))
+	res, err := o.client.Bulk(bytes.NewReader(payload), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: %w", err)
 	}
