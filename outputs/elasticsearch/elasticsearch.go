@@ -72,8 +72,8 @@ type Output struct {
 	answers chan []byte // response bodies kept for reuse, one per worker
 	// compressors gzip request bodies (compress.go), one per worker.
 	compressors chan *compressor
-	ready   atomic.Bool
-	readyCh chan struct{}
+	ready       atomic.Bool
+	readyCh     chan struct{}
 
 	ctx    context.Context // ends at Close's deadline: stops retries
 	cancel context.CancelFunc
@@ -100,11 +100,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	}
 	transport := transportFor(tlsCfg, cfg.Workers)
 	client, err := es.NewClient(es.Config{
-		Addresses:                cfg.Hosts,
-		Username:                 cfg.Username,
-		Password:                 cfg.Password,
-		APIKey:                   cfg.APIKey,
-		Transport:                transport,
+		Addresses: cfg.Hosts,
+		Username:  cfg.Username,
+		Password:  cfg.Password,
+		APIKey:    cfg.APIKey,
+		Transport: transport,
 		// Bodies are gzipped by the output (compress.go).
 		CompressRequestBody: false,
 		// Retries are ours: per item, with backoff, and never giving up
@@ -128,7 +128,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		id: env.ID, cfg: *cfg, client: client, transport: transport, dlq: dlq, log: env.Logger, shipped: env.Shipped,
 		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
 		compressors: make(chan *compressor, cfg.Workers),
-		readyCh: make(chan struct{}), ctx: ctx, cancel: cancel,
+		readyCh:     make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	o.counts.Register(env.Metrics)
 	return o, nil
