@@ -129,6 +129,7 @@ func cmdRun(args []string) error {
 	memProfile := fs.String("memprofile", "", "have ingestd write a heap profile here when the load is done")
 	prebuilt := fs.Bool("prebuilt", false, "replay batches go-lumber client/v2 encoded and compressed beforehand (measures ingestd with less load-generator CPU; not the issue's scenario)")
 	cfgPath := fs.String("config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
+	shipped := fs.Bool("shipped", false, "run the shipped default config as a user does (no -c; INGESTD_ES_HOSTS pointed at the sink, compression as shipped)")
 	fs.Parse(args)
 
 	s, err := startSink("127.0.0.1:0", *sinkDelay)
@@ -145,7 +146,7 @@ func cmdRun(args []string) error {
 		lc.addr = freeAddr()
 	}
 	path := *cfgPath
-	if path == "" {
+	if path == "" && !*shipped {
 		path = filepath.Join(dir, "bench.yml")
 		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, harness.Pipelines(*workers), s.addr, *gzipOn, *esWorkers)
 		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -164,7 +165,10 @@ func cmdRun(args []string) error {
 		}
 	}
 
-	runArgs := []string{"run", "-c", path, "--log-level", "warn"}
+	runArgs := []string{"run", "--log-level", "warn"}
+	if !*shipped {
+		runArgs = append(runArgs, "-c", path)
+	}
 	if *profile != "" {
 		runArgs = append(runArgs, "--cpuprofile", *profile)
 	}
@@ -173,6 +177,9 @@ func cmdRun(args []string) error {
 	}
 	cmd := exec.Command(*bin, runArgs...)
 	cmd.Env = append(os.Environ(), "BENCH_SINK="+s.addr, "INGESTD_BEATS_LISTEN="+lc.addr)
+	if *shipped {
+		cmd.Env = append(cmd.Env, "INGESTD_ES_HOSTS=http://"+s.addr, "INGESTD_DATA_DIR="+dir, "INGESTD_HTTP_LISTEN="+freeAddr())
+	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
