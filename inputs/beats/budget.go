@@ -85,9 +85,18 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		in.batchesRefused.Add(1)
 		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d; the client resends it in a smaller window", int64(in.cfg.MaxBatchBytes))
 	}
+	// A few KiB of zlib that inflate to megabytes is a bomb, not logs
+	// (real ones compress 5 to 50 times, a repeated phrase some hundreds;
+	// zlib tops out near 1030): refused before it can hold the
+	// budget.
+	if wire := c.sock.total - b.wireStart; b.bytes+n > bombAllowance && b.bytes+n > maxInflateRatio*wire {
+		in.batchesRefused.Add(1)
+		return fmt.Errorf("beats: batch refused: %d bytes inflated from %d on the wire, over %d:1 (a decompression bomb)", b.bytes+n, wire, maxInflateRatio)
+	}
 	budget := int64(in.cfg.MaxInflightBytes)
 	in.mu.Lock()
 	waited := false
+	var tick <-chan time.Time
 	for {
 		if c.released {
 			if waited {
@@ -129,13 +138,34 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		}
 		changed := in.changed
 		in.mu.Unlock()
+		if tick == nil && in.cfg.Keepalive > 0 {
+			t := time.NewTicker(in.cfg.Keepalive)
+			defer t.Stop()
+			tick = t.C
+		}
 		select {
 		case <-changed:
 		case <-c.closed:
+		case <-tick:
+			// The client may have sent the whole batch and wait for its
+			// ACK: tell it to keep waiting, as at a batch boundary.
+			if err := c.keepalive(); err != nil {
+				in.mu.Lock()
+				in.waitingMid--
+				in.mu.Unlock()
+				return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
+			}
 		}
 		in.mu.Lock()
 	}
 }
+
+// bombAllowance is what a batch may inflate to before the ratio to its
+// wire bytes is checked; maxInflateRatio is the most it may inflate.
+const (
+	bombAllowance   = 1 << 20
+	maxInflateRatio = 500
+)
 
 func boolInt(b bool) int {
 	if b {

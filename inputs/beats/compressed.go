@@ -30,6 +30,9 @@ const (
 	// from the one before.
 	slabGuessRatio = 6
 	firstSlabGuess = 1 << 20
+	// maxInflateCall bounds what one inflate call produces (and the
+	// budget is charged for at once).
+	maxInflateCall = 256 << 10
 )
 
 // inflating is the state of one compressed frame being read: out is the
@@ -42,6 +45,10 @@ type inflating struct {
 	more  int  // the least a new slab holds when the batch outgrows its guess
 	pool  *slabPool
 	b     *batch // whose slabs these are
+	// charge counts inflated bytes against the budget as they are
+	// produced: a stream that stalls holds what it inflated, not what its
+	// frames announced.
+	charge func(n int64) error
 }
 
 // readCompressed reads a compressed frame (after its 2-byte header) and
@@ -70,7 +77,8 @@ func (c *conn) readCompressed(r *batchReader) error {
 		c.slab = c.in.slabs.get(guess)
 		r.b.slabs = append(r.b.slabs, c.slab)
 	}
-	z := inflating{r: c.inflater, out: c.slab, more: max(guess/4, minSlab), pool: &c.in.slabs, b: r.b}
+	z := inflating{r: c.inflater, out: c.slab, more: max(guess/4, minSlab), pool: &c.in.slabs, b: r.b,
+		charge: func(n int64) error { return c.in.charge(c, r.b, n) }}
 	for {
 		more, err := z.have(10)
 		if err != nil {
@@ -86,7 +94,7 @@ func (c *conn) readCompressed(r *batchReader) error {
 		if fh[1] != codeJSONData {
 			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
 		}
-		seq, n, err := c.checkEvent(fh[2:], r.b, r.read)
+		seq, n, err := c.checkEvent(fh[2:], r.b, r.read, false)
 		if err != nil {
 			return err
 		}
@@ -141,12 +149,21 @@ func (z *inflating) have(n int) (bool, error) {
 			}
 			return false, corruptFrame(io.ErrUnexpectedEOF)
 		}
-		if cap(z.out)-z.pos < n {
+		if cap(z.out)-z.pos < min(n, len(z.out)-z.pos+maxInflateCall) {
 			z.newSlab(n)
 		}
-		limit := min(cap(z.out), max(z.pos+n, len(z.out)+inflateStep))
+		// At most maxInflateCall at a time, each charged as it is
+		// produced: an event announcing 15 MiB is inflated and charged as
+		// its stream comes.
+		limit := min(cap(z.out), max(z.pos+n, len(z.out)+inflateStep), len(z.out)+maxInflateCall)
+		before := len(z.out)
 		out, err := z.r.Inflate(z.out[:len(z.out):limit])
 		z.out = z.out[:len(out)]
+		if grown := len(z.out) - before; grown > 0 {
+			if cerr := z.charge(int64(grown)); cerr != nil {
+				return false, cerr
+			}
+		}
 		if err == io.EOF {
 			z.ended = true
 		} else if err != nil {
@@ -156,13 +173,15 @@ func (z *inflating) have(n int) (bool, error) {
 	return true, nil
 }
 
-// newSlab moves on to a new slab with room for n bytes past pos, taking
-// along what the decoder may still copy from (the last MaxDistance bytes)
-// and what was inflated past pos.
+// newSlab moves on to a new slab with room for n bytes past pos (up to
+// twice what is kept, for a large event: it grows as its stream comes),
+// taking along what the decoder may still copy from (the last MaxDistance
+// bytes) and what was inflated past pos.
 func (z *inflating) newSlab(n int) {
 	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
 	kept := len(z.out) - from
-	size := max(kept+n+inflateStep, z.more)
+	room := min(n, max(kept, maxInflateCall))
+	size := max(kept+room+inflateStep, z.more)
 	slab := z.pool.get(size)[:kept]
 	z.b.slabs = append(z.b.slabs, slab)
 	copy(slab, z.out[from:])

@@ -91,8 +91,9 @@ type conn struct {
 
 // batch is a window of events from window frame to ACK.
 type batch struct {
-	conn   *conn
-	count  uint32
+	conn      *conn
+	wireStart int64 // the socket's byte count when the batch began
+	count     uint32
 	bytes  int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done   chan struct{} // closed when every event of the batch is done
 	events plugin.Batch  // the sink's batch its events are added to; closes done
@@ -133,6 +134,8 @@ type timeoutReader struct {
 	c       net.Conn
 	timeout time.Duration // per read
 	until   time.Time     // absolute, zero for none
+
+	total int64 // bytes read from the socket, ever
 
 	minRate int64         // bytes per second, inside a batch
 	window  time.Duration // the rate's window
@@ -188,6 +191,7 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 		}
 		_ = t.c.SetReadDeadline(deadline)
 		n, err := t.c.Read(p)
+		t.total += int64(n)
 		if !t.rating {
 			return n, err
 		}

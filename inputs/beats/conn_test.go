@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,7 +64,7 @@ func startSinkInput(t *testing.T, sink plugin.Sink, keepalive time.Duration) *In
 		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: keepalive,
 		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 	}
-	in, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
+	in, err := New(cfg, plugin.Env{Logger: testLogger(t), DrainTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,4 +305,12 @@ func TestDroppedWhileRead(t *testing.T) {
 	if got := sink.Producers(); got != 1 {
 		t.Fatalf("%d producers open for one connection", got)
 	}
+}
+
+// testLogger logs through t when INGESTD_TEST_LOG is set.
+func testLogger(t *testing.T) zerolog.Logger {
+	if os.Getenv("INGESTD_TEST_LOG") == "" {
+		return zerolog.Nop()
+	}
+	return zerolog.New(zerolog.NewTestWriter(t))
 }

@@ -339,3 +339,31 @@ func TestRefusedBatchIsResentSmaller(t *testing.T) {
 		t.Fatal("no batch was refused: the test checks nothing")
 	}
 }
+
+// A data frame announcing 1 MiB and stalling holds what arrived (a chunk),
+// not what it announced.
+func TestAnnouncedSizeIsNotCharged(t *testing.T) {
+	in := startWith(t, func(c *Config) {})
+	c := dialInput(t, in)
+	frame := append(window(10), codeVersion, codeJSONData, 0, 0, 0, 1)
+	frame = binary.BigEndian.AppendUint32(frame, 1<<20)
+	c.Write(append(frame, []byte(`{"message":"`)...))
+	time.Sleep(200 * time.Millisecond)
+	if got := in.InflightBytes(); got > plainChunk {
+		t.Fatalf("%d bytes in flight for a frame that sent 12 of its 1 MiB", got)
+	}
+}
+
+// A zlib stream that inflates a thousandfold is refused as a bomb at once,
+// before it can hold the budget.
+func TestDecompressionBombIsRefused(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxEventBytes, c.MaxBatchBytes = 16<<20, 16<<20 })
+	c := dialInput(t, in)
+	bomb := []byte(`{"message":"` + strings.Repeat("a", 12<<20) + `"}`)
+	c.Write(wireBatch(t, [][]byte{bomb}, 9))
+	closedWithin(t, c, 3*time.Second, "a decompression bomb")
+	if in.batchesRefused.Load() != 1 {
+		t.Fatalf("refused %d", in.batchesRefused.Load())
+	}
+	waitUntil(t, "the budget given back", func() bool { return in.InflightBytes() == 0 })
+}

@@ -133,7 +133,7 @@ func (c *conn) readWindow() (*batch, error) {
 	if count == 0 {
 		return nil, nil
 	}
-	b := &batch{conn: c, count: count, done: make(chan struct{}), read: make(chan struct{})}
+	b := &batch{conn: c, count: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: c.sock.total - int64(c.r.Buffered())}
 	b.events = c.producer.Begin(int(count), func() { close(b.done) })
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
@@ -175,21 +175,38 @@ func (c *conn) readEvent(b *batch, read uint32) (*event.Event, error) {
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
 	}
-	seq, size, err := c.checkEvent(hdr, b, read)
+	seq, size, err := c.checkEvent(hdr, b, read, false)
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(c.r, buf); err != nil {
-		return nil, fmt.Errorf("beats: truncated event (%d bytes announced): %w", size, err)
+	// Read and charged a chunk at a time: a frame announcing 1 MiB and
+	// stalling holds what arrived, not what it announced.
+	buf := make([]byte, 0, min(size, plainChunk))
+	for len(buf) < size {
+		n := min(size-len(buf), plainChunk)
+		if err := c.in.charge(c, b, int64(n)); err != nil {
+			return nil, err
+		}
+		if cap(buf)-len(buf) < n {
+			buf = append(make([]byte, 0, min(size, max(2*cap(buf), len(buf)+n))), buf...)
+		}
+		if _, err := io.ReadFull(c.r, buf[len(buf):len(buf)+n]); err != nil {
+			return nil, fmt.Errorf("beats: truncated event (%d bytes announced): %w", size, err)
+		}
+		buf = buf[:len(buf)+n]
 	}
 	return c.decodeEvent(buf, seq)
 }
 
+// plainChunk is how much of a plain data frame is read (and charged) at a
+// time.
+const plainChunk = 64 << 10
+
 // checkEvent checks a data frame's header (sequence number and size,
-// after the frame type) against the limits and charges its size to the
-// budget before the event is read.
-func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size int, err error) {
+// after the frame type) against the limits; with charge, it charges the
+// size before the event is read (callers that read the event in parts
+// charge the parts).
+func (c *conn) checkEvent(hdr []byte, b *batch, read uint32, charge bool) (seq uint32, size int, err error) {
 	seq = binary.BigEndian.Uint32(hdr[:4])
 	n := int64(binary.BigEndian.Uint32(hdr[4:8]))
 	if n > int64(c.in.cfg.MaxEventBytes) {
@@ -198,8 +215,14 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size i
 	if read >= b.count {
 		return 0, 0, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
 	}
-	if err := c.in.charge(c, b, n); err != nil {
-		return 0, 0, err
+	if b.bytes+n > int64(c.in.cfg.MaxBatchBytes) {
+		c.in.batchesRefused.Add(1)
+		return 0, 0, fmt.Errorf("beats: batch exceeds max_batch_bytes %d; the client resends it in a smaller window", int64(c.in.cfg.MaxBatchBytes))
+	}
+	if charge {
+		if err := c.in.charge(c, b, n); err != nil {
+			return 0, 0, err
+		}
 	}
 	return seq, int(n), nil
 }
