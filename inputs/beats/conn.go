@@ -94,12 +94,12 @@ type batch struct {
 	conn      *conn
 	wireStart int64 // the socket's byte count when the batch began
 	count     uint32
-	bytes  int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
-	done   chan struct{} // closed when every event of the batch is done
-	events plugin.Batch  // the sink's batch its events are added to; closes done
-	slabs  [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
-	read   chan struct{} // closed when the batch has been read to its end
-	arena  event.Arena   // its events' structs and members (the reading goroutine's until read)
+	bytes     int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
+	done      chan struct{} // closed when every event of the batch is done
+	events    plugin.Batch  // the sink's batch its events are added to; closes done
+	slabs     [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
+	read      chan struct{} // closed when the batch has been read to its end
+	arena     event.Arena   // its events' structs and members (the reading goroutine's until read)
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
