@@ -169,10 +169,6 @@ func (t *timeoutReader) restartRate() {
 	}
 }
 
-// pauseRate is a no-op kept for symmetry: while the reader waits for
-// budget it reads nothing, and restartRate opens a fresh window after.
-func (t *timeoutReader) pauseRate() {}
-
 func (t *timeoutReader) stopRate() { t.rating = false }
 
 func (t *timeoutReader) Read(p []byte) (int, error) {
