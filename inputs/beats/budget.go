@@ -27,7 +27,8 @@ import (
 // ACKs every keepalive interval: its client has sent the batch and waits
 // for an answer.
 func (in *Input) admit(c *conn) error {
-	var tick <-chan time.Time
+	var w roomWaiter
+	defer w.stop()
 	counted := false
 	defer func() {
 		if counted {
@@ -54,20 +55,41 @@ func (in *Input) admit(c *conn) error {
 		}
 		changed := in.changed
 		in.mu.Unlock()
-		if tick == nil && in.cfg.Keepalive > 0 {
-			t := time.NewTicker(in.cfg.Keepalive)
-			defer t.Stop()
-			tick = t.C
+		if err := w.wait(c, changed); err != nil {
+			return err
 		}
-		select {
-		case <-changed:
-		case <-tick:
-			if err := c.keepalive(); err != nil {
-				return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
-			}
-		case <-c.closed:
-			return net.ErrClosed
+	}
+}
+
+// roomWaiter waits for the budget to change, sending a keepalive ACK every
+// keepalive interval meanwhile: the client may have sent its batch and
+// wait for an answer (at a batch boundary, or mid-read with the whole
+// batch in the socket's buffers).
+type roomWaiter struct{ t *time.Ticker }
+
+func (w *roomWaiter) wait(c *conn, changed <-chan struct{}) error {
+	if w.t == nil && c.in.cfg.Keepalive > 0 {
+		w.t = time.NewTicker(c.in.cfg.Keepalive)
+	}
+	var tick <-chan time.Time
+	if w.t != nil {
+		tick = w.t.C
+	}
+	select {
+	case <-changed:
+	case <-c.closed:
+		return net.ErrClosed
+	case <-tick:
+		if err := c.keepalive(); err != nil {
+			return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
 		}
+	}
+	return nil
+}
+
+func (w *roomWaiter) stop() {
+	if w.t != nil {
+		w.t.Stop()
 	}
 }
 
@@ -94,9 +116,10 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		return fmt.Errorf("beats: batch refused: %d bytes inflated from %d on the wire, over %d:1 (a decompression bomb)", b.bytes+n, wire, maxInflateRatio)
 	}
 	budget := int64(in.cfg.MaxInflightBytes)
+	var w roomWaiter
+	defer w.stop()
 	in.mu.Lock()
 	waited := false
-	var tick <-chan time.Time
 	for {
 		if c.released {
 			if waited {
@@ -138,23 +161,11 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		}
 		changed := in.changed
 		in.mu.Unlock()
-		if tick == nil && in.cfg.Keepalive > 0 {
-			t := time.NewTicker(in.cfg.Keepalive)
-			defer t.Stop()
-			tick = t.C
-		}
-		select {
-		case <-changed:
-		case <-c.closed:
-		case <-tick:
-			// The client may have sent the whole batch and wait for its
-			// ACK: tell it to keep waiting, as at a batch boundary.
-			if err := c.keepalive(); err != nil {
-				in.mu.Lock()
-				in.waitingMid--
-				in.mu.Unlock()
-				return fmt.Errorf("beats: keepalive while waiting for the in-flight budget: %w", err)
-			}
+		if err := w.wait(c, changed); err != nil {
+			in.mu.Lock()
+			in.waitingMid--
+			in.mu.Unlock()
+			return err
 		}
 		in.mu.Lock()
 	}
