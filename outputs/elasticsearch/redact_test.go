@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestCredentialsInURLsNeverShow(t *testing.T) {
 	es.RequireBasicAuth("elastic", planted)
 	withCreds := strings.Replace(es.URL, "://", "://elastic:"+planted+"@", 1)
 
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cfg := new(Config)
 	if err := spec.DecodeYAML("t.yml", "hosts: "+withCreds+"\nflush_interval: 10ms\ndead_letter_dir: "+t.TempDir(), cfg); err != nil {
 		t.Fatal(err)
@@ -66,6 +67,25 @@ func TestCredentialsInURLsNeverShow(t *testing.T) {
 			t.Errorf("the planted password shows: %s", s)
 		}
 	}
+}
+
+// lockedBuffer is a log sink the output's goroutines write while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestScrub(t *testing.T) {
