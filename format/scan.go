@@ -1,0 +1,224 @@
+package format
+
+import "strings"
+
+// Span is where a field's text is in the line; Start < 0 when the field
+// has no value (a "-").
+type Span struct{ Start, End int }
+
+// Match is the result of a scan. Reuse one across scans: its slices keep
+// their capacity.
+type Match struct {
+	Spans []Span
+	// Fail says where the last failed scan left the format.
+	Fail     Failure
+	retrying bool
+}
+
+// Scan fits line to the format. On success m.Spans holds one span per
+// field; on failure m.Fail says where and why.
+func (f *Format) Scan(line string, m *Match) bool {
+	if cap(m.Spans) < len(f.fields) {
+		m.Spans = make([]Span, len(f.fields))
+	}
+	m.Spans = m.Spans[:len(f.fields)]
+	m.Fail = Failure{Pos: -1}
+	m.retrying = false
+	if !strings.HasPrefix(line, f.prefix) {
+		m.Fail = Failure{Pos: mismatchAt(line, f.prefix, 0), what: wantLiteral, lit: f.prefix}
+		return false
+	}
+	tries := 0
+	return f.scan(line, 0, 0, m, &tries)
+}
+
+// scan matches steps[i:] at line[pos:].
+func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
+	for ; i < len(f.steps); i++ {
+		st := &f.steps[i]
+		if st.pad {
+			if st.padTo > 0 {
+				n := st.padTo - (pos - m.Spans[st.padFrom].Start)
+				for ; n > 0; n-- {
+					if pos >= len(line) || line[pos] != ' ' {
+						m.fail(pos, Failure{what: wantPadTo, n: st.padTo})
+						return false
+					}
+					pos++
+				}
+				continue
+			}
+			n := 0
+			for pos+n < len(line) && line[pos+n] == ' ' {
+				n++
+			}
+			if i+1 < len(f.steps) && f.steps[i+1].field < 0 {
+				keep := len(f.steps[i+1].lit) - len(strings.TrimLeft(f.steps[i+1].lit, " "))
+				n = max(n-keep, 0)
+			}
+			pos += n
+			continue
+		}
+		if st.field < 0 {
+			if !strings.HasPrefix(line[pos:], st.lit) {
+				m.fail(mismatchAt(line, st.lit, pos), Failure{what: wantLiteral, lit: st.lit})
+				return false
+			}
+			pos += len(st.lit)
+			continue
+		}
+		fd := f.fields[st.field]
+		if fd.Kind.selfDelimiting() || (fd.Precision > 0 && fd.Width == fd.Precision) {
+			start, end, ok := scanField(fd, line, pos)
+			if !ok {
+				m.fail(start, Failure{what: wantField, field: fd})
+				return false
+			}
+			if fd.Dash && line[start:end] == "-" {
+				m.Spans[st.field] = Span{-1, -1}
+			} else {
+				m.Spans[st.field] = Span{start, end}
+			}
+			pos = f.afterPad(fd, line, start, end)
+			if pos < 0 {
+				m.fail(end, Failure{what: wantPadding, field: fd})
+				return false
+			}
+			continue
+		}
+		if st.last {
+			end := len(line)
+			if fd.Kind != Message {
+				if j := strings.IndexByte(line[pos:], '\n'); j >= 0 {
+					end = pos + j
+				}
+			}
+			if end != len(line) {
+				m.fail(end, Failure{what: wantEnd})
+				return false
+			}
+			if !f.setText(fd, line, pos, end, m, st.field) {
+				return false
+			}
+			return true
+		}
+		// A free-text field: try each occurrence of the next literal. When
+		// a later one is missing too, the first try's failure explains the
+		// line best, so only a field with no end at all records one.
+		from := pos
+		// A byte the field cannot hold bounds its end: no later
+		// occurrence of the literal can be its end either.
+		limit := len(line)
+		if stop := fd.stopBytes(); stop != "" {
+			if k := strings.IndexAny(line[pos:], stop); k >= 0 {
+				limit = pos + k
+			}
+		}
+		for tried := false; ; tried = true {
+			*tries++
+			if *tries > maxTries {
+				m.fail(pos, Failure{what: wantTries, lit: st.next, field: fd})
+				return false
+			}
+			j := strings.Index(line[from:], st.next)
+			if j < 0 {
+				if !tried {
+					// Where the field starts: from there on the literal
+					// never comes.
+					m.fail(pos, Failure{what: wantAfter, lit: st.next, field: fd})
+				}
+				return false
+			}
+			end := from + j
+			if end > limit && tried {
+				return false
+			}
+			if end-pos < fd.Width {
+				// Python pads a value to its width: the field's text is
+				// at least that long, so this literal is inside it.
+				from = end + 1
+				continue
+			}
+			if nl := strings.IndexByte(line[pos:end], '\n'); nl >= 0 && fd.Kind != Message {
+				if !tried {
+					m.fail(pos+nl, Failure{what: wantAfterOnLine, lit: st.next, field: fd})
+				}
+				return false
+			}
+			if f.setText(fd, line, pos, end, m, st.field) && f.scan(line, i+1, end, m, tries) {
+				return true
+			}
+			m.retrying = true
+			from = end + 1
+			if from > len(line) {
+				return false
+			}
+		}
+	}
+	if pos != len(line) {
+		m.fail(pos, Failure{what: wantEnd})
+		return false
+	}
+	return true
+}
+
+// stopBytes are bytes a free-text field's text cannot hold at all, so the
+// search for its end stops at the first: spaces in a token, a quote in a
+// quoted value (unless escaped), the excluded bytes, a line break outside
+// the message.
+func (fd *Field) stopBytes() string {
+	stop := fd.Exclude
+	if fd.Kind == Token && fd.Width == 0 { // padding is spaces
+		stop += " "
+	}
+	if fd.Quoted && !fd.Escaped {
+		stop += `"`
+	}
+	if fd.Kind != Message {
+		stop += "\n"
+	}
+	return stop
+}
+
+// setText checks a free-text field's text [start,end) and records it.
+func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx int) bool {
+	s, e := start, end
+	if fd.Width > 0 && e-s <= fd.Width {
+		// The value was shorter than the width: the spaces are padding.
+		if fd.LeftAlign {
+			e = s + trimmedLen(line[s:e])
+		} else {
+			for s < e && line[s] == ' ' {
+				s++
+			}
+		}
+	}
+	if fd.Dash && line[s:e] == "-" {
+		m.Spans[idx] = Span{-1, -1}
+		return true
+	}
+	if !checkText(fd, line[s:e]) {
+		m.fail(s, Failure{what: wantField, field: fd})
+		return false
+	}
+	m.Spans[idx] = Span{s, e}
+	return true
+}
+
+func trimmedLen(s string) int { return len(strings.TrimRight(s, " ")) }
+
+// afterPad skips a self-delimiting field's padding: Python pads a value
+// shorter than the width with exactly the missing spaces.
+func (f *Format) afterPad(fd *Field, line string, start, end int) int {
+	if fd.Width == 0 || !fd.LeftAlign {
+		return end
+	}
+	n := fd.Width - (end - start)
+	for ; n > 0; n-- {
+		if end >= len(line) || line[end] != ' ' {
+			return -1
+		}
+		end++
+	}
+	return end
+}
