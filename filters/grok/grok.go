@@ -47,7 +47,7 @@ type Config struct {
 
 // Check compiles every pattern.
 func (c *Config) Check() []spec.FieldError {
-	if _, err := compile(c); err != nil {
+	if _, err := compileChecked(c, true); err != nil {
 		return []spec.FieldError{{Field: "match", Msg: err.Error()}}
 	}
 	return nil
@@ -91,6 +91,10 @@ type Filter struct {
 	keepEmpty bool
 	keepField map[string]bool
 	fail      []string
+	// checkOnly compiles patterns far enough to know they are valid (the
+	// config check), not into matchers (New does): building the default
+	// config compiled every grok pattern twice.
+	checkOnly bool
 }
 
 // New builds a grok filter.
@@ -115,12 +119,14 @@ func Definitions(dirs []string, inline map[string]string) (map[string]string, er
 	return defs, nil
 }
 
-func compile(c *Config) (*Filter, error) {
+func compile(c *Config) (*Filter, error) { return compileChecked(c, false) }
+
+func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 	defs, err := Definitions(c.PatternsDir, c.PatternDefinitions)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{defs: maps.Clone(defs), captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure}
+	f := &Filter{defs: maps.Clone(defs), captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure, checkOnly: checkOnly}
 	// Definitions may capture into nested fields too: rename their
 	// captures through the same table.
 	for _, name := range slices.Sorted(maps.Keys(defs)) {
@@ -183,6 +189,9 @@ func (f *Filter) compilePattern(pat string) (Pattern, error) {
 	re, err := compiledRegexp(f.g, expanded)
 	if err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q: %s", pat, err)
+	}
+	if f.checkOnly {
+		return Pattern{Source: pat, expanded: expanded}, nil
 	}
 	m, err := newMatcher(strings.TrimSuffix(re.String(), sentinelGroup))
 	if err != nil {
