@@ -225,6 +225,19 @@ var rpRequests = []rpRequest{
 	{method: "POST", target: "/?n=6", ua: "ingestd-realprograms/1", body: "x", nginx: 405, gunicorn: 201},
 }
 
+// rpWaitLines waits (up to rpStopWait) until path holds n lines.
+func rpWaitLines(t *testing.T, path string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(rpStopWait)
+	for {
+		data, _ := os.ReadFile(path)
+		if bytes.Count(data, []byte("\n")) >= n || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // rpDoRequests makes rpRequests against addr and checks each status.
 func rpDoRequests(t *testing.T, addr string, status func(rpRequest) int) {
 	t.Helper()
@@ -410,6 +423,12 @@ http {
 	p.waitListening(t, addr)
 	status := func(rq rpRequest) int { return rq.nginx }
 	rpDoRequests(t, addr, status)
+	// nginx logs a request after its response, once a refused body is
+	// drained (lingering close): a worker stopped before that never logs
+	// it. Wait for every request's line before stopping.
+	for _, f := range []string{"access.log", "access-main.log"} {
+		rpWaitLines(t, filepath.Join(dir, f), len(rpRequests))
+	}
 	p.stop(t)
 
 	// nginx escapes " (and bytes outside printable ASCII) in a quoted
@@ -518,6 +537,7 @@ func rpGunicorn(t *testing.T) {
 	p.waitListening(t, addr)
 	status := func(rq rpRequest) int { return rq.gunicorn }
 	rpDoRequests(t, addr, status)
+	rpWaitLines(t, filepath.Join(dir, "access.log"), len(rpRequests))
 	p.stop(t)
 
 	// gunicorn escapes " in an atom as \"; the library unescapes it.
