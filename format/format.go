@@ -16,6 +16,7 @@ package format
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Kind says how a field's text is found in the line and what it means.
@@ -81,6 +82,7 @@ func (k Kind) String() string {
 }
 
 // selfDelimiting kinds are scanned by their grammar, not cut at a literal.
+// (A field is also when it has a fixed width: see Field.selfDelimiting.)
 func (k Kind) selfDelimiting() bool {
 	switch k {
 	case Int, Float, Level, Time, Millis, Epoch, LevelNumber, Seconds, Millisecs, Microsecs:
@@ -121,6 +123,14 @@ type Field struct {
 	Exclude string
 }
 
+// fixedWidth is a field of exactly Width characters: Python's
+// "%(levelname)1.1s" (tornado's level letter).
+func (fd *Field) fixedWidth() bool { return fd.Precision > 0 && fd.Width == fd.Precision }
+
+// selfDelimiting reports whether the field's end is found by reading it,
+// not at the next literal.
+func (fd *Field) selfDelimiting() bool { return fd.Kind.selfDelimiting() || fd.fixedWidth() }
+
 // Piece is a literal, a field or padding of a format, in order.
 type Piece struct {
 	Literal string
@@ -134,10 +144,42 @@ type Piece struct {
 }
 
 // Lit, F and Pad build Pieces.
-func Lit(s string) Piece    { return Piece{Literal: s} }
-func F(f Field) Piece       { return Piece{Field: &f} }
-func Pad(width int) Piece   { return Piece{Pad: true, PadTo: width} }
-func (p Piece) isLit() bool { return p.Field == nil && !p.Pad }
+func Lit(s string) Piece  { return Piece{Literal: s} }
+func F(f Field) Piece     { return Piece{Field: &f} }
+func Pad(width int) Piece { return Piece{Pad: true, PadTo: width} }
+
+// Builder collects a format's pieces as a front end reads a declaration
+// character by character: text accumulates into one literal until a
+// field comes.
+type Builder struct {
+	pieces []Piece
+	lit    strings.Builder
+}
+
+// Text adds literal text.
+func (b *Builder) Text(s string) { b.lit.WriteString(s) }
+
+// Byte adds one literal byte.
+func (b *Builder) Byte(c byte) { b.lit.WriteByte(c) }
+
+// Add adds pieces (fields, padding) after the text so far.
+func (b *Builder) Add(p ...Piece) {
+	b.flush()
+	b.pieces = append(b.pieces, p...)
+}
+
+// Pieces are the pieces added, the trailing text included.
+func (b *Builder) Pieces() []Piece {
+	b.flush()
+	return b.pieces
+}
+
+func (b *Builder) flush() {
+	if b.lit.Len() > 0 {
+		b.pieces = append(b.pieces, Lit(b.lit.String()))
+		b.lit.Reset()
+	}
+}
 
 // maxTries bounds how many ends a free-text field tries before the scan
 // gives up, so a hostile line costs O(maxTries × its length) at worst.
@@ -184,7 +226,7 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 			f.steps = append(f.steps, step{pad: true, padTo: p.PadTo, padFrom: len(f.fields) - 1, field: -1})
 			continue
 		}
-		if p.isLit() {
+		if p.Field == nil {
 			if p.Literal == "" {
 				continue
 			}
@@ -201,7 +243,7 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 		}
 		if n := len(f.steps); n > 0 && f.steps[n-1].field >= 0 {
 			prev := f.fields[f.steps[n-1].field]
-			if !prev.Kind.selfDelimiting() && !(prev.Precision > 0 && prev.Width == prev.Precision) {
+			if !prev.selfDelimiting() {
 				return nil, fmt.Errorf("format %s: %s and %s have no text between them, so where one ends is unknown", name, prev.Name, fd.Name)
 			}
 		}
@@ -234,16 +276,6 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 	}
 	f.first = f.firstBytes()
 	return f, nil
-}
-
-// MustCompile is Compile for declarations known to be good (the shipped
-// library's tests compile every entry).
-func MustCompile(name, source string, pieces []Piece) *Format {
-	f, err := Compile(name, source, pieces)
-	if err != nil {
-		panic(err)
-	}
-	return f
 }
 
 // Name is the format's name.

@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+func mustCompile(name, source string, pieces []Piece) *Format {
+	f, err := Compile(name, source, pieces)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func mustLayout(t *testing.T, src string) *Layout {
 	t.Helper()
 	l, err := ParseStrftime(src)
@@ -29,7 +37,7 @@ func spans(f *Format, line string, m *Match) map[string]string {
 // rest does not fit: a logger name holding " - " still parses, because
 // the level after it must be a level.
 func TestFreeTextTriesLaterOccurrences(t *testing.T) {
-	f := MustCompile("t", "", []Piece{
+	f := mustCompile("t", "", []Piece{
 		F(Field{Name: "name", Kind: Text}), Lit(" - "),
 		F(Field{Name: "level", Kind: Level}), Lit(" - "),
 		F(Field{Name: "msg", Kind: Message}),
@@ -48,7 +56,7 @@ func TestFreeTextTriesLaterOccurrences(t *testing.T) {
 // The tries are bounded: a line made to make the scan search costs a
 // bounded number of passes and fails cleanly.
 func TestTriesAreBounded(t *testing.T) {
-	f := MustCompile("t", "", []Piece{
+	f := mustCompile("t", "", []Piece{
 		F(Field{Name: "a", Kind: Text}), Lit(" - "),
 		F(Field{Name: "b", Kind: Text}), Lit(" - "),
 		F(Field{Name: "level", Kind: Level}), Lit("|"),
@@ -65,7 +73,7 @@ func TestTriesAreBounded(t *testing.T) {
 }
 
 func TestFailureSaysWhereAndWhat(t *testing.T) {
-	f := MustCompile("t", "", []Piece{
+	f := mustCompile("t", "", []Piece{
 		Lit("["), F(Field{Name: "%(asctime)s", Kind: Time, Layout: mustLayout(t, "%Y-%m-%d %H:%M:%S")}),
 		Lit("] "), F(Field{Name: "%(levelname)s", Kind: Level}), Lit(" "), F(Field{Name: "%(message)s", Kind: Message}),
 	})
@@ -84,7 +92,7 @@ func TestFailureSaysWhereAndWhat(t *testing.T) {
 func TestPaddingAndPrecision(t *testing.T) {
 	// "%(levelname)-8s %(message)s": Python pads with exactly the missing
 	// spaces.
-	f := MustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level, Width: 8, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	f := mustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level, Width: 8, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
 	var m Match
 	if !f.Scan("INFO     hello", &m) || spans(f, "INFO     hello", &m)["msg"] != "hello" {
 		t.Fatalf("left-aligned: %v", m.Fail)
@@ -93,17 +101,17 @@ func TestPaddingAndPrecision(t *testing.T) {
 		t.Fatal("fit a line missing its padding")
 	}
 	// "%(levelname)1.1s": the level's first letter.
-	g := MustCompile("t", "", []Piece{Lit("["), F(Field{Name: "lvl", Kind: Level, Width: 1, Precision: 1}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	g := mustCompile("t", "", []Piece{Lit("["), F(Field{Name: "lvl", Kind: Level, Width: 1, Precision: 1}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
 	if !g.Scan("[W x", &m) || g.Scan("[X x", &m) {
 		t.Fatal("letter level")
 	}
 	// "%(lineno)4d": right-aligned digits.
-	h := MustCompile("t", "", []Piece{F(Field{Name: "n", Kind: Int, Width: 4}), Lit(":"), F(Field{Name: "msg", Kind: Message})})
+	h := mustCompile("t", "", []Piece{F(Field{Name: "n", Kind: Int, Width: 4}), Lit(":"), F(Field{Name: "msg", Kind: Message})})
 	if !h.Scan("  12:x", &m) || spans(h, "  12:x", &m)["n"] != "12" {
 		t.Fatalf("right-aligned: %v", spans(h, "  12:x", &m))
 	}
 	// uvicorn: level, ':' and padding to 9 characters.
-	u := MustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level}), Lit(":"), Pad(9), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	u := mustCompile("t", "", []Piece{F(Field{Name: "lvl", Kind: Level}), Lit(":"), Pad(9), Lit(" "), F(Field{Name: "msg", Kind: Message})})
 	for line, ok := range map[string]bool{"INFO:     x": true, "WARNING:  x": true, "CRITICAL: x": true, "INFO: x": false, "WARNING: x": false} {
 		if u.Scan(line, &m) != ok {
 			t.Errorf("%q: fit %v, want %v", line, !ok, ok)
@@ -112,7 +120,7 @@ func TestPaddingAndPrecision(t *testing.T) {
 }
 
 func TestDashQuotedEscapedExclude(t *testing.T) {
-	f := MustCompile("t", "", []Piece{
+	f := mustCompile("t", "", []Piece{
 		F(Field{Name: "user", Kind: Token, Dash: true}), Lit(` "`),
 		F(Field{Name: "ua", Kind: Text, Quoted: true}), Lit(`" `),
 		F(Field{Name: "bytes", Kind: Int, Dash: true}),
@@ -125,7 +133,7 @@ func TestDashQuotedEscapedExclude(t *testing.T) {
 	if f.Scan(`bob "a" b" 5`, &m) {
 		t.Fatal("a quoted field took a raw quote")
 	}
-	g := MustCompile("t", "", []Piece{Lit(`"`), F(Field{Name: "r", Kind: Text, Quoted: true, Escaped: true}), Lit(`" `), F(Field{Name: "s", Kind: Int})})
+	g := mustCompile("t", "", []Piece{Lit(`"`), F(Field{Name: "r", Kind: Text, Quoted: true, Escaped: true}), Lit(`" `), F(Field{Name: "s", Kind: Int})})
 	line = `"GET /x\"y HTTP/1.1" 200`
 	if !g.Scan(line, &m) {
 		t.Fatalf("escaped quote: %v", m.Fail)
@@ -133,7 +141,7 @@ func TestDashQuotedEscapedExclude(t *testing.T) {
 	if got := g.Fields()[0].Unescape(spans(g, line, &m)["r"]); got != `GET /x"y HTTP/1.1` {
 		t.Fatalf("unescape: %q", got)
 	}
-	x := MustCompile("t", "", []Piece{Lit("["), F(Field{Name: "cell", Kind: Text, Exclude: "]"}), Lit("] "), F(Field{Name: "msg", Kind: Message})})
+	x := mustCompile("t", "", []Piece{Lit("["), F(Field{Name: "cell", Kind: Text, Exclude: "]"}), Lit("] "), F(Field{Name: "msg", Kind: Message})})
 	line = "[a] [b] c"
 	if !x.Scan(line, &m) || spans(x, line, &m)["cell"] != "a" {
 		t.Fatal("exclude")
@@ -264,7 +272,7 @@ func TestValues(t *testing.T) {
 // "%(funcName)-12s %(message)s": the literal after a padded free-text
 // field is found after the padding, not inside it.
 func TestPaddedFreeText(t *testing.T) {
-	f := MustCompile("t", "", []Piece{F(Field{Name: "fn", Kind: Token, Width: 12, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
+	f := mustCompile("t", "", []Piece{F(Field{Name: "fn", Kind: Token, Width: 12, LeftAlign: true}), Lit(" "), F(Field{Name: "msg", Kind: Message})})
 	var m Match
 	line := "main         hello world"
 	if !f.Scan(line, &m) {

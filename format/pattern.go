@@ -31,16 +31,15 @@ var targetRE = regexp.MustCompile(`^(\[[^\[\]]+\])+$`)
 // no value. A field without a target is checked and dropped, except the
 // message (to [message]) and the time kinds. "%%" is a literal "%".
 func ParsePattern(name, src string) (*Format, error) {
-	var pieces []Piece
-	var lit strings.Builder
+	var b Builder
 	for i := 0; i < len(src); i++ {
 		if src[i] == '%' && i+1 < len(src) && src[i+1] == '%' {
-			lit.WriteByte('%')
+			b.Byte('%')
 			i++
 			continue
 		}
 		if src[i] != '%' || i+1 >= len(src) || src[i+1] != '{' {
-			lit.WriteByte(src[i])
+			b.Byte(src[i])
 			continue
 		}
 		end := strings.IndexByte(src[i:], '}')
@@ -54,16 +53,9 @@ func ParsePattern(name, src string) (*Format, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pattern %s: %w", name, err)
 		}
-		if lit.Len() > 0 {
-			pieces = append(pieces, Lit(lit.String()))
-			lit.Reset()
-		}
-		pieces = append(pieces, F(fd))
+		b.Add(F(fd))
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, Lit(lit.String()))
-	}
-	return Compile(name, src, pieces)
+	return Compile(name, src, b.Pieces())
 }
 
 func patternField(body, declared string) (Field, error) {

@@ -68,7 +68,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 			continue
 		}
 		fd := f.fields[st.field]
-		if fd.Kind.selfDelimiting() || (fd.Precision > 0 && fd.Width == fd.Precision) {
+		if fd.selfDelimiting() {
 			start, end, ok := scanField(fd, line, pos)
 			if !ok {
 				m.fail(start, Failure{what: wantField, field: fd})

@@ -22,7 +22,7 @@ func scanValue(fd *Field, line string, pos int) (int, bool) {
 	if fd.Dash && strings.HasPrefix(line[pos:], "-") && (pos+1 == len(line) || !isDigit(line[pos+1])) {
 		return pos + 1, true
 	}
-	if fd.Precision > 0 && fd.Width == fd.Precision {
+	if fd.fixedWidth() {
 		end := pos + fd.Precision
 		if end > len(line) {
 			return pos, false

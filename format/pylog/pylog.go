@@ -186,16 +186,15 @@ func asctimeLayout(fm Formatter) (*format.Layout, error) {
 // validation pattern does: %\(\w+\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa%].
 func percentPieces(fm Formatter) ([]format.Piece, error) {
 	src := fm.Format
-	var pieces []format.Piece
-	var lit strings.Builder
+	var b format.Builder
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c != '%' {
-			lit.WriteByte(c)
+			b.Byte(c)
 			continue
 		}
 		if i+1 < len(src) && src[i+1] == '%' {
-			lit.WriteByte('%')
+			b.Byte('%')
 			i++
 			continue
 		}
@@ -226,41 +225,33 @@ func percentPieces(fm Formatter) ([]format.Piece, error) {
 			return nil, fmt.Errorf("python format %q: %%(%s) has no conversion type", src, attr)
 		}
 		declared := src[i : j+1]
-		if lit.Len() > 0 {
-			pieces = append(pieces, format.Lit(lit.String()))
-			lit.Reset()
-		}
 		ps, err := field(fm, attr, declared, width, precision, left)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
-		pieces = append(pieces, ps...)
+		b.Add(ps...)
 		i = j
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, format.Lit(lit.String()))
-	}
-	return pieces, nil
+	return b.Pieces(), nil
 }
 
 // bracePieces reads "{name}", "{name:<8}", "{name!r}" and "{{" escapes.
 func bracePieces(fm Formatter) ([]format.Piece, error) {
 	src := fm.Format
-	var pieces []format.Piece
-	var lit strings.Builder
+	var b format.Builder
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch {
 		case c == '{' && i+1 < len(src) && src[i+1] == '{':
-			lit.WriteByte('{')
+			b.Byte('{')
 			i++
 			continue
 		case c == '}' && i+1 < len(src) && src[i+1] == '}':
-			lit.WriteByte('}')
+			b.Byte('}')
 			i++
 			continue
 		case c != '{':
-			lit.WriteByte(c)
+			b.Byte(c)
 			continue
 		}
 		end := strings.IndexByte(src[i:], '}')
@@ -274,21 +265,14 @@ func bracePieces(fm Formatter) ([]format.Piece, error) {
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: {%s}: %w", src, body, err)
 		}
-		if lit.Len() > 0 {
-			pieces = append(pieces, format.Lit(lit.String()))
-			lit.Reset()
-		}
 		ps, err := field(fm, attr, src[i:i+end+1], width, precision, left)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
-		pieces = append(pieces, ps...)
+		b.Add(ps...)
 		i += end
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, format.Lit(lit.String()))
-	}
-	return pieces, nil
+	return b.Pieces(), nil
 }
 
 // braceSpec reads [[fill]align][sign][#][0][width][,][.precision][type];
@@ -331,16 +315,15 @@ func braceSpec(spec string) (width, precision int, left bool, err error) {
 // dollarPieces reads "$name", "${name}" and "$$".
 func dollarPieces(fm Formatter) ([]format.Piece, error) {
 	src := fm.Format
-	var pieces []format.Piece
-	var lit strings.Builder
+	var b format.Builder
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c != '$' {
-			lit.WriteByte(c)
+			b.Byte(c)
 			continue
 		}
 		if i+1 < len(src) && src[i+1] == '$' {
-			lit.WriteByte('$')
+			b.Byte('$')
 			i++
 			continue
 		}
@@ -363,20 +346,13 @@ func dollarPieces(fm Formatter) ([]format.Piece, error) {
 			attr, declared = src[i+1:j], src[i:j]
 			i = j - 1
 		}
-		if lit.Len() > 0 {
-			pieces = append(pieces, format.Lit(lit.String()))
-			lit.Reset()
-		}
 		ps, err := field(fm, attr, declared, 0, 0, false)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
-		pieces = append(pieces, ps...)
+		b.Add(ps...)
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, format.Lit(lit.String()))
-	}
-	return pieces, nil
+	return b.Pieces(), nil
 }
 
 func atoi(s string) (int, int) {

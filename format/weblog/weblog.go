@@ -70,13 +70,12 @@ var NginxVars = map[string]Var{
 // nginx does). nginx escapes '"', '\' and control characters in variables
 // (escape=default), so a quoted variable never holds a raw quote.
 func Nginx(name, logFormat string) (*format.Format, error) {
-	var pieces []format.Piece
-	var lit strings.Builder
+	var b format.Builder
 	src := logFormat
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c != '$' {
-			lit.WriteByte(c)
+			b.Byte(c)
 			continue
 		}
 		var v, declared string
@@ -93,25 +92,19 @@ func Nginx(name, logFormat string) (*format.Format, error) {
 				j++
 			}
 			if j == i+1 {
-				lit.WriteByte('$')
+				b.Byte('$')
 				continue
 			}
 			v, declared = src[i+1:j], src[i:j]
 			i = j - 1
 		}
-		if lit.Len() > 0 {
-			pieces = append(pieces, format.Lit(lit.String()))
-			lit.Reset()
-		}
 		fd, err := nginxField(v, declared)
 		if err != nil {
 			return nil, fmt.Errorf("nginx log_format %q: %w", src, err)
 		}
-		pieces = append(pieces, format.F(fd))
+		b.Add(format.F(fd))
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, format.Lit(lit.String()))
-	}
+	pieces := b.Pieces()
 	markQuoted(pieces)
 	return format.Compile(name, logFormat, pieces)
 }
@@ -185,15 +178,14 @@ var gunicornAtoms = map[string]Var{
 // "%({var}e)s" environment variables.
 func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 	src := accessLogFormat
-	var pieces []format.Piece
-	var lit strings.Builder
+	var b format.Builder
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c != '%' || i+1 >= len(src) || src[i+1] != '(' {
 			if c == '%' && i+1 < len(src) && src[i+1] == '%' {
 				i++
 			}
-			lit.WriteByte(c)
+			b.Byte(c)
 			continue
 		}
 		end := strings.Index(src[i:], ")s")
@@ -203,10 +195,6 @@ func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 		atom := src[i+2 : i+end]
 		declared := src[i : i+end+2]
 		i += end + 1
-		if lit.Len() > 0 {
-			pieces = append(pieces, format.Lit(lit.String()))
-			lit.Reset()
-		}
 		var v Var
 		switch {
 		case strings.HasPrefix(atom, "{") && strings.HasSuffix(atom, "}i"):
@@ -229,11 +217,9 @@ func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 			}
 			fd.Layout = l
 		}
-		pieces = append(pieces, format.F(fd))
+		b.Add(format.F(fd))
 	}
-	if lit.Len() > 0 {
-		pieces = append(pieces, format.Lit(lit.String()))
-	}
+	pieces := b.Pieces()
 	markQuoted(pieces)
 	for _, p := range pieces {
 		if p.Field != nil && p.Field.Quoted {
