@@ -16,7 +16,6 @@ type Filter struct {
 	traceback    bool
 	loc          *time.Location
 	fail         []string
-	now          func() time.Time
 
 	own []*entry // the config's formats, tried first
 	lib *library
@@ -161,15 +160,20 @@ func (f *Filter) Apply(e *event.Event) bool {
 func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Match) (time.Time, bool) {
 	var tp format.TimeParts
 	hasTime := false
+	// Every field is converted before the first is stored: its text (the
+	// split kinds are split when stored) and value.
+	var txts [16]string
 	var vals [16]event.Value
-	values := vals[:0]
+	texts, values := txts[:0], vals[:0]
+	message, hasMessage := "", false
 	for i, a := range en.acts {
 		sp := m.Spans[i]
 		if sp.Start < 0 {
-			values = append(values, event.Value{})
+			texts, values = append(texts, ""), append(values, event.Value{})
 			continue
 		}
 		s := a.field.Unescape(text[sp.Start:sp.End])
+		texts = append(texts, s)
 		var val event.Value
 		if s == "" && a.kind != format.Message {
 			// An empty piece is no value, as grok leaves out empty
@@ -234,8 +238,11 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		case format.Enum:
 			val = event.String(a.enum[s])
 		case format.Request, format.HostPort, format.Protocol:
-			val = event.String(s) // split when stored
+			// split when stored
 		default:
+			if a.kind == format.Message {
+				message, hasMessage = s, true
+			}
 			val = event.String(s)
 		}
 		values = append(values, val)
@@ -248,7 +255,7 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		var ok bool
 		var now time.Time
 		if !tp.HasYear {
-			now = f.now() // only a time without a year needs today
+			now = time.Now() // only a time without a year needs today
 		}
 		if t, ok = tp.Time(f.loc, now); !ok {
 			return time.Time{}, false
@@ -258,7 +265,7 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		if m.Spans[i].Start < 0 {
 			continue
 		}
-		s := a.field.Unescape(text[m.Spans[i].Start:m.Spans[i].End])
+		s := texts[i]
 		switch a.kind {
 		case format.Time, format.Millis, format.Epoch:
 		case format.Request:
@@ -290,10 +297,8 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		}
 	}
 	e.Set(pathFormatName, en.name)
-	if len(en.subs) > 0 {
-		if msg, ok := e.Get(pathMessage); ok {
-			f.applySubs(e, en.subs, msg.Text())
-		}
+	if len(en.subs) > 0 && hasMessage {
+		f.applySubs(e, en.subs, message)
 	}
 	return t, true
 }

@@ -103,7 +103,7 @@ func compile(c *Config, loc *time.Location) (*Filter, error) {
 		}
 		loc = l
 	}
-	f := &Filter{source: c.Source.Path, serviceField: c.ServiceField.Path, traceback: c.Traceback, loc: loc, fail: c.TagOnFailure, now: time.Now}
+	f := &Filter{source: c.Source.Path, serviceField: c.ServiceField.Path, traceback: c.Traceback, loc: loc, fail: c.TagOnFailure}
 	for i, d := range c.Formats {
 		e, err := compileDecl(d)
 		if err != nil {
