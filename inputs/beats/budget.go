@@ -41,11 +41,12 @@ func (in *Input) admit(c *conn) error {
 		in.mu.Lock()
 		budget := int64(in.cfg.MaxInflightBytes)
 		share := budget / int64(max(1, in.holders+in.waiting))
+		othersWait := in.waiting - boolInt(counted)
 		// The previous batch's size guesses this one's (nothing is
 		// reserved: a client that stalls holds nothing).
 		fits := in.inflight+c.lastBatchBytes <= budget
 		// Batches whose reading waits for room go first.
-		if in.inflight == 0 || (fits && in.waitingMid == 0 && (in.waiting == 0 || c.held < share || (counted && in.waiting == 1))) {
+		if in.inflight == 0 || (fits && in.waitingMid == 0 && (othersWait == 0 || c.held < share)) {
 			in.mu.Unlock()
 			return nil
 		}
@@ -202,15 +203,18 @@ func (in *Input) readDone(c *conn, b *batch) {
 }
 
 // release gives back the bytes of a connection's batches (acknowledged, or
-// abandoned when it closed), partial ones included.
-func (in *Input) release(c *conn, bytes, partial int64, partialBatches, batches int) {
+// abandoned when it closed), those of the one it was reading (partial)
+// included.
+func (in *Input) release(c *conn, bytes, partial int64, batches int) {
 	in.mu.Lock()
 	if in.overdraft != nil && in.overdraft.conn == c {
 		in.overdraft = nil
 	}
 	in.inflight -= bytes
 	in.partial -= partial
-	in.partialBatches -= partialBatches
+	if partial > 0 {
+		in.partialBatches--
+	}
 	c.held -= bytes
 	c.partial -= partial
 	if c.held == 0 && bytes > 0 {

@@ -94,7 +94,7 @@ func (c *conn) readCompressed(r *batchReader) error {
 		if fh[1] != codeJSONData {
 			return fmt.Errorf("beats: frame type %q inside a compressed frame", fh[1])
 		}
-		seq, n, err := c.checkEvent(fh[2:], r.b, r.read, false)
+		seq, n, err := c.checkEvent(fh[2:], r.b, r.read)
 		if err != nil {
 			return err
 		}

@@ -349,7 +349,7 @@ func (c *conn) acknowledged(b *batch) {
 	released := c.released
 	c.in.mu.Unlock()
 	if !released {
-		c.in.release(c, bytes, 0, 0, 1)
+		c.in.release(c, bytes, 0, 1)
 	}
 }
 
@@ -399,11 +399,7 @@ func (c *conn) Close() error {
 		c.released = true // from now on charge refuses
 		bytes, partial := c.held, c.partial
 		c.in.mu.Unlock()
-		partialBatches := 0
-		if partial > 0 {
-			partialBatches = 1
-		}
-		c.in.release(c, bytes, partial, partialBatches, len(pending))
+		c.in.release(c, bytes, partial, len(pending))
 		c.in.conns.Add(-1)
 		c.in.untrack(c)
 	})

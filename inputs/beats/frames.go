@@ -175,7 +175,7 @@ func (c *conn) readEvent(b *batch, read uint32) (*event.Event, error) {
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
 	}
-	seq, size, err := c.checkEvent(hdr, b, read, false)
+	seq, size, err := c.checkEvent(hdr, b, read)
 	if err != nil {
 		return nil, err
 	}
@@ -203,10 +203,10 @@ func (c *conn) readEvent(b *batch, read uint32) (*event.Event, error) {
 const plainChunk = 64 << 10
 
 // checkEvent checks a data frame's header (sequence number and size,
-// after the frame type) against the limits; with charge, it charges the
-// size before the event is read (callers that read the event in parts
-// charge the parts).
-func (c *conn) checkEvent(hdr []byte, b *batch, read uint32, charge bool) (seq uint32, size int, err error) {
+// after the frame type) against the limits. Nothing is charged for the
+// size it announces: the event's bytes are, as they are read or inflated
+// (charge also holds max_batch_bytes).
+func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size int, err error) {
 	seq = binary.BigEndian.Uint32(hdr[:4])
 	n := int64(binary.BigEndian.Uint32(hdr[4:8]))
 	if n > int64(c.in.cfg.MaxEventBytes) {
@@ -214,15 +214,6 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32, charge bool) (seq u
 	}
 	if read >= b.count {
 		return 0, 0, fmt.Errorf("beats: more events than the window announced (%d)", b.count)
-	}
-	if b.bytes+n > int64(c.in.cfg.MaxBatchBytes) {
-		c.in.batchesRefused.Add(1)
-		return 0, 0, fmt.Errorf("beats: batch exceeds max_batch_bytes %d; the client resends it in a smaller window", int64(c.in.cfg.MaxBatchBytes))
-	}
-	if charge {
-		if err := c.in.charge(c, b, n); err != nil {
-			return 0, 0, err
-		}
 	}
 	return seq, int(n), nil
 }

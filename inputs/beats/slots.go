@@ -44,12 +44,10 @@ func (in *Input) admitConn(source string) bool {
 		in.evicted.Add(1)
 		victim.log.Warn().Int("max_connections", in.cfg.MaxConnections).Int("max_connections_per_source", in.cfg.MaxPerSource).
 			Msg("beats: closing the connection idle longest to admit a new one")
-		victim.fail(errEvicted)
+		victim.fail(net.ErrClosed)
 		victim.Close()
 	}
 }
-
-var errEvicted = net.ErrClosed
 
 // idlest is the open connection between batches, with none pending, that
 // has been so longest (and that match accepts); nil when there is none.
