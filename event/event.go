@@ -244,7 +244,8 @@ func (v Value) clone() Value {
 // SetTimestamp stores t as "@timestamp" in RFC 3339 with milliseconds, the
 // format Elasticsearch's date type and Filebeat use.
 func (e *Event) SetTimestamp(t time.Time) {
-	e.SetString(Path{"@timestamp"}, string(AppendTimestamp(make([]byte, 0, 24), t)))
+	var buf [24]byte
+	e.SetString(Path{"@timestamp"}, string(AppendTimestamp(buf[:0], t)))
 }
 
 // AppendTimestamp appends t as SetTimestamp writes it

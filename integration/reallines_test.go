@@ -112,26 +112,6 @@ func readStreamDocs(t *testing.T, dir string) (docs []map[string]any, streamOf [
 // realDocKey identifies a document by where Filebeat read its line.
 func realDocKey(path string, offset int64) string { return fmt.Sprintf("%s@%d", path, offset) }
 
-// getDotted follows an ECS name through nested objects; "@timestamp" and
-// the like are one key.
-func getDotted(doc map[string]any, name string) (any, bool) {
-	if strings.HasPrefix(name, "@") {
-		v, ok := doc[name]
-		return v, ok
-	}
-	var cur any = doc
-	for _, part := range strings.Split(name, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
 func TestRealLinesOverBeats(t *testing.T) {
 	lines := loadRealLines(t)
 	if len(lines) < 400 {
@@ -181,8 +161,8 @@ func TestRealLinesOverBeats(t *testing.T) {
 
 	byKey := map[string]int{}
 	for i, doc := range docs {
-		path, _ := getDotted(doc, "log.file.path")
-		off, _ := getDotted(doc, "log.offset")
+		path, _ := get(doc, "log.file.path")
+		off, _ := get(doc, "log.offset")
 		ps, _ := path.(string)
 		on, _ := off.(json.Number)
 		o, err := on.Int64()
@@ -229,9 +209,9 @@ func TestRealLinesOverBeats(t *testing.T) {
 				failed = true
 			}
 		}
-		outcome, bad := rl.Judge(func(name string) (any, bool) { return getDotted(doc, name) }, failed)
+		outcome, bad := rl.Judge(func(name string) (any, bool) { return get(doc, name) }, failed)
 		// Every document keeps the line as sent, parsed or not.
-		if orig, _ := getDotted(doc, "event.original"); orig != rl.Line.Line {
+		if orig, _ := get(doc, "event.original"); orig != rl.Line.Line {
 			outcome, bad = reallines.Wrong, append(bad, fmt.Sprintf("event.original: want %q, got %#v", rl.Line.Line, orig))
 		}
 		tally.Add(rl.Format, outcome)
