@@ -18,18 +18,12 @@ import (
 	"github.com/ingestd/ingestd/format"
 )
 
-// Attr is how one record attribute reads and where it goes.
-type Attr struct {
-	Target string
-	Kind   format.Kind
-	Dash   bool
-}
-
 // Attributes are the LogRecord attributes (Python's logging docs, "LogRecord
 // attributes") and the extras of the programs the shipped library knows.
 // asctime and the time extras are Time fields whose layout comes from
-// datefmt.
-var Attributes = map[string]Attr{
+// datefmt. Each is the field an attribute becomes (Target, Kind, Dash);
+// the declaration adds its name, width and precision.
+var Attributes = map[string]format.Field{
 	"asctime":         {Target: "", Kind: format.Time},
 	"created":         {Target: "", Kind: format.Epoch},
 	"msecs":           {Target: "", Kind: format.Millis},
@@ -135,11 +129,11 @@ func Compile(fm Formatter) (*format.Format, error) {
 // field builds the pieces of one attribute: most are one field; uvicorn's
 // levelprefix is the level, a colon and padding.
 func field(fm Formatter, attr, declared string, width, precision int, left bool) ([]format.Piece, error) {
-	a, ok := Attributes[attr]
+	fd, ok := Attributes[attr]
 	if !ok {
-		a = Attr{Target: "[python][" + attr + "]", Kind: format.Text}
+		fd = format.Field{Target: "[python][" + attr + "]", Kind: format.Text}
 	}
-	fd := format.Field{Name: declared, Target: a.Target, Kind: a.Kind, Width: width, LeftAlign: left, Precision: precision, Dash: a.Dash}
+	fd.Name, fd.Width, fd.LeftAlign, fd.Precision = declared, width, left, precision
 	switch attr {
 	case "asctime":
 		l, err := asctimeLayout(fm)
