@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	"strings"
 
@@ -28,7 +29,11 @@ type libraryFile struct {
 // LibrarySource is the shipped library's declarations (library.yml).
 func LibrarySource() []byte { return slices.Clone(libraryYAML) }
 
-func shippedLibrary() (*library, error) {
+// shippedLibrary is library.yml compiled, once per process: the config
+// check, the filter and every reload share it (its entries are immutable).
+var shippedLibrary = sync.OnceValues(compileLibrary)
+
+func compileLibrary() (*library, error) {
 	var lf libraryFile
 	dec := yaml.NewDecoder(strings.NewReader(string(libraryYAML)))
 	dec.KnownFields(true)

@@ -152,22 +152,31 @@ var typeHints = map[string][]string{
 // NewLibrary builds a Library of dCache's defaults and the legacy
 // templates.
 func NewLibrary() *Library {
-	st := &libState{learned: map[string][]*Set{}, base: map[string][]*Set{}}
-	defs := Defaults()
-	for _, mt := range msgTypes {
-		st.base[mt] = append(st.base[mt], mustCompile(mt, defs[mt]))
-	}
-	leg := Legacy()
-	for _, mt := range msgTypes {
-		for _, t := range leg[mt] {
-			st.base[mt] = append(st.base[mt], mustCompile(mt, t))
-		}
-	}
+	st := &libState{learned: map[string][]*Set{}, base: baseSets()}
 	st.index()
 	l := &Library{}
 	l.state.Store(st)
 	return l
 }
+
+// baseSets are dCache's defaults then the legacy templates, compiled once
+// per process: every library (the site's, and one per file that declared
+// its own) starts from the same immutable sets, and a Set is safe for
+// concurrent use.
+var baseSets = sync.OnceValue(func() map[string][]*Set {
+	base := map[string][]*Set{}
+	defs := Defaults()
+	for _, mt := range msgTypes {
+		base[mt] = append(base[mt], mustCompile(mt, defs[mt]))
+	}
+	leg := Legacy()
+	for _, mt := range msgTypes {
+		for _, t := range leg[mt] {
+			base[mt] = append(base[mt], mustCompile(mt, t))
+		}
+	}
+	return base
+})
 
 func mustCompile(mt, t string) *Set {
 	s, err := Compile(mt, t)
