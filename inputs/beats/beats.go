@@ -53,12 +53,12 @@ type Input struct {
 	waiting        int   // connections waiting to start a batch
 	holders        int   // connections holding bytes
 	overdraft      *batch
-	overdrafts     int64
 	changed        chan struct{}
 	pendingBatches atomic.Int64
 
 	// Connections closed or refused, by reason (see slots.go).
 	refused, evicted, closedSlow, batchesRefused atomic.Int64
+	overdrafts                                   atomic.Int64 // batches let over the budget to break a deadlock
 
 	eventsReceived, batchesReceived atomic.Int64
 
@@ -232,7 +232,8 @@ func (in *Input) registerMetrics(m *plugin.Metrics) {
 	m.Register(plugin.Metric{Key: "connections_refused", Prometheus: "input_connections_refused_total", Help: "Connections refused: every slot was busy with a batch.", Kind: plugin.Counter}, in.refused.Load)
 	m.Register(plugin.Metric{Key: "connections_evicted", Prometheus: "input_connections_evicted_total", Help: "Idle connections closed to admit a new one.", Kind: plugin.Counter}, in.evicted.Load)
 	m.Register(plugin.Metric{Key: "connections_closed_slow", Prometheus: "input_connections_closed_slow_total", Help: "Connections closed for sending below min_transfer_rate or not finishing a frame header in time.", Kind: plugin.Counter}, in.closedSlow.Load)
-	m.Register(plugin.Metric{Key: "batches_refused", Prometheus: "input_batches_refused_total", Help: "Batches refused for outgrowing the in-flight budget (the client resends them smaller).", Kind: plugin.Counter}, in.batchesRefused.Load)
+	m.Register(plugin.Metric{Key: "batches_refused", Prometheus: "input_batches_refused_total", Help: "Batches refused: over max_batch_bytes, or a decompression bomb.", Kind: plugin.Counter}, in.batchesRefused.Load)
+	m.Register(plugin.Metric{Key: "budget_overdrafts", Prometheus: "input_budget_overdrafts_total", Help: "Batches let over the in-flight budget because every batch in flight was waiting for room.", Kind: plugin.Counter}, in.overdrafts.Load)
 }
 
 // Connections returns the number of open connections.

@@ -157,7 +157,7 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		}
 		if in.overdraft == nil && in.inflight == in.partial && in.waitingMid >= in.partialBatches+boolInt(b.bytes == 0) {
 			in.overdraft = b
-			in.overdrafts++
+			in.overdrafts.Add(1)
 			continue
 		}
 		changed := in.changed

@@ -259,11 +259,8 @@ func TestBudgetDeadlockIsBroken(t *testing.T) {
 			t.Fatalf("%s: ACK %d", name, seq)
 		}
 	}
-	in.mu.Lock()
-	overdrafts := in.overdrafts
-	in.mu.Unlock()
-	if overdrafts == 0 || in.batchesRefused.Load() != 0 {
-		t.Fatalf("overdrafts %d, refused %d", overdrafts, in.batchesRefused.Load())
+	if overdrafts := in.overdrafts.Load(); overdrafts == 0 || in.batchesRefused.Load() != 0 {
+		t.Fatalf("overdrafts %d, refused %d", in.overdrafts.Load(), in.batchesRefused.Load())
 	}
 }
 
