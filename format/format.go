@@ -331,3 +331,29 @@ func (f *Format) firstBytes() *[256]bool {
 	}
 	return &set
 }
+
+// DollarName reads the "$name" or "${name}" reference at src[i] (a '$'),
+// as Python's string.Template and nginx write them: the name, the
+// reference as written, and its length; n is 0 when no name follows the
+// '$'. Digits may start a name when digitFirst (nginx's $1).
+func DollarName(src string, i int, digitFirst bool) (name, declared string, n int, err error) {
+	if i+1 < len(src) && src[i+1] == '{' {
+		end := strings.IndexByte(src[i:], '}')
+		if end < 0 {
+			return "", "", 0, fmt.Errorf("unclosed ${ at %d", i)
+		}
+		return src[i+2 : i+end], src[i : i+end+1], end + 1, nil
+	}
+	j := i + 1
+	for j < len(src) {
+		c := src[j]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || (digitFirst || j > i+1) && c >= '0' && c <= '9') {
+			break
+		}
+		j++
+	}
+	if j == i+1 {
+		return "", "", 0, nil
+	}
+	return src[i+1 : j], src[i:j], j - i, nil
+}

@@ -321,25 +321,14 @@ func dollarPieces(fm Formatter) ([]format.Piece, error) {
 			i++
 			continue
 		}
-		var attr, declared string
-		if i+1 < len(src) && src[i+1] == '{' {
-			end := strings.IndexByte(src[i:], '}')
-			if end < 0 {
-				return nil, fmt.Errorf("python format %q: unclosed ${ at %d", src, i)
-			}
-			attr, declared = src[i+2:i+end], src[i:i+end+1]
-			i += end
-		} else {
-			j := i + 1
-			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || j > i+1 && src[j] >= '0' && src[j] <= '9') {
-				j++
-			}
-			if j == i+1 {
-				return nil, fmt.Errorf("python format %q: $ at %d names nothing", src, i)
-			}
-			attr, declared = src[i+1:j], src[i:j]
-			i = j - 1
+		attr, declared, n, err := format.DollarName(src, i, false)
+		if err != nil {
+			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
+		if n == 0 {
+			return nil, fmt.Errorf("python format %q: $ at %d names nothing", src, i)
+		}
+		i += n - 1
 		ps, err := field(fm, attr, declared, 0, 0, false)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)

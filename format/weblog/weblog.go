@@ -78,26 +78,15 @@ func Nginx(name, logFormat string) (*format.Format, error) {
 			b.Byte(c)
 			continue
 		}
-		var v, declared string
-		if i+1 < len(src) && src[i+1] == '{' {
-			end := strings.IndexByte(src[i:], '}')
-			if end < 0 {
-				return nil, fmt.Errorf("nginx log_format %q: unclosed ${ at %d", src, i)
-			}
-			v, declared = src[i+2:i+end], src[i:i+end+1]
-			i += end
-		} else {
-			j := i + 1
-			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
-				j++
-			}
-			if j == i+1 {
-				b.Byte('$')
-				continue
-			}
-			v, declared = src[i+1:j], src[i:j]
-			i = j - 1
+		v, declared, n, err := format.DollarName(src, i, true)
+		if err != nil {
+			return nil, fmt.Errorf("nginx log_format %q: %w", src, err)
 		}
+		if n == 0 {
+			b.Byte('$')
+			continue
+		}
+		i += n - 1
 		fd, err := nginxField(v, declared)
 		if err != nil {
 			return nil, fmt.Errorf("nginx log_format %q: %w", src, err)
