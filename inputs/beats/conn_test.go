@@ -196,19 +196,8 @@ func TestCloseGivesBackTheBudget(t *testing.T) {
 // TestGoLumberClient: Filebeat's own client library, compressed and plain,
 // sync and pipelined: every batch is ACKed and every event arrives decoded.
 func TestGoLumberClient(t *testing.T) {
-	var mu sync.Mutex
-	got := map[string]int{}
-	in := startInput(t, sinkFunc(func(events []*event.Event) {
-		mu.Lock()
-		for _, e := range events {
-			// A copy: the message's bytes are the batch's slab, which is
-			// recycled (and overwritten by the next batch) once it is
-			// acknowledged; a key aliasing it would change under the map.
-			got[strings.Clone(e.GetString(event.Path{"message"}))]++
-			e.Done()
-		}
-		mu.Unlock()
-	}), time.Second)
+	got := &keySink{key: event.Path{"message"}}
+	in := startInput(t, got, time.Second)
 	for _, level := range []int{0, 3} {
 		cl, err := client.SyncDial(in.Addr().String(), client.CompressionLevel(level), client.Timeout(5*time.Second))
 		if err != nil {
@@ -226,14 +215,43 @@ func TestGoLumberClient(t *testing.T) {
 		}
 		cl.Close()
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 600 {
-		t.Fatalf("%d distinct events arrived, want 600", len(got))
+	got.onceEach(t, 600)
+}
+
+// keySink completes every event it is given and counts them by a field.
+type keySink struct {
+	key  event.Path
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (s *keySink) Publish(_ context.Context, events []*event.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string]int{}
 	}
-	for m, n := range got {
-		if n != 1 {
-			t.Fatalf("%s arrived %d times", m, n)
+	for _, e := range events {
+		// A copy: the field's bytes are the batch's slab, which is
+		// recycled (and overwritten by the next batch) once it is
+		// acknowledged; a key aliasing it would change under the map.
+		s.seen[strings.Clone(e.GetString(s.key))]++
+		e.Done()
+	}
+	return nil
+}
+
+// onceEach checks that n distinct events arrived, each exactly once.
+func (s *keySink) onceEach(t *testing.T, n int) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.seen) != n {
+		t.Fatalf("%d distinct events arrived, want %d", len(s.seen), n)
+	}
+	for k, c := range s.seen {
+		if c != 1 {
+			t.Fatalf("%s arrived %d times", k, c)
 		}
 	}
 }

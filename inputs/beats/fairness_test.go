@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -280,18 +279,8 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // libbeat/outputs/logstash/window.go, shrinkWindow on a send error, down
 // to 1): played here, every event arrives exactly once.
 func TestRefusedBatchIsResentSmaller(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[string]int{}
-	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
-		mu.Lock()
-		for _, e := range events {
-			seen[strings.Clone(e.GetString(event.Path{"n"}))]++
-			e.Done()
-		}
-		mu.Unlock()
-		return nil
-	}}
-	in := startWithSink(t, sink, func(c *Config) { c.MaxBatchBytes, c.MaxEventBytes = 20<<10, 20<<10 })
+	seen := &keySink{key: event.Path{"n"}}
+	in := startWithSink(t, &plugintest.Sink{Committed: seen.Publish}, func(c *Config) { c.MaxBatchBytes, c.MaxEventBytes = 20<<10, 20<<10 })
 	all := bigEvents(100, 1000) // ~1 KiB each
 	win, sent := len(all), 0
 	for attempt := 0; sent < len(all); attempt++ {
@@ -322,16 +311,7 @@ func TestRefusedBatchIsResentSmaller(t *testing.T) {
 		}
 		c.Close()
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 100 {
-		t.Fatalf("%d distinct events arrived", len(seen))
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Fatalf("event %s arrived %d times", k, n)
-		}
-	}
+	seen.onceEach(t, 100)
 	if in.batchesRefused.Load() == 0 {
 		t.Fatal("no batch was refused: the test checks nothing")
 	}
