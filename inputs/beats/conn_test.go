@@ -58,12 +58,19 @@ func startInput(t *testing.T, pub publisher, keepalive time.Duration) *Input {
 
 func startSinkInput(t *testing.T, sink plugin.Sink, keepalive time.Duration) *Input {
 	t.Helper()
+	return startWithSink(t, sink, func(c *Config) { c.Keepalive = keepalive })
+}
+
+// startWithSink starts an input with the test limits, tuned, serving sink.
+func startWithSink(t *testing.T, sink plugin.Sink, tune func(*Config)) *Input {
+	t.Helper()
 	cfg := &Config{
 		Listen: "127.0.0.1:0", MaxConnections: 10, MaxBatchEvents: 4096,
 		MaxEventBytes: 1 << 20, MaxBatchBytes: 16 << 20, MaxInflightBytes: 8 << 20,
-		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: keepalive,
+		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: 100 * time.Millisecond,
 		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 	}
+	tune(cfg)
 	in, err := New(cfg, plugin.Env{Logger: testLogger(t), DrainTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

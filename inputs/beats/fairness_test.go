@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/event"
-	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/plugin/plugintest"
-	"github.com/rs/zerolog"
 )
 
 // startWith starts an input with cfg's limits over the test defaults; its
@@ -27,35 +25,6 @@ func startWith(t *testing.T, tune func(*Config)) *Input {
 		return nil
 	}}
 	return startWithSink(t, sink, tune)
-}
-
-// startWithSink starts an input with cfg's limits over the test defaults.
-func startWithSink(t *testing.T, sink plugin.Sink, tune func(*Config)) *Input {
-	t.Helper()
-	cfg := &Config{
-		Listen: "127.0.0.1:0", MaxConnections: 10, MaxBatchEvents: 4096,
-		MaxEventBytes: 1 << 20, MaxBatchBytes: 16 << 20, MaxInflightBytes: 8 << 20,
-		IdleTimeout: 10 * time.Second, ReadTimeout: 5 * time.Second, Keepalive: 100 * time.Millisecond,
-		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
-	}
-	tune(cfg)
-	in, err := New(cfg, plugin.Env{Logger: zerolog.Nop(), DrainTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx, sink) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("input did not stop")
-		}
-	})
-	<-in.(*Input).Serving()
-	return in.(*Input)
 }
 
 func dialInput(t *testing.T, in *Input) net.Conn {
