@@ -33,6 +33,7 @@ type Config struct {
 	Target     event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
 	Rules      []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
 	Fallback   map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
+	Override   bool              `yaml:"override" default:"true" doc:"replace a field the event already has; false keeps it (Logstash's translate override) and sets only the others"`
 }
 
 // Rule is one lookup rule: a regex or a list of prefixes, and the fields it
@@ -69,13 +70,14 @@ type filter struct {
 	target   event.Path
 	rules    []rule
 	fallback []assign
+	keep     bool // override: false
 }
 
 // New builds a translate filter.
 func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 func compile(c *Config) (*filter, error) {
-	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path}
+	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path, keep: !c.Override}
 	if len(c.Dictionary) > 0 && c.Target.IsZero() {
 		return nil, fmt.Errorf("dictionary needs a target")
 	}
@@ -131,7 +133,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	text := v.Text()
 	if res, ok := f.dict[text]; ok {
-		e.SetString(f.target, res)
+		if !f.keep || !e.Has(f.target) {
+			e.SetString(f.target, res)
+		}
 		return true
 	}
 	for _, r := range f.rules {
@@ -155,6 +159,9 @@ func (f *filter) Apply(e *event.Event) bool {
 
 func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string, match ...int) {
 	for _, a := range as {
+		if f.keep && e.Has(a.path) {
+			continue
+		}
 		val := a.value
 		if re != nil && strings.Contains(val, "$") {
 			val = string(re.ExpandString(nil, val, text, match))

@@ -31,3 +31,19 @@ fallback: {stream: system}
 		t.Error("dictionary without target accepted")
 	}
 }
+
+// With override: false a field the event has is kept and the rule sets
+// only the others (Logstash's translate override).
+func TestOverrideFalseKeepsExistingFields(t *testing.T) {
+	f := pt.Filter(t, New, `
+source: logger
+override: false
+rules:
+  - {regex: '^apps\.([^.]+)', set: {stream: app, app_module: "$1"}}
+fallback: {stream: system}
+`)
+	pt.SameDoc(t, pt.Apply(t, f, `{"logger":"apps.parcels.views","stream":"web"}`), `{"logger":"apps.parcels.views","stream":"web","app_module":"parcels"}`)
+	pt.SameDoc(t, pt.Apply(t, f, `{"logger":"x"}`), `{"logger":"x","stream":"system"}`)
+	d := pt.Filter(t, New, `{source: t, target: k, override: false, dictionary: {transfer: mover}}`)
+	pt.SameDoc(t, pt.Apply(t, d, `{"t":"transfer","k":"door"}`), `{"t":"transfer","k":"door"}`)
+}
