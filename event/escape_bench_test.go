@@ -2,6 +2,8 @@ package event
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -35,4 +37,58 @@ func BenchmarkEncodeQuotingMessage(b *testing.B) {
 		buf = e.AppendJSON(buf[:0])
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+// TestAppendQuotedMatchesEncodingJSON checks AppendQuoted against
+// encoding/json (HTML escaping off) on random strings whose special bytes
+// fall at every offset of the eight-byte steps.
+func TestAppendQuotedMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "Z", " ", "\"", "\\", "\n", "\x00", "\x1f", "\x7f", "é", "€", "😀", "\xff", "\xe2\x82", "<", "&"}
+	for range 20000 {
+		var sb strings.Builder
+		for range rng.IntN(40) {
+			if rng.IntN(3) == 0 {
+				sb.WriteString(alphabet[rng.IntN(len(alphabet))])
+			} else {
+				sb.WriteByte(byte('a' + rng.IntN(26)))
+			}
+		}
+		s := sb.String()
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := AppendQuoted(nil, s)
+		// Both spell some characters differently (\f, \ufffd, <): the
+		// strings they mean must be the same.
+		var g, w string
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("AppendQuoted(%q) = %s: %v", s, got, err)
+		}
+		json.Unmarshal(want, &w)
+		if g != w {
+			t.Fatalf("AppendQuoted(%q) = %s, encoding/json %s", s, got, want)
+		}
+	}
+}
+
+func BenchmarkAppendQuoted(b *testing.B) {
+	keys := []string{"@timestamp", "agent", "ephemeral_id", "message", "log_level", "logger_name", "app_module", "data_stream", "namespace"}
+	msg := "Parcel 99617 status changed: CREATED -> IN_TRANSIT | carrier=DHL | eta=2025-02-05"
+	var buf []byte
+	b.Run("keys", func(b *testing.B) {
+		for b.Loop() {
+			buf = buf[:0]
+			for _, k := range keys {
+				buf = AppendQuoted(buf, k)
+			}
+		}
+	})
+	b.Run("message", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			buf = AppendQuoted(buf[:0], msg)
+		}
+	})
 }

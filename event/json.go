@@ -549,6 +549,17 @@ func AppendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time up to one that needs a look (a quote,
+		// a backslash, a control or a non-ASCII byte): most text has none.
+		for ; i+8 <= len(s); i += 8 {
+			if m := specialBytes(load64(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plainASCII[c] {
@@ -584,6 +595,22 @@ func AppendQuoted(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// specialBytes has the high bit set in each byte of w that is a quote, a
+// backslash, a control character or not ASCII (and possibly in bytes
+// after the first such one).
+func specialBytes(w uint64) uint64 {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	q, b := w^(lsb*'"'), w^(lsb*'\\')
+	return ((q-lsb)&^q | (b-lsb)&^b | (w - lsb*0x20) | w) & msb
+}
+
+// load64 reads s[i:i+8] little-endian (the compiler makes it one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // plainASCII marks the ASCII bytes a JSON string holds as they are.
