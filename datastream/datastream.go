@@ -20,7 +20,9 @@ type Config struct {
 	Namespace         template.Template `yaml:"namespace" default:"default" doc:"namespace; may reference fields as %{[group]}"`
 	FallbackDataset   string            `yaml:"fallback_dataset" default:"unknown" doc:"dataset used when a referenced field is missing or empty"`
 	FallbackNamespace string            `yaml:"fallback_namespace" default:"default" doc:"namespace used when a referenced field is missing or empty"`
-	FallbackTag       string            `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback"`
+	FallbackTag       string            `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback; empty adds none"`
+	AutoRouting       bool              `yaml:"auto_routing" default:"false" doc:"route an event by its own data_stream.type, data_stream.dataset and data_stream.namespace (nested, or dotted keys such as \"data_stream.dataset\"), as Logstash's data_stream_auto_routing: a part the event sets, as a string, wins over type, dataset and namespace here; it is sanitised like a field a template references (a type other than logs, metrics, traces or synthetics is ignored)"`
+	SyncFields        bool              `yaml:"sync_fields" default:"true" doc:"make the document's data_stream object hold the parts of the name it is written to (and remove dotted data_stream.* keys), as Logstash's data_stream_sync_fields: Elasticsearch's data stream mappings refuse a document whose data_stream fields differ from its stream's"`
 }
 
 // Check enforces Elasticsearch's naming rules on everything known before
@@ -125,17 +127,17 @@ func checkLiterals(t template.Template) error {
 	return nil
 }
 
-// DataStreamNamer computes data stream names for one pipeline.
+// Namer computes data stream names for one pipeline.
 type Namer struct {
-	cfg     Config
-	literal string // the whole name when nothing references a field
+	cfg Config
 
-	// Names and data_stream.* fields per (dataset, namespace), built once:
-	// a pipeline writes to a handful of streams.
+	// Names and data_stream objects per target, built once: a pipeline
+	// writes to a handful of streams.
 	mu    sync.RWMutex
-	cache map[string]map[string]*streamEntry
-	size  int
+	cache map[streamKey]*streamEntry
 }
+
+type streamKey struct{ typ, dataset, namespace string }
 
 type streamEntry struct {
 	name string
@@ -148,67 +150,105 @@ type streamEntry struct {
 // maxCachedStreams bounds the cache when a field fans out to many names.
 const maxCachedStreams = 4096
 
-func (n *Namer) entry(dataset, namespace string) *streamEntry {
+func (n *Namer) entry(k streamKey) *streamEntry {
 	n.mu.RLock()
-	ent := n.cache[dataset][namespace]
+	ent := n.cache[k]
 	n.mu.RUnlock()
 	if ent != nil {
 		return ent
 	}
-	ent = &streamEntry{name: n.cfg.Type + "-" + dataset + "-" + namespace}
-	if n.literal != "" {
-		ent.name = n.literal
-	}
-	ent.doc = event.RawObject(string(event.Object(event.Field{Key: "type", Value: event.String(n.cfg.Type)}, event.Field{Key: "dataset", Value: event.String(dataset)}, event.Field{Key: "namespace", Value: event.String(namespace)}).AppendJSON(nil)))
+	ent = &streamEntry{name: k.typ + "-" + k.dataset + "-" + k.namespace}
+	ent.doc = event.RawObject(string(event.Object(event.Field{Key: "type", Value: event.String(k.typ)}, event.Field{Key: "dataset", Value: event.String(k.dataset)}, event.Field{Key: "namespace", Value: event.String(k.namespace)}).AppendJSON(nil)))
 	// The parts are often the event's own bytes (a field's text): keys
 	// of their own, so the cache does not keep an event's buffer, which
 	// the beats input shares among a whole batch, alive for good.
-	dataset, namespace = strings.Clone(dataset), strings.Clone(namespace)
+	k = streamKey{strings.Clone(k.typ), strings.Clone(k.dataset), strings.Clone(k.namespace)}
 	n.mu.Lock()
-	if n.size < maxCachedStreams {
+	if len(n.cache) < maxCachedStreams {
 		if n.cache == nil {
-			n.cache = map[string]map[string]*streamEntry{}
+			n.cache = map[streamKey]*streamEntry{}
 		}
-		if n.cache[dataset] == nil {
-			n.cache[dataset] = map[string]*streamEntry{}
-		}
-		if n.cache[dataset][namespace] == nil {
-			n.cache[dataset][namespace] = ent
-			n.size++
+		if n.cache[k] == nil {
+			n.cache[k] = ent
 		}
 	}
 	n.mu.Unlock()
 	return ent
 }
 
-// NewDataStreamNamer prepares cfg, which must have passed Check.
-func NewNamer(cfg Config) *Namer {
-	n := &Namer{cfg: cfg}
-	if cfg.Dataset.IsLiteral() && cfg.Namespace.IsLiteral() {
-		n.literal = cfg.Type + "-" + cfg.Dataset.Text() + "-" + cfg.Namespace.Text()
-	}
-	return n
-}
+// NewNamer prepares cfg, which must have passed Check.
+func NewNamer(cfg Config) *Namer { return &Namer{cfg: cfg} }
 
 var dsPath = event.Path{"data_stream"}
 
-// Name sets e.DataStream and the data_stream.* fields Elasticsearch expects
-// in every document of a data stream. A missing or unusable field value
-// gets the configured fallback and the fallback tag.
+// Name sets e.DataStream and, with sync_fields, the data_stream.* fields
+// Elasticsearch expects in every document of a data stream. A missing or
+// unusable field value gets the configured fallback and the fallback tag.
 func (n *Namer) Name(e *event.Event) {
-	dataset, namespace := n.part(e, n.cfg.Dataset, n.cfg.FallbackDataset), n.part(e, n.cfg.Namespace, n.cfg.FallbackNamespace)
-	ent := n.entry(dataset, namespace)
+	k := streamKey{typ: n.cfg.Type}
+	var own [4]event.Value // ownKeys
+	var found uint64
+	if n.cfg.AutoRouting || n.cfg.SyncFields {
+		found = e.Root().Members(ownKeys, own[:])
+	}
+	if n.cfg.AutoRouting {
+		var nested [3]event.Value
+		own[0].Members(partKeys, nested[:])
+		part := func(i int) string {
+			v := nested[i]
+			if v.Kind() != event.KindString {
+				v = own[1+i] // the dotted key
+			}
+			if v.Kind() != event.KindString {
+				return ""
+			}
+			return v.Text()
+		}
+		if t := strings.ToLower(part(0)); validTypes[t] {
+			k.typ = t
+		}
+		k.dataset, k.namespace = SanitizePart(part(1)), SanitizePart(part(2))
+	}
+	if k.dataset == "" {
+		k.dataset = n.part(e, n.cfg.Dataset, n.cfg.FallbackDataset)
+	}
+	if k.namespace == "" {
+		k.namespace = n.part(e, n.cfg.Namespace, n.cfg.FallbackNamespace)
+	}
+	ent := n.entry(k)
 	e.DataStream = ent.name
+	if !n.cfg.SyncFields {
+		return
+	}
+	for i := 1; i < len(ownKeys); i++ {
+		if found&(1<<i) != 0 {
+			e.Delete(event.Path{ownKeys[i]})
+		}
+	}
 	e.Set(dsPath, ent.doc)
 }
 
+// The members of the root that name a data stream: the data_stream object
+// and its parts as dotted keys, which Elasticsearch reads as the same
+// fields; and the parts within the object.
+var (
+	ownKeys  = []string{"data_stream", "data_stream.type", "data_stream.dataset", "data_stream.namespace"}
+	partKeys = []string{"type", "dataset", "namespace"}
+)
+
+// validTypes are the data stream types Elasticsearch's built-in templates
+// and Logstash's output know.
+var validTypes = map[string]bool{"logs": true, "metrics": true, "traces": true, "synthetics": true}
+
 func (n *Namer) part(e *event.Event, t template.Template, fallback string) string {
-	s, ok := t.Render(e)
+	s, ok := t.RenderName(e)
 	if ok {
 		s = SanitizePart(s)
 	}
 	if !ok || s == "" {
-		e.AddTag(n.cfg.FallbackTag)
+		if n.cfg.FallbackTag != "" {
+			e.AddTag(n.cfg.FallbackTag)
+		}
 		return fallback
 	}
 	return s

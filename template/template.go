@@ -114,14 +114,28 @@ func (t Template) Text() string {
 
 // Render substitutes field references from e. ok is false when a
 // referenced field is missing or empty.
-func (t Template) Render(e *event.Event) (s string, ok bool) {
+func (t Template) Render(e *event.Event) (s string, ok bool) { return t.render(e, false) }
+
+// RenderName is Render for a name (a data stream's dataset or namespace,
+// an index): a field holding an object or an array counts as missing
+// rather than rendering its JSON text, which would only make a mangled
+// name such as logs-{_type___nginx_}-default.
+func (t Template) RenderName(e *event.Event) (s string, ok bool) { return t.render(e, true) }
+
+func (t Template) render(e *event.Event, scalarsOnly bool) (s string, ok bool) {
+	text := func(p templatePart) (string, bool) {
+		v, found := e.Get(p.field)
+		if !found || scalarsOnly && (v.Kind() == event.KindObject || v.Kind() == event.KindArray) {
+			return "", false
+		}
+		s := v.Text()
+		return s, s != ""
+	}
 	if len(t.parts) == 1 {
 		if t.parts[0].field == nil {
 			return t.parts[0].literal, true
 		}
-		v, found := e.Get(t.parts[0].field)
-		text := v.Text()
-		return text, found && text != ""
+		return text(t.parts[0])
 	}
 	var b strings.Builder
 	ok = true
@@ -130,13 +144,12 @@ func (t Template) Render(e *event.Event) (s string, ok bool) {
 			b.WriteString(p.literal)
 			continue
 		}
-		v, found := e.Get(p.field)
-		text := v.Text()
-		if !found || text == "" {
+		s, found := text(p)
+		if !found {
 			ok = false
 			continue
 		}
-		b.WriteString(text)
+		b.WriteString(s)
 	}
 	return b.String(), ok
 }
