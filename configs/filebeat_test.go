@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/ingestd/ingestd/datastream"
 	"gopkg.in/yaml.v3"
 )
 
@@ -133,4 +135,74 @@ func eventMessages(t *testing.T, path string) []string {
 		out = append(out, strings.TrimRight(ev.Message, "\r"))
 	}
 	return out
+}
+
+// TestAgentSample: the Elastic Agent policy snippet names a Logstash
+// output with mutual TLS, and every stream's dataset is one the
+// integrations pipeline routes to as it is (a legal data stream part).
+func TestAgentSample(t *testing.T) {
+	data, err := os.ReadFile("filebeat/elastic-agent.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct {
+		Outputs map[string]map[string]any `yaml:"outputs"`
+		Inputs  []struct {
+			UseOutput  string `yaml:"use_output"`
+			DataStream struct {
+				Namespace string `yaml:"namespace"`
+			} `yaml:"data_stream"`
+			Streams []struct {
+				DataStream struct {
+					Dataset string `yaml:"dataset"`
+				} `yaml:"data_stream"`
+			} `yaml:"streams"`
+		} `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(data, &policy); err != nil {
+		t.Fatal(err)
+	}
+	out := policy.Outputs["default"]
+	if out["type"] != "logstash" || out["ssl.certificate"] == nil || out["ssl.key"] == nil || out["ssl.certificate_authorities"] == nil {
+		t.Fatalf("default output: %v", out)
+	}
+	for _, in := range policy.Inputs {
+		if policy.Outputs[in.UseOutput] == nil {
+			t.Errorf("input uses output %q, not defined", in.UseOutput)
+		}
+		if err := datastream.CheckPart(in.DataStream.Namespace); err != nil {
+			t.Errorf("namespace: %v", err)
+		}
+		for _, s := range in.Streams {
+			if err := datastream.CheckPart(s.DataStream.Dataset); err != nil {
+				t.Errorf("dataset: %v", err)
+			}
+		}
+	}
+}
+
+// TestAccountingSample: the NEANIAS Filebeat sends with a client
+// certificate, tagged for the accounting pipeline.
+func TestAccountingSample(t *testing.T) {
+	data, err := os.ReadFile("filebeat/filebeat-accounting.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fb struct {
+		Inputs []struct {
+			Tags []string `yaml:"tags"`
+		} `yaml:"filebeat.inputs"`
+		Output map[string]any `yaml:"output.logstash"`
+	}
+	if err := yaml.Unmarshal(data, &fb); err != nil {
+		t.Fatal(err)
+	}
+	if len(fb.Inputs) != 1 || !slices.Contains(fb.Inputs[0].Tags, "accounting") {
+		t.Fatalf("inputs: %+v", fb.Inputs)
+	}
+	for _, k := range []string{"ssl.certificate", "ssl.key", "ssl.certificate_authorities"} {
+		if fb.Output[k] == nil {
+			t.Errorf("output.logstash has no %s", k)
+		}
+	}
 }
