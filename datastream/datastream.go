@@ -104,8 +104,13 @@ func SanitizePart(s string) string {
 	return s
 }
 
-// Pattern is the data stream name with every field reference as *.
+// Pattern is the data stream name with every field reference as *; with
+// auto_routing the event may name any dataset and namespace (and another
+// type, which no pattern can tell beforehand).
 func (c Config) Pattern() string {
+	if c.AutoRouting {
+		return c.Type + "-*-*"
+	}
 	return c.Type + "-" + c.Dataset.Pattern("*") + "-" + c.Namespace.Pattern("*")
 }
 

@@ -167,3 +167,16 @@ func TestObjectsAreNotNames(t *testing.T) {
 		}
 	}
 }
+
+func TestPattern(t *testing.T) {
+	ds, _ := template.Parse("%{[service]}")
+	ns, _ := template.Parse("pt")
+	c := Config{Type: "logs", Dataset: ds, Namespace: ns}
+	if got := c.Pattern(); got != "logs-*-pt" {
+		t.Errorf("pattern %q", got)
+	}
+	c.AutoRouting = true
+	if got := c.Pattern(); got != "logs-*-*" {
+		t.Errorf("auto_routing pattern %q", got)
+	}
+}
