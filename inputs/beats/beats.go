@@ -9,6 +9,9 @@
 // buffer per event. A batch is
 // acknowledged only when every one of its events is done; until then the
 // connection sends keepalive ACKs so the client waits instead of resending.
+// With TLS, events carry their client's identity in [@metadata][tls_peer],
+// and tls.allowed_subjects admits clients by certificate subject (see
+// tls_peer.go).
 package beats
 
 import (
@@ -33,11 +36,12 @@ func Register(r *plugin.Registry) {
 
 // Input is a running beats input.
 type Input struct {
-	slabs  slabPool        // see slabs.go
-	fields event.FieldPool // the batches' arenas' members, recycled alike
-	cfg    Config
-	tls    *tls.Config
-	log    zerolog.Logger
+	slabs    slabPool        // see slabs.go
+	fields   event.FieldPool // the batches' arenas' members, recycled alike
+	cfg      Config
+	tls      *tls.Config
+	subjects subjectRules // tls.allowed_subjects (tls_peer.go)
+	log      zerolog.Logger
 
 	drainTimeout time.Duration
 	draining     atomic.Bool
@@ -59,6 +63,8 @@ type Input struct {
 	// Connections closed or refused, by reason (see slots.go).
 	refused, evicted, closedSlow, batchesRefused atomic.Int64
 	overdrafts                                   atomic.Int64 // batches let over the budget to break a deadlock
+	// Connections tls.allowed_subjects refused (tls_peer.go).
+	refusedSubject atomic.Int64
 
 	eventsReceived, batchesReceived atomic.Int64
 
@@ -80,8 +86,12 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("beats: tls: %w", err)
 	}
+	subjects, err := cfg.TLS.compileSubjects()
+	if err != nil {
+		return nil, fmt.Errorf("beats: tls: %w", err)
+	}
 	in := &Input{
-		cfg: *cfg, tls: tlsCfg, log: env.Logger, drainTimeout: env.DrainTimeout,
+		cfg: *cfg, tls: tlsCfg, subjects: subjects, log: env.Logger, drainTimeout: env.DrainTimeout,
 		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{}, perSource: map[string]int{},
 	}
 	in.registerMetrics(env.Metrics)
@@ -230,6 +240,7 @@ func (in *Input) registerMetrics(m *plugin.Metrics) {
 	m.Register(plugin.Metric{Key: "events_received", Prometheus: "input_events_received_total", Help: "Events received by the input.", Kind: plugin.Counter}, in.eventsReceived.Load)
 	m.Register(plugin.Metric{Key: "batches_received", Help: "Batches received by the input.", Kind: plugin.Counter}, in.batchesReceived.Load)
 	m.Register(plugin.Metric{Key: "connections_refused", Prometheus: "input_connections_refused_total", Help: "Connections refused: every slot was busy with a batch.", Kind: plugin.Counter}, in.refused.Load)
+	m.Register(plugin.Metric{Key: "connections_refused_subject", Prometheus: "input_connections_refused_subject_total", Help: "Connections closed after the TLS handshake: no client certificate, or one whose subject tls.allowed_subjects does not admit.", Kind: plugin.Counter}, in.refusedSubject.Load)
 	m.Register(plugin.Metric{Key: "connections_evicted", Prometheus: "input_connections_evicted_total", Help: "Idle connections closed to admit a new one.", Kind: plugin.Counter}, in.evicted.Load)
 	m.Register(plugin.Metric{Key: "connections_closed_slow", Prometheus: "input_connections_closed_slow_total", Help: "Connections closed for sending below min_transfer_rate or not finishing a frame header in time.", Kind: plugin.Counter}, in.closedSlow.Load)
 	m.Register(plugin.Metric{Key: "batches_refused", Prometheus: "input_batches_refused_total", Help: "Batches refused: over max_batch_bytes, or a decompression bomb.", Kind: plugin.Counter}, in.batchesRefused.Load)

@@ -30,18 +30,21 @@ type Config struct {
 	HandshakeTimeout time.Duration `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
 
 	// tlsDigest covers the contents of the TLS files, so that a reload
-	// sees renewed certificates as a changed input and rebinds it.
+	// sees renewed certificates as a changed input and rebinds it. (A
+	// reload compares configs with reflect.DeepEqual: a changed setting,
+	// tls.allowed_subjects among them, rebinds the input without it.)
 	tlsDigest [32]byte
 }
 
 // TLSConfig configures TLS and mutual TLS.
 type TLSConfig struct {
-	Enabled                bool     `yaml:"enabled" default:"false" doc:"serve TLS"`
+	Enabled                bool     `yaml:"enabled" default:"false" doc:"serve TLS; each event then carries [@metadata][tls_peer]: status (verified: a client certificate verified against certificate_authorities; no_client_cert: none presented, or client_auth none) and, with a certificate, its subject (as allowed_subjects matches it)"`
 	Certificate            string   `yaml:"certificate" doc:"PEM server certificate (chain) file"`
 	Key                    string   `yaml:"key" doc:"PEM private key file of the certificate"`
 	CertificateAuthorities []string `yaml:"certificate_authorities" doc:"PEM CA bundles that client certificates are verified against"`
 	ClientAuth             string   `yaml:"client_auth" default:"none" enum:"none,optional,required" doc:"none: no client certificate; optional: verified when given; required: a valid client certificate is mandatory"`
 	MinVersion             string   `yaml:"min_version" default:"1.2" enum:"1.2,1.3" doc:"lowest TLS version accepted"`
+	AllowedSubjects        []string `yaml:"allowed_subjects" doc:"client certificate subjects admitted, each exact or with * matching any run of characters (commas too), compared with the subject written as Go does (RFC 2253, most specific attribute first, no space after the commas: CN=filebeat01,O=NEANIAS), which events also carry as [@metadata][tls_peer][subject]; when set, a connection is closed right after its handshake unless it presented a verified certificate whose subject one matches (without a certificate it is closed too). Needs client_auth optional or required"`
 }
 
 // ListenAddrs implements plugin.AddressBinder.
@@ -74,6 +77,9 @@ func (c *Config) Check() []spec.FieldError {
 		errs = append(errs, spec.FieldError{Field: "max_event_bytes", Msg: "must not exceed max_batch_bytes"})
 	}
 	if _, err := c.TLS.Build(); err != nil {
+		errs = append(errs, spec.FieldError{Field: "tls", Msg: err.Error()})
+	}
+	if _, err := c.TLS.compileSubjects(); err != nil {
 		errs = append(errs, spec.FieldError{Field: "tls", Msg: err.Error()})
 	}
 	c.tlsDigest = c.TLS.digest()

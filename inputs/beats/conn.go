@@ -46,6 +46,9 @@ type conn struct {
 	source   string // the client's address, without the port
 	log      zerolog.Logger
 	tls      *tls.Conn
+	// peerMeta is the [@metadata][tls_peer] every event gets; nil
+	// without TLS (tls_peer.go).
+	peerMeta *peerMeta
 
 	sock *timeoutReader // the socket, read with a deadline per read
 	r    *bufio.Reader  // over sock
@@ -261,10 +264,17 @@ func (c *conn) handshake() error {
 		return fmt.Errorf("beats: TLS handshake failed: %w", err)
 	}
 	_ = c.tls.SetDeadline(time.Time{})
-	if certs := c.tls.ConnectionState().PeerCertificates; len(certs) > 0 {
-		c.log = c.log.With().Str("client_cert", certs[0].Subject.String()).Logger()
+	p := peerOf(c.tls.ConnectionState())
+	if p.subject != "" {
+		c.log = c.log.With().Str("client_cert", p.subject).Logger()
 	}
-	c.log.Debug().Msg("beats: TLS handshake done")
+	// Refused before any frame is read: nothing of the client's is
+	// decoded, published or acknowledged.
+	if err := c.in.subjects.admit(p); err != nil {
+		return err
+	}
+	c.peerMeta = newPeerMeta(p)
+	c.log.Debug().Str("tls_peer", p.status).Msg("beats: TLS handshake done")
 	return nil
 }
 
@@ -371,6 +381,7 @@ func (c *conn) fail(err error) {
 	var ne net.Error
 	var slow errTooSlow
 	var slowHeader errSlowHeader
+	var refused errSubjectRefused
 	switch {
 	case errors.Is(err, io.EOF):
 		c.log.Debug().Msg("beats: client closed the connection")
@@ -379,6 +390,9 @@ func (c *conn) fail(err error) {
 	case errors.As(err, &slow), errors.As(err, &slowHeader):
 		c.in.closedSlow.Add(1)
 		c.log.Warn().Err(err).Msg("beats: closing connection: too slow")
+	case errors.As(err, &refused):
+		c.in.refusedSubject.Add(1)
+		c.log.Warn().Err(err).Msg("beats: refusing connection: tls.allowed_subjects does not admit it")
 	case errors.As(err, &ne) && ne.Timeout():
 		c.log.Warn().Err(err).Msg("beats: closing connection: timed out")
 	default:

@@ -64,6 +64,12 @@ func startSinkInput(t *testing.T, sink plugin.Sink, keepalive time.Duration) *In
 // startWithSink starts an input with the test limits, tuned, serving sink.
 func startWithSink(t *testing.T, sink plugin.Sink, tune func(*Config)) *Input {
 	t.Helper()
+	return startWithEnv(t, sink, tune, plugin.Env{Logger: testLogger(t), DrainTimeout: time.Second})
+}
+
+// startWithEnv is startWithSink with the input's logger and metrics.
+func startWithEnv(t *testing.T, sink plugin.Sink, tune func(*Config), env plugin.Env) *Input {
+	t.Helper()
 	cfg := &Config{
 		Listen: "127.0.0.1:0", MaxConnections: 10, MaxBatchEvents: 4096,
 		MaxEventBytes: 1 << 20, MaxBatchBytes: 16 << 20, MaxInflightBytes: 8 << 20,
@@ -71,7 +77,7 @@ func startWithSink(t *testing.T, sink plugin.Sink, tune func(*Config)) *Input {
 		HandshakeTimeout: time.Second, TLS: TLSConfig{ClientAuth: "none", MinVersion: "1.2"},
 	}
 	tune(cfg)
-	in, err := New(cfg, plugin.Env{Logger: testLogger(t), DrainTimeout: time.Second})
+	in, err := New(cfg, env)
 	if err != nil {
 		t.Fatal(err)
 	}

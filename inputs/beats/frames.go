@@ -225,6 +225,9 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
 	}
+	if c.peerMeta != nil {
+		c.peerMeta.set(e)
+	}
 	return e, nil
 }
 
