@@ -7,12 +7,19 @@
 //   - the X-Elastic-Product: Elasticsearch header the v8 client checks;
 //   - GET / (cluster info), GET /_cluster/health, GET /_security/_authenticate,
 //     PUT/GET /_index_template/<name>, basic and API-key auth when set;
-//   - POST /_bulk (gzip bodies too) with data stream semantics: a name
+//   - PUT/GET/DELETE /_ingest/pipeline/<id>: pipelines are stored, never
+//     run; a bulk item naming one that does not exist is 400
+//     illegal_argument_exception, as in Elasticsearch;
+//   - POST /_bulk (gzip bodies too) with create, index and delete actions
+//     (a delete has no source line) and data stream semantics: a name
 //     matching logs-*-* or an installed template with data_stream is a data
-//     stream, created on first write; only "create" is allowed there;
-//     names must follow the naming rules; @timestamp is required; a
-//     duplicate _id is 409 version_conflict_engine_exception; a field whose
-//     type conflicts with the stream's dynamic mapping is 400
+//     stream, created on first write; only "create" is allowed there (index
+//     and delete are 400); other names are plain indices, where index
+//     overwrites a document with the same _id and delete removes one (404
+//     result not_found, which is no error, when there is none); names must
+//     follow the naming rules; @timestamp is required in a data stream; a
+//     create of an existing _id is 409 version_conflict_engine_exception; a
+//     field whose type conflicts with the dynamic mapping is 400
 //     document_parsing_exception; per-item errors come inside a 200
 //     response with "errors": true;
 //   - fault injection: per-item 429 es_rejected_execution_exception at a
@@ -20,11 +27,11 @@
 //     (429/5xx), slow answers, answers delayed after indexing (a client
 //     killed mid-bulk), dropped connections, and going down (port closed)
 //     and up again on the same address;
-//   - read-back of what was indexed.
+//   - read-back of what was indexed, and of every bulk item received (its
+//     action, _index, _id and pipeline, and the status it was answered).
 package estest
 
 import (
-	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -33,15 +40,15 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// ItemHook may reject one bulk item: it returns a status (0 to accept)
-// and the error type and reason.
+// ItemHook may reject one bulk item that carries a document (create or
+// index; deletes have none and do not reach it): it returns a status (0
+// to accept) and the error type and reason.
 type ItemHook func(stream string, doc map[string]any) (status int, errType, reason string)
 
 // Server is a running test double.
@@ -55,8 +62,10 @@ type Server struct {
 	mu        sync.Mutex
 	srv       *http.Server
 	ln        net.Listener
-	streams   map[string]*stream
+	streams   map[string]*stream // data streams and plain indices, by name
 	templates map[string]json.RawMessage
+	pipelines map[string]json.RawMessage // ingest pipelines, by id
+	received  []Item                     // every bulk item, in order
 	rng       *rand.Rand
 
 	// Fault injection, set through the methods below.
@@ -75,15 +84,10 @@ type Server struct {
 	requests, bulkRequests, items, rejected429, conflicts int
 }
 
-type stream struct {
-	docs    []json.RawMessage
-	ids     map[string]bool
-	mapping map[string]string // leaf path → "string" | "number" | "boolean" | "object"
-}
-
 // Start runs a test double on 127.0.0.1 (a free port).
 func Start() (*Server, error) {
-	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, rng: rand.New(rand.NewSource(1)), closed: make(chan struct{})}
+	s := &Server{streams: map[string]*stream{}, templates: map[string]json.RawMessage{}, pipelines: map[string]json.RawMessage{},
+		rng: rand.New(rand.NewSource(1)), closed: make(chan struct{})}
 	// Elasticsearch ships a "logs" template: logs-*-* are data streams.
 	s.templates["logs"] = json.RawMessage(`{"index_patterns":["logs-*-*"],"data_stream":{},"priority":100}`)
 	if err := s.listen("127.0.0.1:0"); err != nil {
@@ -184,32 +188,80 @@ func (s *Server) Stats() Stats {
 	return Stats{s.requests, s.bulkRequests, s.items, s.rejected429, s.conflicts}
 }
 
-// Streams returns the data stream names, sorted.
+// Streams returns the names of the data streams (and plain indices)
+// written to, sorted.
 func (s *Server) Streams() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Sorted(maps.Keys(s.streams))
 }
 
-// Docs returns the documents indexed into a stream, in order.
+// Docs returns the documents of a data stream or index, in the order they
+// were first written (an overwritten document keeps its place, a deleted
+// one is gone).
 func (s *Server) Docs(name string) []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st := s.streams[name]; st != nil {
-		return append([]json.RawMessage(nil), st.docs...)
+	st := s.streams[name]
+	if st == nil {
+		return nil
 	}
-	return nil
+	out := make([]json.RawMessage, 0, st.live)
+	for _, d := range st.docs {
+		if d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
-// Count returns the number of documents in all streams.
+// Doc returns the document with this _id in a data stream or index.
+func (s *Server) Doc(name, id string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.streams[name]; st != nil {
+		if ref, ok := st.ids[id]; ok {
+			return st.docs[ref.pos], true
+		}
+	}
+	return nil, false
+}
+
+// Count returns the number of documents in all data streams and indices.
 func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, st := range s.streams {
-		n += len(st.docs)
+		n += st.live
 	}
 	return n
+}
+
+// Item is one bulk item as the double received it, and the status it
+// answered.
+type Item struct {
+	Action   string // create, index or delete
+	Index    string // _index
+	ID       string // _id, "" when none was sent
+	Pipeline string // pipeline, "" when none was named
+	Status   int
+}
+
+// Items returns every bulk item received so far, in order, retries
+// included: what clients asked for, where Docs is what was stored.
+func (s *Server) Items() []Item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
+}
+
+// AddPipeline installs an ingest pipeline (as PUT _ingest/pipeline/<id>
+// with no processors would), so that bulk items may name it.
+func (s *Server) AddPipeline(id string) {
+	s.mu.Lock()
+	s.pipelines[id] = json.RawMessage(`{"processors":[]}`)
+	s.mu.Unlock()
 }
 
 // Template returns an installed index template.
@@ -288,6 +340,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"index_templates": all})
 	case strings.HasPrefix(p, "/_index_template/"):
 		s.template(w, r, strings.TrimPrefix(p, "/_index_template/"))
+	case strings.HasPrefix(p, "/_ingest/pipeline/"):
+		s.pipeline(w, r, strings.TrimPrefix(p, "/_ingest/pipeline/"))
 	case p == "/_bulk" || strings.HasSuffix(p, "/_bulk"):
 		s.bulk(w, r)
 	default:
@@ -353,194 +407,39 @@ func (s *Server) template(w http.ResponseWriter, r *http.Request, name string) {
 	}
 }
 
-type action struct {
-	Index string `json:"_index"`
-	ID    string `json:"_id"`
-}
-
-func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return // the client went away
-	}
-	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
-	if len(lines)%2 != 0 {
-		writeError(w, 400, "illegal_argument_exception", "the bulk request must be terminated by a newline and pair actions with sources")
-		return
-	}
-	items := make([]map[string]any, 0, len(lines)/2)
-	anyErr := false
+// pipeline stores, returns or deletes an ingest pipeline (never run: only
+// whether one exists matters to a bulk item naming it).
+func (s *Server) pipeline(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
-	s.bulkRequests++
-	delayAfter := s.delayAfter
-	for i := 0; i+1 < len(lines); i += 2 {
-		op, res := s.item(lines[i], lines[i+1])
-		if _, bad := res["error"]; bad {
-			anyErr = true
-		}
-		items = append(items, map[string]any{op: res})
-	}
+	p, ok := s.pipelines[id]
 	s.mu.Unlock()
-	if delayAfter > 0 && !s.wait(delayAfter) {
-		return
-	}
-	writeJSON(w, 200, map[string]any{"took": 1, "errors": anyErr, "items": items})
-}
-
-// item indexes one action; the caller holds s.mu.
-func (s *Server) item(actionLine, source []byte) (string, map[string]any) {
-	s.items++
-	var a map[string]action
-	if err := json.Unmarshal(actionLine, &a); err != nil || len(a) != 1 {
-		return "index", itemError(400, "", "", "illegal_argument_exception", "malformed action line")
-	}
-	var op string
-	var act action
-	for k, v := range a {
-		op, act = k, v
-	}
-	fail := func(status int, t, reason string) (string, map[string]any) {
-		return op, itemError(status, act.Index, act.ID, t, reason)
-	}
-	if err := checkIndexName(act.Index); err != nil {
-		return fail(400, "invalid_index_name_exception", err.Error())
-	}
-	isStream := s.isDataStream(act.Index)
-	if isStream && op != "create" {
-		return fail(400, "illegal_argument_exception", "only write ops with an op_type of create are allowed in data streams")
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(source, &doc); err != nil {
-		return fail(400, "document_parsing_exception", "failed to parse: "+err.Error())
-	}
-	if isStream {
-		if _, ok := doc["@timestamp"]; !ok {
-			return fail(400, "document_parsing_exception", "data stream timestamp field [@timestamp] is missing")
+	switch r.Method {
+	case http.MethodPut:
+		body, err := io.ReadAll(r.Body)
+		if err != nil || !json.Valid(body) {
+			writeError(w, 400, "parse_exception", "request body is not JSON")
+			return
 		}
-	}
-	if s.item429Ratio > 0 && s.rng.Float64() < s.item429Ratio {
-		s.rejected429++
-		return fail(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (injected)")
-	}
-	if s.hook != nil {
-		if status, t, reason := s.hook(act.Index, doc); status != 0 {
-			return fail(status, t, reason)
+		s.mu.Lock()
+		s.pipelines[id] = body
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"acknowledged": true})
+	case http.MethodGet:
+		if !ok {
+			writeJSON(w, 404, map[string]any{}) // Elasticsearch answers an empty object
+			return
 		}
-	}
-	st := s.streams[act.Index]
-	if st == nil {
-		st = &stream{ids: map[string]bool{}, mapping: map[string]string{}}
-		s.streams[act.Index] = st
-	}
-	if act.ID != "" && st.ids[act.ID] {
-		s.conflicts++
-		return fail(409, "version_conflict_engine_exception", "["+act.ID+"]: version conflict, document already exists")
-	}
-	if field, want, got := conflict(st.mapping, "", doc); field != "" {
-		return fail(400, "document_parsing_exception", fmt.Sprintf("[1:1] failed to parse field [%s] of type [%s]: got %s", field, want, got))
-	}
-	learn(st.mapping, "", doc)
-	id := act.ID
-	if id == "" {
-		id = fmt.Sprintf("auto-%d", len(st.docs))
-	}
-	st.ids[id] = true
-	st.docs = append(st.docs, append(json.RawMessage(nil), source...))
-	return op, map[string]any{"_index": act.Index, "_id": id, "_version": 1, "result": "created", "status": 201}
-}
-
-func itemError(status int, index, id, t, reason string) map[string]any {
-	return map[string]any{"_index": index, "_id": id, "status": status, "error": map[string]any{"type": t, "reason": reason}}
-}
-
-// isDataStream: a template with data_stream whose pattern matches (the
-// built-in "logs" one among them).
-func (s *Server) isDataStream(name string) bool {
-	for _, raw := range s.templates {
-		var t struct {
-			IndexPatterns []string        `json:"index_patterns"`
-			DataStream    json.RawMessage `json:"data_stream"`
+		writeJSON(w, 200, map[string]any{id: p})
+	case http.MethodDelete:
+		if !ok {
+			writeError(w, 404, "resource_not_found_exception", "pipeline ["+id+"] is missing")
+			return
 		}
-		if json.Unmarshal(raw, &t) != nil || t.DataStream == nil {
-			continue
-		}
-		for _, p := range t.IndexPatterns {
-			if ok, _ := path.Match(p, name); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func checkIndexName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("index name is empty")
-	case strings.ToLower(name) != name:
-		return fmt.Errorf("Invalid index name [%s], must be lowercase", name)
-	case strings.ContainsAny(name, "\\/*?\"<>| ,#:"):
-		return fmt.Errorf("Invalid index name [%s], must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]", name)
-	case strings.HasPrefix(name, "-") || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "+"):
-		return fmt.Errorf("Invalid index name [%s], must not start with '_', '-', or '+'", name)
-	case len(name) > 255:
-		return fmt.Errorf("Invalid index name [%s], index name is too long", name)
-	}
-	return nil
-}
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case map[string]any:
-		return "object"
-	}
-	return ""
-}
-
-// conflict finds the first field whose kind differs from the mapping.
-func conflict(mapping map[string]string, prefix string, obj map[string]any) (field, want, got string) {
-	for k, v := range obj {
-		p := prefix + k
-		kind := kindOf(v)
-		if arr, ok := v.([]any); ok && len(arr) > 0 {
-			kind = kindOf(arr[0])
-		}
-		if kind == "" {
-			continue
-		}
-		if m, ok := mapping[p]; ok && m != kind {
-			return p, m, kind
-		}
-		if sub, ok := v.(map[string]any); ok {
-			if f, w, g := conflict(mapping, p+".", sub); f != "" {
-				return f, w, g
-			}
-		}
-	}
-	return "", "", ""
-}
-
-func learn(mapping map[string]string, prefix string, obj map[string]any) {
-	for k, v := range obj {
-		p := prefix + k
-		kind := kindOf(v)
-		if arr, ok := v.([]any); ok && len(arr) > 0 {
-			kind = kindOf(arr[0])
-		}
-		if kind == "" {
-			continue
-		}
-		if _, ok := mapping[p]; !ok {
-			mapping[p] = kind
-		}
-		if sub, ok := v.(map[string]any); ok {
-			learn(mapping, p+".", sub)
-		}
+		s.mu.Lock()
+		delete(s.pipelines, id)
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"acknowledged": true})
+	default:
+		writeError(w, 405, "method_not_allowed", r.Method)
 	}
 }

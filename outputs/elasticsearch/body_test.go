@@ -14,13 +14,33 @@ import (
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
-func benchItems(tb testing.TB, n int) []item {
+// benchItems are n events shaped as Filebeat sends them, without
+// @metadata.
+func benchItems(tb testing.TB, n int) []item { return benchItemsWith(tb, n, "") }
+
+// benchItemsWith are benchItems with this @metadata object (none when "").
+func benchItemsWith(tb testing.TB, n int, metadata string) []item {
+	if metadata != "" {
+		metadata = `"@metadata":` + metadata + ","
+	}
 	events := make([]*event.Event, n)
 	for i := range events {
-		events[i] = pt.Event(tb, fmt.Sprintf(`{"@timestamp":"2025-12-30T21:16:02.281Z","agent":{"ephemeral_id":"6a0c7e4e-1d8b-4c84-9d5e-0d6e3b5f2a11","id":"a1","name":"app-web-01","type":"filebeat","version":"8.17.0"},"ecs":{"version":"8.0.0"},"input":{"type":"filestream"},"host":{"name":"app-web-01"},"log":{"file":{"path":"/var/log/parcels/django.log"},"offset":%d},"fields":{"group":"pt","service":"django"},"message":"\"GET /api/parcels/205/ HTTP/1.1\" 200 63960","log_level":"INFO","logger_name":"django.server"}`, i*120))
+		events[i] = pt.Event(tb, fmt.Sprintf(`{`+metadata+`"@timestamp":"2025-12-30T21:16:02.281Z","agent":{"ephemeral_id":"6a0c7e4e-1d8b-4c84-9d5e-0d6e3b5f2a11","id":"a1","name":"app-web-01","type":"filebeat","version":"8.17.0"},"ecs":{"version":"8.0.0"},"input":{"type":"filestream"},"host":{"name":"app-web-01"},"log":{"file":{"path":"/var/log/parcels/django.log"},"offset":%d},"fields":{"group":"pt","service":"django"},"message":"\"GET /api/parcels/205/ HTTP/1.1\" 200 63960","log_level":"INFO","logger_name":"django.server"}`, i*120))
 		events[i].DataStream = "logs-django-pt"
 	}
-	return newItems(0, events)
+	return newItems(0, 100, events)
+}
+
+// appendAll writes the bulk lines of items into body as one request does.
+func appendAll(tb testing.TB, body []byte, items []item) []byte {
+	enc := lineEncoder{autoID: true}
+	for _, it := range items {
+		var err error
+		if body, err = enc.appendLines(body, it.ev); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return body
 }
 
 func TestBodyIsSizedAndReused(t *testing.T) {
@@ -30,10 +50,7 @@ func TestBodyIsSizedAndReused(t *testing.T) {
 	if len(b) != 0 || cap(b) < 100*len(items[0].ev.Raw()) {
 		t.Fatalf("body len %d cap %d: not sized for the items", len(b), cap(b))
 	}
-	var ids idState
-	for _, it := range items {
-		b = appendLines(b, it.ev, true, &ids)
-	}
+	b = appendAll(t, b, items)
 	filled := cap(b)
 	o.recycle(b)
 	o.recycle(make([]byte, 0, 10)) // more than one body per worker is dropped
@@ -50,30 +67,29 @@ func TestBodyIsSizedAndReused(t *testing.T) {
 // shaped as Filebeat sends them, ~1.3 MB of lines): into a
 // reused body sized from the items (what bulk does), and into a 1 MiB
 // body grown by append (what a pool losing its bodies at each GC gave).
+// The metadata cases carry the @metadata Filebeat sends (beat, type,
+// version), without and with a module's pipeline: the action line reads
+// it for every event.
 func BenchmarkBulkBody(b *testing.B) {
-	items := benchItems(b, 2048)
-	b.Run("reused", func(b *testing.B) {
-		o := &Output{bodies: make(chan []byte, 1)}
-		b.ReportAllocs()
-		for b.Loop() {
-			body := o.body(items)
-			var ids idState
-			for _, it := range items {
-				body = appendLines(body, it.ev, true, &ids)
+	reused := func(items []item) func(b *testing.B) {
+		return func(b *testing.B) {
+			o := &Output{bodies: make(chan []byte, 1)}
+			b.ReportAllocs()
+			for b.Loop() {
+				o.recycle(appendAll(b, o.body(items), items))
 			}
-			o.recycle(body)
 		}
-	})
+	}
+	items := benchItems(b, 2048)
+	b.Run("reused", reused(items))
 	b.Run("grown", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			body := make([]byte, 0, 1<<20)
-			var ids idState
-			for _, it := range items {
-				body = appendLines(body, it.ev, true, &ids)
-			}
+			appendAll(b, make([]byte, 0, 1<<20), items)
 		}
 	})
+	b.Run("metadata", reused(benchItemsWith(b, 2048, `{"beat":"filebeat","type":"_doc","version":"8.17.0"}`)))
+	b.Run("metadata-pipeline", reused(benchItemsWith(b, 2048, `{"beat":"filebeat","type":"_doc","version":"8.17.0","pipeline":"filebeat-8.17.0-nginx-access-pipeline"}`)))
 }
 
 // oneByteReader returns its data a byte per Read, then EOF with the last
@@ -138,11 +154,7 @@ func TestResponsesAreReadWholeAndReused(t *testing.T) {
 func BenchmarkGzipBody(b *testing.B) {
 	items := benchItems(b, 2048)
 	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1}}
-	body := o.body(items)
-	var ids idState
-	for _, it := range items {
-		body = appendLines(body, it.ev, true, &ids)
-	}
+	body := appendAll(b, o.body(items), items)
 	b.Run("compress-gzip", func(b *testing.B) {
 		var out bytes.Buffer
 		w, _ := stdgzip.NewWriterLevel(&out, 1)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/spec"
+	"github.com/ingestd/ingestd/template"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,10 +37,13 @@ type Config struct {
 	MaxBackoff     time.Duration `yaml:"max_backoff" default:"30s" doc:"longest retry delay"`
 	MaxRetries     int           `yaml:"max_retries" default:"0" doc:"retries of a 429/5xx item before it is dead-lettered; 0 retries forever (back-pressure reaches Filebeat)"`
 
-	DocumentID     string `yaml:"document_id" default:"auto" enum:"auto,none" doc:"auto: a deterministic _id from the Filebeat origin (agent, file, offset) so a resent batch is answered 409 instead of indexed twice; none: Elasticsearch assigns ids"`
-	SetupTemplates bool   `yaml:"setup_templates" default:"false" doc:"install the shipped index templates at start"`
-	TemplatesDir   string `yaml:"templates_dir" doc:"directory of index templates (<name>.json) to install instead of the shipped ones"`
-	DeadLetterDir  string `yaml:"dead_letter_dir" doc:"where refused events go; <data_dir>/dead-letters when empty"`
+	DocumentID string `yaml:"document_id" default:"auto" enum:"auto,none" doc:"auto: a deterministic _id from the Filebeat origin (agent, file, offset) so a resent batch is answered 409 instead of indexed twice; none: Elasticsearch assigns ids. [@metadata][_id] wins over both"`
+	// Pipeline is a template rather than a string so that one output can
+	// route events to per-module pipelines from a field.
+	Pipeline       template.Template `yaml:"pipeline" doc:"ingest pipeline for create and index actions, lower-cased; may reference fields as %{[fields][pipeline]}. When it renders non-empty it overrides [@metadata][pipeline] (which Filebeat modules set); when empty or a referenced field is missing, [@metadata][pipeline] is used; else none"`
+	SetupTemplates bool              `yaml:"setup_templates" default:"false" doc:"install the shipped index templates at start"`
+	TemplatesDir   string            `yaml:"templates_dir" doc:"directory of index templates (<name>.json) to install instead of the shipped ones"`
+	DeadLetterDir  string            `yaml:"dead_letter_dir" doc:"where refused events go; <data_dir>/dead-letters when empty"`
 }
 
 // TLS configures TLS to the cluster.

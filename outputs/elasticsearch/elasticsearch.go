@@ -6,14 +6,17 @@
 // and failed requests are retried with exponential backoff and jitter,
 // forever by default: while Elasticsearch is down the queue fills and
 // back-pressure reaches Filebeat, which keeps its data.
+//
+// As Beats' own output does, an event's @metadata may name its _id, its
+// ingest pipeline and its action (op_type: create, index, or delete with
+// an _id), for indices that are not data streams (action.go). An event
+// whose metadata makes no action is dead-lettered unsent.
 package elasticsearch
 
 import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,14 +28,12 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	es "github.com/elastic/go-elasticsearch/v8"
-	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/deadletter"
@@ -47,10 +48,10 @@ func Register(r *plugin.Registry) {
 
 // Stats are the output's counters.
 type Stats struct {
-	Indexed      int64 // 200/201
-	Duplicates   int64 // 409: already indexed (a resent batch)
+	Indexed      int64 // 200/201; deletes done (200, or 404 not_found) too
+	Duplicates   int64 // 409 to a create: already indexed (a resent batch)
 	Retried      int64 // 429/5xx items and failed requests, per item
-	DeadLettered int64 // 400/404 (or retries exhausted)
+	DeadLettered int64 // 400/404 (or retries exhausted, or metadata that makes no action)
 	Requests     int64
 	Failures     int64 // failed requests (connection, timeout, 429/5xx)
 }
@@ -82,9 +83,10 @@ type Output struct {
 	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
 
-	pipelines pipelineNames // of the items' pipeline indexes
-	counts    plugin.DeliveryCounters
-	requests  atomic.Int64
+	pipelines   pipelineNames // of the items' pipeline indexes
+	actionBytes int32         // the estimated size of an action line
+	counts      plugin.DeliveryCounters
+	requests    atomic.Int64
 }
 
 // New builds the output: it checks the config, builds the client, opens
@@ -128,7 +130,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 		id: env.ID, cfg: *cfg, client: client, transport: transport, dlq: dlq, log: env.Logger, shipped: env.Shipped,
 		in: make(chan []item, cfg.QueueSize), work: make(chan []item), bodies: make(chan []byte, cfg.Workers), answers: make(chan []byte, cfg.Workers),
 		compressors: make(chan *compressor, cfg.Workers),
-		readyCh:     make(chan struct{}), ctx: ctx, cancel: cancel,
+		readyCh:     make(chan struct{}), ctx: ctx, cancel: cancel, actionBytes: actionLineBytes(cfg),
 	}
 	o.counts.Register(env.Metrics)
 	return o, nil
@@ -176,7 +178,7 @@ func (o *Output) DeadLetters() string { return o.dlq.Dir() }
 // Send queues the events of pipeline (the workers encode them into each
 // request's body); it blocks while the output is full.
 func (o *Output) Send(ctx context.Context, pipeline string, events []*event.Event) error {
-	items := newItems(o.pipelines.indexOf(pipeline), events)
+	items := newItems(o.pipelines.indexOf(pipeline), o.actionBytes, events)
 	select {
 	case o.in <- items:
 		return nil
@@ -378,250 +380,6 @@ func (o *Output) worker() {
 	for items := range o.work {
 		o.deliver(items)
 	}
-}
-
-// deliver sends items until each is indexed, a duplicate, or dead-lettered
-// (or the output is closed for good).
-func (o *Output) deliver(items []item) {
-	for attempt := 0; len(items) > 0; attempt++ {
-		if attempt > 0 && !o.sleep(o.backoff(attempt-1)) {
-			return
-		}
-		retry, err := o.bulk(items)
-		if err != nil {
-			o.counts.Failures.Add(1)
-			o.counts.Retried.Add(int64(len(items)))
-			err = o.cfg.clean(err)
-			o.log.Warn().Err(err).Int("events", len(items)).Int("attempt", attempt+1).Msg("elasticsearch: bulk request failed; retrying")
-			for i := range items {
-				items[i].attempts++
-			}
-			items = o.exhausted(items, err.Error())
-			continue
-		}
-		if len(retry) > 0 {
-			o.counts.Retried.Add(int64(len(retry)))
-			o.log.Debug().Int("events", len(retry)).Msg("elasticsearch: items answered 429/5xx; retrying them")
-		}
-		items = o.exhausted(retry, "retries exhausted")
-	}
-}
-
-// exhausted dead-letters items past max_retries and returns the rest.
-func (o *Output) exhausted(items []item, reason string) []item {
-	if o.cfg.MaxRetries == 0 {
-		return items
-	}
-	keep := items[:0]
-	var dead []item
-	var errs []deadletter.Error
-	for _, it := range items {
-		if int(it.attempts) > o.cfg.MaxRetries {
-			dead = append(dead, it)
-			errs = append(errs, deadletter.Error{Status: 429, Type: "retries_exhausted", Reason: reason})
-		} else {
-			keep = append(keep, it)
-		}
-	}
-	o.deadLetter(dead, errs)
-	return keep
-}
-
-// bulkError is a whole-request failure.
-type bulkError struct {
-	status int
-	body   string
-}
-
-func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status, e.body) }
-
-var gzipHeader = map[string]string{"Content-Encoding": "gzip"}
-
-// bulk sends one request. It returns the items to retry, or an error when
-// the whole request must be retried.
-func (o *Output) bulk(items []item) ([]item, error) {
-	body := o.body(items)
-	defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
-	autoID := o.cfg.DocumentID == "auto"
-	var ids idState
-	for _, it := range items {
-		body = appendLines(body, it.ev, autoID, &ids)
-	}
-	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
-	defer cancel()
-	opts := []func(*esapi.BulkRequest){o.client.Bulk.WithContext(ctx)}
-	payload := body
-	if o.cfg.Compression {
-		c, gz, err := o.gzipped(body)
-		if err != nil {
-			return nil, fmt.Errorf("bulk: gzip: %w", err)
-		}
-		defer o.recycleCompressor(c) // the client is done with it when Bulk returns
-		payload = gz
-		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
-	}
-	o.requests.Add(1)
-	res, err := o.client.Bulk(bytes.NewReader(payload), opts...)
-	if err != nil {
-		return nil, fmt.Errorf("bulk: %w", err)
-	}
-	defer res.Body.Close()
-	data, err := o.readResponse(res.Body, contentLength(res.Header))
-	if err != nil {
-		return nil, fmt.Errorf("bulk: read response: %w", err)
-	}
-	defer func() { o.recycleResponse(data) }() // nothing below keeps a reference into it
-	switch {
-	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
-		return nil, &bulkError{res.StatusCode, truncate(data)}
-	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
-		// Credentials are fixed by ops; the events wait meanwhile.
-		return nil, &bulkError{res.StatusCode, truncate(data)}
-	case res.StatusCode == http.StatusRequestEntityTooLarge && len(items) > 1:
-		half := len(items) / 2
-		r1, err1 := o.bulk(items[:half])
-		r2, err2 := o.bulk(items[half:])
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, err
-		}
-		return append(r1, r2...), nil
-	case res.StatusCode >= 400:
-		// The request itself is refused for good: no item will be
-		// accepted as it is.
-		errs := make([]deadletter.Error, len(items))
-		for i := range errs {
-			errs[i] = deadletter.Error{Status: res.StatusCode, Type: "request_rejected", Reason: truncate(data)}
-		}
-		o.deadLetter(items, errs)
-		return nil, nil
-	}
-	return o.items(items, data)
-}
-
-// contentLength is the Content-Length header's value, or -1.
-func contentLength(h http.Header) int64 {
-	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-func truncate(b []byte) string {
-	if len(b) > 300 {
-		b = b[:300]
-	}
-	return string(b)
-}
-
-type bulkResponse struct {
-	Errors bool                        `json:"errors"`
-	Items  []map[string]bulkItemResult `json:"items"`
-}
-
-type bulkItemResult struct {
-	Status int `json:"status"`
-	Error  *struct {
-		Type   string `json:"type"`
-		Reason string `json:"reason"`
-	} `json:"error"`
-}
-
-// items handles a 200 bulk response item by item.
-func (o *Output) items(items []item, data []byte) ([]item, error) {
-	if !errorsTrue(data) {
-		// The common case: every item was created. Skip decoding them.
-		o.counts.Written.Add(int64(len(items)))
-		for _, it := range items {
-			it.ev.Done()
-		}
-		return nil, nil
-	}
-	var resp bulkResponse
-	if err := json.Unmarshal(data, &resp); err != nil {
-		return nil, fmt.Errorf("bulk: decode response: %w", err)
-	}
-	if len(resp.Items) != len(items) {
-		return nil, fmt.Errorf("bulk: %d items answered for %d sent", len(resp.Items), len(items))
-	}
-	var retry, dead []item
-	var deadErrs []deadletter.Error
-	for i, r := range resp.Items {
-		var res bulkItemResult
-		for _, v := range r {
-			res = v
-		}
-		it := items[i]
-		switch {
-		case res.Status == 200 || res.Status == 201:
-			o.counts.Written.Add(1)
-			it.ev.Done()
-		case res.Status == http.StatusConflict:
-			o.counts.Duplicates.Add(1)
-			it.ev.Done()
-		case res.Status == http.StatusTooManyRequests || res.Status >= 500:
-			it.attempts++
-			retry = append(retry, it)
-		default:
-			e := deadletter.Error{Status: res.Status}
-			if res.Error != nil {
-				e.Type, e.Reason = res.Error.Type, res.Error.Reason
-			}
-			dead = append(dead, it)
-			deadErrs = append(deadErrs, e)
-		}
-	}
-	o.deadLetter(dead, deadErrs)
-	return retry, nil
-}
-
-// errorsTrue reads the top-level "errors" flag without decoding the
-// items (Elasticsearch writes it before them).
-func errorsTrue(data []byte) bool {
-	i := bytes.Index(data, []byte(`"errors":`))
-	if i < 0 {
-		return true // unknown shape: decode it all
-	}
-	rest := bytes.TrimLeft(data[i+len(`"errors":`):], " ")
-	return !bytes.HasPrefix(rest, []byte("false"))
-}
-
-// deadLetter writes refused events to the store, retrying until the disk
-// takes them (an event is never done unwritten), then marks them done.
-func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
-	if len(items) == 0 {
-		return
-	}
-	now := time.Now().UTC()
-	records := make([]deadletter.Record, len(items))
-	for i, it := range items {
-		records[i] = deadletter.Record{
-			Time: now, Pipeline: o.pipelines.name(it.pipeline), Output: o.id, DataStream: it.ev.DataStream,
-			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
-		}
-	}
-	for attempt := 0; ; attempt++ {
-		err := o.dlq.Write(records)
-		if err == nil {
-			break
-		}
-		o.log.Error().Err(o.cfg.clean(err)).Msg("elasticsearch: cannot write dead letters; events stay unacknowledged")
-		if !o.sleep(o.backoff(attempt)) {
-			return
-		}
-	}
-	o.counts.DeadLettered.Add(int64(len(items)))
-	o.log.Warn().Int("events", len(items)).Str("reason", errs[0].Type+": "+errs[0].Reason).Str("dir", o.dlq.Dir()).Msg("elasticsearch: events refused; written to the dead-letter store")
-	for _, it := range items {
-		it.ev.Done()
-	}
-}
-
-func eventJSON(it item) json.RawMessage {
-	if raw := it.ev.Raw(); raw != nil {
-		return raw
-	}
-	return json.RawMessage(it.ev.AppendJSON(nil))
 }
 
 // backoff is exponential from initial_backoff to max_backoff, with jitter

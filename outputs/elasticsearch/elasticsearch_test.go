@@ -16,11 +16,11 @@ import (
 
 func TestDocumentID(t *testing.T) {
 	base := `{"agent":{"id":"a1","name":"vm"},"host":{"name":"vm"},"log":{"file":{"path":"/var/log/x.log","inode":"7","device_id":"9"},"offset":120},"message":"m"}`
-	id := documentID(pt.Event(t, base), true, new(idState))
+	id := originID(pt.Event(t, base), new(idState))
 	if len(id) != 22 {
 		t.Fatalf("id %q", id)
 	}
-	if again := documentID(pt.Event(t, base), true, new(idState)); again != id {
+	if again := originID(pt.Event(t, base), new(idState)); again != id {
 		t.Fatal("the id of the same line must not change (a resent batch must hit 409)")
 	}
 	for _, other := range []string{
@@ -29,17 +29,27 @@ func TestDocumentID(t *testing.T) {
 		strings.Replace(base, `"id":"a1"`, `"id":"a2"`, 1),
 		strings.Replace(base, `/var/log/x.log`, `/var/log/y.log`, 1),
 	} {
-		if documentID(pt.Event(t, other), true, new(idState)) == id {
+		if originID(pt.Event(t, other), new(idState)) == id {
 			t.Errorf("different origin, same id: %s", other)
 		}
 	}
-	if got := documentID(pt.Event(t, `{"message":"no origin"}`), true, new(idState)); got != "" {
+	if got := originID(pt.Event(t, `{"message":"no origin"}`), new(idState)); got != "" {
 		t.Errorf("an event without origin got id %q", got)
 	}
-	if got := documentID(pt.Event(t, base), false, new(idState)); got != "" {
+	action := func(doc string, autoID bool) string {
+		e := pt.Event(t, doc)
+		e.DataStream = "logs-x-y"
+		enc := lineEncoder{autoID: autoID}
+		lines, err := enc.appendLines(nil, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.SplitAfter(string(lines), "\n")[0]
+	}
+	if got := action(base, false); got != `{"create":{"_index":"logs-x-y"}}`+"\n" {
 		t.Errorf("document_id none gave %q", got)
 	}
-	if got := documentID(pt.Event(t, `{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`), true, new(idState)); got != "mine" {
+	if got := action(`{"@metadata":{"_id":"mine"},"log":{"offset":1,"file":{"path":"p"}}}`, true); got != `{"create":{"_index":"logs-x-y","_id":"mine"}}`+"\n" {
 		t.Errorf("[@metadata][_id] must win: %q", got)
 	}
 }
@@ -64,15 +74,23 @@ func TestEncodeBulkLines(t *testing.T) {
 	a.DataStream = "logs-django-pt"
 	b := pt.Event(t, `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`)
 	b.DataStream = "logs-x-y"
-	body := appendLines(nil, a, true, new(idState))
+	enc := lineEncoder{autoID: true}
+	body, err := enc.appendLines(nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := string(body); got != `{"create":{"_index":"logs-django-pt"}}`+"\n"+`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"a\"b"}`+"\n" {
 		t.Fatalf("event a: %q", got)
 	}
-	lines := strings.SplitAfter(string(appendLines(body, b, true, new(idState))[len(body):]), "\n")
+	more, err := enc.appendLines(body, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(more[len(body):]), "\n")
 	if !strings.HasPrefix(lines[0], `{"create":{"_index":"logs-x-y","_id":"`) || lines[1] != `{"message":"c","log":{"offset":1,"file":{"path":"p"}},"host":{"name":"h"}}`+"\n" {
 		t.Fatalf("event b: %q", lines)
 	}
-	if items := newItems(0, []*event.Event{a, b}); int(items[0].size) != len(a.Raw())+100 || items[1].ev != b {
+	if items := newItems(0, 100, []*event.Event{a, b}); int(items[0].size) != len(a.Raw())+100 || items[1].ev != b {
 		t.Fatalf("items %+v", items)
 	}
 }
@@ -136,8 +154,8 @@ func TestDocumentIDStateIsExact(t *testing.T) {
 		if i == 7 {
 			e.SetString(event.MustPath("[log][file][path]"), "/y") // decoded, no longer raw
 		}
-		got := documentID(e, true, &shared)
-		want := documentID(e, true, new(idState))
+		got := originID(e, &shared)
+		want := originID(e, new(idState))
 		if got != want {
 			t.Fatalf("event %d: %q through the shared state, %q afresh", i, got, want)
 		}

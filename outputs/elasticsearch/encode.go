@@ -14,7 +14,8 @@ import (
 type item struct {
 	ev *event.Event
 	// size is the estimated bytes of its bulk lines, for bulk_max_bytes
-	// (events are at most max_event_bytes); pipeline is the index in
+	// and for sizing request bodies (events are at most max_event_bytes);
+	// pipeline is the index in
 	// pipelineNames of the pipeline that filtered it, for dead-letter
 	// records. Small fields keep an item at 24 bytes: the queue holds
 	// thousands.
@@ -63,31 +64,33 @@ func (p *pipelineNames) name(i uint32) string {
 // when a request is sent, into a pooled body, and again for a retry:
 // events do not change once filtered, and keeping the encoded copy of
 // every queued event would double the memory the queue holds.
-func newItems(pipeline uint32, events []*event.Event) []item {
+//
+// An item's size is the JSON the client sent (the document reshaped, plus
+// @metadata, which is not written: that covers an _id, pipeline or op_type
+// it holds) and actionBytes (actionLineBytes) for the action line. A
+// delete writes no document: its estimate is high, which only flushes a
+// request early. The 413 split catches a bad guess.
+func newItems(pipeline uint32, actionBytes int32, events []*event.Event) []item {
 	items := make([]item, len(events))
 	for i, e := range events {
-		// The document is about the JSON the client sent, reshaped; the
-		// action line about 100 bytes. The 413 split catches a bad guess.
-		items[i] = item{ev: e, pipeline: pipeline, size: int32(len(e.Raw()) + 100)}
+		items[i] = item{ev: e, pipeline: pipeline, size: int32(len(e.Raw())) + actionBytes}
 	}
 	return items
 }
 
-// appendLines appends the bulk lines of e to buf: the create action and
-// the document, each ending in '\n'.
-// st carries what ids share from one event to the next of a request.
-func appendLines(buf []byte, e *event.Event, autoID bool, st *idState) []byte {
-	buf = append(buf, `{"create":{"_index":`...)
-	buf = event.AppendQuoted(buf, e.DataStream)
-	if id := documentID(e, autoID, st); id != "" {
-		buf = append(buf, `,"_id":`...)
-		buf = event.AppendQuoted(buf, id)
+// actionLineBytes estimates an action line under cfg: about 100 bytes for
+// the action, _index and _id, and the pipeline option's name when it is
+// set (its template's text stands for what it renders), which, unlike one
+// from @metadata, is not in the event's JSON.
+func actionLineBytes(cfg *Config) int32 {
+	n := 100
+	if src := cfg.Pipeline.Source; src != "" {
+		n += len(`,"pipeline":""`) + len(src)
 	}
-	buf = append(buf, "}}\n"...)
-	return append(e.AppendJSON(buf), '\n')
+	return int32(n)
 }
 
-// The members documentID reads, in the order of its arrays.
+// The members originID reads, in the order of its arrays.
 var (
 	rootKeys  = []string{"log", "agent", "host"}
 	logKeys   = []string{"offset", "file"}
@@ -95,23 +98,18 @@ var (
 	agentKeys = []string{"id", "name"}
 )
 
-// documentID is [@metadata][_id] when a filter set one; otherwise, with
-// autoID, a hash of where the line came from: the agent (its persistent
-// id, else its name, else the host), the file (device and inode when
-// Filebeat's filestream sends them, so a rotated file is not confused with
-// its successor, and the path) and the offset. A batch Filebeat resends
-// after a crash gets the same ids and Elasticsearch answers 409.
+// originID is the _id document_id: auto gives an event without
+// [@metadata][_id] (appendLines reads that one): a hash of where the line
+// came from: the agent (its persistent id, else its name, else the host),
+// the file (device and inode when Filebeat's filestream sends them, so a
+// rotated file is not confused with its successor, and the path) and the
+// offset. A batch Filebeat resends after a crash gets the same ids and
+// Elasticsearch answers 409. It is "" for an event without that origin.
 //
-// A hashed id is written into st and the string returned aliases it: it
-// is valid until st is used again (this runs for every event, and an
+// The id is written into st and the string returned aliases it: it is
+// valid until st is used again (this runs for every event, and an
 // allocated string per event is GC work the id is not worth).
-func documentID(e *event.Event, autoID bool, st *idState) string {
-	if v, ok := e.Metadata().Member("_id"); ok && v.Text() != "" {
-		return v.Text()
-	}
-	if !autoID {
-		return ""
-	}
+func originID(e *event.Event, st *idState) string {
 	// One pass per object: these are read for every event, and most
 	// objects are still raw JSON text (see event.Value.Members).
 	var top [3]event.Value
@@ -163,7 +161,7 @@ func documentID(e *event.Event, autoID bool, st *idState) string {
 	return unsafe.String(&st.out[0], len(st.out))
 }
 
-// idState is what documentID keeps between the events of one request:
+// idState is what originID keeps between the events of one request:
 // the id's bytes (16 in unpadded base64), and the hash of the part of the
 // id that depends only on the agent and the file, with the raw JSON of
 // both it came from. Consecutive events mostly come from one file of one

@@ -1,0 +1,166 @@
+package elasticsearch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/ingestd/ingestd/deadletter"
+)
+
+// deliver sends items until each is indexed, a duplicate, or dead-lettered
+// (or the output is closed for good).
+func (o *Output) deliver(items []item) {
+	for attempt := 0; len(items) > 0; attempt++ {
+		if attempt > 0 && !o.sleep(o.backoff(attempt-1)) {
+			return
+		}
+		retry, err := o.bulk(items)
+		reason := "retries exhausted"
+		if err != nil {
+			o.counts.Failures.Add(1)
+			err = o.cfg.clean(err)
+			reason = err.Error()
+			o.log.Warn().Err(err).Int("events", len(retry)).Int("attempt", attempt+1).Msg("elasticsearch: bulk request failed; retrying")
+		} else if len(retry) > 0 {
+			o.log.Debug().Int("events", len(retry)).Msg("elasticsearch: items answered 429/5xx; retrying them")
+		}
+		o.counts.Retried.Add(int64(len(retry)))
+		items = o.exhausted(retry, reason)
+	}
+}
+
+// bulkError is a whole-request failure.
+type bulkError struct {
+	status int
+	body   string
+}
+
+func (e *bulkError) Error() string { return fmt.Sprintf("bulk: %d %s", e.status, e.body) }
+
+var gzipHeader = map[string]string{"Content-Encoding": "gzip"}
+
+// bulk sends items in one request (or, answered 413, in two halves, each
+// on its own). It returns the items to send again, their attempts counted:
+// those answered 429/5xx and, with an error, those of a request that
+// failed as a whole. Every other item is done or dead-lettered.
+func (o *Output) bulk(items []item) ([]item, error) {
+	body := o.body(items)
+	defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
+	body, items = o.encode(body, items)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
+	defer cancel()
+	opts := []func(*esapi.BulkRequest){o.client.Bulk.WithContext(ctx)}
+	payload := body
+	if o.cfg.Compression {
+		c, gz, err := o.gzipped(body)
+		if err != nil {
+			return failed(items), fmt.Errorf("bulk: gzip: %w", err)
+		}
+		defer o.recycleCompressor(c) // the client is done with it when Bulk returns
+		payload = gz
+		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
+	}
+	o.requests.Add(1)
+	res, err := o.client.Bulk(bytes.NewReader(payload), opts...)
+	if err != nil {
+		return failed(items), fmt.Errorf("bulk: %w", err)
+	}
+	defer res.Body.Close()
+	data, err := o.readResponse(res.Body, contentLength(res.Header))
+	if err != nil {
+		return failed(items), fmt.Errorf("bulk: read response: %w", err)
+	}
+	defer func() { o.recycleResponse(data) }() // nothing below keeps a reference into it
+	switch {
+	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+		return failed(items), &bulkError{res.StatusCode, truncate(data)}
+	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
+		// Credentials are fixed by ops; the events wait meanwhile.
+		return failed(items), &bulkError{res.StatusCode, truncate(data)}
+	case res.StatusCode == http.StatusRequestEntityTooLarge && len(items) > 1:
+		// Each half answers for its own items: when one fails, the
+		// other's may be done already and must not be sent again.
+		half := len(items) / 2
+		r1, err1 := o.bulk(items[:half])
+		r2, err2 := o.bulk(items[half:])
+		return slices.Concat(r1, r2), errors.Join(err1, err2)
+	case res.StatusCode >= 400:
+		// The request itself is refused for good: no item will be
+		// accepted as it is.
+		errs := make([]deadletter.Error, len(items))
+		for i := range errs {
+			errs[i] = deadletter.Error{Status: res.StatusCode, Type: "request_rejected", Reason: truncate(data)}
+		}
+		o.deadLetter(items, errs)
+		return nil, nil
+	}
+	retry, err := o.items(items, data)
+	if err != nil {
+		return failed(items), err
+	}
+	return retry, nil
+}
+
+// encode writes the bulk lines of items into body and returns the items
+// sent, in the order of their lines (the order of the answers). An item
+// whose metadata makes no bulk action (a delete without _id, an unknown
+// op_type) is dead-lettered here and left out of the request.
+func (o *Output) encode(body []byte, items []item) ([]byte, []item) {
+	enc := newLineEncoder(&o.cfg)
+	sent := items // the common case: all of them, no copy
+	var refused []item
+	var why []deadletter.Error
+	for i, it := range items {
+		var err error
+		body, err = enc.appendLines(body, it.ev)
+		switch {
+		case err == nil && refused == nil:
+		case err == nil:
+			sent = append(sent, it)
+		default:
+			if refused == nil {
+				sent = append(make([]item, 0, len(items)-1), items[:i]...)
+			}
+			refused = append(refused, it)
+			// Status 0: no status was answered, the event was never sent.
+			why = append(why, deadletter.Error{Type: "invalid_metadata", Reason: err.Error()})
+		}
+	}
+	o.deadLetter(refused, why)
+	return body, sent
+}
+
+// failed counts an attempt for each item of a request that failed as a
+// whole, and returns them to be sent again.
+func failed(items []item) []item {
+	for i := range items {
+		items[i].attempts++
+	}
+	return items
+}
+
+// contentLength is the Content-Length header's value, or -1.
+func contentLength(h http.Header) int64 {
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func truncate(b []byte) string {
+	if len(b) > 300 {
+		b = b[:300]
+	}
+	return string(b)
+}
