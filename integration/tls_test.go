@@ -26,12 +26,15 @@ type testPKI struct {
 	serverCert, serverKey string
 	clientCert, rogueCert tls.Certificate
 	roots                 *x509.CertPool
+	ca                    *x509.Certificate // the CA, to sign more clients
+	caKey                 *ecdsa.PrivateKey
 }
 
 func newTestPKI(t *testing.T) *testPKI {
 	t.Helper()
 	p := &testPKI{dir: t.TempDir(), roots: x509.NewCertPool()}
 	ca, caKey := makeCA(t, "ingestd test CA")
+	p.ca, p.caKey = ca, caKey
 	p.roots.AddCert(ca)
 	p.caFile = writePEM(t, p.dir, "ca.pem", "CERTIFICATE", ca.Raw)
 	srv, srvKey := makeLeaf(t, ca, caKey, "ingestd", x509.ExtKeyUsageServerAuth)
@@ -60,9 +63,13 @@ func makeCA(t *testing.T, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
 }
 
 func makeLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, name string, usage x509.ExtKeyUsage) (tls.Certificate, *ecdsa.PrivateKey) {
+	return makeLeafSubject(t, ca, caKey, pkix.Name{CommonName: name}, usage)
+}
+
+func makeLeafSubject(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, subject pkix.Name, usage x509.ExtKeyUsage) (tls.Certificate, *ecdsa.PrivateKey) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: subject,
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
