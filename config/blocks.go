@@ -22,7 +22,9 @@ type PluginBlock struct {
 	// Fallback (outputs only): the output runs only when every output that
 	// is not a fallback is disabled, e.g. files when no cluster is set.
 	Fallback bool
-	When     condition.Condition // filters only: apply the filter only when it matches
+	// When (filters and outputs): a filter applies, an output takes an
+	// event, only when it matches.
+	When condition.Condition
 	Config   any                 // pointer to the plugin's config struct
 	At       spec.Pos
 }
@@ -68,7 +70,7 @@ func decodePlugin(d *spec.Decoder, kind plugin.Kind, b *PluginBlock, n *yaml.Nod
 				if s, ok := d.Scalar(v, "id", "a string"); ok && s != "" {
 					b.ID = s
 				}
-			case k.Value == "when" && kind == plugin.KindFilter:
+			case k.Value == "when" && (kind == plugin.KindFilter || kind == plugin.KindOutput):
 				b.When.DecodeNode(d, v)
 			case k.Value == "fallback" && kind == plugin.KindOutput:
 				d.DecodeAs(v, &b.Fallback, "fallback")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1081,5 +1082,93 @@ func TestBeginAfterStop(t *testing.T) {
 	}
 	if len(w.delivered()) != 0 {
 		t.Error("an event added after Run returned was delivered")
+	}
+}
+
+const outputWhenConfig = `
+shutdown_timeout: 5s
+inputs:
+  - feed:
+pipelines:
+  - name: main
+outputs:
+  - rec: {id: outa, when: kind == "a"}
+  - rec: {id: outab, when: kind == "a" || kind == "b"}
+  - rec: {id: none, when: kind == "zzz"}
+`
+
+// TestOutputWhen: an output with a condition takes only the events it
+// matches; an event goes to every output that takes it, and an event no
+// output takes is done at once, so the batch is acknowledged.
+func TestOutputWhen(t *testing.T) {
+	kinds := []string{"a", "b", "c"}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			w := newWorld(t)
+			h := w.start(outputWhenConfig, m.inlineMin)
+			p := h.sink.Open()
+			defer p.Close()
+			events := evs(t, "w", 150, func(i int) string { return kinds[i%3] }, nil)
+			b := send(t, p, events)
+			waitAcked(t, "batch", b)
+			// No output takes a c event: a batch of them is done at once.
+			onlySome := send(t, p, evs(t, "c", 5, kindIs("c"), nil))
+			waitAcked(t, "batch no output takes", onlySome)
+			if err := h.stop(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if !onlySome.isAcked() {
+				t.Error("a batch was not acknowledged")
+			}
+			got := map[string][]string{}
+			for _, d := range w.delivered() {
+				got[d.out] = append(got[d.out], d.kind)
+			}
+			count := func(out, kind string) int {
+				n := 0
+				for _, k := range got[out] {
+					if k == kind {
+						n++
+					}
+				}
+				return n
+			}
+			want := map[string][3]int{"outa": {50, 0, 0}, "outab": {50, 50, 0}, "none": {0, 0, 0}}
+			for out, w := range want {
+				if g := [3]int{count(out, "a"), count(out, "b"), count(out, "c")}; g != w || len(got[out]) != w[0]+w[1]+w[2] {
+					t.Errorf("%s took a/b/c %v (%d in all), want %v", out, g, len(got[out]), w)
+				}
+			}
+			if b.dones.Load() != 1 || onlySome.dones.Load() != 1 {
+				t.Error("done did not run exactly once")
+			}
+		})
+	}
+}
+
+// TestOutputWhenReload: a reload that changes only an output's when keeps
+// the running output (its config is the same) and applies the new
+// condition.
+func TestOutputWhenReload(t *testing.T) {
+	w := newWorld(t)
+	h := w.start(outputWhenConfig, modes[0].inlineMin)
+	p := h.sink.Open()
+	defer p.Close()
+	changed := strings.Replace(outputWhenConfig, `{id: outa, when: kind == "a"}`, `{id: outa, when: kind == "b"}`, 1)
+	if err := h.r.Reload(context.Background(), w.load(changed)); err != nil {
+		t.Fatal(err)
+	}
+	waitAcked(t, "batch", send(t, p, evs(t, "r", 10, kindIs("b"), nil)))
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range w.delivered() {
+		if d.out == "outa" {
+			n++
+		}
+	}
+	if n != 10 {
+		t.Errorf("outa took %d b events after the reload, want 10", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ingestd/ingestd/condition"
 	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/datastream"
 	"github.com/ingestd/ingestd/event"
@@ -183,6 +184,10 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 	}()
 	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped}
 	var outputIDs []string
+	outputWhen := map[string]condition.Condition{}
+	for _, b := range cfg.Outputs {
+		outputWhen[b.ID] = b.When
+	}
 	active := config.ActiveOutputs(cfg.Outputs)
 	for _, b := range cfg.Outputs {
 		if r.offline {
@@ -237,7 +242,13 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		}
 		for _, id := range ids {
 			if o, ok := g.outputs[id]; ok {
+				// The condition of this config's block: an output carried
+				// over from the last generation keeps the block it was
+				// built from, whose when may have changed since.
+				when := outputWhen[id]
 				p.outputs = append(p.outputs, o.output)
+				p.outputWhen = append(p.outputWhen, when)
+				p.someOutputWhen = p.someOutputWhen || !when.IsEmpty()
 			}
 		}
 		if len(p.outputs) == 0 && !r.offline {

@@ -27,7 +27,11 @@ type Pipeline struct {
 	filters []filterStage
 	namer   *datastream.Namer
 	outputs []plugin.Output
-	queue   chan chunk
+	// outputWhen[i] is the condition of outputs[i] (empty: every event);
+	// someOutputWhen says whether any is set.
+	outputWhen     []condition.Condition
+	someOutputWhen bool
+	queue          chan chunk
 	workers int
 	metrics *Metrics
 	log     zerolog.Logger
@@ -151,18 +155,61 @@ func (p *Pipeline) work(ctx context.Context) {
 			continue
 		}
 		p.countDelivery(kept)
+		if p.someOutputWhen {
+			p.sendSelected(ctx, kept)
+			continue
+		}
 		if extra := len(p.outputs) - 1; extra > 0 {
 			for _, e := range kept {
 				e.Hold(extra)
 			}
 		}
 		for _, out := range p.outputs {
-			if err := out.Send(ctx, p.Name, kept); err != nil {
-				// Only a shutdown that gave up gets here; the batch stays
-				// unacknowledged and the client resends it.
-				p.log.Warn().Err(err).Int("events", len(kept)).Msg("pipeline: output did not take events at shutdown; their batch stays unacknowledged")
+			if err := p.send(ctx, out, kept); err != nil {
 				break
 			}
+		}
+	}
+}
+
+func (p *Pipeline) send(ctx context.Context, out plugin.Output, events []*event.Event) error {
+	err := out.Send(ctx, p.Name, events)
+	if err != nil {
+		// Only a shutdown that gave up gets here; the batch stays
+		// unacknowledged and the client resends it.
+		p.log.Warn().Err(err).Int("events", len(events)).Msg("pipeline: output did not take events at shutdown; their batch stays unacknowledged")
+	}
+	return err
+}
+
+// sendSelected hands each output the events its condition matches. The
+// conditions are all evaluated here, before any output has an event: an
+// output may read its events concurrently with the next one's Send. An
+// event no output takes is done at once (as in Logstash, it has left the
+// pipeline), so it never holds its batch back.
+func (p *Pipeline) sendSelected(ctx context.Context, kept []*event.Event) {
+	takes := make([][]*event.Event, len(p.outputs))
+	for _, e := range kept {
+		n := 0
+		for i, when := range p.outputWhen {
+			if when.IsEmpty() || when.Match(e) {
+				takes[i] = append(takes[i], e)
+				n++
+			}
+		}
+		switch {
+		case n == 0:
+			e.Done()
+		case n > 1:
+			e.Hold(n - 1)
+		}
+	}
+	for i, out := range p.outputs {
+		if len(takes[i]) == 0 {
+			continue
+		}
+		if err := p.send(ctx, out, takes[i]); err != nil {
+			break
 		}
 	}
 }
