@@ -24,9 +24,9 @@ type PluginBlock struct {
 	Fallback bool
 	// When (filters and outputs): a filter applies, an output takes an
 	// event, only when it matches.
-	When condition.Condition
-	Config   any                 // pointer to the plugin's config struct
-	At       spec.Pos
+	When   condition.Condition
+	Config any // pointer to the plugin's config struct
+	At     spec.Pos
 }
 
 // Build constructs the plugin.

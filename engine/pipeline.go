@@ -32,9 +32,9 @@ type Pipeline struct {
 	outputWhen     []condition.Condition
 	someOutputWhen bool
 	queue          chan chunk
-	workers int
-	metrics *Metrics
-	log     zerolog.Logger
+	workers        int
+	metrics        *Metrics
+	log            zerolog.Logger
 }
 
 // chunk is what a pipeline's queue carries: events of one batch routed to
