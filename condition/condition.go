@@ -65,8 +65,69 @@ func (condEnv) Basename(p string) string {
 	return path.Base(p)
 }
 
+// LsIn is Logstash's `in`: membership in an array (by ==), or a substring
+// of a string; anything else (a missing field, an object) holds nothing.
+// It serves conditions converted from a logstash.conf.
+func (condEnv) LsIn(needle, haystack any) bool {
+	switch h := haystack.(type) {
+	case []any:
+		for _, v := range h {
+			if lsEqual(needle, v) {
+				return true
+			}
+		}
+	case string:
+		if n, ok := needle.(string); ok {
+			return strings.Contains(h, n)
+		}
+	}
+	return false
+}
+
+// LsTruthy is Logstash's truth of a value: anything but a missing field,
+// null and false (an empty string or 0 is true, as in Ruby).
+func (condEnv) LsTruthy(v any) bool {
+	if b, ok := v.(bool); ok {
+		return b
+	}
+	return v != nil
+}
+
+// lsEqual compares as Logstash's == does: numbers by value whatever their
+// type, everything else by type and value.
+func lsEqual(a, b any) bool {
+	if x, ok := toFloat(a); ok {
+		y, ok := toFloat(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
 // envMethods are identifiers that name functions, not event fields.
-var envMethods = map[string]string{"field": "Field", "basename": "Basename", "FieldPath": "FieldPath", "Field": "Field", "Basename": "Basename"}
+var envMethods = map[string]string{"field": "Field", "basename": "Basename", "FieldPath": "FieldPath", "Field": "Field", "Basename": "Basename",
+	"lsIn": "LsIn", "LsIn": "LsIn", "lsTruthy": "LsTruthy", "LsTruthy": "LsTruthy"}
 
 // fieldRewriter turns identifiers and member chains into FieldPath calls.
 // expr walks children first, so inner chains are folded before outer ones.

@@ -104,3 +104,44 @@ func BenchmarkConditionMatchVM(b *testing.B) {
 		c.Match(e)
 	}
 }
+
+// TestLogstashHelpers: lsIn and lsTruthy, the functions conditions
+// converted from a logstash.conf use, follow Logstash's semantics of `in`
+// (array membership, substring) and of a bare field reference (true
+// unless missing, null or false), as the event-dependent configuration
+// docs describe ("Conditionals", logstash-reference).
+func TestLogstashHelpers(t *testing.T) {
+	e, err := event.DecodeEvent([]byte(`{"tags":["a","_grokparsefailure"],"n":[1,2.5],"msg":"hello world","f":false,"z":0,"s":"","o":{"k":1},"nul":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]bool{
+		`lsIn("_grokparsefailure", field("[tags]"))`: true,
+		`lsIn("b", field("[tags]"))`:                 false,
+		`lsIn(1, field("[n]"))`:                      true,
+		`lsIn(1.0, field("[n]"))`:                    true,
+		`lsIn("1", field("[n]"))`:                    false,
+		`lsIn(2.5, field("[n]"))`:                    true,
+		`lsIn("lo wo", field("[msg]"))`:              true,
+		`lsIn("bye", field("[msg]"))`:                false,
+		`lsIn("k", field("[o]"))`:                    false,
+		`lsIn("x", field("[missing]"))`:              false,
+		`not lsIn("b", field("[tags]"))`:             true,
+		`lsTruthy(field("[msg]"))`:                   true,
+		`lsTruthy(field("[f]"))`:                     false,
+		`lsTruthy(field("[z]"))`:                     true,
+		`lsTruthy(field("[s]"))`:                     true,
+		`lsTruthy(field("[nul]"))`:                   false,
+		`lsTruthy(field("[missing]"))`:               false,
+		`lsTruthy(field("[o]"))`:                     true,
+	}
+	for src, want := range cases {
+		c, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := c.Match(e); got != want {
+			t.Errorf("%s = %v, want %v", src, got, want)
+		}
+	}
+}
