@@ -252,14 +252,19 @@ func kindOf(v any) string {
 	return ""
 }
 
+// mappedKind is the kind a mapping gives v: an array maps as its first
+// element does.
+func mappedKind(v any) string {
+	if arr, ok := v.([]any); ok && len(arr) > 0 {
+		return kindOf(arr[0])
+	}
+	return kindOf(v)
+}
+
 // conflict finds the first field whose kind differs from the mapping.
 func conflict(mapping map[string]string, prefix string, obj map[string]any) (field, want, got string) {
 	for k, v := range obj {
-		p := prefix + k
-		kind := kindOf(v)
-		if arr, ok := v.([]any); ok && len(arr) > 0 {
-			kind = kindOf(arr[0])
-		}
+		p, kind := prefix+k, mappedKind(v)
 		if kind == "" {
 			continue
 		}
@@ -277,11 +282,7 @@ func conflict(mapping map[string]string, prefix string, obj map[string]any) (fie
 
 func learn(mapping map[string]string, prefix string, obj map[string]any) {
 	for k, v := range obj {
-		p := prefix + k
-		kind := kindOf(v)
-		if arr, ok := v.([]any); ok && len(arr) > 0 {
-			kind = kindOf(arr[0])
-		}
+		p, kind := prefix+k, mappedKind(v)
 		if kind == "" {
 			continue
 		}

@@ -381,18 +381,24 @@ func writeError(w http.ResponseWriter, status int, errType, reason string) {
 	writeJSON(w, status, map[string]any{"error": map[string]any{"type": errType, "reason": reason}, "status": status})
 }
 
+// store keeps the JSON body of a PUT under name in m (templates,
+// pipelines), acknowledged as Elasticsearch does.
+func (s *Server) store(w http.ResponseWriter, r *http.Request, m map[string]json.RawMessage, name string) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil || !json.Valid(body) {
+		writeError(w, 400, "parse_exception", "request body is not JSON")
+		return
+	}
+	s.mu.Lock()
+	m[name] = body
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"acknowledged": true})
+}
+
 func (s *Server) template(w http.ResponseWriter, r *http.Request, name string) {
 	switch r.Method {
 	case http.MethodPut, http.MethodPost:
-		body, err := io.ReadAll(r.Body)
-		if err != nil || !json.Valid(body) {
-			writeError(w, 400, "parse_exception", "request body is not JSON")
-			return
-		}
-		s.mu.Lock()
-		s.templates[name] = body
-		s.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"acknowledged": true})
+		s.store(w, r, s.templates, name)
 	case http.MethodGet:
 		s.mu.Lock()
 		t, ok := s.templates[name]
@@ -415,15 +421,7 @@ func (s *Server) pipeline(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Unlock()
 	switch r.Method {
 	case http.MethodPut:
-		body, err := io.ReadAll(r.Body)
-		if err != nil || !json.Valid(body) {
-			writeError(w, 400, "parse_exception", "request body is not JSON")
-			return
-		}
-		s.mu.Lock()
-		s.pipelines[id] = body
-		s.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"acknowledged": true})
+		s.store(w, r, s.pipelines, id)
 	case http.MethodGet:
 		if !ok {
 			writeJSON(w, 404, map[string]any{}) // Elasticsearch answers an empty object
