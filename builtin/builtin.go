@@ -5,6 +5,7 @@ package builtin
 
 import (
 	"github.com/ingestd/ingestd/filters/billing"
+	"github.com/ingestd/ingestd/filters/branch"
 	"github.com/ingestd/ingestd/filters/date"
 	"github.com/ingestd/ingestd/filters/dissect"
 	"github.com/ingestd/ingestd/filters/drop"
@@ -26,6 +27,7 @@ func Registry() *plugin.Registry {
 	r := plugin.NewRegistry()
 	beats.Register(r)
 	billing.Register(r)
+	branch.Register(r)
 	date.Register(r)
 	dissect.Register(r)
 	drop.Register(r)
