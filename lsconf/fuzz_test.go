@@ -1,0 +1,58 @@
+package lsconf
+
+import (
+	"os"
+	"reflect"
+	"testing"
+)
+
+// FuzzParse checks that parsing never panics and that whatever parses
+// formats into text that parses back to the same tree, formatting the same
+// way. The other string parsers get the input too, for crashes.
+func FuzzParse(f *testing.F) {
+	files, _ := glob("testdata/*/*.conf")
+	for _, file := range files {
+		if src, err := os.ReadFile(file); err == nil {
+			f.Add(src, false)
+		}
+	}
+	for _, s := range []string{
+		`filter { if [a] and [b] or ![c] and ([d] in ["x", 1]) { x { a => "b\"c" b => 'd' c => [1, {aa => bb}] codec => json {} } } }`,
+		`filter { if [a] =~ /x\/y/ xor "s" not in [t] { } else if [a] { } else { } }`,
+		"input { iff { } if-x { } } # end",
+		`output { x { "q r" => -1.5 s => "%{+YYYY} %{[a][b]} %{{yyyy}} ${A:b}" } }`,
+		"filter { if [a] in [\"x\" #,\n] { } }",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, escapes bool) {
+		s := string(src)
+		_, _ = ParseTemplate(s)
+		_, _ = ParseFieldRefEscaped(s, EscapePercent)
+		_, _ = ParseFieldRefEscaped(s, EscapeAmpersand)
+		_, _ = ExpandString(s, func(string) (string, bool) { return "", false })
+
+		opts := ParseOptions{SupportEscapes: escapes}
+		cfg, err := Parse("fuzz.conf", src, opts)
+		if err != nil {
+			return
+		}
+		text := Format(cfg)
+		again, err := ParseString("formatted.conf", text, opts)
+		if err != nil {
+			t.Fatalf("formatted text does not parse: %v\ninput:\n%s\nformatted:\n%s", err, src, text)
+		}
+		if text2 := Format(again); text2 != text {
+			t.Fatalf("format not stable:\n%s\n---\n%s", text, text2)
+		}
+		clearPositions(cfg)
+		clearPositions(again)
+		if !reflect.DeepEqual(cfg, again) {
+			t.Fatalf("tree changed by format/parse:\ninput:\n%s\nformatted:\n%s", src, text)
+		}
+		if _, err := Substitute(cfg, func(string) (string, bool) { return "v", true }); err != nil {
+			t.Fatalf("substitute with every variable defined: %v", err)
+		}
+	})
+}
