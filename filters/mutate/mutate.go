@@ -1,7 +1,8 @@
 // Package mutate is the mutate filter: field operations applied in a fixed
-// order, as in Logstash: rename, copy, replace, add_field (templates),
-// convert, gsub, split, strip, lowercase, uppercase, remove_field, add_tag,
-// remove_tag.
+// order: rename, copy, replace, add_field (templates), append, convert,
+// gsub, split, strip, lowercase, uppercase, remove_field, add_tag,
+// remove_tag. (Logstash's mutate has its own order; a converted
+// logstash.conf runs one mutate per step to keep it.)
 package mutate
 
 import (
@@ -29,6 +30,7 @@ type Config struct {
 	Copy         map[string]string `yaml:"copy" doc:"copy a field: {from: to}"`
 	Replace      map[string]any    `yaml:"replace" doc:"set a field (string values may use %{[field]})"`
 	AddField     map[string]any    `yaml:"add_field" doc:"set a field only when the filter applies; string values may use %{[field]}; numbers and booleans keep their type"`
+	Append       map[string]any    `yaml:"append" doc:"add a value to a field as Logstash's add_field does: set when the field is absent, else the field becomes an array (if it is not one) and the value is appended; a list appends each of its values; strings may use %{[field]}"`
 	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string}"`
 	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
 	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
@@ -78,6 +80,7 @@ type splitOp struct {
 type filter struct {
 	rename, copy        []pair
 	replace, addField   []setOp
+	appendOps           []appendOp
 	convert             []convertOp
 	gsub                []gsubOp
 	split               []splitOp
@@ -103,6 +106,9 @@ func compile(c *Config) (*filter, error) {
 		return nil, err
 	}
 	if f.addField, err = sets("add_field", c.AddField); err != nil {
+		return nil, err
+	}
+	if f.appendOps, err = appends(c.Append); err != nil {
 		return nil, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Convert)) {
@@ -190,6 +196,57 @@ func sets(op string, m map[string]any) ([]setOp, error) {
 	return out, nil
 }
 
+// appendOp adds values to a field the way Logstash's add_field does
+// (LogStash::Util::Decorators.add_fields).
+type appendOp struct {
+	path   event.Path
+	values []setOp // one per value to append, in order
+}
+
+func appends(m map[string]any) ([]appendOp, error) {
+	var out []appendOp
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		vals, ok := m[k].([]any)
+		if !ok {
+			vals = []any{m[k]}
+		}
+		p, err := event.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		op := appendOp{path: p}
+		for _, v := range vals {
+			ss, err := sets("append", map[string]any{k: v})
+			if err != nil {
+				return nil, err
+			}
+			op.values = append(op.values, ss[0])
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
+
+func (a appendOp) apply(e *event.Event) {
+	for _, s := range a.values {
+		v := s.value(e)
+		old, ok := e.Get(a.path)
+		switch {
+		case !ok:
+			e.Set(a.path, v)
+		case old.Kind() == event.KindArray:
+			// A new array: the old one's storage may be shared.
+			elems := make([]event.Value, 0, old.Len()+1)
+			for _, f := range old.Elems() {
+				elems = append(elems, f.Value)
+			}
+			e.Set(a.path, event.Array(append(elems, v)...))
+		default:
+			e.Set(a.path, event.Array(old, v))
+		}
+	}
+}
+
 func (s setOp) value(e *event.Event) event.Value {
 	if s.tmpl == nil {
 		return s.val
@@ -214,6 +271,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, s := range f.addField {
 		e.Set(s.path, s.value(e))
+	}
+	for _, a := range f.appendOps {
+		a.apply(e)
 	}
 	for _, c := range f.convert {
 		if v, ok := e.Get(c.path); ok && !v.IsNull() {

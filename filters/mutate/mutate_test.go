@@ -44,3 +44,26 @@ func TestConversionFailureTags(t *testing.T) {
 }
 
 var pathN = event.Path{"n"}
+
+// TestAppend: append behaves as Logstash's add_field
+// (LogStash::Util::Decorators.add_fields, logstash-core): an absent field
+// is set, an existing value becomes an array with the new one appended,
+// an array grows, and a list appends each of its values.
+func TestAppend(t *testing.T) {
+	f := pt.Filter(t, New, `
+append:
+  absent: "v-%{[host][name]}"
+  scalar: new
+  list: [x, y]
+  arr: z
+  "[obj][k]": 2
+`)
+	e := pt.Apply(t, f, `{"host":{"name":"h"},"scalar":"old","list":"first","arr":["a","b"],"obj":{"k":1}}`)
+	pt.SameDoc(t, e, `{"host":{"name":"h"},"scalar":["old","new"],"list":["first","x","y"],"arr":["a","b","z"],"obj":{"k":[1,2]},"absent":"v-h"}`)
+	// The array appended to is the event's own: another event sharing
+	// nothing sees no change.
+	e2 := pt.Apply(t, f, `{"arr":["a"]}`)
+	if got, _ := e2.Get(event.MustPath("arr")); len(got.Elems()) != 2 {
+		t.Fatalf("arr %s", got.AppendJSON(nil))
+	}
+}
