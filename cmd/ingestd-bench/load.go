@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ type loadConfig struct {
 	inflight int // pipelined batches per connection (Filebeat: pipelining 2)
 	corpus   string
 	allLines bool // replay every corpus message, not only the pipe-format ones
+	asIs     bool // replay the corpus' events as they are (fields, tags, paths)
 }
 
 type loadResult struct {
@@ -28,6 +30,41 @@ type loadResult struct {
 	elapsed time.Duration
 	// latency of each batch, send to ACK
 	latencies []time.Duration
+}
+
+// buildEventBatches cycles through whole events.
+func buildEventBatches(events [][]byte, batch, count int) [][]any {
+	batches := make([][]any, count)
+	k := 0
+	for b := range batches {
+		out := make([]any, batch)
+		for i := range out {
+			out[i] = events[k%len(events)]
+			k++
+		}
+		batches[b] = out
+	}
+	return batches
+}
+
+// loadBatches builds what the load replays: the corpus' events as they
+// are, or its messages in Filebeat-shaped events.
+func loadBatches(c loadConfig) ([][]any, error) {
+	if c.asIs {
+		if c.corpus == "" {
+			return nil, fmt.Errorf("--as-is needs --corpus")
+		}
+		events, err := harness.CorpusEvents(c.corpus)
+		if err != nil {
+			return nil, err
+		}
+		return buildEventBatches(events, c.batch, 64), nil
+	}
+	msgs, err := harness.Messages(c.corpus, c.allLines)
+	if err != nil {
+		return nil, err
+	}
+	return buildBatches(msgs, c.batch, 64), nil
 }
 
 // buildBatches pre-encodes Filebeat-shaped events so the generator spends

@@ -100,11 +100,19 @@ func countLines(r io.Reader) int {
 	}
 }
 
-func (s *sink) waitDocs(ctx context.Context, n int64) error {
-	for s.docs.Load() < n {
+// waitDocs waits until the sink holds the n acknowledged events less
+// those dropped() says filters dropped on purpose. dropped asks ingestd,
+// so it is asked every 100 ms, not at every poll.
+func (s *sink) waitDocs(ctx context.Context, n int64, dropped func() int64) error {
+	want, asked := n, time.Time{}
+	for s.docs.Load() < want {
+		if time.Since(asked) > 100*time.Millisecond {
+			want, asked = n-dropped(), time.Now()
+			continue
+		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("sink has %d of %d documents: %w", s.docs.Load(), n, ctx.Err())
+			return fmt.Errorf("sink has %d of %d documents: %w", s.docs.Load(), want, ctx.Err())
 		case <-time.After(2 * time.Millisecond):
 		}
 	}

@@ -49,6 +49,32 @@ func SyntheticEvent(i int) []byte {
 		"|Parcel "+strconv.Itoa(i)+` shipped to customer via carrier API (attempt 1) "express"`, i*200)
 }
 
+// CorpusEvents returns the events of a corpus file as they are, each with
+// its own fields, tags and file path (so the default config routes each
+// family to its own pipeline).
+func CorpusEvents(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		if len(sc.Bytes()) > 0 {
+			out = append(out, append([]byte(nil), sc.Bytes()...))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("harness: read %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("harness: %s holds no events", path)
+	}
+	return out, nil
+}
+
 // Messages returns the lines the load replays: the corpus' pipe-format
 // messages (all of its messages with all) when a corpus file is given,
 // else generated pipe-format lines.
