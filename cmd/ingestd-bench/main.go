@@ -178,10 +178,12 @@ func cmdRun(args []string) error {
 	}
 	cmd := exec.Command(*bin, runArgs...)
 	cmd.Env = append(os.Environ(), "BENCH_SINK="+s.addr, "INGESTD_BEATS_LISTEN="+lc.addr)
-	httpAddr := ""
+	// The monitoring API, where the filters' drops are counted (a config
+	// of one's own may take its address from $INGESTD_HTTP_LISTEN too).
+	httpAddr := freeAddr()
+	cmd.Env = append(cmd.Env, "INGESTD_HTTP_LISTEN="+httpAddr)
 	if *shipped {
-		httpAddr = freeAddr()
-		cmd.Env = append(cmd.Env, "INGESTD_ES_HOSTS=http://"+s.addr, "INGESTD_DATA_DIR="+dir, "INGESTD_HTTP_LISTEN="+httpAddr)
+		cmd.Env = append(cmd.Env, "INGESTD_ES_HOSTS=http://"+s.addr, "INGESTD_DATA_DIR="+dir)
 	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	started := time.Now()
@@ -242,11 +244,8 @@ func cmdRun(args []string) error {
 }
 
 // droppedEvents sums the events the pipelines' filters dropped, from the
-// /_node/stats of the ingestd at httpAddr (0 without one).
+// /_node/stats of the ingestd at httpAddr (0 when it does not answer).
 func droppedEvents(httpAddr string) int64 {
-	if httpAddr == "" {
-		return 0
-	}
 	res, err := http.Get("http://" + httpAddr + "/_node/stats")
 	if err != nil {
 		return 0
