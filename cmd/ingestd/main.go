@@ -17,6 +17,7 @@ import (
 	"github.com/ingestd/ingestd/builtin"
 	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configs"
+	"github.com/ingestd/ingestd/logstash"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 )
@@ -34,6 +35,9 @@ type cli struct {
 	v      *viper.Viper
 	stdout io.Writer
 	stderr io.Writer
+	// warnTo receives the warnings of a Logstash configuration being
+	// converted (FILE:LINE:COL: warning: ...); nil prints them on stderr.
+	warnTo func(string)
 }
 
 func execute(args []string, stdout, stderr io.Writer) int {
@@ -56,7 +60,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	_ = c.v.BindPFlag("log-level", root.PersistentFlags().Lookup("log-level"))
 	_ = c.v.BindPFlag("log-format", root.PersistentFlags().Lookup("log-format"))
 
-	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd(), c.formatCmd(), c.docsCmd())
+	root.AddCommand(c.runCmd(), c.validateCmd(), c.versionCmd(), c.healthCmd(), c.replayCmd(), c.testCmd(), c.grokCmd(), c.formatCmd(), c.docsCmd(), c.convertCmd())
 	if err := root.Execute(); err != nil {
 		var exit exitError
 		if as(err, &exit) {
@@ -96,7 +100,7 @@ func configFailed(err error, emit func(string)) error {
 }
 
 func addConfigFlag(cmd *cobra.Command) {
-	cmd.Flags().StringP("config", "c", "", "config file (default: the embedded configs/ingestd.yml; env INGESTD_CONFIG)")
+	cmd.Flags().StringP("config", "c", "", "config file, or a Logstash configuration (a .conf file or a directory of them), converted in memory (default: the embedded configs/ingestd.yml; env INGESTD_CONFIG)")
 }
 
 // configPath returns the -c flag, else INGESTD_CONFIG, else "" (embedded).
@@ -116,7 +120,7 @@ func (c *cli) loadConfig(cmd *cobra.Command) (*config.Config, error) {
 	var cfg *config.Config
 	var err error
 	if path := c.configPath(cmd); path != "" {
-		cfg, err = config.LoadFile(path, c.registry(), os.LookupEnv)
+		cfg, err = c.loadFile(path)
 	} else {
 		cfg, err = config.LoadFS(configs.FS, configs.DefaultName, "embedded:configs", c.registry(), os.LookupEnv)
 	}
@@ -125,6 +129,28 @@ func (c *cli) loadConfig(cmd *cobra.Command) (*config.Config, error) {
 	}
 	cfg.Shipped = configs.Shipped
 	return cfg, nil
+}
+
+// loadFile loads an ingestd config file, or a Logstash configuration (a
+// .conf file or a directory) converted in memory: its problems are
+// reported at FILE:LINE:COL of the .conf, its warnings through warn.
+func (c *cli) loadFile(path string) (*config.Config, error) {
+	if !logstash.IsLogstashPath(path) {
+		return config.LoadFile(path, c.registry(), os.LookupEnv)
+	}
+	cfg, warnings, err := logstash.Load(path, logstash.Options{}, c.registry(), os.LookupEnv)
+	for _, w := range warnings {
+		c.warn(w.String())
+	}
+	return cfg, err
+}
+
+func (c *cli) warn(s string) {
+	if c.warnTo != nil {
+		c.warnTo(s)
+		return
+	}
+	fmt.Fprintln(c.stderr, s)
 }
 
 func (c *cli) logger() (zerolog.Logger, error) {

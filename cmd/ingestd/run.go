@@ -38,6 +38,7 @@ func (c *cli) runCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			c.warnTo = func(s string) { log.Warn().Msg(s) }
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
 				return configFailed(err, func(s string) { log.Error().Msg(s) })

@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/ingestd/ingestd/builtin"
 	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/configtest"
 	"github.com/ingestd/ingestd/engine"
@@ -67,7 +65,7 @@ func (c *cli) testCmd() *cobra.Command {
 // default.
 func (c *cli) testConfig(cmd *cobra.Command, s *configtest.Suite) (*config.Config, error) {
 	if c.configPath(cmd) == "" && s.Config != "" {
-		return config.LoadFile(s.Config, builtin.Registry(), os.LookupEnv)
+		return c.loadFile(s.Config)
 	}
 	return c.loadConfig(cmd)
 }

@@ -19,6 +19,7 @@ func (c *cli) validateCmd() *cobra.Command {
 		Short: "Check a config offline: exit 0 when valid, else 1 with one FILE:LINE:COL: message per problem",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.warnTo = c.println // validate says everything on stdout
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
 				if err = configFailed(err, c.println); !errors.As(err, new(exitError)) {

@@ -1,0 +1,148 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLogstashConfBinary runs the real binary on the PT group's
+// logstash.conf (lsconf/testdata/pt), converted in memory by `ingestd run
+// -c logstash.conf`, against the Elasticsearch test double, and sends PT
+// events over Beats with go-lumber. The test copy reads the port and the
+// cluster from ${VAR}s (Logstash's substitution), and the password from
+// ${LOGSTASH_WRITER_PASSWORD} as the original does. The documents in
+// logs-django-pt are checked field by field against what Logstash makes of
+// the events (see logstash.TestPTDocuments for the derivation); the event
+// of another group goes to the stdout output, not to Elasticsearch.
+func TestLogstashConfBinary(t *testing.T) {
+	src, err := os.ReadFile("../lsconf/testdata/pt/logstash.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.Replace(string(src), "port => 5044", `host => "127.0.0.1" port => "${BEATS_PORT}"`, 1)
+	conf = strings.Replace(conf, `hosts                  => ["elasticsearch:9200"]`, `hosts                  => ["${ES_URL}"]`, 1)
+	if conf == string(src) || !strings.Contains(conf, "${ES_URL}") {
+		t.Fatal("the PT configuration changed: update the substitutions")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "logstash.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	es := startES(t)
+	es.RequireBasicAuth("logstash_writer", "s3cret")
+	beats, httpAddr := freePort(t), freePort(t)
+	_, port, _ := net.SplitHostPort(beats)
+	out, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "LOGSTASH_WRITER_PASSWORD=s3cret",
+		"INGESTD_HTTP_LISTEN=" + httpAddr, "INGESTD_DATA_DIR=" + t.TempDir()}, out, "run", "-c", path, "--log-level", "warn")
+	p.waitListening(t, beats)
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	event := func(offset int, group, line string) []byte {
+		return []byte(fmt.Sprintf(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","type":"_doc","version":"8.10.3"},`+
+			`"agent":{"name":"vm1","type":"filebeat","version":"8.10.3"},"input":{"type":"filestream"},`+
+			`"log":{"file":{"path":"/var/log/parcels/django.log"},"offset":%d},"fields":{"group":%q,"service":"django"},"message":%q}`,
+			offset, group, line))
+	}
+	batch := []any{
+		event(0, "pt", "INFO|apps.parcels.views|2025-12-30T21:16:01.340|Created parcel 17"),
+		event(80, "pt", "ERROR|django.request|2025-12-30T21:16:02|Internal Server Error: /api/parcels/"),
+		event(160, "pt", "Traceback (most recent call last):"),
+		event(240, "ops", "INFO|apps.parcels.views|2025-12-30T21:16:03|elsewhere"),
+	}
+	if n, err := c.Send(batch); err != nil || n != len(batch) {
+		t.Fatalf("send: %d of %d ACKed: %v\n%s", n, len(batch), err, p.logs)
+	}
+	// The ACK came once every event was done: in Elasticsearch, or
+	// printed (the else branch: stdout, one JSON document per line).
+	printed, _ := os.ReadFile(filepath.Join(dir, "stdout"))
+	if lines := strings.Split(strings.TrimSpace(string(printed)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"message":"INFO|apps.parcels.views|2025-12-30T21:16:03|elsewhere"`) || !strings.Contains(lines[0], `"group":"ops"`) {
+		t.Errorf("stdout: %s", printed)
+	}
+	for _, it := range es.Items() {
+		if it.Index != "logs-django-pt" || it.Action != "create" || it.Status != 201 || it.Pipeline != "" {
+			t.Errorf("bulk item %+v", it)
+		}
+	}
+	docs := map[string]map[string]any{}
+	for _, raw := range es.Docs("logs-django-pt") {
+		var d map[string]any
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatal(err)
+		}
+		docs[fmt.Sprint(d["message"])] = d
+	}
+	if len(docs) != 3 {
+		t.Fatalf("%d documents in logs-django-pt, want 3 (the ops event goes to stdout): %v\n%s", len(docs), docs, p.logs)
+	}
+	stream := map[string]any{"type": "logs", "dataset": "django", "namespace": "pt"}
+	common := map[string]any{
+		"@version": "1", "group": "pt", "service": "django", "event": map[string]any{"module": "pt"}, "data_stream": stream,
+		"fields": map[string]any{"group": "pt", "service": "django"},
+		"agent":  map[string]any{"name": "vm1", "type": "filebeat", "version": "8.10.3"},
+		"input":  map[string]any{"type": "filestream"},
+	}
+	want := map[string]map[string]any{
+		"INFO|apps.parcels.views|2025-12-30T21:16:01.340|Created parcel 17": {
+			"@timestamp": "2025-12-30T21:16:01.000Z", "log_level": "INFO", "logger_name": "apps.parcels.views",
+			"log_timestamp": "2025-12-30T21:16:01", "log_ms": "340", "log_message": "Created parcel 17",
+			"stream": "app", "app_module": "parcels", "tags": []any{"beats_input_codec_plain_applied"},
+			"log": map[string]any{"file": map[string]any{"path": "/var/log/parcels/django.log"}, "offset": float64(0)},
+		},
+		"ERROR|django.request|2025-12-30T21:16:02|Internal Server Error: /api/parcels/": {
+			"@timestamp": "2025-12-30T21:16:02.000Z", "log_level": "ERROR", "logger_name": "django.request",
+			"log_timestamp": "2025-12-30T21:16:02", "log_message": "Internal Server Error: /api/parcels/",
+			"stream": "django", "tags": []any{"beats_input_codec_plain_applied"},
+			"log": map[string]any{"file": map[string]any{"path": "/var/log/parcels/django.log"}, "offset": float64(80)},
+		},
+		"Traceback (most recent call last):": {
+			"@timestamp": "2026-01-02T10:00:00.000Z", "stream": "unknown", "app_module": "unknown",
+			"tags": []any{"beats_input_codec_plain_applied", "_grokparsefailure_pt"},
+			"log":  map[string]any{"file": map[string]any{"path": "/var/log/parcels/django.log"}, "offset": float64(160)},
+		},
+	}
+	for msg, fields := range want {
+		d := docs[msg]
+		if d == nil {
+			t.Errorf("no document for %q", msg)
+			continue
+		}
+		expect := map[string]any{"message": msg}
+		for k, v := range common {
+			expect[k] = v
+		}
+		for k, v := range fields {
+			expect[k] = v
+		}
+		for k, v := range expect {
+			if g, w := jsonOf(d[k]), jsonOf(v); g != w {
+				t.Errorf("%q: %s = %s, want %s", msg, k, g, w)
+			}
+		}
+		// Nothing else: no metadata, no branch flags, no private tags.
+		for k := range d {
+			if _, ok := expect[k]; !ok {
+				t.Errorf("%q: unexpected field %s = %s", msg, k, jsonOf(d[k]))
+			}
+		}
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

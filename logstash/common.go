@@ -1,0 +1,158 @@
+package logstash
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// The options every Logstash filter has, which it applies only when it
+// succeeded (LogStash::Filters::Base#filter_matched: add_field, then
+// remove_field, then add_tag, then remove_tag).
+var commonOptions = []string{"add_field", "remove_field", "add_tag", "remove_tag"}
+
+// commonSteps reads the common options of a filter as mutate steps in
+// filter_matched's order. add_field is ingestd mutate's append (set when
+// absent, else make an array and append: LogStash::Util::Decorators.
+// add_fields); its names and values are sprintf templates in Logstash.
+func (c *conv) commonSteps(o *opts) []*step {
+	var steps []*step
+	what := o.what()
+	if entries, a, ok := o.hash("add_field"); ok {
+		st := &step{op: "append", at: a.Pos}
+		for _, e := range entries {
+			ref, ok := c.fieldRef(e.key, e.at, what+": add_field")
+			if !ok {
+				continue
+			}
+			vals, ok := c.stringList(e.val, what+": add_field "+e.key)
+			if !ok {
+				continue
+			}
+			seq := &yseq{flow: true}
+			var reads []string
+			good := true
+			for _, v := range vals {
+				t, ok := c.template(v, e.val.Position(), what+": add_field "+e.key)
+				if !ok {
+					good = false
+					break
+				}
+				reads = append(reads, templateRefs(t)...)
+				seq.add(rawStr(t))
+			}
+			if !good {
+				continue
+			}
+			var val ynode = seq
+			if len(seq.items) == 1 {
+				val = seq.items[0].val
+			}
+			st.entries = append(st.entries, mentry{key: ref, val: val, reads: reads, writes: []string{ref}})
+		}
+		steps = append(steps, st)
+	}
+	if fields, a, ok := o.list("remove_field"); ok {
+		st := &step{op: "remove_field", at: a.Pos}
+		for _, f := range fields {
+			if ref, ok := c.fieldRef(f, a.Value.Position(), what+": remove_field"); ok {
+				st.list = append(st.list, ref)
+			}
+		}
+		steps = append(steps, st)
+	}
+	for _, name := range []string{"add_tag", "remove_tag"} {
+		tags, a, ok := o.list(name)
+		if !ok {
+			continue
+		}
+		st := &step{op: name, at: a.Pos}
+		for _, t := range tags {
+			if hasTemplate(t) {
+				c.errorf(a.Value.Position(), "%s: %s %q: tags made from sprintf templates are not supported", what, name, t)
+				continue
+			}
+			st.list = append(st.list, t)
+		}
+		steps = append(steps, st)
+	}
+	if o.has("periodic_flush") {
+		o.get("periodic_flush")
+		c.warnf(o.attrs["periodic_flush"].Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
+	}
+	return steps
+}
+
+func hasTemplate(s string) bool {
+	t, err := lsconf.ParseTemplate(s)
+	return err != nil || !t.IsStatic()
+}
+
+// templateRefs lists the field references of a converted template.
+func templateRefs(t string) []string {
+	parsed, err := lsconf.ParseTemplate(t)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range parsed.Parts {
+		if p.Kind == lsconf.PartField {
+			out = append(out, p.Ref.String())
+		}
+	}
+	return out
+}
+
+// success arranges the blocks of a filter whose common options apply only
+// when it succeeded. ingestd's filters report failure with their
+// tag_on_failure only, and a failure tag may have been on the event
+// before, so the filter gets a private tag of its own instead
+// (_ls_failed_N, added only by it, removed right after):
+//
+//  1. the filter (its blocks, mains), with tag_on_failure [_ls_failed_N];
+//  2. the common options, when the private tag is absent (and, for a
+//     filter that does nothing at all on some events, such as date on a
+//     missing field, when applies holds);
+//  3. on failure, the Logstash failure tags added and the private tag
+//     removed (with no failure tags, the tags field is removed when the
+//     private tag was its only element, as Logstash would not have one).
+//
+// Without common options the filter simply gets the user's failure tags.
+func (c *conv) success(mains []*block, what string, failTags []string, common []*step, applies string) []*block {
+	setFail := func(tags []string) {
+		for _, b := range mains {
+			b.opts.set("tag_on_failure", strSeq(tags))
+		}
+	}
+	out := append([]*block(nil), mains...)
+	if len(common) == 0 || len(mains) == 0 {
+		setFail(failTags)
+		return out
+	}
+	at := mains[0].at
+	c.privs++
+	priv := "_ls_failed_" + strconv.Itoa(c.privs)
+	setFail([]string{priv})
+	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
+	for i, b := range packSteps(common, at, what+" (on success)") {
+		b.when = and(applies, not(failed))
+		if i == 0 {
+			b.comments = append(b.comments, fmt.Sprintf("Logstash applies add_field, remove_field, add_tag and remove_tag only when the filter succeeded: %s marks a failure", priv))
+		}
+		out = append(out, b)
+	}
+	if len(failTags) == 0 {
+		rm := newBlock("mutate", at, what+" (on failure)")
+		rm.when = failed + " && len(field(\"[tags]\")) == 1"
+		rm.opts.set("remove_field", strSeq([]string{"[tags]"}))
+		out = append(out, rm)
+	}
+	fail := newBlock("mutate", at, what+" (on failure)")
+	fail.when = failed
+	if len(failTags) > 0 {
+		fail.opts.set("add_tag", strSeq(failTags))
+	}
+	fail.opts.set("remove_tag", strSeq([]string{priv}))
+	return append(out, fail)
+}

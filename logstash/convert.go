@@ -1,0 +1,330 @@
+package logstash
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// Problem is something in a logstash.conf that the conversion cannot
+// keep (an error) or keeps with a difference worth knowing (a warning),
+// at the position of the .conf node concerned.
+type Problem struct {
+	Pos     lsconf.Pos
+	Msg     string
+	Warning bool
+}
+
+// String formats the problem as FILE:LINE:COL: msg (warning: msg for a
+// warning).
+func (p Problem) String() string {
+	if p.Warning {
+		return p.Pos.String() + ": warning: " + p.Msg
+	}
+	return p.Pos.String() + ": " + p.Msg
+}
+
+// HasErrors reports whether ps holds a problem that is not a warning.
+func HasErrors(ps []Problem) bool {
+	for _, p := range ps {
+		if !p.Warning {
+			return true
+		}
+	}
+	return false
+}
+
+// Options tune a conversion.
+type Options struct {
+	// PipelineID names the pipeline (Logstash's pipeline.id); empty: the
+	// base name of the first file without its extension.
+	PipelineID string
+	// Lookup resolves ${VAR} placeholders as Logstash does (its keystore,
+	// then the environment); nil: the environment.
+	Lookup lsconf.LookupFunc
+}
+
+// Convert turns a parsed logstash.conf into ingestd YAML. The YAML is
+// produced even when there are errors (with the offending parts left
+// out), for inspection; it is only meant to run when HasErrors(problems)
+// is false. Problems come in source order.
+func Convert(cfg *lsconf.Config, opts Options) (yaml []byte, problems []Problem) {
+	r := convert(cfg, opts)
+	return r.yaml, r.problems
+}
+
+// result is a conversion with the origin of every YAML line.
+type result struct {
+	yaml     []byte
+	lines    []origin
+	problems []Problem
+}
+
+// conv holds the state of one conversion.
+type conv struct {
+	opts     Options
+	problems []Problem
+	// kept holds the original text of option strings that were exactly
+	// one ${VAR} placeholder, by position, so that secrets (passwords)
+	// stay placeholders in the YAML: ingestd expands them the same way.
+	kept map[posKey]string
+
+	flags int // branch flags allocated ([@metadata][_lsN])
+	privs int // private failure tags allocated
+
+	inputs        *yseq
+	decorate      []*block // input decorations, run before the filters
+	filters       []*block
+	outputs       []*block
+	tail          []*block // filters that serve outputs (document_id)
+	stream        *streamSettings
+	ids           map[string]int // output ids taken
+	firstTemplate *lsconf.Pos    // first sprintf reference seen (one warning)
+}
+
+type posKey struct {
+	file string
+	off  int
+}
+
+func keyOf(p lsconf.Pos) posKey { return posKey{p.File, p.Offset} }
+
+func (c *conv) errorf(at lsconf.Pos, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Pos: at, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *conv) warnf(at lsconf.Pos, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Pos: at, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+var (
+	wholePlaceholder = regexp.MustCompile(`^\$\{([a-zA-Z_.][a-zA-Z0-9_.]*)(?::[^}]*)?\}$`)
+	anyPlaceholder   = regexp.MustCompile(`\$\{([a-zA-Z_.][a-zA-Z0-9_.]*)`)
+)
+
+// credentialOptions are the options whose ${VAR} placeholder the YAML
+// keeps (see secret), by plugin.
+var credentialOptions = map[string][]string{"elasticsearch": {"user", "password"}}
+
+// credentialsOnly wraps lookup so that a variable used only as a whole
+// credential (password => "${ES_PASSWORD}") need not be set to convert:
+// the YAML keeps the placeholder and ingestd expands it when it loads
+// (reporting it then if it is unset).
+func credentialsOnly(cfg *lsconf.Config, lookup lsconf.LookupFunc) lsconf.LookupFunc {
+	creds, other := map[string]bool{}, map[string]bool{}
+	credPos := map[posKey]bool{}
+	for _, p := range cfg.Plugins(lsconf.KindOutput) {
+		for _, name := range credentialOptions[p.Name] {
+			for _, a := range p.Attrs {
+				if str, ok := a.Value.(*lsconf.String); ok && a.Name == name {
+					if m := wholePlaceholder.FindStringSubmatch(str.Value); m != nil {
+						creds[m[1]] = true
+						credPos[keyOf(str.Pos)] = true
+					}
+				}
+			}
+		}
+	}
+	lsconf.Inspect(cfg, func(n lsconf.Node) bool {
+		var text string
+		var at lsconf.Pos
+		switch v := n.(type) {
+		case *lsconf.String:
+			text, at = v.Value, v.Pos
+		case *lsconf.Regex:
+			text, at = v.Pattern, v.Pos
+		default:
+			return true
+		}
+		if credPos[keyOf(at)] {
+			return true
+		}
+		for _, m := range anyPlaceholder.FindAllStringSubmatch(text, -1) {
+			other[m[1]] = true
+		}
+		return true
+	})
+	return func(name string) (string, bool) {
+		if v, ok := lookup(name); ok {
+			return v, ok
+		}
+		if creds[name] && !other[name] {
+			return "", true // never written: the placeholder is kept
+		}
+		return "", false
+	}
+}
+
+func convert(cfg *lsconf.Config, opts Options) result {
+	c := &conv{opts: opts, kept: map[posKey]string{}, inputs: &yseq{}, ids: map[string]int{}}
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	lsconf.Inspect(cfg, func(n lsconf.Node) bool {
+		if s, ok := n.(*lsconf.String); ok && wholePlaceholder.MatchString(s.Value) {
+			c.kept[keyOf(s.Pos)] = s.Value
+		}
+		return true
+	})
+	sub, err := lsconf.Substitute(cfg, credentialsOnly(cfg, lookup))
+	var list lsconf.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			c.errorf(e.Pos, "%s", e.Msg)
+		}
+	} else if err != nil {
+		c.errorf(cfg.Position(), "%v", err)
+	}
+	if sub == nil {
+		sub = cfg
+	}
+
+	var inputs, outputs []lsconf.Item
+	var filters [][]lsconf.Item
+	for _, s := range sub.Sections {
+		switch s.Kind {
+		case lsconf.KindInput:
+			inputs = append(inputs, s.Items...)
+		case lsconf.KindFilter:
+			filters = append(filters, s.Items)
+		case lsconf.KindOutput:
+			outputs = append(outputs, s.Items...)
+		}
+	}
+	c.convertInputs(inputs, cfg.Position())
+	for _, items := range filters {
+		c.filterItems(items, "")
+	}
+	for _, it := range outputs {
+		c.outputItem(it, "")
+	}
+	if len(outputs) == 0 {
+		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout or file)")
+	}
+	c.finishStream()
+	if c.firstTemplate != nil {
+		c.warnf(*c.firstTemplate, "sprintf references: a reference to a missing field renders as empty text in ingestd, where Logstash keeps the %%{...} text (first reference here)")
+	}
+
+	doc := c.document(c.pipelineName(cfg))
+	w := &yamlWriter{}
+	w.comments(0, []string{
+		"Converted from a Logstash configuration by ingestd (package logstash).",
+		"Each block names the .conf position it came from.",
+	})
+	w.mapping(0, doc)
+	sort.SliceStable(c.problems, func(i, j int) bool { return lessPos(c.problems[i].Pos, c.problems[j].Pos) })
+	return result{yaml: []byte(w.b.String()), lines: w.lines, problems: c.problems}
+}
+
+func lessPos(a, b lsconf.Pos) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Col < b.Col
+}
+
+// pipelineName is opts.PipelineID, else the first file's base name,
+// made into a valid ingestd pipeline name.
+func (c *conv) pipelineName(cfg *lsconf.Config) string {
+	name := c.opts.PipelineID
+	if name == "" {
+		file := cfg.Position().File
+		base := filepath.Base(file)
+		name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	out := strings.TrimLeft(b.String(), "_-")
+	if out == "" || out == "." {
+		return "main" // Logstash's default pipeline.id
+	}
+	return out
+}
+
+// document assembles the whole config.
+func (c *conv) document(name string) *ymap {
+	doc := &ymap{}
+	doc.set("inputs", c.inputs)
+	pl := &ymap{}
+	pl.set("name", str(name))
+	if c.stream != nil {
+		e := pl.set("data_stream", c.stream.yaml())
+		e.at, e.label, e.comments = c.stream.at, "output \"elasticsearch\"", c.stream.comments
+	}
+	filters := &yseq{}
+	for _, group := range [][]*block{c.decorate, c.filters, c.tail} {
+		for _, b := range group {
+			filters.items = append(filters.items, b.item())
+		}
+	}
+	pl.set("filters", filters)
+	pipelines := &yseq{}
+	pipelines.add(pl)
+	doc.set("pipelines", pipelines)
+	outs := &yseq{}
+	for _, b := range c.outputs {
+		outs.items = append(outs.items, b.item())
+	}
+	doc.set("outputs", outs)
+	return doc
+}
+
+// block is one ingestd plugin block (a filter or an output).
+type block struct {
+	plugin   string
+	opts     *ymap
+	when     string
+	id       string
+	at       lsconf.Pos
+	label    string
+	comments []string
+}
+
+func newBlock(plugin string, at lsconf.Pos, label string) *block {
+	return &block{plugin: plugin, opts: &ymap{}, at: at, label: label}
+}
+
+// item renders the block as a list item {plugin: {id, when, options}}.
+func (b *block) item() *yitem {
+	body := &ymap{}
+	if b.id != "" {
+		body.set("id", str(b.id))
+	}
+	if b.when != "" {
+		body.set("when", str(b.when))
+	}
+	body.entries = append(body.entries, b.opts.entries...)
+	m := &ymap{}
+	e := m.set(b.plugin, body)
+	e.at, e.label = b.at, b.label
+	comments := []string{fmt.Sprintf("%s %s", posText(b.at), b.label)}
+	comments = append(comments, b.comments...)
+	return &yitem{val: m, at: b.at, label: b.label, comments: comments}
+}
+
+// posText is a position for a comment: the file's base name, the line and
+// the column (comments are for reading, the full path is in problems).
+func posText(p lsconf.Pos) string {
+	if !p.IsValid() {
+		return "(added)"
+	}
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.File), p.Line, p.Col)
+}

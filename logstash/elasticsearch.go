@@ -1,0 +1,355 @@
+package logstash
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// streamSettings is the pipeline's data_stream block, from the
+// elasticsearch outputs (ingestd names data streams per pipeline).
+type streamSettings struct {
+	at                lsconf.Pos
+	typ, dataset, ns  string
+	autoRouting, sync bool
+	comments          []string
+	esOutputs         int
+	pipelineOption    bool
+	documentID        string
+	documentIDOut     *block // its when is the condition of the replace
+	documentIDAt      lsconf.Pos
+	nonES             []lsconf.Pos
+}
+
+func (s *streamSettings) yaml() *ymap {
+	m := &ymap{}
+	if s.esOutputs == 0 {
+		// No elasticsearch output: nothing to name, and nothing to add
+		// to the events the other outputs write.
+		m.set("sync_fields", boolLit(false))
+		m.set("fallback_tag", str(""))
+		return m
+	}
+	m.set("type", str(s.typ))
+	m.set("dataset", str(s.dataset))
+	m.set("namespace", str(s.ns))
+	m.set("auto_routing", boolLit(s.autoRouting))
+	m.set("sync_fields", boolLit(s.sync))
+	m.set("fallback_tag", str(""))
+	return m
+}
+
+func (c *conv) streams() *streamSettings {
+	if c.stream == nil {
+		c.stream = &streamSettings{}
+	}
+	return c.stream
+}
+
+// finishStream adds what the elasticsearch outputs need from the filters
+// and the warnings that involve several outputs.
+func (c *conv) finishStream() {
+	s := c.streams()
+	if s.esOutputs == 0 {
+		return
+	}
+	if s.sync {
+		for _, at := range s.nonES {
+			c.warnf(at, "ingestd's data_stream sync_fields sets data_stream.type, .dataset and .namespace on every event of the pipeline, also those this output writes; Logstash sets them only in what it sends to Elasticsearch")
+		}
+	}
+	// Beats put [@metadata][pipeline], [@metadata][op_type] and
+	// [@metadata][_id] on some events. ingestd's elasticsearch output
+	// honours them; Logstash's ignores them unless its options say so.
+	rm := []string{"[@metadata][op_type]"}
+	if !s.pipelineOption {
+		rm = append(rm, "[@metadata][pipeline]")
+	}
+	if s.documentID == "" {
+		rm = append(rm, "[@metadata][_id]")
+	}
+	b := newBlock("mutate", s.at, "output \"elasticsearch\"")
+	b.opts.set("remove_field", strSeq(rm))
+	b.comments = append(b.comments, "Logstash's elasticsearch output does not read these Beats metadata fields (ingestd's would: ingest pipeline, action, _id)")
+	c.tail = append(c.tail, b)
+	if s.documentID != "" {
+		d := newBlock("mutate", s.documentIDAt, "output \"elasticsearch\" document_id")
+		d.when = s.documentIDOut.when
+		m := &ymap{}
+		m.set("[@metadata][_id]", rawStr(s.documentID))
+		d.opts.set("replace", m)
+		d.comments = append(d.comments, "document_id: ingestd's elasticsearch output takes the _id from [@metadata][_id]")
+		c.tail = append(c.tail, d)
+	}
+}
+
+// Options of the elasticsearch output that cannot change a document.
+var esIgnored = map[string]string{
+	"manage_template":                       "ingestd installs no template unless setup_templates is set; note that Logstash's output refuses manage_template together with data_stream => true",
+	"template":                              "templates are not managed by the conversion",
+	"template_name":                         "templates are not managed by the conversion",
+	"template_overwrite":                    "templates are not managed by the conversion",
+	"template_api":                          "templates are not managed by the conversion",
+	"ilm_enabled":                           "data streams have their own lifecycle",
+	"ilm_rollover_alias":                    "data streams have their own lifecycle",
+	"ilm_pattern":                           "data streams have their own lifecycle",
+	"ilm_policy":                            "data streams have their own lifecycle",
+	"timeout":                               "ingestd's timeout is per bulk request (90s)",
+	"pool_max":                              "connection pooling",
+	"pool_max_per_route":                    "connection pooling",
+	"resurrect_delay":                       "connection handling",
+	"validate_after_inactivity":             "connection handling",
+	"sniffing":                              "ingestd does not sniff; list the nodes in hosts",
+	"sniffing_delay":                        "ingestd does not sniff",
+	"healthcheck_path":                      "connection handling",
+	"silence_errors_in_log":                 "logging",
+	"failure_type_logging_whitelist":        "logging",
+	"dlq_custom_codes":                      "ingestd dead-letters 400/404 items",
+	"dlq_on_failed_indexname_interpolation": "ingestd dead-letters refused items",
+	"http_compression":                      "see compression_level",
+	"ssl_supported_protocols":               "ingestd uses TLS 1.2 or later",
+	"ssl_cipher_suites":                     "ingestd uses Go's default cipher suites",
+	"codec":                                 "the elasticsearch output writes JSON documents",
+	"workers":                               "ingestd's output has its own workers",
+}
+
+// esRefusesDataStream are options with which data_stream => auto resolves
+// to false in Logstash 8 (invalid_data_stream_params in
+// logstash-output-elasticsearch data_stream_support.rb): the output then
+// writes to an index.
+var esRefusesDataStream = []string{"index", "document_type", "manage_template", "template", "template_name", "template_overwrite", "template_api",
+	"ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "routing_field", "parent", "join_field", "upsert", "doc_as_upsert", "script", "script_type", "script_lang", "script_var_name", "scripted_upsert", "retry_on_conflict", "version", "version_type"}
+
+func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
+	o := c.options(p, "output")
+	what := o.what()
+	b := newBlock("elasticsearch", p.Pos, what)
+	c.outputID(o, b)
+
+	ds := "auto"
+	if a := o.get("data_stream"); a != nil {
+		v, _ := scalar(a.Value)
+		switch strings.ToLower(v) {
+		case "true", "false", "auto":
+			ds = strings.ToLower(v)
+		default:
+			c.errorf(a.Value.Position(), "%s: data_stream %q: use true, false or auto", what, v)
+		}
+	}
+	switch ds {
+	case "false":
+		c.errorf(o.attrs["data_stream"].Pos, "%s: data_stream => false writes to an index; ingestd writes to data streams only", what)
+		return nil
+	case "auto":
+		for _, name := range esRefusesDataStream {
+			if a := o.attrs[name]; a != nil {
+				c.errorf(a.Pos, "%s: with option %s, Logstash 8 writes to an index, not a data stream (data_stream => auto resolves to false); ingestd writes to data streams only: remove %s or set data_stream => true", what, name, name)
+				return nil
+			}
+		}
+	}
+	if a := o.get("index"); a != nil {
+		c.errorf(a.Pos, "%s: option index is not supported with data streams (ingestd names the stream from data_stream_type, _dataset and _namespace)", what)
+	}
+	if act, a, ok := o.str("action"); ok && act != "create" {
+		c.errorf(a.Value.Position(), "%s: action %q: data streams take create only", what, act)
+	}
+
+	// Connection.
+	tlsOn, tlsGiven := o.boolean("ssl_enabled")
+	if !tlsGiven {
+		tlsOn, _ = o.boolean("ssl")
+	}
+	hosts := []string{"//127.0.0.1"}
+	hs, hostsAttr, ok := o.list("hosts")
+	if ok {
+		hosts = hs
+	}
+	var urls []string
+	for _, h := range hosts {
+		urls = append(urls, esURL(h, tlsOn))
+	}
+	at(b.opts.set("hosts", strSeq(urls)), hostsAttr, what)
+	if u, a, ok := o.str("user"); ok {
+		at(b.opts.set("username", c.secret(o, "user", u)), a, what)
+	}
+	if pw, a, ok := o.str("password"); ok {
+		at(b.opts.set("password", c.secret(o, "password", pw)), a, what)
+	}
+	if key, a, ok := o.str("api_key"); ok {
+		// Logstash takes id:api_key; ingestd the base64 of it, which is
+		// what Elasticsearch's Authorization: ApiKey header carries.
+		b.opts.set("api_key", str(base64.StdEncoding.EncodeToString([]byte(key))))
+		if _, kept := c.kept[keyOf(a.Value.Position())]; kept {
+			c.warnf(a.Value.Position(), "%s: api_key: the converted YAML holds the key itself (base64), not the ${...} placeholder; keep it private", what)
+		}
+	}
+	tls := &ymap{}
+	if ca, _, ok := o.str("cacert"); ok {
+		tls.set("certificate_authorities", strSeq([]string{ca}))
+	}
+	if cas, _, ok := o.list("ssl_certificate_authorities"); ok {
+		tls.set("certificate_authorities", strSeq(cas))
+	}
+	if mode, a, ok := o.str("ssl_verification_mode"); ok {
+		switch mode {
+		case "full":
+		case "none":
+			tls.set("verify", boolLit(false))
+		default:
+			c.errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, mode)
+		}
+	}
+	if v, ok := o.boolean("ssl_certificate_verification"); ok && !v {
+		tls.set("verify", boolLit(false))
+	}
+	for _, opt := range []struct{ ls, ours string }{{"ssl_certificate", "certificate"}, {"ssl_key", "key"}} {
+		if v, _, ok := o.str(opt.ls); ok {
+			tls.set(opt.ours, str(v))
+		}
+	}
+	if len(tls.entries) > 0 {
+		b.opts.set("tls", tls)
+	}
+	if lvl, a, ok := o.str("compression_level"); ok {
+		switch n, err := strconv.Atoi(lvl); {
+		case err != nil || n < 0 || n > 9:
+			c.errorf(a.Value.Position(), "%s: compression_level %q: use 0 to 9", what, lvl)
+		case n == 0:
+			b.opts.set("compression", boolLit(false))
+		default:
+			b.opts.set("compression_level", lit(strconv.Itoa(n)))
+		}
+	}
+	for _, opt := range []struct{ ls, ours string }{{"retry_initial_interval", "initial_backoff"}, {"retry_max_interval", "max_backoff"}} {
+		if v, a, ok := o.str(opt.ls); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				b.opts.set(opt.ours, str(fmt.Sprintf("%ds", n)))
+			} else {
+				c.errorf(a.Value.Position(), "%s: %s %q: expected seconds", what, opt.ls, v)
+			}
+		}
+	}
+
+	// Per document.
+	s := c.streams()
+	s.esOutputs++
+	if pl, a, ok := o.str("pipeline"); ok {
+		if t, ok := c.template(pl, a.Value.Position(), what+": pipeline"); ok {
+			at(b.opts.set("pipeline", str(t)), a, what)
+			s.pipelineOption = true
+		}
+	}
+	if id, a, ok := o.str("document_id"); ok {
+		if t, ok := c.template(id, a.Value.Position(), what+": document_id"); ok {
+			if s.documentID != "" && s.documentID != t {
+				c.errorf(a.Value.Position(), "%s: a second document_id (%q, the first is %q at %s) is not supported: ingestd reads the _id of every elasticsearch output from [@metadata][_id]", what, id, s.documentID, s.documentIDAt)
+			} else {
+				s.documentID, s.documentIDAt, s.documentIDOut = t, a.Value.Position(), b
+				b.comments = append(b.comments, "document_id: set in [@metadata][_id] by the last filters")
+			}
+		}
+	} else {
+		b.comments = append(b.comments, "no document_id: Elasticsearch assigns ids in Logstash; ingestd derives them from the Filebeat origin (document_id auto), so a batch sent again is not indexed twice")
+	}
+	c.dataStreamOptions(o, b)
+	o.finish(esIgnored)
+	return b
+}
+
+// at makes an option's line come from the attribute a (when given), so a
+// problem the loader finds there is reported at it.
+func at(e *yentry, a *lsconf.Attr, label string) {
+	if a != nil {
+		e.at, e.label = a.Pos, label
+	}
+}
+
+// esURL is a Logstash host as a URL: http (https with ssl) when no scheme
+// is given, port 9200 when none is.
+func esURL(h string, tls bool) string {
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	rest := h
+	if i := strings.Index(h, "://"); i >= 0 {
+		scheme, rest = h[:i], h[i+3:]
+	}
+	rest = strings.TrimPrefix(rest, "//")
+	hostPort, path, _ := strings.Cut(rest, "/")
+	host := hostPort
+	if i := strings.LastIndex(host, "]"); i >= 0 {
+		host = host[i+1:] // after an IPv6 address
+	}
+	if !strings.Contains(host, ":") {
+		hostPort += ":9200"
+	}
+	u := scheme + "://" + hostPort
+	if path != "" {
+		u += "/" + path
+	}
+	return u
+}
+
+// secret writes a credential: the ${VAR} placeholder it was given as,
+// when it was one (ingestd expands it the same way), else its value.
+func (c *conv) secret(o *opts, name, value string) *yscalar {
+	a := o.attrs[name]
+	if ph, ok := c.kept[keyOf(a.Value.Position())]; ok {
+		return rawStr(ph)
+	}
+	return str(value)
+}
+
+// dataStreamOptions reads data_stream_* into the pipeline's data_stream
+// settings; every elasticsearch output must name streams the same way.
+func (c *conv) dataStreamOptions(o *opts, b *block) {
+	what := o.what()
+	typ, dataset, ns := "logs", "generic", "default"
+	auto, sync := true, true
+	if v, a, ok := o.str("data_stream_type"); ok {
+		switch v {
+		case "logs", "metrics", "synthetics", "traces":
+			typ = v
+		default:
+			c.errorf(a.Value.Position(), "%s: data_stream_type %q: use logs, metrics, synthetics or traces", what, v)
+		}
+	}
+	for _, part := range []struct {
+		name string
+		val  *string
+	}{{"data_stream_dataset", &dataset}, {"data_stream_namespace", &ns}} {
+		v, a, ok := o.str(part.name)
+		if !ok {
+			continue
+		}
+		if strings.Contains(v, "%{") {
+			t, good := c.template(v, a.Value.Position(), what+": "+part.name)
+			if !good {
+				continue
+			}
+			c.warnf(a.Value.Position(), "%s: %s %q: Logstash does not interpolate it (an event without its own [data_stream] part would be refused, the index name keeping %%{...}); ingestd renders the reference", what, part.name, v)
+			v = t
+		}
+		*part.val = v
+	}
+	if v, ok := o.boolean("data_stream_auto_routing"); ok {
+		auto = v
+	}
+	if v, ok := o.boolean("data_stream_sync_fields"); ok {
+		sync = v
+	}
+	s := c.streams()
+	if s.esOutputs > 1 {
+		if s.typ != typ || s.dataset != dataset || s.ns != ns || s.autoRouting != auto || s.sync != sync {
+			c.errorf(o.p.Pos, "%s: it names data streams differently from the elasticsearch output at %s; ingestd names the streams of a pipeline once, for all its outputs", what, s.at)
+		}
+		return
+	}
+	s.at, s.typ, s.dataset, s.ns, s.autoRouting, s.sync = o.p.Pos, typ, dataset, ns, auto, sync
+	s.comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", posText(o.p.Pos), what)}
+}

@@ -1,0 +1,156 @@
+package logstash
+
+import (
+	"strings"
+	"testing"
+)
+
+const beatsIn = "input { beats { port => 5044 include_codec_tag => false } }\n"
+
+// TestMutateOrder: one Logstash mutate applies its operations in
+// mutate.rb's order (rename, update, replace, convert, gsub, uppercase,
+// lowercase, strip, split, copy, then add_field, remove_field, add_tag,
+// remove_tag) whatever order they are written in, and whatever ingestd's
+// own mutate order is.
+func TestMutateOrder(t *testing.T) {
+	p := build(t, beatsIn+`
+filter {
+  mutate {
+    # Written first, run last but one: copy comes after replace, so b
+    # receives the replaced value.
+    copy      => { "a" => "b" }
+    replace   => { "a" => "new %{x}" }
+    # lowercase runs after uppercase: the text ends lower-cased.
+    lowercase => ["u"]
+    uppercase => ["u"]
+    # strip runs before split, gsub before both.
+    split     => { "list" => "," }
+    strip     => ["list"]
+    gsub      => ["list", "(\w)(\w)", "\2\1", "list", ";", "$"]
+    # rename comes first: the renamed field is what replace and convert see.
+    rename    => { "old" => "num" }
+    convert   => { "num" => "integer" }
+    # the common options after everything, in filter_matched's order.
+    add_field    => { "added" => "%{[num]}" }
+    remove_field => ["x"]
+    add_tag      => ["t1", "t2"]
+    remove_tag   => ["t1"]
+  }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","a":"old a","x":"X","u":"MiXed","list":"  ab;cd,ef  ","old":"42"}`)
+	want := map[string]any{
+		"a":     "new X",
+		"b":     "new X",
+		"u":     "mixed",
+		"list":  []any{"ba$dc", "fe"},
+		"num":   float64(42),
+		"added": "42",
+		"tags":  []any{"t2"},
+	}
+	for k, v := range want {
+		if asJSON(doc[k]) != asJSON(v) {
+			t.Errorf("%s: %s, want %s", k, asJSON(doc[k]), asJSON(v))
+		}
+	}
+	for _, k := range []string{"x", "old"} {
+		if _, ok := doc[k]; ok {
+			t.Errorf("%s is still there: %s", k, asJSON(doc))
+		}
+	}
+	if t.Failed() {
+		t.Log(p.yaml)
+	}
+}
+
+// TestMutateDocsSplitExample is the example of the mutate documentation
+// on the order of operations: split runs before add_field in one mutate,
+// so %{[hostname][0]} reads the first part. ingestd's field references do
+// not index arrays: the conversion says so at the reference.
+func TestMutateDocsSplitExample(t *testing.T) {
+	got := problems(t, beatsIn+`filter {
+  mutate {
+    split     => ["hostname", "."]
+    add_field => { "shortHostname" => "%{[hostname][0]}" }
+  }
+}
+output { stdout { codec => json_lines } }`)
+	want := `test.conf:5:39: warning: filter "mutate": add_field shortHostname: [hostname][0]: ingestd's field references do not index arrays; on an array this reads nothing, where Logstash reads element 0`
+	found := false
+	for _, g := range got {
+		found = found || g == want
+	}
+	if !found {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestAddField: add_field sets a missing field and turns an existing one
+// into an array with the value appended (Decorators.add_fields); a list
+// of values appends each.
+func TestAddField(t *testing.T) {
+	p := build(t, beatsIn+`
+filter {
+  mutate { add_field => { "a" => "two" "l" => ["x", "y"] "n" => 5 } }
+}
+output { stdout { codec => json_lines } }`)
+	for _, tc := range []struct{ in, a, l, n string }{
+		{`{"message":"m"}`, `"two"`, `["x","y"]`, `"5"`},
+		{`{"message":"m","a":"one","l":"w","n":1}`, `["one","two"]`, `["w","x","y"]`, `[1,"5"]`},
+		{`{"message":"m","a":["one","1.5"]}`, `["one","1.5","two"]`, `["x","y"]`, `"5"`},
+	} {
+		doc, _ := p.run(tc.in)
+		if asJSON(doc["a"]) != tc.a || asJSON(doc["l"]) != tc.l || asJSON(doc["n"]) != tc.n {
+			t.Errorf("%s: a %s l %s n %s, want %s %s %s", tc.in, asJSON(doc["a"]), asJSON(doc["l"]), asJSON(doc["n"]), tc.a, tc.l, tc.n)
+		}
+	}
+}
+
+// TestMutateUpdateAndEntryOrder: update only touches a present field;
+// replace values are strings (event.sprintf); entries of one operation
+// that depend on each other run in the order written.
+func TestMutateUpdateAndEntryOrder(t *testing.T) {
+	p := build(t, beatsIn+`
+filter {
+  mutate {
+    update  => { "present" => "updated" "absent" => "created?" }
+    replace => { "num" => 7 }
+    # Logstash renames b to c, then a to b; sorted, a would go first
+    # and overwrite b before it moved.
+    rename  => { "b" => "c" "a" => "b" }
+  }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","present":"x","a":"A","b":"B"}`)
+	if doc["present"] != "updated" || doc["absent"] != nil || doc["num"] != "7" || doc["b"] != "A" || doc["c"] != "B" || doc["a"] != nil {
+		t.Errorf("got %s\n%s", asJSON(doc), p.yaml)
+	}
+	if strings.Count(p.yaml, "rename:") != 2 {
+		t.Errorf("the dependent renames should be two blocks:\n%s", p.yaml)
+	}
+}
+
+// TestMutateRefused: operations ingestd's mutate lacks are errors at
+// their position.
+func TestMutateRefused(t *testing.T) {
+	got := problems(t, beatsIn+`filter {
+  mutate {
+    capitalize => ["a"]
+    join => { "l" => "," }
+    convert => { "n" => "float_eu" }
+    split => { "s" => " " }
+    frobnicate => true
+  }
+}
+output { stdout { codec => json_lines } }`)
+	want := []string{
+		`test.conf:4:5: filter "mutate": option capitalize is not supported: ingestd's mutate has no capitalize`,
+		`test.conf:5:5: filter "mutate": option join is not supported: ingestd's mutate has no join`,
+		`test.conf:6:25: filter "mutate": convert n to "float_eu" is not supported (ingestd converts to integer, float, boolean and string)`,
+		`test.conf:7:23: filter "mutate": split s: Ruby splits on " " by runs of whitespace (or characters); ingestd splits on the exact separator only`,
+		`test.conf:8:5: filter "mutate": option frobnicate is not supported by the conversion`,
+	}
+	if asJSON(got) != asJSON(want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

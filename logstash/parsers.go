@@ -1,0 +1,423 @@
+package logstash
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// The parsing filters (grok, date, json, dissect) succeed or fail; their
+// common options apply on success only (see success in common.go).
+
+// ecsPatterns are grok patterns whose captures differ between Logstash's
+// ECS pattern set (the default in Logstash 8, ecs_compatibility v8) and
+// the legacy set ingestd's grok ships.
+var ecsPatterns = map[string]bool{
+	"COMMONAPACHELOG": true, "COMBINEDAPACHELOG": true, "HTTPD_COMMONLOG": true, "HTTPD_COMBINEDLOG": true,
+	"HTTPD_ERRORLOG": true, "HTTPD20_ERRORLOG": true, "HTTPD24_ERRORLOG": true,
+	"SYSLOGBASE": true, "SYSLOGLINE": true, "SYSLOG5424BASE": true, "SYSLOG5424LINE": true, "SYSLOGPAMSESSION": true, "CRONLOG": true,
+	"NAGIOSLOGLINE": true, "RAILS3": true, "RUBY_LOGGER": true, "REDISLOG": true, "MONGO_LOG": true, "MONGO3_LOG": true,
+	"TOMCATLOG": true, "CATALINALOG": true, "SQUID3": true, "HAPROXYHTTP": true, "HAPROXYTCP": true,
+	"ELB_ACCESS_LOG": true, "S3_ACCESS_LOG": true, "CLOUDFRONT_ACCESS_LOG": true, "NETSCREENSESSIONLOG": true,
+}
+
+var grokRef = regexp.MustCompile(`%\{(\w+)(?::[^}]*)?\}`)
+
+func (c *conv) grok(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	b := newBlock("grok", p.Pos, what)
+	c.filterID(o, b)
+	entries, a, ok := o.hash("match")
+	switch {
+	case !ok && a == nil:
+		c.errorf(p.Pos, "%s: option match is required", what)
+	case !ok:
+	case len(entries) != 1:
+		c.errorf(a.Pos, "%s: match on %d fields is not supported yet (Logstash tags a failure once for all fields and stops at the first field that matches); use one grok per field", what, len(entries))
+	default:
+		e := entries[0]
+		ref, okRef := c.fieldRef(e.key, e.at, what+": match")
+		patterns, okPat := c.stringList(e.val, what+": match "+e.key)
+		if okRef && okPat {
+			seq := &yseq{}
+			for i, pat := range patterns {
+				it := seq.add(str(pat))
+				if arr, isArr := e.val.(*lsconf.Array); isArr {
+					it.at = arr.Elems[i].Position()
+				} else {
+					it.at = e.val.Position()
+				}
+				it.label = what + " pattern"
+				c.rubyRegexFeatures(pat, it.at, what)
+				for _, m := range grokRef.FindAllStringSubmatch(pat, -1) {
+					if ecsPatterns[m[1]] {
+						c.warnf(it.at, "%s: %%{%s} captures ECS field names in Logstash 8 (ecs_compatibility v8); ingestd's grok uses the legacy pattern set, with the legacy names", what, m[1])
+					}
+				}
+			}
+			m := &ymap{}
+			m.set(ref, seq)
+			me := b.opts.set("match", m)
+			me.at, me.label = a.Pos, what
+
+		}
+	}
+	if dirs, _, ok := o.list("patterns_dir"); ok {
+		b.opts.set("patterns_dir", strSeq(dirs))
+	}
+	if glob, a, ok := o.str("patterns_files_glob"); ok && glob != "*" {
+		c.errorf(a.Pos, "%s: option patterns_files_glob is not supported (ingestd reads every file of patterns_dir)", what)
+	}
+	if defs, _, ok := o.hash("pattern_definitions"); ok {
+		m := &ymap{}
+		for _, d := range defs {
+			if v, ok := scalar(d.val); ok {
+				c.rubyRegexFeatures(v, d.val.Position(), what)
+				m.set(d.key, str(v))
+			} else {
+				c.errorf(d.val.Position(), "%s: pattern_definitions %s: expected a string", what, d.key)
+			}
+		}
+		b.opts.set("pattern_definitions", m)
+	}
+	if v, ok := o.boolean("break_on_match"); ok {
+		b.opts.set("break_on_match", boolLit(v))
+	}
+	if v, ok := o.boolean("keep_empty_captures"); ok {
+		b.opts.set("keep_empty_captures", boolLit(v))
+	}
+	if v, ok := o.boolean("named_captures_only"); ok && !v {
+		c.errorf(o.attrs["named_captures_only"].Pos, "%s: named_captures_only => false is not supported (ingestd stores named captures only)", what)
+	}
+	if fields, a, ok := o.list("overwrite"); ok {
+		var refs []string
+		for _, f := range fields {
+			if r, ok := c.fieldRef(f, a.Value.Position(), what+": overwrite"); ok {
+				refs = append(refs, r)
+			}
+		}
+		b.opts.set("overwrite", strSeq(refs))
+	}
+	if a := o.get("target"); a != nil {
+		c.errorf(a.Pos, "%s: option target is not supported: write the captures' names as [target][name] in the patterns", what)
+	}
+	failTags := c.failTags(o, "_grokparsefailure")
+	common := c.commonSteps(o)
+	o.finish(map[string]string{
+		"timeout_millis": "ingestd's grok has no timeout: RE2 matches in linear time",
+		"timeout_scope":  "ingestd's grok has no timeout",
+		"tag_on_timeout": "ingestd's grok has no timeout",
+	})
+	return c.success([]*block{b}, what, failTags, common, "")
+}
+
+// rubyRegexFeatures reports the features of Ruby's regular expressions
+// that RE2 lacks in a grok pattern, before %{...} expansion (the
+// possessive quantifiers are left to the loader: %{NAME}+ is fine).
+func (c *conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
+	for _, f := range rubyOnly {
+		if strings.HasPrefix(f.name, "possessive") {
+			continue
+		}
+		if f.re.MatchString(pat) {
+			c.errorf(at, "%s: pattern %q uses %s, which Ruby has and Go's RE2 does not", what, pat, f.name)
+			return
+		}
+	}
+}
+
+// failTags reads tag_on_failure (default def).
+func (c *conv) failTags(o *opts, def string) []string {
+	if tags, _, ok := o.list("tag_on_failure"); ok {
+		for _, t := range tags {
+			if hasTemplate(t) {
+				c.errorf(o.attrs["tag_on_failure"].Pos, "%s: tag_on_failure %q: tags made from sprintf templates are not supported", o.what(), t)
+			}
+		}
+		return tags
+	}
+	return []string{def}
+}
+
+func (c *conv) date(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	b := newBlock("date", p.Pos, what)
+	c.filterID(o, b)
+	applies := ""
+	if vals, a, ok := o.list("match"); !ok && a == nil {
+		c.errorf(p.Pos, "%s: option match is required", what)
+	} else if ok {
+		if len(vals) < 2 {
+			c.errorf(a.Pos, "%s: match needs a field and at least one format", what)
+		} else if ref, ok := c.fieldRef(vals[0], a.Value.Position(), what+": match"); ok {
+			for _, f := range vals[1:] {
+				if f == "TAI64N" {
+					c.errorf(a.Value.Position(), "%s: format TAI64N is not supported by ingestd's date filter", what)
+				}
+			}
+			me := b.opts.set("match", strSeq(append([]string{ref}, vals[1:]...)))
+			me.at, me.label = a.Pos, what
+			path, _ := lsconf.ParseFieldRef(ref)
+			// Logstash's date does nothing (no tag, no common options)
+			// when the field is missing; ingestd's date neither.
+			applies = fieldExpr(path.Path) + " != nil"
+		}
+	}
+	if t, a, ok := o.str("target"); ok {
+		if ref, ok := c.fieldRef(t, a.Value.Position(), what+": target"); ok {
+			b.opts.set("target", str(ref))
+		}
+	}
+	if tz, a, ok := o.str("timezone"); ok {
+		if strings.Contains(tz, "%{") {
+			c.errorf(a.Value.Position(), "%s: a timezone from a sprintf template is not supported", what)
+		} else {
+			b.opts.set("timezone", str(tz))
+		}
+	} else {
+		b.comments = append(b.comments, "no timezone: Logstash reads times without an offset in the JVM's default zone; ingestd uses the pipeline's timezone (UTC)")
+	}
+	if loc, a, ok := o.str("locale"); ok && !strings.HasPrefix(strings.ToLower(loc), "en") {
+		c.errorf(a.Value.Position(), "%s: locale %q is not supported (ingestd reads English month and day names)", what, loc)
+	}
+	failTags := c.failTags(o, "_dateparsefailure")
+	common := c.commonSteps(o)
+	o.finish(nil)
+	return c.success([]*block{b}, what, failTags, common, applies)
+}
+
+func (c *conv) json(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	b := newBlock("json", p.Pos, what)
+	c.filterID(o, b)
+	applies := ""
+	src, a, ok := o.str("source")
+	switch {
+	case !ok && a == nil:
+		c.errorf(p.Pos, "%s: option source is required", what)
+	case ok:
+		if ref, ok := c.fieldRef(src, a.Value.Position(), what+": source"); ok {
+			b.opts.set("source", str(ref))
+			path, _ := lsconf.ParseFieldRef(ref)
+			// Logstash's json does nothing when the source is missing,
+			// null or false (return unless source).
+			applies = "lsTruthy(" + fieldExpr(path.Path) + ")"
+			b.when = applies
+		}
+	}
+	hasTarget := false
+	if t, a, ok := o.str("target"); ok {
+		if ref, ok := c.fieldRef(t, a.Value.Position(), what+": target"); ok {
+			b.opts.set("target", str(ref))
+			hasTarget = true
+		}
+	}
+	failTags := c.failTags(o, "_jsonparsefailure")
+	skip, _ := o.boolean("skip_on_invalid_json")
+	common := c.commonSteps(o)
+	o.finish(nil)
+	if !skip {
+		return c.success([]*block{b}, what, failTags, common, applies)
+	}
+	if len(common) > 0 {
+		c.errorf(o.attrs["skip_on_invalid_json"].Pos, "%s: skip_on_invalid_json together with add_field, remove_field, add_tag or remove_tag is not supported yet", what)
+		return nil
+	}
+	// Invalid JSON is skipped without a tag. Without a target, a valid
+	// JSON text that is not an object is still a failure in Logstash:
+	// ingestd's error_field tells the two apart.
+	b.opts.set("tag_on_failure", strSeq(nil))
+	if hasTarget {
+		return []*block{b}
+	}
+	c.privs++
+	errField := "[@metadata][_ls_json_" + strconv.Itoa(c.privs) + "]"
+	b.opts.set("error_field", str(errField))
+	tag := newBlock("mutate", p.Pos, what+" (not an object)")
+	tag.when = "field(" + strconv.Quote(errField) + ") == \"not_object\""
+	tag.opts.set("add_tag", strSeq(failTags))
+	return []*block{b, tag}
+}
+
+// dissect converts the dissect filter. Logstash's (JavaDissectorLibrary)
+// skips a mapping whose field is missing without a tag and calls
+// filter_matched unless a mapping failed; ingestd's tags a missing field,
+// so each mapping becomes a dissect block that runs only when its field
+// is there.
+func (c *conv) dissect(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	var mains []*block
+	entries, a, ok := o.hash("mapping")
+	if !ok && a == nil {
+		c.errorf(p.Pos, "%s: option mapping is required", what)
+	}
+	var convert *ymap
+	if conv, _, ok := o.hash("convert_datatype"); ok {
+		convert = &ymap{}
+		for _, e := range conv {
+			ref, okRef := c.fieldRef(e.key, e.at, what+": convert_datatype")
+			typ, _ := scalar(e.val)
+			switch typ {
+			case "int", "float":
+			default:
+				c.errorf(e.val.Position(), "%s: convert_datatype %s: %q is not a dissect type (int, float)", what, e.key, typ)
+				okRef = false
+			}
+			if okRef {
+				convert.set(ref, str(typ))
+			}
+		}
+	}
+	for _, e := range entries {
+		ref, okRef := c.fieldRef(e.key, e.at, what+": mapping")
+		pat, okPat := scalar(e.val)
+		if !okPat {
+			c.errorf(e.val.Position(), "%s: mapping %s: expected a pattern string", what, e.key)
+		}
+		if !okRef || !okPat {
+			continue
+		}
+		b := newBlock("dissect", e.at, what)
+		m := &ymap{}
+		m.set(ref, str(pat))
+		me := b.opts.set("mapping", m)
+		me.at, me.label = e.at, what
+		path, _ := lsconf.ParseFieldRef(ref)
+		b.when = fieldExpr(path.Path) + " != nil"
+		mains = append(mains, b)
+	}
+	if convert != nil && len(mains) > 0 {
+		// Logstash converts after every mapping: with the last block.
+		last := mains[len(mains)-1]
+		last.opts.set("convert_datatype", convert)
+		last.comments = append(last.comments, "convert_datatype: a value that does not convert is tagged _dataconversionuncoercible_<field>_<type> by Logstash (which still applies the common options); ingestd tags the dissect failure")
+	}
+	if len(mains) > 0 {
+		c.filterID(o, mains[0])
+	} else {
+		o.get("id")
+	}
+	failTags := c.failTags(o, "_dissectfailure")
+	common := c.commonSteps(o)
+	o.finish(nil)
+	return c.success(mains, what, failTags, common, "")
+}
+
+// translate converts the translate filter: an inline dictionary, exact
+// (the default) or regex keys.
+func (c *conv) translate(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	b := newBlock("translate", p.Pos, what)
+	c.filterID(o, b)
+	var src string
+	srcAttr := o.get("source")
+	if srcAttr == nil {
+		srcAttr = o.get("field")
+	}
+	if srcAttr == nil {
+		c.errorf(p.Pos, "%s: option source is required", what)
+	} else if s, ok := scalar(srcAttr.Value); ok {
+		if ref, ok := c.fieldRef(s, srcAttr.Value.Position(), what+": source"); ok {
+			src = ref
+			b.opts.set("source", str(ref))
+			path, _ := lsconf.ParseFieldRef(ref)
+			// Logstash skips an event without the source field (no
+			// fallback either); ingestd's translate would apply the
+			// fallback.
+			b.when = fieldExpr(path.Path) + " != nil"
+		}
+	}
+	tgtAttr := o.get("target")
+	if tgtAttr == nil {
+		tgtAttr = o.get("destination")
+	}
+	var target string
+	if tgtAttr == nil {
+		c.errorf(p.Pos, "%s: give target explicitly: Logstash's default depends on ecs_compatibility (the source field itself, or \"translation\")", what)
+	} else if s, ok := scalar(tgtAttr.Value); ok {
+		if ref, ok := c.fieldRef(s, tgtAttr.Value.Position(), what+": target"); ok {
+			target = ref
+			b.opts.set("target", str(ref))
+		}
+	}
+	override, given := o.boolean("override")
+	if !given && target != "" && target == src {
+		c.errorf(tgtAttr.Pos, "%s: target is the source field: give override explicitly (its default for an in-place translation depends on the Logstash version)", what)
+	}
+	b.opts.set("override", boolLit(override))
+	exact, exactGiven := o.boolean("exact")
+	if exactGiven && !exact {
+		c.errorf(o.attrs["exact"].Pos, "%s: exact => false (replacing the keys found inside the value) is not supported", what)
+	}
+	regex, _ := o.boolean("regex")
+	if a := o.get("dictionary_path"); a != nil {
+		c.errorf(a.Pos, "%s: option dictionary_path is not supported yet: give the dictionary inline", what)
+	}
+	if entries, _, ok := o.hash("dictionary"); ok {
+		if regex {
+			rules := &yseq{}
+			for _, e := range entries {
+				val, ok := scalar(e.val)
+				if !ok {
+					c.errorf(e.val.Position(), "%s: dictionary %s: expected a string value", what, e.key)
+					continue
+				}
+				re, ok := c.regex(e.key, e.at, what+": dictionary")
+				if !ok || target == "" {
+					continue
+				}
+				rule := &ymap{}
+				rule.set("regex", str(re))
+				set := &ymap{}
+				// ingestd expands $1 in rule values; Logstash's are plain.
+				set.set(target, str(strings.ReplaceAll(val, "$", "$$")))
+				rule.set("set", set)
+				rules.add(rule)
+			}
+			b.opts.set("rules", rules)
+		} else {
+			dict := &ymap{}
+			for _, e := range entries {
+				val, ok := scalar(e.val)
+				if !ok {
+					c.errorf(e.val.Position(), "%s: dictionary %s: expected a string value", what, e.key)
+					continue
+				}
+				dict.set(e.key, str(val))
+			}
+			b.opts.set("dictionary", dict)
+		}
+	}
+	if fb, a, ok := o.str("fallback"); ok && target != "" {
+		if strings.Contains(fb, "%{") {
+			c.errorf(a.Value.Position(), "%s: a fallback with sprintf references is not supported", what)
+		} else {
+			m := &ymap{}
+			m.set(target, str(fb))
+			b.opts.set("fallback", m)
+		}
+	}
+	if a := o.get("iterate_on"); a != nil {
+		c.errorf(a.Pos, "%s: option iterate_on is not supported", what)
+	}
+	for _, name := range commonOptions {
+		if a := o.get(name); a != nil {
+			c.errorf(a.Pos, "%s: option %s is not supported yet on translate", what, name)
+		}
+	}
+	o.finish(map[string]string{
+		"refresh_interval":                 "no dictionary file",
+		"refresh_behaviour":                "no dictionary file",
+		"periodic_flush":                   "no effect on documents",
+		"yaml_dictionary_code_point_limit": "no dictionary file",
+	})
+	b.comments = append(b.comments, "Logstash reads the first element of an array source; ingestd its JSON text")
+	return []*block{b}
+}

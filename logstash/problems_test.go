@@ -1,0 +1,225 @@
+package logstash
+
+import (
+	"errors"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/spec"
+)
+
+// TestUnsupported: plugins and options the conversion cannot keep are
+// errors at the FILE:LINE:COL of the .conf node, never dropped; options
+// that cannot change a document are warnings.
+func TestUnsupported(t *testing.T) {
+	got := problems(t, `input {
+  kafka { topics => ["logs"] }
+  beats { port => 5044 ssl_key_passphrase => "x" threads => 4 }
+}
+filter {
+  ruby { code => "event.set('a', 1)" }
+  if [ip] {
+    geoip { source => "ip" }
+  }
+  grok { match => { "message" => "%{WORD:w}" } target => "parsed" id => "g1" enable_metric => false }
+  mutate { add_tag => ["%{type}"] }
+  date { match => ["ts", "ISO8601"] locale => "fr" }
+  aggregate { task_id => "%{id}" }
+}
+output {
+  elasticsearch { index => "logs-%{+yyyy.MM.dd}" }
+  elasticsearch { data_stream => false }
+  kafka { topic_id => "x" }
+}`)
+	want := []string{
+		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol only (input beats)`,
+		`test.conf:3:24: input "beats": option ssl_key_passphrase is not supported by the conversion`,
+		`test.conf:3:50: warning: input "beats": option threads is ignored (ingestd sizes its own workers)`,
+		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out`,
+		`test.conf:8:5: filter "geoip" is not supported: ingestd has no GeoIP database yet; an Elasticsearch ingest pipeline with the geoip processor can do it (the elasticsearch output's pipeline option)`,
+		`test.conf:10:48: filter "grok": option target is not supported: write the captures' names as [target][name] in the patterns`,
+		`test.conf:10:78: warning: filter "grok": option enable_metric is ignored (metrics only)`,
+		`test.conf:11:23: filter "mutate": add_tag "%{type}": tags made from sprintf templates are not supported`,
+		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
+		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: grok, mutate, date, json, dissect, drop, translate)`,
+		`test.conf:16:19: output "elasticsearch": with option index, Logstash 8 writes to an index, not a data stream (data_stream => auto resolves to false); ingestd writes to data streams only: remove index or set data_stream => true`,
+		`test.conf:17:19: output "elasticsearch": data_stream => false writes to an index; ingestd writes to data streams only`,
+		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestGrokRubyRegex: a grok pattern using what only Ruby's regular
+// expressions have is an error at the pattern.
+func TestGrokRubyRegex(t *testing.T) {
+	got := problems(t, `input { beats { port => 5044 } }
+filter {
+  grok { match => { "message" => ["^%{WORD:w}$", "^(?<word>\w+)(?=x)"] } }
+}
+output { stdout { codec => json_lines } }`)
+	want := `test.conf:3:50: filter "grok": pattern "^(?<word>\\w+)(?=x)" uses lookaround assertions ((?=, (?!, (?<=, (?<!), which Ruby has and Go's RE2 does not`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestStreamConflicts: ingestd names the data streams of a pipeline once;
+// two elasticsearch outputs that name them differently are an error.
+func TestStreamConflicts(t *testing.T) {
+	got := problems(t, `input { beats { port => 5044 } }
+output {
+  if [a] { elasticsearch { data_stream => true data_stream_dataset => "one" } }
+  else { elasticsearch { data_stream => true data_stream_dataset => "two" } }
+}`)
+	want := `test.conf:4:10: output "elasticsearch": it names data streams differently from the elasticsearch output at test.conf:3:12; ingestd names the streams of a pipeline once, for all its outputs`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestLoadErrorsAtConfPositions: what ingestd's loader finds in the
+// generated YAML (here a grok pattern naming a pattern that does not
+// exist, which only the grok filter knows) is reported at the .conf
+// position it came from.
+func TestLoadErrorsAtConfPositions(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "logstash.conf")
+	src := `input { beats { port => 5044 } }
+filter {
+  grok {
+    match => { "message" => "^%{NOSUCHPATTERN:x}" }
+  }
+}
+output { stdout { codec => json_lines } }
+`
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(path, Options{}, builtin.Registry(), env)
+	var ps spec.Problems
+	if !errors.As(err, &ps) || len(ps) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if p := ps[0]; p.Pos.File != path || p.Pos.Line != 4 || p.Pos.Col != 5 || !strings.HasPrefix(p.Msg, `filter "grok": `) || !strings.Contains(p.Msg, "NOSUCHPATTERN") {
+		t.Errorf("got %s", p)
+	}
+}
+
+// TestLoadSetsSources: a loaded configuration names the .conf files, for
+// reload to watch.
+func TestLoadSetsSources(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"10-in.conf":  "input { beats { port => 5044 } }\n",
+		"20-out.conf": "output { stdout { codec => json_lines } }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, _, err := Load(dir, Options{}, builtin.Registry(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pipeline is named after the first file when no id is given.
+	if len(cfg.Sources) != 2 || cfg.File != dir || cfg.Pipelines[0].Name != "10-in" {
+		t.Errorf("sources %v, file %s, pipeline %s", cfg.Sources, cfg.File, cfg.Pipelines[0].Name)
+	}
+}
+
+// TestQuote: every string survives the YAML writer and, with its ${
+// escaped, ingestd's ${VAR} expansion.
+func TestQuote(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alphabet := []rune("ab'\"\\ :#-[]{}%$\n\t\r\x00\x7fé€😀\u2028\ufeff")
+	samples := []string{"", "true", "no", "~", "null", "1", "-", "? x", "'", "${HOME}", "$${x}", "a: b", "#c", " lead", "trail "}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.Intn(12) {
+			b.WriteRune(alphabet[rng.Intn(len(alphabet))])
+		}
+		samples = append(samples, b.String())
+	}
+	for _, s := range samples {
+		var back map[string]string
+		doc := yamlKey(s) + ": " + str(s).render() + "\n"
+		if err := yaml.Unmarshal([]byte(doc), &back); err != nil {
+			t.Errorf("%q: %v\n%s", s, err, doc)
+			continue
+		}
+		if len(back) != 1 {
+			t.Errorf("%q: %v", s, back)
+			continue
+		}
+		for k, v := range back {
+			if k != s {
+				t.Errorf("key %q came back as %q", s, k)
+			}
+			if got, _ := spec.Interpolate(v, func(string) (string, bool) { return "X", true }); got != s && utf8.ValidString(s) {
+				t.Errorf("value %q came back as %q", s, got)
+			}
+		}
+	}
+}
+
+// TestElasticsearchOutput: the connection options, and the per-document
+// ones that ingestd reads from the event: document_id through
+// [@metadata][_id], set by the last filters for the events that output
+// takes; Beats' own [@metadata] routing fields removed, as Logstash's
+// output ignores them.
+func TestElasticsearchOutput(t *testing.T) {
+	src := `input { beats { port => 5044 } }
+output {
+  if [keep] {
+    elasticsearch {
+      hosts => ["es1", "https://es2:9243/prefix"]
+      ssl_enabled => true
+      ssl_certificate_authorities => ["/etc/ca.pem"]
+      ssl_verification_mode => "none"
+      api_key => "id:secret"
+      document_id => "%{[doc_id]}"
+      data_stream => true
+      data_stream_type => "metrics"
+      data_stream_dataset => "app"
+      data_stream_auto_routing => false
+      compression_level => 0
+    }
+  }
+}`
+	yaml, ps := Convert(parse(t, src), Options{Lookup: env})
+	if HasErrors(ps) {
+		t.Fatal(ps)
+	}
+	for _, want := range []string{
+		`hosts: ['https://es1:9200', 'https://es2:9243/prefix']`,
+		`api_key: 'aWQ6c2VjcmV0'`,
+		"tls:\n        certificate_authorities: ['/etc/ca.pem']\n        verify: false",
+		`compression: false`,
+		"type: 'metrics'\n      dataset: 'app'\n      namespace: 'default'\n      auto_routing: false\n      sync_fields: true",
+	} {
+		if !strings.Contains(string(yaml), want) {
+			t.Errorf("no %q in\n%s", want, yaml)
+		}
+	}
+	// In process (without the CA file, which loading would open).
+	p := build(t, strings.Replace(src, `ssl_certificate_authorities => ["/etc/ca.pem"]`, "", 1))
+	doc, outs := p.run(`{"message":"m","keep":"yes","doc_id":"abc","@metadata":{"pipeline":"filebeat-x","op_type":"index"}}`)
+	meta, _ := doc["@metadata"].(map[string]any)
+	if asJSON(outs) != `["elasticsearch"]` || meta["_id"] != "abc" || meta["pipeline"] != nil || meta["op_type"] != nil ||
+		doc["_data_stream"] != "metrics-app-default" {
+		t.Errorf("outputs %v, document %s", outs, asJSON(doc))
+	}
+	doc, outs = p.run(`{"message":"m","doc_id":"abc"}`)
+	if meta, _ := doc["@metadata"].(map[string]any); len(outs) != 0 || meta["_id"] != nil {
+		t.Errorf("outputs %v, document %s", outs, asJSON(doc))
+	}
+}

@@ -1,0 +1,335 @@
+package logstash
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// opts reads the options of one plugin. Every option a converter does not
+// take is reported by finish: a warning when it is known not to change
+// documents, an error otherwise, so that nothing is dropped silently.
+type opts struct {
+	c     *conv
+	p     *lsconf.Plugin
+	kind  string // "input", "filter", "output"
+	attrs map[string]*lsconf.Attr
+	order []string
+	used  map[string]bool
+}
+
+// options collects the attributes of p. A repeated attribute is merged as
+// Logstash merges it (Plugin#map_expr_attributes in lscl.rb): hashes
+// merged, arrays concatenated; a repeated scalar is an error.
+func (c *conv) options(p *lsconf.Plugin, kind string) *opts {
+	o := &opts{c: c, p: p, kind: kind, attrs: map[string]*lsconf.Attr{}, used: map[string]bool{}}
+	for _, a := range p.Attrs {
+		prev, dup := o.attrs[a.Name]
+		if !dup {
+			o.attrs[a.Name] = a
+			o.order = append(o.order, a.Name)
+			continue
+		}
+		switch pv := prev.Value.(type) {
+		case *lsconf.Hash:
+			if h, ok := a.Value.(*lsconf.Hash); ok {
+				merged := &lsconf.Hash{Pos: pv.Pos, Entries: append(append([]*lsconf.HashEntry(nil), pv.Entries...), h.Entries...)}
+				o.attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
+				continue
+			}
+		case *lsconf.Array:
+			if arr, ok := a.Value.(*lsconf.Array); ok {
+				merged := &lsconf.Array{Pos: pv.Pos, Elems: append(append([]lsconf.Value(nil), pv.Elems...), arr.Elems...)}
+				o.attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
+				continue
+			}
+		}
+		c.errorf(a.Pos, "%s %q: option %s is given twice (first at %s)", kind, p.Name, a.Name, prev.Pos)
+	}
+	return o
+}
+
+// what names the plugin in messages: filter "grok".
+func (o *opts) what() string { return fmt.Sprintf("%s %q", o.kind, o.p.Name) }
+
+// get returns the attribute called name (nil when absent) and marks it
+// used.
+func (o *opts) get(name string) *lsconf.Attr {
+	a := o.attrs[name]
+	if a != nil {
+		o.used[name] = true
+	}
+	return a
+}
+
+// has reports whether the option is given, without using it.
+func (o *opts) has(name string) bool { return o.attrs[name] != nil }
+
+// ignoredEverywhere are options of every plugin that cannot change a
+// document.
+var ignoredEverywhere = map[string]string{
+	"enable_metric":     "metrics only",
+	"ecs_compatibility": "ingestd's plugins have one behaviour, described in docs/reference.md; check the fields the conversion produces",
+}
+
+// finish reports the options nobody took: those in ignored (and
+// ignoredEverywhere) as warnings with their reason, the rest as errors.
+func (o *opts) finish(ignored map[string]string) {
+	for _, name := range o.order {
+		if o.used[name] {
+			continue
+		}
+		a := o.attrs[name]
+		reason, ok := ignored[name]
+		if !ok {
+			reason, ok = ignoredEverywhere[name]
+		}
+		if ok {
+			o.c.warnf(a.Pos, "%s: option %s is ignored (%s)", o.what(), name, reason)
+			continue
+		}
+		o.c.errorf(a.Pos, "%s: option %s is not supported by the conversion", o.what(), name)
+	}
+}
+
+// scalar returns the text of a string, bareword, number or boolean.
+func scalar(v lsconf.Value) (string, bool) {
+	switch v := v.(type) {
+	case *lsconf.String:
+		return v.Value, true
+	case *lsconf.Bareword:
+		return v.Text, true
+	case *lsconf.Number:
+		return v.Text, true
+	case *lsconf.Bool:
+		return v.Text(), true
+	}
+	return "", false
+}
+
+// str returns a string option, reporting another kind of value.
+func (o *opts) str(name string) (string, *lsconf.Attr, bool) {
+	a := o.get(name)
+	if a == nil {
+		return "", nil, false
+	}
+	s, ok := scalar(a.Value)
+	if !ok {
+		o.c.errorf(a.Value.Position(), "%s: option %s: expected a string, got %s", o.what(), name, kindOf(a.Value))
+		return "", a, false
+	}
+	return s, a, true
+}
+
+// boolean returns a boolean option (true/false, bare or quoted) and
+// whether it was given and valid.
+func (o *opts) boolean(name string) (value, given bool) {
+	s, a, ok := o.str(name)
+	if !ok {
+		return false, false
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	o.c.errorf(a.Value.Position(), "%s: option %s: expected true or false, got %q", o.what(), name, s)
+	return false, false
+}
+
+// list returns an array option as strings; a single scalar is a list of
+// one, as Logstash's :array validation makes it.
+func (o *opts) list(name string) ([]string, *lsconf.Attr, bool) {
+	a := o.get(name)
+	if a == nil {
+		return nil, nil, false
+	}
+	vals, ok := o.c.stringList(a.Value, o.what()+": option "+name)
+	return vals, a, ok
+}
+
+func (c *conv) stringList(v lsconf.Value, what string) ([]string, bool) {
+	if s, ok := scalar(v); ok {
+		return []string{s}, true
+	}
+	arr, ok := v.(*lsconf.Array)
+	if !ok {
+		c.errorf(v.Position(), "%s: expected a list of strings, got %s", what, kindOf(v))
+		return nil, false
+	}
+	out := make([]string, 0, len(arr.Elems))
+	for _, e := range arr.Elems {
+		s, ok := scalar(e)
+		if !ok {
+			c.errorf(e.Position(), "%s: expected a string, got %s", what, kindOf(e))
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// kv is one entry of a hash option.
+type kv struct {
+	key string
+	val lsconf.Value
+	at  lsconf.Pos // the key's position
+}
+
+// hash returns a hash option's entries in order. Like Logstash's :hash
+// validation it also accepts a list of an even number of items
+// ([key, value, key, value]).
+func (o *opts) hash(name string) ([]kv, *lsconf.Attr, bool) {
+	a := o.get(name)
+	if a == nil {
+		return nil, nil, false
+	}
+	switch v := a.Value.(type) {
+	case *lsconf.Hash:
+		out := make([]kv, 0, len(v.Entries))
+		for _, e := range v.Entries {
+			out = append(out, kv{key: e.KeyString(), val: e.Value, at: e.Key.Position()})
+		}
+		return out, a, true
+	case *lsconf.Array:
+		if len(v.Elems)%2 == 0 {
+			var out []kv
+			for i := 0; i < len(v.Elems); i += 2 {
+				k, ok := scalar(v.Elems[i])
+				if !ok {
+					o.c.errorf(v.Elems[i].Position(), "%s: option %s: expected a string key, got %s", o.what(), name, kindOf(v.Elems[i]))
+					return nil, a, false
+				}
+				out = append(out, kv{key: k, val: v.Elems[i+1], at: v.Elems[i].Position()})
+			}
+			return out, a, true
+		}
+	}
+	o.c.errorf(a.Value.Position(), "%s: option %s: expected a hash { key => value }, got %s", o.what(), name, kindOf(a.Value))
+	return nil, a, false
+}
+
+func kindOf(v lsconf.Value) string {
+	switch v.(type) {
+	case *lsconf.String:
+		return "a string"
+	case *lsconf.Number:
+		return "a number"
+	case *lsconf.Bool:
+		return "a boolean"
+	case *lsconf.Bareword:
+		return "a bare word"
+	case *lsconf.Array:
+		return "a list"
+	case *lsconf.Hash:
+		return "a hash"
+	case *lsconf.PluginValue:
+		return "a plugin"
+	}
+	return "nothing"
+}
+
+// fieldRef turns a Logstash field reference into ingestd's bracket form.
+// It reports what cannot be a field in either (a bad reference, a name
+// holding brackets, an empty name).
+func (c *conv) fieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
+	if strings.Contains(ref, "%{") {
+		c.errorf(at, "%s: field name %q: a name made from a sprintf template is not supported", what, ref)
+		return "", false
+	}
+	fr, err := lsconf.ParseFieldRef(ref)
+	if err != nil {
+		c.errorf(at, "%s: %v", what, err)
+		return "", false
+	}
+	return c.pathRef(fr.Path, at, what, false)
+}
+
+var arrayIndex = regexp.MustCompile(`^-?[0-9]+$`)
+
+// pathRef writes a parsed reference in ingestd's form. An array index
+// ([list][0]) is an error in a field an option names, a warning in a
+// reference read by a template or a condition (read is true): ingestd's
+// field references do not index arrays, so on an array it reads nothing
+// where Logstash reads the element (on anything else both read nothing).
+func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (string, bool) {
+	if len(path) == 0 {
+		c.errorf(at, "%s: empty field reference", what)
+		return "", false
+	}
+	var b strings.Builder
+	for i, p := range path {
+		if p == "" || strings.ContainsAny(p, "[]") {
+			c.errorf(at, "%s: field name %q cannot be written in ingestd (empty, or holding [ or ])", what, p)
+			return "", false
+		}
+		if i > 0 && arrayIndex.MatchString(p) {
+			msg := "%s: %s: ingestd's field references do not index arrays; on an array this reads nothing, where Logstash reads element %s"
+			if !read {
+				c.errorf(at, msg, what, lsconf.FieldRef{Path: path}.String(), p)
+				return "", false
+			}
+			c.warnf(at, msg, what, lsconf.FieldRef{Path: path}.String(), p)
+		}
+		b.WriteString("[" + p + "]")
+	}
+	return b.String(), true
+}
+
+// template checks a sprintf template and returns it in the form ingestd's
+// templates read (%{[a][b]} references). Date formats (%{+yyyy.MM.dd},
+// %{{...}}, %{+%s}) are not supported by ingestd's templates.
+func (c *conv) template(s string, at lsconf.Pos, what string) (string, bool) {
+	if !strings.Contains(s, "%{") {
+		return s, true
+	}
+	t, err := lsconf.ParseTemplate(s)
+	if err != nil {
+		c.errorf(at, "%s: %v", what, err)
+		return "", false
+	}
+	var b strings.Builder
+	refs := 0
+	for _, p := range t.Parts {
+		switch p.Kind {
+		case lsconf.PartLiteral:
+			if strings.Contains(p.Text, "%{") {
+				c.errorf(at, "%s: %q: the literal text %%{ (a reference without its closing }) cannot be written in an ingestd template", what, s)
+				return "", false
+			}
+			b.WriteString(p.Text)
+		case lsconf.PartField:
+			ref, ok := c.pathRef(p.Ref.Path, at, what, true)
+			if !ok {
+				return "", false
+			}
+			b.WriteString("%{" + ref + "}")
+			refs++
+		default:
+			c.errorf(at, "%s: %q: date references (%%{+FORMAT}, %%{{FORMAT}}, %%{+%%s}) are not supported by ingestd's templates", what, s)
+			return "", false
+		}
+	}
+	if refs > 0 && c.firstTemplate == nil {
+		p := at
+		c.firstTemplate = &p
+	}
+	return b.String(), true
+}
+
+// hasRefs reports whether a converted template references fields.
+func hasRefs(s string) bool { return strings.Contains(s, "%{") }
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
