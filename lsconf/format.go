@@ -93,16 +93,24 @@ func (w *printer) item(it Item) {
 
 func (w *printer) plugin(p *Plugin) {
 	w.write(formatName(p.Name) + " ")
-	if len(p.Attrs) == 0 {
+	w.block(len(p.Attrs), func(i int) {
+		w.write(formatName(p.Attrs[i].Name) + " => ")
+		w.value(p.Attrs[i].Value)
+	})
+}
+
+// block prints n `key => value` lines, one per call of entry, between
+// braces on their own lines ({} when there are none).
+func (w *printer) block(n int, entry func(i int)) {
+	if n == 0 {
 		w.write("{}")
 		return
 	}
 	w.write("{")
 	w.newline()
 	w.depth++
-	for _, a := range p.Attrs {
-		w.write(formatName(a.Name) + " => ")
-		w.value(a.Value)
+	for i := range n {
+		entry(i)
 		w.newline()
 	}
 	w.depth--
@@ -114,20 +122,10 @@ func (w *printer) plugin(p *Plugin) {
 func (w *printer) value(v Value) {
 	switch v := v.(type) {
 	case *Hash:
-		if len(v.Entries) == 0 {
-			w.write("{}")
-			return
-		}
-		w.write("{")
-		w.newline()
-		w.depth++
-		for _, e := range v.Entries {
-			w.write(inlineValue(e.Key) + " => ")
-			w.value(e.Value)
-			w.newline()
-		}
-		w.depth--
-		w.write("}")
+		w.block(len(v.Entries), func(i int) {
+			w.write(inlineValue(v.Entries[i].Key) + " => ")
+			w.value(v.Entries[i].Value)
+		})
 	case *PluginValue:
 		w.plugin(v.Plugin)
 	case *Array:
