@@ -93,15 +93,15 @@ func (w *printer) item(it Item) {
 
 func (w *printer) plugin(p *Plugin) {
 	w.write(formatName(p.Name) + " ")
-	w.block(len(p.Attrs), func(i int) {
+	w.entries(len(p.Attrs), func(i int) {
 		w.write(formatName(p.Attrs[i].Name) + " => ")
 		w.value(p.Attrs[i].Value)
 	})
 }
 
-// block prints n `key => value` lines, one per call of entry, between
+// entries prints n `key => value` lines, one per call of entry, between
 // braces on their own lines ({} when there are none).
-func (w *printer) block(n int, entry func(i int)) {
+func (w *printer) entries(n int, entry func(i int)) {
 	if n == 0 {
 		w.write("{}")
 		return
@@ -122,7 +122,7 @@ func (w *printer) block(n int, entry func(i int)) {
 func (w *printer) value(v Value) {
 	switch v := v.(type) {
 	case *Hash:
-		w.block(len(v.Entries), func(i int) {
+		w.entries(len(v.Entries), func(i int) {
 			w.write(inlineValue(v.Entries[i].Key) + " => ")
 			w.value(v.Entries[i].Value)
 		})
