@@ -84,13 +84,20 @@ func (condEnv) LsIn(needle, haystack any) bool {
 	return false
 }
 
-// LsTruthy is Logstash's truth of a value: anything but a missing field,
-// null and false (an empty string or 0 is true, as in Ruby).
+// LsTruthy is Logstash's truth of a field in a condition (`if [f]`):
+// false when it is missing or null, or its text is empty or "false"
+// (FieldTruthy in logstash-core's EventCondition.java); a 0, an empty
+// array or object is true.
 func (condEnv) LsTruthy(v any) bool {
-	if b, ok := v.(bool); ok {
-		return b
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != "" && x != "false"
 	}
-	return v != nil
+	return true
 }
 
 // lsEqual compares as Logstash's == does: numbers by value whatever their

@@ -107,11 +107,12 @@ func BenchmarkConditionMatchVM(b *testing.B) {
 
 // TestLogstashHelpers: lsIn and lsTruthy, the functions conditions
 // converted from a logstash.conf use, follow Logstash's semantics of `in`
-// (array membership, substring) and of a bare field reference (true
-// unless missing, null or false), as the event-dependent configuration
-// docs describe ("Conditionals", logstash-reference).
+// (array membership, substring; the event-dependent configuration docs,
+// "Conditionals") and of a bare field reference (FieldTruthy in
+// logstash-core's EventCondition.java: missing, null, "" and "false" are
+// false).
 func TestLogstashHelpers(t *testing.T) {
-	e, err := event.DecodeEvent([]byte(`{"tags":["a","_grokparsefailure"],"n":[1,2.5],"msg":"hello world","f":false,"z":0,"s":"","o":{"k":1},"nul":null}`))
+	e, err := event.DecodeEvent([]byte(`{"tags":["a","_grokparsefailure"],"n":[1,2.5],"msg":"hello world","f":false,"z":0,"s":"","o":{"k":1},"nul":null,"fs":"false","e":[]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,9 @@ func TestLogstashHelpers(t *testing.T) {
 		`lsTruthy(field("[msg]"))`:                   true,
 		`lsTruthy(field("[f]"))`:                     false,
 		`lsTruthy(field("[z]"))`:                     true,
-		`lsTruthy(field("[s]"))`:                     true,
+		`lsTruthy(field("[s]"))`:                     false,
+		`lsTruthy(field("[fs]"))`:                    false,
+		`lsTruthy(field("[e]"))`:                     true,
 		`lsTruthy(field("[nul]"))`:                   false,
 		`lsTruthy(field("[missing]"))`:               false,
 		`lsTruthy(field("[o]"))`:                     true,

@@ -42,11 +42,10 @@ func fieldExpr(path []string) string {
 	return "field(" + strconv.Quote(b.String()) + ")"
 }
 
-// truthy is Logstash's FieldTruthy on an expr-lang operand. lsTruthy
-// alone is false only for null and false; Logstash also takes "" and
-// "false" as false.
+// truthy is Logstash's FieldTruthy on an expr-lang operand (lsTruthy
+// implements it: missing, null, "" and "false" are false).
 func truthy(x string) string {
-	return fmt.Sprintf("lsTruthy(%s) && %s != \"\" && %s != \"false\"", x, x, x)
+	return "lsTruthy(" + x + ")"
 }
 
 // cond translates a condition. It reports what cannot be translated and

@@ -22,7 +22,7 @@ func TestConditions(t *testing.T) {
 		expr string // the translation, when the case pins it
 	}{
 		// Truthiness (valueIsTruthy: missing, null, false, "" and "false" are false).
-		{`[s]`, true, `lsTruthy(field("[s]")) && field("[s]") != "" && field("[s]") != "false"`},
+		{`[s]`, true, `lsTruthy(field("[s]"))`},
 		{`[missing]`, false, ""},
 		{`[e]`, false, ""},
 		{`[fa]`, false, ""},
@@ -32,7 +32,7 @@ func TestConditions(t *testing.T) {
 		{`[arr]`, true, ""},
 		{`[o]`, true, ""},
 		{`[nested][a][b]`, true, ""},
-		{`![s]`, false, `!(lsTruthy(field("[s]")) && field("[s]") != "" && field("[s]") != "false")`},
+		{`![s]`, false, `!(lsTruthy(field("[s]")))`},
 		{`![missing]`, true, ""},
 		{`"abc"`, true, "true"}, // a constant: its own truth
 		// == and != (Ruby equality).
