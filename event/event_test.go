@@ -203,3 +203,23 @@ func TestAppendTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestGetArrayElement: an integer key reads an array element, from the end
+// when negative, as Logstash's field references ([tags][0]) do; anything
+// else in an array, and an index out of range, reads nothing.
+func TestGetArrayElement(t *testing.T) {
+	e, _ := DecodeEvent([]byte(`{"tags":["a","b","c"],"l":[{"k":1},{"k":2}],"o":{"0":"zero"}}`))
+	for ref, want := range map[string]string{
+		"[tags][0]": "a", "[tags][2]": "c", "[tags][-1]": "c", "[tags][-3]": "a",
+		"[l][1][k]": "2", "[o][0]": "zero",
+	} {
+		if got, ok := e.Get(MustPath(ref)); !ok || got.Text() != want {
+			t.Errorf("%s = %q %v, want %q", ref, got.Text(), ok, want)
+		}
+	}
+	for _, ref := range []string{"[tags][3]", "[tags][-4]", "[tags][x]", "[l][0][x]"} {
+		if got, ok := e.Get(MustPath(ref)); ok {
+			t.Errorf("%s = %s, want nothing", ref, got.AppendJSON(nil))
+		}
+	}
+}

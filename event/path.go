@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -61,15 +62,40 @@ func (p Path) String() string {
 	return b.String()
 }
 
-// get follows path inside v.
+// get follows path inside v. In an array, a key that is an integer reads
+// an element, counting from the end when negative ([tags][0],
+// [list][-1]), as Logstash's field references do.
 func get(v Value, path Path) (Value, bool) {
 	for _, key := range path {
+		if v.kind == KindArray {
+			var ok bool
+			if v, ok = v.element(key); !ok {
+				return Value{}, false
+			}
+			continue
+		}
 		var ok bool
 		if v, ok = v.Member(key); !ok {
 			return Value{}, false
 		}
 	}
 	return v, true
+}
+
+// element returns the element of an array that an integer key names.
+func (v Value) element(key string) (Value, bool) {
+	i, err := strconv.Atoi(key)
+	if err != nil {
+		return Value{}, false
+	}
+	items := v.items()
+	if i < 0 {
+		i += len(items)
+	}
+	if i < 0 || i >= len(items) {
+		return Value{}, false
+	}
+	return items[i].Value, true
 }
 
 // set stores val at path inside the object *v, creating intermediate

@@ -40,9 +40,6 @@ func TestPTConverts(t *testing.T) {
 	}
 	want := []string{
 		`:35:40 sprintf references: a reference to a mis`,
-		// %{[stream][0]} on a string (the condition's =~ only holds for
-		// one) reads nothing in Logstash too.
-		`:47:32 filter "mutate": replace stream: [stream`,
 		`:204:7 output "elasticsearch": option manage_te`,
 		`:205:7 output "elasticsearch": option ecs_compa`,
 		`:209:33 output "elasticsearch": data_stream_data`,

@@ -252,10 +252,9 @@ func (c *conv) fieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
 var arrayIndex = regexp.MustCompile(`^-?[0-9]+$`)
 
 // pathRef writes a parsed reference in ingestd's form. An array index
-// ([list][0]) is an error in a field an option names, a warning in a
-// reference read by a template or a condition (read is true): ingestd's
-// field references do not index arrays, so on an array it reads nothing
-// where Logstash reads the element (on anything else both read nothing).
+// ([list][0]) reads an element in templates and conditions (read is
+// true), as in Logstash; in a field an option writes or moves it is an
+// error: ingestd sets and removes fields by name only.
 func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (string, bool) {
 	if len(path) == 0 {
 		c.errorf(at, "%s: empty field reference", what)
@@ -267,13 +266,9 @@ func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (st
 			c.errorf(at, "%s: field name %q cannot be written in ingestd (empty, or holding [ or ])", what, p)
 			return "", false
 		}
-		if i > 0 && arrayIndex.MatchString(p) {
-			msg := "%s: %s: ingestd's field references do not index arrays; on an array this reads nothing, where Logstash reads element %s"
-			if !read {
-				c.errorf(at, msg, what, lsconf.FieldRef{Path: path}.String(), p)
-				return "", false
-			}
-			c.warnf(at, msg, what, lsconf.FieldRef{Path: path}.String(), p)
+		if i > 0 && !read && arrayIndex.MatchString(p) {
+			c.errorf(at, "%s: %s: ingestd writes fields by name, not into an array element (Logstash would address element %s)", what, lsconf.FieldRef{Path: path}.String(), p)
+			return "", false
 		}
 		b.WriteString("[" + p + "]")
 	}
