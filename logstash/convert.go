@@ -85,7 +85,6 @@ type conv struct {
 	tail          []*block // filters that serve outputs (document_id)
 	stream        *streamSettings
 	ids           map[string]int // output ids taken
-	firstTemplate *lsconf.Pos    // first sprintf reference seen (one warning)
 }
 
 type posKey struct {
@@ -209,9 +208,6 @@ func convert(cfg *lsconf.Config, opts Options) result {
 		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout or file)")
 	}
 	c.finishStream()
-	if c.firstTemplate != nil {
-		c.warnf(*c.firstTemplate, "sprintf references: a reference to a missing field renders as empty text in ingestd, where Logstash keeps the %%{...} text (first reference here)")
-	}
 
 	doc := c.document(c.pipelineName(cfg))
 	w := &yamlWriter{}
@@ -302,6 +298,17 @@ func newBlock(plugin string, at lsconf.Pos, label string) *block {
 	return &block{plugin: plugin, opts: &ymap{}, at: at, label: label}
 }
 
+// templated reports whether a mutate block sets values that may hold
+// sprintf references.
+func (b *block) templated() bool {
+	for _, e := range b.opts.entries {
+		if e.key == "replace" || e.key == "append" || e.key == "add_field" {
+			return true
+		}
+	}
+	return false
+}
+
 // item renders the block as a list item {plugin: {id, when, options}}.
 func (b *block) item() *yitem {
 	body := &ymap{}
@@ -310,6 +317,10 @@ func (b *block) item() *yitem {
 	}
 	if b.when != "" {
 		body.set("when", str(b.when))
+	}
+	if b.plugin == "mutate" && b.templated() {
+		// Logstash's sprintf: a missing field keeps its %{...} text.
+		body.set("sprintf", str("logstash"))
 	}
 	body.entries = append(body.entries, b.opts.entries...)
 	m := &ymap{}

@@ -149,3 +149,18 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSprintfAsLogstash: a reference to a missing field keeps its text and
+// an array is joined with commas (StringInterpolation in logstash-core):
+// the converted mutate renders with sprintf: logstash.
+func TestSprintfAsLogstash(t *testing.T) {
+	p := build(t, beatsIn+`
+filter {
+  mutate { replace => { "r" => "%{[nope]}" } add_field => { "a" => "%{[tags]}-%{[nope][x]}" } }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","tags":["t1","t2"]}`)
+	if asJSON(doc["r"]) != `"%{[nope]}"` || asJSON(doc["a"]) != `"t1,t2-%{[nope][x]}"` {
+		t.Errorf("r %s, a %s, tags %s", asJSON(doc["r"]), asJSON(doc["a"]), asJSON(doc["tags"]))
+	}
+}

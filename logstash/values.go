@@ -309,10 +309,6 @@ func (c *conv) template(s string, at lsconf.Pos, what string) (string, bool) {
 			return "", false
 		}
 	}
-	if refs > 0 && c.firstTemplate == nil {
-		p := at
-		c.firstTemplate = &p
-	}
 	return b.String(), true
 }
 

@@ -19,6 +19,7 @@ type Template struct {
 type templatePart struct {
 	literal string
 	field   event.Path // nil for literal parts
+	ref     string     // the reference as written, %{...}
 }
 
 // Parse parses a %{[field]} template.
@@ -52,7 +53,7 @@ func Parse(src string) (Template, error) {
 		if err != nil {
 			return t, fmt.Errorf("%q: %w", src, err)
 		}
-		t.parts = append(t.parts, templatePart{field: p})
+		t.parts = append(t.parts, templatePart{field: p, ref: rest[i : i+end+1]})
 		rest = rest[i+end+1:]
 	}
 	return t, nil
@@ -121,6 +122,34 @@ func (t Template) Render(e *event.Event) (s string, ok bool) { return t.render(e
 // rather than rendering its JSON text, which would only make a mangled
 // name such as logs-{_type___nginx_}-default.
 func (t Template) RenderName(e *event.Event) (s string, ok bool) { return t.render(e, true) }
+
+// RenderLogstash renders as Logstash's sprintf does (StringInterpolation
+// in logstash-core): a missing field keeps its %{...} text, an array
+// writes its elements' text joined by commas, an object its JSON.
+func (t Template) RenderLogstash(e *event.Event) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.field == nil {
+			b.WriteString(p.literal)
+			continue
+		}
+		v, found := e.Get(p.field)
+		switch {
+		case !found || v.IsNull():
+			b.WriteString(p.ref)
+		case v.Kind() == event.KindArray:
+			for i, el := range v.Elems() {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(el.Value.Text())
+			}
+		default:
+			b.WriteString(v.Text())
+		}
+	}
+	return b.String()
+}
 
 func (t Template) render(e *event.Event, scalarsOnly bool) (s string, ok bool) {
 	text := func(p templatePart) (string, bool) {

@@ -54,3 +54,25 @@ func TestParse(t *testing.T) {
 		t.Fatalf("UnmarshalText: %v", err)
 	}
 }
+
+// TestRenderLogstash: Logstash's sprintf (StringInterpolation in
+// logstash-core) keeps the reference of a missing field as written and
+// joins an array's elements with commas.
+func TestRenderLogstash(t *testing.T) {
+	e, _ := event.DecodeEvent([]byte(`{"a":"x","tags":["t1","t2"],"o":{"k":1},"n":null,"num":5}`))
+	for src, want := range map[string]string{
+		"%{a}-%{[missing][x]}":     "x-%{[missing][x]}",
+		"%{[tags]}":                "t1,t2",
+		"%{[o]}":                   `{"k":1}`,
+		"%{n}|%{num}|%{[tags][1]}": "%{n}|5|t2",
+		"plain":                    "plain",
+	} {
+		tp, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tp.RenderLogstash(e); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
+}

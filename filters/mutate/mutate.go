@@ -41,6 +41,7 @@ type Config struct {
 	AddTag       []string          `yaml:"add_tag" doc:"add these tags"`
 	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags"`
 	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
+	Sprintf      string            `yaml:"sprintf" default:"ingestd" enum:"ingestd,logstash" doc:"how %{[field]} renders in replace, add_field and append: ingestd writes nothing for a missing field; logstash renders as Logstash's sprintf (a missing field keeps its %{...} text, an array its elements joined by commas), as converted logstash.conf files do"`
 }
 
 // Check compiles everything once, so a bad regex or reference is a
@@ -56,9 +57,10 @@ func (c *Config) Check() []spec.FieldError {
 type pair struct{ from, to event.Path }
 
 type setOp struct {
-	path event.Path
-	tmpl *template.Template // nil: a typed constant
-	val  event.Value
+	path     event.Path
+	tmpl     *template.Template // nil: a typed constant
+	val      event.Value
+	logstash bool // render tmpl as Logstash's sprintf
 }
 
 type convertOp struct {
@@ -110,6 +112,18 @@ func compile(c *Config) (*filter, error) {
 	}
 	if f.appendOps, err = appends(c.Append); err != nil {
 		return nil, err
+	}
+	if c.Sprintf == "logstash" {
+		for _, ops := range [][]setOp{f.replace, f.addField} {
+			for i := range ops {
+				ops[i].logstash = true
+			}
+		}
+		for _, a := range f.appendOps {
+			for i := range a.values {
+				a.values[i].logstash = true
+			}
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Convert)) {
 		p, err := event.ParsePath(k)
@@ -250,6 +264,9 @@ func (a appendOp) apply(e *event.Event) {
 func (s setOp) value(e *event.Event) event.Value {
 	if s.tmpl == nil {
 		return s.val
+	}
+	if s.logstash {
+		return event.String(s.tmpl.RenderLogstash(e))
 	}
 	text, _ := s.tmpl.Render(e)
 	return event.String(text)

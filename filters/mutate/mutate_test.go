@@ -67,3 +67,16 @@ append:
 		t.Fatalf("arr %s", got.AppendJSON(nil))
 	}
 }
+
+// TestSprintfLogstash: with sprintf: logstash a missing field keeps its
+// reference and an array is joined, as in Logstash.
+func TestSprintfLogstash(t *testing.T) {
+	f := pt.Filter(t, New, `
+sprintf: logstash
+replace: {r: "%{[missing]}"}
+add_field: {a: "%{[tags]}"}
+append: {p: "x-%{[nope][x]}"}
+`)
+	e := pt.Apply(t, f, `{"tags":["a","b"]}`)
+	pt.SameDoc(t, e, `{"tags":["a","b"],"r":"%{[missing]}","a":"a,b","p":"x-%{[nope][x]}"}`)
+}
