@@ -78,13 +78,13 @@ type conv struct {
 	flags int // branch flags allocated ([@metadata][_lsN])
 	privs int // private failure tags allocated
 
-	inputs        *yseq
-	decorate      []*block // input decorations, run before the filters
-	filters       []*block
-	outputs       []*block
-	tail          []*block // filters that serve outputs (document_id)
-	stream        *streamSettings
-	ids           map[string]int // output ids taken
+	inputs   *yseq
+	decorate []*block // input decorations, run before the filters
+	filters  []*block
+	outputs  []*block
+	tail     []*block // filters that serve outputs (document_id)
+	stream   *streamSettings
+	ids      map[string]int // output ids taken
 }
 
 type posKey struct {
