@@ -10,10 +10,12 @@ import (
 	"github.com/ingestd/ingestd/filters/dissect"
 	"github.com/ingestd/ingestd/filters/drop"
 	"github.com/ingestd/ingestd/filters/format"
+	"github.com/ingestd/ingestd/filters/geoip"
 	"github.com/ingestd/ingestd/filters/grok"
 	"github.com/ingestd/ingestd/filters/json"
 	"github.com/ingestd/ingestd/filters/mutate"
 	"github.com/ingestd/ingestd/filters/translate"
+	"github.com/ingestd/ingestd/filters/useragent"
 	"github.com/ingestd/ingestd/filters/validate"
 	"github.com/ingestd/ingestd/inputs/beats"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
@@ -32,10 +34,12 @@ func Registry() *plugin.Registry {
 	dissect.Register(r)
 	drop.Register(r)
 	format.Register(r)
+	geoip.Register(r)
 	grok.Register(r)
 	json.Register(r)
 	mutate.Register(r)
 	translate.Register(r)
+	useragent.Register(r)
 	validate.Register(r)
 	elasticsearch.Register(r)
 	file.Register(r)
