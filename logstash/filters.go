@@ -2,7 +2,10 @@ package logstash
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
 )
@@ -24,12 +27,14 @@ func init() {
 		"drop":      (*conv).drop,
 		"translate": (*conv).translate,
 	}
+	for name, spec := range passThroughs {
+		filterFuncs[name] = passThrough(spec)
+	}
 }
 
 // Filters refused with a reason of their own.
 var refusedFilters = map[string]string{
-	"ruby":  "ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out",
-	"geoip": "ingestd has no GeoIP database yet; an Elasticsearch ingest pipeline with the geoip processor can do it (the elasticsearch output's pipeline option)",
+	"ruby": "ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out",
 }
 
 // filterItems converts the items of a filter section or branch body; ctx
@@ -60,7 +65,7 @@ func (c *conv) filter(p *lsconf.Plugin) []*block {
 		if why, refused := refusedFilters[p.Name]; refused {
 			c.errorf(p.Pos, "filter %q is not supported: %s", p.Name, why)
 		} else {
-			c.errorf(p.Pos, "filter %q is not supported by the conversion (supported: grok, mutate, date, json, dissect, drop, translate)", p.Name)
+			c.errorf(p.Pos, "filter %q is not supported by the conversion (supported: %s)", p.Name, supportedFilters())
 		}
 		return nil
 	}
@@ -171,4 +176,10 @@ func (c *conv) filterID(o *opts, b *block) {
 	if id, _, ok := o.str("id"); ok {
 		b.id = id
 	}
+}
+
+// supportedFilters lists the filters the conversion takes, sorted.
+func supportedFilters() string {
+	names := slices.Sorted(maps.Keys(filterFuncs))
+	return strings.Join(names, ", ")
 }

@@ -327,3 +327,15 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// text returns the scalar text set under key, if any.
+func (m *ymap) text(key string) (string, bool) {
+	for _, e := range m.entries {
+		if e.key == key {
+			if sc, ok := e.val.(*yscalar); ok {
+				return sc.text, true
+			}
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,163 @@
+package logstash
+
+import (
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// Filters whose ingestd plugin takes Logstash's option names: each option
+// is copied under its name after a check of its kind.
+
+// optKind is how a pass-through option is read and written.
+type optKind int
+
+const (
+	optString    optKind = iota // a string, written as given
+	optField                    // a field reference, written in ingestd's form
+	optList                     // a list of strings (a single string is a list of one)
+	optFieldList                // a list of field references
+	optBool                     // true or false
+	optNumber                   // an integer or decimal, written as is
+	optHash                     // a hash of string keys to strings or lists of strings
+)
+
+// passSpec describes a pass-through filter.
+type passSpec struct {
+	plugin string             // the ingestd filter
+	opts   map[string]optKind // the options copied
+	// source, when set, names the option whose field must be present for
+	// the filter to do anything (its common options included), as the
+	// Logstash plugin returns early without it.
+	source string
+	// failTag is the Logstash plugin's default tag_on_failure; "" when it
+	// has no failure (its common options then apply whenever it runs).
+	failTag  string
+	ignored  map[string]string // options accepted without effect, and why
+	required map[string]string // options ingestd needs where Logstash has a default, and why
+}
+
+func passThrough(spec passSpec) filterFunc {
+	return func(c *conv, p *lsconf.Plugin) []*block {
+		o := c.options(p, "filter")
+		what := o.what()
+		b := newBlock(spec.plugin, p.Pos, what)
+		c.filterID(o, b)
+		applies := ""
+		for _, name := range o.order {
+			kind, ok := spec.opts[name]
+			if !ok {
+				continue
+			}
+			c.passOption(o, b, name, kind)
+			if name == spec.source {
+				if ref, ok := b.opts.text(name); ok {
+					path, _ := lsconf.ParseFieldRef(ref)
+					applies = fieldExpr(path.Path) + " != nil"
+				}
+			}
+		}
+		for name, why := range spec.required {
+			if !o.has(name) {
+				c.errorf(p.Pos, "%s: option %s is required here: %s", what, name, why)
+			}
+		}
+		var failTags []string
+		if spec.failTag != "" {
+			failTags = c.failTags(o, spec.failTag)
+		}
+		common := c.commonSteps(o)
+		o.finish(spec.ignored)
+		if spec.failTag != "" {
+			return c.success([]*block{b}, what, failTags, common, applies)
+		}
+		out := []*block{b}
+		for _, cb := range packSteps(common, p.Pos, what+" (on success)") {
+			cb.when = applies
+			out = append(out, cb)
+		}
+		return out
+	}
+}
+
+// passOption copies one option into b.
+func (c *conv) passOption(o *opts, b *block, name string, kind optKind) {
+	what := o.what() + ": " + name
+	switch kind {
+	case optString:
+		if s, _, ok := o.str(name); ok {
+			b.opts.set(name, str(s))
+		}
+	case optField:
+		if s, a, ok := o.str(name); ok {
+			if ref, ok := c.fieldRef(s, a.Value.Position(), what); ok {
+				b.opts.set(name, str(ref))
+			}
+		}
+	case optList, optFieldList:
+		vals, a, ok := o.list(name)
+		if !ok {
+			return
+		}
+		if kind == optFieldList {
+			for i, v := range vals {
+				ref, ok := c.fieldRef(v, a.Value.Position(), what)
+				if !ok {
+					return
+				}
+				vals[i] = ref
+			}
+		}
+		b.opts.set(name, strSeq(vals))
+	case optBool:
+		if v, given := o.boolean(name); given {
+			b.opts.set(name, lit(map[bool]string{true: "true", false: "false"}[v]))
+		}
+	case optNumber:
+		a := o.get(name)
+		if a == nil {
+			return
+		}
+		n, ok := a.Value.(*lsconf.Number)
+		if !ok {
+			c.errorf(a.Value.Position(), "%s: expected a number", what)
+			return
+		}
+		b.opts.set(name, lit(n.Text))
+	case optHash:
+		entries, _, ok := o.hash(name)
+		if !ok {
+			return
+		}
+		m := &ymap{}
+		for _, e := range entries {
+			vals, ok := c.stringList(e.val, what+" "+e.key)
+			if !ok {
+				return
+			}
+			if _, isArr := e.val.(*lsconf.Array); isArr {
+				m.set(e.key, strSeq(vals))
+			} else {
+				m.set(e.key, str(vals[0]))
+			}
+		}
+		b.opts.set(name, m)
+	}
+}
+
+// passThroughs are the pass-through filters.
+var passThroughs = map[string]passSpec{
+	"geoip": {
+		plugin: "geoip",
+		opts: map[string]optKind{"source": optField, "target": optField, "database": optString, "fields": optList,
+			"default_database_type": optString, "cache_size": optNumber},
+		failTag:  "_geoip_lookup_failure",
+		ignored:  map[string]string{"ecs_compatibility": "ingestd's geoip writes Logstash's legacy field names (ip, city_name, country_code2, location, …)"},
+		required: map[string]string{"database": "ingestd does not ship the GeoLite2 databases Logstash bundles; download GeoLite2-City.mmdb (or -ASN) from MaxMind and give its path"},
+	},
+	"useragent": {
+		plugin: "useragent",
+		opts: map[string]optKind{"source": optField, "target": optField, "prefix": optString, "regexes": optString,
+			"lru_cache_size": optNumber},
+		source:  "source",
+		ignored: map[string]string{"ecs_compatibility": "ingestd's useragent writes Logstash's legacy field names (name, major, os_name, …)"},
+	},
+}

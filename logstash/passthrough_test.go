@@ -1,0 +1,45 @@
+package logstash
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestUserAgentConverted: the useragent filter keeps its options, and its
+// common options apply when the source field is there (the plugin returns
+// early without it: logstash-filter-useragent's filter method).
+func TestUserAgentConverted(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  useragent { source => "agent" target => "ua" add_tag => ["ua_parsed"] }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}`)
+	ua, _ := doc["ua"].(map[string]any)
+	if ua["name"] != "Chrome" || ua["major"] != "120" || asJSON(doc["tags"]) != `["ua_parsed"]` {
+		t.Errorf("ua %v, tags %s\n%s", ua, asJSON(doc["tags"]), p.yaml)
+	}
+	doc, _ = p.run(`{"message":"m"}`)
+	if doc["ua"] != nil || doc["tags"] != nil {
+		t.Errorf("without the source: %v", doc)
+	}
+}
+
+// TestGeoIPConverted: geoip's options pass through with Logstash's failure
+// tag; without database (Logstash's bundled GeoLite2) the conversion says
+// a path is needed.
+func TestGeoIPConverted(t *testing.T) {
+	yaml, ps := Convert(parse(t, beatsIn+`filter {
+  geoip { source => "[client][ip]" target => "geo" database => "/var/lib/GeoLite2-City.mmdb" fields => ["city_name", "location"] }
+}
+output { stdout { codec => json_lines } }`), Options{Lookup: env})
+	for _, p := range ps {
+		if !p.Warning {
+			t.Errorf("problem: %s", p)
+		}
+	}
+	for _, want := range []string{"- geoip:", "source: '[client][ip]'", "target: '[geo]'", "database: '/var/lib/GeoLite2-City.mmdb'", "fields: ['city_name', 'location']", "tag_on_failure: ['_geoip_lookup_failure']"} {
+		if !strings.Contains(string(yaml), want) {
+			t.Errorf("no %q in\n%s", want, yaml)
+		}
+	}
+}
