@@ -6,14 +6,19 @@ package builtin
 import (
 	"github.com/ingestd/ingestd/filters/billing"
 	"github.com/ingestd/ingestd/filters/branch"
+	"github.com/ingestd/ingestd/filters/cidr"
+	"github.com/ingestd/ingestd/filters/csv"
 	"github.com/ingestd/ingestd/filters/date"
 	"github.com/ingestd/ingestd/filters/dissect"
 	"github.com/ingestd/ingestd/filters/drop"
+	"github.com/ingestd/ingestd/filters/fingerprint"
 	"github.com/ingestd/ingestd/filters/format"
 	"github.com/ingestd/ingestd/filters/geoip"
 	"github.com/ingestd/ingestd/filters/grok"
 	"github.com/ingestd/ingestd/filters/json"
+	"github.com/ingestd/ingestd/filters/kv"
 	"github.com/ingestd/ingestd/filters/mutate"
+	"github.com/ingestd/ingestd/filters/prune"
 	"github.com/ingestd/ingestd/filters/translate"
 	"github.com/ingestd/ingestd/filters/useragent"
 	"github.com/ingestd/ingestd/filters/validate"
@@ -38,6 +43,11 @@ func Registry() *plugin.Registry {
 	grok.Register(r)
 	json.Register(r)
 	mutate.Register(r)
+	prune.Register(r)
+	kv.Register(r)
+	fingerprint.Register(r)
+	csv.Register(r)
+	cidr.Register(r)
 	translate.Register(r)
 	useragent.Register(r)
 	validate.Register(r)
