@@ -59,6 +59,37 @@ func Parse(src string) (Template, error) {
 	return t, nil
 }
 
+// ParseLogstash parses s as Logstash's sprintf reads it, which never
+// fails: a reference that does not close, or that names no field (a
+// %{+date} format, which ingestd does not render), stays literal text.
+func ParseLogstash(s string) Template {
+	t := Template{Source: s}
+	for s != "" {
+		i := strings.Index(s, "%{")
+		if i < 0 {
+			t.parts = append(t.parts, templatePart{literal: s})
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			t.parts = append(t.parts, templatePart{literal: s})
+			break
+		}
+		if i > 0 {
+			t.parts = append(t.parts, templatePart{literal: s[:i]})
+		}
+		ref := s[i : i+j+1]
+		p, err := event.ParsePath(ref[2 : len(ref)-1])
+		if err != nil || strings.HasPrefix(ref, "%{+") {
+			t.parts = append(t.parts, templatePart{literal: ref})
+		} else {
+			t.parts = append(t.parts, templatePart{field: p, ref: ref})
+		}
+		s = s[i+j+1:]
+	}
+	return t
+}
+
 // UnmarshalText parses the template when a config is decoded.
 func (t *Template) UnmarshalText(text []byte) error {
 	parsed, err := Parse(string(text))

@@ -76,3 +76,21 @@ func TestRenderLogstash(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLogstash: Logstash's sprintf never fails to parse; what names
+// no field stays as written.
+func TestParseLogstash(t *testing.T) {
+	e, _ := event.DecodeEvent([]byte(`{"a":"x"}`))
+	for src, want := range map[string]string{
+		"%{a}/%{+yyyy.MM.dd}/%{[b":   "x/%{+yyyy.MM.dd}/%{[b",
+		"%{[a]}-%{}":                 "x-%{}",
+		"plain %{missing} text %{a}": "plain %{missing} text x",
+	} {
+		if got := ParseLogstash(src).RenderLogstash(e); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
+	if !ParseLogstash("%{+yyyy}").IsLiteral() || ParseLogstash("%{a}").IsLiteral() {
+		t.Error("IsLiteral")
+	}
+}

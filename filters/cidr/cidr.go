@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ingestd/ingestd/template"
+
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
@@ -52,10 +54,10 @@ func (c *Config) Check() []spec.FieldError {
 }
 
 type filter struct {
-	addresses []sprintf
+	addresses []template.Template
 	field     event.Path
-	static    []netip.Prefix // network without templates
-	dynamic   []sprintf      // network entries with templates
+	static    []netip.Prefix      // network without templates
+	dynamic   []template.Template // network entries with templates
 	file      *networkFile
 	onMatch   []string
 	onFail    []string
@@ -97,10 +99,10 @@ func compileStatic(c *Config) (*filter, error) {
 		return nil, errors.New("network or network_path is required")
 	}
 	for _, a := range c.Address {
-		f.addresses = append(f.addresses, parseSprintf(a))
+		f.addresses = append(f.addresses, template.ParseLogstash(a))
 	}
 	for _, n := range c.Network {
-		if t := parseSprintf(n); !t.static() {
+		if t := template.ParseLogstash(n); !t.IsLiteral() {
 			f.dynamic = append(f.dynamic, t)
 			continue
 		}
@@ -141,7 +143,7 @@ func (f *filter) matches(e *event.Event) bool {
 		// commas, so a field holding an array of networks works).
 		nets = slices.Clone(nets)
 		for _, t := range f.dynamic {
-			for _, part := range strings.Split(t.render(e), ",") {
+			for _, part := range strings.Split(t.RenderLogstash(e), ",") {
 				if p, err := parseIPAddr(strings.TrimSpace(part)); err == nil {
 					nets = append(nets, p)
 				}
@@ -182,7 +184,7 @@ func (f *filter) collect(e *event.Event, out []netip.Prefix) []netip.Prefix {
 		return out
 	}
 	for _, t := range f.addresses {
-		add(t.render(e))
+		add(t.RenderLogstash(e))
 	}
 	return out
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ingestd/ingestd/template"
+
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
@@ -45,11 +47,11 @@ func (c *Config) Check() []spec.FieldError {
 // %{field} reference, one rendered and compiled per event.
 type pattern struct {
 	re   *regexp.Regexp
-	tmpl sprintf
+	tmpl template.Template
 }
 
 type valueRule struct {
-	key   sprintf
+	key   template.Template
 	name  string // the key when static
 	pat   pattern
 	white bool
@@ -84,8 +86,8 @@ func compile(c *Config) (*filter, error) {
 			}
 			r := valueRule{name: k, pat: p, white: l.white}
 			if c.Interpolate {
-				if r.key = parseSprintf(k); r.key.static() {
-					r.key = sprintf{}
+				if r.key = template.ParseLogstash(k); r.key.IsLiteral() {
+					r.key = template.Template{}
 				}
 			}
 			f.values = append(f.values, r)
@@ -121,7 +123,7 @@ func patterns(opt string, srcs []string, interpolate bool) ([]pattern, error) {
 
 func newPattern(src string, interpolate bool) (pattern, error) {
 	if interpolate {
-		if t := parseSprintf(src); !t.static() {
+		if t := template.ParseLogstash(src); !t.IsLiteral() {
 			return pattern{tmpl: t}, nil
 		}
 	}
@@ -142,7 +144,7 @@ func (p pattern) regexp(e *event.Event) *regexp.Regexp {
 	if p.re != nil {
 		return p.re
 	}
-	re, err := rubyRegexp(p.tmpl.render(e))
+	re, err := rubyRegexp(p.tmpl.RenderLogstash(e))
 	if err != nil {
 		return nil
 	}
@@ -185,8 +187,8 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, r := range f.values {
 		key := r.name
-		if r.key.parts != nil {
-			key = r.key.render(e)
+		if r.key.Source != "" {
+			key = r.key.RenderLogstash(e)
 		}
 		v, ok := root.Member(key)
 		if !ok || v.IsNull() || v.Kind() == event.KindBool && !v.BoolValue() || v.Kind() == event.KindObject {
