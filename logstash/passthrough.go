@@ -18,6 +18,7 @@ const (
 	optBool                     // true or false
 	optNumber                   // an integer or decimal, written as is
 	optHash                     // a hash of string keys to strings or lists of strings
+	optSeconds                  // a number of seconds, written as a duration
 )
 
 // passSpec describes a pass-through filter.
@@ -28,8 +29,10 @@ type passSpec struct {
 	// the filter to do anything (its common options included), as the
 	// Logstash plugin returns early without it.
 	source string
-	// failTag is the Logstash plugin's default tag_on_failure; "" when it
-	// has no failure (its common options then apply whenever it runs).
+	// fails says the plugin can fail (its common options apply only on
+	// success); failTag is its default tag_on_failure, "" when Logstash
+	// tags nothing on a failure (cidr without a match).
+	fails    bool
 	failTag  string
 	ignored  map[string]string // options accepted without effect, and why
 	required map[string]string // options ingestd needs where Logstash has a default, and why
@@ -66,7 +69,7 @@ func passThrough(spec passSpec) filterFunc {
 		}
 		common := c.commonSteps(o)
 		o.finish(spec.ignored)
-		if spec.failTag != "" {
+		if spec.fails {
 			return c.success([]*block{b}, what, failTags, common, applies)
 		}
 		out := []*block{b}
@@ -122,6 +125,17 @@ func (c *conv) passOption(o *opts, b *block, name string, kind optKind) {
 			return
 		}
 		b.opts.set(name, lit(n.Text))
+	case optSeconds:
+		a := o.get(name)
+		if a == nil {
+			return
+		}
+		n, ok := a.Value.(*lsconf.Number)
+		if !ok || n.IsFloat() {
+			c.errorf(a.Value.Position(), "%s: expected a whole number of seconds", what)
+			return
+		}
+		b.opts.set(name, str(n.Text+"s"))
 	case optHash:
 		entries, _, ok := o.hash(name)
 		if !ok {
@@ -149,9 +163,46 @@ var passThroughs = map[string]passSpec{
 		plugin: "geoip",
 		opts: map[string]optKind{"source": optField, "target": optField, "database": optString, "fields": optList,
 			"default_database_type": optString, "cache_size": optNumber},
+		fails:    true,
 		failTag:  "_geoip_lookup_failure",
 		ignored:  map[string]string{"ecs_compatibility": "ingestd's geoip writes Logstash's legacy field names (ip, city_name, country_code2, location, …)"},
 		required: map[string]string{"database": "ingestd does not ship the GeoLite2 databases Logstash bundles; download GeoLite2-City.mmdb (or -ASN) from MaxMind and give its path"},
+	},
+	"kv": {
+		plugin: "kv",
+		opts: map[string]optKind{"source": optField, "target": optField, "field_split": optString, "field_split_pattern": optString,
+			"value_split": optString, "value_split_pattern": optString, "include_keys": optList, "exclude_keys": optList,
+			"default_keys": optHash, "trim_key": optString, "trim_value": optString, "remove_char_key": optString,
+			"remove_char_value": optString, "prefix": optString, "transform_key": optString, "transform_value": optString,
+			"allow_duplicate_values": optBool, "allow_empty_values": optBool, "include_brackets": optBool, "recursive": optBool,
+			"whitespace": optString, "timeout_millis": optNumber, "tag_on_timeout": optString},
+		// kv returns early (no tag, no common options) without its source.
+		source: "source", fails: true, failTag: "_kv_filter_error",
+	},
+	"csv": {
+		plugin: "csv",
+		opts: map[string]optKind{"source": optField, "target": optField, "columns": optList, "separator": optString,
+			"quote_char": optString, "autogenerate_column_names": optBool, "autodetect_column_names": optBool,
+			"skip_header": optBool, "skip_empty_columns": optBool, "skip_empty_rows": optBool, "convert": optHash},
+		source: "source", fails: true, failTag: "_csvparsefailure",
+	},
+	"fingerprint": {
+		plugin: "fingerprint",
+		opts: map[string]optKind{"source": optFieldList, "target": optField, "method": optString, "key": optString,
+			"base64encode": optBool, "concatenate_sources": optBool, "concatenate_all_fields": optBool},
+		ignored: map[string]string{"ecs_compatibility": "the default target is Logstash's legacy fingerprint; under ECS Logstash writes [event][hash]: set target"},
+	},
+	"prune": {
+		plugin: "prune",
+		opts: map[string]optKind{"interpolate": optBool, "whitelist_names": optList, "blacklist_names": optList,
+			"whitelist_values": optHash, "blacklist_values": optHash},
+	},
+	"cidr": {
+		plugin: "cidr",
+		opts: map[string]optKind{"address": optList, "network": optList, "network_path": optString,
+			"refresh_interval": optSeconds, "separator": optString},
+		// Its common options apply on a match only; a miss tags nothing.
+		fails: true,
 	},
 	"useragent": {
 		plugin: "useragent",

@@ -43,3 +43,31 @@ output { stdout { codec => json_lines } }`), Options{Lookup: env})
 		}
 	}
 }
+
+// TestMoreFiltersConverted: kv, csv, fingerprint, prune and cidr keep
+// their Logstash options, and their common options apply as Logstash's
+// filter_matched does: kv and csv when they parsed, cidr on a match,
+// fingerprint and prune always.
+func TestMoreFiltersConverted(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  kv { source => "kvs" target => "kv" add_tag => ["kv_ok"] }
+  csv { source => "row" columns => ["name", "n"] convert => { "n" => "integer" } }
+  fingerprint { source => ["name"] method => "SHA256" target => "fp" }
+  cidr { address => ["%{ip}"] network => ["10.0.0.0/8"] add_tag => ["internal"] }
+  prune { blacklist_names => ["^row$", "^kvs$"] }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","kvs":"a=1 b=two","row":"web1,5","ip":"10.1.2.3"}`)
+	kv, _ := doc["kv"].(map[string]any)
+	fp, _ := doc["fp"].(string)
+	if kv["a"] != "1" || kv["b"] != "two" || doc["name"] != "web1" || asJSON(doc["n"]) != "5" || len(fp) != 64 ||
+		asJSON(doc["tags"]) != `["kv_ok","internal"]` || doc["row"] != nil || doc["kvs"] != nil {
+		t.Errorf("document %s\n%s", asJSON(doc), p.yaml)
+	}
+	// No source for kv and csv, an address outside the network: no tags
+	// at all (the conversion's private failure tag is gone too).
+	doc, _ = p.run(`{"message":"m","ip":"8.8.8.8"}`)
+	if doc["tags"] != nil || doc["kv"] != nil || doc["name"] != nil {
+		t.Errorf("document %s", asJSON(doc))
+	}
+}

@@ -48,7 +48,7 @@ output {
 		`test.conf:10:78: warning: filter "grok": option enable_metric is ignored (metrics only)`,
 		`test.conf:11:23: filter "mutate": add_tag "%{type}": tags made from sprintf templates are not supported`,
 		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
-		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: date, dissect, drop, geoip, grok, json, mutate, translate, useragent)`,
+		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, translate, useragent)`,
 		`test.conf:16:19: output "elasticsearch": with option index, Logstash 8 writes to an index, not a data stream (data_stream => auto resolves to false); ingestd writes to data streams only: remove index or set data_stream => true`,
 		`test.conf:17:19: output "elasticsearch": data_stream => false writes to an index; ingestd writes to data streams only`,
 		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file)`,
