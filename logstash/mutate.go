@@ -21,9 +21,9 @@ import (
 
 // rank is the position of an operation in ingestd mutate's fixed order.
 var rank = map[string]int{
-	"rename": 1, "copy": 2, "replace": 3, "add_field": 4, "append": 5, "convert": 6,
-	"gsub": 7, "split": 8, "strip": 9, "lowercase": 10, "uppercase": 11,
-	"remove_field": 12, "add_tag": 13, "remove_tag": 14,
+	"coerce": 0, "rename": 1, "copy": 2, "replace": 3, "add_field": 4, "append": 5, "convert": 6,
+	"gsub": 7, "split": 8, "join": 9, "merge": 10, "strip": 11, "lowercase": 12, "uppercase": 13,
+	"capitalize": 14, "remove_field": 15, "add_tag": 16, "remove_tag": 17,
 }
 
 // step is one ingestd mutate operation: map entries (rename, copy,
@@ -162,10 +162,19 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 	if s, _, ok := o.str("tag_on_failure"); ok {
 		failTags = []string{s}
 	}
-	for _, name := range []string{"coerce", "capitalize", "join", "merge"} {
-		if a := o.get(name); a != nil {
-			c.errorf(a.Pos, "%s: option %s is not supported: ingestd's mutate has no %s", what, name, name)
+	if entries, a, ok := o.hash("coerce"); ok {
+		st := &step{op: "coerce", at: a.Pos}
+		for _, e := range entries {
+			ref, ok := c.fieldRef(e.key, e.at, what+": coerce")
+			if !ok {
+				continue
+			}
+			if me, ok := c.setEntry(ref, e, what+": coerce"); ok {
+				me.reads = append(me.reads, ref)
+				st.entries = append(st.entries, me)
+			}
 		}
+		add(st)
 	}
 	add(c.mutatePairs(o, "rename", "rename"))
 	if entries, _, ok := o.hash("update"); ok {
@@ -202,8 +211,8 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 	if a := o.get("gsub"); a != nil {
 		add(c.mutateGsub(o, a))
 	}
-	for _, name := range []string{"uppercase", "lowercase", "strip"} {
-		// Logstash: uppercase, capitalize, lowercase, strip.
+	for _, name := range []string{"uppercase", "capitalize", "lowercase", "strip"} {
+		// Logstash's order.
 		fields, a, ok := o.list(name)
 		if !ok {
 			continue
@@ -235,6 +244,50 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 			st.entries = append(st.entries, mentry{key: ref, val: str(sep), reads: []string{ref}, writes: []string{ref}})
 		}
 		st.comments = append(st.comments, "split: Ruby's String#split drops trailing empty strings (\"a,b,,\" gives [a, b]); ingestd keeps them")
+		add(st)
+	}
+	if entries, a, ok := o.hash("join"); ok {
+		st := &step{op: "join", at: a.Pos}
+		for _, e := range entries {
+			ref, ok := c.fieldRef(e.key, e.at, what+": join")
+			if !ok {
+				continue
+			}
+			sep, ok := scalar(e.val)
+			if !ok {
+				c.errorf(e.val.Position(), "%s: join %s: expected a separator string, got %s", what, e.key, kindOf(e.val))
+				continue
+			}
+			st.entries = append(st.entries, mentry{key: ref, val: str(sep), reads: []string{ref}, writes: []string{ref}})
+		}
+		add(st)
+	}
+	if entries, a, ok := o.hash("merge"); ok {
+		st := &step{op: "merge", at: a.Pos}
+		for _, e := range entries {
+			dest, ok := c.fieldRef(e.key, e.at, what+": merge")
+			if !ok {
+				continue
+			}
+			names, ok := c.stringList(e.val, what+": merge "+e.key)
+			if !ok {
+				continue
+			}
+			me := mentry{key: dest, reads: []string{dest}, writes: []string{dest}}
+			var refs []string
+			for _, n := range names {
+				if ref, ok := c.fieldRef(n, e.val.Position(), what+": merge "+e.key); ok {
+					refs = append(refs, ref)
+				}
+			}
+			me.reads = append(me.reads, refs...)
+			if len(refs) == 1 {
+				me.val = str(refs[0])
+			} else {
+				me.val = strSeq(refs)
+			}
+			st.entries = append(st.entries, me)
+		}
 		add(st)
 	}
 	add(c.mutatePairs(o, "copy", "copy"))

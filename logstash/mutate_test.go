@@ -139,8 +139,6 @@ func TestMutateRefused(t *testing.T) {
 }
 output { stdout { codec => json_lines } }`)
 	want := []string{
-		`test.conf:4:5: filter "mutate": option capitalize is not supported: ingestd's mutate has no capitalize`,
-		`test.conf:5:5: filter "mutate": option join is not supported: ingestd's mutate has no join`,
 		`test.conf:6:25: filter "mutate": convert n to "float_eu" is not supported (ingestd converts to integer, float, boolean and string)`,
 		`test.conf:7:23: filter "mutate": split s: Ruby splits on " " by runs of whitespace (or characters); ingestd splits on the exact separator only`,
 		`test.conf:8:5: filter "mutate": option frobnicate is not supported by the conversion`,
@@ -162,5 +160,27 @@ output { stdout { codec => json_lines } }`)
 	doc, _ := p.run(`{"message":"m","tags":["t1","t2"]}`)
 	if asJSON(doc["r"]) != `"%{[nope]}"` || asJSON(doc["a"]) != `"t1,t2-%{[nope][x]}"` {
 		t.Errorf("r %s, a %s, tags %s", asJSON(doc["r"]), asJSON(doc["a"]), asJSON(doc["tags"]))
+	}
+}
+
+// TestMutateLogstashOnlyOps: coerce, capitalize, join and merge convert,
+// in mutate.rb's order (coerce first; uppercase, capitalize, lowercase;
+// split, join, merge; copy last).
+func TestMutateLogstashOnlyOps(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  mutate {
+    copy       => { "joined" => "copied" }
+    merge      => { "list" => "extra" }
+    join       => { "joined" => "," }
+    split      => { "joined" => "-" }
+    capitalize => [ "name" ]
+    coerce     => { "level" => "INFO" }
+  }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","level":null,"name":"aLICE","joined":"a-b-c","list":["x"],"extra":"y"}`)
+	if asJSON(doc["level"]) != `"INFO"` || asJSON(doc["name"]) != `"Alice"` || asJSON(doc["joined"]) != `"a,b,c"` ||
+		asJSON(doc["copied"]) != `"a,b,c"` || asJSON(doc["list"]) != `["x","y"]` {
+		t.Errorf("document %s\n%s", asJSON(doc), p.yaml)
 	}
 }

@@ -1,7 +1,7 @@
 // Package mutate is the mutate filter: field operations applied in a fixed
-// order: rename, copy, replace, add_field (templates), append, convert,
-// gsub, split, strip, lowercase, uppercase, remove_field, add_tag,
-// remove_tag. (Logstash's mutate has its own order; a converted
+// order: coerce, rename, copy, replace, add_field (templates), append,
+// convert, gsub, split, join, merge, strip, lowercase, uppercase,
+// capitalize, remove_field, add_tag, remove_tag. (Logstash's mutate has its own order; a converted
 // logstash.conf runs one mutate per step to keep it.)
 package mutate
 
@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
@@ -26,6 +28,7 @@ func Register(r *plugin.Registry) {
 
 // Config is the mutate filter's config. Keys of maps are field references.
 type Config struct {
+	Coerce       map[string]any    `yaml:"coerce" doc:"set a field that exists but holds null to this value (strings may use %{[field]}), as Logstash's coerce"`
 	Rename       map[string]string `yaml:"rename" doc:"move a field: {from: to}"`
 	Copy         map[string]string `yaml:"copy" doc:"copy a field: {from: to}"`
 	Replace      map[string]any    `yaml:"replace" doc:"set a field (string values may use %{[field]})"`
@@ -34,9 +37,12 @@ type Config struct {
 	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string}"`
 	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
 	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
+	Join         map[string]string `yaml:"join" doc:"join an array field into a string: {field: separator}; anything else is left alone"`
+	Merge        map[string]any    `yaml:"merge" doc:"merge fields into another, as Logstash's merge: {dest: added or [added, ...]}; two objects merge their members, anything else concatenates as arrays (a missing field counts as an empty array); an object and a non-object are left alone"`
 	Strip        []string          `yaml:"strip" doc:"trim whitespace of these fields"`
 	Lowercase    []string          `yaml:"lowercase" doc:"lower-case these fields"`
 	Uppercase    []string          `yaml:"uppercase" doc:"upper-case these fields"`
+	Capitalize   []string          `yaml:"capitalize" doc:"capitalize these fields as Ruby does: the first character upper case, the rest lower case"`
 	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields"`
 	AddTag       []string          `yaml:"add_tag" doc:"add these tags"`
 	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags"`
@@ -81,7 +87,11 @@ type splitOp struct {
 
 type filter struct {
 	rename, copy        []pair
+	coerce              []setOp
 	replace, addField   []setOp
+	join                []splitOp
+	merge               []mergeOp
+	capital             []event.Path
 	appendOps           []appendOp
 	convert             []convertOp
 	gsub                []gsubOp
@@ -107,6 +117,19 @@ func compile(c *Config) (*filter, error) {
 	if f.replace, err = sets("replace", c.Replace); err != nil {
 		return nil, err
 	}
+	if f.coerce, err = sets("coerce", c.Coerce); err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Join)) {
+		p, err := event.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("join: %w", err)
+		}
+		f.join = append(f.join, splitOp{p, c.Join[k]})
+	}
+	if f.merge, err = merges(c.Merge); err != nil {
+		return nil, err
+	}
 	if f.addField, err = sets("add_field", c.AddField); err != nil {
 		return nil, err
 	}
@@ -114,7 +137,7 @@ func compile(c *Config) (*filter, error) {
 		return nil, err
 	}
 	if c.Sprintf == "logstash" {
-		for _, ops := range [][]setOp{f.replace, f.addField} {
+		for _, ops := range [][]setOp{f.replace, f.addField, f.coerce} {
 			for i := range ops {
 				ops[i].logstash = true
 			}
@@ -160,7 +183,7 @@ func compile(c *Config) (*filter, error) {
 		name string
 		in   []string
 		out  *[]event.Path
-	}{{"strip", c.Strip, &f.strip}, {"lowercase", c.Lowercase, &f.lower}, {"uppercase", c.Uppercase, &f.upper}, {"remove_field", c.RemoveField, &f.remove}} {
+	}{{"strip", c.Strip, &f.strip}, {"lowercase", c.Lowercase, &f.lower}, {"uppercase", c.Uppercase, &f.upper}, {"capitalize", c.Capitalize, &f.capital}, {"remove_field", c.RemoveField, &f.remove}} {
 		for _, ref := range l.in {
 			p, err := event.ParsePath(ref)
 			if err != nil {
@@ -273,6 +296,11 @@ func (s setOp) value(e *event.Event) event.Value {
 }
 
 func (f *filter) Apply(e *event.Event) bool {
+	for _, s := range f.coerce {
+		if v, ok := e.Get(s.path); ok && v.IsNull() {
+			e.Set(s.path, s.value(e))
+		}
+	}
 	for _, p := range f.rename {
 		if v, ok := e.Delete(p.from); ok {
 			e.Set(p.to, v)
@@ -310,6 +338,18 @@ func (f *filter) Apply(e *event.Event) bool {
 			e.Set(s.path, event.StringArray(strings.Split(v.Str(), s.sep)...))
 		}
 	}
+	for _, j := range f.join {
+		if v, ok := e.Get(j.path); ok && v.Kind() == event.KindArray {
+			parts := make([]string, 0, v.Len())
+			for _, el := range v.Elems() {
+				parts = append(parts, el.Value.Text())
+			}
+			e.SetString(j.path, strings.Join(parts, j.sep))
+		}
+	}
+	for _, m := range f.merge {
+		m.apply(e)
+	}
 	for _, p := range f.strip {
 		f.mapStrings(e, p, strings.TrimSpace)
 	}
@@ -318,6 +358,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, p := range f.upper {
 		f.mapStrings(e, p, strings.ToUpper)
+	}
+	for _, p := range f.capital {
+		f.mapStrings(e, p, capitalize)
 	}
 	for _, p := range f.remove {
 		e.Delete(p)
@@ -349,4 +392,96 @@ func (f *filter) mapStrings(e *event.Event, p event.Path, fn func(string) string
 		}
 		e.Set(p, event.Array(elems...))
 	}
+}
+
+// capitalize is Ruby's String#capitalize: the first character upper case,
+// the others lower case.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + strings.ToLower(s[n:])
+}
+
+// mergeOp merges fields into dest (mutate.rb's merge).
+type mergeOp struct {
+	dest  event.Path
+	added []event.Path
+}
+
+func merges(m map[string]any) ([]mergeOp, error) {
+	var out []mergeOp
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		dest, err := event.ParsePath(k)
+		if err != nil {
+			return nil, fmt.Errorf("merge: %w", err)
+		}
+		op := mergeOp{dest: dest}
+		refs, ok := m[k].([]any)
+		if !ok {
+			refs = []any{m[k]}
+		}
+		for _, r := range refs {
+			s, ok := r.(string)
+			if !ok {
+				return nil, fmt.Errorf("merge %s: expected field references, got %v", k, r)
+			}
+			p, err := event.ParsePath(s)
+			if err != nil {
+				return nil, fmt.Errorf("merge %s: %w", k, err)
+			}
+			op.added = append(op.added, p)
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
+
+// apply merges as Logstash does: objects member by member, everything else
+// as arrays (Ruby's Array(): a missing value is empty, a scalar one
+// element). An object with a non-object is left as it is.
+func (m mergeOp) apply(e *event.Event) {
+	for _, a := range m.added {
+		dest, _ := e.Get(m.dest)
+		added, _ := e.Get(a)
+		dObj, aObj := dest.Kind() == event.KindObject, added.Kind() == event.KindObject
+		switch {
+		case dObj != aObj:
+			continue
+		case dObj:
+			fields := append([]event.Field(nil), dest.Fields()...)
+			for _, f := range added.Fields() {
+				replaced := false
+				for i := range fields {
+					if fields[i].Key == f.Key {
+						fields[i].Value, replaced = f.Value, true
+						break
+					}
+				}
+				if !replaced {
+					fields = append(fields, f)
+				}
+			}
+			e.Set(m.dest, event.Object(fields...))
+		default:
+			e.Set(m.dest, event.Array(append(asArray(dest), asArray(added)...)...))
+		}
+	}
+}
+
+// asArray is Ruby's Array(v): nil is empty, an array its elements, any
+// other value one element.
+func asArray(v event.Value) []event.Value {
+	switch v.Kind() {
+	case event.KindNull:
+		return nil
+	case event.KindArray:
+		out := make([]event.Value, 0, v.Len())
+		for _, f := range v.Elems() {
+			out = append(out, f.Value)
+		}
+		return out
+	}
+	return []event.Value{v}
 }

@@ -80,3 +80,21 @@ append: {p: "x-%{[nope][x]}"}
 	e := pt.Apply(t, f, `{"tags":["a","b"]}`)
 	pt.SameDoc(t, e, `{"tags":["a","b"],"r":"%{[missing]}","a":"a,b","p":"x-%{[nope][x]}"}`)
 }
+
+// TestLogstashOnlyOperations: coerce, capitalize, join and merge as
+// logstash-filter-mutate's mutate.rb does them (coerce only a field that
+// exists and is null; Ruby's String#capitalize; Array#join; merge by
+// Array() concatenation, objects member by member).
+func TestLogstashOnlyOperations(t *testing.T) {
+	f := pt.Filter(t, New, `
+coerce: {nul: "default-%{[s]}", absent: "x"}
+capitalize: [cap, caps]
+join: {arr: "|", notarr: ","}
+merge: {dest_arr: s, dest_str: s, dest_obj: obj2, missing_dest: arr2, mixed: obj2, multi: [s, arr2]}
+`)
+	e := pt.Apply(t, f, `{"nul":null,"s":"v","cap":"hELLO wORLD","caps":["aB","ÉCOLE",1],"arr":["a",2,"c"],"notarr":"x",`+
+		`"dest_arr":["a"],"dest_str":"d","dest_obj":{"k":1,"j":2},"obj2":{"k":3,"z":4},"arr2":["p","q"],"mixed":"m","multi":"first"}`)
+	pt.SameDoc(t, e, `{"nul":"default-v","s":"v","cap":"Hello world","caps":["Ab","École",1],"arr":"a|2|c","notarr":"x",`+
+		`"dest_arr":["a","v"],"dest_str":["d","v"],"dest_obj":{"k":3,"j":2,"z":4},"obj2":{"k":3,"z":4},"arr2":["p","q"],"mixed":"m",`+
+		`"multi":["first","v","p","q"],"missing_dest":["p","q"]}`)
+}
