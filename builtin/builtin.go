@@ -23,6 +23,8 @@ import (
 	"github.com/ingestd/ingestd/filters/useragent"
 	"github.com/ingestd/ingestd/filters/validate"
 	"github.com/ingestd/ingestd/inputs/beats"
+	"github.com/ingestd/ingestd/inputs/tcp"
+	"github.com/ingestd/ingestd/inputs/udp"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/outputs/file"
 	"github.com/ingestd/ingestd/outputs/stdout"
@@ -33,6 +35,8 @@ import (
 func Registry() *plugin.Registry {
 	r := plugin.NewRegistry()
 	beats.Register(r)
+	tcp.Register(r)
+	udp.Register(r)
 	billing.Register(r)
 	branch.Register(r)
 	cidr.Register(r)

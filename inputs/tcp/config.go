@@ -1,0 +1,68 @@
+package tcp
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/ingestd/ingestd/spec"
+)
+
+// Config is the tcp input's config; its tags are its spec. The Logstash
+// names are given in each doc: a converted logstash.conf maps host and
+// port to listen, and a codec block's delimiter to delimiter.
+type Config struct {
+	Listen         string        `yaml:"listen" required:"true" doc:"address to accept connections on, host:port (Logstash's host, default 0.0.0.0, and port)"`
+	Mode           string        `yaml:"mode" default:"server" enum:"server,client" doc:"Logstash's mode: only server is supported (client, connecting out to a server, is refused)"`
+	Codec          string        `yaml:"codec" default:"line" enum:"plain,line,json,json_lines" doc:"how the stream is cut into events: line (message per line), json_lines (a JSON object per line; one that does not parse is an event with the line in message and tag _jsonparsefailure); plain and json are taken as line and json_lines, as Logstash's tcp input does with streaming codecs"`
+	Delimiter      string        `yaml:"delimiter" doc:"the line delimiter (the line and json_lines codecs' delimiter); empty (the default) is a newline, as in Logstash: write \"\\r\\n\" in YAML for CRLF"`
+	MaxLineBytes   spec.ByteSize `yaml:"max_line_bytes" default:"1MiB" doc:"longest line kept: a longer one is published cut to this length with tag _truncated and the rest of it discarded, so a client cannot exhaust memory (memory held per connection is at most this plus 64KiB)"`
+	MaxConnections int           `yaml:"max_connections" default:"1000" doc:"open connections at most; a connection over the limit is closed at once"`
+	IdleTimeout    time.Duration `yaml:"idle_timeout" default:"0s" doc:"close a connection that sends nothing for this long; 0 never does (as Logstash), dead peers are still found by TCP keepalive"`
+}
+
+// delimiter returns the line delimiter in effect. Its default is not in
+// the spec tag because a newline would break the generated reference.
+func (c *Config) delimiter() string {
+	if c.Delimiter == "" {
+		return "\n"
+	}
+	return c.Delimiter
+}
+
+// ListenAddrs implements plugin.AddressBinder.
+func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
+
+// Check validates the values beyond their types.
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
+	if err := checkListen(c.Listen); err != nil {
+		errs = append(errs, spec.FieldError{Field: "listen", Msg: err.Error()})
+	}
+	if c.Mode == "client" {
+		errs = append(errs, spec.FieldError{Field: "mode", Msg: "client mode (connecting out to a server to read from it) is not supported: only server, which accepts connections on listen"})
+	}
+	if c.MaxLineBytes <= 0 {
+		errs = append(errs, spec.FieldError{Field: "max_line_bytes", Msg: "must be greater than zero"})
+	}
+	if c.MaxConnections <= 0 {
+		errs = append(errs, spec.FieldError{Field: "max_connections", Msg: "must be greater than zero"})
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, spec.FieldError{Field: "idle_timeout", Msg: "must not be negative"})
+	}
+	return errs
+}
+
+// checkListen requires host:port with a numeric port (0 picks one).
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}

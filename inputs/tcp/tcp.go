@@ -1,0 +1,210 @@
+// Package tcp is the tcp input, Logstash's logstash-input-tcp in server
+// mode: it accepts any number of connections (up to max_connections) and
+// cuts each one's byte stream into events with the line or json_lines
+// codec. Each event carries its client as Logstash's tcp input does
+// without ECS compatibility: host (the client's IP address; no reverse
+// DNS lookup), port, and [@metadata][ip_address]; a field the event
+// already has (from JSON) is kept.
+//
+// The protocol has no acknowledgement: the client knows nothing of what
+// became of what it sent. Events are handed to the pipelines in batches,
+// one per read from the socket (so a busy connection sends large batches
+// and a quiet one is published at once), and a client is slowed down by
+// not being read while the pipelines are full. An event read but not yet
+// written by the outputs is lost if ingestd dies, exactly as with
+// Logstash's tcp input without a persistent queue. At shutdown the input
+// stops accepting, stops reading, publishes what it has read (the last
+// unterminated line too) until the drain deadline, and closes the
+// connections.
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/inputs/codec"
+	"github.com/ingestd/ingestd/plugin"
+)
+
+// Register adds the tcp input to r.
+func Register(r *plugin.Registry) {
+	plugin.RegisterInput(r, "tcp", "Receives lines or JSON lines over TCP (Logstash's tcp input, server mode); no acknowledgement.", New)
+}
+
+// Input is a running tcp input.
+type Input struct {
+	cfg          Config
+	log          zerolog.Logger
+	dec          codec.Decoder
+	drainTimeout time.Duration
+
+	counters      codec.Counters
+	conns         atomic.Int64
+	refused       atomic.Int64
+	inflight      atomic.Int64 // batches committed and not yet done
+	truncatedWarn atomic.Bool  // the first truncation is a warning, the rest debug
+
+	openMu  sync.Mutex
+	open    map[*conn]struct{}
+	closing bool
+
+	addrMu sync.Mutex
+	addr   net.Addr
+	ready  chan struct{}
+}
+
+// New builds a tcp input from its config.
+func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
+	if errs := cfg.Check(); len(errs) > 0 {
+		return nil, fmt.Errorf("tcp: %s: %s", errs[0].Field, errs[0].Msg)
+	}
+	in := &Input{
+		cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout,
+		open: map[*conn]struct{}{}, ready: make(chan struct{}),
+	}
+	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
+	in.registerMetrics(env.Metrics)
+	return in, nil
+}
+
+// Addr returns the bound address once the input listens (nil before).
+func (in *Input) Addr() net.Addr {
+	in.addrMu.Lock()
+	defer in.addrMu.Unlock()
+	return in.addr
+}
+
+// Serving is closed once the input listens (plugin.ServingNotifier).
+func (in *Input) Serving() <-chan struct{} { return in.ready }
+
+// Connections returns the number of open connections.
+func (in *Input) Connections() int64 { return in.conns.Load() }
+
+// Run implements plugin.Input.
+func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
+	ln, err := net.Listen("tcp", in.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("tcp: listen %s: %w", in.cfg.Listen, err)
+	}
+	in.addrMu.Lock()
+	in.addr = ln.Addr()
+	in.addrMu.Unlock()
+	close(in.ready)
+	in.log.Info().Str("listen", ln.Addr().String()).Str("codec", in.cfg.Codec).Msg("tcp: listening")
+
+	// Publishing blocks while the pipelines are full; at shutdown it may
+	// go on until the drain deadline, then what is left is lost.
+	publishCtx, stopPublishing := context.WithCancel(context.Background())
+	defer stopPublishing()
+	var served sync.WaitGroup
+	served.Go(func() {
+		in.accept(ln, func(c *conn) {
+			// Added while accept itself is counted: never races Wait.
+			served.Go(func() { c.serve(publishCtx, sink) })
+		})
+	})
+
+	<-ctx.Done()
+	ln.Close()
+	in.stopAll()
+	finished := make(chan struct{})
+	go func() {
+		served.Wait()
+		close(finished)
+	}()
+	if in.drainTimeout > 0 {
+		timer := time.NewTimer(in.drainTimeout)
+		select {
+		case <-finished:
+		case <-timer.C:
+			in.log.Warn().Dur("drain_timeout", in.drainTimeout).Msg("tcp: events read and not yet published at the drain deadline are lost")
+		}
+		timer.Stop()
+	}
+	stopPublishing()
+	<-finished
+	in.log.Info().Msg("tcp: stopped")
+	return nil
+}
+
+// accept takes connections until ln is closed, refusing those over
+// max_connections.
+func (in *Input) accept(ln net.Listener, serve func(*conn)) {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if !errors.Is(err, net.ErrClosed) {
+				in.log.Error().Err(err).Msg("tcp: accept failed; no new connections are taken")
+			}
+			return
+		}
+		if in.conns.Load() >= int64(in.cfg.MaxConnections) {
+			in.refused.Add(1)
+			in.log.Warn().Str("peer", nc.RemoteAddr().String()).Int("max_connections", in.cfg.MaxConnections).Msg("tcp: refusing connection: max_connections are open")
+			nc.Close()
+			continue
+		}
+		c := newConn(in, nc)
+		if !in.track(c) {
+			nc.Close() // shutting down
+			continue
+		}
+		in.log.Debug().Str("peer", nc.RemoteAddr().String()).Msg("tcp: connection accepted")
+		serve(c)
+	}
+}
+
+// track registers c as open; false once shutdown has begun.
+func (in *Input) track(c *conn) bool {
+	in.openMu.Lock()
+	defer in.openMu.Unlock()
+	if in.closing {
+		return false
+	}
+	in.open[c] = struct{}{}
+	in.conns.Add(1)
+	return true
+}
+
+func (in *Input) untrack(c *conn) {
+	in.openMu.Lock()
+	defer in.openMu.Unlock()
+	if _, ok := in.open[c]; ok {
+		delete(in.open, c)
+		in.conns.Add(-1)
+	}
+}
+
+// stopAll makes every open connection stop reading; each then publishes
+// what it has and closes.
+func (in *Input) stopAll() {
+	in.openMu.Lock()
+	in.closing = true
+	open := make([]*conn, 0, len(in.open))
+	for c := range in.open {
+		open = append(open, c)
+	}
+	in.openMu.Unlock()
+	for _, c := range open {
+		c.stop()
+	}
+}
+
+// registerMetrics registers the input's gauges and counters.
+func (in *Input) registerMetrics(m *plugin.Metrics) {
+	m.Register(plugin.Metric{Key: "connections", Prometheus: "input_connections", Help: "Open client connections.", Kind: plugin.Gauge}, in.conns.Load)
+	m.Register(plugin.Metric{Key: "connections_refused", Prometheus: "input_tcp_connections_refused_total", Help: "TCP connections closed at once: max_connections were open.", Kind: plugin.Counter}, in.refused.Load)
+	m.Register(plugin.Metric{Key: "inflight_batches", Prometheus: "input_inflight_batches", Help: "Batches received and not yet acknowledged.", Kind: plugin.Gauge}, in.inflight.Load)
+	in.counters.Register(m)
+}

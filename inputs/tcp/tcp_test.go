@@ -1,0 +1,336 @@
+package tcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
+	"github.com/ingestd/ingestd/spec"
+)
+
+// got is an event as it reached the sink.
+type got struct {
+	doc map[string]any
+	ip  string // [@metadata][ip_address]
+}
+
+func (g got) str(key string) string { s, _ := g.doc[key].(string); return s }
+
+func (g got) tags() string {
+	var out []string
+	tags, _ := g.doc["tags"].([]any)
+	for _, t := range tags {
+		out = append(out, t.(string))
+	}
+	return strings.Join(out, ",")
+}
+
+// running is an input serving a collecting sink.
+type running struct {
+	in     *Input
+	events chan got
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start decodes yaml (listen added) as a config file would be and runs the
+// input on 127.0.0.1:0.
+func start(t *testing.T, yaml string) *running {
+	t.Helper()
+	cfg := new(Config)
+	if err := spec.DecodeYAML("test.yml", "listen: 127.0.0.1:0\n"+yaml, cfg); err != nil {
+		t.Fatal(err)
+	}
+	in, err := New(cfg, plugin.Env{Logger: zerolog.New(zerolog.NewTestWriter(t)), DrainTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &running{in: in.(*Input), events: make(chan got, 10000), done: make(chan error, 1)}
+	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		for _, e := range events {
+			var doc map[string]any
+			if err := json.Unmarshal(e.AppendJSON(nil), &doc); err != nil {
+				return err
+			}
+			ip, _ := e.Get(pathIP)
+			r.events <- got{doc: doc, ip: ip.Str()}
+			e.Done()
+		}
+		return nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.in.Run(ctx, sink) }()
+	select {
+	case <-r.in.Serving():
+	case err := <-r.done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("input not serving")
+	}
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop cancels the input and waits for Run to return.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok && err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if ok {
+			close(r.done)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+func (r *running) dial(t *testing.T) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", r.in.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// next returns the next n events.
+func (r *running) next(t *testing.T, n int) []got {
+	t.Helper()
+	out := make([]got, 0, n)
+	for len(out) < n {
+		select {
+		case g := <-r.events:
+			out = append(out, g)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d events arrived, want %d", len(out), n)
+		}
+	}
+	return out
+}
+
+func write(t *testing.T, c net.Conn, s string) {
+	t.Helper()
+	if _, err := io.WriteString(c, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLines(t *testing.T) {
+	r := start(t, "") // the default codec: line
+	c := r.dial(t)
+	write(t, c, "first\nsecond\r\n\nlast, unterminated")
+	evs := r.next(t, 3)
+	c.Close() // the unterminated line is published when the connection ends
+	evs = append(evs, r.next(t, 1)...)
+	want := []string{"first", "second\r", "", "last, unterminated"}
+	local := c.LocalAddr().(*net.TCPAddr)
+	for i, g := range evs {
+		if g.str("message") != want[i] {
+			t.Errorf("event %d: message %q, want %q", i, g.str("message"), want[i])
+		}
+		if g.str("host") != "127.0.0.1" || g.ip != "127.0.0.1" || g.doc["port"] != float64(local.Port) {
+			t.Errorf("event %d: host %v, port %v, ip_address %q; want the client's 127.0.0.1:%d", i, g.doc["host"], g.doc["port"], g.ip, local.Port)
+		}
+		if g.str("@version") != "1" || len(g.str("@timestamp")) != len("2006-01-02T15:04:05.000Z") {
+			t.Errorf("event %d: @version %v, @timestamp %v", i, g.doc["@version"], g.doc["@timestamp"])
+		}
+	}
+}
+
+func TestJSONLines(t *testing.T) {
+	r := start(t, "codec: json_lines\n")
+	c := r.dial(t)
+	write(t, c, `{"a":1}`+"\nnot json\n"+`[{"b":1},{"b":2}]`+"\n\n"+`{"host":"sender","port":"p"}`+"\n")
+	evs := r.next(t, 5)
+	if evs[0].doc["a"] != float64(1) || evs[0].tags() != "" || evs[0].str("host") != "127.0.0.1" {
+		t.Errorf("object: %v", evs[0].doc)
+	}
+	if evs[1].str("message") != "not json" || evs[1].tags() != "_jsonparsefailure" {
+		t.Errorf("invalid line: %v", evs[1].doc)
+	}
+	if evs[2].doc["b"] != float64(1) || evs[3].doc["b"] != float64(2) {
+		t.Errorf("array: %v, %v", evs[2].doc, evs[3].doc)
+	}
+	if evs[4].str("host") != "sender" || evs[4].str("port") != "p" || evs[4].ip != "127.0.0.1" {
+		t.Errorf("the event's own host and port must be kept: %v", evs[4].doc)
+	}
+}
+
+// TestStreamingCodecs checks that json is taken as json_lines, as
+// Logstash's tcp input does with it.
+func TestStreamingCodecs(t *testing.T) {
+	r := start(t, "codec: json\n")
+	c := r.dial(t)
+	write(t, c, `{"a":1}`+"\n"+`{"a":2}`+"\n")
+	evs := r.next(t, 2)
+	if evs[0].doc["a"] != float64(1) || evs[1].doc["a"] != float64(2) {
+		t.Fatalf("got %v, %v", evs[0].doc, evs[1].doc)
+	}
+}
+
+func TestLongLine(t *testing.T) {
+	r := start(t, "max_line_bytes: 16\ndelimiter: \"|\"\n")
+	c := r.dial(t)
+	long := strings.Repeat("0123456789", 10)
+	write(t, c, "short|"+long[:50])
+	write(t, c, long[50:]+"|after|")
+	evs := r.next(t, 3)
+	if evs[0].str("message") != "short" || evs[2].str("message") != "after" || evs[2].tags() != "" {
+		t.Errorf("lines around the long one: %v, %v", evs[0].doc, evs[2].doc)
+	}
+	if evs[1].str("message") != long[:16] || evs[1].tags() != "_truncated" {
+		t.Errorf("long line: %v", evs[1].doc)
+	}
+	if n := r.in.counters.Truncated.Load(); n != 1 {
+		t.Errorf("truncated counter %d, want 1", n)
+	}
+}
+
+func TestConcurrentConnections(t *testing.T) {
+	r := start(t, "")
+	const clients, lines = 20, 200
+	var wg sync.WaitGroup
+	for i := range clients {
+		c := r.dial(t)
+		wg.Go(func() {
+			var b strings.Builder
+			for j := range lines {
+				fmt.Fprintf(&b, "client %d line %d\n", i, j)
+			}
+			_, _ = io.WriteString(c, b.String())
+			c.Close()
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, g := range r.next(t, clients*lines) {
+		seen[g.str("message")] = true
+	}
+	if len(seen) != clients*lines {
+		t.Fatalf("%d distinct lines, want %d", len(seen), clients*lines)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	r := start(t, "idle_timeout: 100ms\n")
+	c := r.dial(t)
+	write(t, c, "hello")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("read from an idle connection: %v, want EOF (closed by the input)", err)
+	}
+	if g := r.next(t, 1); g[0].str("message") != "hello" {
+		t.Fatalf("the unterminated line of an idle connection: %v", g[0].doc)
+	}
+}
+
+func TestMaxConnections(t *testing.T) {
+	r := start(t, "max_connections: 1\n")
+	first := r.dial(t)
+	write(t, first, "one\n")
+	r.next(t, 1) // the first connection is served
+	second := r.dial(t)
+	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := second.Read(make([]byte, 1)); err == nil {
+		t.Fatal("a connection over max_connections was not closed")
+	}
+	if n := r.in.refused.Load(); n != 1 {
+		t.Fatalf("refused %d, want 1", n)
+	}
+}
+
+// TestShutdown checks that Run returns on cancel with open connections,
+// publishes their unterminated lines and leaves no goroutine behind.
+func TestShutdown(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := start(t, "")
+	var conns []net.Conn
+	for i := range 5 {
+		c := r.dial(t)
+		write(t, c, fmt.Sprintf("line %d\npartial %d", i, i))
+		conns = append(conns, c)
+	}
+	r.next(t, 5)
+	for r.in.Connections() != 5 {
+		time.Sleep(time.Millisecond)
+	}
+	r.stop(t)
+	partial := 0
+	for len(r.events) > 0 {
+		if strings.HasPrefix((<-r.events).str("message"), "partial ") {
+			partial++
+		}
+	}
+	if partial != 5 {
+		t.Errorf("%d unterminated lines published at shutdown, want 5", partial)
+	}
+	if n := r.in.Connections(); n != 0 {
+		t.Errorf("%d connections open after Run returned", n)
+	}
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			t.Error("a connection is still open after Run returned")
+		}
+		c.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after Run returned, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestConfig(t *testing.T) {
+	cfg := new(Config)
+	if err := spec.DecodeYAML("test.yml", "listen: 0.0.0.0:50000\n", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Codec != "line" || cfg.delimiter() != "\n" || cfg.MaxLineBytes != 1<<20 || cfg.Mode != "server" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	for yaml, want := range map[string]string{
+		"listen: 0.0.0.0:50000\nmode: client\n": "client mode",
+		"{}\n":                                  `required key "listen"`,
+		"listen: 50000\n":                       "want host:port",
+		"listen: \":x\"\n":                      "is not a number",
+		"listen: \":1\"\nmax_line_bytes: 0\n":   "max_line_bytes",
+		"listen: \":1\"\ncodec: msgpack\n":      "not one of",
+	} {
+		if err := plugintest.ConfigError[Config](yaml); !strings.Contains(err, want) {
+			t.Errorf("%q: error %q, want one containing %q", yaml, err, want)
+		}
+	}
+	if got := (&Config{Listen: "0.0.0.0:5000"}).ListenAddrs(); len(got) != 1 || got[0] != "0.0.0.0:5000" {
+		t.Errorf("ListenAddrs: %v", got)
+	}
+}
+
+func TestRegister(t *testing.T) {
+	r := plugin.NewRegistry()
+	Register(r)
+	if _, ok := r.Lookup(plugin.KindInput, "tcp"); !ok {
+		t.Fatal("tcp input not registered")
+	}
+}

@@ -1,0 +1,68 @@
+package udp
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/spec"
+)
+
+// Config is the udp input's config; its tags are its spec. The Logstash
+// names are given in each doc: a converted logstash.conf maps host and
+// port to listen; workers has no counterpart (one goroutine reads the
+// socket, which is not the bottleneck: the pipelines run the filters).
+type Config struct {
+	Listen             string        `yaml:"listen" required:"true" doc:"address to receive datagrams on, host:port (Logstash's host, default 0.0.0.0, and port)"`
+	Codec              string        `yaml:"codec" default:"plain" enum:"plain,line,json,json_lines" doc:"how datagrams become events: plain (each datagram one event, its text in message), json (each datagram a JSON object, or an array of them), line and json_lines (each line of a datagram one event; a datagram's last line needs no delimiter). JSON that does not parse is an event with the text in message and tag _jsonparsefailure"`
+	Delimiter          string        `yaml:"delimiter" doc:"the line delimiter of the line and json_lines codecs; empty (the default) is a newline, as in Logstash: write \"\\r\\n\" in YAML for CRLF"`
+	BufferSize         int           `yaml:"buffer_size" default:"65536" doc:"largest datagram read (Logstash's buffer_size); a longer one is published cut to this size with tag _truncated"`
+	QueueSize          int           `yaml:"queue_size" default:"2000" doc:"datagrams read and not yet published (Logstash's queue_size); when it is full the socket is not read and the kernel drops what no longer fits its receive buffer"`
+	ReceiveBufferBytes spec.ByteSize `yaml:"receive_buffer_bytes" default:"0" doc:"the socket's receive buffer (SO_RCVBUF, Logstash's receive_buffer_bytes); 0 keeps the system's default"`
+	SourceIPFieldname  string        `yaml:"source_ip_fieldname" default:"host" doc:"the field the sender's IP address goes in, unless the event has it (Logstash's source_ip_fieldname, legacy default host)"`
+
+	sourceIP event.Path
+}
+
+// delimiter returns the line delimiter in effect. Its default is not in
+// the spec tag because a newline would break the generated reference.
+func (c *Config) delimiter() string {
+	if c.Delimiter == "" {
+		return "\n"
+	}
+	return c.Delimiter
+}
+
+// ListenAddrs implements plugin.AddressBinder.
+func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
+
+// Check validates the values beyond their types.
+func (c *Config) Check() []spec.FieldError {
+	var errs []spec.FieldError
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, spec.FieldError{Field: "listen", Msg: fmt.Sprintf("want host:port: %v", err)})
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		errs = append(errs, spec.FieldError{Field: "listen", Msg: fmt.Sprintf("port %q is not a number from 0 to 65535", port)})
+	}
+	// 65535 is the largest IPv4 datagram; a larger buffer is only waste.
+	if c.BufferSize <= 0 || c.BufferSize > 1<<20 {
+		errs = append(errs, spec.FieldError{Field: "buffer_size", Msg: "must be from 1 to 1048576"})
+	}
+	if c.QueueSize <= 0 {
+		errs = append(errs, spec.FieldError{Field: "queue_size", Msg: "must be greater than zero"})
+	}
+	if c.ReceiveBufferBytes < 0 || c.ReceiveBufferBytes > 1<<30 {
+		errs = append(errs, spec.FieldError{Field: "receive_buffer_bytes", Msg: "must be from 0 to 1GiB"})
+	}
+	p, err := event.ParsePath(c.SourceIPFieldname)
+	switch {
+	case err != nil:
+		errs = append(errs, spec.FieldError{Field: "source_ip_fieldname", Msg: err.Error()})
+	case len(p) == 0:
+		errs = append(errs, spec.FieldError{Field: "source_ip_fieldname", Msg: "must not be empty"})
+	default:
+		c.sourceIP = p
+	}
+	return errs
+}

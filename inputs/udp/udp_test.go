@@ -1,0 +1,274 @@
+package udp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/ingestd/ingestd/plugin/plugintest"
+	"github.com/ingestd/ingestd/spec"
+)
+
+// running is an input serving a sink that collects event documents.
+type running struct {
+	in     *Input
+	events chan map[string]any
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start decodes yaml (listen added) as a config file would be and runs
+// the input on 127.0.0.1:0.
+func start(t *testing.T, yaml string) *running {
+	t.Helper()
+	cfg := new(Config)
+	if err := spec.DecodeYAML("test.yml", "listen: 127.0.0.1:0\n"+yaml, cfg); err != nil {
+		t.Fatal(err)
+	}
+	in, err := New(cfg, plugin.Env{Logger: zerolog.New(zerolog.NewTestWriter(t)), DrainTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &running{in: in.(*Input), events: make(chan map[string]any, 1000), done: make(chan error, 1)}
+	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		for _, e := range events {
+			var doc map[string]any
+			if err := json.Unmarshal(e.AppendJSON(nil), &doc); err != nil {
+				return err
+			}
+			r.events <- doc
+			e.Done()
+		}
+		return nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.in.Run(ctx, sink) }()
+	select {
+	case <-r.in.Serving():
+	case err := <-r.done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("input not serving")
+	}
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok && err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if ok {
+			close(r.done)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// send sends each datagram from one client socket.
+func (r *running) send(t *testing.T, datagrams ...string) {
+	t.Helper()
+	c, err := net.Dial("udp", r.in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, d := range datagrams {
+		if _, err := c.Write([]byte(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (r *running) next(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	out := make([]map[string]any, 0, n)
+	for len(out) < n {
+		select {
+		case d := <-r.events:
+			out = append(out, d)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d events arrived, want %d", len(out), n)
+		}
+	}
+	return out
+}
+
+func tags(doc map[string]any) string {
+	var out []string
+	ts, _ := doc["tags"].([]any)
+	for _, t := range ts {
+		out = append(out, t.(string))
+	}
+	return strings.Join(out, ",")
+}
+
+func TestPlain(t *testing.T) {
+	r := start(t, "") // the default codec: plain
+	r.send(t, "hello", "two\nlines")
+	evs := r.next(t, 2)
+	for i, want := range []string{"hello", "two\nlines"} {
+		d := evs[i]
+		if d["message"] != want || d["host"] != "127.0.0.1" || d["@version"] != "1" || d["@timestamp"] == nil || tags(d) != "" {
+			t.Errorf("datagram %d: %v", i, d)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	r := start(t, "codec: json\nsource_ip_fieldname: \"[source][ip]\"\n")
+	r.send(t, `{"a":1}`, `{"a":`, `[{"b":1},{"b":2}]`)
+	evs := r.next(t, 4)
+	if evs[0]["a"] != float64(1) || tags(evs[0]) != "" {
+		t.Errorf("object: %v", evs[0])
+	}
+	if evs[1]["message"] != `{"a":` || tags(evs[1]) != "_jsonparsefailure" {
+		t.Errorf("invalid: %v", evs[1])
+	}
+	if evs[2]["b"] != float64(1) || evs[3]["b"] != float64(2) {
+		t.Errorf("array: %v, %v", evs[2], evs[3])
+	}
+	for _, d := range evs {
+		if src, _ := d["source"].(map[string]any); src["ip"] != "127.0.0.1" || d["host"] != nil {
+			t.Errorf("sender not in [source][ip]: %v", d)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	r := start(t, "codec: json_lines\n")
+	r.send(t, `{"n":1}`+"\n"+`{"n":2}`, "oops\n")
+	evs := r.next(t, 3)
+	if evs[0]["n"] != float64(1) || evs[1]["n"] != float64(2) {
+		t.Errorf("lines of one datagram: %v, %v", evs[0], evs[1])
+	}
+	if evs[2]["message"] != "oops" || tags(evs[2]) != "_jsonparsefailure" {
+		t.Errorf("invalid line: %v", evs[2])
+	}
+}
+
+func TestTruncated(t *testing.T) {
+	r := start(t, "buffer_size: 8\n")
+	r.send(t, "0123456789abcdef", "short")
+	evs := r.next(t, 2)
+	if evs[0]["message"] != "01234567" || tags(evs[0]) != "_truncated" {
+		t.Errorf("long datagram: %v", evs[0])
+	}
+	if evs[1]["message"] != "short" || tags(evs[1]) != "" {
+		t.Errorf("short datagram: %v", evs[1])
+	}
+}
+
+// TestShutdown checks that Run returns on cancel and leaves no goroutine
+// behind, the datagrams sent before being published.
+func TestShutdown(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := start(t, "")
+	var want []string
+	for i := range 50 {
+		want = append(want, fmt.Sprintf("datagram %d", i))
+	}
+	r.send(t, want...)
+	r.next(t, len(want))
+	r.stop(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after Run returned, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+	if n := r.in.datagrams.Load(); n != int64(len(want)) {
+		t.Errorf("datagrams_received %d, want %d", n, len(want))
+	}
+}
+
+// TestShutdownBlocked checks that Run returns at the drain deadline when
+// the pipelines take nothing.
+func TestShutdownBlocked(t *testing.T) {
+	cfg := new(Config)
+	if err := spec.DecodeYAML("test.yml", "listen: 127.0.0.1:0\nqueue_size: 1\n", cfg); err != nil {
+		t.Fatal(err)
+	}
+	built, err := New(cfg, plugin.Env{Logger: zerolog.New(zerolog.NewTestWriter(t)), DrainTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := built.(*Input)
+	committing := make(chan struct{}, 100)
+	sink := &plugintest.Sink{Committed: func(ctx context.Context, _ []*event.Event) error {
+		committing <- struct{}{}
+		<-ctx.Done() // full pipelines
+		return ctx.Err()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, sink) }()
+	<-in.Serving()
+	c, err := net.Dial("udp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 5 {
+		_, _ = c.Write([]byte("x"))
+	}
+	select {
+	case <-committing:
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing committed")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return with the pipelines blocked")
+	}
+}
+
+func TestConfig(t *testing.T) {
+	cfg := new(Config)
+	if err := spec.DecodeYAML("test.yml", "listen: 0.0.0.0:5000\n", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Codec != "plain" || cfg.BufferSize != 65536 || cfg.QueueSize != 2000 || cfg.delimiter() != "\n" || cfg.SourceIPFieldname != "host" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	for yaml, want := range map[string]string{
+		"{}\n":                                          "required key \"listen\"",
+		"listen: 5000\n":                                "want host:port",
+		"listen: \":1\"\nbuffer_size: 0\n":              "buffer_size",
+		"listen: \":1\"\ncodec: msgpack\n":              "not one of",
+		"listen: \":1\"\nqueue_size: -1\n":              "queue_size",
+		"listen: \":1\"\nworkers: 4\n":                  "workers",
+		"listen: \":1\"\nsource_ip_fieldname: \"[a\"\n": "source_ip_fieldname",
+	} {
+		if err := plugintest.ConfigError[Config](yaml); !strings.Contains(err, want) {
+			t.Errorf("%q: error %q, want one containing %q", yaml, err, want)
+		}
+	}
+}
+
+func TestRegister(t *testing.T) {
+	r := plugin.NewRegistry()
+	Register(r)
+	if _, ok := r.Lookup(plugin.KindInput, "udp"); !ok {
+		t.Fatal("udp input not registered")
+	}
+}
