@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLogstashConfBinary runs the real binary on the PT group's
@@ -145,4 +146,73 @@ func TestLogstashConfBinary(t *testing.T) {
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestDockerELKConfBinary runs the docker-elk starter's logstash.conf
+// (deviantony/docker-elk logstash/pipeline/logstash.conf, in
+// lsconf/testdata/docker-elk): a beats input and a tcp input into an
+// elasticsearch output with nothing else, which Logstash 8 writes to the
+// logs-generic-default data stream. A line over TCP and an event over Beats
+// both land there; only the Beats one has the beats input's codec tag.
+func TestDockerELKConfBinary(t *testing.T) {
+	src, err := os.ReadFile("../lsconf/testdata/docker-elk/logstash.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.Replace(string(src), "port => 5044", `host => "127.0.0.1" port => "${BEATS_PORT}"`, 1)
+	conf = strings.Replace(conf, "port => 50000", `host => "127.0.0.1" port => "${TCP_PORT}"`, 1)
+	conf = strings.Replace(conf, `hosts => "elasticsearch:9200"`, `hosts => "${ES_URL}"`, 1)
+	if strings.Count(conf, "${") != 4 {
+		t.Fatalf("the docker-elk configuration changed: update the substitutions\n%s", conf)
+	}
+	path := filepath.Join(t.TempDir(), "logstash.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	es := startES(t)
+	beats, tcpAddr := freePort(t), freePort(t)
+	_, beatsPort, _ := net.SplitHostPort(beats)
+	_, tcpPort, _ := net.SplitHostPort(tcpAddr)
+	p := startProc(t, []string{"BEATS_PORT=" + beatsPort, "TCP_PORT=" + tcpPort, "ES_URL=" + es.URL, "LOGSTASH_INTERNAL_PASSWORD=changeme",
+		"INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()}, nil, "run", "-c", path, "--log-level", "warn")
+	p.waitListening(t, beats)
+	p.waitListening(t, tcpAddr)
+
+	conn, err := net.Dial("tcp", tcpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("hello over tcp\n")); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n, err := c.Send([]any{[]byte(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","version":"8.10.3"},"message":"hello over beats"}`)}); err != nil || n != 1 {
+		t.Fatalf("beats: %d ACKed: %v\n%s", n, err, p.logs)
+	}
+	waitFor(t, 10*time.Second, "both documents in logs-generic-default", func() bool { return len(es.Docs("logs-generic-default")) == 2 })
+	byMessage := map[string]map[string]any{}
+	for _, d := range es.Docs("logs-generic-default") {
+		var doc map[string]any
+		json.Unmarshal(d, &doc)
+		byMessage[fmt.Sprint(doc["message"])] = doc
+	}
+	tcpDoc, beatsDoc := byMessage["hello over tcp"], byMessage["hello over beats"]
+	if tcpDoc == nil || beatsDoc == nil {
+		t.Fatalf("documents: %v", byMessage)
+	}
+	if tcpDoc["@version"] != "1" || tcpDoc["host"] != "127.0.0.1" || tcpDoc["port"] == nil || tcpDoc["tags"] != nil {
+		t.Errorf("tcp document %v", tcpDoc)
+	}
+	if beatsDoc["@version"] != "1" || fmt.Sprint(beatsDoc["tags"]) != "[beats_input_codec_plain_applied]" {
+		t.Errorf("beats document %v", beatsDoc)
+	}
+	ds, _ := json.Marshal(tcpDoc["data_stream"])
+	if string(ds) != `{"dataset":"generic","namespace":"default","type":"logs"}` {
+		t.Errorf("tcp data_stream %s", ds)
+	}
 }

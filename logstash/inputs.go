@@ -15,20 +15,25 @@ import (
 // run before the filters, so the documents are the ones Logstash makes.
 func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
 	var beats []*lsconf.Plugin
+	streams := false
 	for _, it := range items {
 		switch it := it.(type) {
 		case *lsconf.Branch:
 			c.errorf(it.Pos, "conditionals are not allowed in an input section")
 		case *lsconf.Plugin:
-			if it.Name != "beats" {
-				c.errorf(it.Pos, "input %q is not supported: ingestd receives events over the Beats protocol only (input beats)", it.Name)
-				continue
+			switch it.Name {
+			case "beats":
+				beats = append(beats, it)
+			case "tcp", "udp":
+				c.streamInput(it)
+				streams = true
+			default:
+				c.errorf(it.Pos, "input %q is not supported: ingestd receives events over the Beats protocol, TCP and UDP (inputs beats, tcp, udp); ship the others with Filebeat", it.Name)
 			}
-			beats = append(beats, it)
 		}
 	}
 	if len(items) == 0 {
-		c.errorf(at, "no input: ingestd receives events over the Beats protocol (input beats)")
+		c.errorf(at, "no input: ingestd receives events over the Beats protocol, TCP or UDP (input beats, tcp, udp)")
 		return
 	}
 	if len(beats) == 0 {
@@ -52,6 +57,13 @@ func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
 		}
 	}
 	c.decorate = first.blocks()
+	if streams {
+		// The decoration is the beats input's: events from tcp and udp
+		// carry no [@metadata][beat], which every Beat sends.
+		for _, b := range c.decorate {
+			b.when = and(`field("[@metadata][beat]") != nil`, b.when)
+		}
+	}
 }
 
 // decoration is what a beats input adds to every event.

@@ -39,7 +39,7 @@ output {
   kafka { topic_id => "x" }
 }`)
 	want := []string{
-		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol only (input beats)`,
+		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol, TCP and UDP (inputs beats, tcp, udp); ship the others with Filebeat`,
 		`test.conf:3:24: input "beats": option ssl_key_passphrase is not supported by the conversion`,
 		`test.conf:3:50: warning: input "beats": option threads is ignored (ingestd sizes its own workers)`,
 		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out`,

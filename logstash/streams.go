@@ -1,0 +1,97 @@
+package logstash
+
+import (
+	"net"
+	"strconv"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// The tcp and udp inputs (logstash-input-tcp, logstash-input-udp), on
+// ingestd's inputs of the same names: the same codecs, the same legacy
+// fields (host, port), no acknowledgement in either.
+
+// streamInput converts a tcp or udp input.
+func (c *conv) streamInput(p *lsconf.Plugin) {
+	o := c.options(p, "input")
+	what := o.what()
+	in := &ymap{}
+	host := "0.0.0.0"
+	if h, _, ok := o.str("host"); ok {
+		host = h
+	}
+	if port, a, ok := o.str("port"); ok {
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			c.errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
+		} else {
+			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
+		}
+	} else if a == nil {
+		c.errorf(p.Pos, "%s: option port is required", what)
+	}
+	if id, _, ok := o.str("id"); ok {
+		in.set("id", str(id))
+	}
+	if a := o.get("codec"); a != nil {
+		name, delimiter := codecOf(a.Value)
+		switch name {
+		case "plain", "line", "json", "json_lines":
+			in.set("codec", str(name))
+			if delimiter != "" {
+				in.set("delimiter", str(delimiter))
+			}
+		default:
+			c.errorf(a.Value.Position(), "%s: codec %q is not supported (plain, line, json, json_lines)", what, name)
+		}
+	}
+	if p.Name == "tcp" {
+		if mode, a, ok := o.str("mode"); ok && mode != "server" {
+			c.errorf(a.Value.Position(), "%s: mode %q is not supported: ingestd's tcp input listens (server)", what, mode)
+		}
+	} else {
+		for _, name := range []string{"buffer_size", "queue_size", "receive_buffer_bytes"} {
+			if a := o.get(name); a != nil {
+				if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
+					in.set(name, lit(n.Text))
+				} else {
+					c.errorf(a.Value.Position(), "%s: %s: expected a whole number", what, name)
+				}
+			}
+		}
+		if f, a, ok := o.str("source_ip_fieldname"); ok {
+			if ref, ok := c.fieldRef(f, a.Value.Position(), what+": source_ip_fieldname"); ok {
+				in.set("source_ip_fieldname", str(ref))
+			}
+		}
+	}
+	for _, name := range []string{"type", "tags", "add_field"} {
+		if a := o.get(name); a != nil {
+			c.errorf(a.Pos, "%s: option %s is not supported on a %s input yet: ingestd cannot tell its events from the other inputs'", what, name, p.Name)
+		}
+	}
+	o.finish(map[string]string{
+		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
+		"tcp_keep_alive":             "Go's default TCP keep-alive is on",
+		"dns_reverse_lookup_enabled": "host holds the client's address, never a name",
+	})
+	item := &ymap{}
+	e := item.set(p.Name, in)
+	e.at, e.label = p.Pos, what
+	c.inputs.items = append(c.inputs.items, &yitem{val: item, at: p.Pos, label: what, comments: []string{posText(p.Pos) + " " + what}})
+}
+
+// codecOf returns a codec's name and its delimiter option, if any.
+func codecOf(v lsconf.Value) (name, delimiter string) {
+	switch v := v.(type) {
+	case *lsconf.Bareword:
+		return v.Text, ""
+	case *lsconf.String:
+		return v.Value, ""
+	case *lsconf.PluginValue:
+		if a := v.Plugin.Attr("delimiter"); a != nil {
+			delimiter, _ = scalar(a.Value)
+		}
+		return v.Plugin.Name, delimiter
+	}
+	return "", ""
+}
