@@ -5,6 +5,7 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ingestd/ingestd/event"
@@ -20,7 +21,14 @@ type templatePart struct {
 	literal string
 	field   event.Path // nil for literal parts
 	ref     string     // the reference as written, %{...}
+	// date formats @timestamp (%{+yyyy.MM.dd}); epoch writes its seconds
+	// (%{+%s}). Only ParseLogstash makes them.
+	date  jodaFormat
+	epoch bool
 }
+
+// dynamic reports whether the part depends on the event.
+func (p templatePart) dynamic() bool { return p.field != nil || p.date != nil || p.epoch }
 
 // Parse parses a %{[field]} template.
 func Parse(src string) (Template, error) {
@@ -79,11 +87,22 @@ func ParseLogstash(s string) Template {
 			t.parts = append(t.parts, templatePart{literal: s[:i]})
 		}
 		ref := s[i : i+j+1]
-		p, err := event.ParsePath(ref[2 : len(ref)-1])
-		if err != nil || strings.HasPrefix(ref, "%{+") {
-			t.parts = append(t.parts, templatePart{literal: ref})
-		} else {
-			t.parts = append(t.parts, templatePart{field: p, ref: ref})
+		inner := ref[2 : len(ref)-1]
+		switch {
+		case inner == "+%s":
+			t.parts = append(t.parts, templatePart{epoch: true, ref: ref})
+		case strings.HasPrefix(inner, "+"):
+			if f, err := compileJoda(inner[1:]); err == nil && len(f) > 0 {
+				t.parts = append(t.parts, templatePart{date: f, ref: ref})
+			} else {
+				t.parts = append(t.parts, templatePart{literal: ref})
+			}
+		default:
+			if p, err := event.ParsePath(inner); err == nil {
+				t.parts = append(t.parts, templatePart{field: p, ref: ref})
+			} else {
+				t.parts = append(t.parts, templatePart{literal: ref})
+			}
 		}
 		s = s[i+j+1:]
 	}
@@ -104,7 +123,7 @@ func (t *Template) UnmarshalText(text []byte) error {
 func (t Template) Literals() []string {
 	var out []string
 	for _, p := range t.parts {
-		if p.field == nil {
+		if !p.dynamic() {
 			out = append(out, p.literal)
 		}
 	}
@@ -116,7 +135,7 @@ func (t Template) Literals() []string {
 func (t Template) Pattern(wildcard string) string {
 	var b strings.Builder
 	for _, p := range t.parts {
-		if p.field != nil {
+		if p.dynamic() {
 			b.WriteString(wildcard)
 		} else {
 			b.WriteString(p.literal)
@@ -125,10 +144,11 @@ func (t Template) Pattern(wildcard string) string {
 	return b.String()
 }
 
-// IsLiteral reports whether the template references no field.
+// IsLiteral reports whether the template depends on no event (no field
+// reference, no date).
 func (t Template) IsLiteral() bool {
 	for _, p := range t.parts {
-		if p.field != nil {
+		if p.dynamic() {
 			return false
 		}
 	}
@@ -160,6 +180,18 @@ func (t Template) RenderName(e *event.Event) (s string, ok bool) { return t.rend
 func (t Template) RenderLogstash(e *event.Event) string {
 	var b strings.Builder
 	for _, p := range t.parts {
+		if p.date != nil || p.epoch {
+			ts, ok := eventTime(e)
+			switch {
+			case !ok:
+				b.WriteString(p.ref)
+			case p.epoch:
+				b.WriteString(strconv.FormatInt(ts.Unix(), 10))
+			default:
+				p.date.format(&b, ts)
+			}
+			continue
+		}
 		if p.field == nil {
 			b.WriteString(p.literal)
 			continue

@@ -90,7 +90,34 @@ func TestParseLogstash(t *testing.T) {
 			t.Errorf("%s = %q, want %q", src, got, want)
 		}
 	}
-	if !ParseLogstash("%{+yyyy}").IsLiteral() || ParseLogstash("%{a}").IsLiteral() {
+	if !ParseLogstash("%{[b").IsLiteral() || ParseLogstash("%{a}").IsLiteral() {
 		t.Error("IsLiteral")
+	}
+}
+
+// TestLogstashDates: %{+FORMAT} formats @timestamp in UTC with a Joda-Time
+// pattern and %{+%s} writes its seconds, as Logstash's sprintf does (the
+// Beats-to-Elasticsearch example's index "%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}",
+// logstash-reference "Configuring Logstash for Filebeat").
+func TestLogstashDates(t *testing.T) {
+	e, _ := event.DecodeEvent([]byte(`{"@timestamp":"2026-01-02T03:04:05.678Z","@metadata":{"beat":"filebeat","version":"8.10.3"}}`))
+	for src, want := range map[string]string{
+		"%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}": "filebeat-8.10.3-2026.01.02",
+		"logstash-%{+yyyy.MM.dd}":                                     "logstash-2026.01.02",
+		"%{+HH:mm:ss.SSS}|%{+%s}":                                     "03:04:05.678|1767323045",
+		"%{+yyyy-MM-dd'T'HH}|%{+MMM d, EEE}":                          "2026-01-02T03|Jan 2, Fri",
+		"%{+yyyy.ww}":                                                 "2026.01",
+		"%{+QQ}":                                                      "%{+QQ}", // not a pattern Joda knows here: as written
+	} {
+		if got := ParseLogstash(src).RenderLogstash(e); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
+	noTime, _ := event.DecodeEvent([]byte(`{"a":1}`))
+	if got := ParseLogstash("x-%{+yyyy}").RenderLogstash(noTime); got != "x-%{+yyyy}" {
+		t.Errorf("without @timestamp: %q", got)
+	}
+	if ParseLogstash("x-%{+yyyy}").IsLiteral() {
+		t.Error("a date reference is not literal")
 	}
 }

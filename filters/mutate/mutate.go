@@ -47,7 +47,7 @@ type Config struct {
 	AddTag       []string          `yaml:"add_tag" doc:"add these tags"`
 	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags"`
 	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
-	Sprintf      string            `yaml:"sprintf" default:"ingestd" enum:"ingestd,logstash" doc:"how %{[field]} renders in replace, add_field and append: ingestd writes nothing for a missing field; logstash renders as Logstash's sprintf (a missing field keeps its %{...} text, an array its elements joined by commas), as converted logstash.conf files do"`
+	Sprintf      string            `yaml:"sprintf" default:"ingestd" enum:"ingestd,logstash" doc:"how %{[field]} renders in replace, add_field, append and coerce: ingestd writes nothing for a missing field; logstash renders as Logstash's sprintf (a missing field keeps its %{...} text, an array its elements joined by commas, %{+yyyy.MM.dd} formats @timestamp), as converted logstash.conf files do"`
 }
 
 // Check compiles everything once, so a bad regex or reference is a
@@ -137,14 +137,23 @@ func compile(c *Config) (*filter, error) {
 		return nil, err
 	}
 	if c.Sprintf == "logstash" {
+		// Read again as Logstash's sprintf reads: %{+yyyy.MM.dd} is a
+		// date there, not a field named "+yyyy.MM.dd".
+		logstash := func(op *setOp) {
+			op.logstash = true
+			if op.tmpl != nil {
+				t := template.ParseLogstash(op.tmpl.Source)
+				op.tmpl = &t
+			}
+		}
 		for _, ops := range [][]setOp{f.replace, f.addField, f.coerce} {
 			for i := range ops {
-				ops[i].logstash = true
+				logstash(&ops[i])
 			}
 		}
 		for _, a := range f.appendOps {
 			for i := range a.values {
-				a.values[i].logstash = true
+				logstash(&a.values[i])
 			}
 		}
 	}

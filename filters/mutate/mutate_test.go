@@ -98,3 +98,14 @@ merge: {dest_arr: s, dest_str: s, dest_obj: obj2, missing_dest: arr2, mixed: obj
 		`"dest_arr":["a","v"],"dest_str":["d","v"],"dest_obj":{"k":3,"j":2,"z":4},"obj2":{"k":3,"z":4},"arr2":["p","q"],"mixed":"m",`+
 		`"multi":["first","v","p","q"],"missing_dest":["p","q"]}`)
 }
+
+// TestSprintfLogstashDate: with sprintf: logstash, %{+FORMAT} formats
+// @timestamp as Logstash's sprintf does.
+func TestSprintfLogstashDate(t *testing.T) {
+	f := pt.Filter(t, New, `
+sprintf: logstash
+replace: {day: "%{+yyyy.MM.dd}", "[b]": "%{[a]}-%{+%s}"}
+`)
+	e := pt.Apply(t, f, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x"}`)
+	pt.SameDoc(t, e, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x","day":"2026.01.02","b":"x-1767323045"}`)
+}
