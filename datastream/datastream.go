@@ -22,6 +22,7 @@ type Config struct {
 	FallbackNamespace string            `yaml:"fallback_namespace" default:"default" doc:"namespace used when a referenced field is missing or empty"`
 	FallbackTag       string            `yaml:"fallback_tag" default:"_data_stream_fallback" doc:"tag added to an event that got a fallback; empty adds none"`
 	AutoRouting       bool              `yaml:"auto_routing" default:"false" doc:"route an event by its own data_stream.type, data_stream.dataset and data_stream.namespace (nested, or dotted keys such as \"data_stream.dataset\"), as Logstash's data_stream_auto_routing: a part the event sets, as a string, wins over type, dataset and namespace here; it is sanitised like a field a template references (a type other than logs, metrics, traces or synthetics is ignored)"`
+	Index             string            `yaml:"index" doc:"write to this index instead of a data stream: a Logstash sprintf template (%{[field]}, %{+yyyy.MM.dd} of @timestamp in UTC; a missing field keeps its %{...} text), as the index option of Logstash's elasticsearch output; the other options here are then unused and no data_stream field is set"`
 	SyncFields        bool              `yaml:"sync_fields" default:"true" doc:"make the document's data_stream object hold the parts of the name it is written to (and remove dotted data_stream.* keys), as Logstash's data_stream_sync_fields: Elasticsearch's data stream mappings refuse a document whose data_stream fields differ from its stream's"`
 }
 
@@ -108,6 +109,9 @@ func SanitizePart(s string) string {
 // auto_routing the event may name any dataset and namespace (and another
 // type, which no pattern can tell beforehand).
 func (c Config) Pattern() string {
+	if c.Index != "" {
+		return template.ParseLogstash(c.Index).Pattern("*")
+	}
 	if c.AutoRouting {
 		return c.Type + "-*-*"
 	}
@@ -134,7 +138,8 @@ func checkLiterals(t template.Template) error {
 
 // Namer computes data stream names for one pipeline.
 type Namer struct {
-	cfg Config
+	cfg   Config
+	index *template.Template // index mode (cfg.Index), nil for data streams
 
 	// Names and data_stream objects per target, built once: a pipeline
 	// writes to a handful of streams.
@@ -182,7 +187,14 @@ func (n *Namer) entry(k streamKey) *streamEntry {
 }
 
 // NewNamer prepares cfg, which must have passed Check.
-func NewNamer(cfg Config) *Namer { return &Namer{cfg: cfg} }
+func NewNamer(cfg Config) *Namer {
+	n := &Namer{cfg: cfg}
+	if cfg.Index != "" {
+		t := template.ParseLogstash(cfg.Index)
+		n.index = &t
+	}
+	return n
+}
 
 var dsPath = event.Path{"data_stream"}
 
@@ -190,6 +202,12 @@ var dsPath = event.Path{"data_stream"}
 // Elasticsearch expects in every document of a data stream. A missing or
 // unusable field value gets the configured fallback and the fallback tag.
 func (n *Namer) Name(e *event.Event) {
+	if n.index != nil {
+		// Elasticsearch takes index names in lower case only; Logstash
+		// sends the name as rendered and the item fails, ingestd too.
+		e.DataStream = n.index.RenderLogstash(e)
+		return
+	}
 	k := streamKey{typ: n.cfg.Type}
 	var own [4]event.Value // ownKeys
 	var found uint64

@@ -180,3 +180,21 @@ func TestPattern(t *testing.T) {
 		t.Errorf("auto_routing pattern %q", got)
 	}
 }
+
+// TestIndexMode: index names the target as Logstash's elasticsearch
+// output's index option does (its docs' Beats example,
+// "%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}"), and the
+// document keeps what it has.
+func TestIndexMode(t *testing.T) {
+	c := Config{Index: "%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}", SyncFields: true}
+	n := NewNamer(c)
+	in := `{"@timestamp":"2026-01-02T03:04:05.000Z","@metadata":{"beat":"filebeat","version":"8.10.3"},"message":"m"}`
+	e, _ := event.DecodeEvent([]byte(in))
+	n.Name(e)
+	if e.DataStream != "filebeat-8.10.3-2026.01.02" || string(e.AppendJSON(nil)) != `{"@timestamp":"2026-01-02T03:04:05.000Z","message":"m"}` {
+		t.Errorf("index %q, document %s", e.DataStream, e.AppendJSON(nil))
+	}
+	if got := c.Pattern(); got != "*-*-*" {
+		t.Errorf("pattern %q", got)
+	}
+}

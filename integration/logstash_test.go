@@ -216,3 +216,49 @@ func TestDockerELKConfBinary(t *testing.T) {
 		t.Errorf("tcp data_stream %s", ds)
 	}
 }
+
+// TestBeatsIndexConfBinary runs the Logstash docs' Beats example
+// ("Configuring Logstash for Filebeat", logstash-reference): a beats input
+// and an elasticsearch output writing to the index
+// %{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}, not a data
+// stream.
+func TestBeatsIndexConfBinary(t *testing.T) {
+	conf := `input {
+  beats { host => "127.0.0.1" port => "${BEATS_PORT}" }
+}
+output {
+  elasticsearch {
+    hosts => ["${ES_URL}"]
+    index => "%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}"
+  }
+}
+`
+	path := filepath.Join(t.TempDir(), "beats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	es := startES(t)
+	beats := freePort(t)
+	_, port, _ := net.SplitHostPort(beats)
+	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
+		nil, "run", "-c", path, "--log-level", "warn")
+	p.waitListening(t, beats)
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ev := []byte(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","type":"_doc","version":"8.10.3"},"message":"hello"}`)
+	if n, err := c.Send([]any{ev}); err != nil || n != 1 {
+		t.Fatalf("%d ACKed: %v\n%s", n, err, p.logs)
+	}
+	docs := es.Docs("filebeat-8.10.3-2026.01.02")
+	if len(docs) != 1 {
+		t.Fatalf("%d documents in filebeat-8.10.3-2026.01.02; items %+v", len(docs), es.Items())
+	}
+	var doc map[string]any
+	json.Unmarshal(docs[0], &doc)
+	if doc["message"] != "hello" || doc["data_stream"] != nil || doc["@version"] != "1" || fmt.Sprint(doc["tags"]) != "[beats_input_codec_plain_applied]" {
+		t.Errorf("document %s", docs[0])
+	}
+}

@@ -22,10 +22,15 @@ type streamSettings struct {
 	documentIDOut     *block // its when is the condition of the replace
 	documentIDAt      lsconf.Pos
 	nonES             []lsconf.Pos
+	index             string // index mode: the index template ("" for data streams)
 }
 
 func (s *streamSettings) yaml() *ymap {
 	m := &ymap{}
+	if s.index != "" {
+		m.set("index", rawStr(s.index))
+		return m
+	}
 	if s.esOutputs == 0 {
 		// No elasticsearch output: nothing to name, and nothing to add
 		// to the events the other outputs write.
@@ -139,23 +144,23 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			c.errorf(a.Value.Position(), "%s: data_stream %q: use true, false or auto", what, v)
 		}
 	}
-	switch ds {
-	case "false":
-		c.errorf(o.attrs["data_stream"].Pos, "%s: data_stream => false writes to an index; ingestd writes to data streams only", what)
-		return nil
-	case "auto":
+	indexMode := ds == "false"
+	if ds == "auto" {
 		for _, name := range esRefusesDataStream {
-			if a := o.attrs[name]; a != nil {
-				c.errorf(a.Pos, "%s: with option %s, Logstash 8 writes to an index, not a data stream (data_stream => auto resolves to false); ingestd writes to data streams only: remove %s or set data_stream => true", what, name, name)
-				return nil
+			if o.attrs[name] != nil {
+				indexMode = true // data_stream => auto resolves to false
 			}
 		}
 	}
-	if a := o.get("index"); a != nil {
+	if indexMode {
+		if !c.indexMode(o) {
+			return nil
+		}
+	} else if a := o.get("index"); a != nil {
 		c.errorf(a.Pos, "%s: option index is not supported with data streams (ingestd names the stream from data_stream_type, _dataset and _namespace)", what)
 	}
-	if act, a, ok := o.str("action"); ok && act != "create" {
-		c.errorf(a.Value.Position(), "%s: action %q: data streams take create only", what, act)
+	if act, a, ok := o.str("action"); ok && act != "create" && !(indexMode && act == "index") {
+		c.errorf(a.Value.Position(), "%s: action %q is not supported (create; index on an index)", what, act)
 	}
 
 	// Connection.
@@ -255,7 +260,9 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 	} else {
 		b.comments = append(b.comments, "no document_id: Elasticsearch assigns ids in Logstash; ingestd derives them from the Filebeat origin (document_id auto), so a batch sent again is not indexed twice")
 	}
-	c.dataStreamOptions(o, b)
+	if !indexMode {
+		c.dataStreamOptions(o, b)
+	}
 	o.finish(esIgnored)
 	return b
 }
@@ -352,4 +359,59 @@ func (c *conv) dataStreamOptions(o *opts, b *block) {
 	}
 	s.at, s.typ, s.dataset, s.ns, s.autoRouting, s.sync = o.p.Pos, typ, dataset, ns, auto, sync
 	s.comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", posText(o.p.Pos), what)}
+}
+
+// indexOnly are the options of index mode the conversion takes; the other
+// options of esRefusesDataStream change how a document is written
+// (routing, scripts, versions) and are refused.
+var indexOnly = map[string]bool{"index": true, "document_type": true, "manage_template": true, "template": true, "template_name": true,
+	"template_overwrite": true, "template_api": true, "ilm_enabled": true, "ilm_rollover_alias": true, "ilm_pattern": true, "ilm_policy": true}
+
+// indexMode converts the output's index (Logstash 8 without data
+// streams): the pipeline writes to the index its template names, as the
+// Beats example of the Logstash docs does
+// ("%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}").
+func (c *conv) indexMode(o *opts) bool {
+	what := o.what()
+	good := true
+	for _, name := range esRefusesDataStream {
+		if a := o.attrs[name]; a != nil && !indexOnly[name] {
+			c.errorf(a.Pos, "%s: option %s is not supported (ingestd writes whole documents by create)", what, name)
+			good = false
+		}
+	}
+	index := "logstash-%{+yyyy.MM.dd}"
+	if v, a, ok := o.str("index"); ok {
+		index = v
+		if t, err := lsconf.ParseTemplate(v); err != nil {
+			c.errorf(a.Value.Position(), "%s: index: %v", what, err)
+			good = false
+		} else {
+			for _, p := range t.Parts {
+				if p.Kind == lsconf.PartField {
+					if _, ok := c.pathRef(p.Ref.Path, a.Value.Position(), what+": index", true); !ok {
+						good = false
+					}
+				}
+			}
+		}
+	} else {
+		c.warnf(o.p.Pos, "%s: no index: Logstash writes to its ILM alias logstash (or logstash-%%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%%{+yyyy.MM.dd}", what)
+	}
+	for _, name := range []string{"document_type", "ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy"} {
+		if a := o.get(name); a != nil {
+			c.warnf(a.Pos, "%s: option %s is ignored (ingestd writes to the index the index option names, with no ILM alias or type)", what, name)
+		}
+	}
+	if !good {
+		return false
+	}
+	s := c.streams()
+	if s.esOutputs > 0 && s.index != index {
+		c.errorf(o.p.Pos, "%s: it names its index differently from the elasticsearch output at %s; ingestd names the target of a pipeline once, for all its outputs", what, s.at)
+		return false
+	}
+	s.at, s.index = o.p.Pos, index
+	s.comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", posText(o.p.Pos), what)}
+	return true
 }

@@ -63,6 +63,9 @@ func checkOnline(ctx context.Context, cfg *config.Config) spec.Problems {
 			if !writesTo(p, o.ID) {
 				continue
 			}
+			if p.DataStream.Index != "" {
+				continue // an index, not a data stream: no data stream template to check
+			}
 			if s := p.DataStream.Pattern(); !seen[s] {
 				seen[s] = true
 				streams = append(streams, s)
