@@ -1,6 +1,7 @@
 package logstash
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -357,8 +358,19 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 		c.errorf(o.attrs["exact"].Pos, "%s: exact => false (replacing the keys found inside the value) is not supported", what)
 	}
 	regex, _ := o.boolean("regex")
-	if a := o.get("dictionary_path"); a != nil {
-		c.errorf(a.Pos, "%s: option dictionary_path is not supported yet: give the dictionary inline", what)
+	if path, a, ok := o.str("dictionary_path"); ok {
+		if regex {
+			c.errorf(a.Pos, "%s: dictionary_path with regex => true is not supported (the file's keys are matched exactly)", what)
+		} else {
+			b.opts.set("dictionary_path", str(path))
+		}
+		if secs, ra, ok := o.str("refresh_interval"); ok {
+			if n, err := strconv.Atoi(secs); err == nil && n >= 0 {
+				b.opts.set("refresh_interval", str(fmt.Sprintf("%ds", n)))
+			} else {
+				c.errorf(ra.Value.Position(), "%s: refresh_interval %q: expected seconds", what, secs)
+			}
+		}
 	}
 	if entries, _, ok := o.hash("dictionary"); ok {
 		if regex {
@@ -414,7 +426,7 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 	}
 	o.finish(map[string]string{
 		"refresh_interval":                 "no dictionary file",
-		"refresh_behaviour":                "no dictionary file",
+		"refresh_behaviour":                "ingestd replaces the whole dictionary when the file changes",
 		"periodic_flush":                   "no effect on documents",
 		"yaml_dictionary_code_point_limit": "no dictionary file",
 	})

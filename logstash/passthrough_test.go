@@ -1,6 +1,8 @@
 package logstash
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,6 +70,27 @@ output { stdout { codec => json_lines } }`)
 	// at all (the conversion's private failure tag is gone too).
 	doc, _ = p.run(`{"message":"m","ip":"8.8.8.8"}`)
 	if doc["tags"] != nil || doc["kv"] != nil || doc["name"] != nil {
+		t.Errorf("document %s", asJSON(doc))
+	}
+}
+
+// TestTranslateDictionaryPath: dictionary_path and refresh_interval (in
+// seconds) pass to ingestd's translate, which reads the file as the plugin
+// does (YAML here).
+func TestTranslateDictionaryPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "codes.yml")
+	if err := os.WriteFile(path, []byte("\"404\": Not Found\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := build(t, beatsIn+`filter {
+  translate { source => "status" target => "status_text" dictionary_path => "`+path+`" refresh_interval => 60 }
+}
+output { stdout { codec => json_lines } }`)
+	if !strings.Contains(p.yaml, "refresh_interval: '60s'") {
+		t.Errorf("yaml:\n%s", p.yaml)
+	}
+	doc, _ := p.run(`{"message":"m","status":"404"}`)
+	if doc["status_text"] != "Not Found" {
 		t.Errorf("document %s", asJSON(doc))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
@@ -30,10 +31,13 @@ func Register(r *plugin.Registry) {
 type Config struct {
 	Source     event.FieldRef    `yaml:"source" required:"true" doc:"field whose value is looked up"`
 	Dictionary map[string]string `yaml:"dictionary" doc:"exact matches: {value: result}, stored in target"`
-	Target     event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
-	Rules      []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
-	Fallback   map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
-	Override   bool              `yaml:"override" default:"true" doc:"replace a field the event already has; false keeps it (Logstash's translate override) and sets only the others"`
+	// DictionaryPath is Logstash's dictionary_path.
+	DictionaryPath  string            `yaml:"dictionary_path" doc:"a file of exact matches (YAML or JSON object, or CSV rows key,value, by its extension), instead of dictionary; reloaded when it changes"`
+	RefreshInterval time.Duration     `yaml:"refresh_interval" default:"300s" doc:"how often dictionary_path is checked for changes (0: never)"`
+	Target          event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
+	Rules           []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
+	Fallback        map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
+	Override        bool              `yaml:"override" default:"true" doc:"replace a field the event already has; false keeps it (Logstash's translate override) and sets only the others"`
 }
 
 // Rule is one lookup rule: a regex or a list of prefixes, and the fields it
@@ -49,6 +53,11 @@ type Rule struct {
 func (c *Config) Check() []spec.FieldError {
 	if _, err := compile(c); err != nil {
 		return []spec.FieldError{{Msg: err.Error()}}
+	}
+	if c.DictionaryPath != "" {
+		if _, err := loadDictionary(c.DictionaryPath); err != nil {
+			return []spec.FieldError{{Field: "dictionary_path", Msg: err.Error()}}
+		}
 	}
 	return nil
 }
@@ -67,6 +76,7 @@ type rule struct {
 type filter struct {
 	source   event.Path
 	dict     map[string]string
+	file     *dictFile // dictionary_path, nil without
 	target   event.Path
 	rules    []rule
 	fallback []assign
@@ -74,15 +84,41 @@ type filter struct {
 }
 
 // New builds a translate filter.
-func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
+func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
+	f, err := compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DictionaryPath != "" {
+		log := env.Logger
+		f.file, err = openDictFile(cfg.DictionaryPath, cfg.RefreshInterval, func(err error) {
+			log.Warn().Err(err).Msg("translate: dictionary not reloaded; the last one stays in use")
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// Close stops reloading the dictionary file.
+func (f *filter) Close() error {
+	if f.file != nil {
+		f.file.close()
+	}
+	return nil
+}
 
 func compile(c *Config) (*filter, error) {
 	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path, keep: !c.Override}
-	if len(c.Dictionary) > 0 && c.Target.IsZero() {
+	if len(c.Dictionary) > 0 && c.DictionaryPath != "" {
+		return nil, fmt.Errorf("give dictionary or dictionary_path, not both")
+	}
+	if (len(c.Dictionary) > 0 || c.DictionaryPath != "") && c.Target.IsZero() {
 		return nil, fmt.Errorf("dictionary needs a target")
 	}
-	if len(c.Dictionary) == 0 && len(c.Rules) == 0 {
-		return nil, fmt.Errorf("give a dictionary or rules")
+	if len(c.Dictionary) == 0 && c.DictionaryPath == "" && len(c.Rules) == 0 {
+		return nil, fmt.Errorf("give a dictionary, a dictionary_path or rules")
 	}
 	for i, r := range c.Rules {
 		var cr rule
@@ -132,7 +168,11 @@ func (f *filter) Apply(e *event.Event) bool {
 		return true
 	}
 	text := v.Text()
-	if res, ok := f.dict[text]; ok {
+	dict := f.dict
+	if f.file != nil {
+		dict = f.file.dict()
+	}
+	if res, ok := dict[text]; ok {
 		if !f.keep || !e.Has(f.target) {
 			e.SetString(f.target, res)
 		}
