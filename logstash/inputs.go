@@ -2,7 +2,6 @@ package logstash
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
@@ -128,23 +127,7 @@ func (d *decoration) blocks() []*block {
 func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	o := c.options(p, "input")
 	what := o.what()
-	in := &ymap{}
-	host := "0.0.0.0"
-	if h, _, ok := o.str("host"); ok {
-		host = h
-	}
-	if port, a, ok := o.str("port"); ok {
-		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			c.errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
-		} else {
-			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
-		}
-	} else if a == nil {
-		c.errorf(p.Pos, "%s: option port is required", what)
-	}
-	if id, _, ok := o.str("id"); ok {
-		in.set("id", str(id))
-	}
+	in := c.listenOptions(o, p)
 	tls := &ymap{}
 	enabled, given := o.boolean("ssl_enabled")
 	if !given {

@@ -15,23 +15,7 @@ import (
 func (c *conv) streamInput(p *lsconf.Plugin) {
 	o := c.options(p, "input")
 	what := o.what()
-	in := &ymap{}
-	host := "0.0.0.0"
-	if h, _, ok := o.str("host"); ok {
-		host = h
-	}
-	if port, a, ok := o.str("port"); ok {
-		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			c.errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
-		} else {
-			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
-		}
-	} else if a == nil {
-		c.errorf(p.Pos, "%s: option port is required", what)
-	}
-	if id, _, ok := o.str("id"); ok {
-		in.set("id", str(id))
-	}
+	in := c.listenOptions(o, p)
 	if a := o.get("codec"); a != nil {
 		name, delimiter := codecOf(a.Value)
 		switch name {
@@ -94,4 +78,28 @@ func codecOf(v lsconf.Value) (name, delimiter string) {
 		return v.Plugin.Name, delimiter
 	}
 	return "", ""
+}
+
+// listenOptions reads host, port and id, which every listening input has:
+// listen is host:port (host 0.0.0.0 by default, as in Logstash).
+func (c *conv) listenOptions(o *opts, p *lsconf.Plugin) *ymap {
+	what := o.what()
+	in := &ymap{}
+	host := "0.0.0.0"
+	if h, _, ok := o.str("host"); ok {
+		host = h
+	}
+	if port, a, ok := o.str("port"); ok {
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			c.errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
+		} else {
+			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
+		}
+	} else if a == nil {
+		c.errorf(p.Pos, "%s: option port is required", what)
+	}
+	if id, _, ok := o.str("id"); ok {
+		in.set("id", str(id))
+	}
+	return in
 }
