@@ -8,6 +8,7 @@ package date
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -184,6 +185,13 @@ func parseEpoch(s string, unit time.Duration) (time.Time, error) {
 	n, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a UNIX time", s)
+	}
+	// Logstash's UNIX refuses seconds past 2^31-1 ("larger than UNIX
+	// epoch maximum seconds"), so that match [UNIX, UNIX_MS] reads a time
+	// in milliseconds with the second format; a Duration would overflow
+	// on such values anyway.
+	if unit == time.Second && (n > math.MaxInt32 || n < math.MinInt32) || n > math.MaxInt64/int64(unit) || n < math.MinInt64/int64(unit) {
+		return time.Time{}, fmt.Errorf("%q is out of the range of UNIX times", s)
 	}
 	var fracNs int64
 	if frac != "" {

@@ -3,6 +3,7 @@ package date
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
@@ -77,5 +78,22 @@ func TestPipelineTimezoneIsTheDefault(t *testing.T) {
 	}
 	if got := ts(pt.Apply(t, f, `{"t":"2025-01-01 09:00:00"}`)); got != "2025-01-01T00:00:00.000Z" {
 		t.Errorf("got %s", got)
+	}
+}
+
+// TestUnixRange: UNIX refuses seconds past 2^31-1 as Logstash's does, so
+// that match [field, UNIX, UNIX_MS] reads milliseconds (logstash-filter-date
+// spec "parsing with UNIX and UNIX_MS": 1000000000123 is
+// 2001-09-09T01:46:40.123Z).
+func TestUnixRange(t *testing.T) {
+	if _, err := parseEpoch("1000000000123", time.Second); err == nil {
+		t.Error("seconds past 2^31-1 parsed")
+	}
+	got, err := parseEpoch("2147483647", time.Second)
+	if err != nil || got.Format(time.RFC3339) != "2038-01-19T03:14:07Z" {
+		t.Errorf("2^31-1: %v %v", got, err)
+	}
+	if got, err := parseEpoch("1000000000123", time.Millisecond); err != nil || got.Format(time.RFC3339Nano) != "2001-09-09T01:46:40.123Z" {
+		t.Errorf("ms: %v %v", got, err)
 	}
 }
