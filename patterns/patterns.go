@@ -8,24 +8,48 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
-//go:embed files/*
+// files holds ingestd's own patterns (files/) and Logstash's legacy set
+// (logstash/, see its README.md).
+//
+//go:embed files/* logstash/*
 var files embed.FS
 
-// Shipped returns every shipped pattern by name.
-func Shipped() map[string]string {
+// Shipped returns every shipped pattern by name: Logstash's legacy set,
+// then ingestd's own, which win on a name both define. The map is the
+// caller's.
+func Shipped() map[string]string { return maps.Clone(shipped()) }
+
+// Own returns ingestd's own patterns (files/), without Logstash's set.
+func Own() map[string]string { return maps.Clone(own()) }
+
+// shipped reads the embedded files once.
+var (
+	shipped = sync.OnceValue(func() map[string]string {
+		out := readDir("logstash")
+		maps.Copy(out, own())
+		return out
+	})
+	own = sync.OnceValue(func() map[string]string { return readDir("files") })
+)
+
+// readDir parses the pattern files of an embedded directory.
+func readDir(dir string) map[string]string {
 	out := map[string]string{}
-	entries, _ := fs.ReadDir(files, "files")
+	entries, _ := fs.ReadDir(files, dir)
 	for _, e := range entries {
-		data, _ := files.ReadFile("files/" + e.Name())
-		for name, p := range Parse(string(data)) {
-			out[name] = p
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".md") || strings.HasSuffix(e.Name(), ".sh") {
+			continue
 		}
+		data, _ := files.ReadFile(dir + "/" + e.Name())
+		maps.Copy(out, Parse(string(data)))
 	}
 	return out
 }

@@ -66,6 +66,9 @@ var topRef = regexp.MustCompile(`^%\{(\w+)(?::([^:}]+))?(?::(\w+))?\}$`)
 
 func (f *Filter) explain(pattern, line string) (Explanation, error) {
 	x := Explanation{Pattern: pattern, line: line}
+	if err := f.load(pattern); err != nil {
+		return x, err
+	}
 	cp, err := f.compilePattern(pattern)
 	if err != nil {
 		return x, err
@@ -99,7 +102,9 @@ func (f *Filter) explain(pattern, line string) (Explanation, error) {
 		x.Next = pieces[best]
 		m := topRef.FindStringSubmatch(x.Next)
 		def, ok := f.defs[valueOr(m, 1)]
-		if m == nil || !ok {
+		// A pattern made of no other pattern (INT, WORD: a plain regex)
+		// is the piece to show, with its capture name, not its regex.
+		if m == nil || !ok || !strings.Contains(def, "%{") {
 			return x, nil
 		}
 		// Inline the definition, keeping the capture as a named group.

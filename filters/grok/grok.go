@@ -83,7 +83,8 @@ type source struct {
 // Filter is a compiled grok filter.
 type Filter struct {
 	g         *vgrok.Grok
-	defs      map[string]string // definitions as written (for explain)
+	defs      map[string]string // the definitions loaded, as written (for explain)
+	all       map[string]string // every definition available (explain loads more of them)
 	sources   []source
 	captures  map[string]capture
 	overwrite map[string]bool
@@ -122,11 +123,20 @@ func Definitions(dirs []string, inline map[string]string) (map[string]string, er
 func compile(c *Config) (*Filter, error) { return compileChecked(c, false) }
 
 func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
-	defs, err := Definitions(c.PatternsDir, c.PatternDefinitions)
+	all, err := Definitions(c.PatternsDir, c.PatternDefinitions)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{defs: maps.Clone(defs), captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure, checkOnly: checkOnly}
+	// Only the definitions the patterns use, directly or through others:
+	// vjeantet prepares every definition it is given, and the shipped set
+	// (Logstash's legacy patterns with ingestd's) is hundreds, most of
+	// them unused by any one filter.
+	var used []string
+	for _, pats := range c.Match {
+		used = append(used, pats...)
+	}
+	defs := referenced(all, used)
+	f := &Filter{defs: maps.Clone(defs), all: all, captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure, checkOnly: checkOnly}
 	// Definitions may capture into nested fields too: rename their
 	// captures through the same table.
 	for _, name := range slices.Sorted(maps.Keys(defs)) {
@@ -134,7 +144,9 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 			return nil, fmt.Errorf("pattern %s: %w", name, err)
 		}
 	}
-	if f.g, err = vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, Patterns: defs}); err != nil {
+	// vjeantet's own default patterns are Logstash's grok-patterns file,
+	// which the shipped set holds: only what is used is given.
+	if f.g, err = vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, SkipDefaultPatterns: true, Patterns: defs}); err != nil {
 		return nil, fmt.Errorf("grok patterns: %w", err)
 	}
 	for _, k := range c.KeepEmptyFields {
@@ -167,6 +179,28 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 		f.sources = append(f.sources, src)
 	}
 	return f, nil
+}
+
+// referenced returns the definitions of defs that the patterns reference,
+// directly or through other definitions.
+func referenced(defs map[string]string, patterns []string) map[string]string {
+	out := map[string]string{}
+	queue := append([]string(nil), patterns...)
+	for len(queue) > 0 {
+		p := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, m := range grokRef.FindAllStringSubmatch(p, -1) {
+			name := m[1]
+			if _, seen := out[name]; seen {
+				continue
+			}
+			if def, ok := defs[name]; ok {
+				out[name] = def
+				queue = append(queue, def)
+			}
+		}
+	}
+	return out
 }
 
 var (
@@ -331,4 +365,25 @@ func appendValue(old, v event.Value) event.Value {
 		elems = append(elems, old)
 	}
 	return event.Array(append(elems, v)...)
+}
+
+// load adds the definitions pattern needs that the filter has not loaded
+// (Explain tries patterns of the whole library). Not safe for concurrent
+// use: explaining is done by one goroutine (the CLI, a pipeline test).
+func (f *Filter) load(pattern string) error {
+	missing := map[string]string{}
+	for name, def := range referenced(f.all, []string{pattern}) {
+		if _, ok := f.defs[name]; !ok {
+			f.defs[name] = def
+			renamed, err := f.rename(def)
+			if err != nil {
+				return fmt.Errorf("pattern %s: %w", name, err)
+			}
+			missing[name] = renamed
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return f.g.AddPatternsFromMap(missing)
 }

@@ -107,3 +107,16 @@ func TestMatchIndex(t *testing.T) {
 		t.Fatal("MatchIndex")
 	}
 }
+
+// TestLegacyPatternsMatch: Logstash's legacy pattern set is shipped
+// (logstash-filter-grok spec "simple syslog line").
+func TestLegacyPatternsMatch(t *testing.T) {
+	f := build(t, `match: {message: ["%{SYSLOGLINE}"]}`)
+	e := newEvent(t, `{"message":"Mar 16 00:01:25 evita postfix/smtpd[1713]: connect from camomile.cloud9.net[168.100.1.3]"}`)
+	f.Apply(e)
+	for field, want := range map[string]string{"logsource": "evita", "program": "postfix/smtpd", "pid": "1713", "timestamp": "Mar 16 00:01:25"} {
+		if got := e.GetString(event.Path{field}); got != want {
+			t.Errorf("%s = %q, want %q", field, got, want)
+		}
+	}
+}
