@@ -14,7 +14,7 @@ import (
 
 // ecsPatterns are grok patterns whose captures differ between Logstash's
 // ECS pattern set (the default in Logstash 8, ecs_compatibility v8) and
-// the legacy set ingestd's grok ships.
+// the legacy one.
 var ecsPatterns = map[string]bool{
 	"COMMONAPACHELOG": true, "COMBINEDAPACHELOG": true, "HTTPD_COMMONLOG": true, "HTTPD_COMBINEDLOG": true,
 	"HTTPD_ERRORLOG": true, "HTTPD20_ERRORLOG": true, "HTTPD24_ERRORLOG": true,
@@ -53,11 +53,7 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 				}
 				it.label = what + " pattern"
 				c.rubyRegexFeatures(pat, it.at, what)
-				for _, m := range grokRef.FindAllStringSubmatch(pat, -1) {
-					if ecsPatterns[m[1]] {
-						c.warnf(it.at, "%s: %%{%s} captures ECS field names in Logstash 8 (ecs_compatibility v8); ingestd's grok uses the legacy pattern set, with the legacy names", what, m[1])
-					}
-				}
+
 			}
 			m := &ymap{}
 			m.set(ref, seq)
@@ -66,6 +62,21 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 
 		}
 	}
+	// The pattern set: Logstash 8's default is ECS (pipeline.ecs_compatibility
+	// v8), which changes what the composite patterns (COMBINEDAPACHELOG,
+	// SYSLOGLINE…) capture into.
+	ecs := "v8"
+	if v, a, ok := o.str("ecs_compatibility"); ok {
+		switch v {
+		case "disabled", "v1", "v8":
+			ecs = v
+		default:
+			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", what, v)
+		}
+	} else if usesComposite(b) {
+		b.comments = append(b.comments, "no ecs_compatibility: Logstash 8's default, v8 (ECS field names); set it to disabled for the legacy names of Logstash 7")
+	}
+	b.opts.set("ecs_compatibility", str(ecs))
 	if dirs, _, ok := o.list("patterns_dir"); ok {
 		b.opts.set("patterns_dir", strSeq(dirs))
 	}
@@ -432,4 +443,36 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 	})
 	b.comments = append(b.comments, "Logstash reads the first element of an array source; ingestd its JSON text")
 	return []*block{b}
+}
+
+// usesComposite reports whether the grok block's patterns use a pattern
+// whose captures differ between the legacy and the ECS sets.
+func usesComposite(b *block) bool {
+	for _, e := range b.opts.entries {
+		if e.key != "match" {
+			continue
+		}
+		m, _ := e.val.(*ymap)
+		if m == nil {
+			return false
+		}
+		for _, me := range m.entries {
+			seq, _ := me.val.(*yseq)
+			if seq == nil {
+				continue
+			}
+			for _, it := range seq.items {
+				sc, _ := it.val.(*yscalar)
+				if sc == nil {
+					continue
+				}
+				for _, ref := range grokRef.FindAllStringSubmatch(sc.text, -1) {
+					if ecsPatterns[ref[1]] {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }

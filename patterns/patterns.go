@@ -11,41 +11,64 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
 )
 
-// files holds ingestd's own patterns (files/) and Logstash's legacy set
-// (logstash/, see its README.md).
+// files holds ingestd's own patterns (files/) and Logstash's two sets
+// (legacy/, ecs-v1/; see README.md).
 //
-//go:embed files/* logstash/*
+//go:embed files/* legacy/* ecs-v1/*
 var files embed.FS
 
-// Shipped returns every shipped pattern by name: Logstash's legacy set,
-// then ingestd's own, which win on a name both define. The map is the
-// caller's.
+// Shipped returns Logstash's legacy pattern set with ingestd's own
+// patterns, which win on a name both define. The map is the caller's.
 func Shipped() map[string]string { return maps.Clone(shipped()) }
 
-// Own returns ingestd's own patterns (files/), without Logstash's set.
+// ShippedECS returns Logstash's ECS pattern set (logstash-patterns-core's
+// ecs-v1: the same base patterns, composite ones capturing into ECS fields
+// such as [source][address]) with ingestd's own patterns.
+func ShippedECS() map[string]string { return maps.Clone(shippedECS()) }
+
+// Own returns ingestd's own patterns (files/), without Logstash's sets.
 func Own() map[string]string { return maps.Clone(own()) }
 
-// shipped reads the embedded files once.
+// The embedded files, read once.
 var (
-	shipped = sync.OnceValue(func() map[string]string {
-		out := readDir("logstash")
-		maps.Copy(out, own())
-		return out
+	shipped    = sync.OnceValue(func() map[string]string { return withOwn(readDir("legacy")) })
+	shippedECS = sync.OnceValue(func() map[string]string {
+		set := readDir("legacy")
+		for name, def := range readDir("ecs-v1") {
+			if notRE2.MatchString(def) {
+				// The legacy definition (or vjeantet's built-in one,
+				// for EMAILLOCALPART) is the RE2-ready one.
+				continue
+			}
+			set[name] = def
+		}
+		return withOwn(set)
 	})
 	own = sync.OnceValue(func() map[string]string { return readDir("files") })
 )
+
+// notRE2 finds what Oniguruma takes and Go's RE2 does not: lookaround,
+// atomic groups, possessive quantifiers, and a counted repeat of a group
+// holding one (RE2 refuses more than 1,000 repetitions in all).
+var notRE2 = regexp.MustCompile(`\(\?<[!=]|\(\?[!=>]|[*+?}]\+|\{\d+,\d+\}\)\{\d+,\d+\}`)
+
+func withOwn(set map[string]string) map[string]string {
+	maps.Copy(set, own())
+	return set
+}
 
 // readDir parses the pattern files of an embedded directory.
 func readDir(dir string) map[string]string {
 	out := map[string]string{}
 	entries, _ := fs.ReadDir(files, dir)
 	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".md") || strings.HasSuffix(e.Name(), ".sh") {
+		if e.IsDir() {
 			continue
 		}
 		data, _ := files.ReadFile(dir + "/" + e.Name())

@@ -43,6 +43,7 @@ type Config struct {
 	KeepEmptyCaptures  bool                `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string"`
 	KeepEmptyFields    []string            `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
 	TagOnFailure       []string            `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
+	EcsCompatibility   string              `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"the pattern set, as Logstash's grok chooses it: disabled, Logstash's legacy patterns (COMBINEDAPACHELOG capturing clientip, verb…); v1 or v8, its ECS patterns (capturing [source][address], [http][request][method]…, the default of Logstash 8)"`
 }
 
 // Check compiles every pattern.
@@ -104,7 +105,10 @@ func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg)
 // Definitions returns the shipped patterns, then the patterns_dir files,
 // then the inline definitions (later ones win).
 func Definitions(dirs []string, inline map[string]string) (map[string]string, error) {
-	defs := patterns.Shipped()
+	return definitions(patterns.Shipped(), dirs, inline)
+}
+
+func definitions(defs map[string]string, dirs []string, inline map[string]string) (map[string]string, error) {
 	for _, d := range dirs {
 		extra, err := patterns.LoadDir(d)
 		if err != nil {
@@ -123,7 +127,11 @@ func Definitions(dirs []string, inline map[string]string) (map[string]string, er
 func compile(c *Config) (*Filter, error) { return compileChecked(c, false) }
 
 func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
-	all, err := Definitions(c.PatternsDir, c.PatternDefinitions)
+	shipped := patterns.Shipped
+	if c.EcsCompatibility == "v1" || c.EcsCompatibility == "v8" {
+		shipped = patterns.ShippedECS
+	}
+	all, err := definitions(shipped(), c.PatternsDir, c.PatternDefinitions)
 	if err != nil {
 		return nil, err
 	}
@@ -144,9 +152,9 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 			return nil, fmt.Errorf("pattern %s: %w", name, err)
 		}
 	}
-	// vjeantet's own default patterns are Logstash's grok-patterns file,
-	// which the shipped set holds: only what is used is given.
-	if f.g, err = vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, SkipDefaultPatterns: true, Patterns: defs}); err != nil {
+	// vjeantet's own base patterns stay (RE2-ready ones, EMAILLOCALPART
+	// among them, that the pattern files lack); the definitions given win.
+	if f.g, err = vgrok.NewWithConfig(&vgrok.Config{NamedCapturesOnly: true, Patterns: defs}); err != nil {
 		return nil, fmt.Errorf("grok patterns: %w", err)
 	}
 	for _, k := range c.KeepEmptyFields {

@@ -120,3 +120,41 @@ func TestLegacyPatternsMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestECSPatterns: with ecs_compatibility v8, COMBINEDAPACHELOG captures
+// into ECS fields, as logstash-patterns-core's ecs-v1 httpd patterns do
+// (its spec/patterns/httpd_spec.rb, "ecs_compatibility => :v1": source.address,
+// http.request.method, url.original, http.version,
+// http.response.status_code as an integer, http.response.body.bytes,
+// http.request.referrer, user_agent.original).
+func TestECSPatterns(t *testing.T) {
+	f := build(t, `
+ecs_compatibility: v8
+match: {message: ["%{COMBINEDAPACHELOG}"]}
+`)
+	e := newEvent(t, `{"message":"83.149.9.216 - - [24/Feb/2015:23:13:42 +0000] \"GET /presentations/logstash-monitorama-2013/images/kibana-search.png HTTP/1.1\" 200 203023 \"http://semicomplete.com/presentations/logstash-monitorama-2013/\" \"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1)\""}`)
+	f.Apply(e)
+	for ref, want := range map[string]string{
+		"[source][address]": `"83.149.9.216"`, "[http][request][method]": `"GET"`,
+		"[url][original]": `"/presentations/logstash-monitorama-2013/images/kibana-search.png"`,
+		"[http][version]": `"1.1"`, "[http][response][status_code]": `200`,
+		"[http][response][body][bytes]": `203023`,
+		"[http][request][referrer]":     `"http://semicomplete.com/presentations/logstash-monitorama-2013/"`,
+		"[user_agent][original]":        `"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1)"`,
+		"[timestamp]":                   `"24/Feb/2015:23:13:42 +0000"`,
+	} {
+		v, ok := e.Get(event.MustPath(ref))
+		if !ok || string(v.AppendJSON(nil)) != want {
+			t.Errorf("%s = %s, want %s", ref, v.AppendJSON(nil), want)
+		}
+	}
+	if len(e.Tags()) != 0 {
+		t.Errorf("tags %v: %s", e.Tags(), e.AppendJSON(nil))
+	}
+	legacy := build(t, `match: {message: ["%{COMBINEDAPACHELOG}"]}`)
+	e = newEvent(t, `{"message":"83.149.9.216 - - [24/Feb/2015:23:13:42 +0000] \"GET / HTTP/1.1\" 200 203 \"-\" \"curl\""}`)
+	legacy.Apply(e)
+	if e.GetString(event.MustPath("[clientip]")) != "83.149.9.216" || e.GetString(event.MustPath("[verb]")) != "GET" {
+		t.Errorf("legacy: %s", e.AppendJSON(nil))
+	}
+}
