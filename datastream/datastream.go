@@ -209,10 +209,16 @@ func (n *Namer) Name(e *event.Event) {
 		return
 	}
 	k := streamKey{typ: n.cfg.Type}
-	var own [4]event.Value // ownKeys
-	var found uint64
+	// The dotted keys are looked up one by one: an event rarely has one,
+	// and the root key filter answers a missing key without a scan.
+	var own [4]event.Value // ownPaths
+	var found [4]bool
 	if n.cfg.AutoRouting || n.cfg.SyncFields {
-		found = e.Root().Members(ownKeys, own[:])
+		for i, p := range ownPaths {
+			if i > 0 || n.cfg.AutoRouting {
+				own[i], found[i] = e.Get(p)
+			}
+		}
 	}
 	if n.cfg.AutoRouting {
 		var nested [3]event.Value
@@ -243,9 +249,9 @@ func (n *Namer) Name(e *event.Event) {
 	if !n.cfg.SyncFields {
 		return
 	}
-	for i := 1; i < len(ownKeys); i++ {
-		if found&(1<<i) != 0 {
-			e.Delete(event.Path{ownKeys[i]})
+	for i := 1; i < len(ownPaths); i++ {
+		if found[i] {
+			e.Delete(ownPaths[i])
 		}
 	}
 	e.Set(dsPath, ent.doc)
@@ -255,7 +261,7 @@ func (n *Namer) Name(e *event.Event) {
 // and its parts as dotted keys, which Elasticsearch reads as the same
 // fields; and the parts within the object.
 var (
-	ownKeys  = []string{"data_stream", "data_stream.type", "data_stream.dataset", "data_stream.namespace"}
+	ownPaths = []event.Path{{"data_stream"}, {"data_stream.type"}, {"data_stream.dataset"}, {"data_stream.namespace"}}
 	partKeys = []string{"type", "dataset", "namespace"}
 )
 

@@ -126,8 +126,8 @@ func TestAutoRouting(t *testing.T) {
 		if e.DataStream != c.stream || string(got.AppendJSON(nil)) != c.dataStream || strings.Join(e.Tags(), ",") != c.tags {
 			t.Errorf("%s: got %s, data_stream %s, tags %v; want %s, %s, %q", c.name, e.DataStream, got.AppendJSON(nil), e.Tags(), c.stream, c.dataStream, c.tags)
 		}
-		for _, k := range ownKeys[1:] {
-			if _, ok := e.Get(event.Path{k}); ok {
+		for _, k := range ownPaths[1:] {
+			if _, ok := e.Get(k); ok {
 				t.Errorf("%s: dotted %s left in the document: %s", c.name, k, e.AppendJSON(nil))
 			}
 		}

@@ -114,10 +114,11 @@ func compile(c *Config) (*filter, error) {
 	if f.copy, err = pairs("copy", c.Copy); err != nil {
 		return nil, err
 	}
-	if f.replace, err = sets("replace", c.Replace); err != nil {
+	st := setter{logstash: c.Sprintf == "logstash"}
+	if f.replace, err = st.sets("replace", c.Replace); err != nil {
 		return nil, err
 	}
-	if f.coerce, err = sets("coerce", c.Coerce); err != nil {
+	if f.coerce, err = st.sets("coerce", c.Coerce); err != nil {
 		return nil, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Join)) {
@@ -130,32 +131,11 @@ func compile(c *Config) (*filter, error) {
 	if f.merge, err = merges(c.Merge); err != nil {
 		return nil, err
 	}
-	if f.addField, err = sets("add_field", c.AddField); err != nil {
+	if f.addField, err = st.sets("add_field", c.AddField); err != nil {
 		return nil, err
 	}
-	if f.appendOps, err = appends(c.Append); err != nil {
+	if f.appendOps, err = st.appends(c.Append); err != nil {
 		return nil, err
-	}
-	if c.Sprintf == "logstash" {
-		// Read again as Logstash's sprintf reads: %{+yyyy.MM.dd} is a
-		// date there, not a field named "+yyyy.MM.dd".
-		logstash := func(op *setOp) {
-			op.logstash = true
-			if op.tmpl != nil {
-				t := template.ParseLogstash(op.tmpl.Source)
-				op.tmpl = &t
-			}
-		}
-		for _, ops := range [][]setOp{f.replace, f.addField, f.coerce} {
-			for i := range ops {
-				logstash(&ops[i])
-			}
-		}
-		for _, a := range f.appendOps {
-			for i := range a.values {
-				logstash(&a.values[i])
-			}
-		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Convert)) {
 		p, err := event.ParsePath(k)
@@ -220,26 +200,45 @@ func pairs(op string, m map[string]string) ([]pair, error) {
 	return out, nil
 }
 
-func sets(op string, m map[string]any) ([]setOp, error) {
+// setter reads the values of replace, add_field, append and coerce: a
+// string holding %{ is a template, read as Logstash's sprintf reads it
+// (logstash: %{+yyyy.MM.dd} is a date, a missing field keeps its text) or
+// as ingestd's templates do; anything else is a typed constant.
+type setter struct{ logstash bool }
+
+func (st setter) sets(op string, m map[string]any) ([]setOp, error) {
 	var out []setOp
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p, err := event.ParsePath(k)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		s := setOp{path: p}
-		if str, ok := m[k].(string); ok && strings.Contains(str, "%{") {
-			t, err := template.Parse(str)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", op, k, err)
-			}
-			s.tmpl = &t
-		} else {
-			s.val = event.FromInterface(m[k])
+		s, err := st.value(op, k, p, m[k])
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+func (st setter) value(op, key string, p event.Path, v any) (setOp, error) {
+	s := setOp{path: p, logstash: st.logstash}
+	str, ok := v.(string)
+	switch {
+	case !ok || !strings.Contains(str, "%{"):
+		s.val = event.FromInterface(v)
+	case st.logstash:
+		t := template.ParseLogstash(str)
+		s.tmpl = &t
+	default:
+		t, err := template.Parse(str)
+		if err != nil {
+			return setOp{}, fmt.Errorf("%s %s: %w", op, key, err)
+		}
+		s.tmpl = &t
+	}
+	return s, nil
 }
 
 // appendOp adds values to a field the way Logstash's add_field does
@@ -249,7 +248,7 @@ type appendOp struct {
 	values []setOp // one per value to append, in order
 }
 
-func appends(m map[string]any) ([]appendOp, error) {
+func (st setter) appends(m map[string]any) ([]appendOp, error) {
 	var out []appendOp
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		vals, ok := m[k].([]any)
@@ -262,11 +261,11 @@ func appends(m map[string]any) ([]appendOp, error) {
 		}
 		op := appendOp{path: p}
 		for _, v := range vals {
-			ss, err := sets("append", map[string]any{k: v})
+			s, err := st.value("append", k, p, v)
 			if err != nil {
 				return nil, err
 			}
-			op.values = append(op.values, ss[0])
+			op.values = append(op.values, s)
 		}
 		out = append(out, op)
 	}
