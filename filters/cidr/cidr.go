@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,23 +137,28 @@ func (f *filter) matches(e *event.Event) bool {
 	if f.file != nil {
 		nets = f.file.networks()
 	}
-	if len(f.dynamic) > 0 {
-		// Templates render per event (Logstash splits the rendering on
-		// commas, so a field holding an array of networks works).
-		nets = slices.Clone(nets)
-		for _, t := range f.dynamic {
-			for _, part := range strings.Split(t.RenderLogstash(e), ",") {
-				if p, err := parseIPAddr(strings.TrimSpace(part)); err == nil {
-					nets = append(nets, p)
-				}
+	for _, n := range nets {
+		if anyIn(n, addrs) {
+			return true
+		}
+	}
+	// Templates render per event (Logstash splits the rendering on
+	// commas, so a field holding an array of networks works).
+	for _, t := range f.dynamic {
+		for part := range strings.SplitSeq(t.RenderLogstash(e), ",") {
+			if n, err := parseIPAddr(strings.TrimSpace(part)); err == nil && anyIn(n, addrs) {
+				return true
 			}
 		}
 	}
+	return false
+}
+
+// anyIn reports whether one of addrs is in network n.
+func anyIn(n netip.Prefix, addrs []netip.Prefix) bool {
 	for _, a := range addrs {
-		for _, n := range nets {
-			if contains(n, a) {
-				return true
-			}
+		if contains(n, a) {
+			return true
 		}
 	}
 	return false

@@ -148,9 +148,10 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	cols := f.columns.Load()
 	if f.cfg.AutodetectColumnNames && cols == nil && values != nil {
+		// The header is kept across events: copy it out of this one.
 		names := make([]string, len(values))
 		for i, v := range values {
-			names[i] = v.text
+			names[i] = strings.Clone(v.text)
 		}
 		detected, err := f.makeColumns(names)
 		if err != nil {

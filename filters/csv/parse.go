@@ -65,15 +65,24 @@ func parseLine(line, sep, quote string, out []cell) ([]cell, error) {
 // one quote. After the closing quote only sep, the row separator or the
 // end may follow.
 func quoted(line string, i int, sep, quote, rowSep string) (cell, int, error) {
+	// The field is a slice of line until a doubled quote needs a copy.
 	var b strings.Builder
+	start, doubled := i, false
 	for {
 		j := strings.Index(line[i:], quote)
 		if j < 0 {
 			return cell{}, 0, errUnclosed
 		}
-		b.WriteString(line[i : i+j])
-		i += j + len(quote)
+		if doubled {
+			b.WriteString(line[i : i+j])
+		}
+		end := i + j
+		i = end + len(quote)
 		if strings.HasPrefix(line[i:], quote) {
+			if !doubled {
+				b.WriteString(line[start:end])
+				doubled = true
+			}
 			b.WriteString(quote)
 			i += len(quote)
 			continue
@@ -82,7 +91,10 @@ func quoted(line string, i int, sep, quote, rowSep string) (cell, int, error) {
 		if rest != "" && !strings.HasPrefix(rest, sep) && !strings.HasPrefix(rest, rowSep) {
 			return cell{}, 0, errAfterQuoted
 		}
-		return cell{text: b.String()}, i, nil
+		if doubled {
+			return cell{text: b.String()}, i, nil
+		}
+		return cell{text: line[start:end]}, i, nil
 	}
 }
 

@@ -71,6 +71,9 @@ type filter struct {
 	trimKey, trimValue *charClass
 	rmKey, rmValue     *charClass
 	defaults           []event.Field // sorted by key: a YAML map has no order
+	// include and exclude are the key lists when no entry has a %{field}
+	// reference (rendered once, not per event).
+	include, exclude []string
 }
 
 // New builds a kv filter.
@@ -118,6 +121,7 @@ func compile(c *Config) (*filter, error) {
 		sc.valStop = sc.fs.class
 	}
 	f.sc = sc
+	f.include, f.exclude = literals(c.IncludeKeys), literals(c.ExcludeKeys)
 	for _, o := range []struct {
 		name, chars string
 		dst         **charClass
@@ -179,7 +183,13 @@ func (f *filter) Apply(e *event.Event) bool {
 	if !ok {
 		return true
 	}
-	r := run{f: f, include: render(f.cfg.IncludeKeys, e), exclude: render(f.cfg.ExcludeKeys, e), prefix: f.cfg.Prefix.RenderLogstash(e)}
+	r := run{f: f, include: f.include, exclude: f.exclude, prefix: f.cfg.Prefix.RenderLogstash(e)}
+	if r.include == nil {
+		r.include = render(f.cfg.IncludeKeys, e)
+	}
+	if r.exclude == nil {
+		r.exclude = render(f.cfg.ExcludeKeys, e)
+	}
 	// Room for a typical line's pairs: growing from nil costs more.
 	r.fields = make([]event.Field, 0, 16)
 	switch src.Kind() {
@@ -227,6 +237,19 @@ func (f *filter) Apply(e *event.Event) bool {
 		e.Set(p, fl.Value)
 	}
 	return true
+}
+
+// literals returns the texts of ts when none has a %{field} reference,
+// else nil (they render per event).
+func literals(ts []template.Template) []string {
+	if len(ts) == 0 || slices.ContainsFunc(ts, func(t template.Template) bool { return !t.IsLiteral() }) {
+		return nil
+	}
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Text()
+	}
+	return out
 }
 
 func render(ts []template.Template, e *event.Event) []string {

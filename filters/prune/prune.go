@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ingestd/ingestd/template"
 
@@ -48,6 +49,14 @@ func (c *Config) Check() []spec.FieldError {
 type pattern struct {
 	re   *regexp.Regexp
 	tmpl template.Template
+	last *atomic.Pointer[rendered] // with tmpl: the last rendering compiled
+}
+
+// rendered is a template's rendering and its regex (nil when invalid):
+// events usually render the same text, which is then compiled once.
+type rendered struct {
+	src string
+	re  *regexp.Regexp
 }
 
 type valueRule struct {
@@ -124,7 +133,7 @@ func patterns(opt string, srcs []string, interpolate bool) ([]pattern, error) {
 func newPattern(src string, interpolate bool) (pattern, error) {
 	if interpolate {
 		if t := template.ParseLogstash(src); !t.IsLiteral() {
-			return pattern{tmpl: t}, nil
+			return pattern{tmpl: t, last: new(atomic.Pointer[rendered])}, nil
 		}
 	}
 	re, err := rubyRegexp(src)
@@ -144,10 +153,15 @@ func (p pattern) regexp(e *event.Event) *regexp.Regexp {
 	if p.re != nil {
 		return p.re
 	}
-	re, err := rubyRegexp(p.tmpl.RenderLogstash(e))
-	if err != nil {
-		return nil
+	src := p.tmpl.RenderLogstash(e)
+	if r := p.last.Load(); r != nil && r.src == src {
+		return r.re
 	}
+	re, err := rubyRegexp(src)
+	if err != nil {
+		re = nil
+	}
+	p.last.Store(&rendered{src: strings.Clone(src), re: re}) // kept past e
 	return re
 }
 

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -39,14 +40,19 @@ func loadDictionary(path string) (map[string]string, error) {
 		}
 	case ".json":
 		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber() // numbers as written: 1000000, not 1e+06
+		if err := dec.Decode(&m); err != nil {
 			return nil, fmt.Errorf("translate: dictionary %s: %w", path, err)
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("translate: dictionary %s: data after the JSON object", path)
 		}
 		for k, v := range m {
 			out[k] = scalarText(v)
 		}
 	case ".csv":
-		r := csv.NewReader(strings.NewReader(string(data)))
+		r := csv.NewReader(bytes.NewReader(data))
 		r.FieldsPerRecord = -1
 		for {
 			rec, err := r.Read()
@@ -75,8 +81,8 @@ func scalarText(v any) string {
 		return x
 	case nil:
 		return ""
-	case float64:
-		return fmt.Sprint(x)
+	case json.Number:
+		return x.String()
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

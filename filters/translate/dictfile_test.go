@@ -85,3 +85,53 @@ func TestDictionaryReload(t *testing.T) {
 		t.Errorf("after a broken file: %q", got)
 	}
 }
+
+// TestDictFileWatch: a file that turns unreadable is reported (and the
+// last dictionary kept), JSON numbers keep their text, and close stops
+// the reload goroutine.
+func TestDictFileWatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.json")
+	if err := os.WriteFile(path, []byte(`{"a": 1000000, "b": 1.50}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 16)
+	d, err := openDictFile(path, 10*time.Millisecond, func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.dict(); got["a"] != "1000000" || got["b"] != "1.50" {
+		t.Errorf("numbers: %q", got)
+	}
+	later := time.Now().Add(2 * time.Second)
+	if err := os.WriteFile(path, []byte(`{"a": [unclosed`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, later, later)
+	select {
+	case <-errs:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a broken dictionary file was not reported")
+	}
+	if got := d.dict()["a"]; got != "1000000" {
+		t.Errorf("after a broken file: %q", got)
+	}
+	stopped := make(chan struct{})
+	go func() { d.close(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("close did not stop the reload goroutine")
+	}
+	for len(errs) > 0 {
+		<-errs
+	}
+	time.Sleep(50 * time.Millisecond)
+	if len(errs) != 0 {
+		t.Error("the file was still checked after close")
+	}
+}
