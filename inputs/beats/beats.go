@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/rs/zerolog"
 )
@@ -75,9 +76,7 @@ type Input struct {
 	perSource map[string]int
 	closing   bool
 
-	addrMu sync.Mutex
-	addr   net.Addr
-	ready  chan struct{}
+	listen.Bound // Addr and Serving
 }
 
 // New builds a beats input from its config.
@@ -92,21 +91,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in := &Input{
 		cfg: *cfg, tls: tlsCfg, subjects: subjects, log: env.Logger, drainTimeout: env.DrainTimeout,
-		changed: make(chan struct{}), ready: make(chan struct{}), open: map[*conn]struct{}{}, perSource: map[string]int{},
+		changed: make(chan struct{}), open: map[*conn]struct{}{}, perSource: map[string]int{},
 	}
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }
-
-// Addr returns the bound address once the input listens (nil before).
-func (in *Input) Addr() net.Addr {
-	in.addrMu.Lock()
-	defer in.addrMu.Unlock()
-	return in.addr
-}
-
-// Serving is closed once the input listens (plugin.ServingNotifier).
-func (in *Input) Serving() <-chan struct{} { return in.ready }
 
 // Run implements plugin.Input.
 func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
@@ -114,10 +103,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 	if err != nil {
 		return fmt.Errorf("beats: listen %s: %w", in.cfg.Listen, err)
 	}
-	in.addrMu.Lock()
-	in.addr = ln.Addr()
-	in.addrMu.Unlock()
-	close(in.ready)
+	in.Bind(ln.Addr())
 	in.log.Info().Str("listen", ln.Addr().String()).Bool("tls", in.tls != nil).Msg("beats: listening")
 
 	// Publishing blocks while pipelines are full; connections keep doing

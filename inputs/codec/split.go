@@ -20,6 +20,17 @@ type Splitter struct {
 // so an idle connection does not keep a large buffer.
 const shrinkAbove = 64 << 10
 
+// Delimiter returns the line delimiter in effect for a configured one:
+// empty (the line and json_lines codecs' default) is a newline, as in
+// Logstash. The default is not in the inputs' spec tags because a newline
+// would break the generated reference.
+func Delimiter(configured string) string {
+	if configured == "" {
+		return "\n"
+	}
+	return configured
+}
+
 // NewSplitter returns a splitter at delim (not empty) for lines of max
 // bytes at most.
 func NewSplitter(delim string, max int) *Splitter {

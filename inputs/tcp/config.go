@@ -1,11 +1,10 @@
 package tcp
 
 import (
-	"fmt"
-	"net"
-	"strconv"
 	"time"
 
+	"github.com/ingestd/ingestd/inputs/codec"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/spec"
 )
 
@@ -22,14 +21,8 @@ type Config struct {
 	IdleTimeout    time.Duration `yaml:"idle_timeout" default:"0s" doc:"close a connection that sends nothing for this long; 0 never does (as Logstash), dead peers are still found by TCP keepalive"`
 }
 
-// delimiter returns the line delimiter in effect. Its default is not in
-// the spec tag because a newline would break the generated reference.
-func (c *Config) delimiter() string {
-	if c.Delimiter == "" {
-		return "\n"
-	}
-	return c.Delimiter
-}
+// delimiter returns the line delimiter in effect.
+func (c *Config) delimiter() string { return codec.Delimiter(c.Delimiter) }
 
 // ListenAddrs implements plugin.AddressBinder.
 func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
@@ -37,7 +30,7 @@ func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
 // Check validates the values beyond their types.
 func (c *Config) Check() []spec.FieldError {
 	var errs []spec.FieldError
-	if err := checkListen(c.Listen); err != nil {
+	if err := listen.Check(c.Listen); err != nil {
 		errs = append(errs, spec.FieldError{Field: "listen", Msg: err.Error()})
 	}
 	if c.Mode == "client" {
@@ -53,16 +46,4 @@ func (c *Config) Check() []spec.FieldError {
 		errs = append(errs, spec.FieldError{Field: "idle_timeout", Msg: "must not be negative"})
 	}
 	return errs
-}
-
-// checkListen requires host:port with a numeric port (0 picks one).
-func checkListen(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want host:port: %w", err)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-	}
-	return nil
 }

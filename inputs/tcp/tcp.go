@@ -30,6 +30,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/inputs/codec"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/plugin"
 )
 
@@ -55,9 +56,7 @@ type Input struct {
 	open    map[*conn]struct{}
 	closing bool
 
-	addrMu sync.Mutex
-	addr   net.Addr
-	ready  chan struct{}
+	listen.Bound // Addr and Serving
 }
 
 // New builds a tcp input from its config.
@@ -67,22 +66,12 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in := &Input{
 		cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout,
-		open: map[*conn]struct{}{}, ready: make(chan struct{}),
+		open: map[*conn]struct{}{},
 	}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }
-
-// Addr returns the bound address once the input listens (nil before).
-func (in *Input) Addr() net.Addr {
-	in.addrMu.Lock()
-	defer in.addrMu.Unlock()
-	return in.addr
-}
-
-// Serving is closed once the input listens (plugin.ServingNotifier).
-func (in *Input) Serving() <-chan struct{} { return in.ready }
 
 // Connections returns the number of open connections.
 func (in *Input) Connections() int64 { return in.conns.Load() }
@@ -93,10 +82,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 	if err != nil {
 		return fmt.Errorf("tcp: listen %s: %w", in.cfg.Listen, err)
 	}
-	in.addrMu.Lock()
-	in.addr = ln.Addr()
-	in.addrMu.Unlock()
-	close(in.ready)
+	in.Bind(ln.Addr())
 	in.log.Info().Str("listen", ln.Addr().String()).Str("codec", in.cfg.Codec).Msg("tcp: listening")
 
 	// Publishing blocks while the pipelines are full; at shutdown it may

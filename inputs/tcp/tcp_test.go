@@ -1,8 +1,6 @@
 package tcp
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/inputs/inputtest"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/plugin/plugintest"
 	"github.com/ingestd/ingestd/spec"
@@ -28,77 +25,24 @@ type got struct {
 
 func (g got) str(key string) string { s, _ := g.doc[key].(string); return s }
 
-func (g got) tags() string {
-	var out []string
-	tags, _ := g.doc["tags"].([]any)
-	for _, t := range tags {
-		out = append(out, t.(string))
-	}
-	return strings.Join(out, ",")
-}
+func (g got) tags() string { return inputtest.Tags(g.doc) }
 
 // running is an input serving a collecting sink.
 type running struct {
-	in     *Input
-	events chan got
-	cancel context.CancelFunc
-	done   chan error
+	*inputtest.Running[got]
+	in *Input
 }
 
 // start decodes yaml (listen added) as a config file would be and runs the
 // input on 127.0.0.1:0.
 func start(t *testing.T, yaml string) *running {
 	t.Helper()
-	cfg := new(Config)
-	if err := spec.DecodeYAML("test.yml", "listen: 127.0.0.1:0\n"+yaml, cfg); err != nil {
-		t.Fatal(err)
-	}
-	in, err := New(cfg, plugin.Env{Logger: zerolog.New(zerolog.NewTestWriter(t)), DrainTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &running{in: in.(*Input), events: make(chan got, 10000), done: make(chan error, 1)}
-	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
-		for _, e := range events {
-			var doc map[string]any
-			if err := json.Unmarshal(e.AppendJSON(nil), &doc); err != nil {
-				return err
-			}
-			ip, _ := e.Get(pathIP)
-			r.events <- got{doc: doc, ip: ip.Str()}
-			e.Done()
-		}
-		return nil
-	}}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- r.in.Run(ctx, sink) }()
-	select {
-	case <-r.in.Serving():
-	case err := <-r.done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("input not serving")
-	}
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}
-
-// stop cancels the input and waits for Run to return.
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	r.cancel()
-	select {
-	case err, ok := <-r.done:
-		if ok && err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if ok {
-			close(r.done)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	in, r := inputtest.Start(t, New, "listen: 127.0.0.1:0\n"+yaml, 10000, func(e *event.Event) (got, error) {
+		doc, err := inputtest.Doc(e)
+		ip, _ := e.Get(pathIP)
+		return got{doc: doc, ip: ip.Str()}, err
+	})
+	return &running{Running: r, in: in.(*Input)}
 }
 
 func (r *running) dial(t *testing.T) net.Conn {
@@ -109,21 +53,6 @@ func (r *running) dial(t *testing.T) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// next returns the next n events.
-func (r *running) next(t *testing.T, n int) []got {
-	t.Helper()
-	out := make([]got, 0, n)
-	for len(out) < n {
-		select {
-		case g := <-r.events:
-			out = append(out, g)
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%d events arrived, want %d", len(out), n)
-		}
-	}
-	return out
 }
 
 func write(t *testing.T, c net.Conn, s string) {
@@ -137,9 +66,9 @@ func TestLines(t *testing.T) {
 	r := start(t, "") // the default codec: line
 	c := r.dial(t)
 	write(t, c, "first\nsecond\r\n\nlast, unterminated")
-	evs := r.next(t, 3)
+	evs := r.Next(t, 3)
 	c.Close() // the unterminated line is published when the connection ends
-	evs = append(evs, r.next(t, 1)...)
+	evs = append(evs, r.Next(t, 1)...)
 	want := []string{"first", "second\r", "", "last, unterminated"}
 	local := c.LocalAddr().(*net.TCPAddr)
 	for i, g := range evs {
@@ -159,7 +88,7 @@ func TestJSONLines(t *testing.T) {
 	r := start(t, "codec: json_lines\n")
 	c := r.dial(t)
 	write(t, c, `{"a":1}`+"\nnot json\n"+`[{"b":1},{"b":2}]`+"\n\n"+`{"host":"sender","port":"p"}`+"\n")
-	evs := r.next(t, 5)
+	evs := r.Next(t, 5)
 	if evs[0].doc["a"] != float64(1) || evs[0].tags() != "" || evs[0].str("host") != "127.0.0.1" {
 		t.Errorf("object: %v", evs[0].doc)
 	}
@@ -180,7 +109,7 @@ func TestStreamingCodecs(t *testing.T) {
 	r := start(t, "codec: json\n")
 	c := r.dial(t)
 	write(t, c, `{"a":1}`+"\n"+`{"a":2}`+"\n")
-	evs := r.next(t, 2)
+	evs := r.Next(t, 2)
 	if evs[0].doc["a"] != float64(1) || evs[1].doc["a"] != float64(2) {
 		t.Fatalf("got %v, %v", evs[0].doc, evs[1].doc)
 	}
@@ -192,7 +121,7 @@ func TestLongLine(t *testing.T) {
 	long := strings.Repeat("0123456789", 10)
 	write(t, c, "short|"+long[:50])
 	write(t, c, long[50:]+"|after|")
-	evs := r.next(t, 3)
+	evs := r.Next(t, 3)
 	if evs[0].str("message") != "short" || evs[2].str("message") != "after" || evs[2].tags() != "" {
 		t.Errorf("lines around the long one: %v, %v", evs[0].doc, evs[2].doc)
 	}
@@ -221,7 +150,7 @@ func TestConcurrentConnections(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]bool{}
-	for _, g := range r.next(t, clients*lines) {
+	for _, g := range r.Next(t, clients*lines) {
 		seen[g.str("message")] = true
 	}
 	if len(seen) != clients*lines {
@@ -237,7 +166,7 @@ func TestIdleTimeout(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("read from an idle connection: %v, want EOF (closed by the input)", err)
 	}
-	if g := r.next(t, 1); g[0].str("message") != "hello" {
+	if g := r.Next(t, 1); g[0].str("message") != "hello" {
 		t.Fatalf("the unterminated line of an idle connection: %v", g[0].doc)
 	}
 }
@@ -246,7 +175,7 @@ func TestMaxConnections(t *testing.T) {
 	r := start(t, "max_connections: 1\n")
 	first := r.dial(t)
 	write(t, first, "one\n")
-	r.next(t, 1) // the first connection is served
+	r.Next(t, 1) // the first connection is served
 	second := r.dial(t)
 	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := second.Read(make([]byte, 1)); err == nil {
@@ -268,14 +197,14 @@ func TestShutdown(t *testing.T) {
 		write(t, c, fmt.Sprintf("line %d\npartial %d", i, i))
 		conns = append(conns, c)
 	}
-	r.next(t, 5)
+	r.Next(t, 5)
 	for r.in.Connections() != 5 {
 		time.Sleep(time.Millisecond)
 	}
-	r.stop(t)
+	r.Stop(t)
 	partial := 0
-	for len(r.events) > 0 {
-		if strings.HasPrefix((<-r.events).str("message"), "partial ") {
+	for len(r.Events) > 0 {
+		if strings.HasPrefix((<-r.Events).str("message"), "partial ") {
 			partial++
 		}
 	}

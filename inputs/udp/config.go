@@ -1,11 +1,9 @@
 package udp
 
 import (
-	"fmt"
-	"net"
-	"strconv"
-
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/inputs/codec"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/spec"
 )
 
@@ -25,14 +23,8 @@ type Config struct {
 	sourceIP event.Path
 }
 
-// delimiter returns the line delimiter in effect. Its default is not in
-// the spec tag because a newline would break the generated reference.
-func (c *Config) delimiter() string {
-	if c.Delimiter == "" {
-		return "\n"
-	}
-	return c.Delimiter
-}
+// delimiter returns the line delimiter in effect.
+func (c *Config) delimiter() string { return codec.Delimiter(c.Delimiter) }
 
 // ListenAddrs implements plugin.AddressBinder.
 func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
@@ -40,10 +32,8 @@ func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
 // Check validates the values beyond their types.
 func (c *Config) Check() []spec.FieldError {
 	var errs []spec.FieldError
-	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
-		errs = append(errs, spec.FieldError{Field: "listen", Msg: fmt.Sprintf("want host:port: %v", err)})
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		errs = append(errs, spec.FieldError{Field: "listen", Msg: fmt.Sprintf("port %q is not a number from 0 to 65535", port)})
+	if err := listen.Check(c.Listen); err != nil {
+		errs = append(errs, spec.FieldError{Field: "listen", Msg: err.Error()})
 	}
 	// 65535 is the largest IPv4 datagram; a larger buffer is only waste.
 	if c.BufferSize <= 0 || c.BufferSize > 1<<20 {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/inputs/codec"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/plugin"
 )
 
@@ -53,9 +54,7 @@ type Input struct {
 	inflight  atomic.Int64
 	warnedCut atomic.Bool
 
-	addrMu sync.Mutex
-	addr   net.Addr
-	ready  chan struct{}
+	listen.Bound // Addr and Serving
 }
 
 // datagram is one datagram read, with its sender.
@@ -70,21 +69,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	if errs := cfg.Check(); len(errs) > 0 {
 		return nil, fmt.Errorf("udp: %s: %s", errs[0].Field, errs[0].Msg)
 	}
-	in := &Input{cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout, ready: make(chan struct{})}
+	in := &Input{cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }
-
-// Addr returns the bound address once the input listens (nil before).
-func (in *Input) Addr() net.Addr {
-	in.addrMu.Lock()
-	defer in.addrMu.Unlock()
-	return in.addr
-}
-
-// Serving is closed once the input listens (plugin.ServingNotifier).
-func (in *Input) Serving() <-chan struct{} { return in.ready }
 
 // Run implements plugin.Input.
 func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
@@ -99,10 +88,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 			return fmt.Errorf("udp: receive_buffer_bytes %d: %w", int64(in.cfg.ReceiveBufferBytes), err)
 		}
 	}
-	in.addrMu.Lock()
-	in.addr = pc.LocalAddr()
-	in.addrMu.Unlock()
-	close(in.ready)
+	in.Bind(pc.LocalAddr())
 	in.log.Info().Str("listen", pc.LocalAddr().String()).Str("codec", in.cfg.Codec).Msg("udp: listening")
 
 	queue := make(chan datagram, in.cfg.QueueSize)
@@ -183,23 +169,25 @@ func (in *Input) publish(ctx context.Context, sink plugin.Sink, queue <-chan dat
 	}
 	var b plugin.Batch
 	events := 0
-	add := func(from event.Value) func(*event.Event) {
-		return func(e *event.Event) {
-			if !e.Has(in.cfg.sourceIP) {
-				e.Set(in.cfg.sourceIP, from)
-			}
-			if b == nil {
-				b = producer.Begin(0, func() { in.inflight.Add(-1) })
-				in.inflight.Add(1)
-			}
-			b.Add(e)
-			events++
+	batchDone := func() { in.inflight.Add(-1) }
+	var from event.Value // the sender of the datagram being decoded
+	// One closure for every datagram: none is made per datagram.
+	add := func(e *event.Event) {
+		if !e.Has(in.cfg.sourceIP) {
+			e.Set(in.cfg.sourceIP, from)
 		}
+		if b == nil {
+			b = producer.Begin(0, batchDone)
+			in.inflight.Add(1)
+		}
+		b.Add(e)
+		events++
 	}
 	for d := range queue {
 		for {
 			in.queued.Add(-1)
-			in.decode(split, d, add(d.from))
+			from = d.from
+			in.decode(split, d, add)
 			if events >= maxBatchEvents {
 				break
 			}

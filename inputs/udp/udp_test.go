@@ -2,7 +2,6 @@ package udp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/inputs/inputtest"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/plugin/plugintest"
 	"github.com/ingestd/ingestd/spec"
@@ -20,64 +20,16 @@ import (
 
 // running is an input serving a sink that collects event documents.
 type running struct {
-	in     *Input
-	events chan map[string]any
-	cancel context.CancelFunc
-	done   chan error
+	*inputtest.Running[map[string]any]
+	in *Input
 }
 
 // start decodes yaml (listen added) as a config file would be and runs
 // the input on 127.0.0.1:0.
 func start(t *testing.T, yaml string) *running {
 	t.Helper()
-	cfg := new(Config)
-	if err := spec.DecodeYAML("test.yml", "listen: 127.0.0.1:0\n"+yaml, cfg); err != nil {
-		t.Fatal(err)
-	}
-	in, err := New(cfg, plugin.Env{Logger: zerolog.New(zerolog.NewTestWriter(t)), DrainTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &running{in: in.(*Input), events: make(chan map[string]any, 1000), done: make(chan error, 1)}
-	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
-		for _, e := range events {
-			var doc map[string]any
-			if err := json.Unmarshal(e.AppendJSON(nil), &doc); err != nil {
-				return err
-			}
-			r.events <- doc
-			e.Done()
-		}
-		return nil
-	}}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- r.in.Run(ctx, sink) }()
-	select {
-	case <-r.in.Serving():
-	case err := <-r.done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("input not serving")
-	}
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}
-
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	r.cancel()
-	select {
-	case err, ok := <-r.done:
-		if ok && err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if ok {
-			close(r.done)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	in, r := inputtest.Start(t, New, "listen: 127.0.0.1:0\n"+yaml, 1000, inputtest.Doc)
+	return &running{Running: r, in: in.(*Input)}
 }
 
 // send sends each datagram from one client socket.
@@ -95,36 +47,13 @@ func (r *running) send(t *testing.T, datagrams ...string) {
 	}
 }
 
-func (r *running) next(t *testing.T, n int) []map[string]any {
-	t.Helper()
-	out := make([]map[string]any, 0, n)
-	for len(out) < n {
-		select {
-		case d := <-r.events:
-			out = append(out, d)
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%d events arrived, want %d", len(out), n)
-		}
-	}
-	return out
-}
-
-func tags(doc map[string]any) string {
-	var out []string
-	ts, _ := doc["tags"].([]any)
-	for _, t := range ts {
-		out = append(out, t.(string))
-	}
-	return strings.Join(out, ",")
-}
-
 func TestPlain(t *testing.T) {
 	r := start(t, "") // the default codec: plain
 	r.send(t, "hello", "two\nlines")
-	evs := r.next(t, 2)
+	evs := r.Next(t, 2)
 	for i, want := range []string{"hello", "two\nlines"} {
 		d := evs[i]
-		if d["message"] != want || d["host"] != "127.0.0.1" || d["@version"] != "1" || d["@timestamp"] == nil || tags(d) != "" {
+		if d["message"] != want || d["host"] != "127.0.0.1" || d["@version"] != "1" || d["@timestamp"] == nil || inputtest.Tags(d) != "" {
 			t.Errorf("datagram %d: %v", i, d)
 		}
 	}
@@ -133,11 +62,11 @@ func TestPlain(t *testing.T) {
 func TestJSON(t *testing.T) {
 	r := start(t, "codec: json\nsource_ip_fieldname: \"[source][ip]\"\n")
 	r.send(t, `{"a":1}`, `{"a":`, `[{"b":1},{"b":2}]`)
-	evs := r.next(t, 4)
-	if evs[0]["a"] != float64(1) || tags(evs[0]) != "" {
+	evs := r.Next(t, 4)
+	if evs[0]["a"] != float64(1) || inputtest.Tags(evs[0]) != "" {
 		t.Errorf("object: %v", evs[0])
 	}
-	if evs[1]["message"] != `{"a":` || tags(evs[1]) != "_jsonparsefailure" {
+	if evs[1]["message"] != `{"a":` || inputtest.Tags(evs[1]) != "_jsonparsefailure" {
 		t.Errorf("invalid: %v", evs[1])
 	}
 	if evs[2]["b"] != float64(1) || evs[3]["b"] != float64(2) {
@@ -153,11 +82,11 @@ func TestJSON(t *testing.T) {
 func TestLines(t *testing.T) {
 	r := start(t, "codec: json_lines\n")
 	r.send(t, `{"n":1}`+"\n"+`{"n":2}`, "oops\n")
-	evs := r.next(t, 3)
+	evs := r.Next(t, 3)
 	if evs[0]["n"] != float64(1) || evs[1]["n"] != float64(2) {
 		t.Errorf("lines of one datagram: %v, %v", evs[0], evs[1])
 	}
-	if evs[2]["message"] != "oops" || tags(evs[2]) != "_jsonparsefailure" {
+	if evs[2]["message"] != "oops" || inputtest.Tags(evs[2]) != "_jsonparsefailure" {
 		t.Errorf("invalid line: %v", evs[2])
 	}
 }
@@ -165,11 +94,11 @@ func TestLines(t *testing.T) {
 func TestTruncated(t *testing.T) {
 	r := start(t, "buffer_size: 8\n")
 	r.send(t, "0123456789abcdef", "short")
-	evs := r.next(t, 2)
-	if evs[0]["message"] != "01234567" || tags(evs[0]) != "_truncated" {
+	evs := r.Next(t, 2)
+	if evs[0]["message"] != "01234567" || inputtest.Tags(evs[0]) != "_truncated" {
 		t.Errorf("long datagram: %v", evs[0])
 	}
-	if evs[1]["message"] != "short" || tags(evs[1]) != "" {
+	if evs[1]["message"] != "short" || inputtest.Tags(evs[1]) != "" {
 		t.Errorf("short datagram: %v", evs[1])
 	}
 }
@@ -184,8 +113,8 @@ func TestShutdown(t *testing.T) {
 		want = append(want, fmt.Sprintf("datagram %d", i))
 	}
 	r.send(t, want...)
-	r.next(t, len(want))
-	r.stop(t)
+	r.Next(t, len(want))
+	r.Stop(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -1,0 +1,63 @@
+// Package listen holds what the network inputs (beats, tcp, udp) share
+// about their listening address: checking the configured host:port, and
+// publishing the bound address once the socket is open.
+package listen
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+)
+
+// Check requires host:port with a numeric port (0 picks one), as the
+// listen option of every network input is written.
+func Check(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// Bound is an input's bound address. Embedded in an input, it gives it
+// Addr and Serving (plugin.ServingNotifier); the input calls Bind once its
+// socket is open. The zero Bound is not serving; Bind must be called once
+// at most.
+type Bound struct {
+	mu    sync.Mutex
+	addr  net.Addr
+	ready chan struct{}
+}
+
+// Bind records addr and closes the Serving channel.
+func (b *Bound) Bind(addr net.Addr) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.addr = addr
+	close(b.readyLocked())
+}
+
+// Addr returns the bound address once the input listens (nil before).
+func (b *Bound) Addr() net.Addr {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.addr
+}
+
+// Serving is closed once the input listens (plugin.ServingNotifier).
+func (b *Bound) Serving() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.readyLocked()
+}
+
+func (b *Bound) readyLocked() chan struct{} {
+	if b.ready == nil {
+		b.ready = make(chan struct{})
+	}
+	return b.ready
+}
