@@ -19,48 +19,32 @@ var commonOptions = []string{"add_field", "remove_field", "add_tag", "remove_tag
 func (c *conv) commonSteps(o *opts) []*step {
 	var steps []*step
 	what := o.what()
-	if entries, a, ok := o.hash("add_field"); ok {
-		st := &step{op: "append", at: a.Pos}
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": add_field")
-			if !ok {
-				continue
-			}
-			vals, ok := c.stringList(e.val, what+": add_field "+e.key)
-			if !ok {
-				continue
-			}
-			seq := &yseq{flow: true}
-			var reads []string
-			good := true
-			for _, v := range vals {
-				t, ok := c.template(v, e.val.Position(), what+": add_field "+e.key)
-				if !ok {
-					good = false
-					break
-				}
-				reads = append(reads, templateRefs(t)...)
-				seq.add(rawStr(t))
-			}
-			if !good {
-				continue
-			}
-			var val ynode = seq
-			if len(seq.items) == 1 {
-				val = seq.items[0].val
-			}
-			st.entries = append(st.entries, mentry{key: ref, val: val, reads: reads, writes: []string{ref}})
+	addField := c.fieldEntries(o, "add_field", "append", func(ref string, e kv) (mentry, bool) {
+		label := what + ": add_field " + e.key
+		vals, ok := c.stringList(e.val, label)
+		if !ok {
+			return mentry{}, false
 		}
-		steps = append(steps, st)
-	}
-	if fields, a, ok := o.list("remove_field"); ok {
-		st := &step{op: "remove_field", at: a.Pos}
-		for _, f := range fields {
-			if ref, ok := c.fieldRef(f, a.Value.Position(), what+": remove_field"); ok {
-				st.list = append(st.list, ref)
+		me := mentry{key: ref, writes: []string{ref}}
+		seq := &yseq{flow: true}
+		for _, v := range vals {
+			t, ok := c.template(v, e.val.Position(), label)
+			if !ok {
+				return mentry{}, false
 			}
+			me.reads = append(me.reads, templateRefs(t)...)
+			seq.add(rawStr(t))
 		}
-		steps = append(steps, st)
+		me.val = seq
+		if len(seq.items) == 1 {
+			me.val = seq.items[0].val
+		}
+		return me, true
+	})
+	for _, st := range []*step{addField, c.fieldList(o, "remove_field")} {
+		if st != nil {
+			steps = append(steps, st)
+		}
 	}
 	for _, name := range []string{"add_tag", "remove_tag"} {
 		tags, a, ok := o.list(name)
@@ -77,9 +61,8 @@ func (c *conv) commonSteps(o *opts) []*step {
 		}
 		steps = append(steps, st)
 	}
-	if o.has("periodic_flush") {
-		o.get("periodic_flush")
-		c.warnf(o.attrs["periodic_flush"].Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
+	if a := o.get("periodic_flush"); a != nil {
+		c.warnf(a.Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
 	}
 	return steps
 }

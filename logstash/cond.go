@@ -42,6 +42,13 @@ func fieldExpr(path []string) string {
 	return "field(" + strconv.Quote(b.String()) + ")"
 }
 
+// present is the condition that the field ref (in ingestd's bracket
+// form, as fieldRef returns it) is set and not null.
+func present(ref string) string { return refExpr(ref) + " != nil" }
+
+// refExpr reads the field ref, in ingestd's bracket form.
+func refExpr(ref string) string { return "field(" + strconv.Quote(ref) + ")" }
+
 // truthy is Logstash's FieldTruthy on an expr-lang operand (lsTruthy
 // implements it: missing, null, "" and "false" are false).
 func truthy(x string) string {

@@ -147,7 +147,7 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 	indexMode := ds == "false"
 	if ds == "auto" {
 		for _, name := range esRefusesDataStream {
-			if o.attrs[name] != nil {
+			if o.has(name) {
 				indexMode = true // data_stream => auto resolves to false
 			}
 		}

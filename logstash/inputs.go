@@ -253,13 +253,6 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 }
 
 func plainCodec(v lsconf.Value) bool {
-	switch v := v.(type) {
-	case *lsconf.Bareword:
-		return v.Text == "plain"
-	case *lsconf.String:
-		return v.Value == "plain"
-	case *lsconf.PluginValue:
-		return v.Plugin.Name == "plain" && len(v.Plugin.Attrs) == 0
-	}
-	return false
+	name, p, _ := codecPlugin(v)
+	return name == "plain" && len(pluginAttrs(p)) == 0
 }

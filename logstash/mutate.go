@@ -162,21 +162,12 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 	if s, _, ok := o.str("tag_on_failure"); ok {
 		failTags = []string{s}
 	}
-	if entries, a, ok := o.hash("coerce"); ok {
-		st := &step{op: "coerce", at: a.Pos}
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": coerce")
-			if !ok {
-				continue
-			}
-			if me, ok := c.setEntry(ref, e, what+": coerce"); ok {
-				me.reads = append(me.reads, ref)
-				st.entries = append(st.entries, me)
-			}
-		}
-		add(st)
-	}
-	add(c.mutatePairs(o, "rename", "rename"))
+	add(c.fieldEntries(o, "coerce", "coerce", func(ref string, e kv) (mentry, bool) {
+		me, ok := c.setEntry(ref, e, what+": coerce")
+		me.reads = append(me.reads, ref)
+		return me, ok
+	}))
+	add(c.mutatePairs(o, "rename"))
 	if entries, _, ok := o.hash("update"); ok {
 		// update sets a field only when the event has it: a replace
 		// whose when says so, one block per field.
@@ -189,108 +180,57 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 			if !ok {
 				continue
 			}
-			path, _ := lsconf.ParseFieldRef(ref)
-			steps = append(steps, &step{op: "replace", at: e.at, entries: []mentry{me}, when: fieldExpr(path.Path) + " != nil",
+			steps = append(steps, &step{op: "replace", at: e.at, entries: []mentry{me}, when: present(ref),
 				comments: []string{"update: only when the field is present (Logstash also updates a field holding null)"}})
 		}
 	}
-	if entries, a, ok := o.hash("replace"); ok {
-		st := &step{op: "replace", at: a.Pos}
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": replace")
-			if !ok {
-				continue
-			}
-			if me, ok := c.setEntry(ref, e, what+": replace"); ok {
-				st.entries = append(st.entries, me)
-			}
-		}
-		add(st)
-	}
+	add(c.fieldEntries(o, "replace", "replace", func(ref string, e kv) (mentry, bool) {
+		return c.setEntry(ref, e, what+": replace")
+	}))
 	add(c.mutateConvert(o, failTags))
 	if a := o.get("gsub"); a != nil {
 		add(c.mutateGsub(o, a))
 	}
 	for _, name := range []string{"uppercase", "capitalize", "lowercase", "strip"} {
 		// Logstash's order.
-		fields, a, ok := o.list(name)
-		if !ok {
-			continue
-		}
-		st := &step{op: name, at: a.Pos}
-		for _, f := range fields {
-			if ref, ok := c.fieldRef(f, a.Value.Position(), what+": "+name); ok {
-				st.list = append(st.list, ref)
-			}
-		}
-		add(st)
+		add(c.fieldList(o, name))
 	}
-	if entries, a, ok := o.hash("split"); ok {
-		st := &step{op: "split", at: a.Pos}
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": split")
-			if !ok {
-				continue
-			}
-			sep, ok := scalar(e.val)
-			if !ok {
-				c.errorf(e.val.Position(), "%s: split %s: expected a separator string, got %s", what, e.key, kindOf(e.val))
-				continue
-			}
-			if sep == " " || sep == "" {
-				c.errorf(e.val.Position(), "%s: split %s: Ruby splits on %q by runs of whitespace (or characters); ingestd splits on the exact separator only", what, e.key, sep)
-				continue
-			}
-			st.entries = append(st.entries, mentry{key: ref, val: str(sep), reads: []string{ref}, writes: []string{ref}})
+	if st := c.fieldEntries(o, "split", "split", func(ref string, e kv) (mentry, bool) {
+		sep, ok := c.separator(e, what+": split")
+		if ok && (sep == " " || sep == "") {
+			c.errorf(e.val.Position(), "%s: split %s: Ruby splits on %q by runs of whitespace (or characters); ingestd splits on the exact separator only", what, e.key, sep)
+			ok = false
 		}
+		return sameField(ref, str(sep)), ok
+	}); st != nil {
 		st.comments = append(st.comments, "split: Ruby's String#split drops trailing empty strings (\"a,b,,\" gives [a, b]); ingestd keeps them")
 		add(st)
 	}
-	if entries, a, ok := o.hash("join"); ok {
-		st := &step{op: "join", at: a.Pos}
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": join")
-			if !ok {
-				continue
-			}
-			sep, ok := scalar(e.val)
-			if !ok {
-				c.errorf(e.val.Position(), "%s: join %s: expected a separator string, got %s", what, e.key, kindOf(e.val))
-				continue
-			}
-			st.entries = append(st.entries, mentry{key: ref, val: str(sep), reads: []string{ref}, writes: []string{ref}})
+	add(c.fieldEntries(o, "join", "join", func(ref string, e kv) (mentry, bool) {
+		sep, ok := c.separator(e, what+": join")
+		return sameField(ref, str(sep)), ok
+	}))
+	add(c.fieldEntries(o, "merge", "merge", func(dest string, e kv) (mentry, bool) {
+		names, ok := c.stringList(e.val, what+": merge "+e.key)
+		if !ok {
+			return mentry{}, false
 		}
-		add(st)
-	}
-	if entries, a, ok := o.hash("merge"); ok {
-		st := &step{op: "merge", at: a.Pos}
-		for _, e := range entries {
-			dest, ok := c.fieldRef(e.key, e.at, what+": merge")
-			if !ok {
-				continue
+		me := sameField(dest, nil)
+		var refs []string
+		for _, n := range names {
+			if ref, ok := c.fieldRef(n, e.val.Position(), what+": merge "+e.key); ok {
+				refs = append(refs, ref)
 			}
-			names, ok := c.stringList(e.val, what+": merge "+e.key)
-			if !ok {
-				continue
-			}
-			me := mentry{key: dest, reads: []string{dest}, writes: []string{dest}}
-			var refs []string
-			for _, n := range names {
-				if ref, ok := c.fieldRef(n, e.val.Position(), what+": merge "+e.key); ok {
-					refs = append(refs, ref)
-				}
-			}
-			me.reads = append(me.reads, refs...)
-			if len(refs) == 1 {
-				me.val = str(refs[0])
-			} else {
-				me.val = strSeq(refs)
-			}
-			st.entries = append(st.entries, me)
 		}
-		add(st)
-	}
-	add(c.mutatePairs(o, "copy", "copy"))
+		me.reads = append(me.reads, refs...)
+		if len(refs) == 1 {
+			me.val = str(refs[0])
+		} else {
+			me.val = strSeq(refs)
+		}
+		return me, true
+	}))
+	add(c.mutatePairs(o, "copy"))
 	for _, s := range c.commonSteps(o) {
 		add(s)
 	}
@@ -306,34 +246,76 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 	return blocks
 }
 
-// mutatePairs reads rename or copy: {from => to}.
-func (c *conv) mutatePairs(o *opts, name, op string) *step {
+// fieldEntries reads a hash option whose keys are fields ({field =>
+// ...}) as a map step op, one entry made by entry per key that is a good
+// field reference (entry reports the value's problems and returns false
+// to drop it). It returns nil when the option is absent or not a hash.
+func (c *conv) fieldEntries(o *opts, name, op string, entry func(ref string, e kv) (mentry, bool)) *step {
 	entries, a, ok := o.hash(name)
 	if !ok {
 		return nil
 	}
 	st := &step{op: op, at: a.Pos}
 	for _, e := range entries {
-		from, ok := c.fieldRef(e.key, e.at, o.what()+": "+name)
+		ref, ok := c.fieldRef(e.key, e.at, o.what()+": "+name)
 		if !ok {
 			continue
 		}
+		if me, ok := entry(ref, e); ok {
+			st.entries = append(st.entries, me)
+		}
+	}
+	return st
+}
+
+// fieldList reads a list option of fields as a list step of the same
+// name. It returns nil when the option is absent or not a list.
+func (c *conv) fieldList(o *opts, name string) *step {
+	fields, a, ok := o.list(name)
+	if !ok {
+		return nil
+	}
+	st := &step{op: name, at: a.Pos}
+	for _, f := range fields {
+		if ref, ok := c.fieldRef(f, a.Value.Position(), o.what()+": "+name); ok {
+			st.list = append(st.list, ref)
+		}
+	}
+	return st
+}
+
+// sameField is an entry that rewrites the field ref in place.
+func sameField(ref string, val ynode) mentry {
+	return mentry{key: ref, val: val, reads: []string{ref}, writes: []string{ref}}
+}
+
+// separator reads the separator string of a split or join entry.
+func (c *conv) separator(e kv, what string) (string, bool) {
+	sep, ok := scalar(e.val)
+	if !ok {
+		c.errorf(e.val.Position(), "%s %s: expected a separator string, got %s", what, e.key, kindOf(e.val))
+	}
+	return sep, ok
+}
+
+// mutatePairs reads rename or copy: {from => to}.
+func (c *conv) mutatePairs(o *opts, name string) *step {
+	return c.fieldEntries(o, name, name, func(from string, e kv) (mentry, bool) {
 		toText, ok := scalar(e.val)
 		if !ok {
 			c.errorf(e.val.Position(), "%s: %s %s: expected a field name, got %s", o.what(), name, e.key, kindOf(e.val))
-			continue
+			return mentry{}, false
 		}
 		to, ok := c.fieldRef(toText, e.val.Position(), o.what()+": "+name)
 		if !ok {
-			continue
+			return mentry{}, false
 		}
 		me := mentry{key: from, val: str(to), reads: []string{from}, writes: []string{to}}
-		if op == "rename" {
+		if name == "rename" {
 			me.writes = append(me.writes, from)
 		}
-		st.entries = append(st.entries, me)
-	}
-	return st
+		return me, true
+	})
 }
 
 // setEntry reads a replace or update entry: the value is a sprintf
@@ -356,24 +338,18 @@ func (c *conv) setEntry(ref string, e kv, what string) (mentry, bool) {
 var conversions = map[string]string{"integer": "int", "float": "float", "boolean": "boolean", "string": "string"}
 
 func (c *conv) mutateConvert(o *opts, failTags []string) *step {
-	entries, a, ok := o.hash("convert")
-	if !ok {
-		return nil
-	}
-	st := &step{op: "convert", at: a.Pos, failTags: failTags}
-	for _, e := range entries {
-		ref, ok := c.fieldRef(e.key, e.at, o.what()+": convert")
-		if !ok {
-			continue
-		}
+	st := c.fieldEntries(o, "convert", "convert", func(ref string, e kv) (mentry, bool) {
 		typ, _ := scalar(e.val)
 		to, known := conversions[typ]
 		if !known {
 			c.errorf(e.val.Position(), "%s: convert %s to %q is not supported (ingestd converts to integer, float, boolean and string)", o.what(), e.key, typ)
-			continue
 		}
-		st.entries = append(st.entries, mentry{key: ref, val: str(to), reads: []string{ref}, writes: []string{ref}})
+		return sameField(ref, str(to)), known
+	})
+	if st == nil {
+		return nil
 	}
+	st.failTags = failTags
 	st.comments = append(st.comments, fmt.Sprintf("convert: a value Logstash converts leniently (\"12abc\" to integer 12, \"1,234\" to 1234, an unknown boolean left as is) is left unchanged here and tagged %s", strings.Join(failTags, ", ")))
 	return st
 }

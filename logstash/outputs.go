@@ -84,14 +84,9 @@ func (c *conv) stdout(p *lsconf.Plugin) *block {
 	b.opts.set("with_data_stream", boolLit(false))
 	codec := "rubydebug"
 	if a := o.get("codec"); a != nil {
-		switch v := a.Value.(type) {
-		case *lsconf.Bareword:
-			codec = v.Text
-		case *lsconf.String:
-			codec = v.Value
-		case *lsconf.PluginValue:
-			codec = v.Plugin.Name
-			for _, at := range v.Plugin.Attrs {
+		if name, pl, ok := codecPlugin(a.Value); ok {
+			codec = name
+			for _, at := range pluginAttrs(pl) {
 				if at.Name == "metadata" {
 					c.warnf(at.Pos, "%s: codec %s: metadata is ignored (ingestd never prints @metadata)", what, codec)
 					continue
@@ -133,19 +128,7 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 	b.opts.set("dir", str(dir))
 	c.warnf(a.Value.Position(), "%s: path %q: ingestd writes one file per data stream, %s/<data stream>.ndjson", what, path, dir)
 	if a := o.get("codec"); a != nil {
-		name := ""
-		switch v := a.Value.(type) {
-		case *lsconf.Bareword:
-			name = v.Text
-		case *lsconf.String:
-			name = v.Value
-		case *lsconf.PluginValue:
-			name = v.Plugin.Name
-			if len(v.Plugin.Attrs) > 0 {
-				name = ""
-			}
-		}
-		if name != "json_lines" {
+		if name, pl, _ := codecPlugin(a.Value); name != "json_lines" || len(pluginAttrs(pl)) > 0 {
 			c.errorf(a.Value.Position(), "%s: only the json_lines codec is supported (ingestd writes NDJSON)", what)
 		}
 	}

@@ -143,10 +143,10 @@ func (c *conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
 
 // failTags reads tag_on_failure (default def).
 func (c *conv) failTags(o *opts, def string) []string {
-	if tags, _, ok := o.list("tag_on_failure"); ok {
+	if tags, a, ok := o.list("tag_on_failure"); ok {
 		for _, t := range tags {
 			if hasTemplate(t) {
-				c.errorf(o.attrs["tag_on_failure"].Pos, "%s: tag_on_failure %q: tags made from sprintf templates are not supported", o.what(), t)
+				c.errorf(a.Pos, "%s: tag_on_failure %q: tags made from sprintf templates are not supported", o.what(), t)
 			}
 		}
 		return tags
@@ -173,10 +173,9 @@ func (c *conv) date(p *lsconf.Plugin) []*block {
 			}
 			me := b.opts.set("match", strSeq(append([]string{ref}, vals[1:]...)))
 			me.at, me.label = a.Pos, what
-			path, _ := lsconf.ParseFieldRef(ref)
 			// Logstash's date does nothing (no tag, no common options)
 			// when the field is missing; ingestd's date neither.
-			applies = fieldExpr(path.Path) + " != nil"
+			applies = present(ref)
 		}
 	}
 	if t, a, ok := o.str("target"); ok {
@@ -215,10 +214,9 @@ func (c *conv) json(p *lsconf.Plugin) []*block {
 	case ok:
 		if ref, ok := c.fieldRef(src, a.Value.Position(), what+": source"); ok {
 			b.opts.set("source", str(ref))
-			path, _ := lsconf.ParseFieldRef(ref)
 			// Logstash's json does nothing when the source is missing,
 			// null or false (return unless source).
-			applies = "lsTruthy(" + fieldExpr(path.Path) + ")"
+			applies = truthy(refExpr(ref))
 			b.when = applies
 		}
 	}
@@ -300,8 +298,7 @@ func (c *conv) dissect(p *lsconf.Plugin) []*block {
 		m.set(ref, str(pat))
 		me := b.opts.set("mapping", m)
 		me.at, me.label = e.at, what
-		path, _ := lsconf.ParseFieldRef(ref)
-		b.when = fieldExpr(path.Path) + " != nil"
+		b.when = present(ref)
 		mains = append(mains, b)
 	}
 	if convert != nil && len(mains) > 0 {
@@ -339,11 +336,10 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 		if ref, ok := c.fieldRef(s, srcAttr.Value.Position(), what+": source"); ok {
 			src = ref
 			b.opts.set("source", str(ref))
-			path, _ := lsconf.ParseFieldRef(ref)
 			// Logstash skips an event without the source field (no
 			// fallback either); ingestd's translate would apply the
 			// fallback.
-			b.when = fieldExpr(path.Path) + " != nil"
+			b.when = present(ref)
 		}
 	}
 	tgtAttr := o.get("target")

@@ -64,20 +64,38 @@ func (c *conv) streamInput(p *lsconf.Plugin) {
 	c.inputs.items = append(c.inputs.items, &yitem{val: item, at: p.Pos, label: what, comments: []string{posText(p.Pos) + " " + what}})
 }
 
-// codecOf returns a codec's name and its delimiter option, if any.
-func codecOf(v lsconf.Value) (name, delimiter string) {
+// codecPlugin reads a codec option: its name (codec => json, codec =>
+// "json", codec => json { ... }) and, when written with a block, its
+// plugin. ok is false for another kind of value.
+func codecPlugin(v lsconf.Value) (name string, p *lsconf.Plugin, ok bool) {
 	switch v := v.(type) {
 	case *lsconf.Bareword:
-		return v.Text, ""
+		return v.Text, nil, true
 	case *lsconf.String:
-		return v.Value, ""
+		return v.Value, nil, true
 	case *lsconf.PluginValue:
-		if a := v.Plugin.Attr("delimiter"); a != nil {
+		return v.Plugin.Name, v.Plugin, true
+	}
+	return "", nil, false
+}
+
+// pluginAttrs returns the attributes of p, none when p is nil.
+func pluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
+	if p == nil {
+		return nil
+	}
+	return p.Attrs
+}
+
+// codecOf returns a codec's name and its delimiter option, if any.
+func codecOf(v lsconf.Value) (name, delimiter string) {
+	name, p, _ := codecPlugin(v)
+	if p != nil {
+		if a := p.Attr("delimiter"); a != nil {
 			delimiter, _ = scalar(a.Value)
 		}
-		return v.Plugin.Name, delimiter
 	}
-	return "", ""
+	return name, delimiter
 }
 
 // listenOptions reads host, port and id, which every listening input has:

@@ -56,19 +56,7 @@ func (w *printer) newline() {
 // block prints { items } with the closing brace left open-ended, so that
 // an else can follow on the same line.
 func (w *printer) block(items []Item) {
-	if len(items) == 0 {
-		w.write("{}")
-		return
-	}
-	w.write("{")
-	w.newline()
-	w.depth++
-	for _, it := range items {
-		w.item(it)
-		w.newline()
-	}
-	w.depth--
-	w.write("}")
+	w.entries(len(items), func(i int) { w.item(items[i]) })
 }
 
 func (w *printer) item(it Item) {
@@ -99,8 +87,9 @@ func (w *printer) plugin(p *Plugin) {
 	})
 }
 
-// entries prints n `key => value` lines, one per call of entry, between
-// braces on their own lines ({} when there are none).
+// entries prints n lines (`key => value`, or the items of a block), one
+// per call of entry, between braces on their own lines ({} when there are
+// none).
 func (w *printer) entries(n int, entry func(i int)) {
 	if n == 0 {
 		w.write("{}")
@@ -181,16 +170,9 @@ func inlineValue(v Value) string {
 		}
 		return "[" + strings.Join(elems, ", ") + "]"
 	case *Hash:
-		if len(v.Entries) == 0 {
-			return "{}"
-		}
-		var b strings.Builder
-		b.WriteString("{")
-		for _, e := range v.Entries {
-			b.WriteString(" " + inlineValue(e.Key) + " => " + inlineValue(e.Value))
-		}
-		b.WriteString(" }")
-		return b.String()
+		return inlineEntries(len(v.Entries), func(i int) string {
+			return inlineValue(v.Entries[i].Key) + " => " + inlineValue(v.Entries[i].Value)
+		})
 	case *PluginValue:
 		return inlinePlugin(v.Plugin)
 	}
@@ -198,13 +180,21 @@ func inlineValue(v Value) string {
 }
 
 func inlinePlugin(p *Plugin) string {
-	if len(p.Attrs) == 0 {
-		return formatName(p.Name) + " {}"
+	return formatName(p.Name) + " " + inlineEntries(len(p.Attrs), func(i int) string {
+		return formatName(p.Attrs[i].Name) + " => " + inlineValue(p.Attrs[i].Value)
+	})
+}
+
+// inlineEntries prints n `key => value` pairs, one per call of entry, on
+// one line between braces ({} when there are none).
+func inlineEntries(n int, entry func(i int) string) string {
+	if n == 0 {
+		return "{}"
 	}
 	var b strings.Builder
-	b.WriteString(formatName(p.Name) + " {")
-	for _, a := range p.Attrs {
-		b.WriteString(" " + formatName(a.Name) + " => " + inlineValue(a.Value))
+	b.WriteString("{")
+	for i := range n {
+		b.WriteString(" " + entry(i))
 	}
 	b.WriteString(" }")
 	return b.String()

@@ -10,33 +10,23 @@ func Inspect(n Node, f func(Node) bool) {
 	}
 	switch n := n.(type) {
 	case *Config:
-		for _, s := range n.Sections {
-			Inspect(s, f)
-		}
+		inspectAll(n.Sections, f)
 	case *Section:
-		inspectItems(n.Items, f)
+		inspectAll(n.Items, f)
 	case *Plugin:
-		for _, a := range n.Attrs {
-			Inspect(a, f)
-		}
+		inspectAll(n.Attrs, f)
 	case *Attr:
 		Inspect(n.Value, f)
 	case *Branch:
-		for _, c := range n.Cases {
-			Inspect(c, f)
-		}
-		inspectItems(n.Else, f)
+		inspectAll(n.Cases, f)
+		inspectAll(n.Else, f)
 	case *Case:
 		Inspect(n.Cond, f)
-		inspectItems(n.Items, f)
+		inspectAll(n.Items, f)
 	case *Array:
-		for _, e := range n.Elems {
-			Inspect(e, f)
-		}
+		inspectAll(n.Elems, f)
 	case *Hash:
-		for _, e := range n.Entries {
-			Inspect(e, f)
-		}
+		inspectAll(n.Entries, f)
 	case *HashEntry:
 		Inspect(n.Key, f)
 		Inspect(n.Value, f)
@@ -57,14 +47,13 @@ func Inspect(n Node, f func(Node) bool) {
 		Inspect(n.L, f)
 		Inspect(n.R, f)
 	case *MethodCall:
-		for _, a := range n.Args {
-			Inspect(a, f)
-		}
+		inspectAll(n.Args, f)
 	}
 }
 
-func inspectItems(items []Item, f func(Node) bool) {
-	for _, it := range items {
-		Inspect(it, f)
+// inspectAll inspects each node of a list in order.
+func inspectAll[T Node](nodes []T, f func(Node) bool) {
+	for _, n := range nodes {
+		Inspect(n, f)
 	}
 }
