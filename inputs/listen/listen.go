@@ -8,6 +8,9 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Check requires host:port with a numeric port (0 picks one), as the
@@ -60,4 +63,22 @@ func (b *Bound) readyLocked() chan struct{} {
 		b.ready = make(chan struct{})
 	}
 	return b.ready
+}
+
+// Drain waits for done, at most timeout (0: not at all), then calls stop
+// (which cancels publishing) and waits for done again: the shutdown of an
+// input that publishes what it has read until the drain deadline. lost is
+// logged when the deadline passes first.
+func Drain(done <-chan struct{}, timeout time.Duration, stop func(), log zerolog.Logger, lost string) {
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		select {
+		case <-done:
+		case <-timer.C:
+			log.Warn().Dur("drain_timeout", timeout).Msg(lost)
+		}
+		timer.Stop()
+	}
+	stop()
+	<-done
 }

@@ -105,17 +105,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 		served.Wait()
 		close(finished)
 	}()
-	if in.drainTimeout > 0 {
-		timer := time.NewTimer(in.drainTimeout)
-		select {
-		case <-finished:
-		case <-timer.C:
-			in.log.Warn().Dur("drain_timeout", in.drainTimeout).Msg("tcp: events read and not yet published at the drain deadline are lost")
-		}
-		timer.Stop()
-	}
-	stopPublishing()
-	<-finished
+	listen.Drain(finished, in.drainTimeout, stopPublishing, in.log, "tcp: events read and not yet published at the drain deadline are lost")
 	in.log.Info().Msg("tcp: stopped")
 	return nil
 }

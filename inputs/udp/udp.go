@@ -108,17 +108,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 	<-ctx.Done()
 	pc.Close() // ends read; the publisher publishes what is queued
 	wg.Wait()
-	if in.drainTimeout > 0 {
-		timer := time.NewTimer(in.drainTimeout)
-		select {
-		case <-published:
-		case <-timer.C:
-			in.log.Warn().Dur("drain_timeout", in.drainTimeout).Msg("udp: datagrams received and not yet published at the drain deadline are lost")
-		}
-		timer.Stop()
-	}
-	stopPublishing()
-	<-published
+	listen.Drain(published, in.drainTimeout, stopPublishing, in.log, "udp: datagrams received and not yet published at the drain deadline are lost")
 	in.log.Info().Msg("udp: stopped")
 	return nil
 }
