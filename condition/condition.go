@@ -22,6 +22,7 @@ import (
 //	"accounting" in tags
 //	fields.service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")
 //	field("[@metadata][beat]") == "filebeat"
+//	input() == "beats-tls"
 //
 // A missing field is nil, so comparisons with it are simply false. The empty
 // Condition matches every event.
@@ -56,6 +57,9 @@ func (c condEnv) Field(ref string) any {
 	}
 	return c.FieldPath(p...)
 }
+
+// Input returns the id of the input the event came from (event.Event.Input).
+func (c condEnv) Input() string { return c.ev.Input }
 
 // Basename returns the last element of a slash-separated path.
 func (condEnv) Basename(p string) string {
@@ -134,7 +138,12 @@ func toFloat(v any) (float64, bool) {
 
 // envMethods are identifiers that name functions, not event fields.
 var envMethods = map[string]string{"field": "Field", "basename": "Basename", "FieldPath": "FieldPath", "Field": "Field", "Basename": "Basename",
-	"lsIn": "LsIn", "LsIn": "LsIn", "lsTruthy": "LsTruthy", "LsTruthy": "LsTruthy"}
+	"lsIn": "LsIn", "LsIn": "LsIn", "lsTruthy": "LsTruthy", "LsTruthy": "LsTruthy", "Input": "Input"}
+
+// callMethods are functions whose name is also a common field name
+// (Filebeat sets input.type): the identifier is a field unless it is
+// called.
+var callMethods = map[string]string{"input": "Input"}
 
 // fieldRewriter turns identifiers and member chains into FieldPath calls.
 // expr walks children first, so inner chains are folded before outer ones.
@@ -148,6 +157,8 @@ func (fieldRewriter) Visit(node *ast.Node) {
 			if len(id.Arguments) == 1 {
 				if s, ok := id.Arguments[0].(*ast.StringNode); ok {
 					if m, ok := envMethods[s.Value]; ok {
+						n.Callee = &ast.IdentifierNode{Value: m}
+					} else if m, ok := callMethods[s.Value]; ok {
 						n.Callee = &ast.IdentifierNode{Value: m}
 					}
 				}

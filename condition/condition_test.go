@@ -148,3 +148,34 @@ func TestLogstashHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestInputFunction checks input() against the event's input id, and that
+// a field named input (Filebeat's input.type) is still a field.
+func TestInputFunction(t *testing.T) {
+	e, err := event.DecodeEvent([]byte(`{"input":{"type":"filestream"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Input = "beats-tls"
+	for src, want := range map[string]bool{
+		`input() == "beats-tls"`:                               true,
+		`input() == "tcp"`:                                     false,
+		`input() in ["tcp", "beats-tls"]`:                      true,
+		`input.type == "filestream"`:                           true,
+		`input.type == "filestream" && input() == "beats-tls"`: true,
+		`!(input() == "beats-tls")`:                            false,
+	} {
+		c, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := c.Match(e); got != want {
+			t.Errorf("%s: got %v, want %v", src, got, want)
+		}
+		vm := c
+		vm.native = nil
+		if got := vm.Match(e); got != want {
+			t.Errorf("%s (expr): got %v, want %v", src, got, want)
+		}
+	}
+}

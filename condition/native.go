@@ -254,6 +254,11 @@ func nativeVal(n ast.Node) (valFn, bool) {
 				return nil, false
 			}
 			return fieldGetter(p), true
+		case "Input":
+			if len(n.Arguments) != 0 {
+				return nil, false
+			}
+			return func(e *event.Event) (event.Value, bool) { return event.String(e.Input), true }, true
 		case "Basename":
 			if len(n.Arguments) != 1 {
 				return nil, false

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,7 @@ type HTTPConfig struct {
 // stream naming and the outputs.
 type PipelineConfig struct {
 	Name       string              `yaml:"name" required:"true" doc:"pipeline name, used in metrics and logs"`
+	Inputs     []string            `yaml:"inputs" doc:"ids of the inputs whose events this pipeline takes (empty: every input); when is then tested on those only. This is how one node runs separate pipelines, as Logstash's pipelines.yml does"`
 	When       condition.Condition `yaml:"when" doc:"route condition (expr-lang); empty matches every event"`
 	Workers    int                 `yaml:"workers" default:"2" doc:"goroutines running this pipeline's filters and handing its events to the outputs. With at least as many producers (beats connections) as CPU cores, each batch is filtered by the goroutine that decoded it, while it is in its cache; the workers filter the rest"`
 	Timezone   string              `yaml:"timezone" default:"UTC" doc:"IANA zone in which filters read times that carry no offset"`
@@ -303,7 +305,32 @@ func parse(name string, data []byte, reg *plugin.Registry, env func(string) (str
 	if err := d.Problems.Err(); err != nil {
 		return nil, nil, err
 	}
+	numberInputs(cfg.Inputs)
 	return cfg, doc.Content[0], nil
+}
+
+// numberInputs gives the second and later inputs of one plugin that kept
+// the plugin's name as their id the ids name-2, name-3, ...: pipelines
+// take events by input id, and a reload tells inputs apart by it.
+func numberInputs(inputs []InputBlock) {
+	taken := map[string]bool{}
+	for _, in := range inputs {
+		taken[in.ID] = true
+	}
+	seen := map[string]bool{}
+	for i := range inputs {
+		in := &inputs[i]
+		if seen[in.ID] && in.Plugin != nil && in.ID == in.Plugin.Name {
+			for n := 2; ; n++ {
+				id := fmt.Sprintf("%s-%d", in.ID, n)
+				if !taken[id] {
+					in.ID, taken[id] = id, true
+					break
+				}
+			}
+		}
+		seen[in.ID] = true
+	}
 }
 
 // crossCheck finds problems that involve several sections.
@@ -319,6 +346,13 @@ func (c *Config) crossCheck() spec.Problems {
 		}
 		outputs[o.ID] = o.At
 	}
+	inputs := map[string]spec.Pos{}
+	for _, in := range c.Inputs {
+		if prev, dup := inputs[in.ID]; dup {
+			ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input id %q is used twice (first at %s); give one an id", in.ID, prev)})
+		}
+		inputs[in.ID] = in.At
+	}
 	names := map[string]spec.Pos{}
 	for i, p := range c.Pipelines {
 		if prev, dup := names[p.Name]; dup {
@@ -330,8 +364,13 @@ func (c *Config) crossCheck() spec.Problems {
 				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q: output %q does not exist (outputs: %s)", p.Name, id, strings.Join(keys(outputs), ", "))})
 			}
 		}
+		for _, id := range p.Inputs {
+			if _, ok := inputs[id]; !ok {
+				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q: input %q does not exist (inputs: %s)", p.Name, id, strings.Join(keys(inputs), ", "))})
+			}
+		}
 		for _, earlier := range c.Pipelines[:i] {
-			if earlier.When.IsEmpty() {
+			if earlier.When.IsEmpty() && takesEveryInputOf(earlier, p) {
 				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q can never receive an event: pipeline %q before it matches everything", p.Name, earlier.Name)})
 				break
 			}
@@ -361,10 +400,28 @@ func (c *Config) crossCheck() spec.Problems {
 	return ps
 }
 
+// takesEveryInputOf reports whether every input p takes from is one a
+// takes from too.
+func takesEveryInputOf(a, p PipelineConfig) bool {
+	if len(a.Inputs) == 0 {
+		return true
+	}
+	if len(p.Inputs) == 0 {
+		return false
+	}
+	for _, id := range p.Inputs {
+		if !slices.Contains(a.Inputs, id) {
+			return false
+		}
+	}
+	return true
+}
+
 func keys(m map[string]spec.Pos) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
 }

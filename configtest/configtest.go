@@ -10,6 +10,7 @@
 //	    line: "INFO|apps.parcels.views|2025-02-02T12:34:56.123|Parcel shipped"
 //	    fields: {group: pt, service: django}
 //	    path: /var/log/parcels/django.log
+//	    input: beats              # the input it arrives on (default: the first)
 //	    expect:
 //	      pipeline: pt
 //	      data_stream: logs-django-pt
@@ -52,7 +53,11 @@ type Case struct {
 	Fields map[string]any `yaml:"fields"`
 	Path   string         `yaml:"path"`
 	Tags   []string       `yaml:"tags"`
-	Expect Expect         `yaml:"expect"`
+	// Input is the id of the input the event arrives on (pipelines take
+	// events by input; conditions read it as input()); empty: the
+	// config's first input.
+	Input  string `yaml:"input"`
+	Expect Expect `yaml:"expect"`
 }
 
 // Expect is what must come out.
@@ -134,6 +139,10 @@ func (c *Case) run(r *engine.Runner) (bad []string) {
 	e, err := c.event()
 	if err != nil {
 		return []string{"bad sample event: " + err.Error()}
+	}
+	e.Input = c.Input
+	if ins := r.Config().Inputs; e.Input == "" && len(ins) > 0 {
+		e.Input = ins[0].ID
 	}
 	p := r.Route(e)
 	if p == nil {

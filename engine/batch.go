@@ -23,15 +23,32 @@ import (
 // the batch began after the runner had stopped.
 var errRetired = errors.New("engine: stopped before the batch was in")
 
-// Open implements plugin.Sink.
-func (r *Runner) Open() plugin.Producer {
-	r.producers.Add(1)
-	return &producer{r: r}
+// Open implements plugin.Sink for events of no input in particular
+// (their Input is empty); inputs the runner starts publish through
+// InputSink.
+func (r *Runner) Open() plugin.Producer { return r.open("") }
+
+// InputSink returns the sink through which the input with the given id
+// publishes: its events carry the id (event.Event.Input), by which
+// pipelines take them.
+func (r *Runner) InputSink(id string) plugin.Sink { return inputSink{r: r, id: id} }
+
+type inputSink struct {
+	r  *Runner
+	id string
 }
 
-// producer is one source of batches; it only counts.
+func (s inputSink) Open() plugin.Producer { return s.r.open(s.id) }
+
+func (r *Runner) open(input string) plugin.Producer {
+	r.producers.Add(1)
+	return &producer{r: r, input: input}
+}
+
+// producer is one source of batches: it counts, and names its input.
 type producer struct {
 	r      *Runner
+	input  string
 	closed bool
 }
 
@@ -47,7 +64,7 @@ func (p *producer) Begin(sizeHint int, done func()) plugin.Batch {
 	if g == nil {
 		return stoppedBatch{}
 	}
-	b := &batch{r: p.r, g: g, ack: event.NewAck(1, done), sizeHint: sizeHint}
+	b := &batch{r: p.r, g: g, input: p.input, ack: event.NewAck(1, done), sizeHint: sizeHint}
 	b.inline = p.r.producers.Load() >= p.r.inlineMinProducers.Load()
 	if b.inline {
 		b.pending = make([]*event.Event, 0, runLength)
@@ -77,6 +94,7 @@ const maxPresized = 4096
 type batch struct {
 	r      *Runner
 	g      *generation // begun in: routed and filtered there
+	input  string      // the id of the producer's input
 	ack    *event.Ack
 	inline bool
 	// sizeHint is the number of events the producer expects.
@@ -89,6 +107,7 @@ type batch struct {
 
 func (b *batch) Add(e *event.Event) {
 	e.Attach(b.ack)
+	e.Input = b.input
 	b.pending = append(b.pending, e)
 	if b.inline && len(b.pending) == runLength {
 		b.filterPending()

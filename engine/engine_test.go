@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 )
 
 // The tests drive the engine through the batch API exactly as an input
@@ -1170,5 +1172,103 @@ func TestOutputWhenReload(t *testing.T) {
 	}
 	if n != 10 {
 		t.Errorf("outa took %d b events after the reload, want 10", n)
+	}
+}
+
+// TestRoutingByInput checks that a pipeline with inputs takes events from
+// those inputs only, that its when is tested on them alone, and that every
+// event carries its input's id (event.Event.Input), in both filter modes.
+func TestRoutingByInput(t *testing.T) {
+	const cfg = `
+inputs:
+  - feed: {id: left}
+  - feed: {id: right}
+pipelines:
+  - name: left-a
+    inputs: [left]
+    when: kind == "a"
+    outputs: [outl]
+  - name: right-all
+    inputs: [right]
+    outputs: [outr]
+  - name: left-rest
+    inputs: [left]
+    when: input() == "left"
+    outputs: [outl]
+outputs:
+  - rec: {id: outl}
+  - rec: {id: outr}
+`
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			w := newWorld(t)
+			h := w.start(cfg, m.inlineMin)
+			var left, right plugin.Sink
+			w.waitUntil("both inputs serve", func() bool {
+				left, right = w.inputSinks["left"], w.inputSinks["right"]
+				return left != nil && right != nil
+			})
+			lp, rp := left.Open(), right.Open()
+			defer lp.Close()
+			defer rp.Close()
+			kinds := []string{"a", "b"}
+			lb := send(t, lp, evs(t, "l", 100, func(i int) string { return kinds[i%2] }, nil))
+			rb := send(t, rp, evs(t, "r", 100, func(i int) string { return kinds[i%2] }, nil))
+			waitAcked(t, "both batches", lb, rb)
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, d := range w.delivered() {
+				want := "right-all"
+				if strings.HasPrefix(d.id, "l") {
+					want = "left-rest"
+					if d.kind == "a" {
+						want = "left-a"
+					}
+				}
+				if d.pipeline != want {
+					t.Errorf("event %s (kind %s) went to %s, want %s", d.id, d.kind, d.pipeline, want)
+				}
+				got[d.pipeline]++
+			}
+			if got["left-a"] != 50 || got["left-rest"] != 50 || got["right-all"] != 100 {
+				t.Errorf("deliveries per pipeline: %v", got)
+			}
+		})
+	}
+}
+
+// TestInputsChecked checks the config errors about inputs: an unknown id
+// in a pipeline's inputs, an explicit id used twice; and that inputs of one
+// plugin without ids are numbered.
+func TestInputsChecked(t *testing.T) {
+	w := newWorld(t)
+	_, err := config.Load("test.yml", []byte(`
+inputs:
+  - feed: {}
+  - feed: {id: x}
+  - feed: {id: x}
+pipelines:
+  - name: p
+    inputs: [nope]
+outputs:
+  - rec: {}
+`), w.reg, func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), `input "nope" does not exist`) || !strings.Contains(err.Error(), `input id "x" is used twice`) {
+		t.Errorf("err = %v", err)
+	}
+	cfg := w.load(`
+inputs:
+  - feed: {}
+  - feed: {}
+pipelines:
+  - name: p
+    inputs: [feed-2]
+outputs:
+  - rec: {}
+`)
+	if cfg.Inputs[0].ID != "feed" || cfg.Inputs[1].ID != "feed-2" {
+		t.Errorf("ids %s, %s; want feed, feed-2", cfg.Inputs[0].ID, cfg.Inputs[1].ID)
 	}
 }

@@ -71,6 +71,7 @@ type world struct {
 	reg *plugin.Registry
 
 	sinks        chan plugin.Sink
+	inputSinks   map[string]plugin.Sink // by input id (under mu)
 	inputStopped chan struct{}
 
 	mu         sync.Mutex
@@ -89,6 +90,7 @@ func newWorld(t *testing.T) *world {
 		t:            t,
 		reg:          plugin.NewRegistry(),
 		sinks:        make(chan plugin.Sink, 16),
+		inputSinks:   map[string]plugin.Sink{},
 		inputStopped: make(chan struct{}, 16),
 		changed:      make(chan struct{}, 1),
 		behavior:     map[string]outBehavior{},
@@ -96,7 +98,7 @@ func newWorld(t *testing.T) *world {
 		applies:      map[string]int{},
 	}
 	plugin.RegisterInput(w.reg, "feed", "test input", func(_ *feedConfig, env plugin.Env) (plugin.Input, error) {
-		return &feedInput{w: w}, nil
+		return &feedInput{w: w, id: env.ID}, nil
 	})
 	plugin.RegisterFilter(w.reg, "tag", "test filter", func(c *tagConfig, env plugin.Env) (plugin.Filter, error) {
 		if c.Fail {
@@ -243,10 +245,18 @@ func (w *world) load(yaml string) *config.Config {
 	return cfg
 }
 
-// feedInput hands the sink to the test and serves until ctx ends.
-type feedInput struct{ w *world }
+// feedInput hands the sink to the test (on sinks, and in inputSinks by
+// its id) and serves until ctx ends.
+type feedInput struct {
+	w  *world
+	id string
+}
 
 func (in *feedInput) Run(ctx context.Context, sink plugin.Sink) error {
+	in.w.mu.Lock()
+	in.w.inputSinks[in.id] = sink
+	in.w.mu.Unlock()
+	in.w.poke()
 	in.w.sinks <- sink
 	<-ctx.Done()
 	in.w.inputStopped <- struct{}{}

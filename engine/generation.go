@@ -164,7 +164,7 @@ func (g *generation) pipelineFor(e *event.Event) int {
 		return 0
 	}
 	for i, p := range g.pipelines {
-		if p.When.Match(e) {
+		if p.takes(e) {
 			return i
 		}
 	}
@@ -217,6 +217,7 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		p := &Pipeline{
 			Name:     pc.Name,
 			When:     pc.When,
+			inputs:   pc.Inputs,
 			Counters: r.Metrics.Pipeline(pc.Name),
 			namer:    datastream.NewNamer(pc.DataStream),
 			queue:    make(chan chunk, pc.QueueSize),
@@ -255,7 +256,7 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
 	}
-	g.single = len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty()
+	g.single = len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty() && len(g.pipelines[0].inputs) == 0
 	return g, nil
 }
 

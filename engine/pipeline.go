@@ -7,6 +7,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,10 @@ type Pipeline struct {
 	Name     string
 	When     condition.Condition
 	Counters *Counters
+
+	// inputs are the ids of the inputs whose events the pipeline takes
+	// (none: every input's).
+	inputs []string
 
 	filters []filterStage
 	namer   *datastream.Namer
@@ -50,6 +55,15 @@ type filterStage struct {
 	filter  plugin.Filter
 	stats   *PluginStats
 	metrics *plugin.Metrics
+}
+
+// takes reports whether the pipeline takes e: from one of its inputs, and
+// matching its condition.
+func (p *Pipeline) takes(e *event.Event) bool {
+	if len(p.inputs) > 0 && !slices.Contains(p.inputs, e.Input) {
+		return false
+	}
+	return p.When.Match(e)
 }
 
 // Process runs the filters and data stream naming on one event, as a

@@ -333,7 +333,7 @@ func (r *Runner) startInput(in *runningInput, exited chan<- inputExit) {
 	ctx, cancel := context.WithCancel(context.Background())
 	in.cancel, in.done = cancel, make(chan error, 1)
 	go func() {
-		err := in.input.Run(ctx, r)
+		err := in.input.Run(ctx, r.InputSink(in.id))
 		if ctx.Err() != nil {
 			err = nil // stopped on purpose
 		}

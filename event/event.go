@@ -18,6 +18,11 @@ type Event struct {
 	// after filters run.
 	DataStream string
 
+	// Input is the id of the input the event came from, set by the engine
+	// when the input adds it to a batch: pipelines take events by input
+	// (their inputs list) and conditions read it as input().
+	Input string
+
 	raw []byte // the JSON the event was decoded from (never modified)
 
 	ack *Ack
@@ -225,7 +230,7 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // Clone returns a deep copy of the event that shares no mutable state and
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
-	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
 }
 
 func (v Value) clone() Value {
