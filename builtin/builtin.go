@@ -23,10 +23,12 @@ import (
 	"github.com/ingestd/ingestd/filters/useragent"
 	"github.com/ingestd/ingestd/filters/validate"
 	"github.com/ingestd/ingestd/inputs/beats"
+	pipelinein "github.com/ingestd/ingestd/inputs/pipeline"
 	"github.com/ingestd/ingestd/inputs/tcp"
 	"github.com/ingestd/ingestd/inputs/udp"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/outputs/file"
+	pipelineout "github.com/ingestd/ingestd/outputs/pipeline"
 	"github.com/ingestd/ingestd/outputs/stdout"
 	"github.com/ingestd/ingestd/plugin"
 )
@@ -37,6 +39,7 @@ func Registry() *plugin.Registry {
 	beats.Register(r)
 	tcp.Register(r)
 	udp.Register(r)
+	pipelinein.Register(r)
 	billing.Register(r)
 	branch.Register(r)
 	cidr.Register(r)
@@ -57,6 +60,7 @@ func Registry() *plugin.Registry {
 	validate.Register(r)
 	elasticsearch.Register(r)
 	file.Register(r)
+	pipelineout.Register(r)
 	stdout.Register(r)
 	return r
 }

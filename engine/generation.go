@@ -182,7 +182,7 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 			g.closeUnstarted(prev)
 		}
 	}()
-	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped}
+	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped, Bus: r.bus}
 	var outputIDs []string
 	outputWhen := map[string]condition.Condition{}
 	for _, b := range cfg.Outputs {

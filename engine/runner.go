@@ -39,6 +39,8 @@ type Runner struct {
 	reloads  chan reloadRequest
 	loopDone chan struct{} // closed when Run stops watching its inputs
 
+	bus *plugin.Bus // pipeline outputs to pipeline inputs, across reloads
+
 	lastRetired <-chan struct{} // the newest retiring generation (Run's loop only)
 	offline     bool            // pipelines only (BuildOffline)
 
@@ -50,7 +52,7 @@ type Runner struct {
 }
 
 func newRunner(log zerolog.Logger, offline bool) *Runner {
-	r := &Runner{log: log, Metrics: NewMetrics(), reloads: make(chan reloadRequest), offline: offline}
+	r := &Runner{log: log, Metrics: NewMetrics(), reloads: make(chan reloadRequest), offline: offline, bus: new(plugin.Bus)}
 	r.inlineMinProducers.Store(int64(runtime.GOMAXPROCS(0)))
 	return r
 }
@@ -91,7 +93,7 @@ func BuildOffline(cfg *config.Config, log zerolog.Logger) (*Runner, error) {
 }
 
 func (r *Runner) buildInputs(cfg *config.Config, blocks []config.InputBlock) ([]*runningInput, error) {
-	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped}
+	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped, Bus: r.bus}
 	var out []*runningInput
 	for _, b := range blocks {
 		e := env
@@ -305,6 +307,10 @@ loop:
 	g, inputs = r.gen, r.inputs
 	r.mu.Unlock()
 	r.log.Info().Dur("timeout", g.cfg.ShutdownTimeout).Msg("shutting down: no new batches; draining in-flight ones")
+	// Pipeline inputs keep their addresses while the other inputs drain,
+	// so what is in flight between pipelines is delivered.
+	r.bus.Drain()
+	defer r.bus.Close()
 	deadline := time.Now().Add(g.cfg.ShutdownTimeout)
 	for _, in := range inputs {
 		in.cancel()

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -231,6 +232,27 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
 	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
+}
+
+// Copy returns a copy of the event that owns all its bytes, so it outlives
+// the original's Done (Clone's strings still point where the original's
+// do): its document and @metadata as JSON, decoded again. It belongs to no
+// acknowledgement and has no data stream yet; Raw is the copy's JSON.
+func (e *Event) Copy() (*Event, error) {
+	buf := e.root.AppendJSON(nil)
+	if len(e.meta.items()) > 0 {
+		meta := append([]byte(`{"`+MetadataKey+`":`), e.meta.AppendJSON(nil)...)
+		if len(buf) > 2 { // not {}
+			meta = append(meta, ',')
+		}
+		buf = append(meta, buf[1:]...)
+	}
+	c, err := DecodeEventOwned(buf)
+	if err != nil {
+		return nil, fmt.Errorf("event: copy: %w", err)
+	}
+	c.Input = e.Input
+	return c, nil
 }
 
 func (v Value) clone() Value {

@@ -223,3 +223,44 @@ func TestGetArrayElement(t *testing.T) {
 		}
 	}
 }
+
+// TestCopy checks that a copy holds the document and @metadata, shares no
+// bytes with the original (the original's buffer is overwritten), and
+// changes apart from it.
+func TestCopy(t *testing.T) {
+	for _, src := range []string{
+		`{"message":"a \"quoted\" line","n":1,"o":{"x":[1,"two",null]},"@metadata":{"beat":"filebeat","pipeline":"p"}}`,
+		`{"@metadata":{"k":"v"}}`,
+		`{"message":"no metadata"}`,
+		`{}`,
+	} {
+		buf := []byte(src)
+		e, err := DecodeEventOwned(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Input = "in"
+		c, err := e.Copy()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantDoc := string(e.AppendJSON(nil))
+		wantMeta := string(e.Metadata().AppendJSON(nil))
+		for i := range buf {
+			buf[i] = 'X'
+		}
+		if got := string(c.AppendJSON(nil)); got != wantDoc {
+			t.Errorf("%s: copy's document %s, want %s", src, got, wantDoc)
+		}
+		if got := string(c.Metadata().AppendJSON(nil)); got != wantMeta {
+			t.Errorf("%s: copy's @metadata %s, want %s", src, got, wantMeta)
+		}
+		if c.Input != "in" || c.Ack() != nil {
+			t.Errorf("%s: copy's input %q, ack %v", src, c.Input, c.Ack())
+		}
+		c.SetString(MustPath("added"), "x")
+		if _, ok := e.Get(MustPath("added")); ok {
+			t.Errorf("%s: a field set on the copy shows on the original", src)
+		}
+	}
+}

@@ -73,4 +73,8 @@ type Env struct {
 	// elasticsearch/ (nil when there are none). It comes from the node's
 	// config (config.Config.Shipped), not from a package a plugin imports.
 	Shipped fs.FS
+	// Bus connects pipeline outputs to pipeline inputs by address; the
+	// engine gives every plugin of a node the same one (nil in tools that
+	// run no inputs).
+	Bus *Bus
 }
