@@ -78,13 +78,34 @@ type conv struct {
 	flags int // branch flags allocated ([@metadata][_lsN])
 	privs int // private failure tags allocated
 
-	inputs   *yseq
-	decorate []*block // input decorations, run before the filters
-	filters  []*block
-	outputs  []*block
-	tail     []*block // filters that serve outputs (document_id)
-	stream   *streamSettings
-	ids      map[string]int // output ids taken
+	shared *shared
+
+	inputs      *yseq
+	inputIDs    []string      // the ids of this pipeline's inputs
+	decorations []*decoration // what they add to events, run before the filters
+	filters     []*block
+	outputs     []*block
+	tail        []*block // filters that serve outputs (document_id)
+	stream      *streamSettings
+	listens     []busAddr // pipeline inputs' addresses
+	sends       []busAddr // pipeline outputs' addresses
+}
+
+// shared is what the pipelines of one conversion (a pipelines.yml) share:
+// input and output ids are unique across them.
+type shared struct {
+	inputIDs  map[string]int
+	outputIDs map[string]int
+}
+
+func newShared() *shared {
+	return &shared{inputIDs: map[string]int{}, outputIDs: map[string]int{}}
+}
+
+// busAddr is a pipeline-to-pipeline address where a .conf names it.
+type busAddr struct {
+	addr string
+	at   lsconf.Pos
 }
 
 type posKey struct {
@@ -161,7 +182,7 @@ func credentialsOnly(cfg *lsconf.Config, lookup lsconf.LookupFunc) lsconf.Lookup
 }
 
 func convert(cfg *lsconf.Config, opts Options) result {
-	c := &conv{opts: opts, kept: map[posKey]string{}, inputs: &yseq{}, ids: map[string]int{}}
+	c := &conv{opts: opts, kept: map[posKey]string{}, inputs: &yseq{}, shared: newShared()}
 	lookup := opts.Lookup
 	if lookup == nil {
 		lookup = os.LookupEnv
@@ -266,7 +287,7 @@ func (c *conv) document(name string) *ymap {
 		e.at, e.label, e.comments = c.stream.at, "output \"elasticsearch\"", c.stream.comments
 	}
 	filters := &yseq{}
-	for _, group := range [][]*block{c.decorate, c.filters, c.tail} {
+	for _, group := range [][]*block{c.decorationBlocks(), c.filters, c.tail} {
 		for _, b := range group {
 			filters.items = append(filters.items, b.item())
 		}

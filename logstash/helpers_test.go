@@ -98,10 +98,21 @@ func buildWith(t *testing.T, parsed *lsconf.Config, env lsconf.LookupFunc) *pipe
 // document (nil when dropped) and the ids of the outputs that take it.
 func (p *pipeline) run(doc string) (map[string]any, []string) {
 	p.t.Helper()
+	input := ""
+	if len(p.cfg.Inputs) > 0 {
+		input = p.cfg.Inputs[0].ID
+	}
+	return p.runOn(input, doc)
+}
+
+// runOn is run for an event that arrives on the input with the given id.
+func (p *pipeline) runOn(input, doc string) (map[string]any, []string) {
+	p.t.Helper()
 	e, err := event.DecodeEvent([]byte(doc))
 	if err != nil {
 		p.t.Fatalf("event %s: %v", doc, err)
 	}
+	e.Input = input
 	pl := p.runner.Route(e)
 	if pl == nil {
 		p.t.Fatalf("no pipeline takes %s", doc)

@@ -8,91 +8,108 @@ import (
 	"github.com/ingestd/ingestd/lsconf"
 )
 
-// convertInputs converts the input sections: beats only. What the beats
-// input itself adds to each event (logstash-input-beats, DecodedEventTransform
-// and RawEventTransform; Event.new's @version) becomes mutate blocks that
-// run before the filters, so the documents are the ones Logstash makes.
+// convertInputs converts the input sections: beats, tcp, udp and
+// pipeline. What an input adds to each event (logstash-input-beats'
+// DecodedEventTransform and RawEventTransform; every input's decorate: type,
+// add_field, tags; Event.new's @version) becomes mutate blocks that run
+// before the filters, so the documents are the ones Logstash makes. Every
+// input gets an id; with several inputs, each one's decoration applies to
+// its own events only (input() == id).
 func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
-	var beats []*lsconf.Plugin
-	streams := false
 	for _, it := range items {
 		switch it := it.(type) {
 		case *lsconf.Branch:
 			c.errorf(it.Pos, "conditionals are not allowed in an input section")
 		case *lsconf.Plugin:
+			var d *decoration
 			switch it.Name {
 			case "beats":
-				beats = append(beats, it)
+				d = c.beatsInput(it)
 			case "tcp", "udp":
-				c.streamInput(it)
-				streams = true
+				d = c.streamInput(it)
+			case "pipeline":
+				d = c.pipelineInput(it)
 			default:
-				c.errorf(it.Pos, "input %q is not supported: ingestd receives events over the Beats protocol, TCP and UDP (inputs beats, tcp, udp); ship the others with Filebeat", it.Name)
+				c.errorf(it.Pos, "input %q is not supported: ingestd receives events over the Beats protocol, TCP and UDP, and from its other pipelines (inputs beats, tcp, udp, pipeline); ship the others with Filebeat", it.Name)
+			}
+			if d != nil {
+				c.decorations = append(c.decorations, d)
 			}
 		}
 	}
 	if len(items) == 0 {
-		c.errorf(at, "no input: ingestd receives events over the Beats protocol, TCP or UDP (input beats, tcp, udp)")
-		return
-	}
-	if len(beats) == 0 {
-		return // the inputs are reported
-	}
-	var decorations []*decoration
-	for _, p := range beats {
-		d := c.beatsInput(p)
-		if d != nil {
-			decorations = append(decorations, d)
-		}
-	}
-	if len(decorations) == 0 {
-		return
-	}
-	first := decorations[0]
-	for _, d := range decorations[1:] {
-		if !first.same(d) {
-			c.errorf(d.at, "input \"beats\": the beats inputs decorate events differently (tags, add_field, type, include_codec_tag); ingestd cannot tell which input an event came from")
-			return
-		}
-	}
-	c.decorate = first.blocks()
-	if streams {
-		// The decoration is the beats input's: events from tcp and udp
-		// carry no [@metadata][beat], which every Beat sends.
-		for _, b := range c.decorate {
-			b.when = and(`field("[@metadata][beat]") != nil`, b.when)
-		}
+		c.errorf(at, "no input: ingestd receives events over the Beats protocol, TCP or UDP, or from another pipeline (input beats, tcp, udp, pipeline)")
 	}
 }
 
-// decoration is what a beats input adds to every event.
-type decoration struct {
-	at       lsconf.Pos
-	typ      string
-	addField []mentry
-	tags     []string
-	codecTag bool
-	key      string // for comparing inputs
+// inputID gives an input a unique id across the conversion (every pipeline
+// of a pipelines.yml): its id option, else the plugin's name, with a
+// number from the second one on. Pipelines take events by these ids.
+func (c *conv) inputID(o *opts) string {
+	id := o.p.Name
+	if s, _, ok := o.str("id"); ok && s != "" {
+		id = s
+	}
+	c.shared.inputIDs[id]++
+	if n := c.shared.inputIDs[id]; n > 1 {
+		id = id + "_" + strconv.Itoa(n)
+	}
+	c.inputIDs = append(c.inputIDs, id)
+	return id
 }
 
-func (d *decoration) same(o *decoration) bool { return d.key == o.key }
-
-// blocks are the mutate blocks that reproduce the decoration, in the
-// order the beats input applies it: the event is created (@version "1"
-// unless the beat sent one), then decorate (type when absent, add_field,
-// tags), then the codec tag: beats_input_codec_plain_applied for an event
-// with a message (decoded by the plain codec), beats_input_raw_event
-// without one.
-func (d *decoration) blocks() []*block {
-	label := "input \"beats\""
-	var out []*block
-	v := newBlock("mutate", d.at, label)
+// decorationBlocks are the decorations of every input, in input order,
+// after the @version every event gets. With several inputs, each
+// decoration is guarded by its input's id, unless all are the same.
+func (c *conv) decorationBlocks() []*block {
+	if len(c.decorations) == 0 {
+		return nil
+	}
+	first := c.decorations[0]
+	v := newBlock("mutate", first.at, "input \""+first.plugin+"\"")
 	v.when = `field("[@version]") == nil`
 	m := &ymap{}
 	m.set("[@version]", rawStr("1"))
 	v.opts.set("replace", m)
-	v.comments = append(v.comments, "what Logstash's beats input adds to every event: @version, its decorations, the codec tag")
-	out = append(out, v)
+	v.comments = append(v.comments, "what Logstash's inputs add to every event: @version, their decorations (type, add_field, tags), the beats codec tag")
+	out := []*block{v}
+	same := len(c.decorations) == len(c.inputIDs)
+	for _, d := range c.decorations[1:] {
+		same = same && d.key == first.key
+	}
+	if same || len(c.inputIDs) == 1 {
+		return append(out, first.blocks()...)
+	}
+	for _, d := range c.decorations {
+		for _, b := range d.blocks() {
+			b.when = and("input() == " + strconv.Quote(d.id), b.when)
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// decoration is what an input adds to every event.
+type decoration struct {
+	at       lsconf.Pos
+	id       string // the input's id
+	plugin   string
+	typ      string
+	addField []mentry
+	tags     []string
+	beats    bool // the beats input's codec tags
+	codecTag bool
+	key      string // for comparing inputs
+}
+
+// blocks are the mutate blocks that reproduce the decoration, in the
+// order Logstash applies it: decorate (type when absent, add_field, tags),
+// then, for beats, the codec tag: beats_input_codec_plain_applied for an
+// event with a message (decoded by the plain codec), beats_input_raw_event
+// without one.
+func (d *decoration) blocks() []*block {
+	label := "input \"" + d.plugin + "\""
+	var out []*block
 	if d.typ != "" {
 		t := newBlock("mutate", d.at, label+" type")
 		t.when = `field("[type]") == nil`
@@ -111,6 +128,9 @@ func (d *decoration) blocks() []*block {
 		}
 		out = append(out, packSteps(steps, d.at, label+" decoration")...)
 	}
+	if !d.beats {
+		return out
+	}
 	if d.codecTag {
 		with := newBlock("mutate", d.at, label+" codec tag")
 		with.when = `field("[message]") != nil`
@@ -121,6 +141,79 @@ func (d *decoration) blocks() []*block {
 	raw.when = `field("[message]") == nil`
 	raw.opts.set("add_tag", strSeq([]string{"beats_input_raw_event"}))
 	return append(out, raw)
+}
+
+// readDecoration reads the options every Logstash input has that change
+// its events: type, tags and add_field.
+func (c *conv) readDecoration(o *opts, id string) *decoration {
+	what := o.what()
+	d := &decoration{at: o.p.Pos, id: id, plugin: o.p.Name}
+	if t, _, ok := o.str("type"); ok {
+		d.typ = t
+	}
+	if tags, a, ok := o.list("tags"); ok {
+		for _, t := range tags {
+			if hasTemplate(t) {
+				c.errorf(a.Value.Position(), "%s: tags made from sprintf templates are not supported", what)
+				continue
+			}
+			d.tags = append(d.tags, t)
+		}
+	}
+	if entries, _, ok := o.hash("add_field"); ok {
+		for _, e := range entries {
+			ref, ok := c.fieldRef(e.key, e.at, what+": add_field")
+			if !ok {
+				continue
+			}
+			v, ok := scalar(e.val)
+			if !ok {
+				c.errorf(e.val.Position(), "%s: add_field %s: expected a string", what, e.key)
+				continue
+			}
+			t, ok := c.template(v, e.val.Position(), what+": add_field "+e.key)
+			if ok {
+				d.addField = append(d.addField, mentry{key: ref, val: rawStr(t), writes: []string{ref}})
+			}
+		}
+	}
+	return d
+}
+
+// sealKey sets the key decorations are compared by.
+func (d *decoration) sealKey() {
+	d.key = fmt.Sprintf("%v|%v|%v|%v|%v", d.typ, d.tags, d.addField, d.beats, d.codecTag)
+}
+
+// pipelineInput converts a pipeline input (pipeline-to-pipeline).
+func (c *conv) pipelineInput(p *lsconf.Plugin) *decoration {
+	o := c.options(p, "input")
+	what := o.what()
+	id := c.inputID(o)
+	in := &ymap{}
+	in.set("id", str(id))
+	addr, a, ok := o.str("address")
+	if !ok {
+		if a == nil {
+			c.errorf(p.Pos, "%s: option address is required", what)
+		}
+		return nil
+	}
+	at(in.set("address", str(addr)), a, what)
+	c.listens = append(c.listens, busAddr{addr: addr, at: a.Value.Position()})
+	d := c.readDecoration(o, id)
+	d.sealKey()
+	o.finish(nil)
+	c.addInput(p, what, "pipeline", in)
+	return d
+}
+
+// addInput adds an input block to the YAML.
+func (c *conv) addInput(p *lsconf.Plugin, what, plugin string, in *ymap) {
+	item := &ymap{}
+	e := item.set(plugin, in)
+	e.at, e.label = p.Pos, what
+	c.inputs.items = append(c.inputs.items, &yitem{val: item, at: p.Pos, label: what, comments: []string{posText(p.Pos) + " " + what}})
 }
 
 // beatsInput converts one beats input and returns its decoration.
@@ -203,40 +296,12 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	if a := o.get("codec"); a != nil && !plainCodec(a.Value) {
 		c.errorf(a.Value.Position(), "%s: only the plain codec is supported", what)
 	}
-	d := &decoration{at: p.Pos, codecTag: true}
+	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
+	d.beats, d.codecTag = true, true
 	if v, ok := o.boolean("include_codec_tag"); ok {
 		d.codecTag = v
 	}
-	if t, _, ok := o.str("type"); ok {
-		d.typ = t
-	}
-	if tags, a, ok := o.list("tags"); ok {
-		for _, t := range tags {
-			if hasTemplate(t) {
-				c.errorf(a.Value.Position(), "%s: tags made from sprintf templates are not supported", what)
-				continue
-			}
-			d.tags = append(d.tags, t)
-		}
-	}
-	if entries, _, ok := o.hash("add_field"); ok {
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": add_field")
-			if !ok {
-				continue
-			}
-			v, ok := scalar(e.val)
-			if !ok {
-				c.errorf(e.val.Position(), "%s: add_field %s: expected a string", what, e.key)
-				continue
-			}
-			t, ok := c.template(v, e.val.Position(), what+": add_field "+e.key)
-			if ok {
-				d.addField = append(d.addField, mentry{key: ref, val: rawStr(t), writes: []string{ref}})
-			}
-		}
-	}
-	d.key = fmt.Sprintf("%v|%v|%v|%v", d.typ, d.tags, d.addField, d.codecTag)
+	d.sealKey()
 	o.finish(map[string]string{
 		"threads":                 "ingestd sizes its own workers",
 		"executor_threads":        "ingestd sizes its own workers",
@@ -245,10 +310,7 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 		"cipher_suites":           "ingestd uses Go's default cipher suites",
 		"client_inactivity_check": "see idle_timeout",
 	})
-	item := &ymap{}
-	e := item.set("beats", in)
-	e.at, e.label = p.Pos, what
-	c.inputs.items = append(c.inputs.items, &yitem{val: item, at: p.Pos, label: what, comments: []string{posText(p.Pos) + " " + what}})
+	c.addInput(p, what, "beats", in)
 	return d
 }
 

@@ -51,8 +51,10 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 		b = c.stdout(p)
 	case "file":
 		b = c.fileOutput(p)
+	case "pipeline":
+		b = c.pipelineOutput(p)
 	default:
-		c.errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file)", p.Name)
+		c.errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file, pipeline)", p.Name)
 		return
 	}
 	if b == nil {
@@ -69,8 +71,8 @@ func (c *conv) outputID(o *opts, b *block) {
 	if s, _, ok := o.str("id"); ok && s != "" {
 		id = s
 	}
-	c.ids[id]++
-	if n := c.ids[id]; n > 1 {
+	c.shared.outputIDs[id]++
+	if n := c.shared.outputIDs[id]; n > 1 {
 		id = id + "_" + strconv.Itoa(n)
 	}
 	b.id = id
@@ -147,5 +149,37 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 		"stale_cleanup_interval": "ingestd keeps its files open",
 		"filename_failure":       "no path template",
 	})
+	return b
+}
+
+// pipelineOutput converts a pipeline output (pipeline-to-pipeline): each
+// address of send_to gets a copy of every event, acknowledged once every
+// copy is written.
+func (c *conv) pipelineOutput(p *lsconf.Plugin) *block {
+	o := c.options(p, "output")
+	what := o.what()
+	b := newBlock("pipeline", p.Pos, what)
+	c.outputID(o, b)
+	addrs, a, ok := o.list("send_to")
+	switch {
+	case !ok && a == nil:
+		c.errorf(p.Pos, "%s: option send_to is required", what)
+		return nil
+	case !ok:
+		return nil
+	}
+	if len(addrs) == 0 {
+		c.errorf(a.Value.Position(), "%s: send_to names no address", what)
+		return nil
+	}
+	at(b.opts.set("send_to", strSeq(addrs)), a, what)
+	for _, addr := range addrs {
+		c.sends = append(c.sends, busAddr{addr: addr, at: a.Value.Position()})
+	}
+	if v, given := o.boolean("ensure_delivery"); given {
+		b.opts.set("ensure_delivery", boolLit(v))
+	}
+	c.streams().nonES = append(c.streams().nonES, p.Pos)
+	o.finish(nil)
 	return b
 }

@@ -39,7 +39,7 @@ output {
   kafka { topic_id => "x" }
 }`)
 	want := []string{
-		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol, TCP and UDP (inputs beats, tcp, udp); ship the others with Filebeat`,
+		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol, TCP and UDP, and from its other pipelines (inputs beats, tcp, udp, pipeline); ship the others with Filebeat`,
 		`test.conf:3:24: input "beats": option ssl_key_passphrase is not supported by the conversion`,
 		`test.conf:3:50: warning: input "beats": option threads is ignored (ingestd sizes its own workers)`,
 		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out`,
@@ -51,7 +51,7 @@ output {
 		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, translate, useragent)`,
 		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias logstash (or logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%{+yyyy.MM.dd}`,
 		`test.conf:17:3: output "elasticsearch": it names its index differently from the elasticsearch output at test.conf:16:3; ingestd names the target of a pipeline once, for all its outputs`,
-		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file)`,
+		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file, pipeline)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -12,7 +12,7 @@ import (
 // fields (host, port), no acknowledgement in either.
 
 // streamInput converts a tcp or udp input.
-func (c *conv) streamInput(p *lsconf.Plugin) {
+func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	o := c.options(p, "input")
 	what := o.what()
 	in := c.listenOptions(o, p)
@@ -48,20 +48,15 @@ func (c *conv) streamInput(p *lsconf.Plugin) {
 			}
 		}
 	}
-	for _, name := range []string{"type", "tags", "add_field"} {
-		if a := o.get(name); a != nil {
-			c.errorf(a.Pos, "%s: option %s is not supported on a %s input yet: ingestd cannot tell its events from the other inputs'", what, name, p.Name)
-		}
-	}
+	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
+	d.sealKey()
 	o.finish(map[string]string{
 		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
 		"tcp_keep_alive":             "Go's default TCP keep-alive is on",
 		"dns_reverse_lookup_enabled": "host holds the client's address, never a name",
 	})
-	item := &ymap{}
-	e := item.set(p.Name, in)
-	e.at, e.label = p.Pos, what
-	c.inputs.items = append(c.inputs.items, &yitem{val: item, at: p.Pos, label: what, comments: []string{posText(p.Pos) + " " + what}})
+	c.addInput(p, what, p.Name, in)
+	return d
 }
 
 // codecPlugin reads a codec option: its name (codec => json, codec =>
@@ -98,11 +93,13 @@ func codecOf(v lsconf.Value) (name, delimiter string) {
 	return name, delimiter
 }
 
-// listenOptions reads host, port and id, which every listening input has:
-// listen is host:port (host 0.0.0.0 by default, as in Logstash).
+// listenOptions gives the input its id and reads host and port, which
+// every listening input has: listen is host:port (host 0.0.0.0 by
+// default, as in Logstash).
 func (c *conv) listenOptions(o *opts, p *lsconf.Plugin) *ymap {
 	what := o.what()
 	in := &ymap{}
+	in.set("id", str(c.inputID(o)))
 	host := "0.0.0.0"
 	if h, _, ok := o.str("host"); ok {
 		host = h
@@ -115,9 +112,6 @@ func (c *conv) listenOptions(o *opts, p *lsconf.Plugin) *ymap {
 		}
 	} else if a == nil {
 		c.errorf(p.Pos, "%s: option port is required", what)
-	}
-	if id, _, ok := o.str("id"); ok {
-		in.set("id", str(id))
 	}
 	return in
 }

@@ -1,0 +1,104 @@
+package logstash
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestInputDecorations checks that each input decorates its own events
+// only: Logstash's base input decorate (type when absent, add_field, tags;
+// logstash-core lib/logstash/inputs/base.rb) on tcp, udp and beats, and the
+// beats codec tags (logstash-input-beats decoded_event_transform.rb) on
+// beats events only. Every event gets @version "1" (Event.new).
+func TestInputDecorations(t *testing.T) {
+	p := build(t, `
+input {
+  beats { port => 5044 tags => ["from_beats"] }
+  beats { id => "tls" port => 5045 type => "secure" }
+  tcp { port => 5000 type => "syslog" add_field => { "[source][kind]" => "tcp-%{type}" } tags => ["net"] }
+  udp { port => 5001 }
+}
+output { stdout { codec => json_lines } }
+`)
+	ids := []string{}
+	for _, in := range p.cfg.Inputs {
+		ids = append(ids, in.ID)
+	}
+	if want := []string{"beats", "tls", "tcp", "udp"}; !slices.Equal(ids, want) {
+		t.Fatalf("input ids %v, want %v", ids, want)
+	}
+	cases := []struct {
+		input, doc string
+		tags       []any
+		typ        any
+		kind       any
+	}{
+		{"beats", `{"message":"m"}`, []any{"from_beats", "beats_input_codec_plain_applied"}, nil, nil},
+		{"tls", `{"message":"m"}`, []any{"beats_input_codec_plain_applied"}, "secure", nil},
+		{"tls", `{"message":"m","type":"own"}`, []any{"beats_input_codec_plain_applied"}, "own", nil},
+		{"tcp", `{"message":"m"}`, []any{"net"}, "syslog", "tcp-syslog"},
+		{"udp", `{"message":"m"}`, nil, nil, nil},
+	}
+	for _, c := range cases {
+		doc, _ := p.runOn(c.input, c.doc)
+		if got := doc["@version"]; got != "1" {
+			t.Errorf("%s %s: @version %v", c.input, c.doc, got)
+		}
+		tags, _ := doc["tags"].([]any)
+		if !slices.Equal(tags, c.tags) {
+			t.Errorf("%s %s: tags %v, want %v", c.input, c.doc, tags, c.tags)
+		}
+		if got := doc["type"]; got != c.typ {
+			t.Errorf("%s %s: type %v, want %v", c.input, c.doc, got, c.typ)
+		}
+		if got := get(doc, "source.kind"); got != c.kind {
+			t.Errorf("%s %s: source.kind %v, want %v", c.input, c.doc, got, c.kind)
+		}
+	}
+}
+
+// TestPipelineInputOutput checks the conversion of the pipeline input and
+// output (logstash-core lib/logstash/plugins/builtin/pipeline): ids,
+// address, send_to, ensure_delivery, and the decoration of a pipeline
+// input (internalReceive calls decorate).
+func TestPipelineInputOutput(t *testing.T) {
+	p := build(t, `
+input { pipeline { address => "in" tags => ["via_bus"] } }
+output {
+  if [x] { pipeline { send_to => ["a", "b"] ensure_delivery => false } }
+  else { pipeline { id => "other" send_to => "c" } }
+}
+`)
+	if len(p.cfg.Inputs) != 1 || p.cfg.Inputs[0].ID != "pipeline" {
+		t.Fatalf("inputs: %+v", p.cfg.Inputs)
+	}
+	doc, outs := p.run(`{"x":true,"@version":"1"}`)
+	if tags, _ := doc["tags"].([]any); !slices.Equal(tags, []any{"via_bus"}) {
+		t.Errorf("tags %v", tags)
+	}
+	if !slices.Equal(outs, []string{"pipeline"}) {
+		t.Errorf("outputs %v", outs)
+	}
+	if _, outs := p.run(`{}`); !slices.Equal(outs, []string{"other"}) {
+		t.Errorf("else: outputs %v", outs)
+	}
+	for _, want := range []string{"send_to: ['a', 'b']", "ensure_delivery: false", "address: 'in'"} {
+		if !contains(p.yaml, want) {
+			t.Errorf("the YAML lacks %q:\n%s", want, p.yaml)
+		}
+	}
+	got := problems(t, `
+input { pipeline { } }
+output { pipeline { } }
+`)
+	want := []string{
+		`test.conf:2:9: input "pipeline": option address is required`,
+		`test.conf:3:10: output "pipeline": option send_to is required`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%v\nwant\n%v", got, want)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
