@@ -48,6 +48,10 @@ type Options struct {
 	// Lookup resolves ${VAR} placeholders as Logstash does (its keystore,
 	// then the environment); nil: the environment.
 	Lookup lsconf.LookupFunc
+	// ECSCompatibility is pipeline.ecs_compatibility (disabled, v1 or v8):
+	// the grok pattern set of filters that do not choose one; empty:
+	// Logstash 8's default, v8.
+	ECSCompatibility string
 }
 
 // Convert turns a parsed logstash.conf into ingestd YAML. The YAML is
@@ -78,7 +82,9 @@ type conv struct {
 	flags int // branch flags allocated ([@metadata][_lsN])
 	privs int // private failure tags allocated
 
-	shared *shared
+	shared   *shared
+	name     string    // the pipeline's name
+	settings []setting // from pipelines.yml
 
 	inputs      *yseq
 	inputIDs    []string      // the ids of this pipeline's inputs
@@ -182,8 +188,19 @@ func credentialsOnly(cfg *lsconf.Config, lookup lsconf.LookupFunc) lsconf.Lookup
 }
 
 func convert(cfg *lsconf.Config, opts Options) result {
-	c := &conv{opts: opts, kept: map[posKey]string{}, inputs: &yseq{}, shared: newShared()}
-	lookup := opts.Lookup
+	c := newConv(opts, newShared())
+	c.run(cfg)
+	return assemble([]*conv{c}, nil)
+}
+
+func newConv(opts Options, sh *shared) *conv {
+	return &conv{opts: opts, kept: map[posKey]string{}, inputs: &yseq{}, shared: sh}
+}
+
+// run converts one pipeline's configuration into c.
+func (c *conv) run(cfg *lsconf.Config) {
+	c.name = c.pipelineName(cfg)
+	lookup := c.opts.Lookup
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -226,19 +243,38 @@ func convert(cfg *lsconf.Config, opts Options) result {
 		c.outputItem(it, "")
 	}
 	if len(outputs) == 0 {
-		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout or file)")
+		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout, file or pipeline)")
 	}
 	c.finishStream()
+}
 
-	doc := c.document(c.pipelineName(cfg))
+// assemble writes the config of converted pipelines: every input, the
+// pipelines in order, every output. With several pipelines, each takes the
+// events of its own inputs and writes to its own outputs, as Logstash's
+// pipelines do. problems are added to the pipelines' own.
+func assemble(convs []*conv, problems []Problem) result {
+	doc := &ymap{}
+	inputs, outs, pipelines := &yseq{}, &yseq{}, &yseq{}
+	for _, c := range convs {
+		inputs.items = append(inputs.items, c.inputs.items...)
+		pl := c.pipelineMap(len(convs) > 1)
+		pipelines.add(pl)
+		for _, b := range c.outputs {
+			outs.items = append(outs.items, b.item())
+		}
+		problems = append(problems, c.problems...)
+	}
+	doc.set("inputs", inputs)
+	doc.set("pipelines", pipelines)
+	doc.set("outputs", outs)
 	w := &yamlWriter{}
 	w.comments(0, []string{
 		"Converted from a Logstash configuration by ingestd (package logstash).",
 		"Each block names the .conf position it came from.",
 	})
 	w.mapping(0, doc)
-	sort.SliceStable(c.problems, func(i, j int) bool { return lessPos(c.problems[i].Pos, c.problems[j].Pos) })
-	return result{yaml: []byte(w.b.String()), lines: w.lines, problems: c.problems}
+	sort.SliceStable(problems, func(i, j int) bool { return lessPos(problems[i].Pos, problems[j].Pos) })
+	return result{yaml: []byte(w.b.String()), lines: w.lines, problems: problems}
 }
 
 func lessPos(a, b lsconf.Pos) bool {
@@ -276,12 +312,24 @@ func (c *conv) pipelineName(cfg *lsconf.Config) string {
 	return out
 }
 
-// document assembles the whole config.
-func (c *conv) document(name string) *ymap {
-	doc := &ymap{}
-	doc.set("inputs", c.inputs)
+// pipelineMap is the pipeline's block. One of several (a pipelines.yml)
+// names its inputs and outputs: it takes its inputs' events only and
+// writes to its outputs only.
+func (c *conv) pipelineMap(several bool) *ymap {
 	pl := &ymap{}
-	pl.set("name", str(name))
+	pl.set("name", str(c.name))
+	if several {
+		pl.set("inputs", strSeq(c.inputIDs))
+		ids := make([]string, len(c.outputs))
+		for i, b := range c.outputs {
+			ids[i] = b.id
+		}
+		pl.set("outputs", strSeq(ids))
+	}
+	for _, s := range c.settings {
+		e := pl.set(s.key, s.val)
+		e.at, e.label = s.at, s.label
+	}
 	if c.stream != nil {
 		e := pl.set("data_stream", c.stream.yaml())
 		e.at, e.label, e.comments = c.stream.at, "output \"elasticsearch\"", c.stream.comments
@@ -293,15 +341,15 @@ func (c *conv) document(name string) *ymap {
 		}
 	}
 	pl.set("filters", filters)
-	pipelines := &yseq{}
-	pipelines.add(pl)
-	doc.set("pipelines", pipelines)
-	outs := &yseq{}
-	for _, b := range c.outputs {
-		outs.items = append(outs.items, b.item())
-	}
-	doc.set("outputs", outs)
-	return doc
+	return pl
+}
+
+// setting is a pipeline setting taken from pipelines.yml.
+type setting struct {
+	key   string
+	val   ynode
+	at    lsconf.Pos
+	label string
 }
 
 // block is one ingestd plugin block (a filter or an output).

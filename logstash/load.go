@@ -13,10 +13,11 @@ import (
 )
 
 // IsLogstashPath reports whether a -c argument names Logstash
-// configuration: a .conf file, or a directory (ingestd's own config is
-// one YAML file, so a directory can only be a Logstash path.config).
+// configuration: a .conf file, a pipelines.yml, or a directory (ingestd's
+// own config is one YAML file, so a directory can only be a Logstash
+// path.config).
 func IsLogstashPath(path string) bool {
-	if strings.EqualFold(filepath.Ext(path), ".conf") {
+	if strings.EqualFold(filepath.Ext(path), ".conf") || IsPipelinesFile(path) {
 		return true
 	}
 	st, err := os.Stat(path)
@@ -24,11 +25,23 @@ func IsLogstashPath(path string) bool {
 }
 
 // ConvertPath reads the .conf files of path (a file, a directory or a
-// glob, as Logstash's path.config takes) and converts them. Syntax errors
+// glob, as Logstash's path.config takes), or every pipeline of a
+// pipelines.yml, and converts them. Syntax errors
 // are problems too; err is for what prevents reading (no file found).
 func ConvertPath(path string, opts Options) (yaml []byte, problems []Problem, err error) {
-	res, err := convertPath(path, opts)
+	res, _, err := convertAny(path, opts)
 	return res.yaml, res.problems, err
+}
+
+// convertAny converts a pipelines.yml or a path.config, and returns the
+// files it read.
+func convertAny(path string, opts Options) (result, []string, error) {
+	if IsPipelinesFile(path) {
+		return convertPipelinesFile(path, opts)
+	}
+	res, err := convertPath(path, opts)
+	files, _ := lsconf.ConfigFiles(path)
+	return res, files, err
 }
 
 func convertPath(path string, opts Options) (result, error) {
@@ -60,7 +73,7 @@ func Load(path string, opts Options, reg *plugin.Registry, env func(string) (str
 	if opts.Lookup == nil && env != nil {
 		opts.Lookup = env // one environment for both ${VAR} passes
 	}
-	res, err := convertPath(path, opts)
+	res, files, err := convertAny(path, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,10 +101,7 @@ func Load(path string, opts Options, reg *plugin.Registry, env func(string) (str
 		}
 		return nil, warnings, out.Err()
 	}
-	files, ferr := lsconf.ConfigFiles(path)
-	if ferr == nil {
-		cfg.Sources = files
-	}
+	cfg.Sources = files
 	cfg.File = path
 	return cfg, warnings, nil
 }

@@ -66,6 +66,9 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	// v8), which changes what the composite patterns (COMBINEDAPACHELOG,
 	// SYSLOGLINE…) capture into.
 	ecs := "v8"
+	if c.opts.ECSCompatibility != "" {
+		ecs = c.opts.ECSCompatibility
+	}
 	if v, a, ok := o.str("ecs_compatibility"); ok {
 		switch v {
 		case "disabled", "v1", "v8":
@@ -73,7 +76,7 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 		default:
 			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", what, v)
 		}
-	} else if usesComposite(b) {
+	} else if usesComposite(b) && c.opts.ECSCompatibility == "" {
 		b.comments = append(b.comments, "no ecs_compatibility: Logstash 8's default, v8 (ECS field names); set it to disabled for the legacy names of Logstash 7")
 	}
 	b.opts.set("ecs_compatibility", str(ecs))

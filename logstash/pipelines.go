@@ -1,0 +1,207 @@
+package logstash
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
+)
+
+// IsPipelinesFile reports whether path names a Logstash pipelines.yml
+// (by its name: pipelines.yml or pipelines.yaml), which ingestd runs as
+// one config whose pipelines each take their own inputs' events.
+func IsPipelinesFile(path string) bool {
+	switch strings.ToLower(filepath.Base(path)) {
+	case "pipelines.yml", "pipelines.yaml":
+		return true
+	}
+	return false
+}
+
+// convertPipelinesFile converts every pipeline of a pipelines.yml into one
+// ingestd config, and returns the files it read (for reload to watch).
+// A path.config that is relative is taken from the directory of the
+// pipelines.yml (Logstash takes it from its working directory, usually
+// its home, where pipelines.yml's own directory config/ lives too).
+func convertPipelinesFile(file string, opts Options) (result, []string, error) {
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+		opts.Lookup = lookup
+	}
+	pls, err := lsconf.LoadPipelines(file, lookup)
+	var list lsconf.ErrorList
+	if errors.As(err, &list) {
+		var ps []Problem
+		for _, e := range list {
+			ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
+		}
+		return result{problems: ps}, nil, nil
+	}
+	if err != nil {
+		return result{}, nil, err
+	}
+	sources := []string{file}
+	if abs, err := filepath.Abs(file); err == nil {
+		sources[0] = abs
+	}
+	sh := newShared()
+	var convs []*conv
+	var problems []Problem
+	for _, pl := range pls {
+		cfg, files, ps := loadPipeline(file, pl)
+		problems = append(problems, ps...)
+		sources = append(sources, files...)
+		if cfg == nil {
+			continue
+		}
+		o := opts
+		o.PipelineID = pl.ID
+		if ecs := pl.ECSCompatibility; ecs != "" {
+			switch ecs {
+			case "disabled", "v1", "v8":
+				o.ECSCompatibility = ecs
+			default:
+				problems = append(problems, Problem{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q: pipeline.ecs_compatibility %q: use disabled, v1 or v8", pl.ID, ecs)})
+			}
+		}
+		c := newConv(o, sh)
+		c.pipelineSettings(pl)
+		c.run(cfg)
+		convs = append(convs, c)
+	}
+	problems = append(problems, checkBus(convs)...)
+	return assemble(convs, problems), sources, nil
+}
+
+// loadPipeline parses one pipeline's configuration: its config.string, or
+// the files of its path.config.
+func loadPipeline(file string, pl *lsconf.Pipeline) (*lsconf.Config, []string, []Problem) {
+	var popts lsconf.ParseOptions
+	if pl.SupportEscapes != nil {
+		popts.SupportEscapes = *pl.SupportEscapes
+	}
+	var cfg *lsconf.Config
+	var files []string
+	var err error
+	switch {
+	case pl.ConfigString != "":
+		name := fmt.Sprintf("%s[%s].config.string", file, pl.ID)
+		cfg, err = lsconf.Parse(name, []byte(pl.ConfigString), popts)
+	case pl.ConfigPath != "":
+		path := pl.ConfigPath
+		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(strings.ToLower(path), "file://") {
+			path = filepath.Join(filepath.Dir(file), path)
+		}
+		files, _ = lsconf.ConfigFiles(path)
+		cfg, err = lsconf.LoadPath(path, popts)
+	default:
+		return nil, nil, []Problem{{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q has neither path.config nor config.string", pl.ID)}}
+	}
+	var list lsconf.ErrorList
+	switch {
+	case errors.As(err, &list):
+		var ps []Problem
+		for _, e := range list {
+			ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
+		}
+		return nil, files, ps
+	case err != nil:
+		return nil, files, []Problem{{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q: %v", pl.ID, err)}}
+	}
+	return cfg, files, nil
+}
+
+// pipelineSettings takes the settings of a pipelines.yml entry that
+// ingestd has, and reports the others.
+func (c *conv) pipelineSettings(pl *lsconf.Pipeline) {
+	what := fmt.Sprintf("pipeline %q", pl.ID)
+	if pl.Workers != nil {
+		c.settings = append(c.settings, setting{key: "workers", val: lit(strconv.Itoa(*pl.Workers)), at: pl.Pos, label: what + " pipeline.workers"})
+	}
+	if pl.QueueType == "persisted" {
+		c.warnf(pl.Pos, "%s: queue.type persisted: ingestd keeps no queue on disk; it acknowledges a Beats batch only once its events are written, so Filebeat resends what a crash lost", what)
+	}
+	if pl.BatchSize != nil || pl.BatchDelay != nil {
+		c.warnf(pl.Pos, "%s: pipeline.batch.size and pipeline.batch.delay are ignored: ingestd filters each client's batch as it comes and sizes its bulk requests by the output's settings", what)
+	}
+	if pl.Ordered == "true" {
+		c.warnf(pl.Pos, "%s: pipeline.ordered true: ingestd keeps the order of one client's batch through the filters, not across clients or workers", what)
+	}
+	for _, k := range sortedKeys(pl.Extra) {
+		switch {
+		case k == "pipeline.batch.output_chunking.growth_threshold_factor", k == "pipeline.batch.metrics.sampling_mode",
+			k == "config.debug", k == "metric.collect", k == "pipeline.reloadable", k == "pipeline.plugin_classloaders",
+			k == "pipeline.system", k == "pipeline.recoverable":
+			c.warnf(pl.Pos, "%s: %s is ignored (Logstash's runtime)", what, k)
+		case strings.HasPrefix(k, "queue."), k == "path.queue":
+			c.warnf(pl.Pos, "%s: %s is ignored: ingestd keeps no queue on disk", what, k)
+		case strings.HasPrefix(k, "dead_letter_queue."), k == "path.dead_letter_queue":
+			c.warnf(pl.Pos, "%s: %s is ignored: ingestd's elasticsearch output always dead-letters what Elasticsearch refuses (see its dead_letter settings)", what, k)
+		default:
+			c.warnf(pl.Pos, "%s: %s is ignored", what, k)
+		}
+	}
+}
+
+// checkBus checks the pipeline-to-pipeline addresses across pipelines:
+// each address listened on once (Logstash: "Addresses must be globally
+// unique across pipelines"), no cycle (events would circle for ever and
+// back-pressure deadlock), and sends to an address nobody listens on
+// reported (they wait, as in Logstash with ensure_delivery).
+func checkBus(convs []*conv) []Problem {
+	var ps []Problem
+	listener := map[string]int{} // address → index in convs
+	for i, c := range convs {
+		for _, l := range c.listens {
+			if j, dup := listener[l.addr]; dup {
+				ps = append(ps, Problem{Pos: l.at, Msg: fmt.Sprintf("input \"pipeline\": address %q is already listened on by pipeline %q; addresses must be unique across pipelines", l.addr, convs[j].name)})
+				continue
+			}
+			listener[l.addr] = i
+		}
+	}
+	for _, c := range convs {
+		for _, s := range c.sends {
+			if _, ok := listener[s.addr]; !ok {
+				ps = append(ps, Problem{Pos: s.at, Warning: true, Msg: fmt.Sprintf("output \"pipeline\": no pipeline listens on address %q; with ensure_delivery its events wait until one does", s.addr)})
+			}
+		}
+	}
+	// A cycle: depth-first search over pipeline → pipelines it sends to.
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]int, len(convs))
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = onPath
+		for _, s := range convs[i].sends {
+			j, ok := listener[s.addr]
+			if !ok {
+				continue
+			}
+			if state[j] == onPath {
+				ps = append(ps, Problem{Pos: s.at, Msg: fmt.Sprintf("output \"pipeline\": sending to %q makes a cycle through pipeline %q; events would go round for ever", s.addr, convs[j].name)})
+				return true
+			}
+			if state[j] == unseen && visit(j) {
+				return true
+			}
+		}
+		state[i] = done
+		return false
+	}
+	for i := range convs {
+		if state[i] == unseen && visit(i) {
+			break
+		}
+	}
+	return ps
+}
