@@ -262,3 +262,99 @@ output {
 		t.Errorf("document %s", docs[0])
 	}
 }
+
+// TestPipelinesYMLBinary runs a pipelines.yml in the distributor pattern of
+// Logstash's pipeline-to-pipeline documentation ("The distributor
+// pattern", logstash-reference pipeline-to-pipeline.html): one pipeline
+// receives Beats events and sends each to the pipeline for its type, which
+// filter and index them. The Beats batch is acknowledged once every event
+// is indexed by its downstream pipeline; @metadata crosses pipelines (the
+// weblog index is named from it), as the pipeline output's event clone
+// keeps it.
+func TestPipelinesYMLBinary(t *testing.T) {
+	dir := t.TempDir()
+	weblog := `input { pipeline { address => weblogs } }
+filter {
+  dissect { mapping => { "message" => "%{[source][ip]} %{verb} %{path}" } }
+}
+output { elasticsearch { hosts => ["${ES_URL}"] index => "weblogs-%{[@metadata][beat]}" } }
+`
+	if err := os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "conf.d", "weblog.conf"), []byte(weblog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pipelines := `- pipeline.id: beats-server
+  config.string: |
+    input { beats { host => "127.0.0.1" port => "${BEATS_PORT}" } }
+    output {
+        if [type] == "apache" {
+          pipeline { send_to => weblogs }
+        } else if [type] == "system" {
+          pipeline { send_to => syslog }
+        } else {
+          pipeline { send_to => fallback }
+        }
+    }
+- pipeline.id: weblog-processing
+  path.config: "conf.d/weblog.conf"
+- pipeline.id: syslog-processing
+  config.string: |
+    input { pipeline { address => syslog tags => ["via_syslog"] } }
+    output { elasticsearch { hosts => ["${ES_URL}"] index => "syslog" } }
+- pipeline.id: fallback-processing
+  config.string: |
+    input { pipeline { address => fallback } }
+    output { elasticsearch { hosts => ["${ES_URL}"] index => "other" } }
+`
+	path := filepath.Join(dir, "pipelines.yml")
+	if err := os.WriteFile(path, []byte(pipelines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	es := startES(t)
+	beats := freePort(t)
+	_, port, _ := net.SplitHostPort(beats)
+	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
+		nil, "run", "-c", path, "--log-level", "warn")
+	p.waitListening(t, beats)
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	meta := `"@metadata":{"beat":"filebeat","version":"8.10.3"}`
+	batch := []any{
+		[]byte(`{"@timestamp":"2026-01-02T10:00:00.000Z",` + meta + `,"type":"apache","message":"10.0.0.1 GET /index.html"}`),
+		[]byte(`{"@timestamp":"2026-01-02T10:00:01.000Z",` + meta + `,"type":"system","message":"sshd started"}`),
+		[]byte(`{"@timestamp":"2026-01-02T10:00:02.000Z",` + meta + `,"message":"something else"}`),
+	}
+	if n, err := c.Send(batch); err != nil || n != 3 {
+		t.Fatalf("%d ACKed: %v\n%s", n, err, p.logs)
+	}
+	// The ACK came after every downstream pipeline wrote its event.
+	one := func(index string) map[string]any {
+		t.Helper()
+		docs := es.Docs(index)
+		if len(docs) != 1 {
+			t.Fatalf("%d documents in %s after the ACK; items %+v", len(docs), index, es.Items())
+		}
+		var doc map[string]any
+		json.Unmarshal(docs[0], &doc)
+		return doc
+	}
+	web := one("weblogs-filebeat")
+	if web["verb"] != "GET" || web["path"] != "/index.html" || fmt.Sprint(web["source"]) != "map[ip:10.0.0.1]" || web["@version"] != "1" {
+		t.Errorf("weblog document %v", web)
+	}
+	if fmt.Sprint(web["tags"]) != "[beats_input_codec_plain_applied]" {
+		t.Errorf("weblog tags %v: want the beats input's codec tag, set upstream", web["tags"])
+	}
+	sys := one("syslog")
+	if fmt.Sprint(sys["tags"]) != "[beats_input_codec_plain_applied via_syslog]" {
+		t.Errorf("syslog tags %v", sys["tags"])
+	}
+	if other := one("other"); other["message"] != "something else" {
+		t.Errorf("fallback document %v", other)
+	}
+}
