@@ -19,6 +19,7 @@ import (
 	"github.com/ingestd/ingestd/filters/kv"
 	"github.com/ingestd/ingestd/filters/mutate"
 	"github.com/ingestd/ingestd/filters/prune"
+	"github.com/ingestd/ingestd/filters/split"
 	"github.com/ingestd/ingestd/filters/translate"
 	"github.com/ingestd/ingestd/filters/useragent"
 	"github.com/ingestd/ingestd/filters/validate"
@@ -55,6 +56,7 @@ func Registry() *plugin.Registry {
 	kv.Register(r)
 	mutate.Register(r)
 	prune.Register(r)
+	split.Register(r)
 	translate.Register(r)
 	useragent.Register(r)
 	validate.Register(r)

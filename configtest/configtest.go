@@ -69,6 +69,9 @@ type Expect struct {
 	Tags       *[]string      `yaml:"tags"`
 	HasTags    []string       `yaml:"has_tags"`
 	Dropped    bool           `yaml:"dropped"`
+	// Events is how many events come out (a split filter makes several);
+	// the other expectations are about the first.
+	Events *int `yaml:"events"`
 }
 
 // Load reads a test file (unknown keys are errors).
@@ -151,7 +154,11 @@ func (c *Case) run(r *engine.Runner) (bad []string) {
 	if c.Expect.Pipeline != "" && p.Name != c.Expect.Pipeline {
 		bad = append(bad, fmt.Sprintf("pipeline: want %s, got %s", c.Expect.Pipeline, p.Name))
 	}
-	kept := p.Process(e)
+	out := p.Process(e)
+	kept := len(out) > 0
+	if c.Expect.Events != nil && len(out) != *c.Expect.Events {
+		bad = append(bad, fmt.Sprintf("events: want %d out, got %d", *c.Expect.Events, len(out)))
+	}
 	defer func() {
 		if len(bad) > 0 {
 			for _, f := range p.Filters() {
@@ -167,6 +174,7 @@ func (c *Case) run(r *engine.Runner) (bad []string) {
 		}
 		return bad
 	}
+	e = out[0] // a split event: the first piece
 	if c.Expect.DataStream != "" && e.DataStream != c.Expect.DataStream {
 		bad = append(bad, fmt.Sprintf("data_stream: want %s, got %s", c.Expect.DataStream, e.DataStream))
 	}

@@ -1272,3 +1272,64 @@ outputs:
 		t.Errorf("ids %s, %s; want feed, feed-2", cfg.Inputs[0].ID, cfg.Inputs[1].ID)
 	}
 }
+
+// TestExpandingFilter checks a filter that makes several events of one
+// (plugin.Expander): the pieces go through the rest of the pipeline, join
+// their event's batch (acknowledged once, after the last piece is
+// written), and an event that gives way to none is gone; in both filter
+// modes, with batches longer than a run.
+func TestExpandingFilter(t *testing.T) {
+	const cfg = `
+inputs:
+  - feed: {}
+pipelines:
+  - name: p
+    filters:
+      - fan: {n: 3}
+      - tag: {tag: after}
+outputs:
+  - rec: {id: out}
+`
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.setBehavior("out", outBehavior{hold: true})
+			h := w.start(cfg, m.inlineMin)
+			p := h.sink.Open()
+			defer p.Close()
+			kinds := []string{"a", "b", "c"}
+			b := send(t, p, evs(t, "x", 150, func(i int) string { return kinds[i%3] }, nil))
+			// 50 a → 150 pieces, 50 b gone, 50 c as they are.
+			w.waitHeld("out", 200)
+			if b.isAcked() {
+				t.Fatal("acknowledged before the pieces were written")
+			}
+			held := w.takeHeld("out")
+			for _, e := range held[:len(held)-1] {
+				e.Done()
+			}
+			if b.isAcked() {
+				t.Fatal("acknowledged before the last piece was written")
+			}
+			held[len(held)-1].Done()
+			waitAcked(t, "the batch", b)
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, d := range w.delivered() {
+				seen[d.id]++
+				if !slices.Contains(d.tags, "after") {
+					t.Errorf("%s: the filter after the split did not run", d.id)
+				}
+			}
+			if len(seen) != 200 || seen["x-0.0"] != 1 || seen["x-0.2"] != 1 || seen["x-2"] != 1 || seen["x-1"] != 0 {
+				t.Errorf("%d distinct events delivered: %v", len(seen), seen)
+			}
+			if b.dones.Load() != 1 {
+				t.Errorf("done ran %d times", b.dones.Load())
+			}
+			checkCounters(t, h.r, "p", 150, 200, 50)
+		})
+	}
+}

@@ -46,6 +46,32 @@ type tagConfig struct {
 	Fail bool   `yaml:"fail"`
 }
 
+type fanConfig struct {
+	N int `yaml:"n"`
+}
+
+// fanFilter (filter "fan") makes n copies of every event of kind "a" (ids
+// <id>.0 …), none of kind "b" (gone), and leaves the others as they are:
+// a plugin.Expander.
+type fanFilter struct{ n int }
+
+func (f *fanFilter) Apply(*event.Event) bool { return true }
+
+func (f *fanFilter) Expand(e *event.Event, out []*event.Event) []*event.Event {
+	switch e.GetString(kindPath) {
+	case "a":
+		for i := range f.n {
+			c := e.Clone()
+			c.SetString(idPath, fmt.Sprintf("%s.%d", e.GetString(idPath), i))
+			out = append(out, c)
+		}
+		return out
+	case "b":
+		return out
+	}
+	return append(out, e)
+}
+
 type recConfig struct {
 	Label string `yaml:"label"`
 }
@@ -109,6 +135,9 @@ func newWorld(t *testing.T) *world {
 		w.filters = append(w.filters, f)
 		w.mu.Unlock()
 		return f, nil
+	})
+	plugin.RegisterFilter(w.reg, "fan", "test expanding filter", func(c *fanConfig, env plugin.Env) (plugin.Filter, error) {
+		return &fanFilter{n: c.N}, nil
 	})
 	plugin.RegisterOutput(w.reg, "rec", "test output", func(c *recConfig, env plugin.Env) (plugin.Output, error) {
 		o := &fakeOutput{w: w, id: env.ID, label: c.Label, closed: make(chan struct{})}

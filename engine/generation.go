@@ -235,7 +235,9 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 			if err != nil {
 				return nil, err
 			}
-			p.filters = append(p.filters, filterStage{id: fb.ID, when: fb.When, filter: f.(plugin.Filter), stats: r.Metrics.Plugin(pc.Name, fb.ID), metrics: e.Metrics})
+			st := filterStage{id: fb.ID, when: fb.When, filter: f.(plugin.Filter), stats: r.Metrics.Plugin(pc.Name, fb.ID), metrics: e.Metrics}
+			st.expander, _ = f.(plugin.Expander)
+			p.filters = append(p.filters, st)
 		}
 		ids := pc.Outputs
 		if len(ids) == 0 {

@@ -50,11 +50,12 @@ type chunk struct {
 }
 
 type filterStage struct {
-	id      string
-	when    condition.Condition
-	filter  plugin.Filter
-	stats   *PluginStats
-	metrics *plugin.Metrics
+	id       string
+	when     condition.Condition
+	filter   plugin.Filter
+	expander plugin.Expander // the filter, when it may make several events of one
+	stats    *PluginStats
+	metrics  *plugin.Metrics
 }
 
 // takes reports whether the pipeline takes e: from one of its inputs, and
@@ -67,10 +68,11 @@ func (p *Pipeline) takes(e *event.Event) bool {
 }
 
 // Process runs the filters and data stream naming on one event, as a
-// worker does. It returns false when a filter dropped the event. Pipeline
-// tests and in-process tools use it.
-func (p *Pipeline) Process(e *event.Event) bool {
-	return len(p.processChunk([]*event.Event{e})) == 1
+// worker does, and returns the events that come out: none when a filter
+// dropped it, several when one split it. Pipeline tests and in-process
+// tools use it.
+func (p *Pipeline) Process(e *event.Event) []*event.Event {
+	return p.processChunk([]*event.Event{e})
 }
 
 // Filters returns the pipeline's filters in order.
@@ -96,10 +98,20 @@ const runLength = 64
 // chunk's own array).
 func (p *Pipeline) processChunk(chunk []*event.Event) []*event.Event {
 	kept := chunk[:0]
+	aliased := true // kept shares chunk's array
 	for len(chunk) > 0 {
 		n := min(runLength, len(chunk))
-		// kept never passes the run being read: append copies down.
-		kept = append(kept, p.processRun(chunk[:n])...)
+		out := p.processRun(chunk[:n])
+		if aliased && len(out) > n {
+			// A filter split events: kept would run into the runs not read
+			// yet. Go on in an array of its own.
+			grown := make([]*event.Event, len(kept), len(kept)+len(out)+len(chunk)-n)
+			copy(grown, kept)
+			kept, aliased = grown, false
+		}
+		// While aliased, kept never passes the run being read: append
+		// copies down.
+		kept = append(kept, out...)
 		chunk = chunk[n:]
 	}
 	return kept
@@ -113,6 +125,13 @@ func (p *Pipeline) processRun(chunk []*event.Event) []*event.Event {
 		st := &p.filters[i]
 		t0 := time.Now()
 		in := len(alive)
+		if st.expander != nil {
+			alive = p.expandRun(st, alive)
+			st.stats.In.Add(int64(in))
+			st.stats.Out.Add(int64(len(alive)))
+			st.stats.DurationNanos.Add(int64(time.Since(t0)))
+			continue
+		}
 		kept := alive[:0]
 		for _, e := range alive {
 			if !st.when.IsEmpty() && !st.when.Match(e) {
@@ -141,6 +160,37 @@ func (p *Pipeline) processRun(chunk []*event.Event) []*event.Event {
 	p.Counters.DurationNanos.Add(int64(time.Since(start)))
 	p.Counters.Filtered.Add(int64(len(chunk)))
 	return alive
+}
+
+// expandRun runs an expanding filter over a run, into a new array (the
+// run may grow). Each new event joins the batch of the event it came from;
+// an event that gave way to others is done.
+func (p *Pipeline) expandRun(st *filterStage, alive []*event.Event) []*event.Event {
+	out := make([]*event.Event, 0, len(alive)+len(alive)/2)
+	for _, e := range alive {
+		if !st.when.IsEmpty() && !st.when.Match(e) {
+			out = append(out, e)
+			continue
+		}
+		start := len(out)
+		out = st.expander.Expand(e, out)
+		stays := false
+		for _, n := range out[start:] {
+			if n == e {
+				stays = true
+				continue
+			}
+			n.Attach(e.Ack())
+			e.Hold(1)
+		}
+		if !stays {
+			if len(out) == start {
+				p.Counters.Dropped.Add(1)
+			}
+			e.Done()
+		}
+	}
+	return out
 }
 
 var tagsPath = event.MustPath("tags")

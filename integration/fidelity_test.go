@@ -92,7 +92,7 @@ func runEvent(t testing.TB, r *engine.Runner, raw map[string]any) result {
 	if p == nil {
 		t.Fatalf("no pipeline for %s", data)
 	}
-	if !p.Process(e) {
+	if len(p.Process(e)) == 0 {
 		return result{dropped: true}
 	}
 	var doc map[string]any

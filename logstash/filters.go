@@ -26,6 +26,7 @@ func init() {
 		"dissect":   (*conv).dissect,
 		"drop":      (*conv).drop,
 		"translate": (*conv).translate,
+		"split":     (*conv).split,
 	}
 	for name, spec := range passThroughs {
 		filterFuncs[name] = passThrough(spec)

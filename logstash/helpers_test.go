@@ -117,9 +117,33 @@ func (p *pipeline) runOn(input, doc string) (map[string]any, []string) {
 	if pl == nil {
 		p.t.Fatalf("no pipeline takes %s", doc)
 	}
-	if !pl.Process(e) {
+	out := pl.Process(e)
+	if len(out) == 0 {
 		return nil, nil
 	}
+	return p.document(out[0])
+}
+
+// runAll is run for a filter that may split the event: every document
+// out.
+func (p *pipeline) runAll(doc string) []map[string]any {
+	p.t.Helper()
+	e, err := event.DecodeEvent([]byte(doc))
+	if err != nil {
+		p.t.Fatalf("event %s: %v", doc, err)
+	}
+	e.Input = p.cfg.Inputs[0].ID
+	var docs []map[string]any
+	for _, o := range p.runner.Route(e).Process(e) {
+		d, _ := p.document(o)
+		docs = append(docs, d)
+	}
+	return docs
+}
+
+// document is an event's document, its @metadata and data stream, and the
+// ids of the outputs that take it.
+func (p *pipeline) document(e *event.Event) (map[string]any, []string) {
 	var outs []string
 	for _, o := range p.cfg.Outputs {
 		if o.When.Match(e) {

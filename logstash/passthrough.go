@@ -1,6 +1,8 @@
 package logstash
 
 import (
+	"strconv"
+
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -211,4 +213,44 @@ var passThroughs = map[string]passSpec{
 		source:  "source",
 		ignored: map[string]string{"ecs_compatibility": "ingestd's useragent writes Logstash's legacy field names (name, major, os_name, …)"},
 	},
+}
+
+// split converts a split filter. Logstash applies the common options to
+// each piece (filter_matched on every clone), never to an event left whole
+// (one piece, or not splittable): the pieces carry a private mark that the
+// common options are guarded by, removed after them.
+func (c *conv) split(p *lsconf.Plugin) []*block {
+	o := c.options(p, "filter")
+	what := o.what()
+	b := newBlock("split", p.Pos, what)
+	c.filterID(o, b)
+	for _, name := range o.order {
+		switch name {
+		case "field", "target":
+			c.passOption(o, b, name, optField)
+		case "terminator":
+			c.passOption(o, b, name, optString)
+		}
+	}
+	common := c.commonSteps(o)
+	o.finish(nil)
+	out := []*block{b}
+	if len(common) == 0 {
+		return out
+	}
+	c.privs++
+	mark := "[@metadata][_ls_split_" + strconv.Itoa(c.privs) + "]"
+	b.opts.set("mark_field", str(mark))
+	marked := "field(" + strconv.Quote(mark) + ") == true"
+	for i, cb := range packSteps(common, p.Pos, what+" (on each piece)") {
+		cb.when = marked
+		if i == 0 {
+			cb.comments = append(cb.comments, "Logstash applies add_field, remove_field, add_tag and remove_tag to each piece split made, not to an event left whole: "+mark+" marks the pieces")
+		}
+		out = append(out, cb)
+	}
+	rm := newBlock("mutate", p.Pos, what+" (mark removed)")
+	rm.when = marked
+	rm.opts.set("remove_field", strSeq([]string{mark}))
+	return append(out, rm)
 }

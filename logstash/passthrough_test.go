@@ -94,3 +94,35 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("document %s", asJSON(doc))
 	}
 }
+
+// TestSplitConverted checks split through the conversion: the pieces go
+// through the filters after it, and its common options apply to each piece
+// (filter_matched on each clone in logstash-filter-split's filter), not to
+// an event left whole.
+func TestSplitConverted(t *testing.T) {
+	p := build(t, `
+input { beats { port => 5044 } }
+filter {
+  split { field => "results" add_tag => ["piece"] add_field => { "from" => "split" } }
+  mutate { add_field => { "seen" => "%{results}" } }
+}
+output { stdout { codec => json_lines } }
+`)
+	docs := p.runAll(`{"results":["a","b"],"message":"m"}`)
+	if len(docs) != 2 {
+		t.Fatalf("%d documents", len(docs))
+	}
+	for i, want := range []string{"a", "b"} {
+		d := docs[i]
+		if d["results"] != want || d["seen"] != want || d["from"] != "split" || asJSON(d["tags"]) != `["beats_input_codec_plain_applied","piece"]` {
+			t.Errorf("piece %d: %v", i, asJSON(d))
+		}
+		if meta, _ := d["@metadata"].(map[string]any); len(meta) != 0 {
+			t.Errorf("piece %d keeps metadata %v", i, meta)
+		}
+	}
+	whole := p.runAll(`{"results":"one","message":"m"}`)
+	if len(whole) != 1 || whole[0]["from"] != nil || asJSON(whole[0]["tags"]) != `["beats_input_codec_plain_applied"]` {
+		t.Errorf("an event left whole: %v", asJSON(whole))
+	}
+}

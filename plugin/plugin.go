@@ -78,3 +78,13 @@ type Env struct {
 	// run no inputs).
 	Bus *Bus
 }
+
+// Expander is implemented by filters that may turn one event into several
+// (split). The engine calls Expand instead of Apply: it appends to out the
+// events that take e's place, in order (e itself among them if it stays;
+// none drops it) and returns out. The engine makes every new event part of
+// e's batch, so it may share e's bytes (event.Event.Clone), and runs the
+// rest of the pipeline on each.
+type Expander interface {
+	Expand(e *event.Event, out []*event.Event) []*event.Event
+}
