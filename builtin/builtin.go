@@ -29,6 +29,7 @@ import (
 	"github.com/ingestd/ingestd/inputs/udp"
 	"github.com/ingestd/ingestd/outputs/elasticsearch"
 	"github.com/ingestd/ingestd/outputs/file"
+	httpout "github.com/ingestd/ingestd/outputs/http"
 	pipelineout "github.com/ingestd/ingestd/outputs/pipeline"
 	"github.com/ingestd/ingestd/outputs/stdout"
 	"github.com/ingestd/ingestd/plugin"
@@ -62,6 +63,7 @@ func Registry() *plugin.Registry {
 	validate.Register(r)
 	elasticsearch.Register(r)
 	file.Register(r)
+	httpout.Register(r)
 	pipelineout.Register(r)
 	stdout.Register(r)
 	return r

@@ -136,7 +136,7 @@ var (
 
 // credentialOptions are the options whose ${VAR} placeholder the YAML
 // keeps (see secret), by plugin.
-var credentialOptions = map[string][]string{"elasticsearch": {"user", "password"}}
+var credentialOptions = map[string][]string{"elasticsearch": {"user", "password"}, "http": {"user", "password"}}
 
 // credentialsOnly wraps lookup so that a variable used only as a whole
 // credential (password => "${ES_PASSWORD}") need not be set to convert:

@@ -53,8 +53,10 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 		b = c.fileOutput(p)
 	case "pipeline":
 		b = c.pipelineOutput(p)
+	case "http":
+		b = c.httpOutput(p)
 	default:
-		c.errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file, pipeline)", p.Name)
+		c.errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)", p.Name)
 		return
 	}
 	if b == nil {
@@ -181,5 +183,133 @@ func (c *conv) pipelineOutput(p *lsconf.Plugin) *block {
 	}
 	c.streams().nonES = append(c.streams().nonES, p.Pos)
 	o.finish(nil)
+	return b
+}
+
+// httpOutput converts an http output (logstash-output-http). Its url,
+// message, mapping and headers keep Logstash's sprintf text: ingestd's
+// http output renders them with Logstash's semantics.
+func (c *conv) httpOutput(p *lsconf.Plugin) *block {
+	o := c.options(p, "output")
+	what := o.what()
+	b := newBlock("http", p.Pos, what)
+	c.outputID(o, b)
+	u, a, ok := o.str("url")
+	if !ok {
+		if a == nil {
+			c.errorf(p.Pos, "%s: option url is required", what)
+		}
+		return nil
+	}
+	at(b.opts.set("url", str(u)), a, what)
+	if m, a, ok := o.str("http_method"); ok {
+		switch m = strings.ToLower(m); m {
+		case "put", "post", "patch", "delete", "get", "head":
+			b.opts.set("http_method", str(m))
+		default:
+			c.errorf(a.Value.Position(), "%s: http_method %q: use put, post, patch, delete, get or head", what, m)
+		}
+	} else if a == nil {
+		c.errorf(p.Pos, "%s: option http_method is required", what)
+	}
+	format := "json"
+	if f, a, ok := o.str("format"); ok {
+		switch f {
+		case "json", "json_batch", "message":
+			format = f
+			b.opts.set("format", str(f))
+		default:
+			c.errorf(a.Value.Position(), "%s: format %q is not supported (json, json_batch, message)", what, f)
+		}
+	}
+	for _, name := range []string{"message", "content_type", "cacert"} {
+		if s, _, ok := o.str(name); ok {
+			b.opts.set(name, str(s))
+		}
+	}
+	for _, name := range []string{"user", "password"} {
+		if s, _, ok := o.str(name); ok {
+			b.opts.set(name, c.secret(o, name, s))
+		}
+	}
+	if cas, a, ok := o.list("ssl_certificate_authorities"); ok {
+		if len(cas) != 1 || o.has("cacert") {
+			c.errorf(a.Value.Position(), "%s: ssl_certificate_authorities: give one PEM file (it may hold several certificates)", what)
+		} else {
+			b.opts.set("cacert", str(cas[0]))
+		}
+	}
+	if m, a, ok := o.str("ssl_verification_mode"); ok {
+		switch m {
+		case "full":
+		case "none":
+			b.opts.set("insecure_skip_verify", boolLit(true))
+		default:
+			c.errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, m)
+		}
+	}
+	for _, name := range []string{"mapping", "headers"} {
+		entries, _, ok := o.hash(name)
+		if !ok {
+			continue
+		}
+		m := &ymap{}
+		for _, e := range entries {
+			s, ok := scalar(e.val)
+			if !ok {
+				c.errorf(e.val.Position(), "%s: %s %s: only string values are supported (no nested hashes or arrays)", what, name, e.key)
+				continue
+			}
+			m.set(e.key, str(s))
+		}
+		b.opts.set(name, m)
+	}
+	if format == "json_batch" && hasRefs(u) {
+		c.errorf(a.Value.Position(), "%s: url %q: with format json_batch Logstash sends the url as written, its references unrendered; ingestd refuses that url", what, u)
+	}
+	if v, given := o.boolean("retry_failed"); given {
+		b.opts.set("retry_failed", boolLit(v))
+	}
+	for _, name := range []string{"retryable_codes", "ignorable_codes"} {
+		codes, a, ok := o.list(name)
+		if !ok {
+			continue
+		}
+		seq := &yseq{flow: true}
+		for _, code := range codes {
+			if n, err := strconv.Atoi(code); err != nil || n < 100 || n > 599 {
+				c.errorf(a.Value.Position(), "%s: %s: %q is not an HTTP status code", what, name, code)
+				continue
+			}
+			seq.add(lit(code))
+		}
+		b.opts.set(name, seq)
+	}
+	if a := o.get("request_timeout"); a != nil {
+		if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
+			b.opts.set("request_timeout", str(n.Text+"s"))
+		} else {
+			c.errorf(a.Value.Position(), "%s: request_timeout: expected a whole number of seconds", what)
+		}
+	}
+	if a := o.get("pool_max"); a != nil {
+		if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
+			b.opts.set("pool_max", lit(n.Text))
+		} else {
+			c.errorf(a.Value.Position(), "%s: pool_max: expected a whole number", what)
+		}
+	}
+	c.streams().nonES = append(c.streams().nonES, p.Pos)
+	o.finish(map[string]string{
+		"automatic_retries":         "ingestd retries by retry_failed and retryable_codes, with backoff",
+		"retry_non_idempotent":      "ingestd retries every failed request (an event is acknowledged only once the server took it)",
+		"connect_timeout":           "request_timeout bounds the whole request",
+		"socket_timeout":            "request_timeout bounds the whole request",
+		"pool_max_per_route":        "pool_max bounds the requests in flight",
+		"keepalive":                 "connections are kept alive",
+		"cookies":                   "no cookies are kept",
+		"follow_redirects":          "redirects are followed",
+		"validate_after_inactivity": "connections are checked by Go's transport",
+	})
 	return b
 }

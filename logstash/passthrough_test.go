@@ -3,6 +3,7 @@ package logstash
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,5 +125,47 @@ output { stdout { codec => json_lines } }
 	whole := p.runAll(`{"results":"one","message":"m"}`)
 	if len(whole) != 1 || whole[0]["from"] != nil || asJSON(whole[0]["tags"]) != `["beats_input_codec_plain_applied"]` {
 		t.Errorf("an event left whole: %v", asJSON(whole))
+	}
+}
+
+// TestHTTPOutputConverted checks the http output's options (the
+// logstash-output-http documentation's names) and what is refused.
+func TestHTTPOutputConverted(t *testing.T) {
+	p := build(t, `
+input { beats { port => 5044 } }
+output {
+  http {
+    url => "https://hooks.example.com/%{[service]}"
+    http_method => "post"
+    format => "json"
+    headers => { "X-Source" => "%{host}" }
+    mapping => { "text" => "%{message}" }
+    retryable_codes => [429, 503]
+    request_timeout => 10
+    automatic_retries => 3
+  }
+}
+`)
+	for _, want := range []string{"url: 'https://hooks.example.com/%{[service]}'", "http_method: 'post'", "'X-Source': '%{host}'", "text: '%{message}'", "retryable_codes: [429, 503]", "request_timeout: '10s'"} {
+		if !strings.Contains(p.yaml, want) {
+			t.Errorf("the YAML lacks %q:\n%s", want, p.yaml)
+		}
+	}
+	got := problems(t, `
+input { beats { port => 5044 } }
+output {
+  http { url => "http://x/%{a}" http_method => "post" format => "json_batch" }
+  http { url => "http://x" format => "form" http_method => "post" }
+  http { url => "http://x" }
+}
+`)
+	for _, want := range []string{
+		`test.conf:4:17: output "http": url "http://x/%{a}": with format json_batch`,
+		`test.conf:5:38: output "http": format "form" is not supported`,
+		`test.conf:6:3: output "http": option http_method is required`,
+	} {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, want) }) {
+			t.Errorf("missing %q in\n%s", want, strings.Join(got, "\n"))
+		}
 	}
 }

@@ -51,7 +51,7 @@ output {
 		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, translate, useragent)`,
 		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias logstash (or logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%{+yyyy.MM.dd}`,
 		`test.conf:17:3: output "elasticsearch": it names its index differently from the elasticsearch output at test.conf:16:3; ingestd names the target of a pipeline once, for all its outputs`,
-		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file, pipeline)`,
+		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
