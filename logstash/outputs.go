@@ -85,15 +85,16 @@ func (c *conv) stdout(p *lsconf.Plugin) *block {
 	what := o.what()
 	b := newBlock("stdout", p.Pos, what)
 	c.outputID(o, b)
-	b.opts.set("with_data_stream", boolLit(false))
-	codec := "rubydebug"
+	codec, metadata := "rubydebug", false // Logstash's stdout default codec
 	if a := o.get("codec"); a != nil {
 		if name, pl, ok := codecPlugin(a.Value); ok {
 			codec = name
 			for _, at := range pluginAttrs(pl) {
-				if at.Name == "metadata" {
-					c.warnf(at.Pos, "%s: codec %s: metadata is ignored (ingestd never prints @metadata)", what, codec)
-					continue
+				if at.Name == "metadata" && codec == "rubydebug" {
+					if v, ok := scalar(at.Value); ok && (v == "true" || v == "false") {
+						metadata = v == "true"
+						continue
+					}
 				}
 				c.errorf(at.Pos, "%s: codec %s: option %s is not supported", what, codec, at.Name)
 			}
@@ -101,10 +102,15 @@ func (c *conv) stdout(p *lsconf.Plugin) *block {
 	}
 	switch codec {
 	case "json_lines", "json":
+		b.opts.set("codec", str("json_lines"))
+		b.opts.set("with_data_stream", boolLit(false))
 	case "rubydebug":
-		c.warnf(p.Pos, "%s: the rubydebug codec prints Ruby-style text; ingestd prints one JSON document per line", what)
+		b.opts.set("codec", str("rubydebug"))
+		if metadata {
+			b.opts.set("metadata", boolLit(true))
+		}
 	default:
-		c.errorf(p.Pos, "%s: codec %q is not supported (rubydebug and json_lines print JSON lines)", what, codec)
+		c.errorf(p.Pos, "%s: codec %q is not supported (rubydebug, json_lines, json)", what, codec)
 	}
 	c.streams().nonES = append(c.streams().nonES, p.Pos)
 	o.finish(nil)

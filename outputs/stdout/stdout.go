@@ -1,5 +1,6 @@
-// Package stdout writes events as NDJSON to standard output, for
-// debugging pipelines. Each line is {"data_stream": name, "event": doc}.
+// Package stdout writes events to standard output, for debugging
+// pipelines: as NDJSON ({"data_stream": name, "event": doc} per line), or
+// as Logstash's rubydebug codec prints them.
 package stdout
 
 import (
@@ -21,20 +22,26 @@ func Register(r *plugin.Registry) {
 
 // Config is the stdout output's config.
 type Config struct {
-	WithDataStream bool `yaml:"with_data_stream" default:"true" doc:"wrap each event as {\"data_stream\":...,\"event\":...}"`
+	Codec          string `yaml:"codec" default:"json_lines" enum:"json_lines,rubydebug" doc:"json_lines: one JSON line per event; rubydebug: Logstash's rubydebug codec, a Ruby-style hash per event (for reading, not parsing)"`
+	WithDataStream bool   `yaml:"with_data_stream" default:"true" doc:"json_lines: wrap each event as {\"data_stream\":...,\"event\":...}"`
+	Metadata       bool   `yaml:"metadata" doc:"rubydebug: print @metadata too (the rubydebug codec's metadata option)"`
 }
 
 // Output is a stdout output; it is safe for concurrent Send.
 type Output struct {
-	mu     sync.Mutex
-	w      *bufio.Writer
-	wrap   bool
-	closed bool
+	mu        sync.Mutex
+	w         *bufio.Writer
+	wrap      bool
+	rubydebug bool
+	metadata  bool
+	closed    bool
 }
 
 // New builds a stdout output.
 func New(cfg *Config, _ plugin.Env) (plugin.Output, error) {
-	return NewWriter(os.Stdout, cfg.WithDataStream), nil
+	o := NewWriter(os.Stdout, cfg.WithDataStream)
+	o.rubydebug, o.metadata = cfg.Codec == "rubydebug", cfg.Metadata
+	return o, nil
 }
 
 // NewWriter returns an output writing to w.
@@ -50,6 +57,10 @@ func (o *Output) Start() error { return nil }
 func (o *Output) Send(_ context.Context, _ string, events []*event.Event) error {
 	var buf []byte
 	for _, e := range events {
+		if o.rubydebug {
+			buf = appendRubyDebug(buf, e, o.metadata)
+			continue
+		}
 		if o.wrap {
 			buf = append(buf, `{"data_stream":`...)
 			buf = event.AppendQuoted(buf, e.DataStream)
