@@ -47,6 +47,23 @@ func TestGrokParity(t *testing.T) {
 			`{"message":"this will not be matched"}`, map[string]string{"tags": `["false"]`}},
 		{"captures named fields even if the whole text matches", `grok { ecs_compatibility => disabled match => { "message" => "%{DATE_EU:stimestamp}" } }`,
 			`{"message":"11/01/01"}`, map[string]string{"stimestamp": `"11/01/01"`}},
+		{"break_on_match default should be true", `grok { ecs_compatibility => disabled match => { "message" => "%{INT:foo}" "somefield" => "%{INT:bar}" } }`,
+			`{"message":"hello world 123","somefield":"testme abc 999"}`, map[string]string{"foo": `"123"`, "bar": "absent", "tags": "absent"}},
+		{"break_on_match when set to false", `grok { ecs_compatibility => disabled match => { "message" => "%{INT:foo}" "somefield" => "%{INT:bar}" } break_on_match => false }`,
+			`{"message":"hello world 123","somefield":"testme abc 999"}`, map[string]string{"foo": `"123"`, "bar": `"999"`, "tags": "absent"}},
+		// grok.rb's filter: one failure tag when no field matched; the
+		// second field is tried when the first did not match.
+		{"several fields, the second matches", `grok { ecs_compatibility => disabled match => { "message" => "^%{INT:foo}$" "somefield" => "%{INT:bar}" } }`,
+			`{"message":"hello","somefield":"abc 999"}`, map[string]string{"foo": "absent", "bar": `"999"`, "tags": "absent"}},
+		{"several fields, none matches", `grok { ecs_compatibility => disabled match => { "message" => "^%{INT:foo}$" "somefield" => "^%{INT:bar}$" } }`,
+			`{"message":"hello","somefield":"abc"}`, map[string]string{"tags": `["_grokparsefailure"]`}},
+		// grok.rb's match: an array field is matched element by element.
+		{"an array field", `grok { ecs_compatibility => disabled match => { "message" => "%{INT:n}" } }`,
+			`{"message":["a 1","b 2"]}`, map[string]string{"n": `["1","2"]`, "tags": "absent"}},
+		// grok's target option (logstash-filter-grok 4.4: "Define target
+		// namespace for placing matches").
+		{"target", `grok { ecs_compatibility => disabled match => { "message" => "%{WORD:verb} %{INT:code:int}" } target => "[parsed]" }`,
+			`{"message":"GET 200"}`, map[string]string{"parsed": `{"code":200,"verb":"GET"}`, "verb": "absent"}},
 		{"allow dashes in capture names", `grok { ecs_compatibility => disabled match => { "message" => "%{WORD:foo-bar}" } }`,
 			`{"message":"hello world"}`, map[string]string{"foo-bar": `"hello"`}},
 	}

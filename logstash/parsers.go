@@ -36,13 +36,14 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	case !ok && a == nil:
 		c.errorf(p.Pos, "%s: option match is required", what)
 	case !ok:
-	case len(entries) != 1:
-		c.errorf(a.Pos, "%s: match on %d fields is not supported yet (Logstash tags a failure once for all fields and stops at the first field that matches); use one grok per field", what, len(entries))
 	default:
-		e := entries[0]
-		ref, okRef := c.fieldRef(e.key, e.at, what+": match")
-		patterns, okPat := c.stringList(e.val, what+": match "+e.key)
-		if okRef && okPat {
+		m := &ymap{}
+		for _, e := range entries {
+			ref, okRef := c.fieldRef(e.key, e.at, what+": match")
+			patterns, okPat := c.stringList(e.val, what+": match "+e.key)
+			if !okRef || !okPat {
+				continue
+			}
 			seq := &yseq{}
 			for i, pat := range patterns {
 				it := seq.add(str(pat))
@@ -53,14 +54,11 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 				}
 				it.label = what + " pattern"
 				c.rubyRegexFeatures(pat, it.at, what)
-
 			}
-			m := &ymap{}
 			m.set(ref, seq)
-			me := b.opts.set("match", m)
-			me.at, me.label = a.Pos, what
-
 		}
+		me := b.opts.set("match", m)
+		me.at, me.label = a.Pos, what
 	}
 	// The pattern set: Logstash 8's default is ECS (pipeline.ecs_compatibility
 	// v8), which changes what the composite patterns (COMBINEDAPACHELOG,
@@ -116,8 +114,10 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 		}
 		b.opts.set("overwrite", strSeq(refs))
 	}
-	if a := o.get("target"); a != nil {
-		c.errorf(a.Pos, "%s: option target is not supported: write the captures' names as [target][name] in the patterns", what)
+	if t, a, ok := o.str("target"); ok {
+		if ref, ok := c.fieldRef(t, a.Value.Position(), what+": target"); ok {
+			b.opts.set("target", str(ref))
+		}
 	}
 	failTags := c.failTags(o, "_grokparsefailure")
 	common := c.commonSteps(o)

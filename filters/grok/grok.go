@@ -35,15 +35,16 @@ func Register(r *plugin.Registry) {
 
 // Config is the grok filter's config.
 type Config struct {
-	Match              map[string][]string `yaml:"match" required:"true" doc:"{field: [pattern, ...]}: patterns are tried in order"`
-	BreakOnMatch       bool                `yaml:"break_on_match" default:"true" doc:"stop at the first pattern that matches"`
-	PatternsDir        []string            `yaml:"patterns_dir" doc:"directories of extra pattern files (NAME regex per line), on top of the shipped patterns"`
-	PatternDefinitions map[string]string   `yaml:"pattern_definitions" doc:"inline patterns {NAME: regex}"`
-	Overwrite          []string            `yaml:"overwrite" doc:"fields a capture replaces; other existing fields become arrays (as in Logstash)"`
-	KeepEmptyCaptures  bool                `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string"`
-	KeepEmptyFields    []string            `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
-	TagOnFailure       []string            `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
-	EcsCompatibility   string              `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"the pattern set, as Logstash's grok chooses it: disabled, Logstash's legacy patterns (COMBINEDAPACHELOG capturing clientip, verb…); v1 or v8, its ECS patterns (capturing [source][address], [http][request][method]…, the default of Logstash 8)"`
+	Match              FieldPatterns     `yaml:"match" required:"true" doc:"{field: [pattern, ...]}: fields and their patterns are tried in the order written, as Logstash's grok does; a field holding an array is matched element by element; a missing field is matched as the empty string"`
+	BreakOnMatch       bool              `yaml:"break_on_match" default:"true" doc:"stop at the first pattern that matches (and at the first field that matched). Without it, every pattern is tried, and a field counts as matched when its last pattern matched (Logstash's rule)"`
+	PatternsDir        []string          `yaml:"patterns_dir" doc:"directories of extra pattern files (NAME regex per line), on top of the shipped patterns"`
+	PatternDefinitions map[string]string `yaml:"pattern_definitions" doc:"inline patterns {NAME: regex}"`
+	Overwrite          []string          `yaml:"overwrite" doc:"fields a capture replaces; other existing fields become arrays (as in Logstash)"`
+	KeepEmptyCaptures  bool              `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string"`
+	KeepEmptyFields    []string          `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
+	TagOnFailure       []string          `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
+	Target             event.FieldRef    `yaml:"target" doc:"an object field the captures go into (Logstash's target); empty: the root. overwrite and keep_empty_fields name captures without it"`
+	EcsCompatibility   string            `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"the pattern set, as Logstash's grok chooses it: disabled, Logstash's legacy patterns (COMBINEDAPACHELOG capturing clientip, verb…); v1 or v8, its ECS patterns (capturing [source][address], [http][request][method]…, the default of Logstash 8)"`
 }
 
 // Check compiles every pattern.
@@ -139,11 +140,7 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 	// vjeantet prepares every definition it is given, and the shipped set
 	// (Logstash's legacy patterns with ingestd's) is hundreds, most of
 	// them unused by any one filter.
-	var used []string
-	for _, pats := range c.Match {
-		used = append(used, pats...)
-	}
-	defs := referenced(all, used)
+	defs := referenced(all, c.Match.all())
 	f := &Filter{defs: maps.Clone(defs), all: all, captures: map[string]capture{}, overwrite: map[string]bool{}, keepField: map[string]bool{}, breakOn: c.BreakOnMatch, keepEmpty: c.KeepEmptyCaptures, fail: c.TagOnFailure, checkOnly: checkOnly}
 	// Definitions may capture into nested fields too: rename their
 	// captures through the same table.
@@ -171,13 +168,13 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 		}
 		f.overwrite[p.String()] = true
 	}
-	for _, field := range slices.Sorted(maps.Keys(c.Match)) {
-		p, err := event.ParsePath(field)
+	for _, fp := range c.Match {
+		p, err := event.ParsePath(fp.Field)
 		if err != nil {
 			return nil, fmt.Errorf("match: %w", err)
 		}
 		src := source{path: p}
-		for _, pat := range c.Match[field] {
+		for _, pat := range fp.Patterns {
 			cp, err := f.compilePattern(pat)
 			if err != nil {
 				return nil, err
@@ -185,6 +182,16 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 			src.patterns = append(src.patterns, cp)
 		}
 		f.sources = append(f.sources, src)
+	}
+	if !c.Target.IsZero() {
+		for i := range f.sources {
+			for j := range f.sources[i].patterns {
+				caps := f.sources[i].patterns[j].caps
+				for k := range caps {
+					caps[k].path = append(slices.Clip(c.Target.Path), caps[k].path...)
+				}
+			}
+		}
 	}
 	return f, nil
 }
@@ -295,35 +302,62 @@ func (f *Filter) internalName(ref, typ string) (string, error) {
 	return name, nil
 }
 
-// Apply matches every configured field.
+// Apply matches the fields in order, as Logstash's grok filter does
+// (filter, match and match_against_groks in grok.rb): one failure tag set
+// when no field matched; with break_on_match, the first field that
+// matched ends it.
 func (f *Filter) Apply(e *event.Event) bool {
+	matched := false
 	for i := range f.sources {
-		src := &f.sources[i]
-		v, ok := e.Get(src.path)
-		if !ok {
-			e.AddTags(f.fail)
-			continue
-		}
-		text := v.Text()
-		matched := false
-		var scratch [16]string
-		for i := range src.patterns {
-			p := &src.patterns[i]
-			vals, ok := p.m.match(text, scratch[:0])
-			if !ok {
-				continue
-			}
+		if f.matchField(e, &f.sources[i]) {
 			matched = true
-			f.store(e, p.caps, vals)
 			if f.breakOn {
 				break
 			}
 		}
-		if !matched {
-			e.AddTags(f.fail)
-		}
+	}
+	if !matched {
+		e.AddTags(f.fail)
 	}
 	return true
+}
+
+// matchField matches one field: an array element by element (matched when
+// any element did), anything else as its text (a missing field as "",
+// Ruby's nil.to_s).
+func (f *Filter) matchField(e *event.Event, src *source) bool {
+	v, _ := e.Get(src.path)
+	if v.Kind() == event.KindArray {
+		matched := false
+		for _, el := range v.Elems() {
+			if f.matchText(e, src, el.Value.Text()) {
+				matched = true
+			}
+		}
+		return matched
+	}
+	return f.matchText(e, src, v.Text())
+}
+
+// matchText tries the field's patterns on text. Without break_on_match it
+// reports whether the last pattern matched, as Logstash's loop does (its
+// result is reassigned per pattern).
+func (f *Filter) matchText(e *event.Event, src *source, text string) bool {
+	matched := false
+	var scratch [16]string
+	for i := range src.patterns {
+		p := &src.patterns[i]
+		vals, ok := p.m.match(text, scratch[:0])
+		matched = ok
+		if !ok {
+			continue
+		}
+		f.store(e, p.caps, vals)
+		if f.breakOn {
+			break
+		}
+	}
+	return matched
 }
 
 // MatchIndex returns the index of the first pattern of field that matches

@@ -52,7 +52,7 @@ func TestMatcherAgreesWithVjeantet(t *testing.T) {
 		if _, ok := own[name]; !ok {
 			continue
 		}
-		f, err := compile(&Config{Match: map[string][]string{"message": {"%{" + name + "}"}}, BreakOnMatch: true, TagOnFailure: []string{"_grokparsefailure"}})
+		f, err := compile(&Config{Match: FieldPatterns{{Field: "message", Patterns: []string{"%{" + name + "}"}}}, BreakOnMatch: true, TagOnFailure: []string{"_grokparsefailure"}})
 		if err != nil {
 			// Logstash's legacy set has patterns Go's RE2 cannot compile
 			// (lookaheads, possessive quantifiers): a config using one
