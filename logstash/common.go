@@ -52,13 +52,9 @@ func (c *conv) commonSteps(o *opts) []*step {
 			continue
 		}
 		st := &step{op: name, at: a.Pos}
-		for _, t := range tags {
-			if hasTemplate(t) {
-				c.errorf(a.Value.Position(), "%s: %s %q: tags made from sprintf templates are not supported", what, name, t)
-				continue
-			}
-			st.list = append(st.list, t)
-		}
+		// Each tag is a sprintf template (filter_matched's event.sprintf);
+		// ingestd's mutate renders it so with sprintf: logstash.
+		st.list = append(st.list, tags...)
 		steps = append(steps, st)
 	}
 	if a := o.get("periodic_flush"); a != nil {

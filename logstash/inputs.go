@@ -151,14 +151,8 @@ func (c *conv) readDecoration(o *opts, id string) *decoration {
 	if t, _, ok := o.str("type"); ok {
 		d.typ = t
 	}
-	if tags, a, ok := o.list("tags"); ok {
-		for _, t := range tags {
-			if hasTemplate(t) {
-				c.errorf(a.Value.Position(), "%s: tags made from sprintf templates are not supported", what)
-				continue
-			}
-			d.tags = append(d.tags, t)
-		}
+	if tags, _, ok := o.list("tags"); ok {
+		d.tags = tags // sprintf templates, as Decorators.add_tags renders them
 	}
 	if entries, _, ok := o.hash("add_field"); ok {
 		for _, e := range entries {

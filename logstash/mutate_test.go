@@ -184,3 +184,21 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("document %s\n%s", asJSON(doc), p.yaml)
 	}
 }
+
+// TestSprintfTags checks that tags are sprintf templates, as Logstash's
+// filter_matched and LogStash::Util::Decorators.add_tags render them
+// (event.sprintf(tag)), in a filter's add_tag and remove_tag and in an
+// input's tags; a missing field keeps its reference text.
+func TestSprintfTags(t *testing.T) {
+	p := build(t, `
+input { beats { port => 5044 tags => ["from_%{[agent][type]}"] } }
+filter {
+  mutate { add_tag => ["%{type}_seen", "%{missing}"] remove_tag => ["old_%{type}"] }
+}
+output { stdout { codec => json_lines } }
+`)
+	doc, _ := p.run(`{"type":"web","agent":{"type":"filebeat"},"tags":["old_web","keep"],"message":"m"}`)
+	if got := asJSON(doc["tags"]); got != `["keep","from_filebeat","beats_input_codec_plain_applied","web_seen","%{missing}"]` {
+		t.Errorf("tags %s", got)
+	}
+}

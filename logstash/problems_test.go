@@ -45,7 +45,6 @@ output {
 		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out`,
 		`test.conf:8:5: filter "geoip": option database is required here: ingestd does not ship the GeoLite2 databases Logstash bundles; download GeoLite2-City.mmdb (or -ASN) from MaxMind and give its path`,
 		`test.conf:10:78: warning: filter "grok": option enable_metric is ignored (metrics only)`,
-		`test.conf:11:23: filter "mutate": add_tag "%{type}": tags made from sprintf templates are not supported`,
 		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
 		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, translate, useragent)`,
 		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias logstash (or logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%{+yyyy.MM.dd}`,

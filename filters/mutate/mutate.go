@@ -44,8 +44,8 @@ type Config struct {
 	Uppercase    []string          `yaml:"uppercase" doc:"upper-case these fields"`
 	Capitalize   []string          `yaml:"capitalize" doc:"capitalize these fields as Ruby does: the first character upper case, the rest lower case"`
 	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields"`
-	AddTag       []string          `yaml:"add_tag" doc:"add these tags"`
-	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags"`
+	AddTag       []string          `yaml:"add_tag" doc:"add these tags (with sprintf logstash, %{[field]} in a tag is rendered, as Logstash does)"`
+	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags (rendered like add_tag)"`
 	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
 	Sprintf      string            `yaml:"sprintf" default:"ingestd" enum:"ingestd,logstash" doc:"how %{[field]} renders in replace, add_field, append and coerce: ingestd writes nothing for a missing field; logstash renders as Logstash's sprintf (a missing field keeps its %{...} text, an array its elements joined by commas, %{+yyyy.MM.dd} formats @timestamp), as converted logstash.conf files do"`
 }
@@ -99,6 +99,9 @@ type filter struct {
 	strip, lower, upper []event.Path
 	remove              []event.Path
 	addTag, removeTag   []string
+	// tagTemplates holds, with sprintf logstash, the templates among
+	// addTag and removeTag (by index; nil when there are none).
+	addTagT, removeTagT []*template.Template
 	failTags            []string
 }
 
@@ -115,6 +118,10 @@ func compile(c *Config) (*filter, error) {
 		return nil, err
 	}
 	st := setter{logstash: c.Sprintf == "logstash"}
+	if st.logstash {
+		// Logstash's add_tag and remove_tag render each tag (event.sprintf).
+		f.addTagT, f.removeTagT = tagTemplates(c.AddTag), tagTemplates(c.RemoveTag)
+	}
 	if f.replace, err = st.sets("replace", c.Replace); err != nil {
 		return nil, err
 	}
@@ -373,11 +380,40 @@ func (f *filter) Apply(e *event.Event) bool {
 	for _, p := range f.remove {
 		e.Delete(p)
 	}
-	e.AddTags(f.addTag)
-	for _, t := range f.removeTag {
+	if f.addTagT == nil {
+		e.AddTags(f.addTag)
+	} else {
+		for i, t := range f.addTag {
+			if tt := f.addTagT[i]; tt != nil {
+				t = tt.RenderLogstash(e)
+			}
+			e.AddTag(t)
+		}
+	}
+	for i, t := range f.removeTag {
+		if f.removeTagT != nil && f.removeTagT[i] != nil {
+			t = f.removeTagT[i].RenderLogstash(e)
+		}
 		e.RemoveTag(t)
 	}
 	return true
+}
+
+// tagTemplates parses the tags that hold %{...} references; nil when none
+// does.
+func tagTemplates(tags []string) []*template.Template {
+	var out []*template.Template
+	for i, t := range tags {
+		if !strings.Contains(t, "%{") {
+			continue
+		}
+		if out == nil {
+			out = make([]*template.Template, len(tags))
+		}
+		tt := template.ParseLogstash(t)
+		out[i] = &tt
+	}
+	return out
 }
 
 // mapStrings applies fn to a string field or to each string of an array.
