@@ -153,7 +153,8 @@ func jsonOf(v any) string {
 // lsconf/testdata/docker-elk): a beats input and a tcp input into an
 // elasticsearch output with nothing else, which Logstash 8 writes to the
 // logs-generic-default data stream. A line over TCP and an event over Beats
-// both land there; only the Beats one has the beats input's codec tag.
+// both land there; only the Beats one has the beats input's codec tag, only
+// the TCP one event.original (Logstash 8's ECS mode).
 func TestDockerELKConfBinary(t *testing.T) {
 	src, err := os.ReadFile("../lsconf/testdata/docker-elk/logstash.conf")
 	if err != nil {
@@ -205,7 +206,9 @@ func TestDockerELKConfBinary(t *testing.T) {
 	if tcpDoc == nil || beatsDoc == nil {
 		t.Fatalf("documents: %v", byMessage)
 	}
-	if tcpDoc["@version"] != "1" || tcpDoc["host"] != "127.0.0.1" || tcpDoc["port"] == nil || tcpDoc["tags"] != nil {
+	// Logstash 8 runs the tcp input and its line codec in ECS mode: the
+	// client only in @metadata, the line in event.original.
+	if tcpDoc["@version"] != "1" || tcpDoc["host"] != nil || tcpDoc["port"] != nil || tcpDoc["tags"] != nil || fmt.Sprint(tcpDoc["event"]) != "map[original:hello over tcp]" {
 		t.Errorf("tcp document %v", tcpDoc)
 	}
 	if beatsDoc["@version"] != "1" || fmt.Sprint(beatsDoc["tags"]) != "[beats_input_codec_plain_applied]" {

@@ -8,8 +8,9 @@ import (
 )
 
 // The tcp and udp inputs (logstash-input-tcp, logstash-input-udp), on
-// ingestd's inputs of the same names: the same codecs, the same legacy
-// fields (host, port), no acknowledgement in either.
+// ingestd's inputs of the same names: the same codecs, the same fields
+// (ECS by default, as in Logstash 8, or the legacy host and port), no
+// acknowledgement in either.
 
 // streamInput converts a tcp or udp input.
 func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
@@ -48,6 +49,21 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 			}
 		}
 	}
+	// Logstash 8 runs its inputs in ECS mode unless told otherwise
+	// (pipeline.ecs_compatibility, or the plugin's own option).
+	ecs := "v8"
+	if c.opts.ECSCompatibility != "" {
+		ecs = c.opts.ECSCompatibility
+	}
+	if v, a, ok := o.str("ecs_compatibility"); ok {
+		switch v {
+		case "disabled", "v1", "v8":
+			ecs = v
+		default:
+			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", what, v)
+		}
+	}
+	in.set("ecs_compatibility", str(ecs))
 	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
 	d.sealKey()
 	o.finish(map[string]string{

@@ -56,9 +56,21 @@ func (c *Counters) Register(ms *plugin.Metrics) {
 // Decoder makes events of texts. The zero Decoder is the plain codec.
 type Decoder struct {
 	json     bool
+	original bool // keep the text in [event][original] (ECS)
 	counters *Counters
 	now      func() time.Time
 }
+
+// WithOriginal returns the decoder in ECS compatibility mode, as Logstash
+// 8's codecs run by default: each event also gets the text it was made of
+// in [event][original] (plain and line always; json and json_lines when
+// the text held one event that lacks it).
+func (d Decoder) WithOriginal() Decoder {
+	d.original = true
+	return d
+}
+
+var pathOriginal = event.Path{"event", "original"}
 
 // NewDecoder returns the decoder of the codec named name (plain and line
 // decode alike once a line is cut, as do json and json_lines). counters
@@ -108,10 +120,22 @@ func (d Decoder) Decode(text []byte, truncated bool, emit func(*event.Event)) {
 		return
 	}
 	t := now()
+	if d.original && len(events) == 1 && !events[0].Has(pathOriginal) {
+		events[0].SetString(pathOriginal, validText(text))
+	}
 	for _, e := range events {
 		stamp(e, t)
 		d.emit(e, emit)
 	}
+}
+
+// validText is text as a string, invalid UTF-8 replaced (as Logstash's
+// charset conversion does), so outputs always write JSON.
+func validText(text []byte) string {
+	if utf8.Valid(text) {
+		return string(text)
+	}
+	return strings.ToValidUTF8(string(text), "\uFFFD")
 }
 
 func (d Decoder) emit(e *event.Event, emit func(*event.Event)) {
@@ -170,12 +194,7 @@ func stamp(e *event.Event, t time.Time) {
 // message makes an event of text in message. Invalid UTF-8 is replaced
 // (as Logstash's charset conversion does), so outputs always write JSON.
 func (d Decoder) message(text []byte, t time.Time, truncated bool) *event.Event {
-	var msg string
-	if utf8.Valid(text) {
-		msg = string(text)
-	} else {
-		msg = strings.ToValidUTF8(string(text), "\uFFFD")
-	}
+	msg := validText(text)
 	var ts [24]byte
 	// Room for the fields inputs and filters add without growing.
 	fields := make([]event.Field, 0, 12)
@@ -184,6 +203,9 @@ func (d Decoder) message(text []byte, t time.Time, truncated bool) *event.Event 
 		event.Field{Key: "@timestamp", Value: event.String(string(event.AppendTimestamp(ts[:0], t)))},
 		event.Field{Key: "@version", Value: event.String("1")},
 	)
+	if d.original && !d.json {
+		fields = append(fields, event.Field{Key: "event", Value: event.Object(event.Field{Key: "original", Value: event.String(msg)})})
+	}
 	e := event.NewEvent(event.Object(fields...))
 	if truncated {
 		e.AddTag(TagTruncated)

@@ -28,10 +28,17 @@ const maxBatchEvents = 2048
 // errStopped ends a connection's reading at shutdown.
 var errStopped = errors.New("tcp: input is shutting down")
 
+// clientFields are where an event gets its client: its name (the address:
+// no reverse DNS lookup), IP address and port.
+type clientFields struct{ name, ip, port event.Path }
+
 var (
-	pathHost = event.Path{"host"}
-	pathPort = event.Path{"port"}
-	pathIP   = event.Path{event.MetadataKey, "ip_address"}
+	legacyFields = clientFields{name: event.Path{"host"}, ip: event.Path{event.MetadataKey, "ip_address"}, port: event.Path{"port"}}
+	ecsFields    = clientFields{
+		name: event.Path{event.MetadataKey, "input", "tcp", "source", "name"},
+		ip:   event.Path{event.MetadataKey, "input", "tcp", "source", "ip"},
+		port: event.Path{event.MetadataKey, "input", "tcp", "source", "port"},
+	}
 )
 
 // conn is one client connection, served by one goroutine.
@@ -41,7 +48,7 @@ type conn struct {
 	log     zerolog.Logger
 	stopped atomic.Bool // set by stop before it interrupts the read
 
-	ip   event.Value // the client's address, for host and [@metadata][ip_address]
+	ip   event.Value // the client's address (its name and IP)
 	port event.Value
 
 	ctx       context.Context // publishing's, ended after the drain deadline
@@ -133,14 +140,15 @@ func (c *conn) line(text []byte, truncated bool) {
 
 // add adds an event with the client's fields to the current batch.
 func (c *conn) add(e *event.Event) {
-	if !e.Has(pathHost) {
-		e.Set(pathHost, c.ip)
+	f := &c.in.fields
+	if !e.Has(f.name) {
+		e.Set(f.name, c.ip)
 	}
-	if !e.Has(pathPort) && c.port.Kind() == event.KindNumber {
-		e.Set(pathPort, c.port)
+	if !e.Has(f.ip) {
+		e.Set(f.ip, c.ip)
 	}
-	if !e.Has(pathIP) {
-		e.Set(pathIP, c.ip)
+	if !e.Has(f.port) && c.port.Kind() == event.KindNumber {
+		e.Set(f.port, c.port)
 	}
 	if c.batch == nil {
 		c.batch = c.producer.Begin(0, c.batchDone)

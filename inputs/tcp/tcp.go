@@ -1,10 +1,12 @@
 // Package tcp is the tcp input, Logstash's logstash-input-tcp in server
 // mode: it accepts any number of connections (up to max_connections) and
 // cuts each one's byte stream into events with the line or json_lines
-// codec. Each event carries its client as Logstash's tcp input does
-// without ECS compatibility: host (the client's IP address; no reverse
-// DNS lookup), port, and [@metadata][ip_address]; a field the event
-// already has (from JSON) is kept.
+// codec. Each event carries its client as Logstash's tcp input does:
+// without ECS compatibility in host (the client's IP address; no reverse
+// DNS lookup), port, and [@metadata][ip_address]; with it (Logstash 8's
+// default) in [@metadata][input][tcp][source][name], [ip] and [port], the
+// line in [event][original]. A field the event already has (from JSON) is
+// kept.
 //
 // The protocol has no acknowledgement: the client knows nothing of what
 // became of what it sent. Events are handed to the pipelines in batches,
@@ -44,6 +46,7 @@ type Input struct {
 	cfg          Config
 	log          zerolog.Logger
 	dec          codec.Decoder
+	fields       clientFields
 	drainTimeout time.Duration
 
 	counters      codec.Counters
@@ -69,6 +72,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 		open: map[*conn]struct{}{},
 	}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
+	in.fields = legacyFields
+	if cfg.ECSCompatibility != "disabled" {
+		in.dec = in.dec.WithOriginal()
+		in.fields = ecsFields
+	}
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }

@@ -19,8 +19,9 @@ import (
 
 // got is an event as it reached the sink.
 type got struct {
-	doc map[string]any
-	ip  string // [@metadata][ip_address]
+	doc  map[string]any
+	ip   string // [@metadata][ip_address], or [@metadata][input][tcp][source][ip]
+	meta string // @metadata as JSON
 }
 
 func (g got) str(key string) string { s, _ := g.doc[key].(string); return s }
@@ -39,8 +40,11 @@ func start(t *testing.T, yaml string) *running {
 	t.Helper()
 	in, r := inputtest.Start(t, New, "listen: 127.0.0.1:0\n"+yaml, 10000, func(e *event.Event) (got, error) {
 		doc, err := inputtest.Doc(e)
-		ip, _ := e.Get(pathIP)
-		return got{doc: doc, ip: ip.Str()}, err
+		ip, ok := e.Get(legacyFields.ip)
+		if !ok {
+			ip, _ = e.Get(ecsFields.ip)
+		}
+		return got{doc: doc, ip: ip.Str(), meta: string(e.Metadata().AppendJSON(nil))}, err
 	})
 	return &running{Running: r, in: in.(*Input)}
 }
@@ -81,6 +85,35 @@ func TestLines(t *testing.T) {
 		if g.str("@version") != "1" || len(g.str("@timestamp")) != len("2006-01-02T15:04:05.000Z") {
 			t.Errorf("event %d: @version %v, @timestamp %v", i, g.doc["@version"], g.doc["@timestamp"])
 		}
+	}
+}
+
+// TestECS checks ecs_compatibility v8, Logstash 8's default: the client in
+// [@metadata][input][tcp][source] (logstash-input-tcp's setup_fields!),
+// nothing at the top level, and the line in [event][original] (the line
+// codec's @original_field); a JSON line keeps an event.original it has.
+func TestECS(t *testing.T) {
+	r := start(t, "ecs_compatibility: v8\n")
+	c := r.dial(t)
+	write(t, c, "hello\n")
+	g := r.Next(t, 1)[0]
+	local := c.LocalAddr().(*net.TCPAddr)
+	want := fmt.Sprintf(`{"input":{"tcp":{"source":{"name":"127.0.0.1","ip":"127.0.0.1","port":%d}}}}`, local.Port)
+	if g.meta != want || g.doc["host"] != nil || g.doc["port"] != nil {
+		t.Errorf("client: @metadata %s, host %v, port %v; want %s and none", g.meta, g.doc["host"], g.doc["port"], want)
+	}
+	if ev, _ := g.doc["event"].(map[string]any); ev["original"] != "hello" || g.str("message") != "hello" {
+		t.Errorf("document %v", g.doc)
+	}
+	j := start(t, "ecs_compatibility: v8\ncodec: json_lines\n")
+	c = j.dial(t)
+	write(t, c, `{"a":1}`+"\n"+`{"event":{"original":"mine"}}`+"\n")
+	evs := j.Next(t, 2)
+	if ev, _ := evs[0].doc["event"].(map[string]any); ev["original"] != `{"a":1}` {
+		t.Errorf("json line: %v", evs[0].doc)
+	}
+	if ev, _ := evs[1].doc["event"].(map[string]any); ev["original"] != "mine" {
+		t.Errorf("json line with its own event.original: %v", evs[1].doc)
 	}
 }
 

@@ -18,7 +18,8 @@ type Config struct {
 	BufferSize         int           `yaml:"buffer_size" default:"65536" doc:"largest datagram read (Logstash's buffer_size); a longer one is published cut to this size with tag _truncated"`
 	QueueSize          int           `yaml:"queue_size" default:"2000" doc:"datagrams read and not yet published (Logstash's queue_size); when it is full the socket is not read and the kernel drops what no longer fits its receive buffer"`
 	ReceiveBufferBytes spec.ByteSize `yaml:"receive_buffer_bytes" default:"0" doc:"the socket's receive buffer (SO_RCVBUF, Logstash's receive_buffer_bytes); 0 keeps the system's default"`
-	SourceIPFieldname  string        `yaml:"source_ip_fieldname" default:"host" doc:"the field the sender's IP address goes in, unless the event has it (Logstash's source_ip_fieldname, legacy default host)"`
+	SourceIPFieldname  string        `yaml:"source_ip_fieldname" doc:"the field the sender's IP address goes in, unless the event has it (Logstash's source_ip_fieldname); empty: host, or [host][ip] with ECS compatibility"`
+	ECSCompatibility   string        `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: the sender in host; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): in [host][ip], and the datagram (plain) or line in [event][original]"`
 
 	sourceIP event.Path
 }
@@ -45,7 +46,14 @@ func (c *Config) Check() []spec.FieldError {
 	if c.ReceiveBufferBytes < 0 || c.ReceiveBufferBytes > 1<<30 {
 		errs = append(errs, spec.FieldError{Field: "receive_buffer_bytes", Msg: "must be from 0 to 1GiB"})
 	}
-	p, err := event.ParsePath(c.SourceIPFieldname)
+	field := c.SourceIPFieldname
+	if field == "" {
+		field = "host"
+		if c.ECSCompatibility != "disabled" {
+			field = "[host][ip]"
+		}
+	}
+	p, err := event.ParsePath(field)
 	switch {
 	case err != nil:
 		errs = append(errs, spec.FieldError{Field: "source_ip_fieldname", Msg: err.Error()})

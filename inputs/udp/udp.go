@@ -1,8 +1,9 @@
 // Package udp is the udp input, Logstash's logstash-input-udp: each
 // datagram is one event with the plain codec (its text in message), one
 // or more with json (an object or an array of them), or one per line with
-// line and json_lines. Each event carries the sender's IP address in host
-// (source_ip_fieldname), as Logstash does without ECS compatibility.
+// line and json_lines. Each event carries the sender's IP address in host,
+// or [host][ip] with ECS compatibility (source_ip_fieldname), as Logstash
+// does.
 //
 // The protocol has no acknowledgement, nor any flow control: one goroutine
 // reads the socket into a queue of queue_size datagrams and another
@@ -71,6 +72,9 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in := &Input{cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
+	if cfg.ECSCompatibility != "disabled" {
+		in.dec = in.dec.WithOriginal()
+	}
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }

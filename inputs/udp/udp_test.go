@@ -59,6 +59,26 @@ func TestPlain(t *testing.T) {
 	}
 }
 
+// TestECS checks ecs_compatibility v8, Logstash 8's default: the sender in
+// [host][ip] (logstash-input-udp's source_ip_fieldname default under ECS),
+// the datagram in [event][original] (the plain codec's @original_field);
+// an explicit source_ip_fieldname wins.
+func TestECS(t *testing.T) {
+	r := start(t, "ecs_compatibility: v8\n")
+	r.send(t, "hello")
+	d := r.Next(t, 1)[0]
+	host, _ := d["host"].(map[string]any)
+	ev, _ := d["event"].(map[string]any)
+	if host["ip"] != "127.0.0.1" || ev["original"] != "hello" || d["message"] != "hello" {
+		t.Errorf("ECS datagram: %v", d)
+	}
+	r = start(t, "ecs_compatibility: v8\nsource_ip_fieldname: client\n")
+	r.send(t, "x")
+	if d := r.Next(t, 1)[0]; d["client"] != "127.0.0.1" || d["host"] != nil {
+		t.Errorf("source_ip_fieldname: %v", d)
+	}
+}
+
 func TestJSON(t *testing.T) {
 	r := start(t, "codec: json\nsource_ip_fieldname: \"[source][ip]\"\n")
 	r.send(t, `{"a":1}`, `{"a":`, `[{"b":1},{"b":2}]`)
@@ -176,7 +196,7 @@ func TestConfig(t *testing.T) {
 	if err := spec.DecodeYAML("test.yml", "listen: 0.0.0.0:5000\n", cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Codec != "plain" || cfg.BufferSize != 65536 || cfg.QueueSize != 2000 || cfg.delimiter() != "\n" || cfg.SourceIPFieldname != "host" {
+	if cfg.Codec != "plain" || cfg.BufferSize != 65536 || cfg.QueueSize != 2000 || cfg.delimiter() != "\n" || cfg.sourceIP.String() != "[host]" {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 	for yaml, want := range map[string]string{
