@@ -38,6 +38,8 @@ type step struct {
 	failTags []string
 	at       lsconf.Pos
 	comments []string
+	// rubySplit: a split step, with Ruby's String#split semantics.
+	rubySplit bool
 }
 
 // mentry is one entry of a map operation, with the fields it reads and
@@ -142,6 +144,9 @@ func packSteps(steps []*step, at lsconf.Pos, label string) []*block {
 		if len(s.failTags) > 0 {
 			cur.opts.set("tag_on_failure", strSeq(s.failTags))
 		}
+		if s.rubySplit {
+			cur.opts.set("ruby_split", boolLit(true))
+		}
 		cur.comments = append(cur.comments, s.comments...)
 		last = r
 	}
@@ -197,13 +202,9 @@ func (c *conv) mutate(p *lsconf.Plugin) []*block {
 	}
 	if st := c.fieldEntries(o, "split", "split", func(ref string, e kv) (mentry, bool) {
 		sep, ok := c.separator(e, what+": split")
-		if ok && (sep == " " || sep == "") {
-			c.errorf(e.val.Position(), "%s: split %s: Ruby splits on %q by runs of whitespace (or characters); ingestd splits on the exact separator only", what, e.key, sep)
-			ok = false
-		}
 		return sameField(ref, str(sep)), ok
 	}); st != nil {
-		st.comments = append(st.comments, "split: Ruby's String#split drops trailing empty strings (\"a,b,,\" gives [a, b]); ingestd keeps them")
+		st.rubySplit = true
 		add(st)
 	}
 	add(c.fieldEntries(o, "join", "join", func(ref string, e kv) (mentry, bool) {

@@ -80,6 +80,21 @@ output { stdout { codec => json_lines } }`)
 	}
 }
 
+// TestMutateRubySplit: mutate's split is Ruby's String#split(separator)
+// (mutate.rb: value.split(separator)): trailing empty strings dropped, a
+// one-space separator splits at runs of whitespace, leading whitespace
+// ignored.
+func TestMutateRubySplit(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  mutate { split => { "csv" => "," "words" => " " } }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","csv":"a,,b,,","words":"  big   bird\tsesame "}`)
+	if asJSON(doc["csv"]) != `["a","","b"]` || asJSON(doc["words"]) != `["big","bird","sesame"]` {
+		t.Errorf("csv %s, words %s", asJSON(doc["csv"]), asJSON(doc["words"]))
+	}
+}
+
 // TestAddField: add_field sets a missing field and turns an existing one
 // into an array with the value appended (Decorators.add_fields); a list
 // of values appends each.
@@ -133,15 +148,13 @@ func TestMutateRefused(t *testing.T) {
     capitalize => ["a"]
     join => { "l" => "," }
     convert => { "n" => "float_eu" }
-    split => { "s" => " " }
     frobnicate => true
   }
 }
 output { stdout { codec => json_lines } }`)
 	want := []string{
 		`test.conf:6:25: filter "mutate": convert n to "float_eu" is not supported (ingestd converts to integer, float, boolean and string)`,
-		`test.conf:7:23: filter "mutate": split s: Ruby splits on " " by runs of whitespace (or characters); ingestd splits on the exact separator only`,
-		`test.conf:8:5: filter "mutate": option frobnicate is not supported by the conversion`,
+		`test.conf:7:5: filter "mutate": option frobnicate is not supported by the conversion`,
 	}
 	if asJSON(got) != asJSON(want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

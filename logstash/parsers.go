@@ -429,19 +429,35 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 	if a := o.get("iterate_on"); a != nil {
 		c.errorf(a.Pos, "%s: option iterate_on is not supported", what)
 	}
-	for _, name := range commonOptions {
-		if a := o.get(name); a != nil {
-			c.errorf(a.Pos, "%s: option %s is not supported yet on translate", what, name)
-		}
-	}
+	common := c.commonSteps(o)
 	o.finish(map[string]string{
 		"refresh_interval":                 "no dictionary file",
 		"refresh_behaviour":                "ingestd replaces the whole dictionary when the file changes",
-		"periodic_flush":                   "no effect on documents",
 		"yaml_dictionary_code_point_limit": "no dictionary file",
 	})
 	b.comments = append(b.comments, "Logstash reads the first element of an array source; ingestd its JSON text")
-	return []*block{b}
+	out := []*block{b}
+	if len(common) == 0 {
+		return out
+	}
+	// Logstash's translate calls filter_matched when a dictionary entry or
+	// the fallback wrote the target: the translate filter marks those
+	// events, the common options run on the mark.
+	c.privs++
+	mark := "[@metadata][_ls_translated_" + strconv.Itoa(c.privs) + "]"
+	b.opts.set("mark_field", str(mark))
+	marked := "field(" + strconv.Quote(mark) + ") == true"
+	for i, cb := range packSteps(common, p.Pos, what+" (on a translation)") {
+		cb.when = and(b.when, marked)
+		if i == 0 {
+			cb.comments = append(cb.comments, "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback): "+mark+" marks it")
+		}
+		out = append(out, cb)
+	}
+	rm := newBlock("mutate", p.Pos, what+" (mark removed)")
+	rm.when = and(b.when, marked)
+	rm.opts.set("remove_field", strSeq([]string{mark}))
+	return append(out, rm)
 }
 
 // usesComposite reports whether the grok block's patterns use a pattern

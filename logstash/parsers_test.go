@@ -183,3 +183,29 @@ output { stdout { codec => json_lines } }`)
 		t.Log(p.yaml)
 	}
 }
+
+// TestTranslateCommonOptions checks that translate's add_tag and add_field
+// apply when a dictionary entry or the fallback wrote the target
+// (filter_matched in logstash-filter-translate's filter), and not when
+// nothing was written.
+func TestTranslateCommonOptions(t *testing.T) {
+	p := build(t, `
+input { beats { port => 5044 } }
+filter {
+  translate { source => "code" target => "name" dictionary => { "1" => "one" } add_tag => ["translated"] add_field => { "by" => "dict" } }
+  translate { source => "other" target => "o" dictionary => { "x" => "y" } fallback => "unknown" add_tag => ["fell_back"] }
+}
+output { stdout { codec => json_lines } }
+`)
+	doc, _ := p.run(`{"code":"1","other":"z","message":"m"}`)
+	if doc["name"] != "one" || doc["by"] != "dict" || doc["o"] != "unknown" || asJSON(doc["tags"]) != `["beats_input_codec_plain_applied","translated","fell_back"]` {
+		t.Errorf("translated: %s", asJSON(doc))
+	}
+	doc, _ = p.run(`{"code":"2","message":"m"}`)
+	if doc["name"] != nil || doc["by"] != nil || asJSON(doc["tags"]) != `["beats_input_codec_plain_applied"]` {
+		t.Errorf("not translated: %s", asJSON(doc))
+	}
+	if meta, _ := doc["@metadata"].(map[string]any); len(meta) != 0 {
+		t.Errorf("metadata left: %v", meta)
+	}
+}

@@ -37,6 +37,7 @@ type Config struct {
 	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string}"`
 	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
 	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
+	RubySplit    bool              `yaml:"ruby_split" doc:"split as Logstash's mutate does (Ruby's String#split): trailing empty strings dropped, a one-space separator splits at runs of whitespace (leading whitespace ignored), an empty one into characters"`
 	Join         map[string]string `yaml:"join" doc:"join an array field into a string: {field: separator}; anything else is left alone"`
 	Merge        map[string]any    `yaml:"merge" doc:"merge fields into another, as Logstash's merge: {dest: added or [added, ...]}; two objects merge their members, anything else concatenates as arrays (a missing field counts as an empty array); an object and a non-object are left alone"`
 	Strip        []string          `yaml:"strip" doc:"trim whitespace of these fields"`
@@ -96,6 +97,7 @@ type filter struct {
 	convert             []convertOp
 	gsub                []gsubOp
 	split               []splitOp
+	rubySplit           bool
 	strip, lower, upper []event.Path
 	remove              []event.Path
 	addTag, removeTag   []string
@@ -109,7 +111,7 @@ type filter struct {
 func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) { return compile(cfg) }
 
 func compile(c *Config) (*filter, error) {
-	f := &filter{addTag: c.AddTag, removeTag: c.RemoveTag, failTags: c.TagOnFailure}
+	f := &filter{addTag: c.AddTag, removeTag: c.RemoveTag, failTags: c.TagOnFailure, rubySplit: c.RubySplit}
 	var err error
 	if f.rename, err = pairs("rename", c.Rename); err != nil {
 		return nil, err
@@ -350,7 +352,11 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, s := range f.split {
 		if v, ok := e.Get(s.path); ok && v.Kind() == event.KindString {
-			e.Set(s.path, event.StringArray(strings.Split(v.Str(), s.sep)...))
+			if f.rubySplit {
+				e.Set(s.path, event.StringArray(rubySplit(v.Str(), s.sep)...))
+			} else {
+				e.Set(s.path, event.StringArray(strings.Split(v.Str(), s.sep)...))
+			}
 		}
 	}
 	for _, j := range f.join {
@@ -528,4 +534,30 @@ func asArray(v event.Value) []event.Value {
 		return out
 	}
 	return []event.Value{v}
+}
+
+// rubySplit is Ruby's String#split(sep) with no limit, as Logstash's mutate
+// calls it: trailing empty strings are dropped (an empty string has no
+// pieces), a separator of one space splits awk-style at runs of ASCII
+// whitespace, an empty one into characters.
+func rubySplit(s, sep string) []string {
+	var parts []string
+	switch sep {
+	case " ":
+		parts = strings.FieldsFunc(s, func(r rune) bool {
+			switch r {
+			case ' ', '\t', '\n', '\v', '\f', '\r':
+				return true
+			}
+			return false
+		})
+	case "":
+		parts = strings.Split(s, "")
+	default:
+		parts = strings.Split(s, sep)
+	}
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	return parts
 }

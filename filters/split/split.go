@@ -134,8 +134,8 @@ func rubySplit(s, terminator string) []string {
 		return false
 	}
 	parts := strings.FieldsFunc(s, isSpace)
-	if len(parts) > 0 && isSpace(rune(s[len(s)-1])) {
-		parts = append(parts, "")
+	if isSpace(rune(s[len(s)-1])) {
+		parts = append(parts, "") // "  " is [""]: one piece, left whole
 	}
 	return parts
 }

@@ -37,6 +37,7 @@ type Config struct {
 	Target          event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
 	Rules           []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
 	Fallback        map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
+	MarkField       event.FieldRef    `yaml:"mark_field" doc:"a field set to true when a dictionary entry, rule or the fallback wrote its value (Logstash's filter_matched; a converted logstash.conf applies the filter's add_field, add_tag ... on it)"`
 	Override        bool              `yaml:"override" default:"true" doc:"replace a field the event already has; false keeps it (Logstash's translate override) and sets only the others"`
 }
 
@@ -80,7 +81,8 @@ type filter struct {
 	target   event.Path
 	rules    []rule
 	fallback []assign
-	keep     bool // override: false
+	keep     bool       // override: false
+	mark     event.Path // mark_field, nil without
 }
 
 // New builds a translate filter.
@@ -110,7 +112,7 @@ func (f *filter) Close() error {
 }
 
 func compile(c *Config) (*filter, error) {
-	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path, keep: !c.Override}
+	f := &filter{source: c.Source.Path, dict: c.Dictionary, target: c.Target.Path, keep: !c.Override, mark: c.MarkField.Path}
 	if len(c.Dictionary) > 0 && c.DictionaryPath != "" {
 		return nil, fmt.Errorf("give dictionary or dictionary_path, not both")
 	}
@@ -162,10 +164,18 @@ func assigns(m map[string]string) ([]assign, error) {
 }
 
 func (f *filter) Apply(e *event.Event) bool {
+	if f.translate(e) && f.mark != nil {
+		e.Set(f.mark, event.Bool(true))
+	}
+	return true
+}
+
+// translate applies the first dictionary entry or rule that matches, else
+// the fallback, and reports whether it wrote a value.
+func (f *filter) translate(e *event.Event) bool {
 	v, ok := e.Get(f.source)
 	if !ok {
-		f.set(e, f.fallback, nil, "")
-		return true
+		return f.set(e, f.fallback, nil, "")
 	}
 	text := v.Text()
 	dict := f.dict
@@ -175,29 +185,30 @@ func (f *filter) Apply(e *event.Event) bool {
 	if res, ok := dict[text]; ok {
 		if !f.keep || !e.Has(f.target) {
 			e.SetString(f.target, res)
+			return true
 		}
-		return true
+		return false
 	}
 	for _, r := range f.rules {
 		if r.re != nil {
 			if m := r.re.FindStringSubmatchIndex(text); m != nil {
-				f.set(e, r.set, r.re, text, m...)
-				return true
+				return f.set(e, r.set, r.re, text, m...)
 			}
 			continue
 		}
 		for _, p := range r.prefixes {
 			if text == p || strings.HasPrefix(text, p) && text[len(p)] == '.' {
-				f.set(e, r.set, nil, text)
-				return true
+				return f.set(e, r.set, nil, text)
 			}
 		}
 	}
-	f.set(e, f.fallback, nil, text)
-	return true
+	return f.set(e, f.fallback, nil, text)
 }
 
-func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string, match ...int) {
+// set writes the assignments (those whose field the event has are kept
+// with override off) and reports whether it wrote any.
+func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string, match ...int) bool {
+	wrote := false
 	for _, a := range as {
 		if f.keep && e.Has(a.path) {
 			continue
@@ -207,5 +218,7 @@ func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string
 			val = string(re.ExpandString(nil, val, text, match))
 		}
 		e.SetString(a.path, val)
+		wrote = true
 	}
+	return wrote
 }
