@@ -1,7 +1,6 @@
 package logstash
 
 import (
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -130,17 +129,29 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 	case !ok:
 		return nil
 	}
-	dir := filepath.Dir(path)
-	if strings.Contains(dir, "%{") {
-		c.errorf(a.Value.Position(), "%s: path %q: a directory made from sprintf references is not supported (ingestd writes <dir>/<data stream>.ndjson)", what, path)
-		return nil
-	}
-	b.opts.set("dir", str(dir))
-	c.warnf(a.Value.Position(), "%s: path %q: ingestd writes one file per data stream, %s/<data stream>.ndjson", what, path, dir)
-	if a := o.get("codec"); a != nil {
-		if name, pl, _ := codecPlugin(a.Value); name != "json_lines" || len(pluginAttrs(pl)) > 0 {
-			c.errorf(a.Value.Position(), "%s: only the json_lines codec is supported (ingestd writes NDJSON)", what)
+	b.opts.set("path", str(path))
+	if a := o.get("codec"); a != nil { // json_lines, the file output's default, when absent
+		name, pl, _ := codecPlugin(a.Value)
+		switch name {
+		case "json_lines":
+			for _, at := range pluginAttrs(pl) {
+				c.errorf(at.Pos, "%s: codec json_lines: option %s is not supported", what, at.Name)
+			}
+		case "line":
+			b.opts.set("codec", str("line"))
+			for _, at := range pluginAttrs(pl) {
+				if f, ok := scalar(at.Value); ok && at.Name == "format" {
+					b.opts.set("format", str(f))
+					continue
+				}
+				c.errorf(at.Pos, "%s: codec line: option %s is not supported (format is)", what, at.Name)
+			}
+		default:
+			c.errorf(a.Value.Position(), "%s: codec %q is not supported (json_lines, line)", what, name)
 		}
+	}
+	if f, _, ok := o.str("filename_failure"); ok {
+		b.opts.set("filename_failure", str(f))
 	}
 	if v, ok := o.boolean("gzip"); ok && v {
 		c.errorf(o.attrs["gzip"].Pos, "%s: gzip is not supported", what)
@@ -154,8 +165,7 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 		"create_if_deleted":      "ingestd creates the files it needs",
 		"dir_mode":               "file modes are ingestd's",
 		"file_mode":              "file modes are ingestd's",
-		"stale_cleanup_interval": "ingestd keeps its files open",
-		"filename_failure":       "no path template",
+		"stale_cleanup_interval": "ingestd closes a file unused for 10s",
 	})
 	return b
 }

@@ -169,3 +169,17 @@ output {
 		}
 	}
 }
+
+// TestFileOutputConverted checks the file output's path template and line
+// codec (logstash-output-file: path with sprintf, codec line { format }).
+func TestFileOutputConverted(t *testing.T) {
+	p := build(t, `
+input { beats { port => 5044 } }
+output { file { path => "/var/log/archive/%{[fields][service]}-%{+YYYY-MM-dd}.log" codec => line { format => "%{message}" } } }
+`)
+	for _, want := range []string{"path: '/var/log/archive/%{[fields][service]}-%{+YYYY-MM-dd}.log'", "codec: 'line'", "format: '%{message}'"} {
+		if !strings.Contains(p.yaml, want) {
+			t.Errorf("the YAML lacks %q:\n%s", want, p.yaml)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 // Package file is the output of the embedded default config: one NDJSON
-// file per data stream, $INGESTD_DATA_DIR/streams/<data stream>.ndjson.
+// file per data stream, $INGESTD_DATA_DIR/streams/<data stream>.ndjson; or,
+// as Logstash's file output, the file a path template names per event,
+// written as JSON lines or with a line format.
 // Events are acknowledged only after their bytes are written and (by
 // default) fsynced. Writes are group-committed: every worker encodes its
 // own events, one writer goroutine appends whatever has queued up and
@@ -14,12 +16,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
+	"github.com/ingestd/ingestd/template"
 	"github.com/rs/zerolog"
 )
 
@@ -30,9 +34,13 @@ func Register(r *plugin.Registry) {
 
 // Config is the file output's config.
 type Config struct {
-	Dir       string `yaml:"dir" doc:"directory of the NDJSON files; <data_dir>/streams when empty"`
-	Sync      bool   `yaml:"sync" default:"true" doc:"fsync files before events are acknowledged"`
-	QueueSize int    `yaml:"queue_size" default:"64" doc:"encoded chunks waiting for the writer before senders block"`
+	Dir             string `yaml:"dir" doc:"directory of the NDJSON files; <data_dir>/streams when empty"`
+	Path            string `yaml:"path" doc:"instead of dir: the file of each event, with Logstash sprintf references (%{[field]}, %{+yyyy.MM.dd}) rendered per event (Logstash's path). A rendered path outside the directory before the first reference goes to filename_failure there, as in Logstash"`
+	Codec           string `yaml:"codec" default:"json_lines" enum:"json_lines,line" doc:"json_lines: the document as one JSON line; line: the format rendered (Logstash's line codec)"`
+	Format          string `yaml:"format" doc:"the line codec's format, a sprintf template; empty: Logstash's event text, \"%{@timestamp} %{host} %{message}\""`
+	FilenameFailure string `yaml:"filename_failure" default:"_filepath_failures" doc:"with path: the file, in the path's static directory, for events whose path leaves it"`
+	Sync            bool   `yaml:"sync" default:"true" doc:"fsync files before events are acknowledged"`
+	QueueSize       int    `yaml:"queue_size" default:"64" doc:"encoded chunks waiting for the writer before senders block"`
 }
 
 // Check validates the config.
@@ -40,16 +48,52 @@ func (c *Config) Check() []spec.FieldError {
 	if c.QueueSize < 1 {
 		return []spec.FieldError{{Field: "queue_size", Msg: "must be at least 1"}}
 	}
+	if c.Path != "" && c.Dir != "" {
+		return []spec.FieldError{{Field: "path", Msg: "give dir or path, not both"}}
+	}
+	if c.Path != "" && pathRoot(c.Path) == "" {
+		return []spec.FieldError{{Field: "path", Msg: "the directory before the first %{...} reference must not be empty"}}
+	}
+	if c.Format != "" && c.Codec != "line" {
+		return []spec.FieldError{{Field: "format", Msg: "format is the line codec's: set codec: line"}}
+	}
 	return nil
+}
+
+// pathRoot is the directory a path template stays inside: its elements
+// before the first one with a %{...} reference (Logstash's file root).
+func pathRoot(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(abs, string(filepath.Separator))
+	for i, p := range parts {
+		if strings.Contains(p, "%{") {
+			parts = parts[:i]
+			break
+		}
+	}
+	if len(parts) == len(strings.Split(abs, string(filepath.Separator))) {
+		return filepath.Dir(abs) // no reference: the file's directory
+	}
+	return strings.Join(parts, string(filepath.Separator))
 }
 
 // Output is a file output. New builds it; Start runs its writer.
 type Output struct {
-	dir   string
-	sync  bool
-	log   zerolog.Logger
-	queue chan *chunk
-	files map[string]*os.File // owned by the writer goroutine
+	dir  string
+	sync bool
+	// With path: where each event goes, the root it must stay in, and the
+	// failure file; line: the line codec's format.
+	path    *template.Template
+	root    string
+	failure string
+	line    *template.Template
+	log     zerolog.Logger
+	queue   chan *chunk
+	files   map[string]*os.File  // by path; owned by the writer goroutine
+	used    map[string]time.Time // with path: when each file was last written
 
 	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
@@ -75,17 +119,33 @@ type streamData struct {
 // metrics. Nothing runs before Start.
 func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	dir := cfg.Dir
-	if dir == "" {
+	if dir == "" && cfg.Path == "" {
 		dir = filepath.Join(env.DataDir, "streams")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("file: %w", err)
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("file: %w", err)
+		}
 	}
 	o := &Output{
 		dir: dir, sync: cfg.Sync, log: env.Logger,
 		queue:   make(chan *chunk, cfg.QueueSize),
 		files:   map[string]*os.File{},
+		used:    map[string]time.Time{},
 		stopped: make(chan struct{}),
+	}
+	if cfg.Path != "" {
+		t := template.ParseLogstash(cfg.Path)
+		o.path, o.root = &t, pathRoot(cfg.Path)
+		o.failure = filepath.Join(o.root, cfg.FilenameFailure)
+	}
+	if cfg.Codec == "line" {
+		format := cfg.Format
+		if format == "" {
+			format = "%{@timestamp} %{host} %{message}"
+		}
+		t := template.ParseLogstash(format)
+		o.line = &t
 	}
 	o.counts.Register(env.Metrics)
 	return o, nil
@@ -106,7 +166,7 @@ func (o *Output) Dir() string { return o.dir }
 // writer; it blocks while the writer is behind. The pipeline's name is
 // not written.
 func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) error {
-	c := encode(events)
+	c := o.encode(events)
 	select {
 	case o.queue <- c:
 		return nil
@@ -115,23 +175,41 @@ func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) erro
 	}
 }
 
-func encode(events []*event.Event) *chunk {
+// encode groups the events' lines by the file they go to.
+func (o *Output) encode(events []*event.Event) *chunk {
 	c := &chunk{events: events}
 	index := map[string]int{}
 	for _, e := range events {
-		name := e.DataStream
-		if name == "" {
-			name = "unnamed"
-		}
+		name := o.fileOf(e)
 		i, ok := index[name]
 		if !ok {
 			i = len(c.streams)
 			index[name] = i
 			c.streams = append(c.streams, streamData{name: name, data: make([]byte, 0, 512*len(events))})
 		}
-		c.streams[i].data = append(e.AppendJSON(c.streams[i].data), '\n')
+		if o.line != nil {
+			c.streams[i].data = append(append(c.streams[i].data, o.line.RenderLogstash(e)...), '\n')
+		} else {
+			c.streams[i].data = append(e.AppendJSON(c.streams[i].data), '\n')
+		}
 	}
 	return c
+}
+
+// fileOf is the path of the file e goes to.
+func (o *Output) fileOf(e *event.Event) string {
+	if o.path == nil {
+		name := e.DataStream
+		if name == "" {
+			name = "unnamed"
+		}
+		return filepath.Join(o.dir, name+".ndjson")
+	}
+	p, err := filepath.Abs(o.path.RenderLogstash(e))
+	if err != nil || !strings.HasPrefix(p, o.root+string(filepath.Separator)) {
+		return o.failure
+	}
+	return p
 }
 
 // writer owns the files: it drains the queue in rounds, writes every chunk
@@ -182,6 +260,32 @@ func (o *Output) commit(round []*chunk) {
 			e.Done()
 		}
 	}
+	if o.path != nil {
+		o.closeStale(round)
+	}
+}
+
+// staleAfter is how long a file a path template named stays open unused
+// (Logstash's stale_cleanup_interval): yesterday's file of a daily path
+// is closed, not held for ever.
+const staleAfter = 10 * time.Second
+
+func (o *Output) closeStale(round []*chunk) {
+	now := time.Now()
+	for _, c := range round {
+		for _, s := range c.streams {
+			o.used[s.name] = now
+		}
+	}
+	for name, f := range o.files {
+		if now.Sub(o.used[name]) > staleAfter {
+			if err := f.Close(); err != nil {
+				o.log.Error().Err(err).Str("file", name).Msg("file: close")
+			}
+			delete(o.files, name)
+			delete(o.used, name)
+		}
+	}
 }
 
 func (o *Output) writeRound(round []*chunk) error {
@@ -229,16 +333,20 @@ func (o *Output) writeRound(round []*chunk) error {
 	return err
 }
 
-func (o *Output) file(stream string) (*os.File, error) {
-	if f, ok := o.files[stream]; ok {
+func (o *Output) file(path string) (*os.File, error) {
+	if f, ok := o.files[path]; ok {
 		return f, nil
 	}
-	path := filepath.Join(o.dir, stream+".ndjson")
+	if o.path != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("file: %w", err)
+		}
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
-	o.files[stream] = f
+	o.files[path] = f
 	return f, nil
 }
 

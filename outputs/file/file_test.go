@@ -139,3 +139,55 @@ func TestWrites(t *testing.T) {
 		t.Fatalf("metrics\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestPathTemplate checks Logstash's file output options: path with sprintf
+// references per event (logstash-output-file's event_path), a rendered
+// path leaving the static directory going to filename_failure there
+// (inside_file_root?), and the line codec with its format.
+func TestPathTemplate(t *testing.T) {
+	root := t.TempDir()
+	cfg := &Config{Path: filepath.Join(root, "%{service}", "out-%{+yyyy.MM.dd}.log"), Codec: "line", Format: "%{service}: %{message}",
+		FilenameFailure: "_filepath_failures", Sync: true, QueueSize: 4}
+	if errs := cfg.Check(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	built, err := New(cfg, plugin.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := built.(*Output)
+	if err := o.Start(); err != nil {
+		t.Fatal(err)
+	}
+	events := []*event.Event{
+		pt.Event(t, `{"@timestamp":"2026-01-02T10:00:00.000Z","service":"web","message":"a"}`),
+		pt.Event(t, `{"@timestamp":"2026-01-03T10:00:00.000Z","service":"web","message":"b"}`),
+		pt.Event(t, `{"@timestamp":"2026-01-02T10:00:00.000Z","service":"../../etc","message":"escape"}`),
+	}
+	acked := make(chan struct{})
+	track(events, func() { close(acked) })
+	if err := o.Send(context.Background(), "p", events); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-acked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("events not acknowledged")
+	}
+	if err := closeOutput(t, o); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"web/out-2026.01.02.log": "web: a\n",
+		"web/out-2026.01.03.log": "web: b\n",
+		"_filepath_failures":     "../../etc: escape\n",
+	} {
+		got, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if (&Config{Path: "/x/%{a}", Dir: "/y", QueueSize: 1}).Check() == nil {
+		t.Error("dir and path together were accepted")
+	}
+}
