@@ -33,10 +33,8 @@ func init() {
 	}
 }
 
-// Filters refused with a reason of their own.
-var refusedFilters = map[string]string{
-	"ruby": "ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out",
-}
+// Filters refused with a reason of their own (ruby: see ruby.go).
+var refusedFilters = map[string]string{}
 
 // filterItems converts the items of a filter section or branch body; ctx
 // is the condition that encloses them ("" at the top).
@@ -63,6 +61,10 @@ func (c *conv) place(blocks []*block, ctx string) {
 func (c *conv) filter(p *lsconf.Plugin) []*block {
 	f, ok := filterFuncs[p.Name]
 	if !ok {
+		if p.Name == "ruby" {
+			c.rubyFilter(p)
+			return nil
+		}
 		if why, refused := refusedFilters[p.Name]; refused {
 			c.errorf(p.Pos, "filter %q is not supported: %s", p.Name, why)
 		} else {

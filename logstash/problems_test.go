@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -42,7 +43,7 @@ output {
 		`test.conf:2:3: input "kafka" is not supported: ingestd receives events over the Beats protocol, TCP and UDP, and from its other pipelines (inputs beats, tcp, udp, pipeline); ship the others with Filebeat`,
 		`test.conf:3:24: input "beats": option ssl_key_passphrase is not supported by the conversion`,
 		`test.conf:3:50: warning: input "beats": option threads is ignored (ingestd sizes its own workers)`,
-		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby; express the code with mutate, grok, dissect or translate, or leave it out`,
+		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby (code: "event.set('a', 1)"); in ingestd: setting a to a constant or sprintf text: mutate { add_field => { "a" => "..." } }`,
 		`test.conf:8:5: filter "geoip": option database is required here: ingestd does not ship the GeoLite2 databases Logstash bundles; download GeoLite2-City.mmdb (or -ASN) from MaxMind and give its path`,
 		`test.conf:10:78: warning: filter "grok": option enable_metric is ignored (metrics only)`,
 		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
@@ -219,5 +220,29 @@ output {
 	doc, outs = p.run(`{"message":"m","doc_id":"abc"}`)
 	if meta, _ := doc["@metadata"].(map[string]any); len(outs) != 0 || meta["_id"] != nil {
 		t.Errorf("outputs %v, document %s", outs, asJSON(doc))
+	}
+}
+
+// TestRubyHints checks what validate says of ruby filters seen in real
+// pipelines and in Logstash's docs (the ruby filter's "event.cancel if
+// rand <= 0.90" example; a lower-cased copy; an index date from
+// @timestamp): the code's start and the ingestd filters for its calls.
+func TestRubyHints(t *testing.T) {
+	got := problems(t, beatsIn+`filter {
+  ruby { code => "event.cancel if rand <= 0.90" }
+  ruby { code => "event.set('lower', event.get('name').downcase)" }
+  ruby { code => "event.set('[@metadata][day]', event.get('@timestamp').time.localtime.strftime('%Y.%m.%d'))" }
+  ruby { path => "/etc/logstash/drop_percentage.rb" }
+}
+output { stdout { codec => json_lines } }`)
+	for _, want := range []string{
+		`test.conf:3:3: filter "ruby" is not supported: ingestd does not run Ruby (code: "event.cancel if rand <= 0.90"); in ingestd: dropping the event: drop {} (in a conditional)`,
+		`test.conf:4:3: filter "ruby" is not supported: ingestd does not run Ruby (code: "event.set('lower', event.get('name').downcase)"); in ingestd: changing the case of name: mutate { lowercase/uppercase => ["name"] }`,
+		`test.conf:5:3: filter "ruby" is not supported: ingestd does not run Ruby (code: "event.set('[@metadata][day]', event.get('@timestamp').time.localtime.strftime…"); in ingestd: time handling: the date filter (match, timezone, target), or %{+yyyy.MM.dd} in a sprintf text`,
+		`test.conf:6:3: filter "ruby" is not supported: ingestd does not run Ruby (code: "script /etc/logstash/drop_percentage.rb"); express it with mutate, grok, dissect, translate or date, or leave it out`,
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("missing\n%s\nin\n%s", want, strings.Join(got, "\n"))
+		}
 	}
 }
