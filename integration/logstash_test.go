@@ -69,9 +69,15 @@ func TestLogstashConfBinary(t *testing.T) {
 		t.Fatalf("send: %d of %d ACKed: %v\n%s", n, len(batch), err, p.logs)
 	}
 	// The ACK came once every event was done: in Elasticsearch, or
-	// printed (the else branch: stdout, one JSON document per line).
+	// printed (the else branch: stdout { codec => rubydebug { metadata =>
+	// true } }, a Ruby-style hash with @metadata, none of the
+	// conversion's own flags).
 	printed, _ := os.ReadFile(filepath.Join(dir, "stdout"))
-	if lines := strings.Split(strings.TrimSpace(string(printed)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"message":"INFO|apps.parcels.views|2025-12-30T21:16:03|elsewhere"`) || !strings.Contains(lines[0], `"group":"ops"`) {
+	text := string(printed)
+	if strings.Count(text, "\n}\n") != 1 || !strings.HasPrefix(text, "{\n") ||
+		!strings.Contains(text, `"message" => "INFO|apps.parcels.views|2025-12-30T21:16:03|elsewhere"`) ||
+		!strings.Contains(text, `"group" => "ops"`) || !strings.Contains(text, `"@timestamp" => 2026-01-02T10:00:00.000Z`) ||
+		!strings.Contains(text, `"beat" => "filebeat"`) || strings.Contains(text, "_ls") {
 		t.Errorf("stdout: %s", printed)
 	}
 	for _, it := range es.Items() {

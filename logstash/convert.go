@@ -95,6 +95,9 @@ type conv struct {
 	stream      *streamSettings
 	listens     []busAddr // pipeline inputs' addresses
 	sends       []busAddr // pipeline outputs' addresses
+	// printsMetadata: an output prints @metadata (rubydebug's metadata
+	// option), where the conversion's own flags must not show.
+	printsMetadata bool
 }
 
 // shared is what the pipelines of one conversion (a pipelines.yml) share:
@@ -335,7 +338,18 @@ func (c *conv) pipelineMap(several bool) *ymap {
 		e.at, e.label, e.comments = c.stream.at, "output \"elasticsearch\"", c.stream.comments
 	}
 	filters := &yseq{}
-	for _, group := range [][]*block{c.decorationBlocks(), c.filters, c.tail} {
+	tail := c.tail
+	if c.printsMetadata && c.flags > 0 {
+		flags := make([]string, c.flags)
+		for i := range flags {
+			flags[i] = flagField(i + 1)
+		}
+		rm := newBlock("mutate", lsconf.Pos{}, "branch flags removed")
+		rm.opts.set("remove_field", strSeq(flags))
+		rm.comments = append(rm.comments, "an output prints @metadata: the conversion's branch flags are removed first")
+		tail = append(append([]*block(nil), tail...), rm)
+	}
+	for _, group := range [][]*block{c.decorationBlocks(), c.filters, tail} {
 		for _, b := range group {
 			filters.items = append(filters.items, b.item())
 		}

@@ -107,6 +107,7 @@ func (c *conv) stdout(p *lsconf.Plugin) *block {
 		b.opts.set("codec", str("rubydebug"))
 		if metadata {
 			b.opts.set("metadata", boolLit(true))
+			c.printsMetadata = true
 		}
 	default:
 		c.errorf(p.Pos, "%s: codec %q is not supported (rubydebug, json_lines, json)", what, codec)

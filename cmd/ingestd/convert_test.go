@@ -11,7 +11,7 @@ import (
 const convConf = `input { beats { port => 5044 } }
 filter {
   if [fields][service] == "django" {
-    grok { match => { "message" => "^%{WORD:level}\|%{GREEDYDATA:rest}$" } }
+    grok { match => { "message" => "^%{WORD:level}\|%{GREEDYDATA:rest}$" } enable_metric => false }
   }
 }
 output { stdout { } }
@@ -45,7 +45,7 @@ func TestConvertCommand(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, path+":7:10: warning:") {
+	if !strings.Contains(errOut, path+`:4:76: warning: filter "grok": option enable_metric is ignored`) {
 		t.Errorf("stderr: %s", errOut)
 	}
 }
