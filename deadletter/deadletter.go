@@ -21,6 +21,7 @@ import (
 type Record struct {
 	Time       time.Time       `json:"@timestamp"`
 	Pipeline   string          `json:"pipeline,omitempty"`
+	Input      string          `json:"input,omitempty"` // the id of the input the event came from
 	Output     string          `json:"output"`
 	DataStream string          `json:"data_stream,omitempty"`
 	Error      Error           `json:"error"`

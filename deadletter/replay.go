@@ -66,6 +66,9 @@ func (r *Replay) replayFile(ctx context.Context, path string, producer plugin.Pr
 		if err != nil {
 			return fmt.Errorf("replay: %s record %d: %w", path, i+1, err)
 		}
+		// Routed as from the input it first came from: pipelines that take
+		// events by input take it again.
+		e.Input = rec.Input
 		events = append(events, e)
 	}
 	done := make(chan struct{})

@@ -107,7 +107,9 @@ type batch struct {
 
 func (b *batch) Add(e *event.Event) {
 	e.Attach(b.ack)
-	e.Input = b.input
+	if e.Input == "" { // a replayed dead letter keeps the input it first came from
+		e.Input = b.input
+	}
 	b.pending = append(b.pending, e)
 	if b.inline && len(b.pending) == runLength {
 		b.filterPending()

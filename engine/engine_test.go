@@ -1333,3 +1333,43 @@ outputs:
 		})
 	}
 }
+
+// TestReplayedInputKept checks that an event that already names its input
+// (a replayed dead letter) keeps it, so a pipeline that takes events by
+// input takes it again.
+func TestReplayedInputKept(t *testing.T) {
+	w := newWorld(t)
+	h := w.start(`
+inputs:
+  - feed: {id: beats}
+  - feed: {id: replay}
+pipelines:
+  - name: from-beats
+    inputs: [beats]
+    outputs: [out]
+  - name: rest
+    outputs: [out]
+outputs:
+  - rec: {id: out}
+`, workersMode)
+	var replay plugin.Sink
+	w.waitUntil("the replay input serves", func() bool {
+		replay = w.inputSinks["replay"]
+		return replay != nil
+	})
+	p := replay.Open()
+	defer p.Close()
+	events := evs(t, "d", 2, kindIs("a"), nil)
+	events[0].Input = "beats"
+	waitAcked(t, "the batch", send(t, p, events))
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range w.delivered() {
+		got[d.id] = d.pipeline
+	}
+	if got["d-0"] != "from-beats" || got["d-1"] != "rest" {
+		t.Errorf("pipelines %v", got)
+	}
+}

@@ -237,7 +237,8 @@ func (e *Event) Clone() *Event {
 // Copy returns a copy of the event that owns all its bytes, so it outlives
 // the original's Done (Clone's strings still point where the original's
 // do): its document and @metadata as JSON, decoded again. It belongs to no
-// acknowledgement and has no data stream yet; Raw is the copy's JSON.
+// acknowledgement and no input, and has no data stream yet; Raw is the
+// copy's JSON.
 func (e *Event) Copy() (*Event, error) {
 	buf := e.root.AppendJSON(nil)
 	if len(e.meta.items()) > 0 {
@@ -251,7 +252,6 @@ func (e *Event) Copy() (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event: copy: %w", err)
 	}
-	c.Input = e.Input
 	return c, nil
 }
 

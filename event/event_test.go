@@ -255,7 +255,7 @@ func TestCopy(t *testing.T) {
 		if got := string(c.Metadata().AppendJSON(nil)); got != wantMeta {
 			t.Errorf("%s: copy's @metadata %s, want %s", src, got, wantMeta)
 		}
-		if c.Input != "in" || c.Ack() != nil {
+		if c.Input != "" || c.Ack() != nil {
 			t.Errorf("%s: copy's input %q, ack %v", src, c.Input, c.Ack())
 		}
 		c.SetString(MustPath("added"), "x")

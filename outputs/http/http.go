@@ -118,13 +118,13 @@ func (o *Output) Close(context.Context) error {
 // Send sends the events and returns once each is delivered or
 // dead-lettered, or when ctx ends or the output closes (the rest then
 // stays unacknowledged, and the client resends it).
-func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) error {
+func (o *Output) Send(ctx context.Context, pipeline string, events []*event.Event) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(o.ctx, cancel)
 	defer stop()
 	if o.cfg.Format == "json_batch" {
-		return o.deliver(ctx, events, o.batchRequest(events))
+		return o.deliver(ctx, pipeline, events, o.batchRequest(events))
 	}
 	var wg sync.WaitGroup
 	var errOnce sync.Once
@@ -138,7 +138,7 @@ func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) erro
 		}
 		wg.Go(func() {
 			defer func() { <-o.slots }()
-			if err := o.deliver(ctx, []*event.Event{e}, o.eventRequest(e)); err != nil {
+			if err := o.deliver(ctx, pipeline, []*event.Event{e}, o.eventRequest(e)); err != nil {
 				errOnce.Do(func() { firstErr = err })
 			}
 		})
@@ -208,7 +208,7 @@ func (o *Output) renderHeaders(e *event.Event) []string {
 
 // deliver makes the request until it is answered for good, and marks the
 // events done: written (2xx, ignorable) or dead-lettered.
-func (o *Output) deliver(ctx context.Context, events []*event.Event, r request) error {
+func (o *Output) deliver(ctx context.Context, pipeline string, events []*event.Event, r request) error {
 	for attempt := 0; ; attempt++ {
 		status, answer, err := o.do(ctx, r)
 		switch {
@@ -222,7 +222,7 @@ func (o *Output) deliver(ctx context.Context, events []*event.Event, r request) 
 			return fmt.Errorf("http: %w", ctx.Err())
 		case err == nil && !slices.Contains(o.cfg.RetryableCodes, status):
 			o.counts.Failures.Add(1)
-			return o.deadLetter(ctx, events, deadletter.Error{Status: status, Type: "http_" + strconv.Itoa(status), Reason: answer})
+			return o.deadLetter(ctx, pipeline, events, deadletter.Error{Status: status, Type: "http_" + strconv.Itoa(status), Reason: answer})
 		}
 		o.counts.Failures.Add(1)
 		reason := answer
@@ -230,7 +230,7 @@ func (o *Output) deliver(ctx context.Context, events []*event.Event, r request) 
 			reason = err.Error()
 		}
 		if !o.cfg.RetryFailed {
-			return o.deadLetter(ctx, events, deadletter.Error{Status: status, Type: "retry_failed_off", Reason: reason})
+			return o.deadLetter(ctx, pipeline, events, deadletter.Error{Status: status, Type: "retry_failed_off", Reason: reason})
 		}
 		o.counts.Retried.Add(int64(len(events)))
 		wait := o.backoff(attempt)
@@ -271,7 +271,7 @@ func (o *Output) do(ctx context.Context, r request) (status int, answer string, 
 
 // deadLetter writes events the server refused to the store, retrying
 // until the disk takes them, then marks them done.
-func (o *Output) deadLetter(ctx context.Context, events []*event.Event, why deadletter.Error) error {
+func (o *Output) deadLetter(ctx context.Context, pipeline string, events []*event.Event, why deadletter.Error) error {
 	now := time.Now().UTC()
 	records := make([]deadletter.Record, len(events))
 	for i, e := range events {
@@ -279,7 +279,7 @@ func (o *Output) deadLetter(ctx context.Context, events []*event.Event, why dead
 		if raw == nil {
 			raw = e.AppendJSON(nil)
 		}
-		records[i] = deadletter.Record{Time: now, Output: o.id, DataStream: e.DataStream, Error: why, Event: raw, Document: e.AppendJSON(nil)}
+		records[i] = deadletter.Record{Time: now, Pipeline: pipeline, Input: e.Input, Output: o.id, DataStream: e.DataStream, Error: why, Event: raw, Document: e.AppendJSON(nil)}
 	}
 	for attempt := 0; ; attempt++ {
 		err := o.dlq.Write(records)
