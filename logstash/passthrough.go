@@ -38,6 +38,9 @@ type passSpec struct {
 	failTag  string
 	ignored  map[string]string // options accepted without effect, and why
 	required map[string]string // options ingestd needs where Logstash has a default, and why
+	// ecs: the filter has Logstash's ecs_compatibility (field names); the
+	// converted block always says which, Logstash 8's v8 by default.
+	ecs bool
 }
 
 func passThrough(spec passSpec) filterFunc {
@@ -68,6 +71,9 @@ func passThrough(spec passSpec) filterFunc {
 		var failTags []string
 		if spec.failTag != "" {
 			failTags = c.failTags(o, spec.failTag)
+		}
+		if spec.ecs {
+			b.opts.set("ecs_compatibility", str(c.ecsMode(o)))
 		}
 		common := c.commonSteps(o)
 		o.finish(spec.ignored)
@@ -167,7 +173,7 @@ var passThroughs = map[string]passSpec{
 			"default_database_type": optString, "cache_size": optNumber},
 		fails:    true,
 		failTag:  "_geoip_lookup_failure",
-		ignored:  map[string]string{"ecs_compatibility": "ingestd's geoip writes Logstash's legacy field names (ip, city_name, country_code2, location, …)"},
+		ecs:      true,
 		required: map[string]string{"database": "ingestd does not ship the GeoLite2 databases Logstash bundles; download GeoLite2-City.mmdb (or -ASN) from MaxMind and give its path"},
 	},
 	"kv": {
@@ -210,8 +216,8 @@ var passThroughs = map[string]passSpec{
 		plugin: "useragent",
 		opts: map[string]optKind{"source": optField, "target": optField, "prefix": optString, "regexes": optString,
 			"lru_cache_size": optNumber},
-		source:  "source",
-		ignored: map[string]string{"ecs_compatibility": "ingestd's useragent writes Logstash's legacy field names (name, major, os_name, …)"},
+		source: "source",
+		ecs:    true,
 	},
 }
 
@@ -253,4 +259,22 @@ func (c *conv) split(p *lsconf.Plugin) []*block {
 	rm.when = marked
 	rm.opts.set("remove_field", strSeq([]string{mark}))
 	return append(out, rm)
+}
+
+// ecsMode is a plugin's ecs_compatibility: its own option, else the
+// pipeline's (pipeline.ecs_compatibility), else Logstash 8's default, v8.
+func (c *conv) ecsMode(o *opts) string {
+	mode := "v8"
+	if c.opts.ECSCompatibility != "" {
+		mode = c.opts.ECSCompatibility
+	}
+	if v, a, ok := o.str("ecs_compatibility"); ok {
+		switch v {
+		case "disabled", "v1", "v8":
+			mode = v
+		default:
+			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", o.what(), v)
+		}
+	}
+	return mode
 }

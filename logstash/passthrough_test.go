@@ -17,9 +17,19 @@ func TestUserAgentConverted(t *testing.T) {
 }
 output { stdout { codec => json_lines } }`)
 	doc, _ := p.run(`{"message":"m","agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}`)
+	// Logstash 8's default, ECS: name, version, os.name under the target,
+	// the version parts in @metadata.
 	ua, _ := doc["ua"].(map[string]any)
-	if ua["name"] != "Chrome" || ua["major"] != "120" || asJSON(doc["tags"]) != `["ua_parsed"]` {
+	if ua["name"] != "Chrome" || ua["version"] != "120.0.0.0" || ua["major"] != nil || get(doc, "ua.os.name") != "Linux" || asJSON(doc["tags"]) != `["ua_parsed"]` {
 		t.Errorf("ua %v, tags %s\n%s", ua, asJSON(doc["tags"]), p.yaml)
+	}
+	legacy := build(t, beatsIn+`filter {
+  useragent { source => "agent" target => "ua" ecs_compatibility => disabled }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ = legacy.run(`{"message":"m","agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}`)
+	if get(doc, "ua.major") != "120" || get(doc, "ua.os_name") != "Linux" {
+		t.Errorf("legacy: %v", doc["ua"])
 	}
 	doc, _ = p.run(`{"message":"m"}`)
 	if doc["ua"] != nil || doc["tags"] != nil {
@@ -40,7 +50,7 @@ output { stdout { codec => json_lines } }`), Options{Lookup: env})
 			t.Errorf("problem: %s", p)
 		}
 	}
-	for _, want := range []string{"- geoip:", "source: '[client][ip]'", "target: '[geo]'", "database: '/var/lib/GeoLite2-City.mmdb'", "fields: ['city_name', 'location']", "tag_on_failure: ['_geoip_lookup_failure']"} {
+	for _, want := range []string{"- geoip:", "source: '[client][ip]'", "target: '[geo]'", "database: '/var/lib/GeoLite2-City.mmdb'", "fields: ['city_name', 'location']", "tag_on_failure: ['_geoip_lookup_failure']", "ecs_compatibility: 'v8'"} {
 		if !strings.Contains(string(yaml), want) {
 			t.Errorf("no %q in\n%s", want, yaml)
 		}

@@ -55,6 +55,17 @@ var fieldNames = [numFields]string{
 
 func (f field) String() string { return fieldNames[f] }
 
+// ecsNames are the dotted ECS names of the fields under the target (Field.java's
+// ECS names); "" is a field ECS mode skips (country_code3).
+var ecsNames = [numFields]string{
+	"as.number", "as.organization.name", "geo.city_name", "geo.country_name", "geo.continent_code",
+	"geo.continent_name", "geo.country_iso_code", "", "domain", "ip", "mmdb.isp",
+	"geo.postal_code", "mmdb.dma_code", "geo.region_name", "geo.region_code", "geo.region_iso_code",
+	"geo.timezone", "geo.location", "geo.location.lat", "geo.location.lon", "mmdb.organization", "ip_traits.network",
+	"ip_traits.hosting_provider", "ip_traits.tor_exit_node", "ip_traits.anonymous_vpn", "ip_traits.anonymous",
+	"ip_traits.public_proxy", "ip_traits.residential_proxy",
+}
+
 // parseFields maps the `fields` option to a set; an unknown name is an
 // error, as it is when Logstash registers the filter.
 func parseFields(names []string) ([numFields]bool, error) {
@@ -103,14 +114,18 @@ func kindOf(databaseType string) (dbKind, error) {
 
 // defaultFields are the fields written when `fields` is not set: the
 // defaults of Logstash's Database enum, with region_code instead of
-// region_iso_code for City as Logstash does in legacy mode.
-func defaultFields(k dbKind) [numFields]bool {
+// region_iso_code for City as Logstash does in legacy mode (ecs false).
+func defaultFields(k dbKind, ecs bool) [numFields]bool {
 	var set [numFields]bool
 	var list []field
 	switch k {
 	case kindCity:
+		region := fRegionCode
+		if ecs {
+			region = fRegionISOCode // GeoIPFilter.createCityDefaultFields
+		}
 		list = []field{fIP, fCityName, fContinentCode, fCountryName, fCountryCode2, fCountryCode3,
-			fPostalCode, fDMACode, fRegionName, fRegionCode, fTimezone, fLocation, fLatitude, fLongitude}
+			fPostalCode, fDMACode, fRegionName, region, fTimezone, fLocation, fLatitude, fLongitude}
 	case kindCountry:
 		list = []field{fIP, fCountryCode2, fCountryName, fContinentName}
 	case kindASN:

@@ -34,7 +34,9 @@ func Register(r *plugin.Registry) {
 // Config is the geoip filter's config.
 type Config struct {
 	Source   event.FieldRef `yaml:"source" required:"true" doc:"field holding the IP address (the first element if it is an array)"`
-	Target   event.FieldRef `yaml:"target" default:"geoip" doc:"field that receives the lookup result (Logstash's legacy default; its ECS mode derives it from source instead)"`
+	Target   event.FieldRef `yaml:"target" doc:"field that receives the lookup result; empty: geoip in legacy mode, and in ECS mode the object holding source when source is an ip sub-field ([client][ip] gives [client]), as Logstash derives it"`
+	// ECSCompatibility chooses the field names (Field.java's two names).
+	ECSCompatibility string `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (city_name, country_code2, location…); v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names (geo.city_name, geo.country_iso_code, geo.location, as.number…)"`
 	Database string         `yaml:"database" doc:"path of the MaxMind database (.mmdb): GeoIP2/GeoLite2 City, Country, ASN or ISP; required, as ingestd ships no GeoLite2 database"`
 	Fields   []string       `yaml:"fields" doc:"write only these fields (legacy names such as city_name, location, asn); default: the database type's default set"`
 	// DefaultDatabaseType chose which shipped database Logstash used when
@@ -53,6 +55,9 @@ func (c *Config) Check() []spec.FieldError {
 	}
 	if _, err := parseFields(c.Fields); err != nil {
 		errs = append(errs, spec.FieldError{Field: "fields", Msg: err.Error()})
+	}
+	if _, err := targetOf(c, c.ECSCompatibility == "v1" || c.ECSCompatibility == "v8"); err != nil {
+		errs = append(errs, spec.FieldError{Field: "target", Msg: strings.TrimPrefix(err.Error(), "geoip: ")})
 	}
 	if c.CacheSize <= 0 {
 		errs = append(errs, spec.FieldError{Field: "cache_size", Msg: "cache_size must be greater than 0 (as in Logstash)"})
@@ -73,7 +78,8 @@ type filter struct {
 	db     *maxminddb.Reader
 	kind   dbKind
 	want   [numFields]bool
-	paths  [numFields]event.Path // target + field name
+	paths  [numFields]event.Path // target + field name (nil: not written)
+	target event.Path
 	logger zerolog.Logger
 }
 
@@ -82,8 +88,10 @@ func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 	if cfg.Database == "" {
 		return nil, errors.New("geoip: " + missingDatabase(cfg.DefaultDatabaseType))
 	}
-	if cfg.Target.IsZero() {
-		return nil, errors.New("geoip: target must not be empty")
+	ecs := cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8"
+	target, err := targetOf(cfg, ecs)
+	if err != nil {
+		return nil, err
 	}
 	want, err := parseFields(cfg.Fields)
 	if err != nil {
@@ -98,15 +106,37 @@ func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 		db.Close()
 		return nil, fmt.Errorf("geoip: database %s: %w", cfg.Database, err)
 	}
-	f := &filter{cfg: *cfg, db: db, kind: kind, want: want, logger: env.Logger}
+	f := &filter{cfg: *cfg, db: db, kind: kind, want: want, logger: env.Logger, target: target}
 	if len(cfg.Fields) == 0 {
-		f.want = defaultFields(kind)
+		f.want = defaultFields(kind, ecs)
 	}
 	for fl := range numFields {
-		p := make(event.Path, 0, len(cfg.Target.Path)+1)
-		f.paths[fl] = append(append(p, cfg.Target.Path...), fl.String())
+		name := []string{fl.String()}
+		if ecs {
+			if ecsNames[fl] == "" {
+				continue // not written in ECS mode
+			}
+			name = strings.Split(ecsNames[fl], ".")
+		}
+		f.paths[fl] = append(append(event.Path{}, target...), name...)
 	}
 	return f, nil
+}
+
+// targetOf is where the lookup result goes: target, or by default geoip
+// (legacy) or the parent of an [ip] source (ECS, auto_target_from_source!).
+func targetOf(cfg *Config, ecs bool) (event.Path, error) {
+	switch {
+	case !cfg.Target.IsZero():
+		return cfg.Target.Path, nil
+	case !ecs:
+		return event.Path{"geoip"}, nil
+	}
+	src := cfg.Source.Path
+	if len(src) > 1 && src[len(src)-1] == "ip" {
+		return src[:len(src)-1:len(src)-1], nil
+	}
+	return nil, errors.New("geoip: in ECS compatibility mode a target is required when source is not an ip sub-field such as [client][ip] (as in Logstash)")
 }
 
 // Close releases the database (unmaps the file).
@@ -141,17 +171,19 @@ func (f *filter) Apply(e *event.Event) bool {
 			f.logger.Error().Err(err).Str("field", f.cfg.Source.String()).Msg("geoip lookup failed")
 		}
 	}
-	if !e.Has(f.cfg.Target.Path) {
+	if !e.Has(f.target) {
 		// Logstash sets the target to {} once the address is parsed or
 		// found wanting, before it decides the lookup failed.
-		e.Set(f.cfg.Target.Path, event.Object())
+		e.Set(f.target, event.Object())
 	}
 	if len(found) == 0 {
 		e.AddTags(f.cfg.TagOnFailure)
 		return true
 	}
 	for _, r := range found {
-		e.Set(f.paths[r.f], r.v)
+		if p := f.paths[r.f]; p != nil {
+			e.Set(p, r.v)
+		}
 	}
 	return true
 }

@@ -153,3 +153,23 @@ func mustRef(s string) event.FieldRef {
 	}
 	return r
 }
+
+// TestECS checks ECS compatibility mode, Logstash 8's default: the ECS
+// names of Field.java under the target, the target derived from an [ip]
+// source (geoip.rb's auto_target_from_source!), region_iso_code instead of
+// region_code and no country_code3 among the City defaults
+// (GeoIPFilter.createCityDefaultFields, Field.COUNTRY_CODE3's empty ECS
+// name), as.number for ASN.
+func TestECS(t *testing.T) {
+	f := build(t, fmt.Sprintf(`{source: "[source][ip]", database: %q, ecs_compatibility: v8}`, cityDB(t)))
+	pt.SameDoc(t, pt.Apply(t, f, `{"source":{"ip":"81.2.69.160"}}`), `{"source":{"ip":"81.2.69.160","geo":{
+		"city_name":"London","continent_code":"EU","country_name":"United Kingdom","country_iso_code":"GB",
+		"postal_code":"EC2V","region_name":"England","region_iso_code":"GB-ENG","timezone":"Europe/London",
+		"location":{"lat":51.5142,"lon":-0.0931}}}}`)
+	asn := build(t, fmt.Sprintf(`{source: ip, target: client, database: %q, ecs_compatibility: v1}`, asnDB(t)))
+	pt.SameDoc(t, pt.Apply(t, asn, `{"ip":"1.128.0.1"}`),
+		`{"ip":"1.128.0.1","client":{"ip":"1.128.0.1","as":{"number":1221,"organization":{"name":"Telstra Pty Ltd"}}}}`)
+	if _, err := New(&Config{Source: mustRef("client_ip"), Database: cityDB(t), ECSCompatibility: "v8"}, plugin.Env{}); err == nil || !strings.Contains(err.Error(), "target is required") {
+		t.Errorf("ECS without target and a source that is no ip sub-field: %v", err)
+	}
+}

@@ -1,10 +1,12 @@
 // Package useragent is the useragent filter: it parses a user agent string
 // with ua-parser's regexes (github.com/ua-parser/uap-go, which embeds
 // uap-core's regexes.yaml) and writes the fields Logstash's
-// logstash-filter-useragent writes in legacy mode (ecs_compatibility =>
-// disabled): name, version, major, minor, patch, device, os, os_name,
+// logstash-filter-useragent writes: in legacy mode (ecs_compatibility =>
+// disabled) name, version, major, minor, patch, device, os, os_name,
 // os_full, os_version, os_major, os_minor, os_patch, each behind prefix and
-// under target (the event root when target is empty).
+// under target (the event root when target is empty); in ECS mode (v1, v8)
+// [user_agent][name], [version], [device][name], [os][name], [os][version],
+// [os][full] under target, the version parts in @metadata.
 //
 // A missing or empty source leaves the event alone and adds no tag, as in
 // Logstash (the plugin has no tag_on_failure). An agent nothing matches
@@ -32,7 +34,10 @@ func Register(r *plugin.Registry) {
 type Config struct {
 	Source event.FieldRef `yaml:"source" required:"true" doc:"field holding the user agent string (the first element if it is an array)"`
 	Target event.FieldRef `yaml:"target" doc:"field that receives the parsed fields; empty writes them at the event root (Logstash's legacy default)"`
-	Prefix string         `yaml:"prefix" doc:"string prepended to every field name written"`
+	Prefix string         `yaml:"prefix" doc:"string prepended to every field name written (legacy mode only, as in Logstash)"`
+	// ECSCompatibility chooses the field names, as the Logstash plugin's
+	// option does (its setup in useragent.rb).
+	ECSCompatibility string `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (name, major, os_name, os_full…) under target or the root; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names under target, [user_agent] by default — name, version, device.name, os.name, os.version, os.full — with the version parts in [@metadata][filter][user_agent]"`
 	// Regexes replaces the embedded uap-core regexes; RE2 (Go's regexp)
 	// must accept every pattern.
 	Regexes      string `yaml:"regexes" doc:"path of a ua-parser regexes.yaml to use instead of the embedded one"`
@@ -98,11 +103,42 @@ func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) {
 		return nil, fmt.Errorf("useragent: regexes %s: %w", cfg.Regexes, err)
 	}
 	f := &filter{cfg: *cfg, parser: p, removeSource: !cfg.Target.IsZero() && cfg.Target.String() == cfg.Source.String()}
+	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
+		f.paths = ecsPaths(cfg.Target.Path)
+		return f, nil
+	}
 	for i, n := range fieldNames {
 		path := make(event.Path, 0, len(cfg.Target.Path)+1)
 		f.paths[i] = append(append(path, cfg.Target.Path...), cfg.Prefix+n)
 	}
 	return f, nil
+}
+
+// ecsPaths are the fields of ECS mode: under target ([user_agent] by
+// default), with the version parts in @metadata, and no legacy os field
+// (nil: not written).
+func ecsPaths(target event.Path) [numFields]event.Path {
+	if len(target) == 0 {
+		target = event.Path{"user_agent"}
+	}
+	under := func(p ...string) event.Path { return append(append(event.Path{}, target...), p...) }
+	meta := func(p ...string) event.Path {
+		return append(event.Path{event.MetadataKey, "filter", "user_agent"}, p...)
+	}
+	var paths [numFields]event.Path
+	paths[fName] = under("name")
+	paths[fDevice] = under("device", "name")
+	paths[fVersion] = under("version")
+	paths[fMajor] = meta("version", "major")
+	paths[fMinor] = meta("version", "minor")
+	paths[fPatch] = meta("version", "patch")
+	paths[fOSMajor] = meta("os", "version", "major")
+	paths[fOSMinor] = meta("os", "version", "minor")
+	paths[fOSPatch] = meta("os", "version", "patch")
+	paths[fOSVersion] = under("os", "version")
+	paths[fOSName] = under("os", "name")
+	paths[fOSFull] = under("os", "full")
+	return paths
 }
 
 func loadRegexes(path string) (uaparser.RegexDefinitions, error) {
@@ -155,7 +191,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	// Empty strings are the groups the regex did not match (null in
 	// Logstash's Java parser), which Logstash does not write.
 	set := func(i int, s string) {
-		if s != "" {
+		if s != "" && f.paths[i] != nil {
 			e.SetString(f.paths[i], s)
 		}
 	}

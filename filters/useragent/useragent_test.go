@@ -200,3 +200,33 @@ func BenchmarkUncached(b *testing.B) {
 		i++
 	}
 }
+
+// TestECS runs the ECS cases of logstash-filter-useragent's spec
+// (spec/filters/useragent_spec.rb at b2f19cab, "with target" and "without
+// target field" under ecs_compatibility v1/v8): ECS names under target,
+// [user_agent] by default, the version parts in
+// [@metadata][filter][user_agent], no legacy fields.
+func TestECS(t *testing.T) {
+	const chrome = "Mozilla/5.0 (X11; Linux i686) AppleWebKit/537.31 (KHTML, like Gecko) Chrome/26.0.1410.63 Safari/537.31"
+	f := pt.Filter(t, New, `{source: message, target: ua, ecs_compatibility: v8}`)
+	e := pt.Apply(t, f, `{"message":"`+chrome+`"}`)
+	for path, want := range map[string]string{
+		"[ua][name]": "Chrome", "[ua][os][name]": "Linux", "[ua][os][full]": "Linux", "[ua][device][name]": "Other",
+		"[ua][version]": "26.0.1410.63", "[@metadata][filter][user_agent][version][major]": "26",
+		"[@metadata][filter][user_agent][version][minor]": "0", "[@metadata][filter][user_agent][version][patch]": "1410",
+	} {
+		if got := e.GetString(event.MustPath(path)); got != want {
+			t.Errorf("%s = %q, want %q", path, got, want)
+		}
+	}
+	for _, absent := range []string{"[ua][major]", "[ua][minor]", "[ua][os_name]"} {
+		if e.Has(event.MustPath(absent)) {
+			t.Errorf("%s is set in ECS mode", absent)
+		}
+	}
+	def := pt.Filter(t, New, `{source: message, ecs_compatibility: v1}`)
+	e = pt.Apply(t, def, `{"message":"`+chrome+`"}`)
+	if e.GetString(event.MustPath("[user_agent][name]")) != "Chrome" || e.GetString(event.MustPath("[user_agent][os][name]")) != "Linux" || e.GetString(event.MustPath("[user_agent][version]")) != "26.0.1410.63" {
+		t.Errorf("default target: %s", e.AppendJSON(nil))
+	}
+}

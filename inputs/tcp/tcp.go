@@ -73,7 +73,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
 	in.fields = legacyFields
-	if cfg.ECSCompatibility != "disabled" {
+	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
 		in.dec = in.dec.WithOriginal()
 		in.fields = ecsFields
 	}

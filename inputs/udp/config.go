@@ -49,7 +49,7 @@ func (c *Config) Check() []spec.FieldError {
 	field := c.SourceIPFieldname
 	if field == "" {
 		field = "host"
-		if c.ECSCompatibility != "disabled" {
+		if c.ECSCompatibility == "v1" || c.ECSCompatibility == "v8" {
 			field = "[host][ip]"
 		}
 	}
