@@ -41,6 +41,9 @@ type passSpec struct {
 	// ecs: the filter has Logstash's ecs_compatibility (field names); the
 	// converted block always says which, Logstash 8's v8 by default.
 	ecs bool
+	// ecsTarget: the default target differs by ecs_compatibility (legacy,
+	// then ECS); the converted block always names it.
+	ecsTarget [2]string
 }
 
 func passThrough(spec passSpec) filterFunc {
@@ -74,6 +77,13 @@ func passThrough(spec passSpec) filterFunc {
 		}
 		if spec.ecs {
 			b.opts.set("ecs_compatibility", str(c.ecsMode(o)))
+		}
+		if t := spec.ecsTarget; t[0] != "" && !o.has("target") {
+			target := t[1]
+			if c.ecsMode(o) == "disabled" {
+				target = t[0]
+			}
+			b.opts.set("target", str(target))
 		}
 		common := c.commonSteps(o)
 		o.finish(spec.ignored)
@@ -198,7 +208,9 @@ var passThroughs = map[string]passSpec{
 		plugin: "fingerprint",
 		opts: map[string]optKind{"source": optFieldList, "target": optField, "method": optString, "key": optString,
 			"base64encode": optBool, "concatenate_sources": optBool, "concatenate_all_fields": optBool},
-		ignored: map[string]string{"ecs_compatibility": "the default target is Logstash's legacy fingerprint; under ECS Logstash writes [event][hash]: set target"},
+		// logstash-filter-fingerprint: target fingerprint, or [event][hash]
+		// under ECS (Logstash 8's default).
+		ecsTarget: [2]string{"fingerprint", "[event][hash]"},
 	},
 	"prune": {
 		plugin: "prune",

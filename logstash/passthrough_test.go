@@ -193,3 +193,17 @@ output { file { path => "/var/log/archive/%{[fields][service]}-%{+YYYY-MM-dd}.lo
 		}
 	}
 }
+
+// TestFingerprintTarget: without target, logstash-filter-fingerprint writes
+// [event][hash] under ECS (Logstash 8's default) and fingerprint in legacy
+// mode.
+func TestFingerprintTarget(t *testing.T) {
+	for mode, field := range map[string]string{"": "event.hash", "ecs_compatibility => disabled": "fingerprint"} {
+		p := build(t, beatsIn+`filter { fingerprint { source => ["message"] method => "SHA256" `+mode+` } }
+output { stdout { codec => json_lines } }`)
+		doc, _ := p.run(`{"message":"m"}`)
+		if s, _ := get(doc, field).(string); len(s) != 64 {
+			t.Errorf("%q: %s = %v\n%s", mode, field, get(doc, field), p.yaml)
+		}
+	}
+}
