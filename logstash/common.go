@@ -135,3 +135,30 @@ func (c *conv) success(mains []*block, what string, failTags []string, common []
 	fail.opts.set("remove_tag", strSeq([]string{priv}))
 	return append(out, fail)
 }
+
+// onMark arranges a filter whose common options apply to the events it
+// marks (Logstash's filter_matched on some of them only: the pieces split
+// made, a translation): the filter's mark_field is a private @metadata
+// flag, the common options run where it is set, and it is removed after
+// them. b's own when guards them too.
+func (c *conv) onMark(b *block, common []*step, name, on, why string) []*block {
+	out := []*block{b}
+	if len(common) == 0 {
+		return out
+	}
+	c.privs++
+	mark := "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.privs) + "]"
+	b.opts.set("mark_field", str(mark))
+	marked := and(b.when, "field("+strconv.Quote(mark)+") == true")
+	for i, cb := range packSteps(common, b.at, b.label+" (on "+on+")") {
+		cb.when = marked
+		if i == 0 {
+			cb.comments = append(cb.comments, why+": "+mark+" marks it")
+		}
+		out = append(out, cb)
+	}
+	rm := newBlock("mutate", b.at, b.label+" (mark removed)")
+	rm.when = marked
+	rm.opts.set("remove_field", strSeq([]string{mark}))
+	return append(out, rm)
+}

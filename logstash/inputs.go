@@ -82,7 +82,7 @@ func (c *conv) decorationBlocks() []*block {
 	}
 	for _, d := range c.decorations {
 		for _, b := range d.blocks() {
-			b.when = and("input() == " + strconv.Quote(d.id), b.when)
+			b.when = and("input() == "+strconv.Quote(d.id), b.when)
 			out = append(out, b)
 		}
 	}

@@ -63,20 +63,10 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	// The pattern set: Logstash 8's default is ECS (pipeline.ecs_compatibility
 	// v8), which changes what the composite patterns (COMBINEDAPACHELOG,
 	// SYSLOGLINE…) capture into.
-	ecs := "v8"
-	if c.opts.ECSCompatibility != "" {
-		ecs = c.opts.ECSCompatibility
-	}
-	if v, a, ok := o.str("ecs_compatibility"); ok {
-		switch v {
-		case "disabled", "v1", "v8":
-			ecs = v
-		default:
-			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", what, v)
-		}
-	} else if usesComposite(b) && c.opts.ECSCompatibility == "" {
+	if !o.has("ecs_compatibility") && c.opts.ECSCompatibility == "" && usesComposite(b) {
 		b.comments = append(b.comments, "no ecs_compatibility: Logstash 8's default, v8 (ECS field names); set it to disabled for the legacy names of Logstash 7")
 	}
+	ecs := c.ecsMode(o)
 	b.opts.set("ecs_compatibility", str(ecs))
 	if dirs, _, ok := o.list("patterns_dir"); ok {
 		b.opts.set("patterns_dir", strSeq(dirs))
@@ -436,28 +426,9 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 		"yaml_dictionary_code_point_limit": "no dictionary file",
 	})
 	b.comments = append(b.comments, "Logstash reads the first element of an array source; ingestd its JSON text")
-	out := []*block{b}
-	if len(common) == 0 {
-		return out
-	}
 	// Logstash's translate calls filter_matched when a dictionary entry or
-	// the fallback wrote the target: the translate filter marks those
-	// events, the common options run on the mark.
-	c.privs++
-	mark := "[@metadata][_ls_translated_" + strconv.Itoa(c.privs) + "]"
-	b.opts.set("mark_field", str(mark))
-	marked := "field(" + strconv.Quote(mark) + ") == true"
-	for i, cb := range packSteps(common, p.Pos, what+" (on a translation)") {
-		cb.when = and(b.when, marked)
-		if i == 0 {
-			cb.comments = append(cb.comments, "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback): "+mark+" marks it")
-		}
-		out = append(out, cb)
-	}
-	rm := newBlock("mutate", p.Pos, what+" (mark removed)")
-	rm.when = and(b.when, marked)
-	rm.opts.set("remove_field", strSeq([]string{mark}))
-	return append(out, rm)
+	// the fallback wrote the target.
+	return c.onMark(b, common, "translated", "a translation", "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback)")
 }
 
 // usesComposite reports whether the grok block's patterns use a pattern

@@ -1,8 +1,6 @@
 package logstash
 
 import (
-	"strconv"
-
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -252,41 +250,5 @@ func (c *conv) split(p *lsconf.Plugin) []*block {
 	}
 	common := c.commonSteps(o)
 	o.finish(nil)
-	out := []*block{b}
-	if len(common) == 0 {
-		return out
-	}
-	c.privs++
-	mark := "[@metadata][_ls_split_" + strconv.Itoa(c.privs) + "]"
-	b.opts.set("mark_field", str(mark))
-	marked := "field(" + strconv.Quote(mark) + ") == true"
-	for i, cb := range packSteps(common, p.Pos, what+" (on each piece)") {
-		cb.when = marked
-		if i == 0 {
-			cb.comments = append(cb.comments, "Logstash applies add_field, remove_field, add_tag and remove_tag to each piece split made, not to an event left whole: "+mark+" marks the pieces")
-		}
-		out = append(out, cb)
-	}
-	rm := newBlock("mutate", p.Pos, what+" (mark removed)")
-	rm.when = marked
-	rm.opts.set("remove_field", strSeq([]string{mark}))
-	return append(out, rm)
-}
-
-// ecsMode is a plugin's ecs_compatibility: its own option, else the
-// pipeline's (pipeline.ecs_compatibility), else Logstash 8's default, v8.
-func (c *conv) ecsMode(o *opts) string {
-	mode := "v8"
-	if c.opts.ECSCompatibility != "" {
-		mode = c.opts.ECSCompatibility
-	}
-	if v, a, ok := o.str("ecs_compatibility"); ok {
-		switch v {
-		case "disabled", "v1", "v8":
-			mode = v
-		default:
-			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", o.what(), v)
-		}
-	}
-	return mode
+	return c.onMark(b, common, "split", "each piece", "Logstash applies add_field, remove_field, add_tag and remove_tag to each piece split made, not to an event left whole")
 }

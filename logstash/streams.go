@@ -51,18 +51,7 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	}
 	// Logstash 8 runs its inputs in ECS mode unless told otherwise
 	// (pipeline.ecs_compatibility, or the plugin's own option).
-	ecs := "v8"
-	if c.opts.ECSCompatibility != "" {
-		ecs = c.opts.ECSCompatibility
-	}
-	if v, a, ok := o.str("ecs_compatibility"); ok {
-		switch v {
-		case "disabled", "v1", "v8":
-			ecs = v
-		default:
-			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", what, v)
-		}
-	}
+	ecs := c.ecsMode(o)
 	in.set("ecs_compatibility", str(ecs))
 	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
 	d.sealKey()

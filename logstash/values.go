@@ -324,3 +324,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ecsMode is a plugin's ecs_compatibility: its own option, else the
+// pipeline's (pipeline.ecs_compatibility), else Logstash 8's default, v8.
+func (c *conv) ecsMode(o *opts) string {
+	mode := "v8"
+	if c.opts.ECSCompatibility != "" {
+		mode = c.opts.ECSCompatibility
+	}
+	if v, a, ok := o.str("ecs_compatibility"); ok {
+		switch v {
+		case "disabled", "v1", "v8":
+			mode = v
+		default:
+			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", o.what(), v)
+		}
+	}
+	return mode
+}

@@ -21,7 +21,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -38,6 +37,7 @@ import (
 
 	"github.com/ingestd/ingestd/deadletter"
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/internal/backoff"
 	"github.com/ingestd/ingestd/plugin"
 )
 
@@ -385,12 +385,7 @@ func (o *Output) worker() {
 // backoff is exponential from initial_backoff to max_backoff, with jitter
 // (50–100% of the step) so that many workers do not retry in step.
 func (o *Output) backoff(attempt int) time.Duration {
-	d := o.cfg.InitialBackoff
-	for i := 0; i < attempt && d < o.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, o.cfg.MaxBackoff)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Jittered(o.cfg.InitialBackoff, o.cfg.MaxBackoff, attempt)
 }
 
 // sleep waits d unless the output is closed for good.

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/ingestd/ingestd/deadletter"
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/internal/backoff"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/template"
 	"github.com/rs/zerolog"
@@ -300,12 +300,7 @@ func (o *Output) deadLetter(ctx context.Context, pipeline string, events []*even
 }
 
 func (o *Output) backoff(attempt int) time.Duration {
-	d := o.cfg.InitialBackoff
-	for i := 0; i < attempt && d < o.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, o.cfg.MaxBackoff)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Jittered(o.cfg.InitialBackoff, o.cfg.MaxBackoff, attempt)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
