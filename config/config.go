@@ -376,14 +376,20 @@ func (c *Config) crossCheck() spec.Problems {
 			}
 		}
 	}
-	bound := map[string]spec.Pos{}
+	// Ports bound, by network and port: a TCP and a UDP listener may share
+	// a port number.
+	bound := map[string]string{}
 	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err == nil && port != "0" {
-		bound[port] = spec.Pos{File: c.File, Line: 1, Col: 1}
+		bound["tcp/"+port] = "the monitoring API (http.listen)"
 	}
 	for _, in := range c.Inputs {
 		l, ok := in.Config.(plugin.AddressBinder)
 		if !ok {
 			continue
+		}
+		network := "tcp"
+		if n, ok := in.Config.(plugin.NetworkReporter); ok {
+			network = n.ListenNetwork()
 		}
 		for _, addr := range l.ListenAddrs() {
 			_, port, err := net.SplitHostPort(addr)
@@ -391,10 +397,11 @@ func (c *Config) crossCheck() spec.Problems {
 				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: listen address %q: %v", in.ID, addr, err)})
 				continue
 			}
-			if prev, dup := bound[port]; dup && port != "0" {
-				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: port %s is already bound by the input at %s", in.ID, port, prev)})
+			key := network + "/" + port
+			if prev, dup := bound[key]; dup && port != "0" {
+				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: %s port %s is already bound by %s", in.ID, strings.ToUpper(network), port, prev)})
 			}
-			bound[port] = in.At
+			bound[key] = fmt.Sprintf("input %q", in.ID)
 		}
 	}
 	return ps

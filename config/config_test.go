@@ -101,7 +101,7 @@ outputs:
 		t.Fatal("expected problems")
 	}
 	want := []string{
-		`test.yml:4:5: input "second": port 5044 is already bound by the input at test.yml:2:5`,
+		`test.yml:4:5: input "second": TCP port 5044 is already bound by input "beats"`,
 		`test.yml:9:5: pipeline "never": output "nowhere" does not exist (outputs: file)`,
 		`test.yml:9:5: pipeline "never" can never receive an event: pipeline "all" before it matches everything`,
 	}

@@ -1,9 +1,12 @@
 package logstash
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/builtin"
 )
 
 // TestInputDecorations checks that each input decorates its own events
@@ -102,3 +105,22 @@ output { pipeline { } }
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestTCPAndUDPOnOnePort: a tcp and a udp input may share a port number
+// (separate sockets, as Logstash's syslog input itself listens on both);
+// two tcp inputs may not, reported at the second one's .conf position.
+func TestTCPAndUDPOnOnePort(t *testing.T) {
+	build(t, `input { tcp { port => 5514 type => syslog } udp { port => 5514 type => syslog } }
+output { stdout { } }`)
+	dir := t.TempDir()
+	path := dir + "/two.conf"
+	if err := os.WriteFile(path, []byte(`input { tcp { port => 5514 } tcp { port => 5514 } }
+output { stdout { } }
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(path, Options{Lookup: env}, builtin.Registry(), env)
+	if err == nil || !strings.Contains(err.Error(), path+`:1:30: input "tcp_2": TCP port 5514 is already bound by input "tcp"`) {
+		t.Errorf("two tcp inputs on one port: %v", err)
+	}
+}

@@ -117,7 +117,9 @@ func (r result) mapProblem(p spec.Problem, name string) spec.Problem {
 		return spec.Problem{Pos: p.Pos, Msg: p.Msg + " (in the converted config)"}
 	}
 	msg := p.Msg
-	if o.label != "" {
+	// The message may name the block already (input "tcp_2": …): the
+	// label would only repeat it.
+	if kind, _, _ := strings.Cut(o.label, " "); o.label != "" && !strings.HasPrefix(msg, kind+` "`) {
 		msg = o.label + ": " + msg
 	}
 	return problem(o.pos, msg)

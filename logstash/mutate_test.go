@@ -215,3 +215,30 @@ output { stdout { codec => json_lines } }
 		t.Errorf("tags %s", got)
 	}
 }
+
+// TestRepeatedOptions: a repeated hash option keeps every value of a key
+// written twice, as Logstash's :hash validation (config/mixin.rb) and
+// hash_merge_with_dups do: the DigitalOcean tutorial's two add_field =>
+// ["[geoip][coordinates]", ...] make an array of both, and two grok
+// match => ["source", ...] try both patterns.
+func TestRepeatedOptions(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  mutate {
+    add_field => [ "[geo][coordinates]", "%{[geo][longitude]}" ]
+    add_field => [ "[geo][coordinates]", "%{[geo][latitude]}" ]
+  }
+  grok {
+    match => ["source", "^a-%{INT:a}$"]
+    match => ["source", "^b-%{INT:b}$"]
+    ecs_compatibility => disabled
+  }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","geo":{"longitude":1.5,"latitude":2.5},"source":"b-7"}`)
+	if got := asJSON(get(doc, "geo.coordinates")); got != `["1.5","2.5"]` {
+		t.Errorf("coordinates %s", got)
+	}
+	if doc["b"] != "7" || doc["tags"] != nil && asJSON(doc["tags"]) != `["beats_input_codec_plain_applied"]` {
+		t.Errorf("second grok pattern: %s", asJSON(doc))
+	}
+}

@@ -194,7 +194,7 @@ func (o *opts) hash(name string) ([]kv, *lsconf.Attr, bool) {
 		for _, e := range v.Entries {
 			out = append(out, kv{key: e.KeyString(), val: e.Value, at: e.Key.Position()})
 		}
-		return out, a, true
+		return mergeDupKeys(out), a, true
 	case *lsconf.Array:
 		if len(v.Elems)%2 == 0 {
 			var out []kv
@@ -206,7 +206,7 @@ func (o *opts) hash(name string) ([]kv, *lsconf.Attr, bool) {
 				}
 				out = append(out, kv{key: k, val: v.Elems[i+1], at: v.Elems[i].Position()})
 			}
-			return out, a, true
+			return mergeDupKeys(out), a, true
 		}
 	}
 	o.c.errorf(a.Value.Position(), "%s: option %s: expected a hash { key => value }, got %s", o.what(), name, kindOf(a.Value))
@@ -341,4 +341,36 @@ func (c *conv) ecsMode(o *opts) string {
 		}
 	}
 	return mode
+}
+
+// mergeDupKeys gives a key written more than once (a repeated option,
+// add_field => ["a", "x"] add_field => ["a", "y"]) all its values, in
+// order, as one array, as Logstash's :hash validation (config/mixin.rb)
+// and hash_merge_with_dups (util.rb) do; the entry stays where the key
+// first appears.
+func mergeDupKeys(entries []kv) []kv {
+	first := map[string]int{}
+	out := entries[:0:0]
+	for _, e := range entries {
+		i, dup := first[e.key]
+		if !dup {
+			first[e.key] = len(out)
+			out = append(out, e)
+			continue
+		}
+		prev := out[i].val
+		arr, ok := prev.(*lsconf.Array)
+		if !ok {
+			arr = &lsconf.Array{Pos: prev.Position(), Elems: []lsconf.Value{prev}}
+		} else {
+			arr = &lsconf.Array{Pos: arr.Pos, Elems: append([]lsconf.Value(nil), arr.Elems...)}
+		}
+		if more, ok := e.val.(*lsconf.Array); ok {
+			arr.Elems = append(arr.Elems, more.Elems...)
+		} else {
+			arr.Elems = append(arr.Elems, e.val)
+		}
+		out[i].val = arr
+	}
+	return out
 }

@@ -16,6 +16,13 @@ type AddressBinder interface {
 	ListenAddrs() []string
 }
 
+// NetworkReporter is implemented by AddressBinder configs that bind
+// another network than TCP ("udp"): their ports do not collide with TCP
+// listeners on the same port.
+type NetworkReporter interface {
+	ListenNetwork() string
+}
+
 // InflightBudgeter is implemented by input configs that bound the bytes
 // of unacknowledged events they hold (the beats input's
 // max_inflight_bytes): the auto memory limit is derived from them.

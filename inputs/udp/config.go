@@ -30,6 +30,10 @@ func (c *Config) delimiter() string { return codec.Delimiter(c.Delimiter) }
 // ListenAddrs implements plugin.AddressBinder.
 func (c *Config) ListenAddrs() []string { return []string{c.Listen} }
 
+// ListenNetwork implements plugin.NetworkReporter: UDP ports do not
+// collide with TCP ones.
+func (c *Config) ListenNetwork() string { return "udp" }
+
 // Check validates the values beyond their types.
 func (c *Config) Check() []spec.FieldError {
 	var errs []spec.FieldError
