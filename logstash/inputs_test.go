@@ -124,3 +124,20 @@ output { stdout { } }
 		t.Errorf("two tcp inputs on one port: %v", err)
 	}
 }
+
+// TestQuotedNumbers: a number option written as a string ("2048", or a
+// ${VAR:default} that becomes one) is a number, as Logstash's :number
+// validation (config/mixin.rb) takes it; elastiflow's udp input writes
+// queue_size => "${ELASTIFLOW_NETFLOW_UDP_QUEUE_SIZE:2048}".
+func TestQuotedNumbers(t *testing.T) {
+	p := build(t, `input { udp { port => 2055 queue_size => "${UDP_QUEUE_SIZE:2048}" receive_buffer_bytes => "33554432" } }
+output { stdout { } }`)
+	if !strings.Contains(p.yaml, "queue_size: 2048") || !strings.Contains(p.yaml, "receive_buffer_bytes: 33554432") {
+		t.Errorf("YAML:\n%s", p.yaml)
+	}
+	got := problems(t, `input { udp { port => 2055 queue_size => "lots" } }
+output { stdout { } }`)
+	if len(got) != 1 || !strings.Contains(got[0], `queue_size: expected a whole number`) {
+		t.Errorf("problems %v", got)
+	}
+}

@@ -303,15 +303,15 @@ func (c *conv) httpOutput(p *lsconf.Plugin) *block {
 		b.opts.set(name, seq)
 	}
 	if a := o.get("request_timeout"); a != nil {
-		if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
-			b.opts.set("request_timeout", str(n.Text+"s"))
+		if text, whole, ok := numberOpt(a.Value); ok && whole {
+			b.opts.set("request_timeout", str(text+"s"))
 		} else {
 			c.errorf(a.Value.Position(), "%s: request_timeout: expected a whole number of seconds", what)
 		}
 	}
 	if a := o.get("pool_max"); a != nil {
-		if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
-			b.opts.set("pool_max", lit(n.Text))
+		if text, whole, ok := numberOpt(a.Value); ok && whole {
+			b.opts.set("pool_max", lit(text))
 		} else {
 			c.errorf(a.Value.Position(), "%s: pool_max: expected a whole number", what)
 		}

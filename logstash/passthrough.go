@@ -135,23 +135,23 @@ func (c *conv) passOption(o *opts, b *block, name string, kind optKind) {
 		if a == nil {
 			return
 		}
-		n, ok := a.Value.(*lsconf.Number)
+		text, _, ok := numberOpt(a.Value)
 		if !ok {
 			c.errorf(a.Value.Position(), "%s: expected a number", what)
 			return
 		}
-		b.opts.set(name, lit(n.Text))
+		b.opts.set(name, lit(text))
 	case optSeconds:
 		a := o.get(name)
 		if a == nil {
 			return
 		}
-		n, ok := a.Value.(*lsconf.Number)
-		if !ok || n.IsFloat() {
+		text, whole, ok := numberOpt(a.Value)
+		if !ok || !whole {
 			c.errorf(a.Value.Position(), "%s: expected a whole number of seconds", what)
 			return
 		}
-		b.opts.set(name, str(n.Text+"s"))
+		b.opts.set(name, str(text+"s"))
 	case optHash:
 		entries, _, ok := o.hash(name)
 		if !ok {

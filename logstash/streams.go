@@ -36,8 +36,8 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	} else {
 		for _, name := range []string{"buffer_size", "queue_size", "receive_buffer_bytes"} {
 			if a := o.get(name); a != nil {
-				if n, ok := a.Value.(*lsconf.Number); ok && !n.IsFloat() {
-					in.set(name, lit(n.Text))
+				if text, whole, ok := numberOpt(a.Value); ok && whole {
+					in.set(name, lit(text))
 				} else {
 					c.errorf(a.Value.Position(), "%s: %s: expected a whole number", what, name)
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
@@ -373,4 +374,27 @@ func mergeDupKeys(entries []kv) []kv {
 		out[i].val = arr
 	}
 	return out
+}
+
+// numberOpt reads a :number option as Logstash validates one: a number, or a
+// string holding exactly an integer or a decimal ("2048",
+// "${QUEUE_SIZE:2048}" once substituted), as config/mixin.rb accepts.
+// whole says it is an integer.
+func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
+	switch n := v.(type) {
+	case *lsconf.Number:
+		return n.Text, !n.IsFloat(), true
+	case *lsconf.String:
+		t := strings.TrimSpace(n.Value)
+		if t != n.Value || t == "" {
+			return "", false, false
+		}
+		if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+			return t, true, true
+		}
+		if _, err := strconv.ParseFloat(t, 64); err == nil && strings.Contains(t, ".") {
+			return t, false, true
+		}
+	}
+	return "", false, false
 }
