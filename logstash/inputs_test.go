@@ -141,3 +141,22 @@ output { stdout { } }`)
 		t.Errorf("problems %v", got)
 	}
 }
+
+// TestCodecOptions: a codec option that would change the events is never
+// dropped silently: charset other than UTF-8 is refused (Logstash's plain
+// codec transcodes by it), delimiter is kept, format (an output option) is
+// a warning.
+func TestCodecOptions(t *testing.T) {
+	got := problems(t, `input {
+  tcp { port => 5000 codec => plain { charset => "ISO-8859-1" } }
+  udp { port => 5001 codec => line { delimiter => "\r\n" format => "%{message}" charset => "UTF-8" } }
+}
+output { stdout { } }`)
+	want := []string{
+		`test.conf:2:39: input "tcp": codec plain: charset "ISO-8859-1" is not supported: ingestd reads UTF-8 (invalid bytes become U+FFFD); convert the source or ship it with Filebeat's encoding option`,
+		`test.conf:3:58: warning: input "udp": codec line: option format is ignored (it does not change decoded events)`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

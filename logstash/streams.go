@@ -3,6 +3,7 @@ package logstash
 import (
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
 )
@@ -18,7 +19,7 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	what := o.what()
 	in := c.listenOptions(o, p)
 	if a := o.get("codec"); a != nil {
-		name, delimiter := codecOf(a.Value)
+		name, delimiter := c.codecOf(a.Value, what)
 		switch name {
 		case "plain", "line", "json", "json_lines":
 			in.set("codec", str(name))
@@ -87,12 +88,25 @@ func pluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
 	return p.Attrs
 }
 
-// codecOf returns a codec's name and its delimiter option, if any.
-func codecOf(v lsconf.Value) (name, delimiter string) {
+// codecOf returns a codec's name and its delimiter option, if any. Its
+// other options are checked: none may change what the events become
+// unnoticed.
+func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
 	name, p, _ := codecPlugin(v)
-	if p != nil {
-		if a := p.Attr("delimiter"); a != nil {
-			delimiter, _ = scalar(a.Value)
+	for _, a := range pluginAttrs(p) {
+		val, _ := scalar(a.Value)
+		switch {
+		case a.Name == "delimiter" && (name == "line" || name == "json_lines"):
+			delimiter = val
+		case a.Name == "charset" && strings.EqualFold(strings.ReplaceAll(val, "-", ""), "UTF8"):
+		case a.Name == "charset":
+			c.errorf(a.Pos, "%s: codec %s: charset %q is not supported: ingestd reads UTF-8 (invalid bytes become U+FFFD); convert the source or ship it with Filebeat's encoding option", what, name, val)
+		case a.Name == "ecs_compatibility":
+			c.errorf(a.Pos, "%s: codec %s: ecs_compatibility on the codec alone is not supported: set it on the input (ingestd's codec follows it)", what, name)
+		case a.Name == "format" || a.Name == "id" || a.Name == "enable_metric":
+			c.warnf(a.Pos, "%s: codec %s: option %s is ignored (it does not change decoded events)", what, name, a.Name)
+		default:
+			c.errorf(a.Pos, "%s: codec %s: option %s is not supported", what, name, a.Name)
 		}
 	}
 	return name, delimiter
