@@ -97,3 +97,23 @@ func TestUnixRange(t *testing.T) {
 		t.Errorf("ms: %v %v", got, err)
 	}
 }
+
+// TestDayAndMonthNames: day-of-week names (E) are parsed and checked, and
+// month and day names are read short or full as Joda's text parsing does;
+// the Logstash docs' apache2 Filebeat-module pipeline matches
+// "EEE MMM dd H:m:s YYYY" (the error log's time).
+func TestDayAndMonthNames(t *testing.T) {
+	f := pt.Filter(t, New, `match: [t, "EEE MMM dd H:m:s YYYY", "EEEE, MMMM d yyyy HH:mm"]`)
+	for in, want := range map[string]string{
+		"Mon Dec 16 13:42:7 2019":         "2019-12-16T13:42:07.000Z",
+		"Thursday, January 2 2026 10:00": "2026-01-02T10:00:00.000Z",
+		"Thu, Jan 2 2026 10:00":           "2026-01-02T10:00:00.000Z",
+	} {
+		if got := ts(pt.Apply(t, f, `{"t":"`+in+`"}`)); got != want {
+			t.Errorf("%s: got %s want %s", in, got, want)
+		}
+	}
+	if e := pt.Apply(t, f, `{"t":"Xyz Dec 16 13:42:7 2019"}`); !e.HasTag("_dateparsefailure") {
+		t.Errorf("a wrong day name parsed: %s", e.AppendJSON(nil))
+	}
+}

@@ -9,9 +9,12 @@ import (
 
 // layout is a compiled Java-style (Joda) date format such as
 // "yyyy-MM-dd HH:mm:ss,SSS" or "MM.dd HH:mm:ss". Supported letters: y
-// (year), M (month, MM or MMM), d, H, h with a (am/pm), m, s, S (fraction,
-// any count), Z/ZZ/X (zone offset), z is not supported. Text in single
-// quotes and any other character are literals.
+// (year), M (month: M or MM digits, MMM or more a name), d, H, h with a
+// (am/pm), m, s, S (fraction, any count), E (day-of-week name, checked and
+// otherwise ignored), Z/ZZ/X (zone offset); z is not supported (Joda cannot
+// parse zone names either). Text in single quotes and any other character
+// are literals. Month and day names are English, short or full, as Joda
+// parses text fields (either form, whatever the letter count).
 type layout struct {
 	source           string
 	tokens           []token
@@ -50,7 +53,7 @@ func compileLayout(src string) (*layout, error) {
 				l.hasYear = true
 			case 'Z', 'X':
 				l.hasZone = true
-			case 'M', 'd', 'H', 'h', 'm', 's', 'S', 'a':
+			case 'M', 'd', 'H', 'h', 'm', 's', 'S', 'a', 'E':
 			default:
 				return nil, fmt.Errorf("format %q: unsupported letter %q", src, c)
 			}
@@ -64,7 +67,27 @@ func compileLayout(src string) (*layout, error) {
 	return l, nil
 }
 
-var months = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+var (
+	months = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+	days   = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+
+// nameAt matches one of names (full, or its first three letters) at the
+// start of s, case-insensitively; it returns the index and the length
+// matched, or -1.
+func nameAt(s string, names []string) (int, int) {
+	for i, n := range names {
+		if len(s) >= len(n) && strings.EqualFold(s[:len(n)], n) {
+			return i, len(n)
+		}
+	}
+	for i, n := range names {
+		if len(s) >= 3 && strings.EqualFold(s[:3], n[:3]) {
+			return i, 3
+		}
+	}
+	return -1, 0
+}
 
 // parsed holds the fields a layout found; year is -1 when absent.
 type parsed struct {
@@ -88,22 +111,21 @@ func (l *layout) parse(s string) (parsed, error) {
 		switch t.kind {
 		case 'M':
 			if t.count >= 3 {
-				if pos+3 > len(s) {
-					return p, fmt.Errorf("month name expected")
-				}
-				idx := -1
-				for i, m := range months {
-					if strings.EqualFold(s[pos:pos+3], m) {
-						idx = i
-					}
-				}
+				idx, n := nameAt(s[pos:], months)
 				if idx < 0 {
 					return p, fmt.Errorf("month name expected at offset %d", pos)
 				}
 				p.month = idx + 1
-				pos += 3
+				pos += n
 				continue
 			}
+		case 'E':
+			idx, n := nameAt(s[pos:], days)
+			if idx < 0 {
+				return p, fmt.Errorf("day-of-week name expected at offset %d", pos)
+			}
+			pos += n
+			continue
 		case 'a':
 			if pos+2 > len(s) {
 				return p, fmt.Errorf("AM/PM expected")
