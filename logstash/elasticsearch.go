@@ -144,6 +144,7 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			c.errorf(a.Value.Position(), "%s: data_stream %q: use true, false or auto", what, v)
 		}
 	}
+	ecs := c.ecsMode(o)
 	indexMode := ds == "false"
 	if ds == "auto" {
 		for _, name := range esRefusesDataStream {
@@ -151,9 +152,12 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 				indexMode = true // data_stream => auto resolves to false
 			}
 		}
+		// data_stream_support.rb: "Not eligible for data streams because
+		// ecs_compatibility is not enabled".
+		indexMode = indexMode || ecs == "disabled"
 	}
 	if indexMode {
-		if !c.indexMode(o) {
+		if !c.indexMode(o, ecs) {
 			return nil
 		}
 	} else if a := o.get("index"); a != nil {
@@ -371,7 +375,7 @@ var indexOnly = map[string]bool{"index": true, "document_type": true, "manage_te
 // streams): the pipeline writes to the index its template names, as the
 // Beats example of the Logstash docs does
 // ("%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}").
-func (c *conv) indexMode(o *opts) bool {
+func (c *conv) indexMode(o *opts, ecs string) bool {
 	what := o.what()
 	good := true
 	for _, name := range esRefusesDataStream {
@@ -380,7 +384,13 @@ func (c *conv) indexMode(o *opts) bool {
 			good = false
 		}
 	}
-	index := "logstash-%{+yyyy.MM.dd}"
+	// elasticsearch.rb's default_index: ecs-logstash under ECS (Logstash
+	// 8's default), logstash without.
+	base := "ecs-logstash"
+	if ecs == "disabled" {
+		base = "logstash"
+	}
+	index := base + "-%{+yyyy.MM.dd}"
 	if v, a, ok := o.str("index"); ok {
 		index = v
 		if t, err := lsconf.ParseTemplate(v); err != nil {
@@ -396,7 +406,7 @@ func (c *conv) indexMode(o *opts) bool {
 			}
 		}
 	} else {
-		c.warnf(o.p.Pos, "%s: no index: Logstash writes to its ILM alias logstash (or logstash-%%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%%{+yyyy.MM.dd}", what)
+		c.warnf(o.p.Pos, "%s: no index: Logstash writes to its ILM alias %s (or %s without ILM); ingestd writes to %s", what, base, index, index)
 	}
 	for _, name := range []string{"document_type", "ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy"} {
 		if a := o.get(name); a != nil {

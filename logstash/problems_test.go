@@ -48,7 +48,7 @@ output {
 		`test.conf:10:78: warning: filter "grok": option enable_metric is ignored (metrics only)`,
 		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
 		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, translate, useragent)`,
-		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias logstash (or logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to logstash-%{+yyyy.MM.dd}`,
+		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias ecs-logstash (or ecs-logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to ecs-logstash-%{+yyyy.MM.dd}`,
 		`test.conf:17:3: output "elasticsearch": it names its index differently from the elasticsearch output at test.conf:16:3; ingestd names the target of a pipeline once, for all its outputs`,
 		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)`,
 	}
@@ -243,6 +243,24 @@ output { stdout { codec => json_lines } }`)
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("missing\n%s\nin\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+}
+
+// TestESOutputECSDisabled: with ecs_compatibility => disabled the
+// elasticsearch output is not eligible for data streams
+// (logstash-output-elasticsearch data_stream_support.rb: "Not eligible for
+// data streams because ecs_compatibility is not enabled") and writes to
+// logstash-%{+yyyy.MM.dd}; under ECS, without data streams, to
+// ecs-logstash-%{+yyyy.MM.dd} (elasticsearch.rb's default index).
+func TestESOutputECSDisabled(t *testing.T) {
+	for conf, want := range map[string]string{
+		`elasticsearch { hosts => ["http://es:9200"] ecs_compatibility => disabled }`: "index: 'logstash-%{+yyyy.MM.dd}'",
+		`elasticsearch { hosts => ["http://es:9200"] data_stream => false }`:          "index: 'ecs-logstash-%{+yyyy.MM.dd}'",
+	} {
+		p := build(t, beatsIn+"output { "+conf+" }")
+		if !strings.Contains(p.yaml, want) || strings.Contains(p.yaml, "auto_routing: true") {
+			t.Errorf("%s: want %s in\n%s", conf, want, p.yaml)
 		}
 	}
 }

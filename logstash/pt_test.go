@@ -40,7 +40,6 @@ func TestPTConverts(t *testing.T) {
 	}
 	want := []string{
 		`:204:7 output "elasticsearch": option manage_te`,
-		`:205:7 output "elasticsearch": option ecs_compa`,
 		`:209:33 output "elasticsearch": data_stream_data`,
 		`:214:5 ingestd's data_stream sync_fields sets d`,
 	}

@@ -28,7 +28,7 @@ var rubyIdioms = []struct {
 	{regexp.MustCompile(`Time\.(now|at)|Time\.parse|DateTime|strftime`), "time handling: the date filter (match, timezone, target), or %{+yyyy.MM.dd} in a sprintf text"},
 	{regexp.MustCompile(`JSON\.parse|LogStash::Json\.load`), "parsing JSON: the json filter (source, target)"},
 	{regexp.MustCompile(`Digest::|OpenSSL::HMAC|SecureRandom`), "hashing: the fingerprint filter (method SHA256, MD5, MURMUR3, UUID…)"},
-	{regexp.MustCompile(`\.each\s*(do|\{)|\.map\s*(do|\{)`), "a loop over a field: the split filter makes an event per element"},
+	{regexp.MustCompile(`\.each\s*(do|\{)|\.map\s*(do|\{)`), "a loop over a field: split makes one event per element (if the code yields new events); prune or mutate remove_field drop fields by name (if it deletes keys)"},
 }
 
 // rubyFilter reports a ruby filter at its position: the start of its code
