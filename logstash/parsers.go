@@ -123,6 +123,12 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 // that RE2 lacks in a grok pattern, before %{...} expansion (the
 // possessive quantifiers are left to the loader: %{NAME}+ is fine).
 func (c *conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
+	if strings.Contains(pat, `\\[`) || strings.Contains(pat, `\\]`) {
+		// Written "\\[" in the .conf: without config.support_escapes the
+		// string keeps both backslashes (lscl.rb), and the regex reads an
+		// escaped backslash followed by a character class.
+		c.warnf(at, `%s: pattern %q has \\[ or \\]: Logstash keeps both backslashes (config.support_escapes is off), so this is a backslash followed by a character class, not a literal bracket; write \[ for a literal [ (Go's RE2 also refuses a [ nested in a class)`, what, pat)
+	}
 	for _, f := range rubyOnly {
 		if strings.HasPrefix(f.name, "possessive") {
 			continue
