@@ -246,7 +246,7 @@ func (c *conv) run(cfg *lsconf.Config) {
 		c.outputItem(it, "")
 	}
 	if len(outputs) == 0 {
-		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout, file or pipeline)")
+		c.errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout, file, http or pipeline)")
 	}
 	c.finishStream()
 }

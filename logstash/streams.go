@@ -93,6 +93,11 @@ func pluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
 // unnoticed.
 func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
 	name, p, _ := codecPlugin(v)
+	switch name {
+	case "plain", "line", "json", "json_lines":
+	default:
+		return name, "" // the codec itself is refused
+	}
 	for _, a := range pluginAttrs(p) {
 		val, _ := scalar(a.Value)
 		switch {
