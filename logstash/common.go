@@ -28,7 +28,7 @@ func (c *conv) commonSteps(o *opts) []*step {
 		me := mentry{key: ref, writes: []string{ref}}
 		seq := &yseq{flow: true}
 		for _, v := range vals {
-			t, ok := c.template(v, e.val.Position(), label)
+			t, ok := c.mutateTemplate(v, e.val.Position(), label)
 			if !ok {
 				return mentry{}, false
 			}

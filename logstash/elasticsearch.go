@@ -253,7 +253,7 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 		}
 	}
 	if id, a, ok := o.str("document_id"); ok {
-		if t, ok := c.template(id, a.Value.Position(), what+": document_id"); ok {
+		if t, ok := c.mutateTemplate(id, a.Value.Position(), what+": document_id"); ok {
 			if s.documentID != "" && s.documentID != t {
 				c.errorf(a.Value.Position(), "%s: a second document_id (%q, the first is %q at %s) is not supported: ingestd reads the _id of every elasticsearch output from [@metadata][_id]", what, id, s.documentID, s.documentIDAt)
 			} else {

@@ -165,7 +165,7 @@ func (c *conv) readDecoration(o *opts, id string) *decoration {
 				c.errorf(e.val.Position(), "%s: add_field %s: expected a string", what, e.key)
 				continue
 			}
-			t, ok := c.template(v, e.val.Position(), what+": add_field "+e.key)
+			t, ok := c.mutateTemplate(v, e.val.Position(), what+": add_field "+e.key)
 			if ok {
 				d.addField = append(d.addField, mentry{key: ref, val: rawStr(t), writes: []string{ref}})
 			}

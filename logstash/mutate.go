@@ -328,7 +328,7 @@ func (c *conv) setEntry(ref string, e kv, what string) (mentry, bool) {
 		c.errorf(e.val.Position(), "%s %s: expected a string, got %s", what, e.key, kindOf(e.val))
 		return mentry{}, false
 	}
-	t, ok := c.template(text, e.val.Position(), what+" "+e.key)
+	t, ok := c.mutateTemplate(text, e.val.Position(), what+" "+e.key)
 	if !ok {
 		return mentry{}, false
 	}

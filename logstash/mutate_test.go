@@ -242,3 +242,18 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("second grok pattern: %s", asJSON(doc))
 	}
 }
+
+// TestDateReferencesInAddField: %{+YYYY.MM.dd} and %{+%s} in a mutate
+// value render from @timestamp as Logstash's sprintf does (a common way to
+// name an index in [@metadata]).
+func TestDateReferencesInAddField(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  mutate { add_field => { "[@metadata][index]" => "wazuh-%{+YYYY.MM.dd}" "epoch" => "%{+%s}" } }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","@timestamp":"2026-01-02T10:00:00.000Z"}`)
+	meta, _ := doc["@metadata"].(map[string]any)
+	if meta["index"] != "wazuh-2026.01.02" || doc["epoch"] != "1767348000" {
+		t.Errorf("index %v, epoch %v", meta["index"], doc["epoch"])
+	}
+}

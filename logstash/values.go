@@ -280,6 +280,17 @@ func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (st
 // templates read (%{[a][b]} references). Date formats (%{+yyyy.MM.dd},
 // %{{...}}, %{+%s}) are not supported by ingestd's templates.
 func (c *conv) template(s string, at lsconf.Pos, what string) (string, bool) {
+	return c.convertTemplate(s, at, what, false)
+}
+
+// mutateTemplate is template for a value a converted mutate renders (with
+// sprintf: logstash, as Logstash's sprintf): date references
+// (%{+yyyy.MM.dd}, %{+%s}) are kept too.
+func (c *conv) mutateTemplate(s string, at lsconf.Pos, what string) (string, bool) {
+	return c.convertTemplate(s, at, what, true)
+}
+
+func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool) (string, bool) {
 	if !strings.Contains(s, "%{") {
 		return s, true
 	}
@@ -305,8 +316,20 @@ func (c *conv) template(s string, at lsconf.Pos, what string) (string, bool) {
 			}
 			b.WriteString("%{" + ref + "}")
 			refs++
+		case lsconf.PartJoda:
+			if !dates {
+				c.errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
+				return "", false
+			}
+			b.WriteString("%{+" + p.Text + "}")
+		case lsconf.PartEpoch:
+			if !dates {
+				c.errorf(at, "%s: %q: date references (%%{+%%s}) are not supported here", what, s)
+				return "", false
+			}
+			b.WriteString("%{+%s}")
 		default:
-			c.errorf(at, "%s: %q: date references (%%{+FORMAT}, %%{{FORMAT}}, %%{+%%s}) are not supported by ingestd's templates", what, s)
+			c.errorf(at, "%s: %q: java.time references (%%{{FORMAT}}, %%{{TIME_NOW}}) are not supported; %%{+FORMAT} (Joda) is", what, s)
 			return "", false
 		}
 	}
