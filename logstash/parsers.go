@@ -233,24 +233,29 @@ func (c *conv) json(p *lsconf.Plugin) []*block {
 	if !skip {
 		return c.success([]*block{b}, what, failTags, common, applies)
 	}
-	if len(common) > 0 {
-		c.errorf(o.attrs["skip_on_invalid_json"].Pos, "%s: skip_on_invalid_json together with add_field, remove_field, add_tag or remove_tag is not supported yet", what)
-		return nil
-	}
-	// Invalid JSON is skipped without a tag. Without a target, a valid
-	// JSON text that is not an object is still a failure in Logstash:
-	// ingestd's error_field tells the two apart.
+	// Invalid JSON is skipped: no tag, no common options. Without a
+	// target, a valid JSON text that is not an object is still a failure
+	// in Logstash (tagged). ingestd's error_field tells the cases apart;
+	// the common options run when it is not set.
 	b.opts.set("tag_on_failure", strSeq(nil))
-	if hasTarget {
-		return []*block{b}
-	}
 	c.privs++
 	errField := "[@metadata][_ls_json_" + strconv.Itoa(c.privs) + "]"
 	b.opts.set("error_field", str(errField))
-	tag := newBlock("mutate", p.Pos, what+" (not an object)")
-	tag.when = "field(" + strconv.Quote(errField) + ") == \"not_object\""
-	tag.opts.set("add_tag", strSeq(failTags))
-	return []*block{b, tag}
+	out := []*block{b}
+	if !hasTarget {
+		tag := newBlock("mutate", p.Pos, what+" (not an object)")
+		tag.when = and(applies, "field("+strconv.Quote(errField)+") == \"not_object\"")
+		tag.opts.set("add_tag", strSeq(failTags))
+		out = append(out, tag)
+	}
+	for _, cb := range packSteps(common, p.Pos, what+" (on success)") {
+		cb.when = and(applies, "field("+strconv.Quote(errField)+") == nil")
+		out = append(out, cb)
+	}
+	rm := newBlock("mutate", p.Pos, what+" (error field removed)")
+	rm.when = "field(" + strconv.Quote(errField) + ") != nil"
+	rm.opts.set("remove_field", strSeq([]string{errField}))
+	return append(out, rm)
 }
 
 // dissect converts the dissect filter. Logstash's (JavaDissectorLibrary)

@@ -209,3 +209,30 @@ output { stdout { codec => json_lines } }
 		t.Errorf("metadata left: %v", meta)
 	}
 }
+
+// TestJSONSkipWithCommonOptions: with skip_on_invalid_json, invalid JSON is
+// left alone (no tag, no common options), valid JSON gets them
+// (logstash-filter-json: return on a parse error when skip_on_invalid_json,
+// filter_matched after a successful parse); without a target a JSON text
+// that is not an object is still tagged.
+func TestJSONSkipWithCommonOptions(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  json { source => "message" skip_on_invalid_json => true add_tag => ["parsed"] }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"{\"a\":1}"}`)
+	if doc["a"] != 1.0 || asJSON(doc["tags"]) != `["parsed"]` {
+		t.Errorf("valid: %s", asJSON(doc))
+	}
+	doc, _ = p.run(`{"message":"not json"}`)
+	if doc["tags"] != nil {
+		t.Errorf("invalid: %s", asJSON(doc))
+	}
+	doc, _ = p.run(`{"message":"[1,2]"}`)
+	if asJSON(doc["tags"]) != `["_jsonparsefailure"]` {
+		t.Errorf("not an object: %s", asJSON(doc))
+	}
+	if meta, _ := doc["@metadata"].(map[string]any); len(meta) != 0 {
+		t.Errorf("metadata left: %v", meta)
+	}
+}
