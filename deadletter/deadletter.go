@@ -22,6 +22,7 @@ type Record struct {
 	Time       time.Time       `json:"@timestamp"`
 	Pipeline   string          `json:"pipeline,omitempty"`
 	Input      string          `json:"input,omitempty"` // the id of the input the event came from
+	Piece      uint64          `json:"piece,omitempty"` // event.Event.Piece: one of the events a filter made of one
 	Output     string          `json:"output"`
 	DataStream string          `json:"data_stream,omitempty"`
 	Error      Error           `json:"error"`

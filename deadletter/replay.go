@@ -68,7 +68,7 @@ func (r *Replay) replayFile(ctx context.Context, path string, producer plugin.Pr
 		}
 		// Routed as from the input it first came from: pipelines that take
 		// events by input take it again.
-		e.Input = rec.Input
+		e.Input, e.Piece = rec.Input, rec.Piece
 		events = append(events, e)
 	}
 	done := make(chan struct{})

@@ -1373,3 +1373,18 @@ outputs:
 		t.Errorf("pipelines %v", got)
 	}
 }
+
+// TestPieceNumbers: the pieces of one event, and the pieces of a piece, get
+// distinct non-zero numbers (outputs mix them into origin-derived ids).
+func TestPieceNumbers(t *testing.T) {
+	seen := map[uint64]bool{}
+	for _, parent := range []uint64{0, pieceOf(0, 0), pieceOf(0, 1)} {
+		for i := range 1000 {
+			n := pieceOf(parent, i)
+			if n == 0 || seen[n] {
+				t.Fatalf("piece %d of %d: %d (zero or taken)", i, parent, n)
+			}
+			seen[n] = true
+		}
+	}
+}

@@ -175,12 +175,13 @@ func (p *Pipeline) expandRun(st *filterStage, alive []*event.Event) []*event.Eve
 		start := len(out)
 		out = st.expander.Expand(e, out)
 		stays := false
-		for _, n := range out[start:] {
+		for i, n := range out[start:] {
 			if n == e {
 				stays = true
 				continue
 			}
 			n.Attach(e.Ack())
+			n.Piece = pieceOf(e.Piece, i)
 			e.Hold(1)
 		}
 		if !stays {
@@ -191,6 +192,24 @@ func (p *Pipeline) expandRun(st *filterStage, alive []*event.Event) []*event.Eve
 		}
 	}
 	return out
+}
+
+// pieceOf numbers piece i of an event whose own number is parent (0: an
+// event as it came): distinct for the pieces of one event, and for the
+// pieces of pieces (a split of a split), with FNV-1a over both.
+func pieceOf(parent uint64, i int) uint64 {
+	h := uint64(14695981039346656037)
+	for _, v := range [2]uint64{parent, uint64(i) + 1} {
+		for range 8 {
+			h ^= v & 0xff
+			h *= 1099511628211
+			v >>= 8
+		}
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
 }
 
 var tagsPath = event.MustPath("tags")

@@ -24,6 +24,12 @@ type Event struct {
 	// (their inputs list) and conditions read it as input().
 	Input string
 
+	// Piece tells apart the events a filter made of one (the split
+	// filter's pieces), which share their origin: 0 for an event as it
+	// came, else a number the engine gives each piece. Outputs that derive
+	// a document id from the event's origin mix it in.
+	Piece uint64
+
 	raw []byte // the JSON the event was decoded from (never modified)
 
 	ack *Ack
@@ -231,14 +237,14 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // Clone returns a deep copy of the event that shares no mutable state and
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
-	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, Piece: e.Piece, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
 }
 
 // Copy returns a copy of the event that owns all its bytes, so it outlives
 // the original's Done (Clone's strings still point where the original's
 // do): its document and @metadata as JSON, decoded again. It belongs to no
 // acknowledgement and no input, and has no data stream yet; Raw is the
-// copy's JSON.
+// copy's JSON; Piece is kept.
 func (e *Event) Copy() (*Event, error) {
 	buf := e.root.AppendJSON(nil)
 	if len(e.meta.items()) > 0 {
@@ -252,6 +258,7 @@ func (e *Event) Copy() (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event: copy: %w", err)
 	}
+	c.Piece = e.Piece
 	return c, nil
 }
 

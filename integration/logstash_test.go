@@ -367,3 +367,43 @@ output { elasticsearch { hosts => ["${ES_URL}"] index => "weblogs-%{[@metadata][
 		t.Errorf("fallback document %v", other)
 	}
 }
+
+// TestSplitIndexesEveryPiece: the pieces a split filter makes of one
+// Filebeat line share its origin (agent, file, offset); each is indexed as
+// its own document (ingestd's origin-derived _id mixes in the piece), and
+// the Beats batch is acknowledged once all are.
+func TestSplitIndexesEveryPiece(t *testing.T) {
+	conf := `input { beats { host => "127.0.0.1" port => "${BEATS_PORT}" } }
+filter { split { field => "message" } }
+output { elasticsearch { hosts => ["${ES_URL}"] index => "pieces" } }
+`
+	path := filepath.Join(t.TempDir(), "split.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	es := startES(t)
+	beats := freePort(t)
+	_, port, _ := net.SplitHostPort(beats)
+	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
+		nil, "run", "-c", path, "--log-level", "warn")
+	p.waitListening(t, beats)
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ev := []byte(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","version":"8.10.3"},"agent":{"id":"a1"},` +
+		`"log":{"file":{"path":"/var/log/app.log"},"offset":0},"message":"first\nsecond\nthird"}`)
+	if n, err := c.Send([]any{ev}); err != nil || n != 1 {
+		t.Fatalf("%d ACKed: %v\n%s", n, err, p.logs)
+	}
+	var got []string
+	for _, d := range es.Docs("pieces") {
+		var doc map[string]any
+		json.Unmarshal(d, &doc)
+		got = append(got, fmt.Sprint(doc["message"]))
+	}
+	if strings.Join(got, ",") != "first,second,third" {
+		t.Errorf("documents %v; items %+v", got, es.Items())
+	}
+}

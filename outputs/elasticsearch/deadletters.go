@@ -37,7 +37,7 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 	records := make([]deadletter.Record, len(items))
 	for i, it := range items {
 		records[i] = deadletter.Record{
-			Time: now, Pipeline: o.pipelines.name(it.pipeline), Input: it.ev.Input, Output: o.id, DataStream: it.ev.DataStream,
+			Time: now, Pipeline: o.pipelines.name(it.pipeline), Input: it.ev.Input, Piece: it.ev.Piece, Output: o.id, DataStream: it.ev.DataStream,
 			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
 		}
 	}

@@ -33,6 +33,23 @@ func TestDocumentID(t *testing.T) {
 			t.Errorf("different origin, same id: %s", other)
 		}
 	}
+	// The pieces a split made of one line share its origin, not its id;
+	// each keeps its own id when sent again.
+	seen := map[string]bool{id: true}
+	for _, piece := range []uint64{1, 2, 1 << 40} {
+		e := pt.Event(t, base)
+		e.Piece = piece
+		pid := originID(e, new(idState))
+		if seen[pid] {
+			t.Errorf("piece %d: id %s taken already", piece, pid)
+		}
+		seen[pid] = true
+		again := pt.Event(t, base)
+		again.Piece = piece
+		if originID(again, new(idState)) != pid {
+			t.Errorf("piece %d: the id changed", piece)
+		}
+	}
 	if got := originID(pt.Event(t, `{"message":"no origin"}`), new(idState)); got != "" {
 		t.Errorf("an event without origin got id %q", got)
 	}

@@ -103,7 +103,8 @@ var (
 // came from: the agent (its persistent id, else its name, else the host),
 // the file (device and inode when Filebeat's filestream sends them, so a
 // rotated file is not confused with its successor, and the path) and the
-// offset. A batch Filebeat resends after a crash gets the same ids and
+// offset, and the piece number of an event a filter made of another
+// (split). A batch Filebeat resends after a crash gets the same ids and
 // Elasticsearch answers 409. It is "" for an event without that origin.
 //
 // The id is written into st and the string returned aliases it: it is
@@ -154,6 +155,14 @@ func originID(e *event.Event, st *idState) string {
 	}
 	h.writeString(offset.Text())
 	h.writeByte(0)
+	if e.Piece != 0 {
+		// One of the events a filter made of one line (split): they share
+		// the origin, not the document.
+		for v := e.Piece; v != 0; v >>= 8 {
+			h.writeByte(byte(v))
+		}
+		h.writeByte(0)
+	}
 	var sum [16]byte
 	binary.BigEndian.PutUint64(sum[:8], h[0])
 	binary.BigEndian.PutUint64(sum[8:], h[1])

@@ -279,7 +279,7 @@ func (o *Output) deadLetter(ctx context.Context, pipeline string, events []*even
 		if raw == nil {
 			raw = e.AppendJSON(nil)
 		}
-		records[i] = deadletter.Record{Time: now, Pipeline: pipeline, Input: e.Input, Output: o.id, DataStream: e.DataStream, Error: why, Event: raw, Document: e.AppendJSON(nil)}
+		records[i] = deadletter.Record{Time: now, Pipeline: pipeline, Input: e.Input, Piece: e.Piece, Output: o.id, DataStream: e.DataStream, Error: why, Event: raw, Document: e.AppendJSON(nil)}
 	}
 	for attempt := 0; ; attempt++ {
 		err := o.dlq.Write(records)
