@@ -141,7 +141,7 @@ func (b *batch) Commit(ctx context.Context) error {
 		return fmt.Errorf("engine: batch already committed or aborted")
 	}
 	b.ended = true
-	defer b.g.open.Done()
+	defer b.g.release()
 	if b.inline {
 		if len(b.pending) > 0 {
 			b.filterPending()
@@ -166,7 +166,7 @@ func (b *batch) Commit(ctx context.Context) error {
 func (b *batch) Abort() {
 	if !b.ended {
 		b.ended = true
-		b.g.open.Done()
+		b.g.release()
 	}
 }
 
@@ -186,12 +186,15 @@ func (b *batch) enqueue(ctx context.Context, i int, c chunk) error {
 	if !c.filtered {
 		p.Counters.In.Add(int64(len(c.events)))
 	}
+	b.g.busy.Add(1) // until a worker has handed the chunk to the outputs
 	select {
 	case p.queue <- c:
 		return nil
 	case <-ctx.Done():
+		b.g.busy.Add(-1)
 		return fmt.Errorf("pipeline %s: %w", p.Name, ctx.Err())
 	case <-b.g.workCtx.Done():
+		b.g.busy.Add(-1)
 		return fmt.Errorf("pipeline %s: %w", p.Name, errRetired)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingestd/ingestd/condition"
@@ -32,6 +33,10 @@ type generation struct {
 	// or aborted yet: their events are routed and filtered here, so the
 	// queues stay open and the filters unclosed until they are in.
 	open sync.WaitGroup
+	// openN counts the same open batches, and busy the chunks queued or
+	// being worked on in this generation's pipelines: while either is not
+	// zero a pipeline output may still begin a batch here (see quiesce).
+	openN, busy atomic.Int64
 
 	workers   sync.WaitGroup
 	workCtx   context.Context // ends when retire gives up waiting
@@ -80,7 +85,28 @@ func (g *generation) acquire() bool {
 		return false
 	}
 	g.open.Add(1)
+	g.openN.Add(1)
 	return true
+}
+
+// release ends a batch registered by acquire.
+func (g *generation) release() {
+	g.openN.Add(-1)
+	g.open.Done()
+}
+
+// quiesce waits, until deadline, for the generation to have no batch open
+// and no chunk queued or being worked on. Until then a pipeline output
+// (pipeline-to-pipeline) may begin batches here: at shutdown the inputs
+// have stopped, but events between pipelines must still cross before the
+// queues close.
+func (g *generation) quiesce(deadline time.Time) {
+	for g.openN.Load() > 0 || g.busy.Load() > 0 {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // retire stops new batches, waits for the open ones to be committed and
@@ -94,6 +120,7 @@ func (g *generation) acquire() bool {
 // timeouts bound.
 func (g *generation) retire(deadline time.Time, prev <-chan struct{}, log zerolog.Logger) error {
 	defer close(g.drained)
+	g.quiesce(deadline)
 	g.mu.Lock()
 	g.retired = true
 	g.mu.Unlock()
@@ -221,6 +248,7 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 			Counters: r.Metrics.Pipeline(pc.Name),
 			namer:    datastream.NewNamer(pc.DataStream),
 			queue:    make(chan chunk, pc.QueueSize),
+			busy:     &g.busy,
 			workers:  pc.Workers,
 			metrics:  r.Metrics,
 			log:      r.log.With().Str("pipeline", pc.Name).Logger(),

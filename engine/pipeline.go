@@ -9,6 +9,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingestd/ingestd/condition"
@@ -37,6 +38,7 @@ type Pipeline struct {
 	outputWhen     []condition.Condition
 	someOutputWhen bool
 	queue          chan chunk
+	busy           *atomic.Int64 // the generation's chunks queued or being worked on
 	workers        int
 	metrics        *Metrics
 	log            zerolog.Logger
@@ -230,27 +232,34 @@ func hasFailureTag(e *event.Event) bool {
 // filtered yet and hands the kept events to every output.
 func (p *Pipeline) work(ctx context.Context) {
 	for c := range p.queue {
-		kept := c.events
-		if !c.filtered {
-			kept = p.processChunk(kept)
+		p.handle(ctx, c)
+		p.busy.Add(-1)
+	}
+}
+
+// handle filters a chunk if it was not, and hands the kept events to the
+// outputs.
+func (p *Pipeline) handle(ctx context.Context, c chunk) {
+	kept := c.events
+	if !c.filtered {
+		kept = p.processChunk(kept)
+	}
+	if len(kept) == 0 {
+		return
+	}
+	p.countDelivery(kept)
+	if p.someOutputWhen {
+		p.sendSelected(ctx, kept)
+		return
+	}
+	if extra := len(p.outputs) - 1; extra > 0 {
+		for _, e := range kept {
+			e.Hold(extra)
 		}
-		if len(kept) == 0 {
-			continue
-		}
-		p.countDelivery(kept)
-		if p.someOutputWhen {
-			p.sendSelected(ctx, kept)
-			continue
-		}
-		if extra := len(p.outputs) - 1; extra > 0 {
-			for _, e := range kept {
-				e.Hold(extra)
-			}
-		}
-		for _, out := range p.outputs {
-			if err := p.send(ctx, out, kept); err != nil {
-				break
-			}
+	}
+	for _, out := range p.outputs {
+		if err := p.send(ctx, out, kept); err != nil {
+			break
 		}
 	}
 }
