@@ -4,6 +4,7 @@ package convert
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -37,16 +38,16 @@ func Text(text, to string) (event.Value, error) {
 	case Int, "integer":
 		t := strings.TrimSpace(text)
 		if _, err := strconv.ParseInt(t, 10, 64); err != nil {
-			f, ferr := strconv.ParseFloat(t, 64)
-			if ferr != nil {
+			f, ok := decimal(t)
+			if !ok || f >= 1<<63 || f < -(1<<63) {
 				return event.Value{}, fmt.Errorf("%q is not an integer", text)
 			}
 			return event.Int(int64(f)), nil
 		}
 		return event.RawNumber(strings.TrimPrefix(t, "+")), nil
 	case Float:
-		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-		if err != nil {
+		f, ok := decimal(strings.TrimSpace(text))
+		if !ok {
 			return event.Value{}, fmt.Errorf("%q is not a number", text)
 		}
 		return event.Float(f), nil
@@ -79,4 +80,22 @@ func Value(v event.Value, to string) (event.Value, error) {
 		return event.Value{}, fmt.Errorf("cannot convert an object to %s", to)
 	}
 	return Text(v.Text(), to)
+}
+
+// decimal parses a finite number written in decimal (an optional sign,
+// digits, a fraction, an exponent). Go's ParseFloat also takes NaN, Inf
+// and hexadecimal floats, none of which JSON can hold.
+func decimal(t string) (float64, bool) {
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '+', c == '-', c == 'e', c == 'E':
+		default:
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
 }

@@ -49,3 +49,19 @@ func TestValue(t *testing.T) {
 		t.Fatal("unknown conversion accepted")
 	}
 }
+
+// TestNotJSONNumbers: NaN, infinities and hexadecimal floats (which Go's
+// ParseFloat takes) are not numbers here: JSON cannot hold them, and an
+// event must always encode (a grok :float capture of "NaN" stays text).
+func TestNotJSONNumbers(t *testing.T) {
+	for _, s := range []string{"NaN", "nan", "Inf", "-inf", "Infinity", "0x1p-2", "1e999"} {
+		for _, to := range []string{Float, Int} {
+			if v, err := Text(s, to); err == nil {
+				t.Errorf("Text(%q, %s) = %s, want an error", s, to, v.AppendJSON(nil))
+			}
+		}
+	}
+	if v, err := Text("1.5e3", Float); err != nil || string(v.AppendJSON(nil)) != "1500" {
+		t.Errorf("1.5e3: %v, %v", v, err)
+	}
+}

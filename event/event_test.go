@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -262,5 +263,19 @@ func TestCopy(t *testing.T) {
 		if _, ok := e.Get(MustPath("added")); ok {
 			t.Errorf("%s: a field set on the copy shows on the original", src)
 		}
+	}
+}
+
+// TestFloatNotFinite: NaN and the infinities are null, so every event
+// encodes as JSON (and Copy, which decodes that JSON, cannot fail).
+func TestFloatNotFinite(t *testing.T) {
+	e := NewEvent(Object())
+	e.Set(MustPath("a"), Float(math.NaN()))
+	e.Set(MustPath("b"), Float(math.Inf(1)))
+	if got := string(e.AppendJSON(nil)); got != `{"a":null,"b":null}` {
+		t.Errorf("got %s", got)
+	}
+	if _, err := e.Copy(); err != nil {
+		t.Error(err)
 	}
 }

@@ -3,6 +3,7 @@ package event
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -111,8 +112,12 @@ func Bool(b bool) Value {
 // Int returns an integer number value.
 func Int(n int64) Value { return strValue(KindNumber, strconv.FormatInt(n, 10)) }
 
-// Float returns a floating point number value.
+// Float returns a floating point number value; NaN and the infinities,
+// which JSON cannot hold, are null.
 func Float(f float64) Value {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return Value{}
+	}
 	return strValue(KindNumber, strconv.FormatFloat(f, 'g', -1, 64))
 }
 

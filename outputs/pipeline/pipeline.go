@@ -104,13 +104,46 @@ func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) erro
 		}
 		return nil
 	}
+	// Every copy is made before anything is held or published: an event
+	// that cannot be copied is the only one that fails.
+	copies := make([][]*event.Event, len(sinks))
+	for i := range sinks {
+		copies[i] = make([]*event.Event, 0, len(events))
+	}
+	originals := events[:0:0]
+	for _, e := range events {
+		row := make([]*event.Event, 0, len(sinks))
+		for range sinks {
+			c, err := e.Copy()
+			if err != nil {
+				break
+			}
+			row = append(row, c)
+		}
+		if len(row) < len(sinks) {
+			o.counters.Failures.Add(1)
+			o.log.Error().Msg("pipeline: an event could not be copied (it does not encode as JSON); it is dropped")
+			e.Done()
+			continue
+		}
+		originals = append(originals, e)
+		for i, c := range row {
+			copies[i] = append(copies[i], c)
+		}
+	}
+	if len(originals) == 0 {
+		return nil
+	}
 	if extra := len(sinks) - 1; extra > 0 {
-		for _, e := range events {
+		for _, e := range originals {
 			e.Hold(extra)
 		}
 	}
 	for i, s := range sinks {
-		if err := o.publish(ctx, s, events); err != nil {
+		if err := o.publish(ctx, s, originals, copies[i]); err != nil {
+			// The addresses before this one have their copies: the
+			// originals stay unacknowledged (only at a shutdown or reload
+			// deadline), and a client's resend duplicates those.
 			o.counters.Failures.Add(1)
 			return fmt.Errorf("pipeline: send to %q: %w", o.cfg.SendTo[i], err)
 		}
@@ -137,23 +170,15 @@ func (o *Output) sink(ctx context.Context, addr string) (plugin.Sink, error) {
 	return s, nil
 }
 
-// publish hands copies of events to s as one batch; the originals are done
-// when the batch is.
-func (o *Output) publish(ctx context.Context, s plugin.Sink, events []*event.Event) error {
-	copies := make([]*event.Event, len(events))
-	for i, e := range events {
-		c, err := e.Copy()
-		if err != nil {
-			return err
-		}
-		copies[i] = c
-	}
-	n := int64(len(events))
+// publish hands the copies of the originals to s as one batch; each
+// original is done when the batch is.
+func (o *Output) publish(ctx context.Context, s plugin.Sink, originals, copies []*event.Event) error {
+	n := int64(len(originals))
 	p := s.Open()
 	defer p.Close()
 	b := p.Begin(len(copies), func() {
 		o.counters.Written.Add(n)
-		for _, e := range events {
+		for _, e := range originals {
 			e.Done()
 		}
 	})
