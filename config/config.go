@@ -376,6 +376,7 @@ func (c *Config) crossCheck() spec.Problems {
 			}
 		}
 	}
+	ps = append(ps, c.checkBus()...)
 	// Ports bound, by network and port: a TCP and a UDP listener may share
 	// a port number.
 	bound := map[string]string{}
@@ -402,6 +403,90 @@ func (c *Config) crossCheck() spec.Problems {
 				ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: %s port %s is already bound by %s", in.ID, strings.ToUpper(network), port, prev)})
 			}
 			bound[key] = fmt.Sprintf("input %q", in.ID)
+		}
+	}
+	return ps
+}
+
+// checkBus checks the pipeline-to-pipeline addresses: each listened on by
+// one input, and no pipeline whose events come back to it through pipeline
+// outputs (they would go round for ever, and the queues fill until they
+// deadlock).
+func (c *Config) checkBus() spec.Problems {
+	var ps spec.Problems
+	listener := map[string]string{} // address → input id
+	for _, in := range c.Inputs {
+		bl, ok := in.Config.(plugin.BusListener)
+		if !ok {
+			continue
+		}
+		addr := bl.BusAddress()
+		if prev, dup := listener[addr]; dup {
+			ps = append(ps, spec.Problem{Pos: in.At, Msg: fmt.Sprintf("input %q: address %q is already listened on by input %q", in.ID, addr, prev)})
+			continue
+		}
+		listener[addr] = in.ID
+	}
+	if len(listener) == 0 {
+		return ps
+	}
+	sends := map[string][]string{} // output id → addresses
+	var allOutputs []string
+	for _, o := range c.Outputs {
+		allOutputs = append(allOutputs, o.ID)
+		if bs, ok := o.Config.(plugin.BusSender); ok {
+			sends[o.ID] = bs.BusAddresses()
+		}
+	}
+	takes := func(p PipelineConfig, input string) bool {
+		return len(p.Inputs) == 0 || slices.Contains(p.Inputs, input)
+	}
+	next := func(i int) []int {
+		outs := c.Pipelines[i].Outputs
+		if len(outs) == 0 {
+			outs = allOutputs
+		}
+		var out []int
+		for _, id := range outs {
+			for _, addr := range sends[id] {
+				in, ok := listener[addr]
+				if !ok {
+					continue
+				}
+				for j, q := range c.Pipelines {
+					if takes(q, in) {
+						out = append(out, j)
+					}
+				}
+			}
+		}
+		return out
+	}
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]int, len(c.Pipelines))
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = onPath
+		for _, j := range next(i) {
+			if state[j] == onPath {
+				p := c.Pipelines[i]
+				ps = append(ps, spec.Problem{Pos: p.At, Msg: fmt.Sprintf("pipeline %q: its pipeline outputs send events back to pipeline %q (a cycle): give the pipelines inputs: so that each takes only its own inputs' events", p.Name, c.Pipelines[j].Name)})
+				return true
+			}
+			if state[j] == unseen && visit(j) {
+				return true
+			}
+		}
+		state[i] = done
+		return false
+	}
+	for i := range c.Pipelines {
+		if state[i] == unseen && visit(i) {
+			break
 		}
 	}
 	return ps

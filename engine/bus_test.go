@@ -1,11 +1,17 @@
 package engine
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/event"
 	pipelinein "github.com/ingestd/ingestd/inputs/pipeline"
 	pipelineout "github.com/ingestd/ingestd/outputs/pipeline"
+	"github.com/ingestd/ingestd/plugin"
+	"github.com/rs/zerolog"
 )
 
 // TestShutdownDrainsBetweenPipelines: at shutdown, events still queued in
@@ -64,5 +70,97 @@ outputs:
 				t.Errorf("%d events delivered downstream, want 100", got)
 			}
 		})
+	}
+}
+
+// TestBusChecked: an address listened on twice, and a pipeline whose
+// pipeline output sends back to itself (it takes every input, the pipeline
+// input's too), are config errors.
+func TestBusChecked(t *testing.T) {
+	w := newWorld(t)
+	pipelinein.Register(w.reg)
+	pipelineout.Register(w.reg)
+	_, err := config.Load("test.yml", []byte(`
+inputs:
+  - feed: {}
+  - pipeline: {id: a, address: x}
+  - pipeline: {id: b, address: x}
+pipelines:
+  - name: loop
+outputs:
+  - pipeline: {send_to: [x]}
+`), w.reg, func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), `input "b": address "x" is already listened on by input "a"`) ||
+		!strings.Contains(err.Error(), `pipeline "loop": its pipeline outputs send events back to pipeline "loop" (a cycle)`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// oneShot is an input that publishes one batch, waits for its
+// acknowledgement and returns, as a dead-letter replay does.
+type oneShot struct{ events []*event.Event }
+
+func (o *oneShot) Run(ctx context.Context, sink plugin.Sink) error {
+	p := sink.Open()
+	defer p.Close()
+	done := make(chan struct{})
+	b := p.Begin(len(o.events), func() { close(done) })
+	for _, e := range o.events {
+		b.Add(e)
+	}
+	if err := b.Commit(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestReplayKeepsPipelineInputs: inputs set for a replay run next to the
+// config's pipeline inputs (plugin.NodeFed), so replayed events still cross
+// between pipelines, and Run ends once the replay has.
+func TestReplayKeepsPipelineInputs(t *testing.T) {
+	w := newWorld(t)
+	pipelinein.Register(w.reg)
+	pipelineout.Register(w.reg)
+	r, err := Build(w.load(`
+shutdown_timeout: 5s
+inputs:
+  - feed: {id: feed}
+  - pipeline: {id: from-up, address: x}
+pipelines:
+  - name: up
+    inputs: [feed]
+    outputs: [to-down]
+  - name: down
+    inputs: [from-up]
+    outputs: [out]
+outputs:
+  - pipeline: {id: to-down, send_to: [x]}
+  - rec: {id: out}
+`), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := evs(t, "r", 10, nil, nil)
+	for _, e := range events {
+		e.Input = "feed" // as recorded in the dead letter
+	}
+	r.SetInputs(map[string]plugin.Input{"replay": &oneShot{events: events}})
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the replay")
+	}
+	if got := len(w.deliveredIDs("out")); got != 10 {
+		t.Errorf("%d events delivered downstream, want 10", got)
 	}
 }

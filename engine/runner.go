@@ -122,12 +122,22 @@ func (r *Runner) closeInputs(inputs []*runningInput) {
 }
 
 // SetInputs replaces the configured inputs (before Run), for runs that
-// take events from elsewhere, such as a dead-letter replay.
+// take events from elsewhere, such as a dead-letter replay. The inputs the
+// node itself feeds (plugin.NodeFed: pipeline inputs) stay, so events
+// still cross between pipelines; Run ends once the given inputs have.
 func (r *Runner) SetInputs(inputs map[string]plugin.Input) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.closeInputs(r.inputs) // built from the config, never to run
-	r.inputs = nil
+	var kept, unused []*runningInput
+	for _, in := range r.inputs {
+		if _, fed := in.input.(plugin.NodeFed); fed {
+			kept = append(kept, in)
+		} else {
+			unused = append(unused, in)
+		}
+	}
+	r.closeInputs(unused) // built from the config, never to run
+	r.inputs = kept
 	for id, in := range inputs {
 		r.inputs = append(r.inputs, &runningInput{id: id, input: in, metrics: new(plugin.Metrics)})
 	}
@@ -280,6 +290,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.startInput(in, exited)
 		running[in] = true
 	}
+	// A node whose inputs are all fed by the node itself (pipeline inputs)
+	// runs until stopped; otherwise it ends when its other inputs have (a
+	// replay), or fail.
+	fedOnly := externalInputs(running) == 0
 	var retiring sync.WaitGroup // old generations draining after reloads
 	var firstErr error
 loop:
@@ -295,6 +309,9 @@ loop:
 			if x.err != nil {
 				firstErr = fmt.Errorf("input %s: %w", x.in.id, x.err)
 				break loop
+			}
+			if !fedOnly && externalInputs(running) == 0 {
+				break loop // the inputs that bring events have finished
 			}
 		case req := <-r.reloads:
 			err := r.reload(req.cfg, exited, running, &retiring)
@@ -326,6 +343,17 @@ loop:
 	}
 	r.log.Info().Msg("stopped")
 	return firstErr
+}
+
+// externalInputs counts the running inputs the node does not feed itself.
+func externalInputs(running map[*runningInput]bool) int {
+	n := 0
+	for in := range running {
+		if _, fed := in.input.(plugin.NodeFed); !fed {
+			n++
+		}
+	}
+	return n
 }
 
 type inputExit struct {

@@ -68,3 +68,23 @@ type Explainer interface {
 type LineExplainer interface {
 	ExplainLine(line string) (report []string, matched bool, err error)
 }
+
+// NodeFed is implemented by inputs that only receive what other plugins of
+// the node send them (the pipeline input): a node whose other inputs have
+// all finished (a dead-letter replay) stops without waiting for them.
+type NodeFed interface {
+	NodeFed()
+}
+
+// BusListener is implemented by input configs that listen on an address of
+// the node's Bus, so a config can be checked for an address listened on
+// twice and for pipelines that send to each other in a cycle.
+type BusListener interface {
+	BusAddress() string
+}
+
+// BusSender is implemented by output configs that send to addresses of the
+// node's Bus.
+type BusSender interface {
+	BusAddresses() []string
+}

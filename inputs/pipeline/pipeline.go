@@ -33,6 +33,9 @@ func (c *Config) Check() []spec.FieldError {
 	return nil
 }
 
+// BusAddress implements plugin.BusListener.
+func (c *Config) BusAddress() string { return c.Address }
+
 // Input listens on one bus address.
 type Input struct {
 	address string
@@ -60,6 +63,10 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 	<-ctx.Done()
 	return nil
 }
+
+// NodeFed implements plugin.NodeFed: the input only receives what
+// pipeline outputs of the node send.
+func (in *Input) NodeFed() {}
 
 // Serving implements plugin.ServingNotifier.
 func (in *Input) Serving() <-chan struct{} { return in.serving }

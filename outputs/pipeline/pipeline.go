@@ -49,6 +49,9 @@ func (c *Config) Check() []spec.FieldError {
 	return nil
 }
 
+// BusAddresses implements plugin.BusSender.
+func (c *Config) BusAddresses() []string { return c.SendTo }
+
 // Output sends copies of events to bus addresses.
 type Output struct {
 	cfg      Config
