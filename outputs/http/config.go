@@ -88,11 +88,13 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// redact hides the password of a URL (user:secret@host), also in a URL
-// that does not parse, for errors and logs.
+// redact hides the user information of a URL (user:secret@host, or a
+// token given as the user), also in a URL that does not parse, for errors
+// and logs.
 func redact(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
+		u.User = url.User("xxxxx")
+		return u.String()
 	}
 	if at := strings.LastIndex(raw, "@"); at > 0 {
 		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme+3 < at {

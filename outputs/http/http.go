@@ -220,6 +220,11 @@ func (o *Output) deliver(ctx context.Context, pipeline string, events []*event.E
 			return nil
 		case ctx.Err() != nil:
 			return fmt.Errorf("http: %w", ctx.Err())
+		case errors.As(err, new(unsendable)):
+			// A url rendered from the event that is no URL: no retry
+			// will make it one.
+			o.counts.Failures.Add(1)
+			return o.deadLetter(ctx, pipeline, events, deadletter.Error{Type: "invalid_request", Reason: err.Error()})
 		case err == nil && !slices.Contains(o.cfg.RetryableCodes, status):
 			o.counts.Failures.Add(1)
 			return o.deadLetter(ctx, pipeline, events, deadletter.Error{Status: status, Type: "http_" + strconv.Itoa(status), Reason: answer})
@@ -241,12 +246,16 @@ func (o *Output) deliver(ctx context.Context, pipeline string, events []*event.E
 	}
 }
 
+// unsendable is a request that cannot be made (a url rendered from the
+// event that does not parse).
+type unsendable struct{ error }
+
 // do makes one request; err is a failure to get an answer. answer is the
 // start of a non-2xx answer's body, for logs and dead letters.
 func (o *Output) do(ctx context.Context, r request) (status int, answer string, err error) {
 	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(o.cfg.HTTPMethod), r.url, bytes.NewReader(r.body))
 	if err != nil {
-		return 0, "", errors.New(redact(err.Error()))
+		return 0, "", unsendable{errors.New(strings.ReplaceAll(err.Error(), r.url, redact(r.url)))}
 	}
 	req.Header.Set("Content-Type", o.cfg.contentType())
 	for i := 0; i+1 < len(r.headers); i += 2 {

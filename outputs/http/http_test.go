@@ -224,3 +224,20 @@ func TestSecretsNotLogged(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestUnsendableURL: a url rendered from the event that is no URL (an
+// invalid escape) is dead-lettered at once, not retried for ever.
+func TestUnsendableURL(t *testing.T) {
+	srv := newServer(t, func(int64) int { return 200 })
+	dir := t.TempDir()
+	o := build(t, "url: "+srv.URL+"/%{path}\ninitial_backoff: 1ms\nmax_backoff: 2ms\ndead_letter_dir: "+dir)
+	var acked atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := o.Send(ctx, "p", events(t, &acked, `{"path":"%zz"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if acked.Load() != 1 || o.counts.DeadLettered.Load() != 1 || len(srv.requests()) != 0 {
+		t.Errorf("acked %d, dead-lettered %d, %d requests", acked.Load(), o.counts.DeadLettered.Load(), len(srv.requests()))
+	}
+}
