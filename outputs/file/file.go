@@ -54,6 +54,9 @@ func (c *Config) Check() []spec.FieldError {
 	if c.Path != "" && pathRoot(c.Path) == "" {
 		return []spec.FieldError{{Field: "path", Msg: "the directory before the first %{...} reference must not be empty"}}
 	}
+	if c.Path != "" && (c.FilenameFailure == "" || c.FilenameFailure == "." || c.FilenameFailure == ".." || strings.ContainsAny(c.FilenameFailure, `/\`)) {
+		return []spec.FieldError{{Field: "filename_failure", Msg: "must be a file name, without a directory"}}
+	}
 	if c.Format != "" && c.Codec != "line" {
 		return []spec.FieldError{{Field: "format", Msg: "format is the line codec's: set codec: line"}}
 	}
@@ -294,14 +297,30 @@ func (o *Output) writeRound(round []*chunk) error {
 	var err error
 	for _, c := range round {
 		for _, s := range c.streams {
-			f, ok := touched[s.name]
+			name := s.name
+			f, ok := touched[name]
 			if !ok {
-				if f, err = o.file(s.name); err != nil {
+				if f, err = o.file(name); err != nil && o.path != nil && name != o.failure {
+					// A path an event named that cannot be a file (a
+					// directory, too long, not allowed): the failure file
+					// takes its lines, as it takes paths outside the root.
+					o.log.Warn().Err(err).Msg("file: the path an event names cannot be opened; its events go to the failure file")
+					name = o.failure
+					f, ok = touched[name]
+					if !ok {
+						f, err = o.file(name)
+					} else {
+						err = nil
+					}
+				}
+				if err != nil {
 					break
 				}
-				touched[s.name] = f
-				if sizes[s.name], err = f.Seek(0, 2); err != nil {
-					break
+				if !ok {
+					touched[name] = f
+					if sizes[name], err = f.Seek(0, 2); err != nil {
+						break
+					}
 				}
 			}
 			if _, err = f.Write(s.data); err != nil {

@@ -191,3 +191,41 @@ func TestPathTemplate(t *testing.T) {
 		t.Error("dir and path together were accepted")
 	}
 }
+
+// TestPathThatCannotBeOpened: a path an event names that cannot be a file
+// (here a directory another event's path made) goes to the failure file;
+// the other files are written.
+func TestPathThatCannotBeOpened(t *testing.T) {
+	root := t.TempDir()
+	cfg := &Config{Path: filepath.Join(root, "%{a}"), Codec: "line", Format: "%{message}", FilenameFailure: "_filepath_failures", Sync: true, QueueSize: 4}
+	built, err := New(cfg, plugin.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := built.(*Output)
+	if err := o.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	events := []*event.Event{pt.Event(t, `{"a":"dir","message":"x"}`), pt.Event(t, `{"a":"ok","message":"y"}`)}
+	acked := make(chan struct{})
+	track(events, func() { close(acked) })
+	if err := o.Send(context.Background(), "p", events); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-acked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("events not acknowledged")
+	}
+	if err := closeOutput(t, o); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"_filepath_failures": "x\n", "ok": "y\n"} {
+		if got, err := os.ReadFile(filepath.Join(root, name)); err != nil || string(got) != want {
+			t.Errorf("%s: %q, %v", name, got, err)
+		}
+	}
+}
