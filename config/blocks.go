@@ -19,6 +19,8 @@ import (
 type PluginBlock struct {
 	Plugin *plugin.Plugin
 	ID     string
+	// IDGiven says the id was written (not defaulted to the plugin name).
+	IDGiven bool
 	// Fallback (outputs only): the output runs only when every output that
 	// is not a fallback is disabled, e.g. files when no cluster is set.
 	Fallback bool
@@ -68,7 +70,7 @@ func decodePlugin(d *spec.Decoder, kind plugin.Kind, b *PluginBlock, n *yaml.Nod
 			switch {
 			case k.Value == "id":
 				if s, ok := d.Scalar(v, "id", "a string"); ok && s != "" {
-					b.ID = s
+					b.ID, b.IDGiven = s, true
 				}
 			case k.Value == "when" && (kind == plugin.KindFilter || kind == plugin.KindOutput):
 				b.When.DecodeNode(d, v)

@@ -309,27 +309,27 @@ func parse(name string, data []byte, reg *plugin.Registry, env func(string) (str
 	return cfg, doc.Content[0], nil
 }
 
-// numberInputs gives the second and later inputs of one plugin that kept
-// the plugin's name as their id the ids name-2, name-3, ...: pipelines
-// take events by input id, and a reload tells inputs apart by it.
+// numberInputs gives the inputs whose id was not written (the plugin's
+// name by default) ids no other input has: the first keeps the name, the
+// others get name-2, name-3, ..., skipping the ids written. Pipelines take
+// events by input id, and a reload tells inputs apart by it.
 func numberInputs(inputs []InputBlock) {
 	taken := map[string]bool{}
 	for _, in := range inputs {
-		taken[in.ID] = true
+		if in.IDGiven {
+			taken[in.ID] = true
+		}
 	}
-	seen := map[string]bool{}
 	for i := range inputs {
 		in := &inputs[i]
-		if seen[in.ID] && in.Plugin != nil && in.ID == in.Plugin.Name {
-			for n := 2; ; n++ {
-				id := fmt.Sprintf("%s-%d", in.ID, n)
-				if !taken[id] {
-					in.ID, taken[id] = id, true
-					break
-				}
-			}
+		if in.IDGiven {
+			continue
 		}
-		seen[in.ID] = true
+		id := in.ID
+		for n := 2; taken[id]; n++ {
+			id = fmt.Sprintf("%s-%d", in.ID, n)
+		}
+		in.ID, taken[id] = id, true
 	}
 }
 

@@ -1271,6 +1271,19 @@ outputs:
 	if cfg.Inputs[0].ID != "feed" || cfg.Inputs[1].ID != "feed-2" {
 		t.Errorf("ids %s, %s; want feed, feed-2", cfg.Inputs[0].ID, cfg.Inputs[1].ID)
 	}
+	// An id written wins over a defaulted one.
+	cfg = w.load(`
+inputs:
+  - feed: {}
+  - feed: {id: feed}
+pipelines:
+  - name: p
+outputs:
+  - rec: {}
+`)
+	if cfg.Inputs[0].ID != "feed-2" || cfg.Inputs[1].ID != "feed" {
+		t.Errorf("ids %s, %s; want feed-2, feed", cfg.Inputs[0].ID, cfg.Inputs[1].ID)
+	}
 }
 
 // TestExpandingFilter checks a filter that makes several events of one
