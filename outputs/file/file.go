@@ -219,7 +219,27 @@ func (o *Output) fileOf(e *event.Event) string {
 // of a round, syncs each touched file once, then marks the events done.
 func (o *Output) writer() {
 	defer close(o.stopped)
-	for c := range o.queue {
+	// With a path template, files nobody writes to any more are closed
+	// even while no event comes.
+	var tick <-chan time.Time
+	if o.path != nil {
+		t := time.NewTicker(staleAfter)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var c *chunk
+		select {
+		case next, ok := <-o.queue:
+			if !ok {
+				o.closeAll()
+				return
+			}
+			c = next
+		case <-tick:
+			o.closeStale(nil)
+			continue
+		}
 		round := []*chunk{c}
 	more:
 		for len(round) < cap(o.queue) {
@@ -235,9 +255,13 @@ func (o *Output) writer() {
 		}
 		o.commit(round)
 	}
+}
+
+// closeAll closes every open file (the writer is ending).
+func (o *Output) closeAll() {
 	for name, f := range o.files {
 		if err := f.Close(); err != nil {
-			o.log.Error().Err(err).Str("stream", name).Msg("file: close")
+			o.log.Error().Err(err).Str("file", name).Msg("file: close")
 		}
 	}
 }
