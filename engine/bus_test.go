@@ -14,20 +14,10 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// TestShutdownDrainsBetweenPipelines: at shutdown, events still queued in
-// an upstream pipeline cross to the downstream one through a pipeline
-// output (the generation stays open to them until no chunk is left), and
-// every batch is acknowledged: the inputs stop first, the pipelines drain
-// in order.
-func TestShutdownDrainsBetweenPipelines(t *testing.T) {
-	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			w := newWorld(t)
-			pipelinein.Register(w.reg)
-			pipelineout.Register(w.reg)
-			gate := make(chan struct{})
-			w.setBehavior("out", outBehavior{gate: gate})
-			h := w.start(`
+// upDownConfig is two pipelines: up takes the feed input's events and
+// sends them to address x, down takes what arrives there and writes to the
+// rec output out.
+const upDownConfig = `
 shutdown_timeout: 5s
 inputs:
   - feed: {id: feed}
@@ -45,7 +35,22 @@ pipelines:
 outputs:
   - pipeline: {id: to-down, send_to: [x]}
   - rec: {id: out}
-`, m.inlineMin)
+`
+
+// TestShutdownDrainsBetweenPipelines: at shutdown, events still queued in
+// an upstream pipeline cross to the downstream one through a pipeline
+// output (the generation stays open to them until no chunk is left), and
+// every batch is acknowledged: the inputs stop first, the pipelines drain
+// in order.
+func TestShutdownDrainsBetweenPipelines(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			w := newWorld(t)
+			pipelinein.Register(w.reg)
+			pipelineout.Register(w.reg)
+			gate := make(chan struct{})
+			w.setBehavior("out", outBehavior{gate: gate})
+			h := w.start(upDownConfig, m.inlineMin)
 			var feed = h.sink
 			w.waitUntil("the feed input", func() bool { feed = w.inputSinks["feed"]; return feed != nil })
 			p := feed.Open()
@@ -126,22 +131,7 @@ func TestReplayKeepsPipelineInputs(t *testing.T) {
 	w := newWorld(t)
 	pipelinein.Register(w.reg)
 	pipelineout.Register(w.reg)
-	r, err := Build(w.load(`
-shutdown_timeout: 5s
-inputs:
-  - feed: {id: feed}
-  - pipeline: {id: from-up, address: x}
-pipelines:
-  - name: up
-    inputs: [feed]
-    outputs: [to-down]
-  - name: down
-    inputs: [from-up]
-    outputs: [out]
-outputs:
-  - pipeline: {id: to-down, send_to: [x]}
-  - rec: {id: out}
-`), zerolog.Nop())
+	r, err := Build(w.load(upDownConfig), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

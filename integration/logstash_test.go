@@ -3,12 +3,16 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	client "github.com/elastic/go-lumber/client/v2"
+	"github.com/ingestd/ingestd/internal/estest"
 )
 
 // TestLogstashConfBinary runs the real binary on the PT group's
@@ -242,21 +246,7 @@ output {
   }
 }
 `
-	path := filepath.Join(t.TempDir(), "beats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	es := startES(t)
-	beats := freePort(t)
-	_, port, _ := net.SplitHostPort(beats)
-	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
-		nil, "run", "-c", path, "--log-level", "warn")
-	p.waitListening(t, beats)
-	c, err := dial(t, beats, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	es, c, p := runConf(t, "beats.conf", conf, nil)
 	ev := []byte(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","type":"_doc","version":"8.10.3"},"message":"hello"}`)
 	if n, err := c.Send([]any{ev}); err != nil || n != 1 {
 		t.Fatalf("%d ACKed: %v\n%s", n, err, p.logs)
@@ -281,19 +271,12 @@ output {
 // weblog index is named from it), as the pipeline output's event clone
 // keeps it.
 func TestPipelinesYMLBinary(t *testing.T) {
-	dir := t.TempDir()
 	weblog := `input { pipeline { address => weblogs } }
 filter {
   dissect { mapping => { "message" => "%{[source][ip]} %{verb} %{path}" } }
 }
 output { elasticsearch { hosts => ["${ES_URL}"] index => "weblogs-%{[@metadata][beat]}" } }
 `
-	if err := os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "conf.d", "weblog.conf"), []byte(weblog), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	pipelines := `- pipeline.id: beats-server
   config.string: |
     input { beats { host => "127.0.0.1" port => "${BEATS_PORT}" } }
@@ -317,21 +300,7 @@ output { elasticsearch { hosts => ["${ES_URL}"] index => "weblogs-%{[@metadata][
     input { pipeline { address => fallback } }
     output { elasticsearch { hosts => ["${ES_URL}"] index => "other" } }
 `
-	path := filepath.Join(dir, "pipelines.yml")
-	if err := os.WriteFile(path, []byte(pipelines), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	es := startES(t)
-	beats := freePort(t)
-	_, port, _ := net.SplitHostPort(beats)
-	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
-		nil, "run", "-c", path, "--log-level", "warn")
-	p.waitListening(t, beats)
-	c, err := dial(t, beats, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	es, c, p := runConf(t, "pipelines.yml", pipelines, map[string]string{"conf.d/weblog.conf": weblog})
 	meta := `"@metadata":{"beat":"filebeat","version":"8.10.3"}`
 	batch := []any{
 		[]byte(`{"@timestamp":"2026-01-02T10:00:00.000Z",` + meta + `,"type":"apache","message":"10.0.0.1 GET /index.html"}`),
@@ -377,21 +346,7 @@ func TestSplitIndexesEveryPiece(t *testing.T) {
 filter { split { field => "message" } }
 output { elasticsearch { hosts => ["${ES_URL}"] index => "pieces" } }
 `
-	path := filepath.Join(t.TempDir(), "split.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	es := startES(t)
-	beats := freePort(t)
-	_, port, _ := net.SplitHostPort(beats)
-	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
-		nil, "run", "-c", path, "--log-level", "warn")
-	p.waitListening(t, beats)
-	c, err := dial(t, beats, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	es, c, p := runConf(t, "split.conf", conf, nil)
 	ev := []byte(`{"@timestamp":"2026-01-02T10:00:00.000Z","@metadata":{"beat":"filebeat","version":"8.10.3"},"agent":{"id":"a1"},` +
 		`"log":{"file":{"path":"/var/log/app.log"},"offset":0},"message":"first\nsecond\nthird"}`)
 	if n, err := c.Send([]any{ev}); err != nil || n != 1 {
@@ -406,4 +361,40 @@ output { elasticsearch { hosts => ["${ES_URL}"] index => "pieces" } }
 	if strings.Join(got, ",") != "first,second,third" {
 		t.Errorf("documents %v; items %+v", got, es.Items())
 	}
+}
+
+// runConf runs the real binary on a Logstash configuration written to a
+// file named name in its own directory (with files, relative paths to
+// it), its beats input on ${BEATS_PORT} and its elasticsearch output at
+// ${ES_URL}, and returns the Elasticsearch double, a Beats client
+// connected to it and the process.
+func runConf(t *testing.T, name, conf string, files map[string]string) (*estest.Server, *client.SyncClient, *proc) {
+	t.Helper()
+	dir := t.TempDir()
+	files = maps.Clone(files)
+	if files == nil {
+		files = map[string]string{}
+	}
+	files[name] = conf
+	for rel, text := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es := startES(t)
+	beats := freePort(t)
+	_, port, _ := net.SplitHostPort(beats)
+	p := startProc(t, []string{"BEATS_PORT=" + port, "ES_URL=" + es.URL, "INGESTD_HTTP_LISTEN=" + freePort(t), "INGESTD_DATA_DIR=" + t.TempDir()},
+		nil, "run", "-c", filepath.Join(dir, name), "--log-level", "warn")
+	p.waitListening(t, beats)
+	c, err := dial(t, beats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return es, c, p
 }

@@ -24,6 +24,25 @@ func track(events []*event.Event, done func()) {
 	}
 }
 
+// sendAndClose sends events, waits for them to be acknowledged and closes
+// the output.
+func sendAndClose(t *testing.T, o plugin.Output, events []*event.Event) {
+	t.Helper()
+	acked := make(chan struct{})
+	track(events, func() { close(acked) })
+	if err := o.Send(context.Background(), "p", events); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-acked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("events not acknowledged")
+	}
+	if err := closeOutput(t, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func closeOutput(t *testing.T, o plugin.Output) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -98,19 +117,7 @@ func TestWrites(t *testing.T) {
 	c := pt.Event(t, `{"message":"c"}`)
 	c.DataStream = "logs-a-b"
 	events := []*event.Event{a, b, c}
-	acked := make(chan struct{})
-	track(events, func() { close(acked) })
-	if err := o.Send(context.Background(), "p", events); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-acked:
-	case <-time.After(10 * time.Second):
-		t.Fatal("events not acknowledged")
-	}
-	if err := closeOutput(t, o); err != nil {
-		t.Fatal(err)
-	}
+	sendAndClose(t, o, events)
 	for name, want := range map[string]string{
 		"logs-a-b.ndjson": `{"message":"a"}` + "\n" + `{"message":"c"}` + "\n",
 		"unnamed.ndjson":  `{"message":"b"}` + "\n",
@@ -164,19 +171,7 @@ func TestPathTemplate(t *testing.T) {
 		pt.Event(t, `{"@timestamp":"2026-01-03T10:00:00.000Z","service":"web","message":"b"}`),
 		pt.Event(t, `{"@timestamp":"2026-01-02T10:00:00.000Z","service":"../../etc","message":"escape"}`),
 	}
-	acked := make(chan struct{})
-	track(events, func() { close(acked) })
-	if err := o.Send(context.Background(), "p", events); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-acked:
-	case <-time.After(10 * time.Second):
-		t.Fatal("events not acknowledged")
-	}
-	if err := closeOutput(t, o); err != nil {
-		t.Fatal(err)
-	}
+	sendAndClose(t, o, events)
 	for name, want := range map[string]string{
 		"web/out-2026.01.02.log": "web: a\n",
 		"web/out-2026.01.03.log": "web: b\n",
@@ -210,19 +205,7 @@ func TestPathThatCannotBeOpened(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := []*event.Event{pt.Event(t, `{"a":"dir","message":"x"}`), pt.Event(t, `{"a":"ok","message":"y"}`)}
-	acked := make(chan struct{})
-	track(events, func() { close(acked) })
-	if err := o.Send(context.Background(), "p", events); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-acked:
-	case <-time.After(10 * time.Second):
-		t.Fatal("events not acknowledged")
-	}
-	if err := closeOutput(t, o); err != nil {
-		t.Fatal(err)
-	}
+	sendAndClose(t, o, events)
 	for name, want := range map[string]string{"_filepath_failures": "x\n", "ok": "y\n"} {
 		if got, err := os.ReadFile(filepath.Join(root, name)); err != nil || string(got) != want {
 			t.Errorf("%s: %q, %v", name, got, err)
