@@ -104,9 +104,9 @@ type decoration struct {
 
 // blocks are the mutate blocks that reproduce the decoration, in the
 // order Logstash applies it: decorate (type when absent, add_field, tags),
-// then, for beats, the codec tag: beats_input_codec_plain_applied for an
-// event with a message (decoded by the plain codec), beats_input_raw_event
-// without one.
+// then, for beats with include_codec_tag (codec_metadata), the codec tag:
+// beats_input_codec_plain_applied for an event with a message (decoded by
+// the plain codec), beats_input_raw_event without one.
 func (d *decoration) blocks() []*block {
 	label := "input \"" + d.plugin + "\""
 	var out []*block
@@ -128,19 +128,18 @@ func (d *decoration) blocks() []*block {
 		}
 		out = append(out, packSteps(steps, d.at, label+" decoration")...)
 	}
-	if !d.beats {
+	if !d.beats || !d.codecTag {
 		return out
 	}
-	if d.codecTag {
-		with := newBlock("mutate", d.at, label+" codec tag")
-		with.when = `field("[message]") != nil`
-		with.opts.set("add_tag", strSeq([]string{"beats_input_codec_plain_applied"}))
-		out = append(out, with)
-	}
+	// Both tags only with include_codec_tag (codec_metadata): raw_event_
+	// transform.rb tags "if include_codec_tag?" too.
+	with := newBlock("mutate", d.at, label+" codec tag")
+	with.when = `field("[message]") != nil`
+	with.opts.set("add_tag", strSeq([]string{"beats_input_codec_plain_applied"}))
 	raw := newBlock("mutate", d.at, label+" raw event tag")
 	raw.when = `field("[message]") == nil`
 	raw.opts.set("add_tag", strSeq([]string{"beats_input_raw_event"}))
-	return append(out, raw)
+	return append(out, with, raw)
 }
 
 // readDecoration reads the options every Logstash input has that change
@@ -271,6 +270,34 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 			c.errorf(a.Value.Position(), "%s: ssl_handshake_timeout %q: expected milliseconds", what, ms)
 		}
 	}
+	// enrich (beats input 6.5+): what the input adds; by default the codec
+	// tag and the source metadata.
+	enrich := map[string]bool{"codec_metadata": true, "source_metadata": true}
+	if list, a, ok := o.list("enrich"); ok {
+		enrich = map[string]bool{}
+		for _, v := range list {
+			switch v {
+			case "none":
+			case "all":
+				enrich["codec_metadata"], enrich["source_metadata"] = true, true
+			case "codec_metadata", "source_metadata", "ssl_peer_metadata", "include_codec_tag":
+				enrich[v] = true
+			default:
+				c.errorf(a.Value.Position(), "%s: enrich %q is not supported (codec_metadata, source_metadata, ssl_peer_metadata, all, none)", what, v)
+			}
+		}
+	}
+	if enrich["source_metadata"] {
+		// The client's address, where Logstash's beats input puts it
+		// (message_listener.rb's @field_hostip).
+		ipField := "[@metadata][input][beats][host][ip]"
+		if c.ecsMode(o) == "disabled" {
+			ipField = "[@metadata][ip_address]"
+		}
+		in.set("client_ip_field", str(ipField))
+	} else {
+		c.ecsMode(o) // read: it only names the source metadata
+	}
 	if v, ok := o.boolean("ssl_peer_metadata"); ok && v {
 		c.warnf(o.attrs["ssl_peer_metadata"].Pos, "%s: ssl_peer_metadata: ingestd always sets [@metadata][tls_peer][status] and [subject] on TLS connections; a client without a certificate is no_client_cert there, unverified in Logstash", what)
 	}
@@ -291,7 +318,7 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 		c.errorf(a.Value.Position(), "%s: only the plain codec is supported", what)
 	}
 	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
-	d.beats, d.codecTag = true, true
+	d.beats, d.codecTag = true, enrich["codec_metadata"] || enrich["include_codec_tag"]
 	if v, ok := o.boolean("include_codec_tag"); ok {
 		d.codecTag = v
 	}

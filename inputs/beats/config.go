@@ -8,26 +8,28 @@ import (
 	"os"
 	"time"
 
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/spec"
 )
 
 // Config is the beats input's config; its tags are its spec.
 type Config struct {
-	Listen           string        `yaml:"listen" default:"${INGESTD_BEATS_LISTEN:0.0.0.0:5044}" doc:"address to accept lumberjack v2 connections on"`
-	TLS              TLSConfig     `yaml:"tls" doc:"TLS and client-certificate authentication"`
-	MaxConnections   int           `yaml:"max_connections" default:"1000" doc:"open connections at most; at the limit a new connection takes the slot of the one idle longest, or is refused when none is idle"`
-	MaxPerSource     int           `yaml:"max_connections_per_source" default:"250" doc:"open connections at most from one client address, under the same rule"`
-	MaxBatchEvents   int           `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
-	MaxEventBytes    spec.ByteSize `yaml:"max_event_bytes" default:"16MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
-	MaxBatchBytes    spec.ByteSize `yaml:"max_batch_bytes" default:"16MiB" doc:"largest batch, decompressed; a client over it is disconnected, and Filebeat resends the batch in a smaller window"`
-	MaxInflightBytes spec.ByteSize `yaml:"max_inflight_bytes" default:"8MiB" doc:"decompressed bytes of batches being read or waiting for their ACK, over all connections: charged as events are decoded, never ahead; reading waits when it is spent (back-pressure). A batch alone in flight may outgrow it (up to max_batch_bytes, one at a time). A decoded app-log event takes about three times its JSON, a filtered dCache billing entry about eight; the auto memory_limit is derived from three"`
-	IdleTimeout      time.Duration `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
-	ReadTimeout      time.Duration `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
-	HeaderTimeout    time.Duration `yaml:"header_timeout" default:"10s" doc:"time a client has to complete a window frame once its first byte came"`
-	MinTransferRate  spec.ByteSize `yaml:"min_transfer_rate" default:"4KiB" doc:"bytes per second a client must send while a batch is being read, measured over rate_window (a 1 Mbit/s link sends 120 KiB/s); a slower one is closed"`
-	RateWindow       time.Duration `yaml:"rate_window" default:"10s" doc:"the window min_transfer_rate is measured over"`
-	Keepalive        time.Duration `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
-	HandshakeTimeout time.Duration `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
+	Listen           string         `yaml:"listen" default:"${INGESTD_BEATS_LISTEN:0.0.0.0:5044}" doc:"address to accept lumberjack v2 connections on"`
+	TLS              TLSConfig      `yaml:"tls" doc:"TLS and client-certificate authentication"`
+	MaxConnections   int            `yaml:"max_connections" default:"1000" doc:"open connections at most; at the limit a new connection takes the slot of the one idle longest, or is refused when none is idle"`
+	MaxPerSource     int            `yaml:"max_connections_per_source" default:"250" doc:"open connections at most from one client address, under the same rule"`
+	MaxBatchEvents   int            `yaml:"max_batch_events" default:"65536" doc:"largest window (events per batch) a client may announce; Filebeat sends 2048 by default"`
+	MaxEventBytes    spec.ByteSize  `yaml:"max_event_bytes" default:"16MiB" doc:"largest single event (JSON bytes, decompressed); Filebeat's default max line is 10MiB"`
+	MaxBatchBytes    spec.ByteSize  `yaml:"max_batch_bytes" default:"16MiB" doc:"largest batch, decompressed; a client over it is disconnected, and Filebeat resends the batch in a smaller window"`
+	MaxInflightBytes spec.ByteSize  `yaml:"max_inflight_bytes" default:"8MiB" doc:"decompressed bytes of batches being read or waiting for their ACK, over all connections: charged as events are decoded, never ahead; reading waits when it is spent (back-pressure). A batch alone in flight may outgrow it (up to max_batch_bytes, one at a time). A decoded app-log event takes about three times its JSON, a filtered dCache billing entry about eight; the auto memory_limit is derived from three"`
+	ClientIPField    event.FieldRef `yaml:"client_ip_field" doc:"a field every event gets its client's IP address in (none by default); a converted logstash.conf sets Logstash's: [@metadata][ip_address], or [@metadata][input][beats][host][ip] with ECS compatibility"`
+	IdleTimeout      time.Duration  `yaml:"idle_timeout" default:"60s" doc:"close a connection that sends nothing for this long while none of its batches is pending"`
+	ReadTimeout      time.Duration  `yaml:"read_timeout" default:"30s" doc:"close a connection that stalls this long in the middle of a batch"`
+	HeaderTimeout    time.Duration  `yaml:"header_timeout" default:"10s" doc:"time a client has to complete a window frame once its first byte came"`
+	MinTransferRate  spec.ByteSize  `yaml:"min_transfer_rate" default:"4KiB" doc:"bytes per second a client must send while a batch is being read, measured over rate_window (a 1 Mbit/s link sends 120 KiB/s); a slower one is closed"`
+	RateWindow       time.Duration  `yaml:"rate_window" default:"10s" doc:"the window min_transfer_rate is measured over"`
+	Keepalive        time.Duration  `yaml:"keepalive" default:"3s" doc:"interval of keepalive ACKs while a batch is pending, so the client keeps waiting"`
+	HandshakeTimeout time.Duration  `yaml:"handshake_timeout" default:"10s" doc:"time a client has to complete the TLS handshake"`
 
 	// tlsDigest covers the contents of the TLS files, so that a reload
 	// sees renewed certificates as a changed input and rebinds it. (A

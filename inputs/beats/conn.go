@@ -49,6 +49,8 @@ type conn struct {
 	// peerMeta is the [@metadata][tls_peer] every event gets; nil
 	// without TLS (tls_peer.go).
 	peerMeta *peerMeta
+	// clientIP is the client's address for client_ip_field (unset without).
+	clientIP event.Value
 
 	sock *timeoutReader // the socket, read with a deadline per read
 	r    *bufio.Reader  // over sock
@@ -124,6 +126,13 @@ func newConn(in *Input, nc net.Conn) *conn {
 	// went from 112 to 32 KiB, no difference measured at 20.
 	c.r = bufio.NewReaderSize(c.sock, 16<<10)
 	c.tls, _ = nc.(*tls.Conn)
+	if !in.cfg.ClientIPField.IsZero() {
+		ip := nc.RemoteAddr().String()
+		if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+			ip = a.IP.String()
+		}
+		c.clientIP = event.String(ip)
+	}
 	return c
 }
 

@@ -228,6 +228,9 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 	if c.peerMeta != nil {
 		c.peerMeta.set(e)
 	}
+	if f := c.in.cfg.ClientIPField.Path; f != nil {
+		e.Set(f, c.clientIP)
+	}
 	return e, nil
 }
 

@@ -458,3 +458,39 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestClientIPField: with client_ip_field, every event carries its
+// client's IP address there (Logstash's beats input: [@metadata][ip_address],
+// or [@metadata][input][beats][host][ip] under ECS), next to what the
+// client sent in @metadata; without it, nothing is added.
+func TestClientIPField(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	sink := &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range events {
+			got = append(got, strings.Clone(string(e.Metadata().AppendJSON(nil))))
+			e.Done()
+		}
+		return nil
+	}}
+	in := startWithSink(t, sink, func(c *Config) {
+		if err := c.ClientIPField.UnmarshalText([]byte("[@metadata][input][beats][host][ip]")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	c, err := net.DialTimeout("tcp", in.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := send(c, map[string]any{"message": "m", "@metadata": map[string]any{"beat": "filebeat"}}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != `{"beat":"filebeat","input":{"beats":{"host":{"ip":"127.0.0.1"}}}}` {
+		t.Errorf("@metadata %v", got)
+	}
+}
