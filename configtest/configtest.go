@@ -55,7 +55,9 @@ type Case struct {
 	Tags   []string       `yaml:"tags"`
 	// Input is the id of the input the event arrives on (pipelines take
 	// events by input; conditions read it as input()); empty: the
-	// config's first input.
+	// config's first input. A case runs the one pipeline that takes the
+	// event: what a pipeline output sends on is tested as a case of its
+	// own, on the receiving pipeline input.
 	Input  string `yaml:"input"`
 	Expect Expect `yaml:"expect"`
 }
@@ -149,7 +151,11 @@ func (c *Case) run(r *engine.Runner) (bad []string) {
 	}
 	p := r.Route(e)
 	if p == nil {
-		return []string{"no pipeline takes this event"}
+		var ids []string
+		for _, in := range r.Config().Inputs {
+			ids = append(ids, in.ID)
+		}
+		return []string{fmt.Sprintf("no pipeline takes this event arriving on input %q (inputs: %s)", e.Input, strings.Join(ids, ", "))}
 	}
 	if c.Expect.Pipeline != "" && p.Name != c.Expect.Pipeline {
 		bad = append(bad, fmt.Sprintf("pipeline: want %s, got %s", c.Expect.Pipeline, p.Name))
