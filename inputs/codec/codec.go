@@ -56,6 +56,7 @@ func (c *Counters) Register(ms *plugin.Metrics) {
 // Decoder makes events of texts. The zero Decoder is the plain codec.
 type Decoder struct {
 	json     bool
+	lines    bool // json_lines: one object per line, never kept as event.original
 	original bool // keep the text in [event][original] (ECS)
 	counters *Counters
 	now      func() time.Time
@@ -63,8 +64,8 @@ type Decoder struct {
 
 // WithOriginal returns the decoder in ECS compatibility mode, as Logstash
 // 8's codecs run by default: each event also gets the text it was made of
-// in [event][original] (plain and line always; json and json_lines when
-// the text held one event that lacks it).
+// in [event][original] (plain and line always; json when the text held
+// one event that lacks it; json_lines never: its codec keeps no original).
 func (d Decoder) WithOriginal() Decoder {
 	d.original = true
 	return d
@@ -79,7 +80,7 @@ func NewDecoder(name string, counters *Counters) Decoder {
 	if counters == nil {
 		counters = new(Counters)
 	}
-	return Decoder{json: IsJSON(name), counters: counters, now: time.Now}
+	return Decoder{json: IsJSON(name), lines: name == JSONLines, counters: counters, now: time.Now}
 }
 
 // Decode makes the events of text (one line, datagram or chunk; it is
@@ -120,7 +121,7 @@ func (d Decoder) Decode(text []byte, truncated bool, emit func(*event.Event)) {
 		return
 	}
 	t := now()
-	if d.original && len(events) == 1 && !events[0].Has(pathOriginal) {
+	if d.original && !d.lines && len(events) == 1 && !events[0].Has(pathOriginal) {
 		events[0].SetString(pathOriginal, validText(text))
 	}
 	for _, e := range events {

@@ -71,7 +71,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 		cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout,
 		open: map[*conn]struct{}{},
 	}
-	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
+	name := cfg.Codec
+	if name == codec.JSON {
+		name = codec.JSONLines // Logstash's tcp input streams json as json_lines (fix_streaming_codecs)
+	}
+	in.dec = codec.NewDecoder(name, &in.counters)
 	in.fields = legacyFields
 	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
 		in.dec = in.dec.WithOriginal()

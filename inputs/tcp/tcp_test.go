@@ -91,7 +91,7 @@ func TestLines(t *testing.T) {
 // TestECS checks ecs_compatibility v8, Logstash 8's default: the client in
 // [@metadata][input][tcp][source] (logstash-input-tcp's setup_fields!),
 // nothing at the top level, and the line in [event][original] (the line
-// codec's @original_field); a JSON line keeps an event.original it has.
+// codec's @original_field); a JSON line gets none.
 func TestECS(t *testing.T) {
 	r := start(t, "ecs_compatibility: v8\n")
 	c := r.dial(t)
@@ -105,15 +105,19 @@ func TestECS(t *testing.T) {
 	if ev, _ := g.doc["event"].(map[string]any); ev["original"] != "hello" || g.str("message") != "hello" {
 		t.Errorf("document %v", g.doc)
 	}
-	j := start(t, "ecs_compatibility: v8\ncodec: json_lines\n")
-	c = j.dial(t)
-	write(t, c, `{"a":1}`+"\n"+`{"event":{"original":"mine"}}`+"\n")
-	evs := j.Next(t, 2)
-	if ev, _ := evs[0].doc["event"].(map[string]any); ev["original"] != `{"a":1}` {
-		t.Errorf("json line: %v", evs[0].doc)
-	}
-	if ev, _ := evs[1].doc["event"].(map[string]any); ev["original"] != "mine" {
-		t.Errorf("json line with its own event.original: %v", evs[1].doc)
+	// json_lines (and json, streamed as json_lines) keeps no original
+	// (logstash-codec-json_lines' parse_json).
+	for _, name := range []string{"json_lines", "json"} {
+		j := start(t, "ecs_compatibility: v8\ncodec: "+name+"\n")
+		c = j.dial(t)
+		write(t, c, `{"a":1}`+"\n"+`{"event":{"original":"mine"}}`+"\n")
+		evs := j.Next(t, 2)
+		if evs[0].doc["event"] != nil {
+			t.Errorf("%s: json line: %v", name, evs[0].doc)
+		}
+		if ev, _ := evs[1].doc["event"].(map[string]any); ev["original"] != "mine" {
+			t.Errorf("%s: json line with its own event.original: %v", name, evs[1].doc)
+		}
 	}
 }
 
