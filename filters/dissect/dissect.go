@@ -108,7 +108,10 @@ func compilePattern(source, pat string) (pattern, error) {
 				return p, fmt.Errorf("pattern %q has no %%{key}", pat)
 			}
 			if rest != "" {
-				return p, fmt.Errorf("pattern %q: text after the last key is not supported", pat)
+				// Text after the last key is its delimiter; what follows it
+				// is skipped (Logstash's Dissector adds ?auto_added_skip).
+				p.keys[len(p.keys)-1].delim = rest
+				p.keys = append(p.keys, key{})
 			}
 			p.onJSON = p.cutsJSON()
 			return p, nil

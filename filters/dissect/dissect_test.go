@@ -53,3 +53,16 @@ func BenchmarkDissectPipe(b *testing.B) {
 	}
 }
 func pathOf(s string) event.Path { return event.Path{s} }
+
+// TestTrailingDelimiter: text after the last key is that key's delimiter,
+// and what follows it is skipped, as logstash-filter-dissect's Dissector
+// does (FINAL_DELIMITER_PATTERN, ?auto_added_skip; DissectorTest.
+// testTrailingDelimiter).
+func TestTrailingDelimiter(t *testing.T) {
+	f := pt.Filter(t, New, `mapping: {message: "%{a},%{b},"}`)
+	pt.SameDoc(t, pt.Apply(t, f, `{"message":"x,y,rest"}`), `{"message":"x,y,rest","a":"x","b":"y"}`)
+	pt.SameDoc(t, pt.Apply(t, f, `{"message":"x,y,"}`), `{"message":"x,y,","a":"x","b":"y"}`)
+	if e := pt.Apply(t, f, `{"message":"x,y"}`); !e.HasTag("_dissectfailure") {
+		t.Errorf("no final delimiter: %s", e.AppendJSON(nil))
+	}
+}
