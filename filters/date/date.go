@@ -128,8 +128,13 @@ func inferYear(month int, ref refDate) int {
 		now := time.Now().UTC()
 		ref = refDate{now.Year(), int(now.Month())}
 	}
-	if month == 12 && ref.month == 1 {
+	// Logstash's JodaParser.parseAndGuessYear: a December line read in
+	// January is last year's, a January line read in December next year's.
+	switch {
+	case month == 12 && ref.month == 1:
 		return ref.year - 1
+	case month == 1 && ref.month == 12:
+		return ref.year + 1
 	}
 	return ref.year
 }

@@ -59,6 +59,9 @@ func TestYearInference(t *testing.T) {
 		{"01.01 00:00:01", "billing-2026.01.01", "2026-01-01T00:00:01.000Z"},
 		{"12.30 21:03:10", "2025-12-30", "2025-12-30T21:03:10.000Z"},
 		{"11.30 21:03:10", "billing-2026.01.01", "2026-11-30T21:03:10.000Z"},
+		// Logstash's parseAndGuessYear: January read in December is next
+		// year's.
+		{"01.01 00:00:01", "billing-2026.12.31", "2027-01-01T00:00:01.000Z"},
 	}
 	for _, c := range cases {
 		if got := ts(pt.Apply(t, f, `{"t":"`+c.line+`","file":"`+c.file+`"}`)); got != c.want {
@@ -115,5 +118,17 @@ func TestDayAndMonthNames(t *testing.T) {
 	}
 	if e := pt.Apply(t, f, `{"t":"Xyz Dec 16 13:42:7 2019"}`); !e.HasTag("_dateparsefailure") {
 		t.Errorf("a wrong day name parsed: %s", e.AppendJSON(nil))
+	}
+}
+
+// TestInferYearRules pins both of Logstash's year guesses
+// (JodaParser.parseAndGuessYear) against the reference month.
+func TestInferYearRules(t *testing.T) {
+	for _, c := range []struct{ month, refYear, refMonth, want int }{
+		{12, 2026, 1, 2025}, {1, 2026, 12, 2027}, {6, 2026, 12, 2026}, {1, 2026, 1, 2026},
+	} {
+		if got := inferYear(c.month, refDate{c.refYear, c.refMonth}); got != c.want {
+			t.Errorf("month %d read in %d-%02d: %d, want %d", c.month, c.refYear, c.refMonth, got, c.want)
+		}
 	}
 }
