@@ -404,7 +404,12 @@ func (c *conv) indexMode(o *opts, ecs string) bool {
 					}
 				}
 			}
+			good = c.datesRender(t, a.Value.Position(), what+": index") && good
 		}
+	} else if alias, _, ok := o.str("ilm_rollover_alias"); ok && !isFalse(o, "ilm_enabled") {
+		// ilm.rb's setup_ilm: the output writes to the rollover alias.
+		index = alias
+		c.warnf(o.p.Pos, "%s: no index: Logstash writes to its ILM rollover alias %s; ingestd writes to the index %s and manages no rollover", what, alias, alias)
 	} else {
 		c.warnf(o.p.Pos, "%s: no index: Logstash writes to its ILM alias %s (or %s without ILM); ingestd writes to %s", what, base, index, index)
 	}
@@ -424,4 +429,10 @@ func (c *conv) indexMode(o *opts, ecs string) bool {
 	s.at, s.index = o.p.Pos, index
 	s.comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", posText(o.p.Pos), what)}
 	return true
+}
+
+// isFalse reports whether a boolean option is given as false.
+func isFalse(o *opts, name string) bool {
+	v, given := o.boolean(name)
+	return given && !v
 }

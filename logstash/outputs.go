@@ -130,6 +130,9 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 	case !ok:
 		return nil
 	}
+	if t, err := lsconf.ParseTemplate(path); err == nil && !c.datesRender(t, a.Value.Position(), what+": path") {
+		return nil
+	}
 	b.opts.set("path", str(path))
 	if a := o.get("codec"); a != nil { // json_lines, the file output's default, when absent
 		name, pl, _ := codecPlugin(a.Value)

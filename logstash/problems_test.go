@@ -264,3 +264,19 @@ func TestESOutputECSDisabled(t *testing.T) {
 		}
 	}
 }
+
+// TestESIndexDefaultsAndDates: without index, an ilm_rollover_alias is
+// where Logstash writes (ilm.rb's setup_ilm); a Joda letter ingestd does
+// not render in an index is an error, the weekly xxxx.ww of the output's
+// docs is rendered.
+func TestESIndexDefaultsAndDates(t *testing.T) {
+	p := build(t, beatsIn+`output { elasticsearch { hosts => ["http://es:9200"] ilm_rollover_alias => "cloudflareaudit" } }`)
+	if !strings.Contains(p.yaml, "index: 'cloudflareaudit'") {
+		t.Errorf("alias:\n%s", p.yaml)
+	}
+	build(t, beatsIn+`output { elasticsearch { hosts => ["http://es:9200"] index => "logstash-%{+xxxx.ww}" } }`)
+	got := problems(t, beatsIn+`output { elasticsearch { hosts => ["http://es:9200"] index => "logs-%{+QQ}" } }`)
+	if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, `the date format "QQ" uses a Joda letter ingestd does not render`) }) {
+		t.Errorf("problems %v", got)
+	}
+}

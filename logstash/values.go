@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/template"
 )
 
 // opts reads the options of one plugin. Every option a converter does not
@@ -321,6 +322,10 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 				c.errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
 				return "", false
 			}
+			if template.ParseLogstash("%{+" + p.Text + "}").IsLiteral() {
+				c.errorf(at, "%s: %q: the date format %q uses a Joda letter ingestd does not render", what, s, p.Text)
+				return "", false
+			}
 			b.WriteString("%{+" + p.Text + "}")
 		case lsconf.PartEpoch:
 			if !dates {
@@ -420,4 +425,17 @@ func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
 		}
 	}
 	return "", false, false
+}
+
+// datesRender checks that every date reference of t (%{+FORMAT}) uses
+// Joda letters ingestd renders; one that does not would stay as written.
+func (c *conv) datesRender(t lsconf.Template, at lsconf.Pos, what string) bool {
+	ok := true
+	for _, p := range t.Parts {
+		if p.Kind == lsconf.PartJoda && template.ParseLogstash("%{+"+p.Text+"}").IsLiteral() {
+			c.errorf(at, "%s: the date format %q uses a Joda letter ingestd does not render", what, p.Text)
+			ok = false
+		}
+	}
+	return ok
 }

@@ -26,8 +26,10 @@ type jodaToken struct {
 
 // compileJoda compiles a Joda-Time pattern: y Y u (year), M (month), d
 // (day), D (day of year), H k h K (hours), m, s, S (fraction), a (am/pm),
-// E (day name), Z (offset), z (zone name), w (week of year), e (day of
-// week); text in single quotes and any other character are literal.
+// E (day name), Z (offset), z (zone name), w (week of weekyear), x
+// (weekyear, the ISO year weeks count in: logstash-%{+xxxx.ww} is the
+// weekly index Logstash's docs recommend), e (day of week); text in single
+// quotes and any other character are literal.
 func compileJoda(pattern string) (jodaFormat, error) {
 	var f jodaFormat
 	for i := 0; i < len(pattern); {
@@ -49,7 +51,7 @@ func compileJoda(pattern string) (jodaFormat, error) {
 			for i+n < len(pattern) && pattern[i+n] == c {
 				n++
 			}
-			if !strings.ContainsRune("yYuMdDHkhKmsSaEZzwe", rune(c)) {
+			if !strings.ContainsRune("yYuMdDHkhKmsSaEZzwex", rune(c)) {
 				return nil, fmt.Errorf("date format %q: the letter %q is not supported", pattern, c)
 			}
 			f = append(f, jodaToken{letter: c, count: n})
@@ -143,6 +145,13 @@ func (f jodaFormat) format(b *strings.Builder, t time.Time) {
 		case 'w':
 			_, w := t.ISOWeek()
 			pad(w, n)
+		case 'x':
+			y, _ := t.ISOWeek()
+			if n == 2 {
+				pad(y%100, 2)
+			} else {
+				pad(y, n)
+			}
 		case 'Z':
 			if n >= 2 {
 				b.WriteString("+00:00")

@@ -107,11 +107,18 @@ func TestLogstashDates(t *testing.T) {
 		"%{+HH:mm:ss.SSS}|%{+%s}":                                     "03:04:05.678|1767323045",
 		"%{+yyyy-MM-dd'T'HH}|%{+MMM d, EEE}":                          "2026-01-02T03|Jan 2, Fri",
 		"%{+yyyy.ww}":                                                 "2026.01",
-		"%{+QQ}":                                                      "%{+QQ}", // not a pattern Joda knows here: as written
+		// The weekly index of the elasticsearch output's docs: Jan 2 2026
+		// is in ISO week 1 of 2026; Dec 29 2025 (below) too.
+		"logstash-%{+xxxx.ww}": "logstash-2026.01",
+		"%{+QQ}":               "%{+QQ}", // not a pattern Joda knows here: as written
 	} {
 		if got := ParseLogstash(src).RenderLogstash(e); got != want {
 			t.Errorf("%s = %q, want %q", src, got, want)
 		}
+	}
+	dec, _ := event.DecodeEvent([]byte(`{"@timestamp":"2025-12-29T10:00:00.000Z"}`))
+	if got := ParseLogstash("%{+xxxx.ww}|%{+yyyy}").RenderLogstash(dec); got != "2026.01|2025" {
+		t.Errorf("weekyear at the year's end: %q", got)
 	}
 	noTime, _ := event.DecodeEvent([]byte(`{"a":1}`))
 	if got := ParseLogstash("x-%{+yyyy}").RenderLogstash(noTime); got != "x-%{+yyyy}" {
