@@ -244,13 +244,21 @@ var rubyOnly = []struct {
 	{regexp.MustCompile(`\\g<`), "subexpression calls (\\g<name>)"},
 }
 
+// withoutEscapedBackslashes replaces each escaped backslash (\\) of a
+// regular expression by two NULs, so that what follows it is not taken for
+// an escape: "\\\\h" is a backslash and an h, not \h.
+func withoutEscapedBackslashes(re string) string {
+	return strings.ReplaceAll(re, `\\`, "\x00\x00")
+}
+
 // regex turns a Ruby regular expression into the RE2 one that means the
 // same: (?m) first when it has ^ or $ (in Ruby they always match at line
 // breaks). What RE2 cannot run is an error at the pattern's position.
 func (c *conv) regex(pattern string, at lsconf.Pos, what string) (string, bool) {
 	if _, err := regexp.Compile(pattern); err != nil {
+		plain := withoutEscapedBackslashes(pattern)
 		for _, f := range rubyOnly {
-			if f.re.MatchString(pattern) {
+			if f.re.MatchString(plain) {
 				c.errorf(at, "%s: regular expression /%s/ uses %s, which Ruby has and Go's RE2 does not", what, pattern, f.name)
 				return "", false
 			}

@@ -129,11 +129,12 @@ func (c *conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
 		// escaped backslash followed by a character class.
 		c.warnf(at, `%s: pattern %q has \\[ or \\]: Logstash keeps both backslashes (config.support_escapes is off), so this is a backslash followed by a character class, not a literal bracket; write \[ for a literal [ (Go's RE2 also refuses a [ nested in a class)`, what, pat)
 	}
+	plain := withoutEscapedBackslashes(pat)
 	for _, f := range rubyOnly {
 		if strings.HasPrefix(f.name, "possessive") {
 			continue
 		}
-		if f.re.MatchString(pat) {
+		if f.re.MatchString(plain) {
 			c.errorf(at, "%s: pattern %q uses %s, which Ruby has and Go's RE2 does not", what, pat, f.name)
 			return
 		}

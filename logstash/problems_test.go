@@ -280,3 +280,20 @@ func TestESIndexDefaultsAndDates(t *testing.T) {
 		t.Errorf("problems %v", got)
 	}
 }
+
+// TestEscapedBackslashIsNoEscape: "\\\\device\\\\harddiskvolume" (escapes
+// off: two backslashes each) is an escaped backslash followed by h in the
+// regex, not Ruby's \h: a real Windows-path pattern converts; two equal
+// values of a repeated hash option stay one (hash_merge_with_dups).
+func TestEscapedBackslashIsNoEscape(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  grok { match => { "message" => "\\device\\harddiskvolume%{INT}\\%{GREEDYDATA:ApplicationPath}" } ecs_compatibility => disabled }
+  mutate { rename => { "sn" => "serial" } }
+  mutate { rename => { "sn" => "serial" } rename => { "sn" => "serial" } }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"\\device\\harddiskvolume3\\Windows\\x.exe","sn":"1"}`)
+	if doc["ApplicationPath"] != `Windows\x.exe` || doc["serial"] != "1" {
+		t.Errorf("%s", asJSON(doc))
+	}
+}

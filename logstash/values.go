@@ -388,6 +388,11 @@ func mergeDupKeys(entries []kv) []kv {
 			continue
 		}
 		prev := out[i].val
+		if a, ok := scalar(prev); ok {
+			if b, ok := scalar(e.val); ok && a == b {
+				continue // the same value again: hash_merge_with_dups keeps one
+			}
+		}
 		arr, ok := prev.(*lsconf.Array)
 		if !ok {
 			arr = &lsconf.Array{Pos: prev.Position(), Elems: []lsconf.Value{prev}}
