@@ -279,3 +279,24 @@ func TestFloatNotFinite(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEmbeddedReference: a fragment that is itself a reference is read as
+// its parts, as Logstash's FieldReference does ([[a][b]][c] is a, b, c:
+// FieldReferenceTest's testEmbeddedDeepReference); broken ones are errors.
+func TestEmbeddedReference(t *testing.T) {
+	for ref, want := range map[string]string{
+		"[[observer][name]]": "[observer][name]",
+		"[[foo][bar]][baz]":  "[foo][bar][baz]",
+		"[a][[b]]":           "[a][b]",
+	} {
+		p, err := ParsePath(ref)
+		if err != nil || p.String() != want {
+			t.Errorf("%s: %v, %v; want %s", ref, p, err, want)
+		}
+	}
+	for _, bad := range []string{"[]", "[a][]", "[[a]", "[a]b", "[a[b]c]"} {
+		if p, err := ParsePath(bad); err == nil {
+			t.Errorf("%s parsed as %v", bad, p)
+		}
+	}
+}

@@ -28,15 +28,39 @@ func ParsePath(ref string) (Path, error) {
 		if rest[0] != '[' {
 			return nil, fmt.Errorf("field reference %q: expected '[' at %q", ref, rest)
 		}
-		end := strings.IndexByte(rest, ']')
+		// The fragment's closing bracket, at the same depth: a fragment may
+		// itself be a reference ([[a][b]][c] is a, b, c, as Logstash's
+		// FieldReference reads an embedded reference).
+		depth, end := 0, -1
+		for i := 0; i < len(rest) && end < 0; i++ {
+			switch rest[i] {
+			case '[':
+				depth++
+			case ']':
+				depth--
+				if depth == 0 {
+					end = i
+				}
+			}
+		}
 		if end < 0 {
 			return nil, fmt.Errorf("field reference %q: missing ']'", ref)
 		}
 		part := rest[1:end]
-		if part == "" || strings.ContainsRune(part, '[') {
-			return nil, fmt.Errorf("field reference %q: empty or nested part", ref)
+		switch {
+		case part == "":
+			return nil, fmt.Errorf("field reference %q: empty part", ref)
+		case part[0] == '[':
+			inner, err := ParsePath(part)
+			if err != nil {
+				return nil, fmt.Errorf("field reference %q: %w", ref, err)
+			}
+			p = append(p, inner...)
+		case strings.ContainsAny(part, "[]"):
+			return nil, fmt.Errorf("field reference %q: brackets inside a name", ref)
+		default:
+			p = append(p, part)
 		}
-		p = append(p, part)
 		rest = rest[end+1:]
 	}
 	return p, nil
