@@ -31,12 +31,26 @@ func loadDictionary(path string) (map[string]string, error) {
 	out := map[string]string{}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yml", ".yaml":
-		var m map[string]any
-		if err := yaml.Unmarshal(data, &m); err != nil {
+		// Read as a node, not into a map: a key written twice is no error,
+		// the last value wins (logstash-filter-translate's yaml_file.rb
+		// overwrites as it loads).
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
 			return nil, fmt.Errorf("translate: dictionary %s: %w", path, err)
 		}
-		for k, v := range m {
-			out[k] = scalarText(v)
+		if len(doc.Content) == 0 {
+			break
+		}
+		m := doc.Content[0]
+		if m.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("translate: dictionary %s: line %d: expected a mapping of keys to values", path, m.Line)
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			var v any
+			if err := m.Content[i+1].Decode(&v); err != nil {
+				return nil, fmt.Errorf("translate: dictionary %s: line %d: %w", path, m.Content[i+1].Line, err)
+			}
+			out[m.Content[i].Value] = scalarText(v)
 		}
 	case ".json":
 		var m map[string]any

@@ -135,3 +135,17 @@ func TestDictFileWatch(t *testing.T) {
 		t.Error("the file was still checked after close")
 	}
 }
+
+// TestYAMLDuplicateKeys: a YAML dictionary with a key written twice loads,
+// the last value winning, as logstash-filter-translate's yaml_file.rb
+// overwrites (real dictionaries such as IANA protocol lists have them).
+func TestYAMLDuplicateKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iana.yml")
+	if err := os.WriteFile(path, []byte("\"42/tcp\": first\n\"42/tcp\": nameserver\n\"53/udp\": domain\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadDictionary(path)
+	if err != nil || d["42/tcp"] != "nameserver" || d["53/udp"] != "domain" {
+		t.Errorf("%v, %v", d, err)
+	}
+}
