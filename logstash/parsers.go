@@ -198,6 +198,19 @@ func (c *conv) date(p *lsconf.Plugin) []*block {
 	failTags := c.failTags(o, "_dateparsefailure")
 	common := c.commonSteps(o)
 	o.finish(nil)
+	if applies == present("[@timestamp]") {
+		// Logstash's @timestamp is a Timestamp, not a string: the date
+		// filter's parsers refuse it (TextParserExecutor), so the event is
+		// always tagged and left as it was.
+		c.warnf(p.Pos, "%s: match on @timestamp always fails in Logstash (the field is a timestamp, not text): the converted filter only adds the failure tags", what)
+		fail := newBlock("mutate", p.Pos, what+" (always fails on @timestamp)")
+		fail.when = applies
+		fail.opts.set("add_tag", strSeq(failTags))
+		if len(failTags) == 0 {
+			return nil
+		}
+		return []*block{fail}
+	}
 	return c.success([]*block{b}, what, failTags, common, applies)
 }
 
@@ -411,7 +424,11 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 			for _, e := range entries {
 				val, ok := scalar(e.val)
 				if !ok {
-					c.errorf(e.val.Position(), "%s: dictionary %s: expected a string value", what, e.key)
+					if _, isArr := e.val.(*lsconf.Array); isArr {
+						c.errorf(e.val.Position(), "%s: dictionary key %q is given twice with different values (Logstash would translate it to an array of both); keep one", what, e.key)
+					} else {
+						c.errorf(e.val.Position(), "%s: dictionary %s: expected a string value", what, e.key)
+					}
 					continue
 				}
 				dict.set(e.key, str(val))

@@ -237,3 +237,16 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("metadata left: %v", meta)
 	}
 }
+
+// TestDateOnTimestamp: a date filter matching @timestamp always fails in
+// Logstash: @timestamp is a Timestamp, and logstash-filter-date's
+// TextParserExecutor throws for anything but a String ("Cannot parse date
+// for value of type ..."); the event is tagged and left as it was.
+func TestDateOnTimestamp(t *testing.T) {
+	p := build(t, beatsIn+`filter { date { match => [ "@timestamp", "ISO8601" ] target => "@timestamp" add_tag => ["dated"] } }
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","@timestamp":"2026-01-02T10:00:00.000Z"}`)
+	if asJSON(doc["tags"]) != `["_dateparsefailure"]` || doc["@timestamp"] != "2026-01-02T10:00:00.000Z" {
+		t.Errorf("%s", asJSON(doc))
+	}
+}
