@@ -25,8 +25,9 @@ func IsPipelinesFile(path string) bool {
 // convertPipelinesFile converts every pipeline of a pipelines.yml into one
 // ingestd config, and returns the files it read (for reload to watch).
 // A path.config that is relative is taken from the directory of the
-// pipelines.yml (Logstash takes it from its working directory, usually
-// its home, where pipelines.yml's own directory config/ lives too).
+// pipelines.yml, or, when nothing is there, from the working directory
+// (where Logstash takes it from: usually its home, the parent of
+// pipelines.yml's own directory config/).
 func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 	lookup := opts.Lookup
 	if lookup == nil {
@@ -93,9 +94,13 @@ func loadPipeline(file string, pl *lsconf.Pipeline) (*lsconf.Config, []string, [
 		name := fmt.Sprintf("%s[%s].config.string", file, pl.ID)
 		cfg, err = lsconf.Parse(name, []byte(pl.ConfigString), popts)
 	case pl.ConfigPath != "":
+		// A relative path.config is taken from pipelines.yml's directory,
+		// else, as Logstash takes it, from the working directory.
 		path := pl.ConfigPath
 		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(strings.ToLower(path), "file://") {
-			path = filepath.Join(filepath.Dir(file), path)
+			if near := filepath.Join(filepath.Dir(file), path); hasConfigFiles(near) || !hasConfigFiles(path) {
+				path = near
+			}
 		}
 		files, _ = lsconf.ConfigFiles(path)
 		cfg, err = lsconf.LoadPath(path, popts)
@@ -140,6 +145,8 @@ func (c *conv) pipelineSettings(pl *lsconf.Pipeline) {
 			c.warnf(pl.Pos, "%s: %s is ignored (Logstash's runtime)", what, k)
 		case strings.HasPrefix(k, "queue."), k == "path.queue":
 			c.warnf(pl.Pos, "%s: %s is ignored: ingestd keeps no queue on disk", what, k)
+		case k == "dead_letter_queue.enable" && fmt.Sprint(pl.Extra[k]) == "false":
+			// Off in Logstash too: nothing to say.
 		case strings.HasPrefix(k, "dead_letter_queue."), k == "path.dead_letter_queue":
 			c.warnf(pl.Pos, "%s: %s is ignored: ingestd's elasticsearch output always dead-letters what Elasticsearch refuses (see its dead_letter settings)", what, k)
 		default:
@@ -204,4 +211,10 @@ func checkBus(convs []*conv) []Problem {
 		}
 	}
 	return ps
+}
+
+// hasConfigFiles reports whether a path.config names at least one file.
+func hasConfigFiles(path string) bool {
+	files, err := lsconf.ConfigFiles(path)
+	return err == nil && len(files) > 0
 }
