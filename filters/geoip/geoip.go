@@ -17,6 +17,7 @@ package geoip
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ingestd/ingestd/event"
@@ -33,12 +34,12 @@ func Register(r *plugin.Registry) {
 
 // Config is the geoip filter's config.
 type Config struct {
-	Source   event.FieldRef `yaml:"source" required:"true" doc:"field holding the IP address (the first element if it is an array)"`
-	Target   event.FieldRef `yaml:"target" doc:"field that receives the lookup result; empty: geoip in legacy mode, and in ECS mode the object holding source when source is an ip sub-field ([client][ip] gives [client]), as Logstash derives it"`
+	Source event.FieldRef `yaml:"source" required:"true" doc:"field holding the IP address (the first element if it is an array)"`
+	Target event.FieldRef `yaml:"target" doc:"field that receives the lookup result; empty: geoip in legacy mode, and in ECS mode the object holding source when source is an ip sub-field ([client][ip] gives [client]), as Logstash derives it"`
 	// ECSCompatibility chooses the field names (Field.java's two names).
-	ECSCompatibility string `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (city_name, country_code2, location…); v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names (geo.city_name, geo.country_iso_code, geo.location, as.number…)"`
-	Database string         `yaml:"database" doc:"path of the MaxMind database (.mmdb): GeoIP2/GeoLite2 City, Country, ASN or ISP; required, as ingestd ships no GeoLite2 database"`
-	Fields   []string       `yaml:"fields" doc:"write only these fields (legacy names such as city_name, location, asn); default: the database type's default set"`
+	ECSCompatibility string   `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (city_name, country_code2, location…); v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names (geo.city_name, geo.country_iso_code, geo.location, as.number…)"`
+	Database         string   `yaml:"database" doc:"path of the MaxMind database (.mmdb): GeoIP2/GeoLite2 City, Country, ASN or ISP; required, as ingestd ships no GeoLite2 database"`
+	Fields           []string `yaml:"fields" doc:"write only these fields (legacy names such as city_name, location, asn); default: the database type's default set"`
 	// DefaultDatabaseType chose which shipped database Logstash used when
 	// database was not set; with database required, it only shapes the
 	// error that asks for one.
@@ -52,6 +53,8 @@ func (c *Config) Check() []spec.FieldError {
 	var errs []spec.FieldError
 	if c.Database == "" {
 		errs = append(errs, spec.FieldError{Field: "database", Msg: missingDatabase(c.DefaultDatabaseType)})
+	} else if _, err := os.Stat(c.Database); err != nil {
+		errs = append(errs, spec.FieldError{Field: "database", Msg: err.Error()})
 	}
 	if _, err := parseFields(c.Fields); err != nil {
 		errs = append(errs, spec.FieldError{Field: "fields", Msg: err.Error()})
@@ -134,7 +137,7 @@ func targetOf(cfg *Config, ecs bool) (event.Path, error) {
 	}
 	src := cfg.Source.Path
 	if len(src) > 1 && src[len(src)-1] == "ip" {
-		return src[:len(src)-1:len(src)-1], nil
+		return src[: len(src)-1 : len(src)-1], nil
 	}
 	return nil, errors.New("geoip: in ECS compatibility mode a target is required when source is not an ip sub-field such as [client][ip] (as in Logstash)")
 }

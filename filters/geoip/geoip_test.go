@@ -42,8 +42,12 @@ func TestCheckFields(t *testing.T) {
 	if !strings.Contains(msg, `unknown geoip field "nope"`) {
 		t.Fatalf("got %q", msg)
 	}
-	if msg := pt.ConfigError[Config](`{source: ip, database: x.mmdb, fields: [CITY_NAME, location]}`); msg != "" {
+	db := cityDB(t)
+	if msg := pt.ConfigError[Config](fmt.Sprintf(`{source: ip, database: %q, fields: [CITY_NAME, location]}`, db)); msg != "" {
 		t.Fatalf("field names are case-insensitive in Logstash: %s", msg)
+	}
+	if msg := pt.ConfigError[Config](`{source: ip, database: /nonexistent/x.mmdb}`); !strings.Contains(msg, "/nonexistent/x.mmdb") {
+		t.Fatalf("a database that is not there: %q", msg)
 	}
 }
 

@@ -49,6 +49,11 @@ func (c *Config) Check() []spec.FieldError {
 	if c.LRUCacheSize <= 0 {
 		return []spec.FieldError{{Field: "lru_cache_size", Msg: "lru_cache_size must be greater than 0"}}
 	}
+	if c.Regexes != "" {
+		if _, err := os.Stat(c.Regexes); err != nil {
+			return []spec.FieldError{{Field: "regexes", Msg: err.Error()}}
+		}
+	}
 	return nil
 }
 
