@@ -276,7 +276,9 @@ func TestESIndexDefaultsAndDates(t *testing.T) {
 	}
 	build(t, beatsIn+`output { elasticsearch { hosts => ["http://es:9200"] index => "logstash-%{+xxxx.ww}" } }`)
 	got := problems(t, beatsIn+`output { elasticsearch { hosts => ["http://es:9200"] index => "logs-%{+QQ}" } }`)
-	if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, `the date format "QQ" uses a Joda letter ingestd does not render`) }) {
+	if !slices.ContainsFunc(got, func(s string) bool {
+		return strings.Contains(s, `the date format "QQ" uses a Joda letter ingestd does not render`)
+	}) {
 		t.Errorf("problems %v", got)
 	}
 }

@@ -108,9 +108,9 @@ func TestUnixRange(t *testing.T) {
 func TestDayAndMonthNames(t *testing.T) {
 	f := pt.Filter(t, New, `match: [t, "EEE MMM dd H:m:s YYYY", "EEEE, MMMM d yyyy HH:mm"]`)
 	for in, want := range map[string]string{
-		"Mon Dec 16 13:42:7 2019":         "2019-12-16T13:42:07.000Z",
+		"Mon Dec 16 13:42:7 2019":        "2019-12-16T13:42:07.000Z",
 		"Thursday, January 2 2026 10:00": "2026-01-02T10:00:00.000Z",
-		"Thu, Jan 2 2026 10:00":           "2026-01-02T10:00:00.000Z",
+		"Thu, Jan 2 2026 10:00":          "2026-01-02T10:00:00.000Z",
 	} {
 		if got := ts(pt.Apply(t, f, `{"t":"`+in+`"}`)); got != want {
 			t.Errorf("%s: got %s want %s", in, got, want)
