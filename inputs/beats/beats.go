@@ -17,7 +17,6 @@ package beats
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -133,18 +132,7 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 // accept takes connections until ln is closed: it refuses those over
 // max_connections and hands the rest, TLS-wrapped if configured, to serve.
 func (in *Input) accept(ln net.Listener, serve func(*conn)) {
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if !errors.Is(err, net.ErrClosed) {
-				in.log.Error().Err(err).Msg("beats: accept failed; no new connections are taken")
-			}
-			return
-		}
+	listen.Accept(ln, in.log, "beats", func(nc net.Conn) {
 		peer := nc.RemoteAddr().String()
 		source := sourceOf(nc.RemoteAddr())
 		if !in.admitConn(source) {
@@ -152,7 +140,7 @@ func (in *Input) accept(ln net.Listener, serve func(*conn)) {
 			in.log.Warn().Str("peer", peer).Int("max_connections", in.cfg.MaxConnections).Int("max_connections_per_source", in.cfg.MaxPerSource).
 				Msg("beats: refusing connection: every slot is busy with a batch")
 			nc.Close()
-			continue
+			return
 		}
 		in.conns.Add(1)
 		if tc, ok := nc.(*net.TCPConn); ok {
@@ -166,10 +154,10 @@ func (in *Input) accept(ln net.Listener, serve func(*conn)) {
 		c.source = source
 		if !in.track(c) {
 			c.Close() // shutting down
-			continue
+			return
 		}
 		serve(c)
-	}
+	})
 }
 
 // track registers c as open; false once shutdown has closed the others.

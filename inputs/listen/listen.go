@@ -4,6 +4,7 @@
 package listen
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -81,4 +82,25 @@ func Drain(done <-chan struct{}, timeout time.Duration, stop func(), log zerolog
 	}
 	stop()
 	<-done
+}
+
+// Accept takes connections from ln until it is closed and hands each to
+// handle. A temporary error (a timeout) is retried; any other ends the
+// loop, logged (as "<name>: accept failed") unless it is the listener's
+// closing.
+func Accept(ln net.Listener, log zerolog.Logger, name string, handle func(net.Conn)) {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if !errors.Is(err, net.ErrClosed) {
+				log.Error().Err(err).Msg(name + ": accept failed; no new connections are taken")
+			}
+			return
+		}
+		handle(nc)
+	}
 }

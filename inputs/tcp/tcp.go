@@ -22,7 +22,6 @@ package tcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -125,32 +124,21 @@ func (in *Input) Run(ctx context.Context, sink plugin.Sink) error {
 // accept takes connections until ln is closed, refusing those over
 // max_connections.
 func (in *Input) accept(ln net.Listener, serve func(*conn)) {
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if !errors.Is(err, net.ErrClosed) {
-				in.log.Error().Err(err).Msg("tcp: accept failed; no new connections are taken")
-			}
-			return
-		}
+	listen.Accept(ln, in.log, "tcp", func(nc net.Conn) {
 		if in.conns.Load() >= int64(in.cfg.MaxConnections) {
 			in.refused.Add(1)
 			in.log.Warn().Str("peer", nc.RemoteAddr().String()).Int("max_connections", in.cfg.MaxConnections).Msg("tcp: refusing connection: max_connections are open")
 			nc.Close()
-			continue
+			return
 		}
 		c := newConn(in, nc)
 		if !in.track(c) {
 			nc.Close() // shutting down
-			continue
+			return
 		}
 		in.log.Debug().Str("peer", nc.RemoteAddr().String()).Msg("tcp: connection accepted")
 		serve(c)
-	}
+	})
 }
 
 // track registers c as open; false once shutdown has begun.
