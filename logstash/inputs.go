@@ -185,11 +185,9 @@ func (c *conv) pipelineInput(p *lsconf.Plugin) *decoration {
 	id := c.inputID(o)
 	in := &ymap{}
 	in.set("id", str(id))
+	o.require("address")
 	addr, a, ok := o.str("address")
 	if !ok {
-		if a == nil {
-			c.errorf(p.Pos, "%s: option address is required", what)
-		}
 		return nil
 	}
 	at(in.set("address", str(addr)), a, what)

@@ -122,12 +122,9 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 	what := o.what()
 	b := newBlock("file", p.Pos, what)
 	c.outputID(o, b)
+	o.require("path")
 	path, a, ok := o.str("path")
-	switch {
-	case !ok && a == nil:
-		c.errorf(p.Pos, "%s: option path is required", what)
-		return nil
-	case !ok:
+	if !ok {
 		return nil
 	}
 	if t, err := lsconf.ParseTemplate(path); err == nil && !c.datesRender(t, a.Value.Position(), what+": path") {
@@ -182,12 +179,9 @@ func (c *conv) pipelineOutput(p *lsconf.Plugin) *block {
 	what := o.what()
 	b := newBlock("pipeline", p.Pos, what)
 	c.outputID(o, b)
+	o.require("send_to")
 	addrs, a, ok := o.list("send_to")
-	switch {
-	case !ok && a == nil:
-		c.errorf(p.Pos, "%s: option send_to is required", what)
-		return nil
-	case !ok:
+	if !ok {
 		return nil
 	}
 	if len(addrs) == 0 {
@@ -214,11 +208,9 @@ func (c *conv) httpOutput(p *lsconf.Plugin) *block {
 	what := o.what()
 	b := newBlock("http", p.Pos, what)
 	c.outputID(o, b)
+	o.require("url", "http_method")
 	u, a, ok := o.str("url")
 	if !ok {
-		if a == nil {
-			c.errorf(p.Pos, "%s: option url is required", what)
-		}
 		return nil
 	}
 	at(b.opts.set("url", str(u)), a, what)
@@ -229,8 +221,6 @@ func (c *conv) httpOutput(p *lsconf.Plugin) *block {
 		default:
 			c.errorf(a.Value.Position(), "%s: http_method %q: use put, post, patch, delete, get or head", what, m)
 		}
-	} else if a == nil {
-		c.errorf(p.Pos, "%s: option http_method is required", what)
 	}
 	format := "json"
 	if f, a, ok := o.str("format"); ok {

@@ -31,12 +31,9 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	what := o.what()
 	b := newBlock("grok", p.Pos, what)
 	c.filterID(o, b)
+	o.require("match")
 	entries, a, ok := o.hash("match")
-	switch {
-	case !ok && a == nil:
-		c.errorf(p.Pos, "%s: option match is required", what)
-	case !ok:
-	default:
+	if ok {
 		m := &ymap{}
 		for _, e := range entries {
 			ref, okRef := c.fieldRef(e.key, e.at, what+": match")
@@ -160,9 +157,8 @@ func (c *conv) date(p *lsconf.Plugin) []*block {
 	b := newBlock("date", p.Pos, what)
 	c.filterID(o, b)
 	applies := ""
-	if vals, a, ok := o.list("match"); !ok && a == nil {
-		c.errorf(p.Pos, "%s: option match is required", what)
-	} else if ok {
+	o.require("match")
+	if vals, a, ok := o.list("match"); ok {
 		if len(vals) < 2 {
 			c.errorf(a.Pos, "%s: match needs a field and at least one format", what)
 		} else if ref, ok := c.fieldRef(vals[0], a.Value.Position(), what+": match"); ok {
@@ -220,11 +216,8 @@ func (c *conv) json(p *lsconf.Plugin) []*block {
 	b := newBlock("json", p.Pos, what)
 	c.filterID(o, b)
 	applies := ""
-	src, a, ok := o.str("source")
-	switch {
-	case !ok && a == nil:
-		c.errorf(p.Pos, "%s: option source is required", what)
-	case ok:
+	o.require("source")
+	if src, a, ok := o.str("source"); ok {
 		if ref, ok := c.fieldRef(src, a.Value.Position(), what+": source"); ok {
 			b.opts.set("source", str(ref))
 			// Logstash's json does nothing when the source is missing,
@@ -281,10 +274,8 @@ func (c *conv) dissect(p *lsconf.Plugin) []*block {
 	o := c.options(p, "filter")
 	what := o.what()
 	var mains []*block
-	entries, a, ok := o.hash("mapping")
-	if !ok && a == nil {
-		c.errorf(p.Pos, "%s: option mapping is required", what)
-	}
+	o.require("mapping")
+	entries, _, _ := o.hash("mapping")
 	var convert *ymap
 	if conv, _, ok := o.hash("convert_datatype"); ok {
 		convert = &ymap{}

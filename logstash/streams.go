@@ -134,8 +134,7 @@ func (c *conv) listenOptions(o *opts, p *lsconf.Plugin) *ymap {
 		} else {
 			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
 		}
-	} else if a == nil {
-		c.errorf(p.Pos, "%s: option port is required", what)
 	}
+	o.require("port")
 	return in
 }

@@ -54,6 +54,16 @@ func (c *conv) options(p *lsconf.Plugin, kind string) *opts {
 	return o
 }
 
+// require reports each of names the plugin lacks: options Logstash
+// requires, or that ingestd needs where Logstash has a default.
+func (o *opts) require(names ...string) {
+	for _, n := range names {
+		if !o.has(n) {
+			o.c.errorf(o.p.Pos, "%s: option %s is required", o.what(), n)
+		}
+	}
+}
+
 // what names the plugin in messages: filter "grok".
 func (o *opts) what() string { return fmt.Sprintf("%s %q", o.kind, o.p.Name) }
 
