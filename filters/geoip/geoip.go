@@ -37,9 +37,9 @@ type Config struct {
 	Source event.FieldRef `yaml:"source" required:"true" doc:"field holding the IP address (the first element if it is an array)"`
 	Target event.FieldRef `yaml:"target" doc:"field that receives the lookup result; empty: geoip in legacy mode, and in ECS mode the object holding source when source is an ip sub-field ([client][ip] gives [client]), as Logstash derives it"`
 	// ECSCompatibility chooses the field names (Field.java's two names).
-	ECSCompatibility string   `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (city_name, country_code2, location…); v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names (geo.city_name, geo.country_iso_code, geo.location, as.number…)"`
-	Database         string   `yaml:"database" doc:"path of the MaxMind database (.mmdb): GeoIP2/GeoLite2 City, Country, ASN or ISP; required, as ingestd ships no GeoLite2 database"`
-	Fields           []string `yaml:"fields" doc:"write only these fields (legacy names such as city_name, location, asn); default: the database type's default set"`
+	ECSCompatibility plugin.ECSMode `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (city_name, country_code2, location…); v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names (geo.city_name, geo.country_iso_code, geo.location, as.number…)"`
+	Database         string         `yaml:"database" doc:"path of the MaxMind database (.mmdb): GeoIP2/GeoLite2 City, Country, ASN or ISP; required, as ingestd ships no GeoLite2 database"`
+	Fields           []string       `yaml:"fields" doc:"write only these fields (legacy names such as city_name, location, asn); default: the database type's default set"`
 	// DefaultDatabaseType chose which shipped database Logstash used when
 	// database was not set; with database required, it only shapes the
 	// error that asks for one.
@@ -59,7 +59,7 @@ func (c *Config) Check() []spec.FieldError {
 	if _, err := parseFields(c.Fields); err != nil {
 		errs = append(errs, spec.FieldError{Field: "fields", Msg: err.Error()})
 	}
-	if _, err := targetOf(c, c.ECSCompatibility == "v1" || c.ECSCompatibility == "v8"); err != nil {
+	if _, err := targetOf(c, c.ECSCompatibility.ECS()); err != nil {
 		errs = append(errs, spec.FieldError{Field: "target", Msg: strings.TrimPrefix(err.Error(), "geoip: ")})
 	}
 	if c.CacheSize <= 0 {
@@ -91,7 +91,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 	if cfg.Database == "" {
 		return nil, errors.New("geoip: " + missingDatabase(cfg.DefaultDatabaseType))
 	}
-	ecs := cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8"
+	ecs := cfg.ECSCompatibility.ECS()
 	target, err := targetOf(cfg, ecs)
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ type Config struct {
 	KeepEmptyFields    []string          `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
 	TagOnFailure       []string          `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
 	Target             event.FieldRef    `yaml:"target" doc:"an object field the captures go into (Logstash's target); empty: the root. overwrite and keep_empty_fields name captures without it"`
-	EcsCompatibility   string            `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"the pattern set, as Logstash's grok chooses it: disabled, Logstash's legacy patterns (COMBINEDAPACHELOG capturing clientip, verb…); v1 or v8, its ECS patterns (capturing [source][address], [http][request][method]…, the default of Logstash 8)"`
+	EcsCompatibility   plugin.ECSMode    `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"the pattern set, as Logstash's grok chooses it: disabled, Logstash's legacy patterns (COMBINEDAPACHELOG capturing clientip, verb…); v1 or v8, its ECS patterns (capturing [source][address], [http][request][method]…, the default of Logstash 8)"`
 }
 
 // Check compiles every pattern.
@@ -129,7 +129,7 @@ func compile(c *Config) (*Filter, error) { return compileChecked(c, false) }
 
 func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 	shipped := patterns.Shipped
-	if c.EcsCompatibility == "v1" || c.EcsCompatibility == "v8" {
+	if c.EcsCompatibility.ECS() {
 		shipped = patterns.ShippedECS
 	}
 	all, err := definitions(shipped(), c.PatternsDir, c.PatternDefinitions)

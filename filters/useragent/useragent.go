@@ -37,7 +37,7 @@ type Config struct {
 	Prefix string         `yaml:"prefix" doc:"string prepended to every field name written (legacy mode only, as in Logstash)"`
 	// ECSCompatibility chooses the field names, as the Logstash plugin's
 	// option does (its setup in useragent.rb).
-	ECSCompatibility string `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (name, major, os_name, os_full…) under target or the root; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names under target, [user_agent] by default — name, version, device.name, os.name, os.version, os.full — with the version parts in [@metadata][filter][user_agent]"`
+	ECSCompatibility plugin.ECSMode `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: Logstash's legacy names (name, major, os_name, os_full…) under target or the root; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): ECS names under target, [user_agent] by default — name, version, device.name, os.name, os.version, os.full — with the version parts in [@metadata][filter][user_agent]"`
 	// Regexes replaces the embedded uap-core regexes; RE2 (Go's regexp)
 	// must accept every pattern.
 	Regexes      string `yaml:"regexes" doc:"path of a ua-parser regexes.yaml to use instead of the embedded one"`
@@ -108,7 +108,7 @@ func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) {
 		return nil, fmt.Errorf("useragent: regexes %s: %w", cfg.Regexes, err)
 	}
 	f := &filter{cfg: *cfg, parser: p, removeSource: !cfg.Target.IsZero() && cfg.Target.String() == cfg.Source.String()}
-	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
+	if cfg.ECSCompatibility.ECS() {
 		f.paths = ecsPaths(cfg.Target.Path)
 		return f, nil
 	}

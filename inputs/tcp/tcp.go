@@ -76,7 +76,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in.dec = codec.NewDecoder(name, &in.counters)
 	in.fields = legacyFields
-	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
+	if cfg.ECSCompatibility.ECS() {
 		in.dec = in.dec.WithOriginal()
 		in.fields = ecsFields
 	}

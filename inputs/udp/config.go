@@ -4,6 +4,7 @@ import (
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/inputs/codec"
 	"github.com/ingestd/ingestd/inputs/listen"
+	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 )
 
@@ -12,14 +13,14 @@ import (
 // port to listen; workers has no counterpart (one goroutine reads the
 // socket, which is not the bottleneck: the pipelines run the filters).
 type Config struct {
-	Listen             string        `yaml:"listen" required:"true" doc:"address to receive datagrams on, host:port (Logstash's host, default 0.0.0.0, and port)"`
-	Codec              string        `yaml:"codec" default:"plain" enum:"plain,line,json,json_lines" doc:"how datagrams become events: plain (each datagram one event, its text in message), json (each datagram a JSON object, or an array of them), line and json_lines (each line of a datagram one event; a datagram's last line needs no delimiter). JSON that does not parse is an event with the text in message and tag _jsonparsefailure"`
-	Delimiter          string        `yaml:"delimiter" doc:"the line delimiter of the line and json_lines codecs; empty (the default) is a newline, as in Logstash: write \"\\r\\n\" in YAML for CRLF"`
-	BufferSize         int           `yaml:"buffer_size" default:"65536" doc:"largest datagram read (Logstash's buffer_size); a longer one is published cut to this size with tag _truncated"`
-	QueueSize          int           `yaml:"queue_size" default:"2000" doc:"datagrams read and not yet published (Logstash's queue_size); when it is full the socket is not read and the kernel drops what no longer fits its receive buffer"`
-	ReceiveBufferBytes spec.ByteSize `yaml:"receive_buffer_bytes" default:"0" doc:"the socket's receive buffer (SO_RCVBUF, Logstash's receive_buffer_bytes); 0 keeps the system's default"`
-	SourceIPFieldname  string        `yaml:"source_ip_fieldname" doc:"the field the sender's IP address goes in, unless the event has it (Logstash's source_ip_fieldname); empty: host, or [host][ip] with ECS compatibility"`
-	ECSCompatibility   string        `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: the sender in host; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): in [host][ip], and the datagram (plain) or line in [event][original]"`
+	Listen             string         `yaml:"listen" required:"true" doc:"address to receive datagrams on, host:port (Logstash's host, default 0.0.0.0, and port)"`
+	Codec              string         `yaml:"codec" default:"plain" enum:"plain,line,json,json_lines" doc:"how datagrams become events: plain (each datagram one event, its text in message), json (each datagram a JSON object, or an array of them), line and json_lines (each line of a datagram one event; a datagram's last line needs no delimiter). JSON that does not parse is an event with the text in message and tag _jsonparsefailure"`
+	Delimiter          string         `yaml:"delimiter" doc:"the line delimiter of the line and json_lines codecs; empty (the default) is a newline, as in Logstash: write \"\\r\\n\" in YAML for CRLF"`
+	BufferSize         int            `yaml:"buffer_size" default:"65536" doc:"largest datagram read (Logstash's buffer_size); a longer one is published cut to this size with tag _truncated"`
+	QueueSize          int            `yaml:"queue_size" default:"2000" doc:"datagrams read and not yet published (Logstash's queue_size); when it is full the socket is not read and the kernel drops what no longer fits its receive buffer"`
+	ReceiveBufferBytes spec.ByteSize  `yaml:"receive_buffer_bytes" default:"0" doc:"the socket's receive buffer (SO_RCVBUF, Logstash's receive_buffer_bytes); 0 keeps the system's default"`
+	SourceIPFieldname  string         `yaml:"source_ip_fieldname" doc:"the field the sender's IP address goes in, unless the event has it (Logstash's source_ip_fieldname); empty: host, or [host][ip] with ECS compatibility"`
+	ECSCompatibility   plugin.ECSMode `yaml:"ecs_compatibility" default:"disabled" enum:"disabled,v1,v8" doc:"disabled: the sender in host; v1 or v8 (Logstash 8's default, which a converted logstash.conf takes): in [host][ip], and the datagram (plain) or line in [event][original]"`
 
 	sourceIP event.Path
 }
@@ -53,7 +54,7 @@ func (c *Config) Check() []spec.FieldError {
 	field := c.SourceIPFieldname
 	if field == "" {
 		field = "host"
-		if c.ECSCompatibility == "v1" || c.ECSCompatibility == "v8" {
+		if c.ECSCompatibility.ECS() {
 			field = "[host][ip]"
 		}
 	}

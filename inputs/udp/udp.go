@@ -72,7 +72,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 	}
 	in := &Input{cfg: *cfg, log: env.Logger, drainTimeout: env.DrainTimeout}
 	in.dec = codec.NewDecoder(cfg.Codec, &in.counters)
-	if cfg.ECSCompatibility == "v1" || cfg.ECSCompatibility == "v8" {
+	if cfg.ECSCompatibility.ECS() {
 		in.dec = in.dec.WithOriginal()
 	}
 	in.registerMetrics(env.Metrics)
