@@ -16,6 +16,7 @@ import (
 
 	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/internal/rubysplit"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 	"github.com/ingestd/ingestd/template"
@@ -353,7 +354,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	for _, s := range f.split {
 		if v, ok := e.Get(s.path); ok && v.Kind() == event.KindString {
 			if f.rubySplit {
-				e.Set(s.path, event.StringArray(rubySplit(v.Str(), s.sep)...))
+				e.Set(s.path, event.StringArray(rubysplit.Split(v.Str(), s.sep, false)...))
 			} else {
 				e.Set(s.path, event.StringArray(strings.Split(v.Str(), s.sep)...))
 			}
@@ -534,30 +535,4 @@ func asArray(v event.Value) []event.Value {
 		return out
 	}
 	return []event.Value{v}
-}
-
-// rubySplit is Ruby's String#split(sep) with no limit, as Logstash's mutate
-// calls it: trailing empty strings are dropped (an empty string has no
-// pieces), a separator of one space splits awk-style at runs of ASCII
-// whitespace, an empty one into characters.
-func rubySplit(s, sep string) []string {
-	var parts []string
-	switch sep {
-	case " ":
-		parts = strings.FieldsFunc(s, func(r rune) bool {
-			switch r {
-			case ' ', '\t', '\n', '\v', '\f', '\r':
-				return true
-			}
-			return false
-		})
-	case "":
-		parts = strings.Split(s, "")
-	default:
-		parts = strings.Split(s, sep)
-	}
-	for len(parts) > 0 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
-	}
-	return parts
 }

@@ -1,7 +1,6 @@
 package mutate
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -109,22 +108,4 @@ replace: {day: "%{+yyyy.MM.dd}", "[b]": "%{[a]}-%{+%s}"}
 `)
 	e := pt.Apply(t, f, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x"}`)
 	pt.SameDoc(t, e, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x","day":"2026.01.02","b":"x-1767323045"}`)
-}
-
-// TestRubySplit compares with Ruby 3.1 (Debian's ruby), run as
-// `p "<s>".split("<sep>")`, the call Logstash's mutate split makes.
-func TestRubySplit(t *testing.T) {
-	for _, c := range []struct {
-		s, sep string
-		want   []string
-	}{
-		{"a,,b,,", ",", []string{"a", "", "b"}},
-		{"  big   bird\tsesame ", " ", []string{"big", "bird", "sesame"}},
-		{"", ",", nil},
-		{"abc", "", []string{"a", "b", "c"}},
-	} {
-		if got := rubySplit(c.s, c.sep); !slices.Equal(got, c.want) {
-			t.Errorf("%q.split(%q) = %q, want %q", c.s, c.sep, got, c.want)
-		}
-	}
 }

@@ -6,9 +6,8 @@
 package split
 
 import (
-	"strings"
-
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/internal/rubysplit"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 	"github.com/rs/zerolog"
@@ -72,7 +71,7 @@ func (f *filter) Expand(e *event.Event, out []*event.Event) []*event.Event {
 		}
 		return out
 	case event.KindString:
-		parts := rubySplit(v.Str(), f.cfg.Terminator)
+		parts := rubysplit.Split(v.Str(), f.cfg.Terminator, true) // split(t, -1), as the filter calls it
 		if len(parts) == 1 {
 			return append(out, e) // one piece: left as it is
 		}
@@ -112,30 +111,4 @@ func kindName(k event.Kind) string {
 		return "array"
 	}
 	return "number or boolean"
-}
-
-// rubySplit is Ruby's String#split(terminator, -1), which the Logstash
-// filter calls: an empty string has no pieces (so an empty field makes the
-// event go away), trailing empty pieces are kept, and a terminator of one
-// space splits awk-style, at runs of ASCII whitespace, leading whitespace
-// ignored.
-func rubySplit(s, terminator string) []string {
-	if s == "" {
-		return nil
-	}
-	if terminator != " " {
-		return strings.Split(s, terminator)
-	}
-	isSpace := func(r rune) bool {
-		switch r {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return true
-		}
-		return false
-	}
-	parts := strings.FieldsFunc(s, isSpace)
-	if isSpace(rune(s[len(s)-1])) {
-		parts = append(parts, "") // "  " is [""]: one piece, left whole
-	}
-	return parts
 }

@@ -127,23 +127,3 @@ func TestMarkAndOriginal(t *testing.T) {
 		t.Errorf("an event of one piece was not left as it is")
 	}
 }
-
-// TestRubySplit compares with Ruby 3.1 (Debian's ruby), run as
-// `p "<s>".split("<t>", -1)`, the call logstash-filter-split makes.
-func TestRubySplit(t *testing.T) {
-	for _, c := range []struct {
-		s, t string
-		want []string
-	}{
-		{"a\n", "\n", []string{"a", ""}},
-		{"", "\n", nil},
-		{"  big   bird\tsesame ", " ", []string{"big", "bird", "sesame", ""}},
-		{"  ", " ", []string{""}},
-		{" a ", " ", []string{"a", ""}},
-		{"a\u00a0b", " ", []string{"a\u00a0b"}},
-	} {
-		if got := rubySplit(c.s, c.t); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%q.split(%q, -1) = %q, want %q", c.s, c.t, got, c.want)
-		}
-	}
-}
