@@ -199,14 +199,15 @@ func (o *Output) encode(events []*event.Event) *chunk {
 	return c
 }
 
-// fileOf is the path of the file e goes to.
+// fileOf names the file e goes to: its data stream, or with a path
+// template, the rendered path.
 func (o *Output) fileOf(e *event.Event) string {
 	if o.path == nil {
-		name := e.DataStream
-		if name == "" {
-			name = "unnamed"
+		// The stream's name: file makes it a path once, when it opens it.
+		if e.DataStream == "" {
+			return "unnamed"
 		}
-		return filepath.Join(o.dir, name+".ndjson")
+		return e.DataStream
 	}
 	p, err := filepath.Abs(o.path.RenderLogstash(e))
 	if err != nil || !strings.HasPrefix(p, o.root+string(filepath.Separator)) {
@@ -376,20 +377,22 @@ func (o *Output) writeRound(round []*chunk) error {
 	return err
 }
 
-func (o *Output) file(path string) (*os.File, error) {
-	if f, ok := o.files[path]; ok {
+// file returns the open file named name (see fileOf), opening it first.
+func (o *Output) file(name string) (*os.File, error) {
+	if f, ok := o.files[name]; ok {
 		return f, nil
 	}
-	if o.path != nil {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("file: %w", err)
-		}
+	path := name
+	if o.path == nil {
+		path = filepath.Join(o.dir, name+".ndjson")
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("file: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
-	o.files[path] = f
+	o.files[name] = f
 	return f, nil
 }
 

@@ -37,16 +37,19 @@ func Register(r *plugin.Registry) {
 
 // Output is an http output.
 type Output struct {
-	id      string
-	cfg     Config
-	url     template.Template
-	message template.Template
-	mapping []mappedField
-	headers []header
-	client  *http.Client
-	dlq     *deadletter.Store
-	log     zerolog.Logger
-	counts  plugin.DeliveryCounters
+	id     string
+	cfg    Config
+	method string // http_method, upper case
+	// contentType is the Content-Type every request says.
+	contentType string
+	url         template.Template
+	message     template.Template
+	mapping     []mappedField
+	headers     []header
+	client      *http.Client
+	dlq         *deadletter.Store
+	log         zerolog.Logger
+	counts      plugin.DeliveryCounters
 
 	ctx    context.Context // ends at Close: retries give up
 	cancel context.CancelFunc
@@ -81,7 +84,8 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	transport.TLSClientConfig = tlsCfg
 	transport.MaxIdleConnsPerHost = cfg.PoolMax
 	o := &Output{
-		id: env.ID, cfg: *cfg, url: template.ParseLogstash(cfg.URL), message: template.ParseLogstash(cfg.Message),
+		id: env.ID, cfg: *cfg, method: strings.ToUpper(cfg.HTTPMethod), contentType: cfg.contentType(),
+		url: template.ParseLogstash(cfg.URL), message: template.ParseLogstash(cfg.Message),
 		client: &http.Client{Transport: transport, Timeout: cfg.RequestTimeout}, dlq: dlq, log: env.Logger,
 		slots: make(chan struct{}, cfg.PoolMax),
 	}
@@ -253,11 +257,11 @@ type unsendable struct{ error }
 // do makes one request; err is a failure to get an answer. answer is the
 // start of a non-2xx answer's body, for logs and dead letters.
 func (o *Output) do(ctx context.Context, r request) (status int, answer string, err error) {
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(o.cfg.HTTPMethod), r.url, bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(ctx, o.method, r.url, bytes.NewReader(r.body))
 	if err != nil {
 		return 0, "", unsendable{errors.New(strings.ReplaceAll(err.Error(), r.url, redact(r.url)))}
 	}
-	req.Header.Set("Content-Type", o.cfg.contentType())
+	req.Header.Set("Content-Type", o.contentType)
 	for i := 0; i+1 < len(r.headers); i += 2 {
 		req.Header.Set(r.headers[i], r.headers[i+1])
 	}
