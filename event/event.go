@@ -174,6 +174,43 @@ func (e *Event) Set(p Path, val Value) {
 	}
 }
 
+// Reserve makes room for n more members in the object at p, creating it
+// when missing (so call it only right before setting members there). A
+// filter that sets a couple of dozen fields under one object (a dCache
+// billing entry's) otherwise grows the members by doubling: six
+// allocations and copies, three fifths of the bytes a billing load
+// allocated, and garbage the collector pays for under the memory limit.
+// A value at p that is not an object is left alone.
+func (e *Event) Reserve(p Path, n int) {
+	if len(p) == 0 || n <= 0 {
+		return
+	}
+	cur, ok := e.Get(p)
+	if !ok {
+		for i := len(p) - 1; i > 0; i-- {
+			if up, ok := e.Get(p[:i]); ok {
+				if up.kind != KindObject {
+					return // not ours to replace
+				}
+				break
+			}
+		}
+		e.Set(p, itemsValue(KindObject, make([]Field, 0, n)))
+		return
+	}
+	if cur.kind != KindObject || (!cur.raw && cap(cur.items())-len(cur.items()) >= n) {
+		return
+	}
+	v, rest := e.target(p)
+	for _, key := range rest {
+		v.own()
+		v = &v.items()[v.index(key)].Value // there: Get found it
+	}
+	v.own()
+	items := v.items()
+	v.setItems(append(make([]Field, 0, len(items)+n), items...))
+}
+
 // SetString stores a string at p.
 func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
 

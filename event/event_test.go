@@ -300,3 +300,48 @@ func TestEmbeddedReference(t *testing.T) {
 		}
 	}
 }
+
+// Reserve changes no content: it makes room so that the members set next
+// take no allocation, in a decoded (raw or expanded) object, a new one, or
+// @metadata; a path holding a scalar is left as it is.
+func TestReserve(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"a":{"x":1},"b":{"y":2},"s":"text","@metadata":{"m":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := string(e.AppendJSON(nil))
+	e.Reserve(MustPath("[a]"), 4)
+	e.Reserve(MustPath("[s]"), 4)
+	e.Reserve(MustPath("[s][t]"), 4)
+	if got := string(e.AppendJSON(nil)); got != before {
+		t.Fatalf("Reserve changed the event: %s, was %s", got, before)
+	}
+	keys := []string{"k1", "k2", "k3", "k4"}
+	if n := testing.AllocsPerRun(1, func() {
+		for _, k := range keys {
+			e.Set(Path{"a", k}, Int(1))
+		}
+	}); n != 0 {
+		t.Errorf("setting the reserved members allocated %v times", n)
+	}
+	e.Reserve(MustPath("[new][obj]"), 3)
+	if v, ok := e.Get(MustPath("[new][obj]")); !ok || v.Kind() != KindObject {
+		t.Fatalf("[new][obj] = %v, %v: want an empty object", v, ok)
+	}
+	if n := testing.AllocsPerRun(1, func() {
+		for _, k := range keys[:3] {
+			e.Set(Path{"new", "obj", k}, Int(2))
+		}
+	}); n != 0 {
+		t.Errorf("setting the members of a reserved new object allocated %v times", n)
+	}
+	e.Reserve(MustPath("[@metadata][n]"), 2)
+	e.Set(MustPath("[@metadata][n][v]"), Int(3))
+	want := `{"a":{"x":1,"k1":1,"k2":1,"k3":1,"k4":1},"b":{"y":2},"s":"text","new":{"obj":{"k1":2,"k2":2,"k3":2}}}`
+	if got := string(e.AppendJSON(nil)); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got := e.GetString(MustPath("[@metadata][n][v]")); got != "3" {
+		t.Fatalf("[@metadata][n][v] = %q", got)
+	}
+}

@@ -169,6 +169,7 @@ func (f *Filter) fileKey(e *event.Event) fileKey {
 // set stores the fields of a fitting variant.
 func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.Match) {
 	t := f.targetsOf(v)
+	reserved := false
 	for i, fd := range v.Format.Fields() {
 		sp := m.Spans[i]
 		if sp.Start < 0 {
@@ -182,6 +183,13 @@ func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.
 		p := t.fields[i]
 		if p == nil {
 			continue
+		}
+		if !reserved && t.parent != nil {
+			// Room once for the entry's fields and those the pipeline's
+			// later filters commonly add under the same object (the
+			// shipped dcache.yml adds about a dozen).
+			e.Reserve(t.parent, t.members+laterFields)
+			reserved = true
 		}
 		switch fd.Kind {
 		case format.Int:
@@ -222,6 +230,10 @@ func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m
 // targets are a variant's field paths, parsed once.
 type targets struct {
 	fields []event.Path // nil for a field without a target
+	// parent is the object most targets are members of (dcache), and
+	// members how many of them it is.
+	parent  event.Path
+	members int
 	groups []event.Path
 	consts []event.Value
 	cpaths []event.Path
@@ -245,6 +257,31 @@ func (f *Filter) targetsOf(v *billing.Variant) *targets {
 		t.cpaths = append(t.cpaths, p)
 		t.consts = append(t.consts, event.String(c.Value))
 	}
+	t.parent, t.members = commonParent(slices.Concat(t.fields, t.groups, t.cpaths))
 	f.paths.Store(v, t)
 	return t
+}
+
+// laterFields is the room left in a billing entry's object for fields the
+// filters after this one add to it.
+const laterFields = 16
+
+// commonParent returns the object most of paths are direct members of,
+// and how many; nil when none is nested.
+func commonParent(paths []event.Path) (event.Path, int) {
+	counts := map[string]int{}
+	var best event.Path
+	most := 0
+	for _, p := range paths {
+		if len(p) < 2 {
+			continue
+		}
+		parent := p[:len(p)-1]
+		k := strings.Join(parent, "\x00")
+		counts[k]++
+		if counts[k] > most {
+			best, most = parent, counts[k]
+		}
+	}
+	return best, most
 }
