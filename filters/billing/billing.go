@@ -234,9 +234,9 @@ type targets struct {
 	// members how many of them it is.
 	parent  event.Path
 	members int
-	groups []event.Path
-	consts []event.Value
-	cpaths []event.Path
+	groups  []event.Path
+	consts  []event.Value
+	cpaths  []event.Path
 }
 
 func (f *Filter) targetsOf(v *billing.Variant) *targets {
