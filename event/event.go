@@ -299,6 +299,12 @@ func (e *Event) Copy() (*Event, error) {
 	return c, nil
 }
 
+// Clone returns a deep copy of v: its objects and arrays get members of
+// their own (strings and raw objects, never written, are shared). Setting
+// a value taken from one field into another without it makes both share
+// their members, and a write into one appears in the other.
+func (v Value) Clone() Value { return v.clone() }
+
 func (v Value) clone() Value {
 	old := v.items()
 	if old == nil {

@@ -295,6 +295,19 @@ func (v Value) Interface() any {
 	return nil
 }
 
+// Constant converts a value from a config (as FromInterface does) into a
+// Value that every event may be given: an object is kept as its JSON text
+// (RawObject), which the first write into it decodes for that event
+// alone. Shared decoded members would be written in place: a filter that
+// sets [o][a] in one event would change [o] in every later one.
+func Constant(x any) Value {
+	v := FromInterface(x)
+	if v.kind == KindObject {
+		return RawObject(string(v.AppendJSON(nil)))
+	}
+	return v
+}
+
 // FromInterface converts plain Go values (as produced by encoding/json or
 // YAML) to a Value. Unsupported types render with strconv-like text.
 func FromInterface(x any) Value {

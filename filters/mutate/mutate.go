@@ -237,7 +237,7 @@ func (st setter) value(op, key string, p event.Path, v any) (setOp, error) {
 	str, ok := v.(string)
 	switch {
 	case !ok || !strings.Contains(str, "%{"):
-		s.val = event.FromInterface(v)
+		s.val = event.Constant(v) // given to every event: an object stays raw until written
 	case st.logstash:
 		t := template.ParseLogstash(str)
 		s.tmpl = &t
@@ -326,7 +326,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for _, p := range f.copy {
 		if v, ok := e.Get(p.from); ok {
-			e.Set(p.to, v)
+			// A deep copy, as Logstash's (deep_clone): the two fields must
+			// not share members a later write would change in both.
+			e.Set(p.to, v.Clone())
 		}
 	}
 	for _, s := range f.replace {

@@ -109,3 +109,26 @@ replace: {day: "%{+yyyy.MM.dd}", "[b]": "%{[a]}-%{+%s}"}
 	e := pt.Apply(t, f, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x"}`)
 	pt.SameDoc(t, e, `{"@timestamp":"2026-01-02T03:04:05.000Z","a":"x","day":"2026.01.02","b":"x-1767323045"}`)
 }
+
+// Values a config gives every event, and values copied from one field to
+// another, share no members: a write into one event's or one field's
+// object changes only it (the first wrote into the config's constant, and
+// every later event had the write; the second wrote into both fields).
+func TestConstantsAndCopiesShareNoMembers(t *testing.T) {
+	set := pt.Filter(t, New, `replace: {"[o]": {a: 1, b: 2}}`)
+	change := pt.Filter(t, New, `replace: {"[o][a]": 9}`)
+	first := pt.Apply(t, set, `{"m":1}`)
+	change.Apply(first)
+	second := pt.Apply(t, set, `{"m":2}`)
+	pt.SameDoc(t, first, `{"m":1,"o":{"a":9,"b":2}}`)
+	pt.SameDoc(t, second, `{"m":2,"o":{"a":1,"b":2}}`)
+
+	e := pt.Event(t, `{"m":1}`)
+	e.Set(event.MustPath("[a][x]"), event.Int(1))
+	e.Set(event.MustPath("[a][y]"), event.Int(2))
+	e.Set(event.MustPath("[a][z]"), event.Int(3)) // room for a fourth member
+	pt.Filter(t, New, `copy: {"[a]": "[b]"}`).Apply(e)
+	e.Set(event.MustPath("[a][p]"), event.Int(4))
+	e.Set(event.MustPath("[b][q]"), event.Int(5))
+	pt.SameDoc(t, e, `{"m":1,"a":{"x":1,"y":2,"z":3,"p":4},"b":{"x":1,"y":2,"z":3,"q":5}}`)
+}
