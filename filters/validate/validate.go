@@ -8,8 +8,6 @@ package validate
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
@@ -85,7 +83,7 @@ func New(cfg *Config, _ plugin.Env) (plugin.Filter, error) {
 			fd.Code = "bad_" + s.Name
 		}
 		if s.Default != nil {
-			fd.def = event.FromInterface(s.Default)
+			fd.def = event.Constant(s.Default) // shared by every record: an object stays raw until written
 		}
 		if len(s.Enum) > 0 {
 			fd.enum = map[string]bool{}
@@ -119,20 +117,24 @@ func (f *filter) Apply(e *event.Event) bool {
 			return true
 		}
 	}
-	derived := map[string]event.Value{}
+	// The keys timestamps derive (utc, assumed_utc), set once the record
+	// is known valid.
+	var derivedRoom [8]event.Field
+	derived := derivedRoom[:0]
 	for _, fd := range f.fields {
 		v, ok := rec.Member(fd.Name)
 		if !ok || v.IsNull() {
 			continue
 		}
-		if !fd.valid(v, derived) {
+		var valid bool
+		if derived, valid = fd.valid(v, derived); !valid {
 			f.fail(e, fd.Code)
 			return true
 		}
 	}
 	// Valid: apply defaults, derived keys and the unknown-key collection.
 	out := make([]event.Field, 0, rec.Len()+len(f.fields))
-	extra := []event.Field{}
+	var extra []event.Field
 	for _, m := range rec.Fields() {
 		if f.cfg.UnknownTo != "" && !f.known[m.Key] {
 			extra = append(extra, m)
@@ -144,9 +146,9 @@ func (f *filter) Apply(e *event.Event) bool {
 		if v, ok := rec.Member(fd.Name); (!ok || v.IsNull()) && fd.Default != nil {
 			out = setMember(out, fd.Name, fd.def)
 		}
-		for _, key := range []string{fd.UTC, fd.AssumedUTC} {
-			if v, ok := derived[key]; ok && key != "" {
-				out = setMember(out, key, v)
+		for _, d := range derived {
+			if d.Key == fd.UTC || d.Key == fd.AssumedUTC {
+				out = setMember(out, d.Key, d.Value)
 			}
 		}
 	}
@@ -174,85 +176,132 @@ func (f *filter) fail(e *event.Event, code string) {
 	}
 }
 
-func (fd *field) valid(v event.Value, derived map[string]event.Value) bool {
+// valid checks v against the field's type and enumeration; a timestamp
+// appends the keys it derives (utc, assumed_utc) to derived.
+func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, bool) {
 	switch fd.Type {
 	case "string":
 		if v.Kind() != event.KindString {
-			return false
+			return derived, false
 		}
 	case "number":
 		if v.Kind() != event.KindNumber {
-			return false
+			return derived, false
 		}
 	case "boolean":
 		if v.Kind() != event.KindBool {
-			return false
+			return derived, false
 		}
 	case "timestamp":
 		if v.Kind() != event.KindString {
-			return false
+			return derived, false
 		}
 		t, assumed, err := ParseTimestamp(v.Str())
 		if err != nil {
-			return false
+			return derived, false
 		}
 		if fd.UTC != "" {
-			derived[fd.UTC] = event.String(t.UTC().Format("2006-01-02T15:04:05.000000Z"))
+			var buf [32]byte
+			derived = append(derived, event.Field{Key: fd.UTC, Value: event.String(string(t.AppendFormat(buf[:0], "2006-01-02T15:04:05.000000Z")))})
 		}
 		if fd.AssumedUTC != "" {
-			derived[fd.AssumedUTC] = event.Bool(assumed)
+			derived = append(derived, event.Field{Key: fd.AssumedUTC, Value: event.Bool(assumed)})
 		}
 	}
 	if fd.enum != nil && (v.Kind() != event.KindString || !fd.enum[v.Str()]) {
-		return false
+		return derived, false
 	}
-	return true
+	return derived, true
 }
 
-var timestampRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$`)
-
 // ParseTimestamp parses YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM] strictly
-// (calendar-valid, hours 0–23, offsets within ±23:59). assumedUTC is true
-// when there was no zone designator.
+// (calendar-valid, hours 0–23, offsets within ±23:59) into the instant it
+// names, in UTC. assumedUTC is true when there was no zone designator. It
+// scans by hand and builds no time.Location: every accounting record has
+// two or three timestamps, and a regular expression took 7% of that
+// family's CPU and a sixth of the bytes it allocated.
 func ParseTimestamp(s string) (t time.Time, assumedUTC bool, err error) {
-	m := timestampRE.FindStringSubmatch(s)
-	if m == nil {
+	n, nsec, zone, ok := scanTimestamp(s)
+	if !ok {
 		return time.Time{}, false, fmt.Errorf("%q is not YYYY-MM-DDTHH:MM:SS[.f][Z|±HH:MM]", s)
-	}
-	n := make([]int, 6)
-	for i := range n {
-		n[i], _ = strconv.Atoi(m[i+1])
 	}
 	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
 		return time.Time{}, false, fmt.Errorf("%q is out of range", s)
 	}
-	nsec := 0
-	if m[7] != "" {
-		frac := m[7]
-		for len(frac) < 9 {
-			frac += "0"
-		}
-		nsec, _ = strconv.Atoi(frac)
-	}
-	loc := time.UTC
-	switch zone := m[8]; {
+	off := 0
+	switch {
 	case zone == "":
 		assumedUTC = true
 	case zone != "Z":
-		h, _ := strconv.Atoi(zone[1:3])
-		mi, _ := strconv.Atoi(zone[4:6])
+		h, mi := twoDigits(zone[1:3]), twoDigits(zone[4:6])
 		if h > 23 || mi > 59 {
 			return time.Time{}, false, fmt.Errorf("%q: zone offset out of range", s)
 		}
-		off := h*3600 + mi*60
+		off = h*3600 + mi*60
 		if zone[0] == '-' {
 			off = -off
 		}
-		loc = time.FixedZone("", off)
 	}
-	t = time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], nsec, loc)
+	// The wall clock is checked as written, then moved by the offset.
+	t = time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], nsec, time.UTC)
 	if t.Day() != n[2] || int(t.Month()) != n[1] {
 		return time.Time{}, false, fmt.Errorf("%q: no such day", s)
 	}
-	return t, assumedUTC, nil
+	return t.Add(-time.Duration(off) * time.Second), assumedUTC, nil
 }
+
+// scanTimestamp splits s as YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]: ASCII
+// digits where digits go, nothing after the zone. n holds year, month,
+// day, hour, minute, second; nsec the fraction; zone the designator ("",
+// "Z" or "±HH:MM").
+func scanTimestamp(s string) (n [6]int, nsec int, zone string, ok bool) {
+	const fixed = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(fixed) {
+		return n, 0, "", false
+	}
+	k := 0
+	for i := 0; i < len(fixed); i++ {
+		c := s[i]
+		if fixed[i] != 'd' {
+			if c != fixed[i] {
+				return n, 0, "", false
+			}
+			k++
+			continue
+		}
+		if c < '0' || c > '9' {
+			return n, 0, "", false
+		}
+		n[k] = n[k]*10 + int(c-'0')
+	}
+	rest := s[len(fixed):]
+	if len(rest) > 0 && rest[0] == '.' {
+		digits := 0
+		for digits < len(rest)-1 && rest[1+digits] >= '0' && rest[1+digits] <= '9' {
+			digits++
+		}
+		if digits < 1 || digits > 9 {
+			return n, 0, "", false
+		}
+		for i := 0; i < 9; i++ {
+			nsec *= 10
+			if i < digits {
+				nsec += int(rest[1+i] - '0')
+			}
+		}
+		rest = rest[1+digits:]
+	}
+	switch {
+	case rest == "" || rest == "Z":
+		return n, nsec, rest, true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]):
+		return n, nsec, rest, true
+	}
+	return n, 0, "", false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// twoDigits is the value of two ASCII digits.
+func twoDigits(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
