@@ -503,6 +503,9 @@ func (m mergeOp) apply(e *event.Event) {
 		case dObj != aObj:
 			continue
 		case dObj:
+			// Members of their own: the merged values must not share
+			// members with the fields they came from (as Value.Clone).
+			added = added.Clone()
 			fields := append([]event.Field(nil), dest.Fields()...)
 			for _, f := range added.Fields() {
 				replaced := false
@@ -518,7 +521,7 @@ func (m mergeOp) apply(e *event.Event) {
 			}
 			e.Set(m.dest, event.Object(fields...))
 		default:
-			e.Set(m.dest, event.Array(append(asArray(dest), asArray(added)...)...))
+			e.Set(m.dest, event.Array(append(asArray(dest), asArray(added.Clone())...)...))
 		}
 	}
 }
