@@ -92,3 +92,25 @@ func BenchmarkAppendQuoted(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTextOfQuotedMessage reads a message with escapes (a Python
+// traceback, as Filebeat's multiline joins it) as the format filter does:
+// its text, unescaped into a new string.
+func BenchmarkTextOfQuotedMessage(b *testing.B) {
+	msg := "2025-12-30 21:18:27,846 - apps.parcels.views - ERROR - Retrying \"carrier\" API call\nTraceback (most recent call last):\n" +
+		strings.Repeat("  File \"/usr/local/lib/python3.11/site-packages/django/core/handlers/base.py\", line 197, in _get_response\n    response = wrapped_callback(request, *callback_args, **callback_kwargs)\n", 6) +
+		"ValueError: bad \"value\""
+	raw, _ := json.Marshal(map[string]string{"message": msg})
+	e, err := DecodeEvent(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, _ := e.Get(Path{"message"})
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if v.Text() != msg {
+			b.Fatal("wrong text")
+		}
+	}
+}

@@ -150,10 +150,13 @@ func TestResponsesAreReadWholeAndReused(t *testing.T) {
 
 // BenchmarkGzipBody compresses a 2048-event bulk body with compress/gzip
 // (what the client's CompressRequestBody used) and with klauspost's gzip
-// (what the output uses now), at level 1, the shipped default.
+// (what the output uses now), at level 1, the shipped default; and writes
+// and compresses it as a request does (encodeCompressed: the lines
+// written a window at a time, the body never whole) against writing the
+// body whole and then compressing it (what the output did before).
 func BenchmarkGzipBody(b *testing.B) {
 	items := benchItems(b, 2048)
-	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1}}
+	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1, DocumentID: "auto"}}
 	body := appendAll(b, o.body(items), items)
 	b.Run("compress-gzip", func(b *testing.B) {
 		var out bytes.Buffer
@@ -170,8 +173,33 @@ func BenchmarkGzipBody(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			c, _, err := o.gzipped(body)
+			c, err := o.compressor(len(body))
 			if err != nil {
+				b.Fatal(err)
+			}
+			c.w.Write(body)
+			c.w.Close()
+			o.recycleCompressor(c)
+		}
+	})
+	b.Run("encode-whole-then-compress", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			whole, _ := o.encode(o.body(items), items, nil)
+			c, _ := o.compressor(len(whole))
+			c.w.Write(whole)
+			c.w.Close()
+			o.recycleCompressor(c)
+			o.recycle(whole)
+		}
+	})
+	b.Run("encode-compressed", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			c, _ := o.compressor(len(body))
+			if _, err := o.encodeCompressed(c, items); err != nil {
 				b.Fatal(err)
 			}
 			o.recycleCompressor(c)
@@ -179,23 +207,42 @@ func BenchmarkGzipBody(b *testing.B) {
 	})
 }
 
-func TestGzippedBodyRoundTrips(t *testing.T) {
-	o := &Output{compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1}}
-	body := []byte(strings.Repeat(`{"create":{}}`+"\n"+`{"message":"x"}`+"\n", 1000))
-	c, gz, err := o.gzipped(body)
-	if err != nil {
-		t.Fatal(err)
+// A request body compressed as it is written is the body written whole,
+// gzipped: whatever the events' sizes (one larger than the window
+// included), and with a kept compressor.
+func TestCompressedBodyRoundTrips(t *testing.T) {
+	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1, DocumentID: "auto"}}
+	items := benchItems(t, 300)
+	bigEvent := pt.Event(t, `{"message":"`+strings.Repeat("x", 5*compressWindow)+`","log":{"offset":1,"file":{"path":"/big"}}}`)
+	bigEvent.DataStream = "logs-big-pt"
+	big := newItems(0, 100, []*event.Event{bigEvent})
+	items = append(append(items[:150:150], big...), items[150:]...)
+	want := appendAll(t, nil, items)
+	for round := range 2 {
+		c, err := o.compressor(len(want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent, err := o.encodeCompressed(c, items)
+		if err != nil || len(sent) != len(items) {
+			t.Fatalf("round %d: %d of %d items sent: %v", round, len(sent), len(items), err)
+		}
+		r, err := stdgzip.NewReader(bytes.NewReader(c.out.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(back, want) {
+			t.Fatalf("round %d: the body does not round-trip (%d bytes back, %d written): %v", round, len(back), len(want), err)
+		}
+		o.recycleCompressor(c)
+		if round == 0 && len(o.compressors) != 0 {
+			t.Fatal("a compressor whose window grew past maxKeptWindow was kept")
+		}
 	}
-	r, err := stdgzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := io.ReadAll(r)
-	if err != nil || !bytes.Equal(back, body) {
-		t.Fatalf("round trip: %v", err)
-	}
+	c, _ := o.compressor(10)
 	o.recycleCompressor(c)
-	if c2, _, _ := o.gzipped(body); c2 != c {
+	if again, _ := o.compressor(10); again != c {
 		t.Fatal("the compressor was not reused")
 	}
 }

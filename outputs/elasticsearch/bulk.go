@@ -51,24 +51,29 @@ var gzipHeader = map[string]string{"Content-Encoding": "gzip"}
 // those answered 429/5xx and, with an error, those of a request that
 // failed as a whole. Every other item is done or dead-lettered.
 func (o *Output) bulk(items []item) ([]item, error) {
-	body := o.body(items)
-	defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
-	body, items = o.encode(body, items)
-	if len(items) == 0 {
-		return nil, nil
-	}
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	opts := []func(*esapi.BulkRequest){o.client.Bulk.WithContext(ctx)}
-	payload := body
+	var payload []byte
 	if o.cfg.Compression {
-		c, gz, err := o.gzipped(body)
+		c, err := o.compressor(bodySize(items))
 		if err != nil {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err)
 		}
 		defer o.recycleCompressor(c) // the client is done with it when Bulk returns
-		payload = gz
+		if items, err = o.encodeCompressed(c, items); err != nil {
+			return failed(items), fmt.Errorf("bulk: gzip: %w", err) // the refused ones are dead-lettered
+		}
+		payload = c.out.Bytes()
 		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
+	} else {
+		body := o.body(items)
+		defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
+		body, items = o.encode(body, items, nil)
+		payload = body
+	}
+	if len(items) == 0 {
+		return nil, nil
 	}
 	o.requests.Add(1)
 	res, err := o.client.Bulk(bytes.NewReader(payload), opts...)
@@ -114,8 +119,9 @@ func (o *Output) bulk(items []item) ([]item, error) {
 // encode writes the bulk lines of items into body and returns the items
 // sent, in the order of their lines (the order of the answers). An item
 // whose metadata makes no bulk action (a delete without _id, an unknown
-// op_type) is dead-lettered here and left out of the request.
-func (o *Output) encode(body []byte, items []item) ([]byte, []item) {
+// op_type) is dead-lettered here and left out of the request. spill, when
+// set, is called after each item's lines (it may empty the body).
+func (o *Output) encode(body []byte, items []item, spill func(body []byte) []byte) ([]byte, []item) {
 	enc := newLineEncoder(&o.cfg)
 	sent := items // the common case: all of them, no copy
 	var refused []item
@@ -135,9 +141,41 @@ func (o *Output) encode(body []byte, items []item) ([]byte, []item) {
 			// Status 0: no status was answered, the event was never sent.
 			why = append(why, deadletter.Error{Type: "invalid_metadata", Reason: err.Error()})
 		}
+		if spill != nil {
+			body = spill(body)
+		}
 	}
 	o.deadLetter(refused, why)
 	return body, sent
+}
+
+// encodeCompressed writes the bulk lines of items through c, a window at
+// a time, and returns the items sent (as encode). A compression error
+// (the first; the writer keeps returning it) leaves them to be sent
+// again.
+func (o *Output) encodeCompressed(c *compressor, items []item) ([]item, error) {
+	var werr error
+	window, sent := o.encode(c.window, items, func(window []byte) []byte {
+		c.window = window
+		if err := c.flush(false); err != nil && werr == nil {
+			werr = err
+		}
+		return c.window
+	})
+	c.window = window
+	if werr != nil {
+		return sent, werr
+	}
+	return sent, c.close()
+}
+
+// bodySize is the estimated size of items' bulk lines.
+func bodySize(items []item) int {
+	n := 0
+	for _, it := range items {
+		n += int(it.size)
+	}
+	return n
 }
 
 // failed counts an attempt for each item of a request that failed as a

@@ -8,48 +8,77 @@ import (
 
 // Request bodies are gzipped here rather than by the client: klauspost's
 // deflate takes about two thirds of compress/gzip's time at the same
-// level and size (BenchmarkGzipBody), and the compressor and its output
-// buffer are kept per worker, like the bodies, instead of a pool that a
+// level and size (BenchmarkGzipBody), and the compressor and its buffers
+// are kept per worker, like the bodies, instead of a pool that a
 // collection empties.
+//
+// The bulk lines are compressed as they are written, a window at a time:
+// a request never holds its uncompressed body, which was the largest
+// buffer of a worker (a 2048-event request is megabytes, its gzip a
+// seventh of that), and live memory close to the memory limit makes the
+// collector run back to back.
 
-// compressor gzips one body at a time.
+// compressWindow is how many bytes of bulk lines are written before they
+// are handed to the compressor.
+const compressWindow = 256 << 10
+
+// compressor gzips one request body at a time.
 type compressor struct {
-	w   *gzip.Writer
-	out bytes.Buffer
+	w      *gzip.Writer
+	out    bytes.Buffer
+	window []byte // bulk lines not compressed yet
 }
 
-// gzipped returns body compressed, in a buffer that stays the
-// compressor's: give it back with recycleCompressor once the request is
-// done.
-func (o *Output) gzipped(body []byte) (*compressor, []byte, error) {
+// compressor returns a kept compressor, or a new one, reset for a body
+// of about size uncompressed bytes: give it back with recycleCompressor
+// once the request is done.
+func (o *Output) compressor(size int) (*compressor, error) {
 	var c *compressor
 	select {
 	case c = <-o.compressors:
 	default:
 		w, err := gzip.NewWriterLevel(nil, o.cfg.CompressionLevel)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		c = &compressor{w: w}
+		c = &compressor{w: w, window: make([]byte, 0, compressWindow+compressWindow/4)}
 	}
 	c.out.Reset()
-	c.out.Grow(len(body)/4 + 512)
+	c.out.Grow(size/6 + 512)
 	c.w.Reset(&c.out)
-	if _, err := c.w.Write(body); err != nil {
-		return nil, nil, err
+	c.window = c.window[:0]
+	return c, nil
+}
+
+// flush compresses the window once it holds compressWindow bytes (all of
+// it when final) and empties it.
+func (c *compressor) flush(final bool) error {
+	if len(c.window) < compressWindow && !final {
+		return nil
 	}
-	if err := c.w.Close(); err != nil {
-		return nil, nil, err
+	_, err := c.w.Write(c.window)
+	c.window = c.window[:0]
+	return err
+}
+
+// close compresses what is left and ends the stream; bytes returns it.
+func (c *compressor) close() error {
+	if err := c.flush(true); err != nil {
+		return err
 	}
-	return c, c.out.Bytes(), nil
+	return c.w.Close()
 }
 
 // maxKeptCompressed is the largest compressed buffer a kept compressor may
-// hold on to between requests.
-const maxKeptCompressed = 16 << 20
+// hold on to between requests; maxKeptWindow the largest window (one
+// event larger than the window grows it).
+const (
+	maxKeptCompressed = 16 << 20
+	maxKeptWindow     = 4 * compressWindow
+)
 
 func (o *Output) recycleCompressor(c *compressor) {
-	if c == nil || c.out.Cap() > maxKeptCompressed {
+	if c == nil || c.out.Cap() > maxKeptCompressed || cap(c.window) > maxKeptWindow {
 		return
 	}
 	select {
