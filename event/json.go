@@ -23,6 +23,14 @@ func DecodeJSON(data []byte) (Value, error) {
 	return decodeBuf(append(make([]byte, 0, len(data)), data...), false, rootSpare)
 }
 
+// DecodeJSONString is DecodeJSON for text in a string, which, never
+// written, is decoded where it is: strings of the result point into it
+// (the json filter decodes a field's text this way, without the two
+// copies DecodeJSON([]byte(s)) makes).
+func DecodeJSONString(s string) (Value, error) {
+	return decodeBuf(unsafe.Slice(unsafe.StringData(s), len(s)), false, rootSpare)
+}
+
 // rootSpare is room left in a decoded event's top-level object for the
 // fields filters add, so they do not reallocate it one by one.
 const rootSpare = 12

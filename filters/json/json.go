@@ -35,7 +35,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	if !ok {
 		return true
 	}
-	v, err := event.DecodeJSON([]byte(src.Text()))
+	v, err := event.DecodeJSONString(src.Text())
 	switch {
 	case err != nil:
 		f.fail(e, "not_json")
