@@ -132,16 +132,22 @@ func (f *filter) Apply(e *event.Event) bool {
 			return true
 		}
 	}
-	// Valid: apply defaults, derived keys and the unknown-key collection.
-	out := make([]event.Field, 0, rec.Len()+len(f.fields))
+	// Valid: apply defaults, derived keys and the unknown-key collection,
+	// in the record's own members (the json filter leaves room after
+	// them): the known ones keep their order and the unknown ones move to
+	// extra. A record is the event's alone (mutate copy deep-copies), and
+	// a raw one's Fields are decoded afresh.
+	members := rec.Fields()
+	out := members[:0]
 	var extra []event.Field
-	for _, m := range rec.Fields() {
+	for _, m := range members {
 		if f.cfg.UnknownTo != "" && !f.known[m.Key] {
 			extra = append(extra, m)
 			continue
 		}
 		out = append(out, m)
 	}
+	clear(members[len(out):]) // moved to extra
 	for _, fd := range f.fields {
 		if v, ok := rec.Member(fd.Name); (!ok || v.IsNull()) && fd.Default != nil {
 			out = setMember(out, fd.Name, fd.def)
