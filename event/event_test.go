@@ -345,3 +345,33 @@ func TestReserve(t *testing.T) {
 		t.Fatalf("[@metadata][n][v] = %q", got)
 	}
 }
+
+// Delete shifts the members in place and keeps the room after them: the
+// next field set takes no allocation; a clone's members are its own.
+func TestDeleteKeepsRoom(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"a":1,"message":"m","b":{"x":1,"y":2},"c":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.Clone()
+	if _, ok := e.Delete(Path{"message"}); !ok {
+		t.Fatal("no message")
+	}
+	e.Set(Path{"d"}, Int(4))
+	if n := testing.AllocsPerRun(10, func() {
+		e.Set(Path{"tmp"}, Int(1))
+		if _, ok := e.Delete(Path{"tmp"}); !ok {
+			t.Fatal("no tmp")
+		}
+	}); n != 0 {
+		t.Errorf("a set and a delete allocated %v times", n)
+	}
+	e.Delete(MustPath("[b][x]"))
+	e.Set(MustPath("[b][z]"), Int(5))
+	if got, want := string(e.AppendJSON(nil)), `{"a":1,"b":{"y":2,"z":5},"c":3,"d":4}`; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got, want := string(c.AppendJSON(nil)), `{"a":1,"message":"m","b":{"x":1,"y":2},"c":3}`; got != want {
+		t.Fatalf("the clone changed: %s", got)
+	}
+}

@@ -155,12 +155,17 @@ func remove(v *Value, path Path) (Value, bool) {
 			return Value{}, false
 		}
 		if depth == len(path)-1 {
-			old := v.items()[i].Value
-			// Copy rather than shift in place: the backing array may be
-			// shared with the decode arena of a cloned event.
-			items := make([]Field, 0, len(v.items())-1)
-			items = append(items, v.items()[:i]...)
-			v.setItems(append(items, v.items()[i+1:]...))
+			// Shifted in place, keeping the room after them for the
+			// fields filters add: an object's members belong to it alone
+			// (Clone and mutate's copy copy them, constants are raw
+			// until written, the decoder carves each object its own).
+			// A copy here made the next set reallocate them: a rename of
+			// message allocated the root twice.
+			items := v.items()
+			old := items[i].Value
+			copy(items[i:], items[i+1:])
+			items[len(items)-1] = Field{}
+			v.setItems(items[:len(items)-1])
 			return old, true
 		}
 		v = &v.items()[i].Value
