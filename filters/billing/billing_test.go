@@ -185,3 +185,40 @@ func TestExplainSaysWhereTheLineLeaves(t *testing.T) {
 		t.Fatalf("%v", report)
 	}
 }
+
+// What is learned from a header outlives the header's event: the beats
+// input recycles an event's memory for later batches once the event is
+// done, so the learned file's key and template must be copies. Here the
+// header's bytes are overwritten after it was applied, as a recycled slab
+// is; the file's next entry must still find the template (it fit no
+// template when the file's key read as the overwritten bytes), and the
+// saved file must name the file, not the garbage.
+func TestLearnedTemplatesOutliveTheHeadersMemory(t *testing.T) {
+	dir := t.TempDir()
+	f := newFilter(t, dir, Config{})
+	const file = "/var/lib/dcache/billing/2025/12/billing-2025.12.30"
+	data, _ := json.Marshal(map[string]any{"message": "## mover-info-message " + customMover, "agent": map[string]any{"id": "agent-1"}, "log": map[string]any{"file": map[string]any{"path": file}}})
+	header, err := event.DecodeEventOwned(data) // the event points into data, as into a slab
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Apply(header)
+	for i := range data {
+		data[i] = 0xff // recycled
+	}
+	e := billingEvent(t, "agent-1", file, customLine)
+	f.Apply(e)
+	if e.HasTag("_billingparsefailure") || get(e, "[dcache][transfer_path]") != "/data/f1.part" {
+		t.Fatalf("the file's entry after its header's memory was reused: tags %v, transfer_path %s", e.Tags(), get(e, "[dcache][transfer_path]"))
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(dir + "/dcache-billing/templates.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), file) || !strings.Contains(string(saved), "agent-1") || !strings.Contains(string(saved), "transferPath") {
+		t.Fatalf("saved templates: %s", saved)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,6 +100,12 @@ func (ft *fileTemplates) learn(k fileKey, msgType, template string) error {
 	if known {
 		return nil
 	}
+	// Kept for good (map keys, the library, the saved file): copies, not
+	// the event's text, whose memory the input recycles for later batches
+	// once the event is done (the keys read as other events' bytes, and
+	// the library of the file was never found again).
+	k = fileKey{strings.Clone(k.agent), strings.Clone(k.path)}
+	msgType, template = strings.Clone(msgType), strings.Clone(template)
 	ft.mu.Lock()
 	err := ft.learnLocked(k, msgType, template)
 	due := time.Since(ft.saved) >= saveEvery
