@@ -60,7 +60,10 @@ func (e *Event) init(doc Value) {
 	e.root.own() // the root is always written member by member, without @metadata
 	// A fresh decode shares its members with nothing yet, so shift them in
 	// place and keep the spare room the decoder left for filters.
-	if i := e.root.index(MetadataKey); i >= 0 {
+	// A document that names @metadata twice (JSON allows it) keeps none
+	// of them: the last is the metadata, as decoders that keep one member
+	// per key take it.
+	for i := e.root.index(MetadataKey); i >= 0; i = e.root.index(MetadataKey) {
 		items := e.root.items()
 		e.meta = items[i].Value
 		copy(items[i:], items[i+1:])
@@ -185,16 +188,19 @@ func (e *Event) Reserve(p Path, n int) {
 	if len(p) == 0 || n <= 0 {
 		return
 	}
+	// Every object on the way must be one: Set would replace anything
+	// else (an array among them), and that is not Reserve's to do.
+	for i := 1; i < len(p); i++ {
+		up, ok := e.Get(p[:i])
+		if !ok {
+			break
+		}
+		if up.kind != KindObject {
+			return
+		}
+	}
 	cur, ok := e.Get(p)
 	if !ok {
-		for i := len(p) - 1; i > 0; i-- {
-			if up, ok := e.Get(p[:i]); ok {
-				if up.kind != KindObject {
-					return // not ours to replace
-				}
-				break
-			}
-		}
 		e.Set(p, itemsValue(KindObject, make([]Field, 0, n)))
 		return
 	}
@@ -204,7 +210,7 @@ func (e *Event) Reserve(p Path, n int) {
 	v, rest := e.target(p)
 	for _, key := range rest {
 		v.own()
-		v = &v.items()[v.index(key)].Value // there: Get found it
+		v = &v.items()[v.index(key)].Value // an object member: Get found it, through objects only
 	}
 	v.own()
 	items := v.items()
@@ -214,7 +220,9 @@ func (e *Event) Reserve(p Path, n int) {
 // SetString stores a string at p.
 func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
 
-// Delete removes the field at p and returns what it held.
+// Delete removes the field at p and returns what it held. The members of
+// its object shift in place: a copy of that object's Value taken before
+// reads them shifted (read it again after).
 func (e *Event) Delete(p Path) (Value, bool) {
 	v, rest := e.target(p)
 	if len(rest) == 0 {
@@ -284,7 +292,7 @@ func (e *Event) Clone() *Event {
 // copy's JSON; Piece is kept.
 func (e *Event) Copy() (*Event, error) {
 	buf := e.root.AppendJSON(nil)
-	if len(e.meta.items()) > 0 {
+	if e.meta.kind == KindObject && e.meta.Len() > 0 { // raw or decoded
 		meta := append([]byte(`{"`+MetadataKey+`":`), e.meta.AppendJSON(nil)...)
 		if len(buf) > 2 { // not {}
 			meta = append(meta, ',')

@@ -375,3 +375,44 @@ func TestDeleteKeepsRoom(t *testing.T) {
 		t.Fatalf("the clone changed: %s", got)
 	}
 }
+
+// Reserve goes through objects only: a path through an array element, or
+// under one, changes nothing (Set would replace the array with an object).
+func TestReserveLeavesArraysAlone(t *testing.T) {
+	const doc = `{"list":[{"a":1},{"b":2}],"s":"x"}`
+	e, err := DecodeEvent([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"[list][0]", "[list][0][x]", "[list][5][x]", "[s][x][y]"} {
+		e.Reserve(MustPath(p), 4)
+		if got := string(e.AppendJSON(nil)); got != doc {
+			t.Fatalf("Reserve(%s) changed the event: %s", p, got)
+		}
+	}
+}
+
+// Copy keeps @metadata whether it is decoded or held raw (a constant, the
+// beats input's tls_peer); a document naming @metadata twice keeps
+// neither in the document, and the last is the metadata.
+func TestCopyKeepsRawMetadataAndDuplicateMetadataLeaves(t *testing.T) {
+	e, _ := DecodeEvent([]byte(`{"message":"m"}`))
+	e.Set(Path{MetadataKey}, RawObject(`{"tls_peer":{"status":"verified"}}`))
+	c, err := e.Copy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.GetString(Path{MetadataKey, "tls_peer", "status"}); got != "verified" {
+		t.Fatalf("the copy's [@metadata][tls_peer][status] = %q (metadata %s)", got, c.Metadata().AppendJSON(nil))
+	}
+	d, err := DecodeEvent([]byte(`{"@metadata":{"a":1},"message":"m","@metadata":{"b":2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(d.AppendJSON(nil)); got != `{"message":"m"}` {
+		t.Fatalf("document %s: @metadata written", got)
+	}
+	if got := d.GetString(MustPath("[@metadata][b]")); got != "2" {
+		t.Fatalf("[@metadata][b] = %q: not the last @metadata", got)
+	}
+}

@@ -296,14 +296,22 @@ func (v Value) Interface() any {
 }
 
 // Constant converts a value from a config (as FromInterface does) into a
-// Value that every event may be given: an object is kept as its JSON text
-// (RawObject), which the first write into it decodes for that event
-// alone. Shared decoded members would be written in place: a filter that
-// sets [o][a] in one event would change [o] in every later one.
-func Constant(x any) Value {
-	v := FromInterface(x)
-	if v.kind == KindObject {
+// Value that every event may be given: each object in it, at the top or
+// inside arrays, is kept as its JSON text (RawObject), which the first
+// write into it decodes for that event alone. Shared decoded members
+// would be written in place: a filter that sets [o][a] in one event would
+// change [o] in every later one. Arrays themselves are never written in
+// place (a write replaces them, AddTag copies them).
+func Constant(x any) Value { return shareable(FromInterface(x)) }
+
+func shareable(v Value) Value {
+	switch v.kind {
+	case KindObject:
 		return RawObject(string(v.AppendJSON(nil)))
+	case KindArray:
+		for i, f := range v.items() {
+			v.items()[i].Value = shareable(f.Value)
+		}
 	}
 	return v
 }

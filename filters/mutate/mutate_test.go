@@ -132,3 +132,17 @@ func TestConstantsAndCopiesShareNoMembers(t *testing.T) {
 	e.Set(event.MustPath("[b][q]"), event.Int(5))
 	pt.SameDoc(t, e, `{"m":1,"a":{"x":1,"y":2,"z":3,"p":4},"b":{"x":1,"y":2,"z":3,"q":5}}`)
 }
+
+// A constant object given to @metadata is kept by Event.Copy (the
+// pipeline output's copy for a downstream pipeline).
+func TestConstantMetadataSurvivesCopy(t *testing.T) {
+	f := pt.Filter(t, New, `replace: {"@metadata": {route: audit}}`)
+	e := pt.Apply(t, f, `{"m":1}`)
+	c, err := e.Copy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.GetString(event.MustPath("[@metadata][route]")); got != "audit" {
+		t.Fatalf("the copy's [@metadata][route] = %q", got)
+	}
+}

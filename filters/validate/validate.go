@@ -121,9 +121,14 @@ func (f *filter) Apply(e *event.Event) bool {
 	// is known valid.
 	var derivedRoom [8]event.Field
 	derived := derivedRoom[:0]
+	// absent[i]: f.fields[i] is missing or null in the record as it came
+	// (its members are rewritten below, before the defaults are decided).
+	var absentRoom [32]bool
+	absent := absentRoom[:0]
 	for _, fd := range f.fields {
 		v, ok := rec.Member(fd.Name)
-		if !ok || v.IsNull() {
+		absent = append(absent, !ok || v.IsNull())
+		if absent[len(absent)-1] {
 			continue
 		}
 		var valid bool
@@ -148,8 +153,8 @@ func (f *filter) Apply(e *event.Event) bool {
 		out = append(out, m)
 	}
 	clear(members[len(out):]) // moved to extra
-	for _, fd := range f.fields {
-		if v, ok := rec.Member(fd.Name); (!ok || v.IsNull()) && fd.Default != nil {
+	for i, fd := range f.fields {
+		if absent[i] && fd.Default != nil {
 			out = setMember(out, fd.Name, fd.def)
 		}
 		for _, d := range derived {

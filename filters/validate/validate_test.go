@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/event"
+	jsonfilter "github.com/ingestd/ingestd/filters/json"
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
@@ -172,5 +173,28 @@ func BenchmarkParseTimestamp(b *testing.B) {
 		if _, _, err := ParseTimestamp("2025-12-30T17:31:18.356805-03:30"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Defaults are decided on the record as it came: a field a timestamp
+// derives into is absent there whether or not the record also had an
+// unknown key (whose member the derived key may take once the record is
+// rewritten in place).
+func TestDefaultsSeeTheRecordAsItCame(t *testing.T) {
+	j := pt.Filter(t, jsonfilter.New, "source: message\ntarget: rec")
+	f := pt.Filter(t, New, `
+source: rec
+unknown_to: extra
+fields:
+  - {name: ts, required: true, type: timestamp, utc: ts_utc}
+  - {name: ts_utc, default: "n/a"}
+`)
+	plain := pt.Apply(t, j, `{"message":"{\"ts\":\"2025-01-01T00:00:00Z\"}"}`)
+	f.Apply(plain)
+	withUnknown := pt.Apply(t, j, `{"message":"{\"ts\":\"2025-01-01T00:00:00Z\",\"x\":1}"}`)
+	f.Apply(withUnknown)
+	a, b := plain.GetString(mustPath("[rec][ts_utc]")), withUnknown.GetString(mustPath("[rec][ts_utc]"))
+	if a != b {
+		t.Fatalf("ts_utc %q without an unknown key, %q with one", a, b)
 	}
 }
