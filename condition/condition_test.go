@@ -63,6 +63,14 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 		`{"tags":"accounting","service":"dcache-billing","log":{"file":{"path":""}}}`,
 		`{"fields":{"service":null,"n":3.0,"b":true},"log":{"file":{"path":7}},"x":{"accounting":1}}`,
 		`{}`,
+		// Objects kept as their text (rawLookup): with the literal, without
+		// it, with escapes, with the field missing or not a string.
+		`{"fields":{"service":"django","group":"pt"},"log":{"file":{"path":"/var/log/app/django.log"},"offset":1}}`,
+		`{"fields":{"group":"pt"},"log":{"offset":1}}`,
+		`{"fields":{"service":"dcache\u002dbilling"},"log":{"file":{"path":"/x/billing\u002d2025.01.01"}}}`,
+		`{"fields":{"service":["dcache-billing"]},"log":{"file":{"path":{"p":"billing-x"}}}}`,
+		`{"fields":{"other":"dcache-billing"},"log":{"file":{"name":"billing-2025"}}}`,
+		`{"fields":"dcache-billing","log":"billing-"}`,
 	}
 	conds := []string{
 		`"accounting" in tags`, `"accounting" in x`, `fields.service == "dcache-billing"`, `service != "dcache-billing"`,
@@ -71,6 +79,12 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 		`log.file.path contains "billing"`, `hasSuffix(log.file.path, "01")`, `!("accounting" in tags)`, `not (fields.n == 3)`,
 		`fields.service == "dcache-billing" || service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`,
 		`"a" in tags && fields.n == 3`, `field("[fields][service]") == "dcache-billing"`, `true`, `false || fields.b == true`,
+		// Where a missing operand's error differs from false: the left of
+		// ||, under !, and && inside them.
+		`hasPrefix(basename(log.file.path), "billing-") || input() == ""`, `!hasPrefix(basename(log.file.path), "billing-")`,
+		`!(fields.service == "x" || log.file.path contains "billing")`, `(log.file.path endsWith ".01" && input() == "") || input() == ""`, `log.file.path contains "billing" || input() == ""`,
+		`true && hasSuffix(log.file.path, "01")`, `fields.service != "dcache-billing" && log.file.path contains "app"`,
+		`field("[fields][service]") == "dcache-billing" || field("[log][file][path]") startsWith "/x"`,
 	}
 	for _, src := range conds {
 		c, err := Compile(src)

@@ -48,7 +48,7 @@ func compileNative(src string) boolFn {
 		return nil
 	}
 	ast.Walk(&tree.Node, fieldRewriter{})
-	fn, ok := nativeBool(tree.Node)
+	fn, ok := nativeBool(tree.Node, true)
 	if !ok {
 		return nil
 	}
@@ -58,7 +58,13 @@ func compileNative(src string) boolFn {
 // matchNative evaluates a native condition like Condition.Match.
 func matchNative(fn boolFn, e *event.Event) bool { return fn(e) == isTrue }
 
-func nativeBool(n ast.Node) (boolFn, bool) {
+// nativeBool compiles n. notTrueAlike says that n's caller treats an
+// errored n as it treats a false one (the whole condition, the right side
+// of an ||, either side of an && so placed): string tests there may skip
+// their operand's lookup when its object's text rules a match out
+// (rawLookup), and answer false where a missing operand would have
+// errored.
+func nativeBool(n ast.Node, notTrueAlike bool) (boolFn, bool) {
 	switch n := n.(type) {
 	case *ast.BoolNode:
 		v := triOf(n.Value)
@@ -67,7 +73,7 @@ func nativeBool(n ast.Node) (boolFn, bool) {
 		if n.Operator != "!" && n.Operator != "not" {
 			return nil, false
 		}
-		inner, ok := nativeBool(n.Node)
+		inner, ok := nativeBool(n.Node, false) // ! keeps an error, turns false
 		if !ok {
 			return nil, false
 		}
@@ -83,12 +89,14 @@ func nativeBool(n ast.Node) (boolFn, bool) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "||", "or", "&&", "and":
-			l, ok1 := nativeBool(n.Left)
-			r, ok2 := nativeBool(n.Right)
+			or := n.Operator == "||" || n.Operator == "or"
+			// An error on the left of || stops it where false goes on.
+			l, ok1 := nativeBool(n.Left, notTrueAlike && !or)
+			r, ok2 := nativeBool(n.Right, notTrueAlike)
 			if !ok1 || !ok2 {
 				return nil, false
 			}
-			if n.Operator == "||" || n.Operator == "or" {
+			if or {
 				return func(e *event.Event) tri {
 					if a := l(e); a != isFalse {
 						return a // true short-circuits; an error stops expr
@@ -138,31 +146,57 @@ func nativeBool(n ast.Node) (boolFn, bool) {
 				return errored // expr cannot look into a scalar
 			}, true
 		case "startsWith", "endsWith", "contains":
-			return nativeStringTest(n.Operator, n.Left, n.Right)
+			return nativeStringTest(n.Operator, false, n.Left, n.Right, notTrueAlike)
 		}
 	case *ast.BuiltinNode:
 		if len(n.Arguments) == 2 && (n.Name == "hasPrefix" || n.Name == "hasSuffix") {
 			op := map[string]string{"hasPrefix": "startsWith", "hasSuffix": "endsWith"}[n.Name]
-			return nativeStringTest(op, n.Arguments[0], n.Arguments[1])
+			return nativeStringTest(op, true, n.Arguments[0], n.Arguments[1], notTrueAlike)
 		}
 	}
 	return nil, false
 }
 
-func nativeStringTest(op string, left, right ast.Node) (boolFn, bool) {
+func nativeStringTest(op string, builtin bool, left, right ast.Node, notTrueAlike bool) (boolFn, bool) {
 	l, ok1 := nativeVal(left)
 	r, ok2 := nativeVal(right)
 	if !ok1 || !ok2 {
 		return nil, false
 	}
 	test := map[string]func(string, string) bool{"startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix, "contains": strings.Contains}[op]
+	// As expr: the operators are false on a nil operand, the builtins
+	// (hasPrefix, hasSuffix) fail on it; both fail on a non-string.
+	apply := func(a, b event.Value, okA, okB bool) tri {
+		switch {
+		case (!okA || !okB) && !builtin:
+			return isFalse
+		case !okA || !okB || a.Kind() != event.KindString || b.Kind() != event.KindString:
+			return errored
+		}
+		return triOf(test(a.Str(), b.Str()))
+	}
+	if lit, ok := right.(*ast.StringNode); ok && notTrueAlike && lit.Value != "" {
+		// field (or basename(field)) tested for a literal: a value holding
+		// no lit passes none of these tests, and here an error is as good
+		// as false.
+		if p, base, ok := operandField(left); ok {
+			want := event.String(lit.Value)
+			return func(e *event.Event) tri {
+				a, ok, ruledOut := rawLookup(e, p, lit.Value)
+				if ruledOut {
+					return isFalse
+				}
+				if base {
+					a, ok = basename(a, ok)
+				}
+				return apply(a, want, ok, true)
+			}, true
+		}
+	}
 	return func(e *event.Event) tri {
 		a, ok := l(e)
 		b, ok2 := r(e)
-		if !ok || !ok2 || a.Kind() != event.KindString || b.Kind() != event.KindString {
-			return errored // expr fails on nil and non-strings
-		}
-		return triOf(test(a.Str(), b.Str()))
+		return apply(a, b, ok, ok2)
 	}, true
 }
 
@@ -174,6 +208,9 @@ func nativeEqual(left, right ast.Node) (boolFn, bool) {
 	if !isLiteral(left) {
 		return nil, false
 	}
+	if isBasename(right) {
+		return nil, false // expr fails on basename(nil) or basename(7); == would read it as false
+	}
 	field, ok := nativeVal(right)
 	if !ok {
 		return nil, false
@@ -183,6 +220,14 @@ func nativeEqual(left, right ast.Node) (boolFn, bool) {
 		return func(e *event.Event) tri { _, ok := field(e); return triOf(!ok) }, true
 	case *ast.StringNode:
 		want := lit.Value
+		if p, _, ok := operandField(right); ok && want != "" { // never basename: see above
+			return func(e *event.Event) tri {
+				v, ok, ruledOut := rawLookup(e, p, want)
+				// Ruled out: false whether the field is missing, another
+				// string or no string.
+				return triOf(!ruledOut && ok && v.Kind() == event.KindString && v.Str() == want)
+			}, true
+		}
 		return func(e *event.Event) tri {
 			v, ok := field(e)
 			return triOf(ok && v.Kind() == event.KindString && v.Str() == want)
@@ -267,19 +312,101 @@ func nativeVal(n ast.Node) (valFn, bool) {
 			if !ok {
 				return nil, false
 			}
-			return func(e *event.Event) (event.Value, bool) {
-				v, ok := inner(e)
-				if !ok || v.Kind() != event.KindString {
-					return event.RawNumber(""), true // not a string: the test on it errors, as in expr
-				}
-				if v.Str() == "" {
-					return event.String(""), true
-				}
-				return event.String(path.Base(v.Str())), true
-			}, true
+			return func(e *event.Event) (event.Value, bool) { return basename(inner(e)) }, true
 		}
 	}
 	return nil, false
+}
+
+// isBasename reports whether n is a basename() call.
+func isBasename(n ast.Node) bool {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	return ok && id.Value == "Basename"
+}
+
+// operandField returns the path of a field operand nested at least one
+// level down, and whether it is wrapped in basename(), for rawLookup.
+func operandField(n ast.Node) (event.Path, bool, bool) {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return nil, false, false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false, false
+	}
+	var p event.Path
+	switch id.Value {
+	case "Basename":
+		if len(c.Arguments) != 1 {
+			return nil, false, false
+		}
+		p, base, ok := operandField(c.Arguments[0])
+		return p, true, ok && !base
+	case "FieldPath":
+		for _, a := range c.Arguments {
+			s, ok := a.(*ast.StringNode)
+			if !ok {
+				return nil, false, false
+			}
+			p = append(p, s.Value)
+		}
+	case "Field":
+		if len(c.Arguments) != 1 {
+			return nil, false, false
+		}
+		s, ok := c.Arguments[0].(*ast.StringNode)
+		if !ok {
+			return nil, false, false
+		}
+		var err error
+		if p, err = event.ParsePath(s.Value); err != nil {
+			return nil, false, false
+		}
+	default:
+		return nil, false, false
+	}
+	if len(p) < 2 || p[0] == event.MetadataKey {
+		return nil, false, false
+	}
+	return p, false, true
+}
+
+// rawLookup reads the field at p (two levels down or more) for a test
+// for lit, looking its top-level member up once. ruledOut is true when
+// that member is an object still held as its JSON text (a Filebeat
+// event's fields, log, agent …, see event/lazy.go) in which lit cannot
+// be: the text has no escapes and does not contain lit, so no string in
+// it contains lit. A route's test of [fields][service] or
+// [log][file][path] is then answered by two vectorised searches of the
+// text instead of a scan of its members, which cost a few hundred
+// nanoseconds each per event. ok is false when the field is missing or
+// null.
+func rawLookup(e *event.Event, p event.Path, lit string) (v event.Value, ok, ruledOut bool) {
+	top, ok := e.Get(p[:1])
+	if !ok {
+		return event.Value{}, false, false
+	}
+	if text, raw := top.RawText(); raw && strings.IndexByte(text, '\\') < 0 && !strings.Contains(text, lit) {
+		return event.Value{}, false, true
+	}
+	v, ok = top.Get(p[1:])
+	return v, ok && v.Kind() != event.KindNull, false
+}
+
+// basename is basename() of a value (ok: present and not null).
+func basename(v event.Value, ok bool) (event.Value, bool) {
+	if !ok || v.Kind() != event.KindString {
+		return event.RawNumber(""), true // not a string: the test on it errors, as in expr
+	}
+	if v.Str() == "" {
+		return event.String(""), true
+	}
+	return event.String(path.Base(v.Str())), true
 }
 
 func fieldGetter(p event.Path) valFn {

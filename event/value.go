@@ -231,6 +231,10 @@ func (v Value) Member(key string) (Value, bool) {
 	return Value{}, false
 }
 
+// Get returns the value at p inside v: object members by key, array
+// elements by index, as Event.Get.
+func (v Value) Get(p Path) (Value, bool) { return get(v, p) }
+
 // RawText returns the JSON text of an object still held as it was
 // received (objects nested in a decoded event are, until written), and
 // true; for anything else "" and false. Equal texts are equal objects,
