@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,7 +96,9 @@ func (m *Metrics) PluginIDs(pipeline string) []string {
 func (m *Metrics) countDataStream(name string) {
 	v, ok := m.dataStreams.Load(name)
 	if !ok {
-		v, _ = m.dataStreams.LoadOrStore(name, new(atomic.Int64))
+		// Kept for the process's life: a copy, in case a name ever comes
+		// from an event's own bytes, which its input recycles.
+		v, _ = m.dataStreams.LoadOrStore(strings.Clone(name), new(atomic.Int64))
 	}
 	v.(*atomic.Int64).Add(1)
 }

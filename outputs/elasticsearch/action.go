@@ -65,7 +65,7 @@ type lineEncoder struct {
 	// set (hasPipeline).
 	pipeline    template.Template
 	hasPipeline bool
-	ids         idState // what auto ids share from one event to the next
+	ids         idState // what auto ids share from one event to the next, within one request: the texts it keeps are its events', alive until it is answered
 }
 
 // newLineEncoder returns an encoder for one request under cfg.

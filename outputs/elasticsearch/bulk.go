@@ -54,13 +54,23 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	ctx, cancel := context.WithTimeout(o.ctx, o.cfg.Timeout)
 	defer cancel()
 	opts := []func(*esapi.BulkRequest){o.client.Bulk.WithContext(ctx)}
+	// The request's buffers are kept for the next request only once the
+	// cluster has answered 2xx, having read the whole body: on a
+	// transport error, or an answer sent before the body was read (413,
+	// 401), net/http may still be writing it from another goroutine after
+	// Bulk returns, and the buffers go to the collector instead.
+	sent := false
 	var payload []byte
 	if o.cfg.Compression {
 		c, err := o.compressor(bodySize(items))
 		if err != nil {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err)
 		}
-		defer o.recycleCompressor(c) // the client is done with it when Bulk returns
+		defer func() {
+			if sent {
+				o.recycleCompressor(c)
+			}
+		}()
 		if items, err = o.encodeCompressed(c, items); err != nil {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err) // the refused ones are dead-lettered
 		}
@@ -68,11 +78,16 @@ func (o *Output) bulk(items []item) ([]item, error) {
 		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
 	} else {
 		body := o.body(items)
-		defer func() { o.recycle(body) }() // the client is done with the body when Bulk returns
+		defer func() {
+			if sent {
+				o.recycle(body)
+			}
+		}()
 		body, items = o.encode(body, items, nil)
 		payload = body
 	}
 	if len(items) == 0 {
+		sent = true // never handed to the client
 		return nil, nil
 	}
 	o.requests.Add(1)
@@ -85,6 +100,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	if err != nil {
 		return failed(items), fmt.Errorf("bulk: read response: %w", err)
 	}
+	sent = res.StatusCode >= 200 && res.StatusCode < 300
 	defer func() { o.recycleResponse(data) }() // nothing below keeps a reference into it
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
