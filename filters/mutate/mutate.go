@@ -89,6 +89,7 @@ type splitOp struct {
 
 type filter struct {
 	rename, copy        []pair
+	copies              *copyPlan // how copy reads its sources (copies.go)
 	coerce              []setOp
 	replace, addField   []setOp
 	join                []splitOp
@@ -119,6 +120,9 @@ func compile(c *Config) (*filter, error) {
 	}
 	if f.copy, err = pairs("copy", c.Copy); err != nil {
 		return nil, err
+	}
+	if len(f.copy) <= 256 {
+		f.copies = planCopies(f.copy)
 	}
 	st := setter{logstash: c.Sprintf == "logstash"}
 	if st.logstash {
@@ -324,13 +328,7 @@ func (f *filter) Apply(e *event.Event) bool {
 			e.Set(p.to, v)
 		}
 	}
-	for _, p := range f.copy {
-		if v, ok := e.Get(p.from); ok {
-			// A deep copy, as Logstash's (deep_clone): the two fields must
-			// not share members a later write would change in both.
-			e.Set(p.to, v.Clone())
-		}
-	}
+	f.copyAll(e)
 	for _, s := range f.replace {
 		e.Set(s.path, s.value(e))
 	}

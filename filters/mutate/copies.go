@@ -1,0 +1,121 @@
+package mutate
+
+import (
+	"slices"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+// Copies read their sources in one pass per parent object. The shipped
+// PT pipeline copies [fields][group], [fields][service] and
+// [fields][stream] out of the object Filebeat sends, still held as its
+// JSON text (event/lazy.go): three lookups scanned that text three times,
+// for every event; Value.Members finds the three in one scan. Sources are
+// read up front only when no copy's destination shares a top-level field
+// with any source: then no copy can change what a later one reads, and
+// the result is that of copying one after the other.
+
+// copyPlan is how copy reads its sources: groups of sources under one
+// parent, read with one Members call; nil when they must be read one by
+// one, in order.
+type copyPlan struct {
+	groups []copyGroup
+	// singles are the pairs (by index) read on their own.
+	singles []int
+}
+
+// copyGroup is the sources that share a parent object.
+type copyGroup struct {
+	parent event.Path
+	keys   []string // the sources' last keys
+	pairs  []int    // the pairs they belong to, in order of keys
+}
+
+// planCopies returns a plan for pairs, or nil when reading up front could
+// differ from copying in order (or would save nothing).
+func planCopies(pairs []pair) *copyPlan {
+	for _, a := range pairs {
+		for _, b := range pairs {
+			if a.to[0] == b.from[0] {
+				return nil
+			}
+		}
+	}
+	plan := &copyPlan{}
+	for i, p := range pairs {
+		if len(p.from) < 2 {
+			plan.singles = append(plan.singles, i)
+			continue
+		}
+		parent := p.from[:len(p.from)-1]
+		g := slices.IndexFunc(plan.groups, func(g copyGroup) bool { return slices.Equal(g.parent, parent) })
+		if g < 0 {
+			plan.groups = append(plan.groups, copyGroup{parent: parent})
+			g = len(plan.groups) - 1
+		}
+		plan.groups[g].keys = append(plan.groups[g].keys, p.from[len(p.from)-1])
+		plan.groups[g].pairs = append(plan.groups[g].pairs, i)
+	}
+	shared := false
+	for i := 0; i < len(plan.groups); i++ {
+		if g := plan.groups[i]; len(g.keys) == 1 || len(g.keys) > 64 {
+			plan.singles = append(plan.singles, g.pairs...)
+			plan.groups = slices.Delete(plan.groups, i, i+1)
+			i--
+		} else {
+			shared = true
+		}
+	}
+	if !shared {
+		return nil
+	}
+	slices.Sort(plan.singles)
+	return plan
+}
+
+// copyAll copies f.copy's sources to their destinations.
+func (f *filter) copyAll(e *event.Event) {
+	if f.copies == nil {
+		for _, p := range f.copy {
+			if v, ok := e.Get(p.from); ok {
+				// A deep copy, as Logstash's (deep_clone): the two fields
+				// must not share members a later write would change in both.
+				e.Set(p.to, v.Clone())
+			}
+		}
+		return
+	}
+	var room [16]event.Value
+	vals := room[:0]
+	if len(f.copy) > len(room) {
+		vals = make([]event.Value, 0, len(f.copy))
+	}
+	vals = vals[:len(f.copy)]
+	var found [4]uint64 // bit i: pair i's source is there (compile plans at most 256 pairs)
+	mark := func(i int) { found[i/64] |= 1 << (i % 64) }
+	for _, g := range f.copies.groups {
+		parent, ok := e.Get(g.parent)
+		if !ok {
+			continue
+		}
+		var out [64]event.Value
+		got := parent.Members(g.keys, out[:len(g.keys)])
+		for k, i := range g.pairs {
+			if got&(1<<k) != 0 {
+				vals[i] = out[k]
+				mark(i)
+			}
+		}
+	}
+	for _, i := range f.copies.singles {
+		if v, ok := e.Get(f.copy[i].from); ok {
+			vals[i] = v
+			mark(i)
+		}
+	}
+	for i, p := range f.copy {
+		if found[i/64]&(1<<(i%64)) != 0 {
+			e.Set(p.to, vals[i].Clone())
+		}
+	}
+}
