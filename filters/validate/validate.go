@@ -213,7 +213,7 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 		}
 		if fd.UTC != "" {
 			var buf [32]byte
-			derived = append(derived, event.Field{Key: fd.UTC, Value: event.String(string(t.AppendFormat(buf[:0], "2006-01-02T15:04:05.000000Z")))})
+			derived = append(derived, event.Field{Key: fd.UTC, Value: event.String(string(appendUTCMicros(buf[:0], t)))})
 		}
 		if fd.AssumedUTC != "" {
 			derived = append(derived, event.Field{Key: fd.AssumedUTC, Value: event.Bool(assumed)})
@@ -313,6 +313,32 @@ func scanTimestamp(s string) (n [6]int, nsec int, zone string, ok bool) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendUTCMicros appends t (in UTC) as t.Format("2006-01-02T15:04:05.000000Z")
+// does, for years 0 to 9999 (what ParseTimestamp reads), without the
+// layout walk (3% of the accounting family's CPU).
+func appendUTCMicros(dst []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	digits := func(dst []byte, v, n int) []byte {
+		for i := n - 1; i >= 0; i-- {
+			dst[i] = byte('0' + v%10)
+			v /= 10
+		}
+		return dst[n:]
+	}
+	start := len(dst)
+	dst = append(dst, "0000-00-00T00:00:00.000000Z"...)
+	b := dst[start:]
+	b = digits(b, year, 4)[1:]
+	b = digits(b, int(month), 2)[1:]
+	b = digits(b, day, 2)[1:]
+	b = digits(b, hour, 2)[1:]
+	b = digits(b, minute, 2)[1:]
+	b = digits(b, sec, 2)[1:]
+	digits(b, t.Nanosecond()/1000, 6)
+	return dst
+}
 
 // twoDigits is the value of two ASCII digits.
 func twoDigits(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
