@@ -59,7 +59,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	// transport error, or an answer sent before the body was read (413,
 	// 401), net/http may still be writing it from another goroutine after
 	// Bulk returns, and the buffers go to the collector instead.
-	sent := false
+	reuse := false
 	var payload []byte
 	if o.cfg.Compression {
 		c, err := o.compressor(bodySize(items))
@@ -67,7 +67,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err)
 		}
 		defer func() {
-			if sent {
+			if reuse {
 				o.recycleCompressor(c)
 			}
 		}()
@@ -79,7 +79,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	} else {
 		body := o.body(items)
 		defer func() {
-			if sent {
+			if reuse {
 				o.recycle(body)
 			}
 		}()
@@ -87,7 +87,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 		payload = body
 	}
 	if len(items) == 0 {
-		sent = true // never handed to the client
+		reuse = true // never handed to the client
 		return nil, nil
 	}
 	o.requests.Add(1)
@@ -100,7 +100,7 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	if err != nil {
 		return failed(items), fmt.Errorf("bulk: read response: %w", err)
 	}
-	sent = res.StatusCode >= 200 && res.StatusCode < 300
+	reuse = res.StatusCode >= 200 && res.StatusCode < 300
 	defer func() { o.recycleResponse(data) }() // nothing below keeps a reference into it
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
