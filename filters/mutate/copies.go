@@ -85,36 +85,39 @@ func (f *filter) copyAll(e *event.Event) {
 		}
 		return
 	}
-	var room [16]event.Value
-	vals := room[:0]
-	if len(f.copy) > len(room) {
-		vals = make([]event.Value, 0, len(f.copy))
+	var valRoom [16]event.Value
+	var foundRoom [16]bool
+	vals, found := valRoom[:0], foundRoom[:0]
+	if len(f.copy) > len(valRoom) {
+		vals, found = make([]event.Value, 0, len(f.copy)), make([]bool, 0, len(f.copy))
 	}
-	vals = vals[:len(f.copy)]
-	var found [4]uint64 // bit i: pair i's source is there (compile plans at most 256 pairs)
-	mark := func(i int) { found[i/64] |= 1 << (i % 64) }
+	vals, found = vals[:len(f.copy)], found[:len(f.copy)]
+	get := func(i int) {
+		vals[i], found[i] = e.Get(f.copy[i].from)
+	}
 	for _, g := range f.copies.groups {
 		parent, ok := e.Get(g.parent)
 		if !ok {
 			continue
 		}
+		if parent.Kind() != event.KindObject {
+			// An array's elements (by index) or nothing: as Get reads them.
+			for _, i := range g.pairs {
+				get(i)
+			}
+			continue
+		}
 		var out [64]event.Value
 		got := parent.Members(g.keys, out[:len(g.keys)])
 		for k, i := range g.pairs {
-			if got&(1<<k) != 0 {
-				vals[i] = out[k]
-				mark(i)
-			}
+			vals[i], found[i] = out[k], got&(1<<k) != 0
 		}
 	}
 	for _, i := range f.copies.singles {
-		if v, ok := e.Get(f.copy[i].from); ok {
-			vals[i] = v
-			mark(i)
-		}
+		get(i)
 	}
 	for i, p := range f.copy {
-		if found[i/64]&(1<<(i%64)) != 0 {
+		if found[i] {
 			e.Set(p.to, vals[i].Clone())
 		}
 	}

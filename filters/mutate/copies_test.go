@@ -17,10 +17,10 @@ import (
 // source are copied in order.
 func TestPlannedCopiesEqualCopiesInOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
-	sources := []string{"message", "[fields][group]", "[fields][service]", "[fields][stream]", "[fields][none]", "[log][file][path]", "[log][offset]", "[log][file][inode]", "[o][a]", "[o][b]", "[arr][0]"}
+	sources := []string{"message", "[fields][group]", "[fields][service]", "[fields][stream]", "[fields][none]", "[log][file][path]", "[log][offset]", "[log][file][inode]", "[o][a]", "[o][b]", "[arr][0]", "[arr][1]", "[arr][-1]"}
 	dests := []string{"[event][original]", "group", "service", "stream", "[x][y]", "[x][z]", "path", "[fields][copy]", "[o][c]", "[log][extra]"}
 	events := []string{
-		`{"message":"m \"q\"","fields":{"group":"pt","service":"django","stream":{"s":1}},"log":{"file":{"path":"/a","inode":"7"},"offset":3},"o":{"a":1,"b":[1,2]},"arr":[{"k":"v"}]}`,
+		`{"message":"m \"q\"","fields":{"group":"pt","service":"django","stream":{"s":1}},"log":{"file":{"path":"/a","inode":"7"},"offset":3},"o":{"a":1,"b":[1,2]},"arr":[{"k":"v"},"second"]}`,
 		`{"message":null,"fields":{"group":null,"service":"x"},"log":{"offset":4},"o":"not an object"}`,
 		`{"fields":"text","log":{"file":{"path":null}}}`,
 		`{}`,

@@ -121,9 +121,7 @@ func compile(c *Config) (*filter, error) {
 	if f.copy, err = pairs("copy", c.Copy); err != nil {
 		return nil, err
 	}
-	if len(f.copy) <= 256 {
-		f.copies = planCopies(f.copy)
-	}
+	f.copies = planCopies(f.copy)
 	st := setter{logstash: c.Sprintf == "logstash"}
 	if st.logstash {
 		// Logstash's add_tag and remove_tag render each tag (event.sprintf).
