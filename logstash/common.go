@@ -19,7 +19,36 @@ var commonOptions = []string{"add_field", "remove_field", "add_tag", "remove_tag
 func (c *conv) commonSteps(o *opts) []*step {
 	var steps []*step
 	what := o.what()
-	addField := c.fieldEntries(o, "add_field", "append", func(ref string, e kv) (mentry, bool) {
+	addField := c.addFieldStep(o)
+	for _, st := range []*step{addField, c.fieldList(o, "remove_field")} {
+		if st != nil {
+			steps = append(steps, st)
+		}
+	}
+	for _, name := range []string{"add_tag", "remove_tag"} {
+		tags, a, ok := o.list(name)
+		if !ok {
+			continue
+		}
+		st := &step{op: name, at: a.Pos}
+		// Each tag is a sprintf template (filter_matched's event.sprintf);
+		// ingestd's mutate renders it so with sprintf: logstash.
+		st.list = append(st.list, tags...)
+		steps = append(steps, st)
+	}
+	if a := o.get("periodic_flush"); a != nil {
+		c.warnf(a.Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
+	}
+	return steps
+}
+
+// addFieldStep reads add_field, of a filter or an input (Logstash's
+// Decorators.add_fields serves both): ingestd mutate's append, whose
+// names and values are sprintf templates; a value may be a list. nil when
+// the option is absent.
+func (c *conv) addFieldStep(o *opts) *step {
+	what := o.what()
+	return c.fieldEntries(o, "add_field", "append", func(ref string, e kv) (mentry, bool) {
 		label := what + ": add_field " + e.key
 		vals, ok := c.stringList(e.val, label)
 		if !ok {
@@ -41,26 +70,6 @@ func (c *conv) commonSteps(o *opts) []*step {
 		}
 		return me, true
 	})
-	for _, st := range []*step{addField, c.fieldList(o, "remove_field")} {
-		if st != nil {
-			steps = append(steps, st)
-		}
-	}
-	for _, name := range []string{"add_tag", "remove_tag"} {
-		tags, a, ok := o.list(name)
-		if !ok {
-			continue
-		}
-		st := &step{op: name, at: a.Pos}
-		// Each tag is a sprintf template (filter_matched's event.sprintf);
-		// ingestd's mutate renders it so with sprintf: logstash.
-		st.list = append(st.list, tags...)
-		steps = append(steps, st)
-	}
-	if a := o.get("periodic_flush"); a != nil {
-		c.warnf(a.Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
-	}
-	return steps
 }
 
 func hasTemplate(s string) bool {

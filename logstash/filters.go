@@ -33,9 +33,6 @@ func init() {
 	}
 }
 
-// Filters refused with a reason of their own (ruby: see ruby.go).
-var refusedFilters = map[string]string{}
-
 // filterItems converts the items of a filter section or branch body; ctx
 // is the condition that encloses them ("" at the top).
 func (c *conv) filterItems(items []lsconf.Item, ctx string) {
@@ -65,11 +62,7 @@ func (c *conv) filter(p *lsconf.Plugin) []*block {
 			c.rubyFilter(p)
 			return nil
 		}
-		if why, refused := refusedFilters[p.Name]; refused {
-			c.errorf(p.Pos, "filter %q is not supported: %s", p.Name, why)
-		} else {
-			c.errorf(p.Pos, "filter %q is not supported by the conversion (supported: %s)", p.Name, supportedFilters())
-		}
+		c.errorf(p.Pos, "filter %q is not supported by the conversion (supported: %s)", p.Name, supportedFilters())
 		return nil
 	}
 	return f(c, p)

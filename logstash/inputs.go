@@ -2,6 +2,7 @@ package logstash
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,9 +76,9 @@ func (c *conv) decorationBlocks() []*block {
 	out := []*block{v}
 	same := len(c.decorations) == len(c.inputIDs)
 	for _, d := range c.decorations[1:] {
-		same = same && d.key == first.key
+		same = same && d.same(first)
 	}
-	if same || len(c.inputIDs) == 1 {
+	if same {
 		return append(out, first.blocks()...)
 	}
 	for _, d := range c.decorations {
@@ -95,11 +96,21 @@ type decoration struct {
 	id       string // the input's id
 	plugin   string
 	typ      string
-	addField []mentry
+	addField *step // nil without add_field
 	tags     []string
 	beats    bool // the beats input's codec tags
 	codecTag bool
-	key      string // for comparing inputs
+}
+
+// same reports whether d and o decorate events alike: then one set of
+// blocks serves every input, without a guard per input.
+func (d *decoration) same(o *decoration) bool {
+	if d.typ != o.typ || !slices.Equal(d.tags, o.tags) || d.beats != o.beats || d.codecTag != o.codecTag || (d.addField == nil) != (o.addField == nil) {
+		return false
+	}
+	return d.addField == nil || slices.EqualFunc(d.addField.entries, o.addField.entries, func(a, b mentry) bool {
+		return a.key == b.key && nodeText(a.val) == nodeText(b.val)
+	})
 }
 
 // blocks are the mutate blocks that reproduce the decoration, in the
@@ -118,10 +129,10 @@ func (d *decoration) blocks() []*block {
 		t.opts.set("replace", m)
 		out = append(out, t)
 	}
-	if len(d.addField) > 0 || len(d.tags) > 0 {
+	if d.addField != nil || len(d.tags) > 0 {
 		steps := []*step{}
-		if len(d.addField) > 0 {
-			steps = append(steps, &step{op: "append", entries: d.addField})
+		if d.addField != nil {
+			steps = append(steps, d.addField)
 		}
 		if len(d.tags) > 0 {
 			steps = append(steps, &step{op: "add_tag", list: d.tags})
@@ -145,7 +156,6 @@ func (d *decoration) blocks() []*block {
 // readDecoration reads the options every Logstash input has that change
 // its events: type, tags and add_field.
 func (c *conv) readDecoration(o *opts, id string) *decoration {
-	what := o.what()
 	d := &decoration{at: o.p.Pos, id: id, plugin: o.p.Name}
 	if t, _, ok := o.str("type"); ok {
 		d.typ = t
@@ -153,29 +163,8 @@ func (c *conv) readDecoration(o *opts, id string) *decoration {
 	if tags, _, ok := o.list("tags"); ok {
 		d.tags = tags // sprintf templates, as Decorators.add_tags renders them
 	}
-	if entries, _, ok := o.hash("add_field"); ok {
-		for _, e := range entries {
-			ref, ok := c.fieldRef(e.key, e.at, what+": add_field")
-			if !ok {
-				continue
-			}
-			v, ok := scalar(e.val)
-			if !ok {
-				c.errorf(e.val.Position(), "%s: add_field %s: expected a string", what, e.key)
-				continue
-			}
-			t, ok := c.mutateTemplate(v, e.val.Position(), what+": add_field "+e.key)
-			if ok {
-				d.addField = append(d.addField, mentry{key: ref, val: rawStr(t), writes: []string{ref}})
-			}
-		}
-	}
+	d.addField = c.addFieldStep(o) // an input's, as a filter's: Decorators.add_fields
 	return d
-}
-
-// sealKey sets the key decorations are compared by.
-func (d *decoration) sealKey() {
-	d.key = fmt.Sprintf("%v|%v|%v|%v|%v", d.typ, d.tags, d.addField, d.beats, d.codecTag)
 }
 
 // pipelineInput converts a pipeline input (pipeline-to-pipeline).
@@ -193,7 +182,6 @@ func (c *conv) pipelineInput(p *lsconf.Plugin) *decoration {
 	at(in.set("address", str(addr)), a, what)
 	c.listens = append(c.listens, busAddr{addr: addr, at: a.Value.Position()})
 	d := c.readDecoration(o, id)
-	d.sealKey()
 	o.finish(nil)
 	c.addInput(p, what, "pipeline", in)
 	return d
@@ -320,7 +308,6 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	if v, ok := o.boolean("include_codec_tag"); ok {
 		d.codecTag = v
 	}
-	d.sealKey()
 	o.finish(map[string]string{
 		"threads":                 "ingestd sizes its own workers",
 		"executor_threads":        "ingestd sizes its own workers",

@@ -160,3 +160,42 @@ output { stdout { } }`)
 		t.Errorf("problems:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Inputs that decorate alike share one set of blocks, whatever their
+// add_field holds (the comparison once printed add_field's values as
+// pointers, so two equal add_fields always differed and every block got
+// an input() guard); an input's add_field takes a list of values, as
+// Logstash's Decorators.add_fields does (Array(value)).
+func TestEqualInputDecorationsShareBlocks(t *testing.T) {
+	p := build(t, `
+input {
+  tcp { port => 5000 add_field => { "site" => "a" "multi" => ["x", "y"] } }
+  udp { port => 5001 add_field => { "site" => "a" "multi" => ["x", "y"] } }
+}
+output { stdout { codec => json_lines } }
+`)
+	if strings.Contains(p.yaml, "input() ==") {
+		t.Fatalf("equal decorations got guards per input:\n%s", p.yaml)
+	}
+	for _, in := range []string{"tcp", "udp"} {
+		doc, _ := p.runOn(in, `{"message":"m"}`)
+		if got := asJSON(doc["multi"]); got != `["x","y"]` || doc["site"] != "a" {
+			t.Errorf("%s: site %v multi %s", in, doc["site"], got)
+		}
+	}
+	q := build(t, `
+input {
+  tcp { port => 5000 add_field => { "site" => "a" } }
+  udp { port => 5001 add_field => { "site" => "b" } }
+}
+output { stdout { codec => json_lines } }
+`)
+	if !strings.Contains(q.yaml, "input() ==") {
+		t.Fatalf("different decorations share blocks:\n%s", q.yaml)
+	}
+	for in, want := range map[string]string{"tcp": "a", "udp": "b"} {
+		if doc, _ := q.runOn(in, `{"message":"m"}`); doc["site"] != want {
+			t.Errorf("%s: site %v, want %s", in, doc["site"], want)
+		}
+	}
+}

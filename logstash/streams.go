@@ -55,7 +55,6 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	ecs := c.ecsMode(o)
 	in.set("ecs_compatibility", str(ecs))
 	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
-	d.sealKey()
 	o.finish(map[string]string{
 		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
 		"tcp_keep_alive":             "Go's default TCP keep-alive is on",

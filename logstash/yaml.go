@@ -272,6 +272,17 @@ func yamlSpecialWord(s string) bool {
 	return false
 }
 
+// nodeText is a scalar's or a flow sequence's text, for comparing values.
+func nodeText(n ynode) string {
+	switch v := n.(type) {
+	case *yscalar:
+		return v.render()
+	case *yseq:
+		return v.renderFlow()
+	}
+	return fmt.Sprint(n)
+}
+
 func (s *yscalar) render() string {
 	if s.literal {
 		return s.text
