@@ -90,13 +90,14 @@ type Output struct {
 	// With path: where each event goes, the root it must stay in, and the
 	// failure file; line: the line codec's format.
 	path    *template.Template
+	cwd     string // what a relative path is under (read once, not per event)
 	root    string
 	failure string
 	line    *template.Template
 	log     zerolog.Logger
 	queue   chan *chunk
 	files   map[string]*os.File  // by path; owned by the writer goroutine
-	used    map[string]time.Time // with path: when each file was last written
+	used    map[string]time.Time // with path: when each open file was last written
 
 	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
@@ -140,6 +141,11 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	if cfg.Path != "" {
 		t := template.ParseLogstash(cfg.Path)
 		o.path, o.root = &t, pathRoot(cfg.Path)
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("file: %w", err)
+		}
+		o.cwd = cwd
 		o.failure = filepath.Join(o.root, cfg.FilenameFailure)
 	}
 	if cfg.Codec == "line" {
@@ -188,7 +194,14 @@ func (o *Output) encode(events []*event.Event) *chunk {
 		if !ok {
 			i = len(c.streams)
 			index[name] = i
-			c.streams = append(c.streams, streamData{name: name, data: make([]byte, 0, 512*len(events))})
+			// Room for every line in the first file (the common case:
+			// one data stream per chunk); a path template may name many,
+			// which grow as they fill.
+			room := 4 << 10
+			if i == 0 {
+				room = 512 * len(events)
+			}
+			c.streams = append(c.streams, streamData{name: name, data: make([]byte, 0, room)})
 		}
 		if o.line != nil {
 			c.streams[i].data = append(append(c.streams[i].data, o.line.RenderLogstash(e)...), '\n')
@@ -209,8 +222,13 @@ func (o *Output) fileOf(e *event.Event) string {
 		}
 		return e.DataStream
 	}
-	p, err := filepath.Abs(o.path.RenderLogstash(e))
-	if err != nil || !strings.HasPrefix(p, o.root+string(filepath.Separator)) {
+	p := o.path.RenderLogstash(e)
+	if filepath.IsAbs(p) {
+		p = filepath.Clean(p)
+	} else {
+		p = filepath.Join(o.cwd, p) // filepath.Abs, without its getcwd per event
+	}
+	if !strings.HasPrefix(p, o.root+string(filepath.Separator)) {
 		return o.failure
 	}
 	return p
@@ -238,7 +256,7 @@ func (o *Output) writer() {
 			}
 			c = next
 		case <-tick:
-			o.closeStale(nil)
+			o.closeStale()
 			continue
 		}
 		round := []*chunk{c}
@@ -288,9 +306,6 @@ func (o *Output) commit(round []*chunk) {
 			e.Done()
 		}
 	}
-	if o.path != nil {
-		o.closeStale(round)
-	}
 }
 
 // staleAfter is how long a file a path template named stays open unused
@@ -298,21 +313,21 @@ func (o *Output) commit(round []*chunk) {
 // is closed, not held for ever.
 const staleAfter = 10 * time.Second
 
-func (o *Output) closeStale(round []*chunk) {
+// closeStale closes the files not written for staleAfter (the writer's
+// ticker runs it), and forgets them.
+func (o *Output) closeStale() {
 	now := time.Now()
-	for _, c := range round {
-		for _, s := range c.streams {
-			o.used[s.name] = now
+	for name, last := range o.used {
+		if now.Sub(last) <= staleAfter {
+			continue
 		}
-	}
-	for name, f := range o.files {
-		if now.Sub(o.used[name]) > staleAfter {
+		if f, ok := o.files[name]; ok {
 			if err := f.Close(); err != nil {
 				o.log.Error().Err(err).Str("file", name).Msg("file: close")
 			}
 			delete(o.files, name)
-			delete(o.used, name)
 		}
+		delete(o.used, name)
 	}
 }
 
@@ -343,6 +358,9 @@ func (o *Output) writeRound(round []*chunk) error {
 				}
 				if !ok {
 					touched[name] = f
+					if o.path != nil {
+						o.used[name] = time.Now() // the file written, the failure file included
+					}
 					if sizes[name], err = f.Seek(0, 2); err != nil {
 						break
 					}

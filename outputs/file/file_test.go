@@ -212,3 +212,35 @@ func TestPathThatCannotBeOpened(t *testing.T) {
 		}
 	}
 }
+
+// The files a path names are remembered while open and forgotten once
+// stale: a path that could not be opened (its lines went to the failure
+// file) leaves nothing behind, and the failure file counts as used when
+// it takes lines. Run directly on the writer's state (it owns it; the
+// output is not started).
+func TestStaleFilesAreForgotten(t *testing.T) {
+	root := t.TempDir()
+	cfg := &Config{Path: filepath.Join(root, "%{a}"), FilenameFailure: "_filepath_failures", QueueSize: 4}
+	built, err := New(cfg, plugin.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := built.(*Output)
+	if err := os.MkdirAll(filepath.Join(root, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	events := []*event.Event{pt.Event(t, `{"a":"dir","message":"x"}`), pt.Event(t, `{"a":"ok","message":"y"}`)}
+	if err := o.writeRound([]*chunk{o.encode(events)}); err != nil {
+		t.Fatal(err)
+	}
+	failure, ok := filepath.Join(root, "_filepath_failures"), filepath.Join(root, "ok")
+	if len(o.used) != 2 || o.used[failure].IsZero() || o.used[ok].IsZero() {
+		t.Fatalf("used %v: want the failure file and ok", o.used)
+	}
+	o.used[ok] = time.Now().Add(-2 * staleAfter)
+	o.closeStale()
+	if _, open := o.files[ok]; open || len(o.used) != 1 || len(o.files) != 1 {
+		t.Fatalf("after closeStale: files %v, used %v", o.files, o.used)
+	}
+	o.closeAll()
+}
