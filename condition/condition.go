@@ -156,9 +156,11 @@ func (fieldRewriter) Visit(node *ast.Node) {
 			// A function name was rewritten as a field by mistake: undo.
 			if len(id.Arguments) == 1 {
 				if s, ok := id.Arguments[0].(*ast.StringNode); ok {
-					if m, ok := envMethods[s.Value]; ok {
-						n.Callee = &ast.IdentifierNode{Value: m}
-					} else if m, ok := callMethods[s.Value]; ok {
+					m, ok := envMethods[s.Value]
+					if !ok {
+						m, ok = callMethods[s.Value]
+					}
+					if ok {
 						n.Callee = &ast.IdentifierNode{Value: m}
 					}
 				}

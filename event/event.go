@@ -336,22 +336,30 @@ func (e *Event) SetTimestamp(t time.Time) {
 // AppendTimestamp appends t as SetTimestamp writes it
 // ("2006-01-02T15:04:05.000Z"), without time.Format's layout walk: every
 // parsed line sets one.
-func AppendTimestamp(dst []byte, t time.Time) []byte {
+func AppendTimestamp(dst []byte, t time.Time) []byte { return AppendTimestampFrac(dst, t, 3) }
+
+// AppendTimestampFrac appends t in UTC as RFC 3339 with digits (3, 6 or
+// 9) digits of fraction, as time.Format with ".000", ".000000" or
+// ".000000000" and a "Z" would, without the layout walk.
+func AppendTimestampFrac(dst []byte, t time.Time, digits int) []byte {
 	t = t.UTC()
 	year, month, day := t.Date()
 	hour, min, sec := t.Clock()
 	if year < 0 || year > 9999 {
-		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+		return t.AppendFormat(dst, "2006-01-02T15:04:05."+"000000000"[:digits]+"Z07:00")
 	}
-	ms := t.Nanosecond() / 1e6
-	return append(dst,
+	dst = append(dst,
 		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
 		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
 		byte('0'+day/10), byte('0'+day%10), 'T',
 		byte('0'+hour/10), byte('0'+hour%10), ':',
 		byte('0'+min/10), byte('0'+min%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10), '.',
-		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+		byte('0'+sec/10), byte('0'+sec%10), '.')
+	var frac [9]byte
+	for i, ns := 8, t.Nanosecond(); i >= 0; i, ns = i-1, ns/10 {
+		frac[i] = byte('0' + ns%10)
+	}
+	return append(append(dst, frac[:digits]...), 'Z')
 }
 
 // Attach makes the event part of ack: its Done counts down ack.

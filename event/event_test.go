@@ -416,3 +416,18 @@ func TestCopyKeepsRawMetadataAndDuplicateMetadataLeaves(t *testing.T) {
 		t.Fatalf("[@metadata][b] = %q: not the last @metadata", got)
 	}
 }
+
+// AppendTimestampFrac writes what time.Format writes, for every width,
+// in and out of the years it writes by hand.
+func TestAppendTimestampFracIsTimeFormat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 50000 {
+		ts := time.Unix(rng.Int64N(2*253402300799)-253402300799, rng.Int64N(1e9))
+		for _, digits := range []int{3, 6, 9} {
+			layout := "2006-01-02T15:04:05." + "000000000"[:digits] + "Z07:00"
+			if got, want := string(AppendTimestampFrac(nil, ts, digits)), ts.UTC().Format(layout); got != want {
+				t.Fatalf("%v, %d digits: %s, time.Format %s", ts, digits, got, want)
+			}
+		}
+	}
+}

@@ -174,14 +174,15 @@ func (f *filter) Apply(e *event.Event) bool {
 // Format renders t in UTC as RFC 3339 with at least millisecond precision
 // (more digits when the time has them), as Elasticsearch date fields take.
 func Format(t time.Time) string {
-	t = t.UTC()
+	digits := 9
 	switch {
 	case t.Nanosecond()%1e6 == 0:
-		return t.Format("2006-01-02T15:04:05.000Z")
+		digits = 3
 	case t.Nanosecond()%1e3 == 0:
-		return t.Format("2006-01-02T15:04:05.000000Z")
+		digits = 6
 	}
-	return t.Format("2006-01-02T15:04:05.000000000Z")
+	var buf [40]byte
+	return string(event.AppendTimestampFrac(buf[:0], t, digits))
 }
 
 // parseEpoch parses "1767128198" or "1767128198.06" counted in unit.

@@ -83,9 +83,7 @@ func (f *filter) Expand(e *event.Event, out []*event.Event) []*event.Event {
 		return out // none: the event is gone, as in Logstash
 	}
 	f.log.Warn().Str("field", f.cfg.Field.String()).Str("type", kindName(v.Kind())).Msg("split: only strings and arrays can be split")
-	for _, t := range f.cfg.TagOnFailure {
-		e.AddTag(t)
-	}
+	e.AddTags(f.cfg.TagOnFailure)
 	return append(out, e)
 }
 

@@ -111,8 +111,16 @@ func (f *filter) Apply(e *event.Event) bool {
 		f.fail(e, f.cfg.NotObjectCode)
 		return true
 	}
+	// Each field is looked up once: vals[i] is f.fields[i]'s value,
+	// absent[i] whether it is missing or null in the record as it came
+	// (its members are rewritten below, before the defaults are decided).
+	var valRoom [32]event.Value
+	var absentRoom [32]bool
+	vals, absent := valRoom[:0], absentRoom[:0]
 	for _, fd := range f.fields {
-		if v, ok := rec.Member(fd.Name); fd.Required && (!ok || v.IsNull()) {
+		v, ok := rec.Member(fd.Name)
+		vals, absent = append(vals, v), append(absent, !ok || v.IsNull())
+		if fd.Required && absent[len(absent)-1] {
 			f.fail(e, "missing_field:"+fd.Name)
 			return true
 		}
@@ -121,18 +129,12 @@ func (f *filter) Apply(e *event.Event) bool {
 	// is known valid.
 	var derivedRoom [8]event.Field
 	derived := derivedRoom[:0]
-	// absent[i]: f.fields[i] is missing or null in the record as it came
-	// (its members are rewritten below, before the defaults are decided).
-	var absentRoom [32]bool
-	absent := absentRoom[:0]
-	for _, fd := range f.fields {
-		v, ok := rec.Member(fd.Name)
-		absent = append(absent, !ok || v.IsNull())
-		if absent[len(absent)-1] {
+	for i, fd := range f.fields {
+		if absent[i] {
 			continue
 		}
 		var valid bool
-		if derived, valid = fd.valid(v, derived); !valid {
+		if derived, valid = fd.valid(vals[i], derived); !valid {
 			f.fail(e, fd.Code)
 			return true
 		}
@@ -213,7 +215,7 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 		}
 		if fd.UTC != "" {
 			var buf [32]byte
-			derived = append(derived, event.Field{Key: fd.UTC, Value: event.String(string(appendUTCMicros(buf[:0], t)))})
+			derived = append(derived, event.Field{Key: fd.UTC, Value: event.String(string(event.AppendTimestampFrac(buf[:0], t, 6)))})
 		}
 		if fd.AssumedUTC != "" {
 			derived = append(derived, event.Field{Key: fd.AssumedUTC, Value: event.Bool(assumed)})
@@ -313,32 +315,6 @@ func scanTimestamp(s string) (n [6]int, nsec int, zone string, ok bool) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// appendUTCMicros appends t (in UTC) as t.Format("2006-01-02T15:04:05.000000Z")
-// does, for years 0 to 9999 (what ParseTimestamp reads), without the
-// layout walk (3% of the accounting family's CPU).
-func appendUTCMicros(dst []byte, t time.Time) []byte {
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	digits := func(dst []byte, v, n int) []byte {
-		for i := n - 1; i >= 0; i-- {
-			dst[i] = byte('0' + v%10)
-			v /= 10
-		}
-		return dst[n:]
-	}
-	start := len(dst)
-	dst = append(dst, "0000-00-00T00:00:00.000000Z"...)
-	b := dst[start:]
-	b = digits(b, year, 4)[1:]
-	b = digits(b, int(month), 2)[1:]
-	b = digits(b, day, 2)[1:]
-	b = digits(b, hour, 2)[1:]
-	b = digits(b, minute, 2)[1:]
-	b = digits(b, sec, 2)[1:]
-	digits(b, t.Nanosecond()/1000, 6)
-	return dst
-}
 
 // twoDigits is the value of two ASCII digits.
 func twoDigits(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

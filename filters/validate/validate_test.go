@@ -199,11 +199,11 @@ fields:
 	}
 }
 
-func TestAppendUTCMicrosIsTimeFormat(t *testing.T) {
+func TestAppendTimestampFracIsTimeFormat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 100000 {
 		ts := time.Unix(rng.Int64N(253402300799+62135596800)-62135596800, rng.Int64N(1e9)).UTC()
-		if got, want := string(appendUTCMicros(nil, ts)), ts.Format("2006-01-02T15:04:05.000000Z"); got != want {
+		if got, want := string(event.AppendTimestampFrac(nil, ts, 6)), ts.Format("2006-01-02T15:04:05.000000Z"); got != want {
 			t.Fatalf("%v: %s, time.Format %s", ts, got, want)
 		}
 	}
