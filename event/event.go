@@ -188,33 +188,28 @@ func (e *Event) Reserve(p Path, n int) {
 	if len(p) == 0 || n <= 0 {
 		return
 	}
-	// Every object on the way must be one: Set would replace anything
-	// else (an array among them), and that is not Reserve's to do.
-	for i := 1; i < len(p); i++ {
-		up, ok := e.Get(p[:i])
-		if !ok {
-			break
-		}
-		if up.kind != KindObject {
-			return
-		}
-	}
-	cur, ok := e.Get(p)
-	if !ok {
-		e.Set(p, itemsValue(KindObject, make([]Field, 0, n)))
-		return
-	}
-	if cur.kind != KindObject || (!cur.raw && cap(cur.items())-len(cur.items()) >= n) {
-		return
-	}
+	// One walk, through objects only: Set would replace anything else on
+	// the way (an array among them), and that is not Reserve's to do.
 	v, rest := e.target(p)
 	for _, key := range rest {
+		if v.kind != KindObject {
+			return
+		}
 		v.own()
-		v = &v.items()[v.index(key)].Value // an object member: Get found it, through objects only
+		i := v.index(key)
+		if i < 0 {
+			e.Set(p, itemsValue(KindObject, make([]Field, 0, n))) // the rest is missing
+			return
+		}
+		v = &v.items()[i].Value
+	}
+	if v.kind != KindObject {
+		return
 	}
 	v.own()
-	items := v.items()
-	v.setItems(append(make([]Field, 0, len(items)+n), items...))
+	if items := v.items(); cap(items)-len(items) < n {
+		v.setItems(append(make([]Field, 0, len(items)+n), items...))
+	}
 }
 
 // SetString stores a string at p.
