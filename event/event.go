@@ -286,6 +286,16 @@ func (e *Event) Clone() *Event {
 // acknowledgement and no input, and has no data stream yet; Raw is the
 // copy's JSON; Piece is kept.
 func (e *Event) Copy() (*Event, error) {
+	copies, err := e.CopyN(1)
+	if err != nil {
+		return nil, err
+	}
+	return copies[0], nil
+}
+
+// CopyN returns n copies as Copy makes them, the event encoded once: the
+// copies share that JSON, which none of them writes.
+func (e *Event) CopyN(n int) ([]*Event, error) {
 	buf := e.root.AppendJSON(nil)
 	if e.meta.kind == KindObject && e.meta.Len() > 0 { // raw or decoded
 		meta := append([]byte(`{"`+MetadataKey+`":`), e.meta.AppendJSON(nil)...)
@@ -294,12 +304,17 @@ func (e *Event) Copy() (*Event, error) {
 		}
 		buf = append(meta, buf[1:]...)
 	}
-	c, err := DecodeEventOwned(buf)
-	if err != nil {
-		return nil, fmt.Errorf("event: copy: %w", err)
+	buf = buf[:len(buf):len(buf)] // shared: an append to one's Raw must not write into it
+	copies := make([]*Event, n)
+	for i := range copies {
+		c, err := DecodeEventOwned(buf)
+		if err != nil {
+			return nil, fmt.Errorf("event: copy: %w", err)
+		}
+		c.Piece = e.Piece
+		copies[i] = c
 	}
-	c.Piece = e.Piece
-	return c, nil
+	return copies, nil
 }
 
 // Clone returns a deep copy of v: its objects and arrays get members of

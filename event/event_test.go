@@ -431,3 +431,25 @@ func TestAppendTimestampFracIsTimeFormat(t *testing.T) {
 		}
 	}
 }
+
+// CopyN's copies, decoded from one encoding, are each their own: a write
+// into one shows in no other, nor in the original.
+func TestCopyNCopiesAreIndependent(t *testing.T) {
+	e, _ := DecodeEvent([]byte(`{"@metadata":{"m":1},"o":{"a":1},"s":"x"}`))
+	e.Piece = 7
+	copies, err := e.CopyN(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies[0].Set(MustPath("[o][b]"), Int(2))
+	copies[1].Delete(MustPath("[o][a]"))
+	want := []string{`{"o":{"a":1,"b":2},"s":"x"}`, `{"o":{},"s":"x"}`, `{"o":{"a":1},"s":"x"}`}
+	for i, c := range copies {
+		if got := string(c.AppendJSON(nil)); got != want[i] || c.Piece != 7 || c.GetString(MustPath("[@metadata][m]")) != "1" {
+			t.Errorf("copy %d: %s piece %d, want %s", i, got, c.Piece, want[i])
+		}
+	}
+	if got := string(e.AppendJSON(nil)); got != `{"o":{"a":1},"s":"x"}` {
+		t.Fatalf("the original changed: %s", got)
+	}
+}

@@ -115,15 +115,8 @@ func (o *Output) Send(ctx context.Context, _ string, events []*event.Event) erro
 	}
 	originals := events[:0:0]
 	for _, e := range events {
-		row := make([]*event.Event, 0, len(sinks))
-		for range sinks {
-			c, err := e.Copy()
-			if err != nil {
-				break
-			}
-			row = append(row, c)
-		}
-		if len(row) < len(sinks) {
+		row, err := e.CopyN(len(sinks))
+		if err != nil {
 			o.counters.Failures.Add(1)
 			o.log.Error().Msg("pipeline: an event could not be copied (it does not encode as JSON); it is dropped")
 			e.Done()
