@@ -3,10 +3,11 @@ package beats
 import (
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/pemfile"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/spec"
@@ -123,15 +124,9 @@ func (t *TLSConfig) Build() (*tls.Config, error) {
 		cfg.MinVersion = tls.VersionTLS13
 	}
 	if len(t.CertificateAuthorities) > 0 {
-		pool := x509.NewCertPool()
-		for _, path := range t.CertificateAuthorities {
-			pem, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("certificate_authorities: %w", err)
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("certificate_authorities: %s holds no PEM certificate", path)
-			}
+		pool, err := pemfile.CertPool(t.CertificateAuthorities...)
+		if err != nil {
+			return nil, fmt.Errorf("certificate_authorities: %w", err)
 		}
 		cfg.ClientCAs = pool
 	}

@@ -2,12 +2,12 @@ package elasticsearch
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/pemfile"
 
 	"github.com/ingestd/ingestd/spec"
 	"github.com/ingestd/ingestd/template"
@@ -91,15 +91,9 @@ func (c *Config) Check() []spec.FieldError {
 func (t *TLS) build() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: !t.Verify} //nolint:gosec // an explicit opt-out
 	if len(t.CertificateAuthorities) > 0 {
-		pool := x509.NewCertPool()
-		for _, f := range t.CertificateAuthorities {
-			pem, err := os.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("certificate_authorities: %w", err)
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("certificate_authorities: %s holds no PEM certificate", f)
-			}
+		pool, err := pemfile.CertPool(t.CertificateAuthorities...)
+		if err != nil {
+			return nil, fmt.Errorf("certificate_authorities: %w", err)
 		}
 		cfg.RootCAs = pool
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,5 +241,20 @@ func TestUnsendableURL(t *testing.T) {
 	}
 	if acked.Load() != 1 || o.counts.DeadLettered.Load() != 1 || len(srv.requests()) != 0 {
 		t.Errorf("acked %d, dead-lettered %d, %d requests", acked.Load(), o.counts.DeadLettered.Load(), len(srv.requests()))
+	}
+}
+
+// validate reads the cacert New will: a file that is missing or holds no
+// certificate is a config error, not a failure at start.
+func TestCACertIsChecked(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(junk, []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{junk, junk + ".missing"} {
+		err := spec.DecodeYAML("t.yml", "url: https://127.0.0.1:1/x\ncacert: "+ca, new(Config))
+		if err == nil || !strings.Contains(err.Error(), "cacert") || !strings.Contains(err.Error(), ca) {
+			t.Errorf("cacert %s: %v", ca, err)
+		}
 	}
 }
