@@ -7,6 +7,7 @@ package deadletter
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/backoff"
 )
 
 // Record is one dead letter.
@@ -56,6 +59,22 @@ func Open(dir string) (*Store, error) {
 
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
+
+// WriteRetrying writes records, retrying after delay(attempt) until the
+// disk takes them or ctx ends (an event is never done unwritten: while
+// this waits, its batch stays unacknowledged). failed hears each error.
+func (s *Store) WriteRetrying(ctx context.Context, records []Record, delay func(attempt int) time.Duration, failed func(error)) error {
+	for attempt := 0; ; attempt++ {
+		err := s.Write(records)
+		if err == nil {
+			return nil
+		}
+		failed(err)
+		if !backoff.Sleep(ctx, delay(attempt)) {
+			return fmt.Errorf("dead letters not written: %w", ctx.Err())
+		}
+	}
+}
 
 // Write appends records and syncs the file before returning.
 func (s *Store) Write(records []Record) error {

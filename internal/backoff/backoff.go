@@ -3,6 +3,7 @@
 package backoff
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -17,4 +18,16 @@ func Jittered(initial, max time.Duration, attempt int) time.Duration {
 	}
 	d = min(d, max)
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// Sleep waits d, or until ctx ends; it reports whether d passed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

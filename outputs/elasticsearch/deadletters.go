@@ -41,15 +41,10 @@ func (o *Output) deadLetter(items []item, errs []deadletter.Error) {
 			Error: errs[i], Event: eventJSON(it), Document: json.RawMessage(it.ev.AppendJSON(nil)),
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		err := o.dlq.Write(records)
-		if err == nil {
-			break
-		}
+	if err := o.dlq.WriteRetrying(o.ctx, records, o.backoff, func(err error) {
 		o.log.Error().Err(o.cfg.clean(err)).Msg("elasticsearch: cannot write dead letters; events stay unacknowledged")
-		if !o.sleep(o.backoff(attempt)) {
-			return
-		}
+	}); err != nil {
+		return // closed for good: the events stay unacknowledged
 	}
 	o.counts.DeadLettered.Add(int64(len(items)))
 	o.log.Warn().Int("events", len(items)).Str("reason", errs[0].Type+": "+errs[0].Reason).Str("dir", o.dlq.Dir()).Msg("elasticsearch: events refused; written to the dead-letter store")

@@ -389,13 +389,4 @@ func (o *Output) backoff(attempt int) time.Duration {
 }
 
 // sleep waits d unless the output is closed for good.
-func (o *Output) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-o.ctx.Done():
-		return false
-	}
-}
+func (o *Output) sleep(d time.Duration) bool { return backoff.Sleep(o.ctx, d) }

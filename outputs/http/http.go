@@ -244,7 +244,7 @@ func (o *Output) deliver(ctx context.Context, pipeline string, events []*event.E
 		o.counts.Retried.Add(int64(len(events)))
 		wait := o.backoff(attempt)
 		o.log.Warn().Int("status", status).Str("reason", reason).Str("url", redact(r.url)).Dur("retry_in", wait).Msg("http: request failed; retrying")
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return fmt.Errorf("http: %w", ctx.Err())
 		}
 	}
@@ -294,15 +294,10 @@ func (o *Output) deadLetter(ctx context.Context, pipeline string, events []*even
 		}
 		records[i] = deadletter.Record{Time: now, Pipeline: pipeline, Input: e.Input, Piece: e.Piece, Output: o.id, DataStream: e.DataStream, Error: why, Event: raw, Document: e.AppendJSON(nil)}
 	}
-	for attempt := 0; ; attempt++ {
-		err := o.dlq.Write(records)
-		if err == nil {
-			break
-		}
+	if err := o.dlq.WriteRetrying(ctx, records, o.backoff, func(err error) {
 		o.log.Error().Err(err).Msg("http: cannot write dead letters; events stay unacknowledged")
-		if !sleep(ctx, o.backoff(attempt)) {
-			return fmt.Errorf("http: %w", ctx.Err())
-		}
+	}); err != nil {
+		return fmt.Errorf("http: %w", err)
 	}
 	o.counts.DeadLettered.Add(int64(len(events)))
 	o.log.Warn().Int("events", len(events)).Int("status", why.Status).Str("reason", why.Reason).Str("dir", o.dlq.Dir()).Msg("http: events refused; written to the dead-letter store")
@@ -314,15 +309,4 @@ func (o *Output) deadLetter(ctx context.Context, pipeline string, events []*even
 
 func (o *Output) backoff(attempt int) time.Duration {
 	return backoff.Jittered(o.cfg.InitialBackoff, o.cfg.MaxBackoff, attempt)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
