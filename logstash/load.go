@@ -46,12 +46,7 @@ func convertAny(path string, opts Options) (result, []string, error) {
 
 func convertPath(path string, opts Options) (result, error) {
 	cfg, err := lsconf.LoadPath(path, lsconf.ParseOptions{})
-	var list lsconf.ErrorList
-	if errors.As(err, &list) {
-		var ps []Problem
-		for _, e := range list {
-			ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
-		}
+	if ps, ok := problemsOf(err); ok {
 		return result{problems: ps}, nil
 	}
 	if err != nil {

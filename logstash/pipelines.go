@@ -35,12 +35,7 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 		opts.Lookup = lookup
 	}
 	pls, err := lsconf.LoadPipelines(file, lookup)
-	var list lsconf.ErrorList
-	if errors.As(err, &list) {
-		var ps []Problem
-		for _, e := range list {
-			ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
-		}
+	if ps, ok := problemsOf(err); ok {
 		return result{problems: ps}, nil, nil
 	}
 	if err != nil {
@@ -79,46 +74,46 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 	return assemble(convs, problems), sources, nil
 }
 
-// loadPipeline parses one pipeline's configuration: its config.string, or
-// the files of its path.config.
+// loadPipeline parses one pipeline's configuration (lsconf's Load: its
+// config.string, or the files of its path.config), a relative path.config
+// taken from pipelines.yml's directory, else, as Logstash takes it, from
+// the working directory. It returns the files read.
 func loadPipeline(file string, pl *lsconf.Pipeline) (*lsconf.Config, []string, []Problem) {
-	var popts lsconf.ParseOptions
-	if pl.SupportEscapes != nil {
-		popts.SupportEscapes = *pl.SupportEscapes
-	}
-	var cfg *lsconf.Config
-	var files []string
-	var err error
-	switch {
-	case pl.ConfigString != "":
-		name := fmt.Sprintf("%s[%s].config.string", file, pl.ID)
-		cfg, err = lsconf.Parse(name, []byte(pl.ConfigString), popts)
-	case pl.ConfigPath != "":
-		// A relative path.config is taken from pipelines.yml's directory,
-		// else, as Logstash takes it, from the working directory.
-		path := pl.ConfigPath
-		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(strings.ToLower(path), "file://") {
-			if near := filepath.Join(filepath.Dir(file), path); hasConfigFiles(near) || !hasConfigFiles(path) {
-				path = near
-			}
-		}
-		files, _ = lsconf.ConfigFiles(path)
-		cfg, err = lsconf.LoadPath(path, popts)
-	default:
+	if pl.ConfigString == "" && pl.ConfigPath == "" {
 		return nil, nil, []Problem{{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q has neither path.config nor config.string", pl.ID)}}
 	}
-	var list lsconf.ErrorList
-	switch {
-	case errors.As(err, &list):
-		var ps []Problem
-		for _, e := range list {
-			ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
+	p := *pl
+	var files []string
+	if path := p.ConfigPath; path != "" && p.ConfigString == "" {
+		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(strings.ToLower(path), "file://") {
+			if near := filepath.Join(filepath.Dir(file), path); hasConfigFiles(near) || !hasConfigFiles(path) {
+				p.ConfigPath = near
+			}
 		}
+		files, _ = lsconf.ConfigFiles(p.ConfigPath)
+	}
+	cfg, err := p.Load(lsconf.ParseOptions{})
+	if ps, ok := problemsOf(err); ok {
 		return nil, files, ps
-	case err != nil:
+	}
+	if err != nil {
 		return nil, files, []Problem{{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q: %v", pl.ID, err)}}
 	}
 	return cfg, files, nil
+}
+
+// problemsOf turns the parser's errors into problems; false when err is
+// not a list of them.
+func problemsOf(err error) ([]Problem, bool) {
+	var list lsconf.ErrorList
+	if !errors.As(err, &list) {
+		return nil, false
+	}
+	ps := make([]Problem, 0, len(list))
+	for _, e := range list {
+		ps = append(ps, Problem{Pos: e.Pos, Msg: e.Msg})
+	}
+	return ps, true
 }
 
 // pipelineSettings takes the settings of a pipelines.yml entry that

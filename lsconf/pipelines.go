@@ -272,7 +272,7 @@ func (pl *Pipeline) Load(base ParseOptions) (*Config, error) {
 	}
 	switch {
 	case pl.ConfigString != "":
-		return ParseConfigString(fmt.Sprintf("config.string(%s)", pl.ID), pl.ConfigString, opts)
+		return ParseConfigString(fmt.Sprintf("%s[%s].config.string", pl.Pos.File, pl.ID), pl.ConfigString, opts)
 	case pl.ConfigPath != "":
 		return LoadPath(pl.ConfigPath, opts)
 	}
