@@ -33,6 +33,7 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	c.filterID(o, b)
 	o.require("match")
 	entries, a, ok := o.hash("match")
+	composite := false // a pattern uses one whose captures ecs_compatibility changes
 	if ok {
 		m := &ymap{}
 		for _, e := range entries {
@@ -51,6 +52,7 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 				}
 				it.label = what + " pattern"
 				c.rubyRegexFeatures(pat, it.at, what)
+				composite = composite || usesComposite(pat)
 			}
 			m.set(ref, seq)
 		}
@@ -60,7 +62,7 @@ func (c *conv) grok(p *lsconf.Plugin) []*block {
 	// The pattern set: Logstash 8's default is ECS (pipeline.ecs_compatibility
 	// v8), which changes what the composite patterns (COMBINEDAPACHELOG,
 	// SYSLOGLINE…) capture into.
-	if !o.has("ecs_compatibility") && c.opts.ECSCompatibility == "" && usesComposite(b) {
+	if !o.has("ecs_compatibility") && c.opts.ECSCompatibility == "" && composite {
 		b.comments = append(b.comments, "no ecs_compatibility: Logstash 8's default, v8 (ECS field names); set it to disabled for the legacy names of Logstash 7")
 	}
 	ecs := c.ecsMode(o)
@@ -451,33 +453,12 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 	return c.onMark(b, common, "translated", "a translation", "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback)")
 }
 
-// usesComposite reports whether the grok block's patterns use a pattern
-// whose captures differ between the legacy and the ECS sets.
-func usesComposite(b *block) bool {
-	for _, e := range b.opts.entries {
-		if e.key != "match" {
-			continue
-		}
-		m, _ := e.val.(*ymap)
-		if m == nil {
-			return false
-		}
-		for _, me := range m.entries {
-			seq, _ := me.val.(*yseq)
-			if seq == nil {
-				continue
-			}
-			for _, it := range seq.items {
-				sc, _ := it.val.(*yscalar)
-				if sc == nil {
-					continue
-				}
-				for _, ref := range grokRef.FindAllStringSubmatch(sc.text, -1) {
-					if ecsPatterns[ref[1]] {
-						return true
-					}
-				}
-			}
+// usesComposite reports whether a grok pattern uses a pattern whose
+// captures differ between the legacy and the ECS sets.
+func usesComposite(pattern string) bool {
+	for _, ref := range grokRef.FindAllStringSubmatch(pattern, -1) {
+		if ecsPatterns[ref[1]] {
+			return true
 		}
 	}
 	return false

@@ -332,7 +332,7 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 				c.errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
 				return "", false
 			}
-			if template.ParseLogstash("%{+" + p.Text + "}").IsLiteral() {
+			if template.CheckJoda(p.Text) != nil {
 				c.errorf(at, "%s: %q: the date format %q uses a Joda letter ingestd does not render", what, s, p.Text)
 				return "", false
 			}
@@ -447,7 +447,7 @@ func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
 func (c *conv) datesRender(t lsconf.Template, at lsconf.Pos, what string) bool {
 	ok := true
 	for _, p := range t.Parts {
-		if p.Kind == lsconf.PartJoda && template.ParseLogstash("%{+"+p.Text+"}").IsLiteral() {
+		if p.Kind == lsconf.PartJoda && template.CheckJoda(p.Text) != nil {
 			c.errorf(at, "%s: the date format %q uses a Joda letter ingestd does not render", what, p.Text)
 			ok = false
 		}

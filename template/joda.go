@@ -30,6 +30,17 @@ type jodaToken struct {
 // (weekyear, the ISO year weeks count in: logstash-%{+xxxx.ww} is the
 // weekly index Logstash's docs recommend), e (day of week); text in single
 // quotes and any other character are literal.
+// CheckJoda reports why a %{+FORMAT} pattern would not render as a date
+// (an unsupported letter, an unterminated quote, nothing in it): such a
+// reference stays as written.
+func CheckJoda(pattern string) error {
+	f, err := compileJoda(pattern)
+	if err == nil && len(f) == 0 {
+		err = fmt.Errorf("date format %q is empty", pattern)
+	}
+	return err
+}
+
 func compileJoda(pattern string) (jodaFormat, error) {
 	var f jodaFormat
 	for i := 0; i < len(pattern); {
