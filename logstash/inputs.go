@@ -47,15 +47,22 @@ func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
 // of a pipelines.yml): its id option, else the plugin's name, with a
 // number from the second one on. Pipelines take events by these ids.
 func (c *conv) inputID(o *opts) string {
-	id := o.p.Name
+	id := uniqueID(c.shared.inputIDs, o, o.p.Name)
+	c.inputIDs = append(c.inputIDs, id)
+	return id
+}
+
+// uniqueID is a plugin's id option, else name, numbered from the second
+// time taken counts it.
+func uniqueID(taken map[string]int, o *opts, name string) string {
+	id := name
 	if s, _, ok := o.str("id"); ok && s != "" {
 		id = s
 	}
-	c.shared.inputIDs[id]++
-	if n := c.shared.inputIDs[id]; n > 1 {
+	taken[id]++
+	if n := taken[id]; n > 1 {
 		id = id + "_" + strconv.Itoa(n)
 	}
-	c.inputIDs = append(c.inputIDs, id)
 	return id
 }
 
@@ -199,7 +206,8 @@ func (c *conv) addInput(p *lsconf.Plugin, what, plugin string, in *ymap) {
 func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	o := c.options(p, "input")
 	what := o.what()
-	in := c.listenOptions(o, p)
+	id := c.inputID(o)
+	in := c.listenOptions(o, p, id)
 	tls := &ymap{}
 	enabled, given := o.boolean("ssl_enabled")
 	if !given {
@@ -303,7 +311,7 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	if a := o.get("codec"); a != nil && !plainCodec(a.Value) {
 		c.errorf(a.Value.Position(), "%s: only the plain codec is supported", what)
 	}
-	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
+	d := c.readDecoration(o, id)
 	d.beats, d.codecTag = true, enrich["codec_metadata"] || enrich["include_codec_tag"]
 	if v, ok := o.boolean("include_codec_tag"); ok {
 		d.codecTag = v

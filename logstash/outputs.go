@@ -68,15 +68,7 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 // outputID gives the block a unique id: the plugin's id, else its name
 // (with a number from the second one on).
 func (c *conv) outputID(o *opts, b *block) {
-	id := b.plugin
-	if s, _, ok := o.str("id"); ok && s != "" {
-		id = s
-	}
-	c.shared.outputIDs[id]++
-	if n := c.shared.outputIDs[id]; n > 1 {
-		id = id + "_" + strconv.Itoa(n)
-	}
-	b.id = id
+	b.id = uniqueID(c.shared.outputIDs, o, b.plugin)
 }
 
 func (c *conv) stdout(p *lsconf.Plugin) *block {

@@ -17,7 +17,8 @@ import (
 func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	o := c.options(p, "input")
 	what := o.what()
-	in := c.listenOptions(o, p)
+	id := c.inputID(o)
+	in := c.listenOptions(o, p, id)
 	if a := o.get("codec"); a != nil {
 		name, delimiter := c.codecOf(a.Value, what)
 		switch name {
@@ -54,7 +55,7 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	// (pipeline.ecs_compatibility, or the plugin's own option).
 	ecs := c.ecsMode(o)
 	in.set("ecs_compatibility", str(ecs))
-	d := c.readDecoration(o, c.inputIDs[len(c.inputIDs)-1])
+	d := c.readDecoration(o, id)
 	o.finish(map[string]string{
 		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
 		"tcp_keep_alive":             "Go's default TCP keep-alive is on",
@@ -116,13 +117,13 @@ func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
 	return name, delimiter
 }
 
-// listenOptions gives the input its id and reads host and port, which
+// listenOptions sets the input's id and reads host and port, which
 // every listening input has: listen is host:port (host 0.0.0.0 by
 // default, as in Logstash).
-func (c *conv) listenOptions(o *opts, p *lsconf.Plugin) *ymap {
+func (c *conv) listenOptions(o *opts, p *lsconf.Plugin, id string) *ymap {
 	what := o.what()
 	in := &ymap{}
-	in.set("id", str(c.inputID(o)))
+	in.set("id", str(id))
 	host := "0.0.0.0"
 	if h, _, ok := o.str("host"); ok {
 		host = h
