@@ -145,6 +145,13 @@ func (c *conv) success(mains []*block, what string, failTags []string, common []
 	return append(out, fail)
 }
 
+// privateField is a fresh @metadata field the conversion uses between
+// blocks (marks, error fields), named after what it is for.
+func (c *conv) privateField(name string) string {
+	c.privs++
+	return "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.privs) + "]"
+}
+
 // onMark arranges a filter whose common options apply to the events it
 // marks (Logstash's filter_matched on some of them only: the pieces split
 // made, a translation): the filter's mark_field is a private @metadata
@@ -155,10 +162,9 @@ func (c *conv) onMark(b *block, common []*step, name, on, why string) []*block {
 	if len(common) == 0 {
 		return out
 	}
-	c.privs++
-	mark := "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.privs) + "]"
+	mark := c.privateField(name)
 	b.opts.set("mark_field", str(mark))
-	marked := and(b.when, "field("+strconv.Quote(mark)+") == true")
+	marked := and(b.when, refExpr(mark)+" == true")
 	for i, cb := range packSteps(common, b.at, b.label+" (on "+on+")") {
 		cb.when = marked
 		if i == 0 {

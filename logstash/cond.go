@@ -39,7 +39,7 @@ func fieldExpr(path []string) string {
 	for _, p := range path {
 		b.WriteString("[" + p + "]")
 	}
-	return "field(" + strconv.Quote(b.String()) + ")"
+	return refExpr(b.String())
 }
 
 // present is the condition that the field ref (in ingestd's bracket

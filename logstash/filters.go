@@ -147,7 +147,7 @@ func (c *conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
 func flagField(n int) string { return "[@metadata][_ls" + strconv.Itoa(n) + "]" }
 
 func flagIs(n, k int) string {
-	return "field(" + strconv.Quote(flagField(n)) + ") == " + strconv.Itoa(k)
+	return refExpr(flagField(n)) + " == " + strconv.Itoa(k)
 }
 
 // drop converts the drop filter.

@@ -247,22 +247,21 @@ func (c *conv) json(p *lsconf.Plugin) []*block {
 	// in Logstash (tagged). ingestd's error_field tells the cases apart;
 	// the common options run when it is not set.
 	b.opts.set("tag_on_failure", strSeq(nil))
-	c.privs++
-	errField := "[@metadata][_ls_json_" + strconv.Itoa(c.privs) + "]"
+	errField := c.privateField("json")
 	b.opts.set("error_field", str(errField))
 	out := []*block{b}
 	if !hasTarget {
 		tag := newBlock("mutate", p.Pos, what+" (not an object)")
-		tag.when = and(applies, "field("+strconv.Quote(errField)+") == \"not_object\"")
+		tag.when = and(applies, refExpr(errField)+` == "not_object"`)
 		tag.opts.set("add_tag", strSeq(failTags))
 		out = append(out, tag)
 	}
 	for _, cb := range packSteps(common, p.Pos, what+" (on success)") {
-		cb.when = and(applies, "field("+strconv.Quote(errField)+") == nil")
+		cb.when = and(applies, refExpr(errField)+" == nil")
 		out = append(out, cb)
 	}
 	rm := newBlock("mutate", p.Pos, what+" (error field removed)")
-	rm.when = "field(" + strconv.Quote(errField) + ") != nil"
+	rm.when = present(errField)
 	rm.opts.set("remove_field", strSeq([]string{errField}))
 	return append(out, rm)
 }
