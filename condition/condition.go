@@ -30,6 +30,11 @@ type Condition struct {
 	Source  string
 	program *vm.Program
 	native  boolFn // the same condition without the VM, when possible
+
+	// guard: with guarded, the native condition is false on an event
+	// without any of these top-level keys (see rootGuard).
+	guard   event.KeySet
+	guarded bool
 }
 
 // condEnv is what a compiled condition sees. Field chains are rewritten at
@@ -226,7 +231,7 @@ func Compile(src string) (Condition, error) {
 		return c, refs.err
 	}
 	c.program = prog
-	c.native = compileNative(src)
+	c.native, c.guard, c.guarded = compileNative(src)
 	return c, nil
 }
 
@@ -237,6 +242,9 @@ func (c *Condition) Match(e *event.Event) bool {
 		return true
 	}
 	if c.native != nil {
+		if c.guarded && e.LacksAll(c.guard) {
+			return false
+		}
 		return matchNative(c.native, e)
 	}
 	out, err := expr.Run(c.program, condEnv{ev: e})

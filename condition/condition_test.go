@@ -71,6 +71,10 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 		`{"fields":{"service":["dcache-billing"]},"log":{"file":{"path":{"p":"billing-x"}}}}`,
 		`{"fields":{"other":"dcache-billing"},"log":{"file":{"name":"billing-2025"}}}`,
 		`{"fields":"dcache-billing","log":"billing-"}`,
+		// Route guards (rootGuard): dotted top-level keys, null members.
+		`{"data_stream.dataset":"nginx.access","event":{"module":"nginx"}}`,
+		`{"data_stream":null,"tags":[]}`,
+		`{"event":{"dataset":"x"},"service":{"type":"nginx"}}`,
 	}
 	conds := []string{
 		`"accounting" in tags`, `"accounting" in x`, `fields.service == "dcache-billing"`, `service != "dcache-billing"`,
@@ -85,6 +89,10 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 		`!(fields.service == "x" || log.file.path contains "billing")`, `(log.file.path endsWith ".01" && input() == "") || input() == ""`, `log.file.path contains "billing" || input() == ""`,
 		`true && hasSuffix(log.file.path, "01")`, `fields.service != "dcache-billing" && log.file.path contains "app"`,
 		`field("[fields][service]") == "dcache-billing" || field("[log][file][path]") startsWith "/x"`,
+		`data_stream != nil || event.module != nil || field("[data_stream.dataset]") != nil || field("[data_stream.type]") != nil`,
+		`event.dataset == nil && service.type != nil`, `fields.service == nil || tags != nil`, `false`, `false && log.offset == 7`,
+		`!(fields.n == 3) && log.offset == 7`, `"x" == "x" || fields.n == 3`, `input() == "" && data_stream == nil`,
+		`"billing" startsWith log.file.path`, `nil == data_stream || "a" in tags`,
 	}
 	for _, src := range conds {
 		c, err := Compile(src)
@@ -106,6 +114,33 @@ func TestNativeConditionsAgreeWithExpr(t *testing.T) {
 	}
 	if c, _ := Compile(`len(tags) > 1`); c.native != nil {
 		t.Error("len() must stay on expr")
+	}
+}
+
+// The guard of a route (the top-level keys it needs) is found for the
+// shipped routes' shapes, and never for a condition true without them.
+func TestRootGuards(t *testing.T) {
+	for src, want := range map[string][]string{
+		`"accounting" in tags`: {"tags"},
+		`fields.service == "dcache-billing" || service == "dcache-billing" || hasPrefix(basename(log.file.path), "billing-")`: {"fields", "service", "log"},
+		`data_stream != nil || event.module != nil || field("[data_stream.dataset]") != nil`:                                  {"data_stream", "event", "data_stream.dataset"},
+		`event.dataset == nil && service.type != nil`:                                                                         {"service"},
+		`a == 1 && (b == 2 || c == 3)`:             {"a"},
+		`false`:                                    {},
+		`fields.service == nil`:                    nil,
+		`fields.service != "x"`:                    nil,
+		`!(tags != nil)`:                           nil,
+		`true || tags != nil`:                      nil,
+		`field("[@metadata][beat]") == "filebeat"`: nil,
+		`input() == "beats"`:                       nil,
+	} {
+		c, err := Compile(src)
+		if err != nil || c.native == nil {
+			t.Fatalf("%s: %v, native %v", src, err, c.native != nil)
+		}
+		if c.guarded != (want != nil) || c.guarded && c.guard != event.RootKeySet(want...) {
+			t.Errorf("%s: guarded %v (%b), want %q", src, c.guarded, c.guard, want)
+		}
 	}
 }
 

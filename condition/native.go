@@ -41,18 +41,20 @@ type boolFn func(e *event.Event) tri
 type valFn func(e *event.Event) (event.Value, bool)
 
 // compileNative returns a native evaluator for src, or nil when the
-// condition uses something only expr implements.
-func compileNative(src string) boolFn {
+// condition uses something only expr implements, and the top-level keys
+// one of which it needs to be true (guarded: see rootGuard).
+func compileNative(src string) (fn boolFn, guard event.KeySet, guarded bool) {
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil
+		return nil, 0, false
 	}
 	ast.Walk(&tree.Node, fieldRewriter{})
 	fn, ok := nativeBool(tree.Node, true)
 	if !ok {
-		return nil
+		return nil, 0, false
 	}
-	return fn
+	keys, guarded := rootGuard(tree.Node)
+	return fn, event.RootKeySet(keys...), guarded
 }
 
 // matchNative evaluates a native condition like Condition.Match.

@@ -75,13 +75,17 @@ func (e *Event) init(doc Value) {
 
 // keyBit is the bit a top-level key sets in Event.rootKeys: a hash of its
 // length, first, middle and last bytes, which tell apart the dozen keys
-// of an event without a loop over the key.
+// of an event without a loop over the key. The multiplier was searched
+// for (TestKeyBitsOfCommonKeys): the top-level keys Filebeat, Elastic Agent
+// and the shipped pipelines write or test each get a bit of their own,
+// so a route's test of data_stream is not answered "maybe" because the
+// event has @timestamp (they shared a bit under the golden ratio).
 func keyBit(k string) uint64 {
 	if k == "" {
 		return 1
 	}
 	x := uint64(len(k)) | uint64(k[0])<<8 | uint64(k[len(k)-1])<<16 | uint64(k[len(k)/2])<<24
-	return 1 << (x * 0x9E3779B97F4A7C15 >> 58)
+	return 1 << (x * 0xfc9623be63b2dabf >> 58)
 }
 
 func (e *Event) indexRootKeys() {
@@ -95,6 +99,28 @@ func (e *Event) indexRootKeys() {
 // lacksRootKey reports whether the top-level key k is proven absent.
 func (e *Event) lacksRootKey(k string) bool {
 	return e.rootKeysKnown && e.rootKeys&keyBit(k) == 0
+}
+
+// KeySet is a set of top-level keys in the form an event indexes its own
+// (a 64-bit hash set): it can prove, with one AND, that an event has none
+// of them, the way Get proves a single key absent.
+type KeySet uint64
+
+// RootKeySet returns the set of the given top-level keys.
+func RootKeySet(keys ...string) KeySet {
+	var s KeySet
+	for _, k := range keys {
+		s |= KeySet(keyBit(k))
+	}
+	return s
+}
+
+// LacksAll reports whether e is proven to have none of the top-level keys
+// in s: Get of a path under any of them would find nothing. False means
+// only "maybe" (the index is a hash, and unknown for events built without
+// NewEvent or DecodeEvent).
+func (e *Event) LacksAll(s KeySet) bool {
+	return e.rootKeysKnown && e.rootKeys&uint64(s) == 0
 }
 
 // DecodeEvent parses a JSON object into a new Event. It copies data: the

@@ -192,6 +192,30 @@ func TestRootKeyBitsNeverHideAField(t *testing.T) {
 	}
 }
 
+// The top-level keys that Filebeat, Elastic Agent and the shipped
+// pipelines write or route on have a bit each: a shared bit makes every
+// route test of one key a full lookup on events that carry the other.
+func TestKeyBitsOfCommonKeys(t *testing.T) {
+	keys := []string{"@timestamp", "@version", "message", "fields", "host", "input", "log", "agent", "ecs", "tags", "cloud", "container",
+		"kubernetes", "event", "data_stream", "data_stream.dataset", "data_stream.type", "data_stream.namespace", "service", "error",
+		"process", "labels", "stream", "group", "app_module", "logger_name", "log_level", "dcache", "accounting", "type", "user",
+		"source", "http", "url", "json", "docker"}
+	owner := map[uint64]string{}
+	for _, k := range keys {
+		if o, taken := owner[keyBit(k)]; taken {
+			t.Errorf("%q and %q share a key bit", o, k)
+		}
+		owner[keyBit(k)] = k
+	}
+	e, _ := DecodeEvent([]byte(`{"@timestamp":"2025-01-01T00:00:00Z","message":"m","fields":{},"host":{},"input":{},"log":{},"agent":{},"ecs":{}}`))
+	if !e.LacksAll(RootKeySet("data_stream", "event", "data_stream.dataset", "data_stream.type", "data_stream.namespace", "tags")) {
+		t.Error("a Filebeat event is not proven to lack the integration route's keys")
+	}
+	if e.LacksAll(RootKeySet("tags", "log")) {
+		t.Error("LacksAll ruled out a present key")
+	}
+}
+
 func TestAppendTimestamp(t *testing.T) {
 	for _, tm := range []time.Time{
 		time.Date(2025, 2, 2, 12, 34, 56, 123456789, time.UTC),
