@@ -212,6 +212,8 @@ type step struct {
 	// the end follows).
 	next string
 	last bool // the field runs to the end of the line
+	// stop are the field's stopBytes, joined once here, not per line.
+	stop string
 }
 
 // Compile builds a format from pieces. name names it in messages; source
@@ -264,6 +266,7 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 			f.steps[i].next = f.steps[i+1].lit
 		}
 		f.steps[i].last = i == len(f.steps)-1
+		f.steps[i].stop = f.fields[f.steps[i].field].stopBytes()
 		if fd := f.fields[f.steps[i].field]; fd.Kind == Message && !f.steps[i].last && f.steps[i].next == "" {
 			return nil, fmt.Errorf("format %s: %s must be followed by text or end the format", name, fd.Name)
 		}

@@ -109,7 +109,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		// A byte the field cannot hold bounds its end: no later
 		// occurrence of the literal can be its end either.
 		limit := len(line)
-		if stop := fd.stopBytes(); stop != "" {
+		if stop := st.stop; stop != "" {
 			if k := strings.IndexAny(line[pos:], stop); k >= 0 {
 				limit = pos + k
 			}

@@ -80,6 +80,7 @@ type Pattern struct {
 type source struct {
 	path     event.Path
 	patterns []Pattern
+	recall   *recall // with break_on_match (one pattern's captures per text)
 }
 
 // Filter is a compiled grok filter.
@@ -173,7 +174,7 @@ func compileChecked(c *Config, checkOnly bool) (*Filter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("match: %w", err)
 		}
-		src := source{path: p}
+		src := source{path: p, recall: new(recall)}
 		for _, pat := range fp.Patterns {
 			cp, err := f.compilePattern(pat)
 			if err != nil {
@@ -343,6 +344,9 @@ func (f *Filter) matchField(e *event.Event, src *source) bool {
 // reports whether the last pattern matched, as Logstash's loop does (its
 // result is reassigned per pattern).
 func (f *Filter) matchText(e *event.Event, src *source, text string) bool {
+	if f.breakOn && src.recall != nil {
+		return f.matchRecalled(e, src, text)
+	}
 	matched := false
 	var scratch [16]string
 	for i := range src.patterns {
@@ -358,6 +362,29 @@ func (f *Filter) matchText(e *event.Event, src *source, text string) bool {
 		}
 	}
 	return matched
+}
+
+// matchRecalled is matchText with break_on_match, through the source's
+// recall of its last text.
+func (f *Filter) matchRecalled(e *event.Event, src *source, text string) bool {
+	if o := src.recall.lookup(text); o != nil {
+		if o.pattern < 0 {
+			return false
+		}
+		f.store(e, src.patterns[o.pattern].caps, o.vals)
+		return true
+	}
+	var scratch [16]string
+	for i := range src.patterns {
+		p := &src.patterns[i]
+		if vals, ok := p.m.match(text, scratch[:0]); ok {
+			src.recall.record(text, i, vals)
+			f.store(e, p.caps, vals)
+			return true
+		}
+	}
+	src.recall.record(text, -1, nil)
+	return false
 }
 
 // MatchIndex returns the index of the first pattern of field that matches

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/plugin"
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
@@ -144,5 +145,30 @@ func TestConstantMetadataSurvivesCopy(t *testing.T) {
 	}
 	if got := c.GetString(event.MustPath("[@metadata][route]")); got != "audit" {
 		t.Fatalf("the copy's [@metadata][route] = %q", got)
+	}
+}
+
+// A gsub whose regex is one fixed string runs as strings.ReplaceAll: the
+// same result as the regex for every pattern and replacement shape.
+func TestGsubLiteralEqualsRegexp(t *testing.T) {
+	patterns := []string{`\.`, `a{2}`, `(ab)`, `\Qa.b\E`, `^ab`, `ab$`, `(?i)ab`, `a.b`, `x`}
+	repls := []string{"-", "", "$1", "[$0]", `\1`, "ab"}
+	texts := []string{"", "ab", "aab.ab", "2025.12.30", "a.b.AB.aa", "xxx"}
+	for _, pat := range patterns {
+		for _, repl := range repls {
+			f, err := New(&Config{Gsub: [][]string{{"f", pat, repl}}}, plugin.Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := f.(*filter).gsub[0]
+			for _, text := range texts {
+				if got, want := g.replace(text), g.re.ReplaceAllString(text, repl); got != want {
+					t.Errorf("gsub %q → %q on %q: %q, regexp %q (literal %q)", pat, repl, text, got, want, g.literal)
+				}
+			}
+		}
+	}
+	if f, _ := New(&Config{Gsub: [][]string{{"f", `\.`, "-"}}}, plugin.Env{}); f.(*filter).gsub[0].literal != "." {
+		t.Error(`'\.' did not take the literal path`)
 	}
 }
