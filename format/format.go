@@ -199,6 +199,40 @@ type Format struct {
 	// first says which bytes can start a line of this format (all when
 	// the format starts with free text).
 	first *[256]bool
+	// needs are the bytes of the literals every line of the format has
+	// on its first line (those before its message field, which alone
+	// may run across lines).
+	needs ByteSet
+}
+
+// ByteSet is a set of bytes.
+type ByteSet [4]uint64
+
+// FirstLineBytes returns the set of the bytes of line up to its first
+// line break.
+func FirstLineBytes(line string) ByteSet {
+	var s ByteSet
+	for i := 0; i < len(line) && line[i] != '\n'; i++ {
+		c := line[i]
+		s[c>>6] |= 1 << (c & 63)
+	}
+	return s
+}
+
+func (s *ByteSet) addAll(text string) {
+	for i := 0; i < len(text); i++ {
+		s[text[i]>>6] |= 1 << (text[i] & 63)
+	}
+}
+
+// MayFit reports whether a line whose first line holds the bytes in
+// first can fit the format: false when a literal the format has before
+// its message needs a byte that is not there. Trying many formats on a
+// line none fits (free text, a program's own format) costs a test per
+// format instead of a scan (issue 16: a line no format matches should
+// cost no more than one that does).
+func (f *Format) MayFit(first *ByteSet) bool {
+	return f.needs[0]&^first[0]|f.needs[1]&^first[1]|f.needs[2]&^first[2]|f.needs[3]&^first[3] == 0
 }
 
 type step struct {
@@ -278,7 +312,28 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 		return nil, fmt.Errorf("format %s: starts with padding", name)
 	}
 	f.first = f.firstBytes()
+	f.needs = f.firstLineLiterals()
 	return f, nil
+}
+
+// firstLineLiterals is the set of the bytes of the literals before the
+// message field and before any line break a literal holds.
+func (f *Format) firstLineLiterals() ByteSet {
+	var s ByteSet
+	for _, st := range f.steps {
+		if st.field >= 0 {
+			if f.fields[st.field].Kind == Message {
+				break
+			}
+			continue
+		}
+		lit, _, broken := strings.Cut(st.lit, "\n")
+		s.addAll(lit)
+		if broken {
+			break
+		}
+	}
+	return s
 }
 
 // Name is the format's name.

@@ -244,6 +244,21 @@ func TestValues(t *testing.T) {
 	if _, ok := NormalizeLevel("VERBOSE"); ok {
 		t.Error("an unknown level normalised")
 	}
+	// The stack path agrees with strings.ToUpper, Unicode included.
+	for _, in := range []string{"Warning", "eRr", "ınfo", "crıtıcal", "ſtarting", "starting", "criticalx", "Ğ", "débug", "x"} {
+		got, ok := NormalizeLevel(in)
+		want, wantOK := levelOfUpper(strings.ToUpper(in))
+		if len(in) == 1 {
+			continue
+		}
+		if got != want || ok != wantOK {
+			t.Errorf("level %q: %q %v, want %q %v", in, got, ok, want, wantOK)
+		}
+	}
+	// Free text tries every word as a level: no allocation per word.
+	if n := testing.AllocsPerRun(100, func() { NormalizeLevel("starting"); NormalizeLevel("warn") }); n != 0 {
+		t.Errorf("NormalizeLevel allocates %v times", n)
+	}
 	if m, u, v, ok := SplitRequest("GET /a?b=c HTTP/1.1"); !ok || m != "GET" || u != "/a?b=c" || v != "1.1" {
 		t.Error("request")
 	}

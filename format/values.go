@@ -159,6 +159,11 @@ func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 // emerg), tornado's and others' first letters, and redis' symbols
 // (. debug, - verbose, * notice, # warning, mapped as redis' own syslog
 // output maps them).
+//
+// Scanning free text for a level field tries every word of it
+// ("starting", "worker", …): strings.ToUpper allocated for each, so an
+// unmatched line cost more than a matched one. ASCII words are
+// upper-cased into a buffer on the stack.
 func NormalizeLevel(s string) (string, bool) {
 	if len(s) == 1 {
 		switch s[0] {
@@ -179,7 +184,44 @@ func NormalizeLevel(s string) (string, bool) {
 	case "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL":
 		return s, true
 	}
-	switch strings.ToUpper(s) {
+	var buf [8]byte // the longest name, CRITICAL
+	if len(s) > len(buf) || !upperASCII(s, buf[:len(s)]) {
+		if isASCII(s) {
+			return "", false // longer than any name
+		}
+		return levelOfUpper(strings.ToUpper(s)) // Unicode: ToUpper("ınfo") is INFO
+	}
+	return levelOfUpper(string(buf[:len(s)])) // inlined: the comparisons do not keep the string
+}
+
+// upperASCII writes s upper-cased into dst (as long as s); false when s
+// is not ASCII.
+func upperASCII(s string, dst []byte) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return false
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// levelOfUpper names an upper-cased level text.
+func levelOfUpper(u string) (string, bool) {
+	switch u {
 	case "DEBUG", "TRACE":
 		return "DEBUG", true
 	case "INFO", "NOTICE":

@@ -116,6 +116,10 @@ func (f *Filter) Apply(e *event.Event) bool {
 	// The traceback is cut off once per form of the line (as sent, and
 	// with continuation lines unindented), not once per format tried.
 	var plain, unindented split
+	// Once a format has missed, the bytes of the line's first line rule
+	// out the formats whose literals need others (format.MayFit).
+	var first format.ByteSet
+	missed := false
 	for _, en := range order {
 		text, stack := line, ""
 		if en.python && f.traceback {
@@ -131,10 +135,13 @@ func (f *Filter) Apply(e *event.Event) bool {
 		} else if en.unindent != "" {
 			text = f.prepare(en, line)
 		}
-		if text == "" || !en.f.CanStart(text[0]) {
+		if text == "" || !en.f.CanStart(text[0]) || missed && !en.f.MayFit(&first) {
 			continue
 		}
 		if !en.f.Scan(text, &m) {
+			if !missed {
+				first, missed = format.FirstLineBytes(line), true
+			}
 			continue
 		}
 		t, ok := f.setFields(e, en, text, &m)

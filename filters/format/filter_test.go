@@ -3,6 +3,7 @@ package format
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -260,5 +261,80 @@ func BenchmarkLibrary(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkUnmatched: a line no shipped format fits, through the filter
+// as the default config runs it, against a line that fits (issue 16: a
+// line no format matches costs no more than one that matches). The
+// unmatched lines are what a user's own program may write: free text, a
+// JSON line, a line in a format close to a shipped one.
+func BenchmarkUnmatched(b *testing.B) {
+	f := newFilter(b, Config{Library: true, Traceback: true})
+	lines := realLines(b, f)
+	cases := map[string][2]string{
+		"matched-pt-pipe": lines["pt-pipe"],
+		"matched-nginx":   lines["nginx-combined"],
+		"free-text":       {"starting worker loop after reload of the configuration", "django"},
+		"json":            {`{"level":"info","ts":1733400000.123,"msg":"request served","status":200}`, "django"},
+		"near-pt-pipe":    {"INFO|django.server|yesterday|\"GET / HTTP/1.1\" 200 1", "django"},
+		"near-nginx":      {`10.0.0.1 - - [02/Feb/2025:12:34:56 +0000] "GET / HTTP/1.1" 200 abc "-" "curl/8.0"`, "nginx"},
+		"free-no-service": {"starting worker loop after reload of the configuration", ""},
+	}
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		line, service := cases[name][0], cases[name][1]
+		b.Run(name, func(b *testing.B) {
+			e := lineEvent(line, service)
+			b.ReportAllocs()
+			for b.Loop() {
+				e := e.Clone()
+				f.Apply(e)
+			}
+		})
+	}
+}
+
+// MayFit never rules out a format that fits: every real line (with
+// tracebacks and continuation lines) and every line of the generated
+// corpus, against every library format, scanned as Apply scans it.
+func TestMayFitNeverRulesOutAFit(t *testing.T) {
+	f := newFilter(t, Config{Library: true, Traceback: true})
+	var lines []string
+	files, _ := filepath.Glob("../../configs/testdata/real/*.jsonl")
+	corpus, _ := filepath.Glob("../../../shared/corpus/applog/events.jsonl")
+	for _, name := range append(files, corpus...) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l := range strings.SplitSeq(string(data), "\n") {
+			var rl struct{ Line, Message string }
+			if json.Unmarshal([]byte(l), &rl) == nil {
+				lines = append(lines, rl.Line+rl.Message)
+			}
+		}
+	}
+	if len(lines) < 100 {
+		t.Fatalf("only %d lines", len(lines))
+	}
+	fits := 0
+	for _, line := range lines {
+		first := format.FirstLineBytes(line)
+		for _, en := range f.lib.entries {
+			text := f.prepare(en, line)
+			if en.python {
+				text, _ = splitTraceback(text)
+			}
+			var m format.Match
+			if text != "" && en.f.Scan(text, &m) {
+				fits++
+				if !en.f.MayFit(&first) {
+					t.Errorf("%s fits %q but MayFit ruled it out", en.f.Name(), line)
+				}
+			}
+		}
+	}
+	if fits < len(lines)/2 {
+		t.Errorf("%d fits in %d lines: the lines were not read", fits, len(lines))
 	}
 }
