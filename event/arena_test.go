@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/ingestd/ingestd/internal/race"
@@ -59,7 +60,7 @@ func TestArenaRelease(t *testing.T) {
 	}
 	a.Release()
 	if a.taken != nil || a.fields != nil || a.events != nil || a.Pool != &pool {
-		t.Fatalf("arena not emptied: %+v", a)
+		t.Fatalf("arena not emptied: %d chunks, %d fields, %d events", len(a.taken), len(a.fields), len(a.events))
 	}
 	if race.Enabled {
 		if got := e.Root().Fields()[0].Key; got != recycledText {
@@ -71,4 +72,62 @@ func TestArenaRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain.Release()
+}
+
+// Members a filter adds to an event decoded in a recycling arena come from
+// that arena (late chunks, under their lock) and go back with it: an
+// object grown by Set, one made room in by Reserve, and a new object.
+// Events of several workers grow at once (run under -race).
+func TestArenaLateMembers(t *testing.T) {
+	var pool FieldPool
+	a := &Arena{Pool: &pool}
+	var events []*Event
+	for i := range 8 {
+		e, err := DecodeEventIn([]byte(fmt.Sprintf(`{"n":%d,"o":{"a":1}}`, i)), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, e := range events[w*4 : w*4+4] {
+				e.Reserve(Path{"dcache"}, 30)
+				for k := range 40 {
+					e.Set(Path{"dcache", fmt.Sprintf("k%d", k)}, Int(int64(k)))
+					e.Set(Path{"o", fmt.Sprintf("k%d", k)}, Int(int64(k)))
+					e.Set(Path{fmt.Sprintf("top%d", k)}, Int(int64(k)))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, e := range events {
+		if got := e.GetString(Path{"dcache", "k39"}) + e.GetString(Path{"o", "k39"}) + e.GetString(Path{"o", "a"}) + e.GetString(Path{"n"}); got != fmt.Sprintf("39391%d", i) {
+			t.Fatalf("event %d reads %q", i, got)
+		}
+	}
+	if len(a.late.taken) == 0 {
+		t.Fatal("no member came from the arena")
+	}
+	grown, _ := events[0].Get(Path{"dcache"})
+	a.Release()
+	if a.late.taken != nil || a.late.fields != nil {
+		t.Fatal("late chunks not given back")
+	}
+	if race.Enabled {
+		if k := grown.Fields()[0].Key; k != recycledText {
+			t.Fatalf("a recycled late member reads %q", k)
+		}
+	}
+	// Without a pool (DecodeEvent's events): the heap's, as before.
+	e, _ := DecodeEvent([]byte(`{"a":1}`))
+	e.Reserve(Path{"x"}, 10)
+	e.Set(Path{"x", "y"}, Int(1))
+	if e.arena != nil || e.GetString(Path{"x", "y"}) != "1" {
+		t.Fatal("an event of no arena")
+	}
 }

@@ -42,6 +42,11 @@ type Event struct {
 	// (struct literals) have it unknown and always scan.
 	rootKeys      uint64
 	rootKeysKnown bool
+
+	// arena is where the event's members were decoded, recycled when its
+	// batch is acknowledged; members added later come from it too. Nil
+	// for events of no recycling arena (their members are the heap's).
+	arena *Arena
 }
 
 // NewEvent wraps a decoded JSON object and takes ownership of it. A
@@ -188,15 +193,15 @@ func (e *Event) Set(p Path, val Value) {
 		return
 	}
 	if v != &e.root {
-		set(v, rest, val)
+		set(v, rest, val, e.arena)
 		return
 	}
 	if len(rest) == 1 && e.lacksRootKey(rest[0]) {
 		// A new top-level field: no scan for it (init left the root
 		// an object of its own).
-		e.root.setItems(append(e.root.items(), Field{Key: rest[0], Value: val}))
+		e.root.setItems(e.arena.appendField(e.root.items(), Field{Key: rest[0], Value: val}))
 	} else {
-		set(v, rest, val)
+		set(v, rest, val, e.arena)
 	}
 	if e.rootKeysKnown {
 		e.rootKeys |= keyBit(rest[0])
@@ -224,7 +229,7 @@ func (e *Event) Reserve(p Path, n int) {
 		v.own()
 		i := v.index(key)
 		if i < 0 {
-			e.Set(p, itemsValue(KindObject, make([]Field, 0, n))) // the rest is missing
+			e.Set(p, itemsValue(KindObject, e.arena.lateFieldsFor(n))) // the rest is missing
 			return
 		}
 		v = &v.items()[i].Value
@@ -234,7 +239,7 @@ func (e *Event) Reserve(p Path, n int) {
 	}
 	v.own()
 	if items := v.items(); cap(items)-len(items) < n {
-		v.setItems(append(make([]Field, 0, len(items)+n), items...))
+		v.setItems(append(e.arena.lateFieldsFor(len(items)+n), items...))
 	}
 }
 

@@ -124,7 +124,8 @@ func (v Value) element(key string) (Value, bool) {
 
 // set stores val at path inside the object *v, creating intermediate
 // objects. A non-object in the way is replaced, as Logstash does.
-func set(v *Value, path Path, val Value) {
+// Objects that grow take their members from a (the heap's when nil).
+func set(v *Value, path Path, val Value, a *Arena) {
 	for depth, key := range path {
 		if v.kind != KindObject {
 			*v = Value{kind: KindObject}
@@ -132,7 +133,7 @@ func set(v *Value, path Path, val Value) {
 		v.own()
 		i := v.index(key)
 		if i < 0 {
-			v.setItems(append(v.items(), Field{Key: key}))
+			v.setItems(a.appendField(v.items(), Field{Key: key}))
 			i = len(v.items()) - 1
 		}
 		if depth == len(path)-1 {

@@ -63,7 +63,7 @@ type conn struct {
 	slab []byte
 	// arena holds the current batch's Event structs and members: its
 	// events live and die together.
-	arena event.Arena
+	arena *event.Arena
 
 	// hdr receives frame headers: a local array passed to io.ReadFull
 	// escapes, which would cost an allocation per event.
@@ -104,7 +104,7 @@ type batch struct {
 	events    plugin.Batch  // the sink's batch its events are added to; closes done
 	slabs     [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
 	read      chan struct{} // closed when the batch has been read to its end
-	arena     event.Arena   // its events' structs and members (the reading goroutine's until read)
+	arena     *event.Arena  // its events' structs and members (the reading goroutine's until read)
 }
 
 func newConn(in *Input, nc net.Conn) *conn {
@@ -118,7 +118,7 @@ func newConn(in *Input, nc net.Conn) *conn {
 	}
 	c.lastActive.Store(time.Now().UnixNano())
 	c.between.Store(true)
-	c.arena.Pool = &in.fields
+	c.arena = &event.Arena{Pool: &in.fields}
 	// Buffers are per connection, and a node may have a thousand: 16 KiB
 	// from the socket and 8 KiB into inflate (plus its 7 KiB of tables)
 	// rather than the 112 KiB they were. They also stay in cache across

@@ -40,7 +40,7 @@ func (c *conn) readBatch() (*batch, error) {
 	// events may all be done before it is read to the end (filters drop
 	// them as it is read): ackLoop waits for read too.
 	b.arena = c.arena
-	c.slab, c.arena = nil, event.Arena{Pool: &c.in.fields}
+	c.slab, c.arena = nil, &event.Arena{Pool: &c.in.fields}
 	close(b.read)
 	c.lastBatchBytes = b.bytes // only this goroutine writes it
 	c.in.readDone(c, b)
@@ -221,7 +221,7 @@ func (c *conn) checkEvent(hdr []byte, b *batch, read uint32) (seq uint32, size i
 // decodeEvent decodes an event read into buf, which it hands over, with
 // its memory from the batch's arena.
 func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
-	e, err := event.DecodeEventIn(buf, &c.arena)
+	e, err := event.DecodeEventIn(buf, c.arena)
 	if err != nil {
 		return nil, fmt.Errorf("beats: bad event: event %d of the batch: %w", seq, err)
 	}
