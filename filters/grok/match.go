@@ -133,6 +133,36 @@ func anchoredStart(re *syntax.Regexp) bool {
 	}
 }
 
+// anchoredPrefix returns the literal that every match of re, anchored at
+// the start of the text, begins with ("" when re is not anchored or begins
+// with something else). dcache.yml tries three anchored patterns on each
+// transfer's protocol (Remote…, Http…, then any name): Go's regexp clears
+// a bitmap the size of the program times the text before it looks at the
+// first byte, so a pattern whose first letter cannot match still cost
+// as much as one that matched.
+func anchoredPrefix(re *syntax.Regexp) string {
+	var prefix []rune
+	anchored := false
+	pending := []*syntax.Regexp{re}
+	for len(pending) > 0 {
+		r := pending[0]
+		pending = pending[1:]
+		switch {
+		case r.Op == syntax.OpConcat:
+			pending = append(slices.Clone(r.Sub), pending...)
+		case r.Op == syntax.OpCapture:
+			pending = append([]*syntax.Regexp{r.Sub[0]}, pending...)
+		case r.Op == syntax.OpBeginText && !anchored && len(prefix) == 0:
+			anchored = true
+		case r.Op == syntax.OpLiteral && anchored && r.Flags&syntax.FoldCase == 0:
+			prefix = append(prefix, r.Rune...)
+		default:
+			pending = nil
+		}
+	}
+	return string(prefix)
+}
+
 // splitForm recognises the literalSplit form on the whole pattern re and
 // returns a's and b's names and the literals.
 func splitForm(re *syntax.Regexp) (a, b, l, m string, ok bool) {
@@ -174,6 +204,9 @@ func dropUnnamed(re *syntax.Regexp) *syntax.Regexp {
 type matcher struct {
 	full *regexp.Regexp // the expanded pattern, unnamed groups dropped
 	head *regexp.Regexp // without its tail (tail != noTail)
+	// prefix is what every match starts with (anchoredPrefix): a text
+	// without it is no match, without running the regexp.
+	prefix string
 	tail tailKind
 	// firstLine: head matches within a line and is anchored at the start,
 	// so it runs on the first line only. Go's regexp picks its engine by
@@ -222,7 +255,7 @@ func newMatcher(expanded string) (*matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &matcher{full: full}
+	m := &matcher{full: full, prefix: anchoredPrefix(tree)}
 	last := lastGroups(full)
 	for _, name := range slices.Sorted(maps.Keys(last)) {
 		m.stores = append(m.stores, store{name: name, group: last[name]})
@@ -286,6 +319,9 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 			out[m.splitA] = text
 		}
 		return out, true
+	}
+	if !strings.HasPrefix(text, m.prefix) {
+		return out, false
 	}
 	if m.head != nil {
 		search := text

@@ -2,13 +2,12 @@ package grok
 
 import (
 	"path/filepath"
-	"strings"
-
-	"github.com/ingestd/ingestd/internal/race"
-
+	"regexp/syntax"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/ingestd/ingestd/internal/race"
 	"github.com/ingestd/ingestd/patterns"
 	"github.com/ingestd/ingestd/plugin/plugintest"
 )
@@ -171,4 +170,31 @@ func FuzzMatcherAgreesWithVjeantet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The literal an anchored pattern starts with rules out texts without it
+// before the regexp runs; only a literal at the start of an anchored
+// pattern is one.
+func TestAnchoredPrefix(t *testing.T) {
+	for re, want := range map[string]string{
+		`^(?P<a>Remote\w*DataTransfer)-(?P<b>[^:]+)$`: "Remote",
+		`^(?P<a>Https?)-x`:                            "Http",
+		`^(?:(?P<a>ab)c)d+`:                           "abc",
+		`^abc|^abd`:                                   "",
+		`(?P<a>billing(?:-error)?)-\d`:                "",
+		`(?i)^abc`:                                    "",
+		`(?m)^abc`:                                    "",
+		`^(?P<a>[A-Za-z0-9]+)-`:                       "",
+		`a^b`:                                         "",
+		`^\Qa.b\E(?P<x>.*)`:                           "a.b",
+		`^(?:x)?y`:                                    "",
+	} {
+		tree, err := syntax.Parse(re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := anchoredPrefix(dropUnnamed(tree)); got != want {
+			t.Errorf("%s: prefix %q, want %q", re, got, want)
+		}
+	}
 }
