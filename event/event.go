@@ -243,6 +243,26 @@ func (e *Event) Reserve(p Path, n int) {
 	}
 }
 
+// AppendMembers gives the object at p its members when it has none yet
+// (creating it, and the objects on the way, as Set does), with room for
+// spare more, and reports true; when it already has members, or something
+// other than an object is there, it does nothing and reports false, and
+// the caller sets them one by one. The keys must be distinct. A filter
+// that writes a record's dozens of fields under one object (the
+// dcache_billing filter) spares the scan for each key that Set makes,
+// which grows with every member set before it.
+func (e *Event) AppendMembers(p Path, fields []Field, spare int) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if v, ok := e.Get(p); ok && (v.kind != KindObject || v.Len() > 0) {
+		return false
+	}
+	items := append(e.arena.lateFieldsFor(len(fields)+spare), fields...)
+	e.Set(p, itemsValue(KindObject, items))
+	return true
+}
+
 // SetString stores a string at p.
 func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
 

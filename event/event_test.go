@@ -477,3 +477,25 @@ func TestCopyNCopiesAreIndependent(t *testing.T) {
 		t.Fatalf("the original changed: %s", got)
 	}
 }
+
+// AppendMembers gives a new or empty object its members at once, and
+// leaves an object with members (or a non-object) to the caller.
+func TestAppendMembers(t *testing.T) {
+	e, _ := DecodeEvent([]byte(`{"a":{"x":1},"s":"text","empty":{}}`))
+	fields := []Field{{Key: "k1", Value: Int(1)}, {Key: "k2", Value: String("v")}}
+	if !e.AppendMembers(Path{"n", "o"}, fields, 4) || !e.AppendMembers(Path{"empty"}, fields, 0) {
+		t.Fatal("a new or empty object refused its members")
+	}
+	if e.AppendMembers(Path{"a"}, fields, 0) || e.AppendMembers(Path{"s"}, fields, 0) || e.AppendMembers(nil, fields, 0) {
+		t.Fatal("members appended to an object that has some, or to a string")
+	}
+	e.Set(Path{"n", "o", "k3"}, Bool(true)) // the spare room
+	want := `{"a":{"x":1},"s":"text","empty":{"k1":1,"k2":"v"},"n":{"o":{"k1":1,"k2":"v","k3":true}}}`
+	if got := string(e.AppendJSON(nil)); got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	fields[0].Value = Int(9) // the caller's array is not the event's
+	if e.GetString(Path{"n", "o", "k1"}) != "1" {
+		t.Fatal("the event shares the caller's array")
+	}
+}

@@ -169,6 +169,15 @@ func (f *Filter) fileKey(e *event.Event) fileKey {
 // set stores the fields of a fitting variant.
 func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.Match) {
 	t := f.targetsOf(v)
+	var buf [64]event.Field
+	members := buf[:0] // under t.parent, when t.direct
+	put := func(p event.Path, val event.Value) {
+		if t.direct {
+			members = append(members, event.Field{Key: p[len(p)-1], Value: val})
+		} else {
+			e.Set(p, val)
+		}
+	}
 	reserved := false
 	for i, fd := range v.Format.Fields() {
 		sp := m.Spans[i]
@@ -184,7 +193,7 @@ func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.
 		if p == nil {
 			continue
 		}
-		if !reserved && t.parent != nil {
+		if !reserved && t.parent != nil && !t.direct {
 			// Room once for the entry's fields and those the pipeline's
 			// later filters commonly add under the same object (the
 			// shipped dcache.yml adds about a dozen).
@@ -194,26 +203,33 @@ func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.
 		switch fd.Kind {
 		case format.Int:
 			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				e.Set(p, event.Int(n))
+				put(p, event.Int(n))
 				continue
 			}
-			e.SetString(p, s)
+			put(p, event.String(s))
 		case format.Enum:
-			e.SetString(p, fd.Enum[s])
+			put(p, event.String(fd.Enum[s]))
 		default:
-			e.SetString(p, s)
+			put(p, event.String(s))
 		}
 	}
 	for i, g := range v.Groups {
 		a, b := m.Spans[g.First], m.Spans[g.Last]
 		if a.Start >= 0 && b.Start >= 0 && t.groups[i] != nil {
-			e.SetString(t.groups[i], line[a.Start:b.End])
+			put(t.groups[i], event.String(line[a.Start:b.End]))
 		}
 	}
 	for i := range v.Consts {
 		if t.cpaths[i] != nil {
-			e.Set(t.cpaths[i], t.consts[i])
+			put(t.cpaths[i], t.consts[i])
 		}
+	}
+	if !t.direct || len(members) == 0 || e.AppendMembers(t.parent, members, laterFields) {
+		return
+	}
+	// The object has members already (an earlier filter wrote some).
+	for _, fd := range members {
+		e.Set(append(t.parent[:len(t.parent):len(t.parent)], fd.Key), fd.Value)
 	}
 }
 
@@ -234,6 +250,10 @@ type targets struct {
 	// members how many of them it is.
 	parent  event.Path
 	members int
+	// direct: every target is a member of parent, each a different one,
+	// so the entry's members are appended to it at once
+	// (event.Event.AppendMembers) instead of set one by one.
+	direct bool
 	groups  []event.Path
 	consts  []event.Value
 	cpaths  []event.Path
@@ -258,8 +278,36 @@ func (f *Filter) targetsOf(v *billing.Variant) *targets {
 		t.consts = append(t.consts, event.String(c.Value))
 	}
 	t.parent, t.members = commonParent(slices.Concat(t.fields, t.groups, t.cpaths))
+	t.direct = t.parent != nil && allDistinctMembers(t.parent, v, t)
 	f.paths.Store(v, t)
 	return t
+}
+
+// allDistinctMembers reports whether every target the variant sets (its
+// time field aside) is a member of parent, no two the same.
+func allDistinctMembers(parent event.Path, v *billing.Variant, t *targets) bool {
+	seen := map[string]bool{}
+	check := func(p event.Path) bool {
+		if p == nil {
+			return true
+		}
+		if len(p) != len(parent)+1 || !slices.Equal(p[:len(parent)], parent) || seen[p[len(parent)]] {
+			return false
+		}
+		seen[p[len(parent)]] = true
+		return true
+	}
+	for i, fd := range v.Format.Fields() {
+		if fd.Kind != format.Time && !check(t.fields[i]) {
+			return false
+		}
+	}
+	for _, p := range slices.Concat(t.groups, t.cpaths) {
+		if !check(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // laterFields is the room left in a billing entry's object for fields the

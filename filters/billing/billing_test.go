@@ -222,3 +222,27 @@ func TestLearnedTemplatesOutliveTheHeadersMemory(t *testing.T) {
 		t.Fatalf("saved templates: %s", saved)
 	}
 }
+
+// An entry's fields land under dcache at once when the object is new, and
+// one by one, keeping what is there, when an earlier filter wrote into
+// it: the same fields either way.
+func TestEntryFieldsIntoNewAndExistingObject(t *testing.T) {
+	f := newFilter(t, t.TempDir(), Config{})
+	line := `12.30 21:03:10 [pool:pool1@poolDomain:transfer] [0000019971D5891975B89D60924E9A63E3C8,1482167] [/data/f1] atlas:default@osm 1268203 32007 true {DCap-3.0,145.100.95.27:37378} [door:DCap-1@dcapDomain:1767128198060-38622] {0:""}`
+	fresh := billingEvent(t, "a1", "/var/lib/dcache/billing-2025.12.30", line)
+	f.Apply(fresh)
+	existing := billingEvent(t, "a1", "/var/lib/dcache/billing-2025.12.30", line)
+	existing.Set(event.MustPath("[dcache][site]"), event.String("desy"))
+	existing.Set(event.MustPath("[dcache][pnfsid]"), event.String("overwritten"))
+	f.Apply(existing)
+	d1, _ := fresh.Get(event.Path{"dcache"})
+	d2, _ := existing.Get(event.Path{"dcache"})
+	if d1.Len() < 10 || d2.Len() != d1.Len()+1 || get(existing, "[dcache][site]") != "desy" {
+		t.Fatalf("fresh %s\nexisting %s", d1.AppendJSON(nil), d2.AppendJSON(nil))
+	}
+	for _, m := range d1.Fields() {
+		if v, _ := d2.Member(m.Key); string(v.AppendJSON(nil)) != string(m.Value.AppendJSON(nil)) {
+			t.Errorf("%s: %s into a new object, %s into one with members", m.Key, m.Value.AppendJSON(nil), v.AppendJSON(nil))
+		}
+	}
+}
