@@ -254,9 +254,9 @@ type targets struct {
 	// so the entry's members are appended to it at once
 	// (event.Event.AppendMembers) instead of set one by one.
 	direct bool
-	groups  []event.Path
-	consts  []event.Value
-	cpaths  []event.Path
+	groups []event.Path
+	consts []event.Value
+	cpaths []event.Path
 }
 
 func (f *Filter) targetsOf(v *billing.Variant) *targets {

@@ -207,7 +207,7 @@ type matcher struct {
 	// prefix is what every match starts with (anchoredPrefix): a text
 	// without it is no match, without running the regexp.
 	prefix string
-	tail tailKind
+	tail   tailKind
 	// firstLine: head matches within a line and is anchored at the start,
 	// so it runs on the first line only. Go's regexp picks its engine by
 	// the length of the input: its backtracker for short inputs, its much
