@@ -201,38 +201,53 @@ type Format struct {
 	first *[256]bool
 	// needs are the bytes of the literals every line of the format has
 	// on its first line (those before its message field, which alone
-	// may run across lines).
-	needs ByteSet
+	// may run across lines), each once, the rarer kinds first.
+	needs []byte
 }
 
-// ByteSet is a set of bytes.
-type ByteSet [4]uint64
+// LineBytes tells which bytes a line's first line holds, looking each up
+// once (a vectorised search), when a format asks (Format.MayFit).
+// Counting them all up front cost a loop over the whole line, and lines
+// of 100 KB come.
+type LineBytes struct {
+	line, first string
+	split       bool
+	known, has  [4]uint64
+}
 
-// FirstLineBytes returns the set of the bytes of line up to its first
-// line break.
-func FirstLineBytes(line string) ByteSet {
-	var s ByteSet
-	for i := 0; i < len(line) && line[i] != '\n'; i++ {
-		c := line[i]
-		s[c>>6] |= 1 << (c & 63)
+// NewLineBytes returns the LineBytes of line.
+func NewLineBytes(line string) LineBytes { return LineBytes{line: line} }
+
+func (lb *LineBytes) holds(b byte) bool {
+	w, bit := b>>6, uint64(1)<<(b&63)
+	if lb.known[w]&bit != 0 {
+		return lb.has[w]&bit != 0
 	}
-	return s
-}
-
-func (s *ByteSet) addAll(text string) {
-	for i := 0; i < len(text); i++ {
-		s[text[i]>>6] |= 1 << (text[i] & 63)
+	if !lb.split {
+		lb.first, _, _ = strings.Cut(lb.line, "\n")
+		lb.split = true
 	}
+	lb.known[w] |= bit
+	if strings.IndexByte(lb.first, b) >= 0 {
+		lb.has[w] |= bit
+		return true
+	}
+	return false
 }
 
-// MayFit reports whether a line whose first line holds the bytes in
-// first can fit the format: false when a literal the format has before
-// its message needs a byte that is not there. Trying many formats on a
-// line none fits (free text, a program's own format) costs a test per
-// format instead of a scan (issue 16: a line no format matches should
-// cost no more than one that does).
-func (f *Format) MayFit(first *ByteSet) bool {
-	return f.needs[0]&^first[0]|f.needs[1]&^first[1]|f.needs[2]&^first[2]|f.needs[3]&^first[3] == 0
+// MayFit reports whether a line can fit the format, by the bytes of its
+// first line: false when a literal the format has before its message
+// needs a byte that is not there. Trying many formats on a line none
+// fits (free text, a program's own format) costs a few searches instead
+// of a scan per format (issue 16: a line no format matches should cost no
+// more than one that does).
+func (f *Format) MayFit(lb *LineBytes) bool {
+	for _, b := range f.needs {
+		if !lb.holds(b) {
+			return false
+		}
+	}
+	return true
 }
 
 type step struct {
@@ -316,10 +331,12 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 	return f, nil
 }
 
-// firstLineLiterals is the set of the bytes of the literals before the
-// message field and before any line break a literal holds.
-func (f *Format) firstLineLiterals() ByteSet {
-	var s ByteSet
+// firstLineLiterals is the bytes of the literals before the message
+// field and before any line break a literal holds, each once: bytes other
+// than letters, digits and spaces first (a line's words hold those).
+func (f *Format) firstLineLiterals() []byte {
+	var seen [256]bool
+	var rare, common []byte
 	for _, st := range f.steps {
 		if st.field >= 0 {
 			if f.fields[st.field].Kind == Message {
@@ -328,12 +345,23 @@ func (f *Format) firstLineLiterals() ByteSet {
 			continue
 		}
 		lit, _, broken := strings.Cut(st.lit, "\n")
-		s.addAll(lit)
+		for i := 0; i < len(lit); i++ {
+			c := lit[i]
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if c == ' ' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+				common = append(common, c)
+			} else {
+				rare = append(rare, c)
+			}
+		}
 		if broken {
 			break
 		}
 	}
-	return s
+	return append(rare, common...)
 }
 
 // Name is the format's name.

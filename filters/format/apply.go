@@ -118,7 +118,7 @@ func (f *Filter) Apply(e *event.Event) bool {
 	var plain, unindented split
 	// Once a format has missed, the bytes of the line's first line rule
 	// out the formats whose literals need others (format.MayFit).
-	var first format.ByteSet
+	lb := format.NewLineBytes(line)
 	missed := false
 	for _, en := range order {
 		text, stack := line, ""
@@ -135,13 +135,11 @@ func (f *Filter) Apply(e *event.Event) bool {
 		} else if en.unindent != "" {
 			text = f.prepare(en, line)
 		}
-		if text == "" || !en.f.CanStart(text[0]) || missed && !en.f.MayFit(&first) {
+		if text == "" || !en.f.CanStart(text[0]) || missed && !en.f.MayFit(&lb) {
 			continue
 		}
 		if !en.f.Scan(text, &m) {
-			if !missed {
-				first, missed = format.FirstLineBytes(line), true
-			}
+			missed = true
 			continue
 		}
 		t, ok := f.setFields(e, en, text, &m)

@@ -280,6 +280,9 @@ func BenchmarkUnmatched(b *testing.B) {
 		"near-pt-pipe":    {"INFO|django.server|yesterday|\"GET / HTTP/1.1\" 200 1", "django"},
 		"near-nginx":      {`10.0.0.1 - - [02/Feb/2025:12:34:56 +0000] "GET / HTTP/1.1" 200 abc "-" "curl/8.0"`, "nginx"},
 		"free-no-service": {"starting worker loop after reload of the configuration", ""},
+		// A 64 KB line (the corpus has lines of 138 KB), fitting and not.
+		"long-free-text":    {strings.Repeat("starting worker loop ", 3200), "django"},
+		"matched-long-pipe": {"INFO|django.server|2025-12-30T21:16:01.340|" + strings.Repeat("x", 64000), "django"},
 	}
 	for _, name := range slices.Sorted(maps.Keys(cases)) {
 		line, service := cases[name][0], cases[name][1]
@@ -319,7 +322,7 @@ func TestMayFitNeverRulesOutAFit(t *testing.T) {
 	}
 	fits := 0
 	for _, line := range lines {
-		first := format.FirstLineBytes(line)
+		lb := format.NewLineBytes(line)
 		for _, en := range f.lib.entries {
 			text := f.prepare(en, line)
 			if en.python {
@@ -328,7 +331,7 @@ func TestMayFitNeverRulesOutAFit(t *testing.T) {
 			var m format.Match
 			if text != "" && en.f.Scan(text, &m) {
 				fits++
-				if !en.f.MayFit(&first) {
+				if !en.f.MayFit(&lb) {
 					t.Errorf("%s fits %q but MayFit ruled it out", en.f.Name(), line)
 				}
 			}
