@@ -107,13 +107,11 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		// line best, so only a field with no end at all records one.
 		from := pos
 		// A byte the field cannot hold bounds its end: no later
-		// occurrence of the literal can be its end either.
-		limit := len(line)
-		if stop := st.stop; stop != "" {
-			if k := strings.IndexAny(line[pos:], stop); k >= 0 {
-				limit = pos + k
-			}
-		}
+		// occurrence of the literal can be its end either. Looked up
+		// when a retry needs it (the first try's text is checked as a
+		// whole by setText): most fields end at the literal's first
+		// occurrence.
+		limit := -1
 		for tried := false; ; tried = true {
 			*tries++
 			if *tries > maxTries {
@@ -130,8 +128,16 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 				return false
 			}
 			end := from + j
-			if end > limit && tried {
-				return false
+			if tried {
+				if limit < 0 {
+					limit = len(line)
+					if k := strings.IndexAny(line[pos:], st.stop); st.stop != "" && k >= 0 {
+						limit = pos + k
+					}
+				}
+				if end > limit {
+					return false
+				}
 			}
 			if end-pos < fd.Width {
 				// Python pads a value to its width: the field's text is
