@@ -56,21 +56,29 @@ func TestRecallBacksOffOnTextsThatDoNotRepeat(t *testing.T) {
 	if r.wasted.Load() <= wastedLimit {
 		t.Fatalf("wasted %d after 100 different texts", r.wasted.Load())
 	}
-	kept := r.last.Load()
+	kept := r.last[0].Load()
 	f.Apply(newEvent(t, `{"message":"a1000"}`))
-	if r.last.Load() != kept && r.wasted.Load()%sampleEvery != 0 {
+	if r.last[0].Load() != kept && r.wasted.Load()%sampleEvery != 0 {
 		t.Error("a recall that backed off recorded an outcome outside its sample")
 	}
 	for range 2 * sampleEvery {
 		f.Apply(newEvent(t, `{"message":"a5"}`))
 	}
-	if o := r.last.Load(); o == nil || o.text != "a5" || !o.used.Load() {
+	if o := r.last[0].Load(); o == nil || o.text != "a5" || !o.used.Load() {
 		t.Fatalf("repeating texts did not bring the recall back: %+v", o)
 	}
-	// The used outcome ends the back-off: the next text is recorded.
+	// A used outcome ends the back-off: the next text is recorded.
 	f.Apply(newEvent(t, `{"message":"a6"}`))
-	if o := r.last.Load(); o.text != "a6" || r.wasted.Load() != 0 {
+	if o := r.last[0].Load(); o.text != "a6" || r.last[1].Load().text != "a5" {
 		t.Errorf("after repeats, a new text was not recorded: %q, wasted %d", o.text, r.wasted.Load())
+	}
+	// Two texts alternating are both recalled.
+	for range 4 {
+		f.Apply(newEvent(t, `{"message":"a5"}`))
+		f.Apply(newEvent(t, `{"message":"a6"}`))
+	}
+	if o := r.last[0].Load(); o.text != "a6" || r.last[1].Load().text != "a5" {
+		t.Errorf("alternating texts replaced each other: %q %q", o.text, r.last[1].Load().text)
 	}
 }
 
