@@ -9,7 +9,6 @@ package date
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -139,19 +138,33 @@ func inferYear(month int, ref refDate) int {
 	return ref.year
 }
 
-var refPattern = regexp.MustCompile(`(\d{4})[.-](\d{2})`)
-
 func (f *filter) reference(e *event.Event) refDate {
 	if f.yearRef == nil {
 		return refDate{}
 	}
-	m := refPattern.FindStringSubmatch(e.GetString(f.yearRef))
-	if m == nil {
-		return refDate{}
+	return findRefDate(e.GetString(f.yearRef))
+}
+
+// findRefDate finds the first YYYY.MM or YYYY-MM in s (the regular
+// expression (\d{4})[.-](\d{2}), scanned by hand: it ran on every dCache
+// entry).
+func findRefDate(s string) refDate {
+	digits := func(t string) bool {
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return false
+			}
+		}
+		return true
 	}
-	y, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
-	return refDate{y, mo}
+	for i := 0; i+7 <= len(s); i++ {
+		if (s[i+4] == '.' || s[i+4] == '-') && digits(s[i:i+4]) && digits(s[i+5:i+7]) {
+			y, _ := strconv.Atoi(s[i : i+4])
+			mo, _ := strconv.Atoi(s[i+5 : i+7])
+			return refDate{y, mo}
+		}
+	}
+	return refDate{}
 }
 
 func (f *filter) Apply(e *event.Event) bool {

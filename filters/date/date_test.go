@@ -1,6 +1,8 @@
 package date
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +131,23 @@ func TestInferYearRules(t *testing.T) {
 	} {
 		if got := inferYear(c.month, refDate{c.refYear, c.refMonth}); got != c.want {
 			t.Errorf("month %d read in %d-%02d: %d, want %d", c.month, c.refYear, c.refMonth, got, c.want)
+		}
+	}
+}
+
+// findRefDate finds what the regular expression it replaced found.
+func TestFindRefDateEqualsItsRegexp(t *testing.T) {
+	re := regexp.MustCompile(`(\d{4})[.-](\d{2})`)
+	for _, s := range []string{"", "2025-12-30", "2025.12.30", "billing-2025.12.30", "x12345-67", "1234-5", "12345.6789-12",
+		"2025/12/30", "a2025.1", "99999-99", "٢٠٢٥-١٢", "20x5-12 2024-01", "2024-1x 2023.02"} {
+		want := refDate{}
+		if m := re.FindStringSubmatch(s); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			want = refDate{y, mo}
+		}
+		if got := findRefDate(s); got != want {
+			t.Errorf("%q: %v, want %v", s, got, want)
 		}
 	}
 }
