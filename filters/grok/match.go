@@ -39,11 +39,19 @@ const (
 	// starts with a known line): a is the text before the first L+M, b
 	// the rest after L; without L+M, a is the text and b absent.
 	literalSplit
+	// prefixedTail: (?P<n>X.*)$ — n runs from where X matched to the end
+	// of the text: the head ends with (?P<n>X). With . not matching a
+	// newline (no s flag), the rest after X must hold none, else the
+	// whole regex decides. dcache.yml's HTTP protocol pattern ends in
+	// (?<[dcache][http_path]>(?:/|null).*)$: the regexp engine stepped
+	// through every byte of the path.
+	prefixedTail
 )
 
 // splitTail finds a tail of the forms above at the end of the pattern re
-// and cuts it off re (in place), returning the tail's capture name.
-func splitTail(re *syntax.Regexp) (kind tailKind, name string) {
+// and cuts it off re (in place), returning the tail's capture name; nl
+// tells whether a prefixedTail's run stops at a newline.
+func splitTail(re *syntax.Regexp, nl *bool) (kind tailKind, name string) {
 	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[len(re.Sub)-1].Op != syntax.OpEndText {
 		return noTail, ""
 	}
@@ -60,6 +68,20 @@ func splitTail(re *syntax.Regexp) (kind tailKind, name string) {
 			return noTail, ""
 		}
 		kind, name = optionalLineTail, c.Name
+	case t.Op == syntax.OpCapture && t.Name != "" && t.Sub[0].Op == syntax.OpConcat && len(t.Sub[0].Sub) >= 2:
+		c := t.Sub[0]
+		star := c.Sub[len(c.Sub)-1]
+		if star.Op != syntax.OpStar || star.Flags&syntax.NonGreedy != 0 || (star.Sub[0].Op != syntax.OpAnyChar && star.Sub[0].Op != syntax.OpAnyCharNotNL) {
+			return noTail, ""
+		}
+		*nl = star.Sub[0].Op == syntax.OpAnyCharNotNL
+		if len(c.Sub) == 2 {
+			t.Sub[0] = c.Sub[0]
+		} else {
+			c.Sub = c.Sub[:len(c.Sub)-1]
+		}
+		re.Sub = re.Sub[:len(re.Sub)-1] // the capture stays, holding X
+		return prefixedTail, t.Name
 	default:
 		return noTail, ""
 	}
@@ -208,6 +230,8 @@ type matcher struct {
 	// without it is no match, without running the regexp.
 	prefix string
 	tail   tailKind
+	// tailNL: a prefixedTail's rest holds no newline.
+	tailNL bool
 	// firstLine: head matches within a line and is anchored at the start,
 	// so it runs on the first line only. Go's regexp picks its engine by
 	// the length of the input: its backtracker for short inputs, its much
@@ -230,6 +254,9 @@ type store struct {
 	group int // in full
 	// inHead is the group in head, or -1 for the tail, -2 for the run.
 	inHead int
+	// fromGroup: the text from group inHead's start to the end (a
+	// prefixedTail).
+	fromGroup bool
 }
 
 // lastGroups maps each capture name of re to its last group.
@@ -275,7 +302,8 @@ func newMatcher(expanded string) (*matcher, error) {
 		}
 		m.tail = noTail
 	}
-	kind, tailName := splitTail(tree)
+	var tailNL bool
+	kind, tailName := splitTail(tree, &tailNL)
 	if kind == noTail || slices.Index(full.SubexpNames(), tailName) != last[tailName] {
 		return m, nil // no tail, or its name is used twice
 	}
@@ -292,6 +320,11 @@ func newMatcher(expanded string) (*matcher, error) {
 		s := &m.stores[i]
 		g, ok := inHead[s.name]
 		switch {
+		case s.name == tailName && kind == prefixedTail:
+			if !ok {
+				return m, nil
+			}
+			s.inHead, s.fromGroup = g, true
 		case s.name == tailName:
 			s.inHead = -1
 		case s.name == runName && !ok:
@@ -302,7 +335,7 @@ func newMatcher(expanded string) (*matcher, error) {
 			return m, nil
 		}
 	}
-	m.head, m.tail, m.runLit = head, kind, runLit
+	m.head, m.tail, m.runLit, m.tailNL = head, kind, runLit, tailNL
 	m.firstLine = withinLine(tree) && anchoredStart(tree)
 	return m, nil
 }
@@ -364,6 +397,8 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 				default:
 					fits = false
 				}
+			case prefixedTail:
+				fits = fits && (!m.tailNL || strings.IndexByte(rest, '\n') < 0)
 			}
 			if fits {
 				for _, s := range m.stores {
@@ -373,6 +408,10 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 					case -2:
 						out = append(out, run)
 					default:
+						if s.fromGroup && loc[2*s.inHead] >= 0 {
+							out = append(out, text[loc[2*s.inHead]:])
+							continue
+						}
 						out = append(out, group(text, loc, s.inHead))
 					}
 				}

@@ -84,10 +84,10 @@ func TestMatcherAgreesWithVjeantet(t *testing.T) {
 }
 
 func TestMatcherTails(t *testing.T) {
-	f := build(t, `match: {message: ['^(?<a>\w+) (?<b>[^\n]*?)(?:\n(?<trace>(?s:.+)))?$', '^x(?<c>.)(?<rest>(?s:.*))$', '^y|z(?<r2>(?s:.*))$', '^(?<m>(?s:.*?))(?:\n(?<tb>Trace:(?s:.*)))?$', '^(?<k>\w+) "(?<v>[^\n]*)"''(?:\n(?<t>(?s:.+)))?$', '^(?<k2>\w+) "(?<v2>[^\n]*)"(?<r>(?s:.*))$']}`)
+	f := build(t, `match: {message: ['^(?<a>\w+) (?<b>[^\n]*?)(?:\n(?<trace>(?s:.+)))?$', '^x(?<c>.)(?<rest>(?s:.*))$', '^y|z(?<r2>(?s:.*))$', '^(?<m>(?s:.*?))(?:\n(?<tb>Trace:(?s:.*)))?$', '^(?<k>\w+) "(?<v>[^\n]*)"''(?:\n(?<t>(?s:.+)))?$', '^(?<k2>\w+) "(?<v2>[^\n]*)"(?<r>(?s:.*))$', '^(?<h>[^:]+):(?<p>(?:/|null).*)$', '^(?<g>.+):(?<q>/.*)$', '^(?<h2>\w+) (?<p2>=(?s:.*))$']}`)
 	ms := f.sources[0].patterns
 	if ms[0].m.tail != optionalLineTail || ms[1].m.tail != restTail || ms[2].m.tail != noTail || ms[3].m.tail != literalSplit ||
-		ms[4].m.runLit != `"'` || ms[5].m.runLit != `"` {
+		ms[4].m.runLit != `"'` || ms[5].m.runLit != `"` || ms[6].m.tail != prefixedTail || !ms[6].m.tailNL || ms[8].m.tail != prefixedTail || ms[8].m.tailNL {
 		t.Fatalf("tail kinds %v %v %v %v, runs %q %q", ms[0].m.tail, ms[1].m.tail, ms[2].m.tail, ms[3].m.tail, ms[4].m.runLit, ms[5].m.runLit)
 	}
 	for _, c := range []struct {
@@ -116,6 +116,18 @@ func TestMatcherTails(t *testing.T) {
 		{4, "a \"x\"'\n", nil, false},
 		{5, "a \"x\" y \"z\" w\nmore\"", []string{"a", " w\nmore\"", `x" y "z`}, true},
 		{5, "a \"x\nmore\"", nil, false},
+		// prefixedTail: the path from where / or null matched to the end.
+		{6, "host:/a/b c", []string{"host", "/a/b c"}, true},
+		{6, "host:null", []string{"host", "null"}, true},
+		{6, "host:nullx:/y", []string{"host", "nullx:/y"}, true},
+		{6, "h:x:/y", nil, false},
+		{6, "host:/a\nb", nil, false},
+		{6, "host:", nil, false},
+		{7, "a:/b:/c", []string{"a:/b", "/c"}, true}, // greedy: the last ":/"
+		{7, "a:/b\nc:/d", nil, false},
+		{7, "a:/b:/c\n", nil, false},
+		{8, "k =v\nw", []string{"k", "=v\nw"}, true},
+		{8, "k v", nil, false},
 	} {
 		p := ms[c.p]
 		want, _ := f.g.Parse(p.expanded, c.line)
