@@ -393,10 +393,14 @@ func rawLookup(e *event.Event, p event.Path, lit string) (v event.Value, ok, rul
 	if !ok {
 		return event.Value{}, false, false
 	}
-	if text, raw := top.RawText(); raw && strings.IndexByte(text, '\\') < 0 && !strings.Contains(text, lit) {
-		return event.Value{}, false, true
+	if text, raw := top.RawText(); raw && strings.IndexByte(text, '\\') < 0 {
+		if !strings.Contains(text, lit) {
+			return event.Value{}, false, true
+		}
+		v, ok = top.GetPlain(p[1:])
+	} else {
+		v, ok = top.Get(p[1:])
 	}
-	v, ok = top.Get(p[1:])
 	return v, ok && v.Kind() != event.KindNull, false
 }
 

@@ -255,3 +255,29 @@ func FuzzLazyMatchesEager(f *testing.F) {
 		}
 	})
 }
+
+// GetPlain reads what Get reads in objects held as text without a
+// backslash: nested objects, strings, arrays, numbers, literals, spaces
+// between tokens, duplicate keys (the first counts) and missing paths.
+func TestGetPlainEqualsGet(t *testing.T) {
+	objects := []string{
+		`{"file":{"path":"/var/lib/dcache/billing-2025.12.30","device_id":"65024"},"offset":259}`,
+		`{ "file" : { "path" : "/x/y" } , "flags" : [ "multiline" , {"a":[1,2]} ], "n": -1.5e3, "t": true, "z": null }`,
+		`{"a":{"b":{"c":{"d":"deep"}}},"a2":"x","e":{},"arr":[{"k":"v"}],"s":"with } and ] and , inside","dup":1,"dup":2}`,
+		`{"unicode":"żółć ✓","empty":"","nested":{"x":[[],{}],"y":"}"}}`,
+		`{}`,
+	}
+	paths := []Path{{"file"}, {"file", "path"}, {"file", "device_id"}, {"file", "missing"}, {"offset"}, {"flags"}, {"flags", "0"},
+		{"flags", "1", "a", "1"}, {"n"}, {"t"}, {"z"}, {"a", "b", "c", "d"}, {"a", "b", "c"}, {"a2", "x"}, {"e"}, {"e", "x"},
+		{"arr", "0", "k"}, {"s"}, {"dup"}, {"unicode"}, {"empty"}, {"nested", "x", "1"}, {"nested", "y"}, {"nothing"}, {}}
+	for _, text := range objects {
+		v := RawObject(text)
+		for _, p := range paths {
+			want, wantOK := v.Get(p)
+			got, ok := v.GetPlain(p)
+			if ok != wantOK || ok && (got.Kind() != want.Kind() || string(got.AppendJSON(nil)) != string(want.AppendJSON(nil))) {
+				t.Errorf("%s in %s: GetPlain %v %s, Get %v %s", p, text, ok, got.AppendJSON(nil), wantOK, want.AppendJSON(nil))
+			}
+		}
+	}
+}
