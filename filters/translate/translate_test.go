@@ -1,8 +1,11 @@
 package translate
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/ingestd/ingestd/event"
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
@@ -46,4 +49,47 @@ fallback: {stream: system}
 	pt.SameDoc(t, pt.Apply(t, f, `{"logger":"x"}`), `{"logger":"x","stream":"system"}`)
 	d := pt.Filter(t, New, `{source: t, target: k, override: false, dictionary: {transfer: mover}}`)
 	pt.SameDoc(t, pt.Apply(t, d, `{"t":"transfer","k":"door"}`), `{"t":"transfer","k":"door"}`)
+}
+
+// The rules' outcome for a text is kept and given to the next event with
+// that text: the same documents as a filter that computes each, with
+// events whose memory is reused (as the beats input recycles a batch's),
+// texts alternating, and a full table.
+func TestKeptOutcomesGiveTheSameDocuments(t *testing.T) {
+	conf := `
+source: logger
+rules:
+  - {regex: '^apps\.([^.]+)\.(\w+)', set: {stream: app, app_module: "$1", part: "$2-$1"}}
+  - {prefix: [django], set: {stream: django}}
+fallback: {stream: system}
+`
+	kept := pt.Filter(t, New, conf).(*filter)
+	fresh := pt.Filter(t, New, conf).(*filter)
+	loggers := []string{"apps.parcels.views", "apps.billing.tasks", "apps.parcels.views", "django.server", "celery", "apps.billing.tasks", "apps.x.y"}
+	buf := make([]byte, 0, 128)
+	for round := range 3 {
+		for i, l := range loggers {
+			// The text moves in buf, which the next event overwrites.
+			buf = append(buf[:0], fmt.Sprintf(`{"pad":%q,"logger":%q}`, strings.Repeat("p", (i+round)%3), l)...)
+			e, err := event.DecodeEventOwned(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept.Apply(e)
+			want := pt.Event(t, string(buf))
+			fresh.seen = new(ruleOutcomes) // nothing kept
+			fresh.Apply(want)
+			if got, exp := string(e.AppendJSON(nil)), string(want.AppendJSON(nil)); got != exp {
+				t.Errorf("%s: kept %s, want %s", l, got, exp)
+			}
+		}
+	}
+	if n := kept.seen.n.Load(); n != 5 {
+		t.Errorf("%d outcomes kept for 5 texts", n)
+	}
+	kept.seen.n.Store(maxOutcomes) // full: computed, not kept
+	pt.SameDoc(t, pt.Apply(t, kept, `{"logger":"apps.new.one"}`), `{"logger":"apps.new.one","stream":"app","app_module":"new","part":"one-new"}`)
+	if _, ok := kept.seen.m.Load("apps.new.one"); ok {
+		t.Error("an outcome kept past the bound")
+	}
 }
