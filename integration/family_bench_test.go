@@ -60,3 +60,50 @@ func BenchmarkFamilyChain(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFamilyFilters runs each family's corpus through the default
+// config as the workers do (runs of 64) and reports the time of every
+// filter of its pipeline per event (the pipelines' own counters, as
+// /_node/stats shows them), to find the filter a family's time goes to.
+func BenchmarkFamilyFilters(b *testing.B) {
+	for _, family := range []string{"dcache", "applog", "accounting"} {
+		raw := readJSONL(b, filepath.Join(corpusDir(b), family, "events.jsonl"))
+		lines := make([][]byte, len(raw))
+		for i, ev := range raw {
+			lines[i], _ = json.Marshal(ev)
+		}
+		b.Run(family, func(b *testing.B) {
+			r := defaultRunner(b) // counters of this run alone
+			b.ResetTimer()
+			var run []*event.Event
+			var runPipeline *engine.Pipeline
+			for i := 0; i < b.N; i++ {
+				e, err := event.DecodeEvent(lines[i%len(lines)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				p := r.Route(e)
+				if p != runPipeline || len(run) == 64 {
+					if runPipeline != nil {
+						runPipeline.ProcessEvents(run)
+					}
+					run, runPipeline = run[:0], p
+				}
+				run = append(run, e)
+			}
+			if runPipeline != nil {
+				runPipeline.ProcessEvents(run)
+			}
+			for _, name := range r.Metrics.PipelineNames() {
+				c := r.Metrics.Pipeline(name)
+				n := float64(c.Filtered.Load())
+				if n == 0 {
+					continue
+				}
+				for _, id := range r.Metrics.PluginIDs(name) {
+					b.ReportMetric(float64(r.Metrics.Plugin(name, id).DurationNanos.Load())/n, name+"/"+id+"-ns/event")
+				}
+			}
+		})
+	}
+}
