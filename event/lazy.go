@@ -438,7 +438,7 @@ func plainMember(raw, key string) (start, end int, ok bool) {
 		if i >= len(raw) {
 			return 0, 0, false
 		}
-		end := skipPlain(raw, i)
+		end := skipTrusted(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
 		if k == key {
 			return i, end, true
 		}
@@ -449,48 +449,6 @@ func plainMember(raw, key string) (start, end int, ok bool) {
 		i = skipPlainSpace(raw, i+1)
 	}
 	return 0, 0, false
-}
-
-// skipPlain returns the end of the value that starts at raw[i], in a text
-// without backslashes.
-func skipPlain(raw string, i int) int {
-	switch raw[i] {
-	case '"':
-		if q := strings.IndexByte(raw[i+1:], '"'); q >= 0 {
-			return i + 2 + q
-		}
-		return len(raw)
-	case '{', '[':
-		depth := 0
-		for i < len(raw) {
-			switch raw[i] {
-			case '"':
-				q := strings.IndexByte(raw[i+1:], '"')
-				if q < 0 {
-					return len(raw)
-				}
-				i += 2 + q
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(raw)
-	}
-	for i < len(raw) {
-		switch raw[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
 }
 
 func skipPlainSpace(raw string, i int) int {

@@ -15,37 +15,10 @@ import (
 func BenchmarkFamilyChain(b *testing.B) {
 	r := defaultRunner(b)
 	for _, family := range []string{"dcache", "applog", "accounting"} {
-		raw := readJSONL(b, filepath.Join(corpusDir(b), family, "events.jsonl"))
-		lines := make([][]byte, len(raw))
-		for i, ev := range raw {
-			lines[i], _ = json.Marshal(ev)
-		}
+		lines := familyLines(b, family)
 		b.Run(family, func(b *testing.B) {
-			// As the workers run them: decoded, routed, and filtered in
-			// runs of up to 64 events of one pipeline (each filter's
-			// clock and counters are per run).
 			b.ReportAllocs()
-			var run []*event.Event
-			var runPipeline *engine.Pipeline
-			flush := func() {
-				if runPipeline != nil {
-					runPipeline.ProcessEvents(run)
-				}
-				run = run[:0]
-			}
-			for i := 0; i < b.N; i++ {
-				e, err := event.DecodeEvent(lines[i%len(lines)])
-				if err != nil {
-					b.Fatal(err)
-				}
-				p := r.Route(e)
-				if p != runPipeline || len(run) == 64 {
-					flush()
-					runPipeline = p
-				}
-				run = append(run, e)
-			}
-			flush()
+			filterAsWorkers(b, r, lines)
 		})
 		// Routing alone: the routes' conditions on decoded events (the
 		// issue's goal: at most 0.3 µs per event).
@@ -67,33 +40,11 @@ func BenchmarkFamilyChain(b *testing.B) {
 // /_node/stats shows them), to find the filter a family's time goes to.
 func BenchmarkFamilyFilters(b *testing.B) {
 	for _, family := range []string{"dcache", "applog", "accounting"} {
-		raw := readJSONL(b, filepath.Join(corpusDir(b), family, "events.jsonl"))
-		lines := make([][]byte, len(raw))
-		for i, ev := range raw {
-			lines[i], _ = json.Marshal(ev)
-		}
+		lines := familyLines(b, family)
 		b.Run(family, func(b *testing.B) {
 			r := defaultRunner(b) // counters of this run alone
 			b.ResetTimer()
-			var run []*event.Event
-			var runPipeline *engine.Pipeline
-			for i := 0; i < b.N; i++ {
-				e, err := event.DecodeEvent(lines[i%len(lines)])
-				if err != nil {
-					b.Fatal(err)
-				}
-				p := r.Route(e)
-				if p != runPipeline || len(run) == 64 {
-					if runPipeline != nil {
-						runPipeline.ProcessEvents(run)
-					}
-					run, runPipeline = run[:0], p
-				}
-				run = append(run, e)
-			}
-			if runPipeline != nil {
-				runPipeline.ProcessEvents(run)
-			}
+			filterAsWorkers(b, r, lines)
 			for _, name := range r.Metrics.PipelineNames() {
 				c := r.Metrics.Pipeline(name)
 				n := float64(c.Filtered.Load())
@@ -106,4 +57,41 @@ func BenchmarkFamilyFilters(b *testing.B) {
 			}
 		})
 	}
+}
+
+// filterAsWorkers decodes, routes and filters b.N events of lines as the
+// workers do: in runs of up to 64 events of one pipeline (each filter's
+// clock and counters are per run).
+func filterAsWorkers(b *testing.B, r *engine.Runner, lines [][]byte) {
+	var run []*event.Event
+	var runPipeline *engine.Pipeline
+	flush := func() {
+		if runPipeline != nil {
+			runPipeline.ProcessEvents(run)
+		}
+		run = run[:0]
+	}
+	for i := 0; i < b.N; i++ {
+		e, err := event.DecodeEvent(lines[i%len(lines)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := r.Route(e)
+		if p != runPipeline || len(run) == 64 {
+			flush()
+			runPipeline = p
+		}
+		run = append(run, e)
+	}
+	flush()
+}
+
+// familyLines are the events of a family's corpus, as JSON lines.
+func familyLines(b *testing.B, family string) [][]byte {
+	raw := readJSONL(b, filepath.Join(corpusDir(b), family, "events.jsonl"))
+	lines := make([][]byte, len(raw))
+	for i, ev := range raw {
+		lines[i], _ = json.Marshal(ev)
+	}
+	return lines
 }
