@@ -200,8 +200,8 @@ type Format struct {
 	// the format starts with free text).
 	first *[256]bool
 	// needs are the bytes of the literals every line of the format has
-	// on its first line (those before its message field, which alone
-	// may run across lines), each once, the rarer kinds first.
+	// on its first line (those before a field that may hold a line break:
+	// see firstLineLiterals), each once, the rarer kinds first.
 	needs []byte
 }
 
@@ -331,15 +331,17 @@ func Compile(name, source string, pieces []Piece) (*Format, error) {
 	return f, nil
 }
 
-// firstLineLiterals is the bytes of the literals before the message
-// field and before any line break a literal holds, each once: bytes other
-// than letters, digits and spaces first (a line's words hold those).
+// firstLineLiterals is the bytes of the literals before the first field
+// that may hold a line break (the message; a fixed-width field, which
+// takes its characters as they come; a time whose layout has one) and
+// before any line break a literal holds, each once: bytes other than
+// letters, digits and spaces first (a line's words hold those).
 func (f *Format) firstLineLiterals() []byte {
 	var seen [256]bool
 	var rare, common []byte
 	for _, st := range f.steps {
 		if st.field >= 0 {
-			if f.fields[st.field].Kind == Message {
+			if fd := f.fields[st.field]; fd.Kind == Message || fd.fixedWidth() || fd.Layout != nil && strings.Contains(fd.Layout.source, "\n") {
 				break
 			}
 			continue

@@ -301,3 +301,29 @@ func TestPaddedFreeText(t *testing.T) {
 		t.Fatalf("a value longer than its width: %v", spans(f, line, &m))
 	}
 }
+
+// MayFit only counts on literals that must be on a line's first line: a
+// fixed-width field ("%(name)3.3s") takes its characters as they come, a
+// line break among them, so the literal after it may be on the second
+// line (found by review).
+func TestMayFitStopsAtAFieldThatTakesALineBreak(t *testing.T) {
+	f, err := Compile("t", "%(name)3.3s: %(message)s", []Piece{
+		F(Field{Name: "name", Target: "name", Kind: Token, Width: 3, Precision: 3}),
+		Lit(": "),
+		F(Field{Name: "message", Target: "message", Kind: Message}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "a\nb: hello"
+	var m Match
+	lb := NewLineBytes(line)
+	if !f.Scan(line, &m) || !f.MayFit(&lb) {
+		t.Fatalf("%q: scan %v, MayFit %v", line, f.Scan(line, &m), f.MayFit(&lb))
+	}
+	g, _ := Compile("u", "[%(name)s] %(message)s", []Piece{Lit("["), F(Field{Name: "name", Target: "name", Kind: Token}), Lit("] "), F(Field{Name: "message", Target: "message", Kind: Message})})
+	free := NewLineBytes("no brackets here\n[x] later")
+	if g.MayFit(&free) {
+		t.Error("a format whose first-line literals are missing was not ruled out")
+	}
+}

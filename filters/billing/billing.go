@@ -278,7 +278,10 @@ func (f *Filter) targetsOf(v *billing.Variant) *targets {
 		t.consts = append(t.consts, event.String(c.Value))
 	}
 	t.parent, t.members = commonParent(slices.Concat(t.fields, t.groups, t.cpaths))
-	t.direct = t.parent != nil && allDistinctMembers(t.parent, v, t)
+	// The time goes to dateTarget as the loop meets it: outside
+	// @metadata, appending the members after it would change the
+	// document's member order (found by review).
+	t.direct = t.parent != nil && len(f.dateTarget) > 0 && f.dateTarget[0] == event.MetadataKey && allDistinctMembers(t.parent, v, t)
 	f.paths.Store(v, t)
 	return t
 }

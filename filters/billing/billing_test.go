@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -244,5 +245,24 @@ func TestEntryFieldsIntoNewAndExistingObject(t *testing.T) {
 		if v, _ := d2.Member(m.Key); string(v.AppendJSON(nil)) != string(m.Value.AppendJSON(nil)) {
 			t.Errorf("%s: %s into a new object, %s into one with members", m.Key, m.Value.AppendJSON(nil), v.AppendJSON(nil))
 		}
+	}
+}
+
+// A date target outside @metadata keeps its place among the entry's
+// members, as the template orders them (found by review: the fields
+// appended at once went after it).
+func TestDateTargetKeepsItsPlace(t *testing.T) {
+	cfg := Config{Templates: map[string]string{"mover-info-message": `[$cellType$:$cellName$:$type$] $date$ [$pnfsid$,$filesize$] {$rc$:"$message$"}`}}
+	f := newFilter(t, t.TempDir(), cfg)
+	f.dateTarget = event.MustPath("[dcache][date]")
+	e := billingEvent(t, "a1", "/x/billing-2025.12.30", `[pool:pool1@poolDomain:transfer] 12.30 21:03:10 [0000019971D5891975B89D60924E9A63E3C8,1482167] {0:""}`)
+	f.Apply(e)
+	d, _ := e.Get(event.Path{"dcache"})
+	var keys []string
+	for _, m := range d.Fields() {
+		keys = append(keys, m.Key)
+	}
+	if len(keys) < 4 || keys[0] == "date" || !slices.Contains(keys, "date") {
+		t.Fatalf("members in order %q: %s", keys, d.AppendJSON(nil))
 	}
 }

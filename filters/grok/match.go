@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The matcher. vjeantet/grok expands and checks the patterns (and serves
@@ -177,6 +178,11 @@ func anchoredPrefix(re *syntax.Regexp) string {
 		case r.Op == syntax.OpBeginText && !anchored && len(prefix) == 0:
 			anchored = true
 		case r.Op == syntax.OpLiteral && anchored && r.Flags&syntax.FoldCase == 0:
+			// A literal U+FFFD matches any invalid byte in Go's regexp,
+			// not only its own encoding: the prefix ends before it.
+			if i := slices.Index(r.Rune, utf8.RuneError); i >= 0 {
+				return string(append(prefix, r.Rune[:i]...))
+			}
 			prefix = append(prefix, r.Rune...)
 		default:
 			pending = nil

@@ -200,6 +200,7 @@ func TestAnchoredPrefix(t *testing.T) {
 		`a^b`:                                         "",
 		`^\Qa.b\E(?P<x>.*)`:                           "a.b",
 		`^(?:x)?y`:                                    "",
+		"^(?P<a>x\uFFFDab)":                           "x", // U+FFFD matches any invalid byte: the prefix ends before it
 	} {
 		tree, err := syntax.Parse(re, syntax.Perl)
 		if err != nil {
@@ -208,5 +209,12 @@ func TestAnchoredPrefix(t *testing.T) {
 		if got := anchoredPrefix(dropUnnamed(tree)); got != want {
 			t.Errorf("%s: prefix %q, want %q", re, got, want)
 		}
+	}
+	m, err := newMatcher("^(?P<a>\uFFFDab)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.match("\xffab", nil); !ok {
+		t.Error("U+FFFD in a pattern no longer matches an invalid byte, as Go's regexp does")
 	}
 }
