@@ -131,3 +131,35 @@ func TestArenaLateMembers(t *testing.T) {
 		t.Fatal("an event of no arena")
 	}
 }
+
+// Event.Text unescapes a string of an arena's event into the arena's
+// memory (given back with it) and reads what Value.Text reads; without an
+// arena, or for a string without escapes, it is Value.Text.
+func TestEventTextInArena(t *testing.T) {
+	var pool FieldPool
+	a := &Arena{Pool: &pool}
+	doc := []byte(`{"m":"say \"hi\"\n\u00e9 \\ done","plain":"no escapes","n":12}`)
+	e, err := DecodeEventIn(doc, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"m", "plain", "n"} {
+		v, _ := e.Get(Path{k})
+		if got, want := e.Text(v), v.Text(); got != want {
+			t.Errorf("%s: Text %q, Value.Text %q", k, got, want)
+		}
+	}
+	m, _ := e.Get(Path{"m"})
+	text := e.Text(m)
+	if len(a.late.texts) != 1 {
+		t.Fatalf("%d byte chunks taken, want 1", len(a.late.texts))
+	}
+	a.Release()
+	if race.Enabled && text == "say \"hi\"\né \\ done" {
+		t.Error("a text given back with its arena still reads as before in a race build")
+	}
+	plain, _ := DecodeEvent([]byte(`{"m":"a\"b"}`))
+	if v, _ := plain.Get(Path{"m"}); plain.Text(v) != `a"b` {
+		t.Error("an event of no arena")
+	}
+}

@@ -119,7 +119,7 @@ func (f *Filter) Apply(e *event.Event) bool {
 		e.AddTags(f.fail)
 		return true
 	}
-	line := v.Text()
+	line := e.Text(v) // in the batch's memory: nothing here keeps it
 	if mt, tmpl, ok := billing.ParseHeader(line); ok {
 		return f.header(e, mt, tmpl)
 	}

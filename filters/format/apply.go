@@ -98,7 +98,7 @@ func (f *Filter) Apply(e *event.Event) bool {
 		e.AddTags(f.fail)
 		return true
 	}
-	line := v.Text()
+	line := e.Text(v)
 	if strings.IndexByte(line, 0x1b) >= 0 {
 		line = stripANSI(line)
 	}

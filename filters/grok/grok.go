@@ -337,7 +337,7 @@ func (f *Filter) matchField(e *event.Event, src *source) bool {
 		}
 		return matched
 	}
-	return f.matchText(e, src, v.Text())
+	return f.matchText(e, src, e.Text(v))
 }
 
 // matchText tries the field's patterns on text. Without break_on_match it
