@@ -163,3 +163,34 @@ func TestEventTextInArena(t *testing.T) {
 		t.Error("an event of no arena")
 	}
 }
+
+// Event.DecodeJSON settles a record's members in the event's arena and
+// decodes what DecodeJSONString decodes.
+func TestEventDecodeJSONInArena(t *testing.T) {
+	var pool FieldPool
+	a := &Arena{Pool: &pool}
+	e, err := DecodeEventIn([]byte(`{"message":"{\"user\":\"u1\",\"n\":3,\"o\":{\"k\":[1,{\"x\":\"y\"}]}}"}`), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := e.Get(Path{"message"})
+	got, err := e.DecodeJSON(e.Text(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := DecodeJSONString(m.Text())
+	if string(got.AppendJSON(nil)) != string(want.AppendJSON(nil)) {
+		t.Fatalf("%s, want %s", got.AppendJSON(nil), want.AppendJSON(nil))
+	}
+	if len(a.late.taken) != 1 {
+		t.Fatalf("%d member chunks taken, want 1", len(a.late.taken))
+	}
+	e.Set(Path{"rec"}, got)
+	got.Fields()[0].Value = String("changed") // the value is the event's now
+	if e.GetString(Path{"rec", "user"}) != "changed" {
+		t.Error("the decoded record is not the one set")
+	}
+	if _, err := e.DecodeJSON(`{"a":`); err == nil {
+		t.Error("a broken record decoded")
+	}
+}

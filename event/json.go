@@ -31,6 +31,15 @@ func DecodeJSONString(s string) (Value, error) {
 	return decodeBuf(unsafe.Slice(unsafe.StringData(s), len(s)), false, rootSpare)
 }
 
+// DecodeJSON is DecodeJSONString for a text read from e (a field holding
+// JSON, see Event.Text): the members of the result come from e's arena,
+// given back with its batch, rather than from an allocation per record
+// (the json filter on every accounting record). Like e's own members,
+// the result must be copied (Value.Clone) to outlive e.
+func (e *Event) DecodeJSON(s string) (Value, error) {
+	return decodeBufLate(unsafe.Slice(unsafe.StringData(s), len(s)), rootSpare, e.arena)
+}
+
 // rootSpare is room left in a decoded event's top-level object for the
 // fields filters add, so they do not reallocate it one by one.
 const rootSpare = 12
@@ -45,8 +54,18 @@ func decodeBuf(buf []byte, lazy bool, spare int) (Value, error) {
 // decodeBufIn is decodeBuf with a lazy decode's members from a batch
 // Arena (nil: allocated for this value alone).
 func decodeBufIn(buf []byte, lazy bool, spare int, a *Arena) (Value, error) {
+	return decode(buf, lazy, spare, a, nil)
+}
+
+// decodeBufLate is an eager decodeBuf whose members settle in late's
+// late chunks (see Arena.lateFieldsFor; nil: an allocation of their own).
+func decodeBufLate(buf []byte, spare int, late *Arena) (Value, error) {
+	return decode(buf, false, spare, nil, late)
+}
+
+func decode(buf []byte, lazy bool, spare int, a, late *Arena) (Value, error) {
 	sc := scratchPool.Get().(*scratch)
-	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare, batch: a}
+	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare, batch: a, late: late}
 	if !lazy {
 		// Eager: members are collected in a pooled scratch arena, sized
 		// by a cheap upper bound (every member follows a ':' or ',' —
@@ -112,7 +131,7 @@ func (d *decoder) settle(v Value, spare int) Value {
 		}
 		return v
 	}
-	exact := make([]Field, used, used+spare)
+	exact := d.late.lateFieldsFor(used + spare)[:used]
 	copy(exact, d.arena)
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(d.arena)))
 	size := unsafe.Sizeof(Field{})
@@ -148,6 +167,7 @@ type decoder struct {
 	// inMetadata is set while a lazy decode decodes @metadata.
 	inMetadata bool
 	batch      *Arena // where a lazy decode's members go (nil: their own allocations)
+	late       *Arena // where an eager decode's members settle (nil: their own allocation)
 }
 
 // SyntaxError is a JSON syntax error with the byte offset where it was found.

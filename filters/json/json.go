@@ -35,7 +35,7 @@ func (f *filter) Apply(e *event.Event) bool {
 	if !ok {
 		return true
 	}
-	v, err := event.DecodeJSONString(src.Text())
+	v, err := e.DecodeJSON(e.Text(src)) // both in the batch's memory
 	switch {
 	case err != nil:
 		f.fail(e, "not_json")
