@@ -139,21 +139,9 @@ func (a *Arena) lateFieldsFor(n int) []Field {
 	if a == nil || a.Pool == nil || n > arenaFields/8 {
 		return make([]Field, 0, n)
 	}
-	l := &a.late
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cap(l.fields)-len(l.fields) < n {
-		c, ok := a.Pool.pool.Get().(*[]Field)
-		if ok {
-			l.fields = (*c)[:0]
-		} else {
-			l.fields = make([]Field, 0, arenaFields)
-		}
-		l.taken = append(l.taken, l.fields)
-	}
-	start := len(l.fields)
-	l.fields = l.fields[:start+n]
-	return l.fields[start : start : start+n]
+	a.late.mu.Lock()
+	defer a.late.mu.Unlock()
+	return carve(&a.late.fields, &a.late.taken, &a.Pool.pool, n, arenaFields)
 }
 
 // textChunk is the size of the byte chunks unescaped texts are carved
@@ -166,20 +154,26 @@ func (a *Arena) lateBytesFor(n int) []byte {
 	if a == nil || a.Pool == nil || n > textChunk/4 {
 		return make([]byte, 0, n)
 	}
-	l := &a.late
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cap(l.bytes)-len(l.bytes) < n {
-		if c, ok := a.Pool.bytes.Get().(*[]byte); ok {
-			l.bytes = (*c)[:0]
+	a.late.mu.Lock()
+	defer a.late.mu.Unlock()
+	return carve(&a.late.bytes, &a.late.texts, &a.Pool.bytes, n, textChunk)
+}
+
+// carve returns room for n elements (length 0, capacity n) from the chunk
+// *cur, starting another (from pool, else a new one of chunk elements)
+// when it has too little left; the chunks started are added to *taken.
+func carve[T any](cur *[]T, taken *[][]T, pool *sync.Pool, n, chunk int) []T {
+	if cap(*cur)-len(*cur) < n {
+		if c, ok := pool.Get().(*[]T); ok {
+			*cur = (*c)[:0]
 		} else {
-			l.bytes = make([]byte, 0, textChunk)
+			*cur = make([]T, 0, chunk)
 		}
-		l.texts = append(l.texts, l.bytes)
+		*taken = append(*taken, *cur)
 	}
-	start := len(l.bytes)
-	l.bytes = l.bytes[:start+n]
-	return l.bytes[start : start : start+n]
+	start := len(*cur)
+	*cur = (*cur)[:start+n]
+	return (*cur)[start : start : start+n] // capped: no append runs into the next
 }
 
 // appendField appends f to items, growing them in a (doubling, as
