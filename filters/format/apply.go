@@ -99,8 +99,11 @@ func (f *Filter) Apply(e *event.Event) bool {
 		return true
 	}
 	line := e.Text(v)
+	var asReceived jsonText // the line's pieces as the JSON text they came as
 	if strings.IndexByte(line, 0x1b) >= 0 {
 		line = stripANSI(line)
+	} else {
+		asReceived = newJSONText(v, line)
 	}
 	order := f.order[""]
 	if len(f.order) > 1 {
@@ -122,6 +125,10 @@ func (f *Filter) Apply(e *event.Event) bool {
 	missed := false
 	for _, en := range order {
 		text, stack := line, ""
+		pieces := &asReceived // text is line, or the head of it
+		if en.unindent != "" {
+			pieces = &jsonText{}
+		}
 		if en.python && f.traceback {
 			sp := &plain
 			if en.unindent != "" {
@@ -142,12 +149,12 @@ func (f *Filter) Apply(e *event.Event) bool {
 			missed = true
 			continue
 		}
-		t, ok := f.setFields(e, en, text, &m)
+		t, ok := f.setFields(e, en, text, &m, pieces)
 		if !ok {
 			continue
 		}
 		if en.python && stack != "" {
-			setTraceback(e, stack)
+			setTraceback(e, stack, pieces.tail(stack))
 		}
 		if !t.IsZero() {
 			e.SetTimestamp(t)
@@ -162,7 +169,7 @@ func (f *Filter) Apply(e *event.Event) bool {
 // that does not convert (a 31 February) makes the format not fit; then
 // nothing has been set yet, since every field is converted before the
 // first is stored.
-func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Match) (time.Time, bool) {
+func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Match, pieces *jsonText) (time.Time, bool) {
 	var tp format.TimeParts
 	hasTime := false
 	// Every field is converted before the first is stored: its text (the
@@ -245,10 +252,13 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 		case format.Request, format.HostPort, format.Protocol:
 			// split when stored
 		default:
+			val = event.String(s)
 			if a.kind == format.Message {
 				message, hasMessage = s, true
+				if !a.field.Escaped {
+					val = pieces.piece(text, sp.Start, sp.End)
+				}
 			}
-			val = event.String(s)
 		}
 		values = append(values, val)
 	}
@@ -336,7 +346,7 @@ func (f *Filter) applySubs(e *event.Event, subs []*entry, msg string) {
 		}
 		// The record's time is the event's: a time inside the message
 		// (Twisted's access line) is when the request came.
-		if _, ok := f.setFields(e, sub, msg, &m); ok {
+		if _, ok := f.setFields(e, sub, msg, &m, &jsonText{}); ok {
 			return
 		}
 	}
@@ -413,8 +423,8 @@ func splitTraceback(s string) (head, stack string) {
 // the first unindented line after the frames of the last traceback of the
 // chain ("pkg.Error: text", whose text may run over several lines, or a
 // bare "pkg.Error"); in an exception group's, the group's own line.
-func setTraceback(e *event.Event, stack string) {
-	e.SetString(pathStackTrace, stack)
+func setTraceback(e *event.Event, stack string, asValue event.Value) {
+	e.Set(pathStackTrace, asValue)
 	lines := strings.Split(strings.TrimSuffix(stack, "\n"), "\n")
 	if strings.HasPrefix(stack, "  + ") {
 		for _, l := range lines {

@@ -1,0 +1,75 @@
+package format
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ingestd/ingestd/event"
+)
+
+// A message cut from the line was a new string, which the output escaped
+// again, quote by quote and line break by line break (AppendQuoted was
+// 9% of a pipe-format run, most of it the message and the traceback).
+// The line came as JSON text, and where its escapes are all
+// one-character ones (\" \\ \n \t …) each character of the line is one
+// escape or one byte of that text: a piece of the line is a piece of the
+// text, found by counting the escapes before it. Stored as that piece
+// (event.Value.Part), the output copies it as it came.
+
+// jsonText maps the line a format scans back to the source field's JSON
+// text. The zero jsonText maps nothing.
+type jsonText struct {
+	src  event.Value // the source field, held as its JSON text
+	json string      // that text: one-character escapes only
+	line string      // what it stands for: the line
+}
+
+// newJSONText returns the mapping of line, read from src, or the zero
+// jsonText when src is not held as a JSON text of one-character escapes.
+func newJSONText(src event.Value, line string) jsonText {
+	json, ok := src.CuttableText()
+	if !ok || !strings.Contains(json, `\`) {
+		return jsonText{} // no escapes: the line's pieces need none either
+	}
+	return jsonText{src: src, json: json, line: line}
+}
+
+// offset returns where the character at u in the line starts in the JSON
+// text.
+func (t *jsonText) offset(u int) int {
+	if u == len(t.line) {
+		return len(t.json)
+	}
+	j, k := 0, 0 // the same place in json and in line
+	for {
+		b := strings.IndexByte(t.json[j:], '\\')
+		if b < 0 || k+b >= u {
+			return j + u - k
+		}
+		k += b + 1 // the bytes before the escape, and the character it stands for
+		j += b + 2
+	}
+}
+
+// piece returns text[start:end] as the piece of the JSON text that stands
+// for it, or as a string of its own when t maps nothing. text is the line
+// t maps or the start of it (a record cut off its traceback).
+func (t *jsonText) piece(text string, start, end int) event.Value {
+	if t.json == "" || !runeStart(text, start) || !runeStart(text, end) {
+		// A cut inside a character is not a piece of valid JSON text.
+		return event.String(text[start:end])
+	}
+	return t.src.Part(t.json[t.offset(start):t.offset(end)])
+}
+
+// tail is piece for s, the end of the line t maps (a traceback).
+func (t *jsonText) tail(s string) event.Value {
+	if t.json == "" || !runeStart(s, 0) {
+		return event.String(s)
+	}
+	return t.src.Part(t.json[t.offset(len(t.line)-len(s)):])
+}
+
+// runeStart reports whether s may be cut at i: at its ends or where a
+// character starts.
+func runeStart(s string, i int) bool { return i >= len(s) || utf8.RuneStart(s[i]) }
