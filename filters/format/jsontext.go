@@ -1,6 +1,7 @@
 package format
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -10,24 +11,24 @@ import (
 // A message cut from the line was a new string, which the output escaped
 // again, quote by quote and line break by line break (AppendQuoted was
 // 9% of a pipe-format run, most of it the message and the traceback).
-// The line came as JSON text, and where its escapes are all
-// one-character ones (\" \\ \n \t …) each character of the line is one
-// escape or one byte of that text: a piece of the line is a piece of the
-// text, found by counting the escapes before it. Stored as that piece
+// The line came as JSON text: each character of the line is a byte of
+// that text or an escape (\" \n … for one byte, \u00e9 for the bytes of
+// its character), so a piece of the line is a piece of the text, found
+// by counting the escapes before it. Stored as that piece
 // (event.Value.Part), the output copies it as it came.
 
 // jsonText maps the line a format scans back to the source field's JSON
 // text. The zero jsonText maps nothing.
 type jsonText struct {
 	src  event.Value // the source field, held as its JSON text
-	json string      // that text: one-character escapes only
+	json string      // that text
 	line string      // what it stands for: the line
 }
 
 // newJSONText returns the mapping of line, read from src, or the zero
-// jsonText when src is not held as a JSON text of one-character escapes.
+// jsonText when src is not held as its JSON text.
 func newJSONText(src event.Value, line string) jsonText {
-	json, ok := src.CuttableText()
+	json, ok := src.JSONText()
 	if !ok || !strings.Contains(json, `\`) {
 		return jsonText{} // no escapes: the line's pieces need none either
 	}
@@ -46,8 +47,19 @@ func (t *jsonText) offset(u int) int {
 		if b < 0 || k+b >= u {
 			return j + u - k
 		}
-		k += b + 1 // the bytes before the escape, and the character it stands for
-		j += b + 2
+		k, j = k+b, j+b // to the escape
+		if t.json[j+1] != 'u' {
+			k, j = k+1, j+2
+			continue
+		}
+		// \uXXXX: the bytes of its character (a surrogate, which quoted
+		// text never holds, would have been repaired to U+FFFD).
+		r, _ := strconv.ParseUint(t.json[j+2:j+6], 16, 32)
+		n := utf8.RuneLen(rune(r))
+		if n < 0 {
+			n = len(string(utf8.RuneError))
+		}
+		k, j = k+n, j+6
 	}
 }
 

@@ -14,12 +14,14 @@ import (
 // one-character escape; a text with \u escapes maps nothing.
 func TestJSONTextPieces(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 16))
-	alphabet := []string{"a", "b", " ", "\"", "\\", "\n", "\t", "\r", "é", "|", "/"}
+	alphabet := []string{"a", "b", " ", "\"", "\\", "\n", "\t", "\r", "é", "|", "/", "<", ">", "&", "\u2028", "\x01", "€"}
 	for range 300 {
 		var s string
 		for n := r.IntN(40); n > 0; n-- {
 			s += alphabet[r.IntN(len(alphabet))]
 		}
+		// encoding/json writes < > & U+2028 and controls as \u escapes
+		// (as go-lumber's default encoder sends them), é and € as they are.
 		doc, _ := json.Marshal(map[string]string{"m": s})
 		e, err := event.DecodeEvent(doc)
 		if err != nil {
@@ -46,9 +48,14 @@ func TestJSONTextPieces(t *testing.T) {
 			}
 		}
 	}
-	e, _ := event.DecodeEvent([]byte(`{"m":"caf\u00e9 \"x\""}`))
+	e, _ := event.DecodeEvent([]byte(`{"m":"caf\u00e9 \"x\" \/ \u003cmodule\u003e"}`))
 	v, _ := e.Get(event.Path{"m"})
-	if jt := newJSONText(v, v.Text()); jt.json != "" {
-		t.Error(`a text with \u escapes was mapped`)
+	line := v.Text()
+	jt := newJSONText(v, line)
+	if jt.json == "" {
+		t.Fatal("a text with \\u escapes was not mapped")
+	}
+	if p := jt.piece(line, 5, len(line)); string(p.AppendJSON(nil)) != `" \"x\" \/ \u003cmodule\u003e"` || p.Text() != line[5:] {
+		t.Errorf("piece %s reads %q", p.AppendJSON(nil), p.Text())
 	}
 }
