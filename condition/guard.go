@@ -90,36 +90,11 @@ func anyOperandRoot(ns ...ast.Node) ([]string, bool) {
 // fieldOperand returns the path of a field operand, looking through
 // basename() (which fails on a missing field).
 func fieldOperand(n ast.Node) (event.Path, bool) {
-	c, ok := n.(*ast.CallNode)
-	if !ok {
-		return nil, false
-	}
-	id, ok := c.Callee.(*ast.IdentifierNode)
-	if !ok {
-		return nil, false
-	}
-	switch id.Value {
-	case "Basename":
-		if len(c.Arguments) == 1 {
-			return fieldOperand(c.Arguments[0])
+	for {
+		inner, ok := basenameOf(n)
+		if !ok {
+			return fieldRef(n)
 		}
-	case "FieldPath":
-		var p event.Path
-		for _, a := range c.Arguments {
-			s, ok := a.(*ast.StringNode)
-			if !ok {
-				return nil, false
-			}
-			p = append(p, s.Value)
-		}
-		return p, true
-	case "Field":
-		if len(c.Arguments) == 1 {
-			if s, ok := c.Arguments[0].(*ast.StringNode); ok {
-				p, err := event.ParsePath(s.Value)
-				return p, err == nil
-			}
-		}
+		n = inner
 	}
-	return nil, false
 }

@@ -273,48 +273,18 @@ func nativeVal(n ast.Node) (valFn, bool) {
 		v := event.String(n.Value)
 		return func(*event.Event) (event.Value, bool) { return v, true }, true
 	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return nil, false
+		if p, ok := fieldRef(n); ok {
+			return fieldGetter(p), true
 		}
-		switch id.Value {
-		case "FieldPath":
-			p := make(event.Path, 0, len(n.Arguments))
-			for _, a := range n.Arguments {
-				s, ok := a.(*ast.StringNode)
-				if !ok {
-					return nil, false
-				}
-				p = append(p, s.Value)
-			}
-			return fieldGetter(p), true
-		case "Field":
-			if len(n.Arguments) != 1 {
-				return nil, false
-			}
-			s, ok := n.Arguments[0].(*ast.StringNode)
-			if !ok {
-				return nil, false
-			}
-			p, err := event.ParsePath(s.Value)
-			if err != nil {
-				return nil, false
-			}
-			return fieldGetter(p), true
-		case "Input":
-			if len(n.Arguments) != 0 {
-				return nil, false
-			}
-			return func(e *event.Event) (event.Value, bool) { return event.String(e.Input), true }, true
-		case "Basename":
-			if len(n.Arguments) != 1 {
-				return nil, false
-			}
-			inner, ok := nativeVal(n.Arguments[0])
+		if arg, ok := basenameOf(n); ok {
+			inner, ok := nativeVal(arg)
 			if !ok {
 				return nil, false
 			}
 			return func(e *event.Event) (event.Value, bool) { return basename(inner(e)) }, true
+		}
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == "Input" && len(n.Arguments) == 0 {
+			return func(e *event.Event) (event.Value, bool) { return event.String(e.Input), true }, true
 		}
 	}
 	return nil, false
@@ -322,60 +292,64 @@ func nativeVal(n ast.Node) (valFn, bool) {
 
 // isBasename reports whether n is a basename() call.
 func isBasename(n ast.Node) bool {
+	_, ok := basenameOf(n)
+	return ok
+}
+
+// basenameOf returns x of a basename(x) call.
+func basenameOf(n ast.Node) (ast.Node, bool) {
 	c, ok := n.(*ast.CallNode)
-	if !ok {
-		return false
+	if !ok || len(c.Arguments) != 1 {
+		return nil, false
 	}
 	id, ok := c.Callee.(*ast.IdentifierNode)
-	return ok && id.Value == "Basename"
+	return c.Arguments[0], ok && id.Value == "Basename"
+}
+
+// fieldRef returns the path a field operand names: FieldPath("a", "b")
+// (what fieldRewriter makes of a.b) or field("[a][b]").
+func fieldRef(n ast.Node) (event.Path, bool) {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return nil, false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	switch id.Value {
+	case "FieldPath":
+		p := make(event.Path, 0, len(c.Arguments))
+		for _, a := range c.Arguments {
+			s, ok := a.(*ast.StringNode)
+			if !ok {
+				return nil, false
+			}
+			p = append(p, s.Value)
+		}
+		return p, true
+	case "Field":
+		if len(c.Arguments) == 1 {
+			if s, ok := c.Arguments[0].(*ast.StringNode); ok {
+				p, err := event.ParsePath(s.Value)
+				return p, err == nil
+			}
+		}
+	}
+	return nil, false
 }
 
 // operandField returns the path of a field operand nested at least one
 // level down, and whether it is wrapped in basename(), for rawLookup.
-func operandField(n ast.Node) (event.Path, bool, bool) {
-	c, ok := n.(*ast.CallNode)
-	if !ok {
+func operandField(n ast.Node) (p event.Path, base bool, ok bool) {
+	if inner, isBase := basenameOf(n); isBase {
+		n, base = inner, true
+	}
+	p, ok = fieldRef(n)
+	if !ok || len(p) < 2 || p[0] == event.MetadataKey {
 		return nil, false, false
 	}
-	id, ok := c.Callee.(*ast.IdentifierNode)
-	if !ok {
-		return nil, false, false
-	}
-	var p event.Path
-	switch id.Value {
-	case "Basename":
-		if len(c.Arguments) != 1 {
-			return nil, false, false
-		}
-		p, base, ok := operandField(c.Arguments[0])
-		return p, true, ok && !base
-	case "FieldPath":
-		for _, a := range c.Arguments {
-			s, ok := a.(*ast.StringNode)
-			if !ok {
-				return nil, false, false
-			}
-			p = append(p, s.Value)
-		}
-	case "Field":
-		if len(c.Arguments) != 1 {
-			return nil, false, false
-		}
-		s, ok := c.Arguments[0].(*ast.StringNode)
-		if !ok {
-			return nil, false, false
-		}
-		var err error
-		if p, err = event.ParsePath(s.Value); err != nil {
-			return nil, false, false
-		}
-	default:
-		return nil, false, false
-	}
-	if len(p) < 2 || p[0] == event.MetadataKey {
-		return nil, false, false
-	}
-	return p, false, true
+	return p, base, true
 }
 
 // rawLookup reads the field at p (two levels down or more) for a test

@@ -37,7 +37,7 @@ func DecodeJSONString(s string) (Value, error) {
 // (the json filter on every accounting record). Like e's own members,
 // the result must be copied (Value.Clone) to outlive e.
 func (e *Event) DecodeJSON(s string) (Value, error) {
-	return decodeBufLate(unsafe.Slice(unsafe.StringData(s), len(s)), rootSpare, e.arena)
+	return decode(unsafe.Slice(unsafe.StringData(s), len(s)), false, rootSpare, nil, e.arena)
 }
 
 // rootSpare is room left in a decoded event's top-level object for the
@@ -57,12 +57,9 @@ func decodeBufIn(buf []byte, lazy bool, spare int, a *Arena) (Value, error) {
 	return decode(buf, lazy, spare, a, nil)
 }
 
-// decodeBufLate is an eager decodeBuf whose members settle in late's
-// late chunks (see Arena.lateFieldsFor; nil: an allocation of their own).
-func decodeBufLate(buf []byte, spare int, late *Arena) (Value, error) {
-	return decode(buf, false, spare, nil, late)
-}
-
+// decode decodes buf in place; a lazy decode takes its members from a, an
+// eager one settles them in late's late chunks (Arena.lateFieldsFor); nil
+// arenas: allocations of their own.
 func decode(buf []byte, lazy bool, spare int, a, late *Arena) (Value, error) {
 	sc := scratchPool.Get().(*scratch)
 	d := decoder{buf: buf, stack: sc.stack[:0], lazy: lazy, spare: spare, batch: a, late: late}

@@ -2,7 +2,6 @@ package event
 
 import (
 	"bytes"
-	"strings"
 	"unsafe"
 )
 
@@ -62,36 +61,32 @@ func (v Value) GetPlain(p Path) (Value, bool) {
 // plainMember finds the member key of the object text raw (no
 // backslash in it) and returns where its value's text lies.
 func plainMember(raw, key string) (start, end int, ok bool) {
-	i := skipPlainSpace(raw, 1)
-	for i < len(raw) && raw[i] == '"' {
-		q := strings.IndexByte(raw[i+1:], '"')
+	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw)), pos: 1}
+	for d.skipSpace(); d.pos < len(d.buf) && d.buf[d.pos] == '"'; d.skipSpace() {
+		q := bytes.IndexByte(d.buf[d.pos+1:], '"')
 		if q < 0 {
 			return 0, 0, false
 		}
-		k := raw[i+1 : i+1+q]
-		i = skipPlainSpace(raw, i+2+q)
-		i = skipPlainSpace(raw, i+1) // past ':'
-		if i >= len(raw) {
+		k := raw[d.pos+1 : d.pos+1+q]
+		d.pos += q + 2
+		d.skipSpace()
+		d.pos++ // ':'
+		d.skipSpace()
+		if d.pos >= len(d.buf) {
 			return 0, 0, false
 		}
-		end := skipTrusted(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
+		start, end = d.pos, skipTrusted(d.buf, d.pos)
 		if k == key {
-			return i, end, true
+			return start, end, true
 		}
-		i = skipPlainSpace(raw, end)
-		if i >= len(raw) || raw[i] != ',' {
+		d.pos = end
+		d.skipSpace()
+		if d.pos >= len(d.buf) || d.buf[d.pos] != ',' {
 			return 0, 0, false
 		}
-		i = skipPlainSpace(raw, i+1)
+		d.pos++
 	}
 	return 0, 0, false
-}
-
-func skipPlainSpace(raw string, i int) int {
-	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // rawMembers looks several keys up in one pass over a raw object: out[i]

@@ -29,8 +29,8 @@ type jsonText struct {
 // jsonText when src is not held as its JSON text.
 func newJSONText(src event.Value, line string) jsonText {
 	json, ok := src.JSONText()
-	if !ok || !strings.Contains(json, `\`) {
-		return jsonText{} // no escapes: the line's pieces need none either
+	if !ok {
+		return jsonText{}
 	}
 	return jsonText{src: src, json: json, line: line}
 }
