@@ -32,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ingestd-bench run|load|sink [flags]")
+		fmt.Fprintln(os.Stderr, "usage: ingestd-bench run|families|load|sink [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -43,6 +43,8 @@ func main() {
 		err = cmdLoad(os.Args[2:])
 	case "sink":
 		err = cmdSink(os.Args[2:])
+	case "families":
+		err = cmdFamilies(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -119,126 +121,204 @@ inputs:
       flush_interval: 200ms
 `
 
+// runOptions are run's flags: the load, the binary and how it is run.
+type runOptions struct {
+	load       loadConfig
+	bin        string
+	workers    int
+	esWorkers  int
+	gzip       bool
+	sinkDelay  time.Duration
+	profile    string
+	memProfile string
+	prebuilt   bool
+	config     string
+	shipped    bool
+}
+
+// runResult is what a run measured of ingestd.
+type runResult struct {
+	startup        time.Duration
+	load           loadResult
+	user, sys      float64 // CPU seconds
+	faults, peakKB int64
+}
+
+func (r runResult) perMillion(x float64) float64 { return x * 1e6 / float64(r.load.events) }
+
+func (r runResult) eventsPerSecond() float64 {
+	return float64(r.load.events) / r.load.elapsed.Seconds()
+}
+
 func cmdRun(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	lc := loadFlags(fs)
-	bin := fs.String("ingestd", "./ingestd", "ingestd binary")
-	workers := fs.Int("workers", 2, "pipeline workers")
-	esWorkers := fs.Int("es-workers", 4, "concurrent bulk requests")
-	gzipOn := fs.Bool("gzip", false, "gzip bulk bodies to the sink")
-	sinkDelay := fs.Duration("sink-delay", 0, "delay of every bulk answer (a slow cluster)")
-	profile := fs.String("cpuprofile", "", "have ingestd write a CPU profile here")
-	memProfile := fs.String("memprofile", "", "have ingestd write a heap profile here when the load is done")
-	prebuilt := fs.Bool("prebuilt", false, "replay batches go-lumber client/v2 encoded and compressed beforehand (measures ingestd with less load-generator CPU; not the issue's scenario)")
-	cfgPath := fs.String("config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
-	shipped := fs.Bool("shipped", false, "run the shipped default config as a user does (no -c; INGESTD_ES_HOSTS pointed at the sink, compression as shipped)")
+	o := runOptions{}
+	fs.StringVar(&o.bin, "ingestd", "./ingestd", "ingestd binary")
+	fs.IntVar(&o.workers, "workers", 2, "pipeline workers")
+	fs.IntVar(&o.esWorkers, "es-workers", 4, "concurrent bulk requests")
+	fs.BoolVar(&o.gzip, "gzip", false, "gzip bulk bodies to the sink")
+	fs.DurationVar(&o.sinkDelay, "sink-delay", 0, "delay of every bulk answer (a slow cluster)")
+	fs.StringVar(&o.profile, "cpuprofile", "", "have ingestd write a CPU profile here")
+	fs.StringVar(&o.memProfile, "memprofile", "", "have ingestd write a heap profile here when the load is done")
+	fs.BoolVar(&o.prebuilt, "prebuilt", false, "replay batches go-lumber client/v2 encoded and compressed beforehand (measures ingestd with less load-generator CPU; not the issue's scenario)")
+	fs.StringVar(&o.config, "config", "", "ingestd config to run instead of the built-in scenario (its beats input must listen on --addr and its output point at the sink, whose address is in $BENCH_SINK)")
+	fs.BoolVar(&o.shipped, "shipped", false, "run the shipped default config as a user does (no -c; INGESTD_ES_HOSTS pointed at the sink, compression as shipped)")
 	fs.Parse(args)
+	o.load = *lc
 
-	s, err := startSink("127.0.0.1:0", *sinkDelay)
+	r, err := runScenario(o)
 	if err != nil {
 		return err
+	}
+	lat := append([]time.Duration(nil), r.load.latencies...)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p := func(q float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(q*float64(len(lat)-1))].Round(time.Millisecond)
+	}
+	fmt.Printf("conns=%d workers=%d events=%d batch=%d zlib=%d sink_delay=%s prebuilt=%v\n", o.load.conns, o.workers, r.load.events, o.load.batch, o.load.level, o.sinkDelay, o.prebuilt)
+	fmt.Printf("  start-up to listening: %s\n", r.startup.Round(time.Millisecond))
+	fmt.Printf("  throughput:            %.0f events/s (%s)\n", r.eventsPerSecond(), r.load.elapsed.Round(time.Millisecond))
+	fmt.Printf("  ingestd CPU:           %.2f s per 1M events (user %.2f, system %.2f)\n", r.perMillion(r.user+r.sys), r.perMillion(r.user), r.perMillion(r.sys))
+	fmt.Printf("  ingestd peak RSS:      %.1f MB (page faults: %.0f per 1k events)\n", float64(r.peakKB)/1024, float64(r.faults)/float64(r.load.events)*1e3)
+	fmt.Printf("  batch latency:         p50 %s, p99 %s, max %s\n", p(0.5), p(0.99), p(1))
+	return nil
+}
+
+// runScenario starts the sink and ingestd, sends the load, waits until the
+// sink holds every acknowledged event (less those the filters dropped)
+// and measures ingestd meanwhile.
+func runScenario(o runOptions) (runResult, error) {
+	var r runResult
+	lc := o.load
+	s, err := startSink("127.0.0.1:0", o.sinkDelay)
+	if err != nil {
+		return r, err
 	}
 	defer s.Close()
 	dir, err := os.MkdirTemp("", "ingestd-bench")
 	if err != nil {
-		return err
+		return r, err
 	}
 	defer os.RemoveAll(dir)
 	if lc.addr == "127.0.0.1:5044" {
 		lc.addr = freeAddr()
 	}
-	path := *cfgPath
-	if path == "" && !*shipped {
+	path := o.config
+	if path == "" && !o.shipped {
 		path = filepath.Join(dir, "bench.yml")
-		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, harness.Pipelines(*workers), s.addr, *gzipOn, *esWorkers)
+		cfg := fmt.Sprintf(benchConfig, dir, lc.addr, harness.Pipelines(o.workers), s.addr, o.gzip, o.esWorkers)
 		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-			return err
+			return r, err
 		}
 	}
-	batches, err := loadBatches(*lc)
+	batches, err := loadBatches(lc)
 	if err != nil {
-		return err
+		return r, err
 	}
 	var wire [][]byte
-	if *prebuilt {
+	if o.prebuilt {
 		if wire, err = recordBatches(batches, lc.level); err != nil {
-			return err
+			return r, err
 		}
 	}
 
 	runArgs := []string{"run", "--log-level", "warn"}
-	if !*shipped {
+	if !o.shipped {
 		runArgs = append(runArgs, "-c", path)
 	}
-	if *profile != "" {
-		runArgs = append(runArgs, "--cpuprofile", *profile)
+	if o.profile != "" {
+		runArgs = append(runArgs, "--cpuprofile", o.profile)
 	}
-	if *memProfile != "" {
-		runArgs = append(runArgs, "--memprofile", *memProfile)
+	if o.memProfile != "" {
+		runArgs = append(runArgs, "--memprofile", o.memProfile)
 	}
-	cmd := exec.Command(*bin, runArgs...)
+	cmd := exec.Command(o.bin, runArgs...)
 	cmd.Env = append(os.Environ(), "BENCH_SINK="+s.addr, "INGESTD_BEATS_LISTEN="+lc.addr)
 	// The monitoring API, where the filters' drops are counted (a config
 	// of one's own may take its address from $INGESTD_HTTP_LISTEN too).
 	httpAddr := freeAddr()
 	cmd.Env = append(cmd.Env, "INGESTD_HTTP_LISTEN="+httpAddr)
-	if *shipped {
+	if o.shipped {
 		cmd.Env = append(cmd.Env, "INGESTD_ES_HOSTS=http://"+s.addr, "INGESTD_DATA_DIR="+dir)
 	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
-		return err
+		return r, err
 	}
 	defer cmd.Process.Kill()
 	if err := waitListening(lc.addr, 10*time.Second); err != nil {
-		return err
+		return r, err
 	}
-	startup := time.Since(started)
+	r.startup = time.Since(started)
 	pid := cmd.Process.Pid
 	user0, sys0, faults0 := procStat(pid)
 	ctx := context.Background()
-	var res loadResult
-	if *prebuilt {
-		res, err = runReplay(ctx, *lc, wire)
+	if o.prebuilt {
+		r.load, err = runReplay(ctx, lc, wire)
 	} else {
-		res, err = runLoad(ctx, *lc, batches)
+		r.load, err = runLoad(ctx, lc, batches)
 	}
 	if err != nil {
-		return err
+		return r, err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	// Events a filter drops on purpose (dCache's format headers) never
 	// reach the sink: the shipped config's counters say how many.
 	dropped := func() int64 { return droppedEvents(httpAddr) }
-	if err := s.waitDocs(waitCtx, res.events, dropped); err != nil {
-		return err
+	if err := s.waitDocs(waitCtx, r.load.events, dropped); err != nil {
+		return r, err
 	}
 	droppedByFilters := dropped()
 	user1, sys1, faults1 := procStat(pid)
-	user, sys, faults := user1-user0, sys1-sys0, faults1-faults0
-	cpu := user + sys
-	peak := peakRSSKB(pid)
+	r.user, r.sys, r.faults = user1-user0, sys1-sys0, faults1-faults0
+	r.peakKB = peakRSSKB(pid)
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-
-	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
-	p := func(q float64) time.Duration {
-		if len(res.latencies) == 0 {
-			return 0
-		}
-		return res.latencies[int(q*float64(len(res.latencies)-1))].Round(time.Millisecond)
+	if s.docs.Load() != r.load.events-droppedByFilters {
+		return r, fmt.Errorf("sink got %d documents for %d ACKed events (%d dropped by filters)", s.docs.Load(), r.load.events, droppedByFilters)
 	}
-	fmt.Printf("conns=%d workers=%d events=%d batch=%d zlib=%d sink_delay=%s prebuilt=%v\n", lc.conns, *workers, res.events, lc.batch, lc.level, *sinkDelay, *prebuilt)
-	fmt.Printf("  start-up to listening: %s\n", startup.Round(time.Millisecond))
-	fmt.Printf("  throughput:            %.0f events/s (%s)\n", float64(res.events)/res.elapsed.Seconds(), res.elapsed.Round(time.Millisecond))
-	perM := 1e6 / float64(res.events)
-	fmt.Printf("  ingestd CPU:           %.2f s per 1M events (user %.2f, system %.2f)\n", cpu*perM, user*perM, sys*perM)
-	fmt.Printf("  ingestd peak RSS:      %.1f MB (page faults: %.0f per 1k events)\n", float64(peak)/1024, float64(faults)/float64(res.events)*1e3)
-	fmt.Printf("  batch latency:         p50 %s, p99 %s, max %s\n", p(0.5), p(0.99), p(1))
-	if s.docs.Load() != res.events-droppedByFilters {
-		return fmt.Errorf("sink got %d documents for %d ACKed events (%d dropped by filters)", s.docs.Load(), res.events, droppedByFilters)
+	return r, nil
+}
+
+// cmdFamilies runs every family of the corpus through the shipped default
+// config, as a user runs it, one after the other, and prints one table
+// (issue 16): the dCache, accounting and app-log corpora replayed as they
+// are (8 connections), and the app-log corpus' pipe-format lines (20
+// connections, the issue's first scenario).
+func cmdFamilies(args []string) error {
+	fs := flag.NewFlagSet("families", flag.ExitOnError)
+	bin := fs.String("ingestd", "./ingestd", "ingestd binary")
+	corpus := fs.String("corpus-dir", "../shared/corpus", "the corpus: <family>/events.jsonl")
+	events := fs.Int("events", 300000, "events per family")
+	pipeEvents := fs.Int("pipe-events", 1000000, "pipe-format events")
+	fs.Parse(args)
+	load := func(family string, conns, n int, asIs bool) loadConfig {
+		return loadConfig{addr: "127.0.0.1:5044", conns: conns, events: n, batch: 2048, level: 3, inflight: 2,
+			corpus: filepath.Join(*corpus, family, "events.jsonl"), asIs: asIs}
+	}
+	rows := []struct {
+		name string
+		load loadConfig
+	}{
+		{"dCache billing", load("dcache", 8, *events, true)},
+		{"accounting", load("accounting", 8, *events, true)},
+		{"app logs, all formats", load("applog", 8, *events, true)},
+		{"pipe-format lines, 20 connections", load("applog", 20, *pipeEvents, false)},
+	}
+	fmt.Println("| family | events/s | CPU s per 1M events | peak RSS | start-up to listening |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, row := range rows {
+		r, err := runScenario(runOptions{load: row.load, bin: *bin, workers: 2, esWorkers: 4, shipped: true})
+		if err != nil {
+			return fmt.Errorf("%s: %w", row.name, err)
+		}
+		fmt.Printf("| %s | %.0f | %.2f | %.1f MB | %s |\n", row.name, r.eventsPerSecond(), r.perMillion(r.user+r.sys), float64(r.peakKB)/1024, r.startup.Round(time.Millisecond))
 	}
 	return nil
 }
