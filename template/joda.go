@@ -24,12 +24,6 @@ type jodaToken struct {
 	text   string
 }
 
-// compileJoda compiles a Joda-Time pattern: y Y u (year), M (month), d
-// (day), D (day of year), H k h K (hours), m, s, S (fraction), a (am/pm),
-// E (day name), Z (offset), z (zone name), w (week of weekyear), x
-// (weekyear, the ISO year weeks count in: logstash-%{+xxxx.ww} is the
-// weekly index Logstash's docs recommend), e (day of week); text in single
-// quotes and any other character are literal.
 // CheckJoda reports why a %{+FORMAT} pattern would not render as a date
 // (an unsupported letter, an unterminated quote, nothing in it): such a
 // reference stays as written.
@@ -41,6 +35,12 @@ func CheckJoda(pattern string) error {
 	return err
 }
 
+// compileJoda compiles a Joda-Time pattern: y Y u (year), M (month), d
+// (day), D (day of year), H k h K (hours), m, s, S (fraction), a (am/pm),
+// E (day name), Z (offset), z (zone name), w (week of weekyear), x
+// (weekyear, the ISO year weeks count in: logstash-%{+xxxx.ww} is the
+// weekly index Logstash's docs recommend), e (day of week); text in single
+// quotes and any other character are literal.
 func compileJoda(pattern string) (jodaFormat, error) {
 	var f jodaFormat
 	for i := 0; i < len(pattern); {

@@ -56,18 +56,15 @@ func planCopies(pairs []pair) *copyPlan {
 		plan.groups[g].keys = append(plan.groups[g].keys, p.from[len(p.from)-1])
 		plan.groups[g].pairs = append(plan.groups[g].pairs, i)
 	}
-	shared := false
 	for i := 0; i < len(plan.groups); i++ {
 		if g := plan.groups[i]; len(g.keys) == 1 || len(g.keys) > 64 {
 			plan.singles = append(plan.singles, g.pairs...)
 			plan.groups = slices.Delete(plan.groups, i, i+1)
 			i--
-		} else {
-			shared = true
 		}
 	}
-	if !shared {
-		return nil
+	if len(plan.groups) == 0 {
+		return nil // no parent shared by two sources: copies in order
 	}
 	slices.Sort(plan.singles)
 	return plan

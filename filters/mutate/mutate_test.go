@@ -172,3 +172,19 @@ func TestGsubLiteralEqualsRegexp(t *testing.T) {
 		t.Error(`'\.' did not take the literal path`)
 	}
 }
+
+// merge gives the destination copies of what it merges in: a write into
+// the merged object afterwards leaves the source as it was (it went
+// untested: a review removed the Clone and every test still passed).
+func TestMergeSharesNoMembers(t *testing.T) {
+	f := pt.Filter(t, New, `merge: {"[a]": "[b]"}`)
+	e := pt.Event(t, `{"a":{"n":0}}`)
+	for i, k := range []string{"x", "y", "z"} { // decoded members (a raw object is copied on write anyway)
+		e.Set(event.Path{"b", "k", k}, event.Int(int64(i+1)))
+	}
+	f.Apply(e)
+	e.Set(event.MustPath("[a][k][x]"), event.Int(9))
+	if got := e.GetString(event.MustPath("[b][k][x]")); got != "1" {
+		t.Fatalf("a write into the merged [a][k] changed [b][k]: %s", e.AppendJSON(nil))
+	}
+}

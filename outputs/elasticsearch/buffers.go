@@ -14,10 +14,7 @@ import (
 // them at each GC, and growing a new one by appending copied the body
 // over again (~0.6 GB of garbage per 1M events in the harness).
 func (o *Output) body(items []item) []byte {
-	need := 0
-	for _, it := range items {
-		need += int(it.size)
-	}
+	need := bodySize(items)
 	need += need / 8 // documents gain the fields filters add
 	var b []byte
 	select {
