@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -244,5 +245,35 @@ func TestCompressedBodyRoundTrips(t *testing.T) {
 	o.recycleCompressor(c)
 	if again, _ := o.compressor(10); again != c {
 		t.Fatal("the compressor was not reused")
+	}
+}
+
+// A request's buffers are kept for the next one only after a 2xx answer:
+// after any other, net/http may still be writing the body (an answer sent
+// before the body was read), so they go to the collector. (Keeping them
+// always failed no test before this one.)
+func TestBuffersKeptOnlyAfterA2xx(t *testing.T) {
+	es := testDouble(t)
+	for _, compression := range []bool{true, false} {
+		o, _ := startOutput(t, es, fmt.Sprintf("compression: %v\n", compression))
+		kept := func() int { return len(o.compressors) + len(o.bodies) }
+		items := benchItems(t, 20)
+		for i := range items {
+			items[i].ev.DataStream = "logs-bench-default"
+		}
+		es.SetFailing(http.StatusUnauthorized)
+		if _, err := o.bulk(items); err == nil {
+			t.Fatal("a 401 answered as a success")
+		}
+		if n := kept(); n != 0 {
+			t.Fatalf("compression %v: %d buffers kept after a 401", compression, n)
+		}
+		es.SetFailing(0)
+		if _, err := o.bulk(items); err != nil {
+			t.Fatal(err)
+		}
+		if n := kept(); n != 1 {
+			t.Fatalf("compression %v: %d buffers kept after a 200, want 1", compression, n)
+		}
 	}
 }
