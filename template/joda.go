@@ -28,10 +28,7 @@ type jodaToken struct {
 // (an unsupported letter, an unterminated quote, nothing in it): such a
 // reference stays as written.
 func CheckJoda(pattern string) error {
-	f, err := compileJoda(pattern)
-	if err == nil && len(f) == 0 {
-		err = fmt.Errorf("date format %q is empty", pattern)
-	}
+	_, err := compileJoda(pattern)
 	return err
 }
 
@@ -40,7 +37,8 @@ func CheckJoda(pattern string) error {
 // E (day name), Z (offset), z (zone name), w (week of weekyear), x
 // (weekyear, the ISO year weeks count in: logstash-%{+xxxx.ww} is the
 // weekly index Logstash's docs recommend), e (day of week); text in single
-// quotes and any other character are literal.
+// quotes and any other character are literal. A pattern with nothing in it
+// is an error: it would render nothing.
 func compileJoda(pattern string) (jodaFormat, error) {
 	var f jodaFormat
 	for i := 0; i < len(pattern); {
@@ -71,6 +69,9 @@ func compileJoda(pattern string) (jodaFormat, error) {
 			f = append(f, jodaToken{text: string(c)})
 			i++
 		}
+	}
+	if len(f) == 0 {
+		return nil, fmt.Errorf("date format %q is empty", pattern)
 	}
 	return f, nil
 }

@@ -92,7 +92,7 @@ func ParseLogstash(s string) Template {
 		case inner == "+%s":
 			t.parts = append(t.parts, templatePart{epoch: true, ref: ref})
 		case strings.HasPrefix(inner, "+"):
-			if f, err := compileJoda(inner[1:]); err == nil && len(f) > 0 {
+			if f, err := compileJoda(inner[1:]); err == nil {
 				t.parts = append(t.parts, templatePart{date: f, ref: ref})
 			} else {
 				t.parts = append(t.parts, templatePart{literal: ref})
