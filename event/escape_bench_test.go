@@ -114,3 +114,34 @@ func BenchmarkTextOfQuotedMessage(b *testing.B) {
 		}
 	}
 }
+
+// internationalEvent is a Filebeat event whose message dumps a JSON payload
+// of international text (accents, Cyrillic, CJK, Arabic, emoji), as the
+// applog corpus' payload lines do: a run of multi-byte characters every few
+// bytes, between escaped quotes.
+func internationalEvent() []byte {
+	texts := []string{"Colis 📦 expédié à Zürich", "destinataire: Łukasz Żółć", "東京都千代田区丸の内1-1",
+		"Привет, мир", "naïve café – “smart quotes” ‘single’", "emoji ✅🚚🔥", "العربية"}
+	var sb strings.Builder
+	sb.WriteString(`Payload dump: {"items": [`)
+	for i := range 40 {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(`{"id": ` + strings.Repeat("7", 1+i%3) + `, "desc": "` + texts[i%len(texts)] + `"}`)
+	}
+	sb.WriteString("]}")
+	m, _ := json.Marshal(sb.String())
+	return []byte(`{"@timestamp":"2026-11-20T22:17:34.366Z","agent":{"id":"4204","name":"vm"},"log":{"file":{"path":"/var/log/d.log"},"offset":1},"message":` + string(m) + `}`)
+}
+
+func BenchmarkDecodeInternationalMessage(b *testing.B) {
+	line := internationalEvent()
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeEvent(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

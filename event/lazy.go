@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf16"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -316,16 +315,56 @@ func scanCleanString(b []byte, p int) (end int, esc escapes, ok bool) {
 			}
 		case c < 0x20:
 			return 0, 0, false
-		case c >= 0xc2 && c < 0xe0 && p+1 < len(b) && b[p+1]&0xc0 == 0x80:
-			p += 2 // a valid two-byte sequence (most accented letters)
-		default: // from 0x80: one valid UTF-8 sequence
-			r, size := utf8.DecodeRune(b[p:])
-			if r == utf8.RuneError && size <= 1 {
-				return 0, 0, false
+		default:
+			// From 0x80: a run of valid UTF-8 sequences, taken whole (CJK,
+			// Cyrillic or Arabic text is a character every two or three
+			// bytes, where a return to the eight-byte loop or a call per
+			// character costs more than the character).
+			for {
+				n := utf8Seq(b, p)
+				if n == 0 {
+					return 0, 0, false
+				}
+				if p += n; p >= len(b) || b[p] < 0x80 {
+					break
+				}
 			}
-			p += size
 		}
 	}
+}
+
+// utf8Seq returns the length of the valid UTF-8 sequence of two to four
+// bytes at b[p], or 0 (an invalid, overlong or surrogate sequence, or a
+// cut one), as utf8.DecodeRune decides, without its call.
+func utf8Seq(b []byte, p int) int {
+	c := b[p]
+	switch {
+	case c >= 0xc2 && c < 0xe0:
+		if p+1 < len(b) && b[p+1]&0xc0 == 0x80 {
+			return 2
+		}
+	case c >= 0xe0 && c < 0xf0:
+		lo, hi := byte(0x80), byte(0xbf)
+		if c == 0xe0 {
+			lo = 0xa0 // shorter forms are overlong
+		} else if c == 0xed {
+			hi = 0x9f // above are the surrogates
+		}
+		if p+2 < len(b) && b[p+1] >= lo && b[p+1] <= hi && b[p+2]&0xc0 == 0x80 {
+			return 3
+		}
+	case c >= 0xf0 && c < 0xf5:
+		lo, hi := byte(0x80), byte(0xbf)
+		if c == 0xf0 {
+			lo = 0x90 // overlong
+		} else if c == 0xf4 {
+			hi = 0x8f // beyond U+10FFFF
+		}
+		if p+3 < len(b) && b[p+1] >= lo && b[p+1] <= hi && b[p+2]&0xc0 == 0x80 && b[p+3]&0xc0 == 0x80 {
+			return 4
+		}
+	}
+	return 0
 }
 
 // nextSpecial returns the index of the first byte at or after i in b that

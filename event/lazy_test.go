@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // leafPaths lists the path of every scalar and array in v.
@@ -278,6 +279,67 @@ func TestGetPlainEqualsGet(t *testing.T) {
 			if ok != wantOK || ok && (got.Kind() != want.Kind() || string(got.AppendJSON(nil)) != string(want.AppendJSON(nil))) {
 				t.Errorf("%s in %s: GetPlain %v %s, Get %v %s", p, text, ok, got.AppendJSON(nil), wantOK, want.AppendJSON(nil))
 			}
+		}
+	}
+}
+
+// TestUTF8SeqAgreesWithDecodeRune checks the decoder's own UTF-8 check
+// against utf8.DecodeRune on every lead byte from 0x80 with every second
+// byte and the edge values of the third and fourth, whole and cut short.
+func TestUTF8SeqAgreesWithDecodeRune(t *testing.T) {
+	edges := []byte{0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff}
+	for c := 0x80; c <= 0xff; c++ {
+		for b1 := 0; b1 <= 0xff; b1++ {
+			for _, b2 := range edges {
+				for _, b3 := range edges {
+					seq := []byte{byte(c), byte(b1), b2, b3}
+					for n := 1; n <= 4; n++ {
+						got := utf8Seq(seq[:n], 0)
+						r, size := utf8.DecodeRune(seq[:n])
+						want := size
+						if r == utf8.RuneError && size <= 1 {
+							want = 0
+						}
+						if got != want {
+							t.Fatalf("% x: utf8Seq %d, DecodeRune %d", seq[:n], got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeInternationalText decodes strings of every kind of character,
+// valid and not (raw invalid bytes, cut sequences, surrogates written raw),
+// with escapes among them, and checks the text written against
+// encoding/json's reading of the same line.
+func TestDecodeInternationalText(t *testing.T) {
+	pieces := []string{"a", "é", "Ж", "東京", "😀", "العربية", `\"`, `\\n`, `\u00e9`, `\ud83d\ude00`,
+		"\xff", "\xe6\x9d", "\xed\xa0\x80", "\xf0\x9f\x98", "\xe0\x80\xaf", "x"}
+	for i := range 3000 {
+		var sb strings.Builder
+		for j := range 1 + i%17 {
+			sb.WriteString(pieces[(i*7+j*j*3+j)%len(pieces)])
+		}
+		line := []byte(`{"message":"` + sb.String() + `"}`)
+		e, err := DecodeEvent(line)
+		var want struct{ Message string }
+		werr := json.Unmarshal(line, &want)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("%q: err %v, encoding/json %v", line, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		// Invalid bytes are kept as received and repaired when written:
+		// the document written is what must match.
+		var got struct{ Message string }
+		if err := json.Unmarshal(e.AppendJSON(nil), &got); err != nil {
+			t.Fatalf("%q: written as invalid JSON: %v", line, err)
+		}
+		if got.Message != want.Message {
+			t.Fatalf("%q: %q, encoding/json %q", line, got.Message, want.Message)
 		}
 	}
 }
