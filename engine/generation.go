@@ -210,6 +210,13 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		}
 	}()
 	env := plugin.Env{DataDir: cfg.DataDir, DrainTimeout: cfg.ShutdownTimeout, Shipped: cfg.Shipped, Bus: r.bus}
+	if r.offline {
+		// Pipeline tests and the explain tools must not depend on the
+		// node's state nor change it: `ingestd test` on a server's config
+		// would read the dCache templates it learned and write its own
+		// over them. Offline, filters keep their state in memory.
+		env.DataDir = ""
+	}
 	var outputIDs []string
 	outputWhen := map[string]condition.Condition{}
 	for _, b := range cfg.Outputs {

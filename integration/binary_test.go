@@ -306,9 +306,16 @@ func TestPipelineTestsCLI(t *testing.T) {
 	if len(suites) < 4 {
 		t.Fatalf("shipped test files: %v", suites)
 	}
+	// The node's data directory: a test run neither reads nor writes it
+	// (dcache.yml's tests teach the billing filter templates).
+	dataDir := t.TempDir()
+	t.Setenv("INGESTD_DATA_DIR", dataDir)
 	out, code := runCLI(t, append([]string{"test"}, suites...)...)
 	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
 		t.Fatalf("shipped pipeline tests: exit %d\n%s", code, out)
+	}
+	if written, _ := os.ReadDir(dataDir); len(written) != 0 {
+		t.Errorf("ingestd test wrote into the data directory: %v", written)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yml")
 	cfg, _ := filepath.Abs("../configs/pt.yml")

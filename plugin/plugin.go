@@ -58,7 +58,7 @@ type Closer interface {
 type Env struct {
 	ID       string         // the plugin instance's id
 	Pipeline string         // the pipeline a filter belongs to
-	DataDir  string         // the node's data directory
+	DataDir  string         // the node's data directory; empty offline (pipeline tests): keep state in memory
 	Logger   zerolog.Logger // already carries the plugin id
 	// Timezone is the pipeline's zone for times without an offset.
 	Timezone string
