@@ -50,6 +50,9 @@ func scanValue(fd *Field, line string, pos int) (int, bool) {
 		for end < len(line) && isDigit(line[end]) {
 			end++
 		}
+		if fd.Kind == Millis && !millisOK(line[pos:end]) {
+			return pos, false
+		}
 		return end, end > pos
 	case Float, Epoch, Seconds, Millisecs, Microsecs:
 		return scanNumber(line, pos)
@@ -67,6 +70,13 @@ func scanValue(fd *Field, line string, pos int) (int, bool) {
 		return end, ok
 	}
 	return pos, false
+}
+
+// millisOK reports whether digits can be Python's msecs, which is below
+// 1000: "123456" after a time's seconds is a microsecond clock, another
+// format's, and read as milliseconds it moved the time by minutes.
+func millisOK(digits string) bool {
+	return len(strings.TrimLeft(digits, "0")) <= 3
 }
 
 func scanNumber(line string, pos int) (int, bool) {
@@ -117,7 +127,9 @@ func checkText(fd *Field, s string) bool {
 	case Protocol:
 		_, ok := ParseProtocol(s)
 		return ok
-	case Int, Millis, LevelNumber:
+	case Millis:
+		return s != "" && strings.Trim(s, "0123456789") == "" && millisOK(s)
+	case Int, LevelNumber:
 		_, err := strconv.ParseInt(s, 10, 64)
 		return err == nil
 	case Float, Epoch, Seconds, Millisecs, Microsecs:

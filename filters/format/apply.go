@@ -201,7 +201,7 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 			}
 			hasTime = true
 		case format.Millis:
-			n, err := strconv.Atoi(s)
+			n, err := strconv.Atoi(s) // at most three digits (format.millisOK)
 			if err != nil {
 				return time.Time{}, false
 			}
