@@ -294,7 +294,7 @@ func parse(name string, data []byte, reg *plugin.Registry, env func(string) (str
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, nil, spec.Problems{spec.YAMLProblem(name, err)}
+		return nil, nil, spec.Problems{spec.YAMLProblem(name, data, err)}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil, spec.Problems{{Pos: spec.Pos{File: name, Line: 1, Col: 1}, Msg: "config is empty"}}

@@ -59,7 +59,10 @@ func TestLoadProblemsArePositioned(t *testing.T) {
 		{"unknown plugin", "  - file: {}", "  - fiel: {}", `test.yml:11:5: unknown output plugin "fiel"`},
 		{"required", "  - name: pt\n", "  - workers: 1\n", `test.yml:6:5: pipelines[0]: required key "name" is missing`},
 		{"enum", "      listen: 127.0.0.1:5044\n", "      listen: 127.0.0.1:5044\n      tls:\n        client_auth: maybe\n", `test.yml:6:22: beats.tls.client_auth: "maybe" is not one of none, optional, required`},
-		{"yaml syntax", "pipelines:\n", "pipelines:\n  - name: [\n", "test.yml:6:1: invalid YAML: did not find expected node content"},
+		{"yaml syntax", "pipelines:\n", "pipelines:\n  - name: [\n", "test.yml:7:3: invalid YAML: did not find expected node content"},
+		// yaml.v3 alone said 5:1 for both: the line before, from 0.
+		{"yaml tab", "    data_stream:\n", "\tdata_stream:\n", "test.yml:7:1: invalid YAML: found a tab character that violates indentation (while scanning a plain scalar that starts at 6:11)"},
+		{"yaml unclosed flow mapping", "      namespace: pt\n", "      namespace: {pt, a: b\n  - file: {}\n", "test.yml:10:9: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping that starts at 9:18)"},
 		{"impossible field", "  - name: pt\n", "  - name: pt\n    when: 'field(\"[fields][service\") == \"x\"'\n", `test.yml:7:12: when: condition does not compile: field("[fields][service") names no field`},
 		{"bad grok", "outputs:\n", "    filters:\n      - grok: {match: {message: ['%{NOPE:x}']}}\noutputs:\n", `test.yml:11:23: grok.match: pattern "%{NOPE:x}": no pattern found for %{NOPE}`},
 		{"duplicate key", "data_dir: /tmp/x\n", "data_dir: /tmp/x\ndata_dir: /tmp/y\n", `test.yml:2:1: key "data_dir" given twice`},

@@ -570,7 +570,7 @@ func selfDecoding(t reflect.Type) bool {
 func DecodeYAML(name, src string, out any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-		return Problems{YAMLProblem(name, err)}
+		return Problems{YAMLProblem(name, []byte(src), err)}
 	}
 	n := &yaml.Node{Kind: yaml.MappingNode, Line: 1, Column: 1}
 	if len(doc.Content) > 0 {

@@ -1,11 +1,13 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	yamlv4 "go.yaml.in/yaml/v4"
 	"gopkg.in/yaml.v3"
 )
 
@@ -50,8 +52,23 @@ func ParseByteSize(s string) (int64, error) {
 
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)`)
 
-// YAMLProblem turns a yaml.v3 syntax error into a positioned problem.
-func YAMLProblem(name string, err error) Problem {
+// YAMLProblem turns a YAML syntax error in src into a positioned problem.
+// yaml.v3 words the error with the line of the construct around the
+// problem, counted from 0 for parser errors (a tab on line 6 was "line 5",
+// an unclosed { on line 6 "line 5"), and no column; its successor,
+// go.yaml.in/yaml/v4, reads the same text and says where the problem is
+// and where the construct began, so src is parsed again with it to place
+// the problem. yaml.v3's own line is the fallback.
+func YAMLProblem(name string, src []byte, err error) Problem {
+	var doc yamlv4.Node
+	var le *yamlv4.LoadError
+	if errors.As(yamlv4.Unmarshal(src, &doc), &le) && le.Mark.Line > 0 {
+		p := Problem{Pos: Pos{File: name, Line: le.Mark.Line, Col: max(le.Mark.Column, 1)}, Msg: "invalid YAML: " + le.Message}
+		if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+			p.Msg += fmt.Sprintf(" (%s that starts at %d:%d)", le.ContextMsg, le.ContextMark.Line, max(le.ContextMark.Column, 1))
+		}
+		return p
+	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	p := Problem{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "invalid YAML: " + msg}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
