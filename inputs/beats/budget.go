@@ -102,7 +102,9 @@ func (w *roomWaiter) stop() {
 // one batch), and when every byte in flight belongs to batches still being
 // read and all of them wait — none could ever be acknowledged and give
 // room back — the last to wait goes on over the budget (an overdraft, one
-// batch at a time).
+// batch at a time); so does a batch holding half of what is in flight
+// when the rest is batches still being read (a slow client's, which would
+// keep it waiting as long as that client takes).
 func (in *Input) charge(c *conn, b *batch, n int64) error {
 	if b.bytes+n > int64(in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
 		in.batchesRefused.Add(1)
@@ -155,7 +157,14 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 			in.waitingMid++
 			waited = true
 		}
-		if in.overdraft == nil && in.inflight == in.partial && in.waitingMid >= in.partialBatches+boolInt(b.bytes == 0) {
+		// Nothing in flight awaits an ACK that would give room back: the
+		// room is held by batches still being read. When all of them wait
+		// (a deadlock), or this batch holds at least half of what is in
+		// flight (the others are small or slow: a client on a slow link
+		// may take an hour over its batch, above min_transfer_rate), it
+		// goes on over the budget instead of waiting for them.
+		if in.overdraft == nil && in.inflight == in.partial &&
+			(in.waitingMid >= in.partialBatches+boolInt(b.bytes == 0) || 2*b.bytes >= in.inflight) {
 			in.overdraft = b
 			in.overdrafts.Add(1)
 			continue

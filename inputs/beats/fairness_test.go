@@ -232,6 +232,49 @@ func TestBudgetDeadlockIsBroken(t *testing.T) {
 	}
 }
 
+// A batch larger than the whole budget, while a slow client (above
+// min_transfer_rate) reads a batch of its own: the slow batch would free
+// its few bytes only when done, so the big batch, which holds nearly all
+// that is in flight, goes on over the budget instead of waiting for it
+// (Filebeat gave up after 30 s and resent the batch into the same wait).
+func TestBatchOverTheBudgetBesideASlowClient(t *testing.T) {
+	in := startWith(t, func(c *Config) {
+		c.MaxInflightBytes, c.MaxBatchBytes = 256<<10, 1<<20
+		c.MinTransferRate, c.RateWindow = 256, 2*time.Second
+	})
+	slow := dialInput(t, in)
+	// A data frame announcing 200,000 bytes, its first bytes, then 2 KiB
+	// a second.
+	slow.Write(append(window(1), codeVersion, codeJSONData, 0, 0, 0, 1, 0, 0x03, 0x0d, 0x40, '{', '"', 'm', '"', ':', '"'))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			if _, err := slow.Write([]byte(strings.Repeat("a", 2048))); err != nil {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	waitUntil(t, "the slow batch charged", func() bool { return in.InflightBytes() > 0 })
+	good := dialInput(t, in)
+	start := time.Now()
+	good.Write(wireBatch(t, bigEvents(600, 1000), 1)) // ~600 KiB decoded: over two budgets
+	if seq, _ := readACK(t, good); seq != 600 {
+		t.Fatalf("the big batch's ACK %d", seq)
+	}
+	// The slow batch takes 100 s; before, the big one waited for it.
+	if d := time.Since(start); d > 10*time.Second || in.closedSlow.Load() != 0 || in.overdrafts.Load() != 1 {
+		t.Fatalf("ACK after %s; slow clients closed %d, overdrafts %d", d, in.closedSlow.Load(), in.overdrafts.Load())
+	}
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
