@@ -8,6 +8,8 @@ package validate
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
@@ -198,7 +200,13 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 			return derived, false
 		}
 	case "number":
+		// A literal past float64 (1e999) is JSON, but Elasticsearch
+		// refuses it as a double: the record would be dead-lettered, not
+		// rejected with its code.
 		if v.Kind() != event.KindNumber {
+			return derived, false
+		}
+		if f, err := strconv.ParseFloat(v.Text(), 64); err != nil && math.IsInf(f, 0) {
 			return derived, false
 		}
 	case "boolean":

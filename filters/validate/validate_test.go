@@ -49,6 +49,8 @@ func TestReasonCodes(t *testing.T) {
 		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"Accounting"}}`:              "bad_level",
 		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"accounting","value":"1"}}`:  "bad_value",
 		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"accounting","value":true}}`: "bad_value",
+		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"accounting","value":1e999}}`: "bad_value",
+		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"accounting","value":-2E400}}`: "bad_value",
 		`{"rec":{"ts":"2025-01-01T00:00:00Z","user":"u","level":"accounting","type":""}}`:    "bad_type",
 	}
 	for in, code := range cases {
