@@ -109,3 +109,17 @@ func TestTestCommandLogstashConf(t *testing.T) {
 		t.Errorf("exit %d: %s%s", code, out, errOut)
 	}
 }
+
+// TestBadLogFlags: every command refuses a log level or format it does
+// not know, flag or environment, as run does (validate used to pass a
+// container whose INGESTD_LOG_LEVEL then stopped run).
+func TestBadLogFlags(t *testing.T) {
+	path := writeConf(t, convConf)
+	if code, _, errOut := run("--log-level", "bogus", "validate", "-c", path); code != 1 || !strings.Contains(errOut, `--log-level "bogus"`) {
+		t.Errorf("--log-level bogus: exit %d, stderr %q", code, errOut)
+	}
+	t.Setenv("INGESTD_LOG_FORMAT", "xml")
+	if code, _, errOut := run("validate", "-c", path); code != 1 || !strings.Contains(errOut, `--log-format "xml"`) {
+		t.Errorf("INGESTD_LOG_FORMAT=xml: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -51,6 +51,12 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		Short:         "Beats (lumberjack v2) ingestion server: parse, enrich, route to Elasticsearch data streams",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command checks the log flags, so that `validate` in a
+		// container fails on the INGESTD_LOG_LEVEL that `run` would.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			_, err := c.logger()
+			return err
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
