@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ingestd/ingestd/engine"
@@ -49,6 +50,8 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /ready", s.ready)
 	mux.HandleFunc("GET /_node/stats", s.stats)
+	mux.HandleFunc("GET /_node/stats/{types}", s.stats)
+	mux.HandleFunc("GET /_node/stats/pipelines/{id}", s.stats)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux
 }
@@ -112,7 +115,38 @@ type pluginStats struct {
 	} `json:"events"`
 }
 
-func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
+// stats answers /_node/stats, and as Logstash does, /_node/stats/TYPES
+// (a comma-separated list of its sections: events,pipelines) and
+// /_node/stats/pipelines/ID with that section alone.
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	all := s.nodeStats()
+	if id := r.PathValue("id"); id != "" {
+		p, ok := all["pipelines"].(map[string]any)[id]
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no pipeline %q", id)})
+			return
+		}
+		all["pipelines"] = map[string]any{id: p}
+		r.SetPathValue("types", "pipelines")
+	}
+	types := r.PathValue("types")
+	if types == "" {
+		writeJSON(w, http.StatusOK, all)
+		return
+	}
+	out := map[string]any{"host": all["host"], "version": all["version"], "status": all["status"]}
+	for _, t := range strings.Split(types, ",") {
+		v, ok := all[t]
+		if !ok || t == "host" || t == "version" || t == "status" {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no stats section %q", t)})
+			return
+		}
+		out[t] = v
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) nodeStats() map[string]any {
 	m := s.Runner.Metrics
 	// Each plugin's own metrics, under its kind and id.
 	inputs, outputs := map[string]any{}, map[string]any{}
@@ -162,7 +196,7 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 		reloads["last_error"] = lastErr
 	}
 	host, _ := os.Hostname()
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"host": host, "version": s.Version, "status": s.status(),
 		"jvm":          map[string]any{"uptime_in_millis": time.Since(s.started).Milliseconds()},
 		"events":       node,
@@ -172,7 +206,7 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 		"outputs":      outputs,
 		"data_streams": m.DataStreams(),
 		"reloads":      reloads,
-	})
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -108,6 +108,29 @@ outputs:
 		t.Errorf("/_node/stats: %s", body)
 	}
 
+	// Logstash's sections: /_node/stats/TYPES and /_node/stats/pipelines/ID.
+	var sections map[string]json.RawMessage
+	for path, want := range map[string][]string{
+		"/_node/stats/pipelines":      {"host", "version", "status", "pipelines"},
+		"/_node/stats/events,reloads": {"host", "version", "status", "events", "reloads"},
+		"/_node/stats/pipelines/main": {"host", "version", "status", "pipelines"},
+		"/_node/stats/pipelines/nope": {"error"},
+		"/_node/stats/events,bogus":   {"error"},
+	} {
+		clear(sections)
+		if err := json.Unmarshal([]byte(get(path)), &sections); err != nil || len(sections) != len(want) {
+			t.Errorf("%s: %v %v", path, err, sections)
+		}
+		for _, k := range want {
+			if _, ok := sections[k]; !ok {
+				t.Errorf("%s: no %q in %v", path, k, sections)
+			}
+		}
+	}
+	if body := get("/_node/stats/pipelines/main"); !strings.Contains(body, `"f1"`) {
+		t.Errorf("/_node/stats/pipelines/main: %s", body)
+	}
+
 	metrics := get("/metrics")
 	for _, want := range []string{
 		`ingestd_input_test_peers{input="in1"} 3`,
