@@ -96,8 +96,10 @@ type Output struct {
 	line    *template.Template
 	log     zerolog.Logger
 	queue   chan *chunk
-	files   map[string]*os.File  // by path; owned by the writer goroutine
-	used    map[string]time.Time // with path: when each open file was last written
+	files   map[string]*openFile // by path; owned by the writer goroutine
+	// reopenCheck is how often an open file's path is checked to still
+	// name it (reopenEvery; tests check at every write).
+	reopenCheck time.Duration
 
 	lifecycle plugin.Lifecycle
 	closeOnce sync.Once
@@ -106,6 +108,14 @@ type Output struct {
 	// Written and Failures are counted; the others stay zero (a file
 	// output has no duplicates, item retries or dead letters).
 	counts plugin.DeliveryCounters
+}
+
+// openFile is a file the writer holds open.
+type openFile struct {
+	f *os.File
+	// used: with a path template, when it was last written (a stale file
+	// is closed); checked: when its path was last seen to name it.
+	used, checked time.Time
 }
 
 // chunk is a set of events encoded by a sender, grouped per data stream.
@@ -133,10 +143,10 @@ func New(cfg *Config, env plugin.Env) (plugin.Output, error) {
 	}
 	o := &Output{
 		dir: dir, sync: cfg.Sync, log: env.Logger,
-		queue:   make(chan *chunk, cfg.QueueSize),
-		files:   map[string]*os.File{},
-		used:    map[string]time.Time{},
-		stopped: make(chan struct{}),
+		queue:       make(chan *chunk, cfg.QueueSize),
+		files:       map[string]*openFile{},
+		reopenCheck: reopenEvery,
+		stopped:     make(chan struct{}),
 	}
 	if cfg.Path != "" {
 		t := template.ParseLogstash(cfg.Path)
@@ -278,8 +288,8 @@ func (o *Output) writer() {
 
 // closeAll closes every open file (the writer is ending).
 func (o *Output) closeAll() {
-	for name, f := range o.files {
-		if err := f.Close(); err != nil {
+	for name, of := range o.files {
+		if err := of.f.Close(); err != nil {
 			o.log.Error().Err(err).Str("file", name).Msg("file: close")
 		}
 	}
@@ -317,17 +327,14 @@ const staleAfter = 10 * time.Second
 // ticker runs it), and forgets them.
 func (o *Output) closeStale() {
 	now := time.Now()
-	for name, last := range o.used {
-		if now.Sub(last) <= staleAfter {
+	for name, of := range o.files {
+		if now.Sub(of.used) <= staleAfter {
 			continue
 		}
-		if f, ok := o.files[name]; ok {
-			if err := f.Close(); err != nil {
-				o.log.Error().Err(err).Str("file", name).Msg("file: close")
-			}
-			delete(o.files, name)
+		if err := of.f.Close(); err != nil {
+			o.log.Error().Err(err).Str("file", name).Msg("file: close")
 		}
-		delete(o.used, name)
+		delete(o.files, name)
 	}
 }
 
@@ -358,9 +365,7 @@ func (o *Output) writeRound(round []*chunk) error {
 				}
 				if !ok {
 					touched[name] = f
-					if o.path != nil {
-						o.used[name] = time.Now() // the file written, the failure file included
-					}
+					o.files[name].used = time.Now() // the file written, the failure file included
 					if sizes[name], err = f.Seek(0, 2); err != nil {
 						break
 					}
@@ -395,23 +400,53 @@ func (o *Output) writeRound(round []*chunk) error {
 	return err
 }
 
+// reopenEvery is how often an open file's path is checked to still name
+// it: a stat per file and second at most.
+const reopenEvery = time.Second
+
 // file returns the open file named name (see fileOf), opening it first.
+// A file deleted or moved away (logrotate, an operator clearing the
+// directory) is created again at its path, as Logstash's file output
+// does (create_if_deleted): the lines went to the unlinked file before.
 func (o *Output) file(name string) (*os.File, error) {
-	if f, ok := o.files[name]; ok {
-		return f, nil
-	}
 	path := name
 	if o.path == nil {
 		path = filepath.Join(o.dir, name+".ndjson")
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	}
+	if of, ok := o.files[name]; ok {
+		now := time.Now()
+		if now.Sub(of.checked) < o.reopenCheck {
+			return of.f, nil
+		}
+		if o.stillNamed(path, of.f) {
+			of.checked = now
+			return of.f, nil
+		}
+		o.log.Info().Str("file", path).Msg("file: the file was deleted or moved away; creating it again")
+		if err := of.f.Close(); err != nil {
+			o.log.Warn().Err(err).Str("file", path).Msg("file: close")
+		}
+		delete(o.files, name)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
-	o.files[name] = f
+	o.files[name] = &openFile{f: f, checked: time.Now()}
 	return f, nil
+}
+
+// stillNamed reports whether path names the open file f.
+func (o *Output) stillNamed(path string, f *os.File) bool {
+	onDisk, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	open, err := f.Stat()
+	return err == nil && os.SameFile(onDisk, open)
 }
 
 // Close writes what was sent, syncs and closes the files. On an output

@@ -147,6 +147,53 @@ func TestWrites(t *testing.T) {
 	}
 }
 
+// A file moved away (logrotate's default) or deleted is created again at
+// its path, as Logstash's file output does (create_if_deleted); the lines
+// went to the unlinked file before.
+func TestMovedOrDeletedFileIsCreatedAgain(t *testing.T) {
+	built, err := New(&Config{Sync: true, QueueSize: 4}, plugin.Env{DataDir: t.TempDir(), Metrics: new(plugin.Metrics)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := built.(*Output)
+	o.reopenCheck = 0 // check at every write
+	if err := o.Start(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(o.Dir(), "logs-a-b.ndjson")
+	send := func(msg string) {
+		e := pt.Event(t, `{"message":"`+msg+`"}`)
+		e.DataStream = "logs-a-b"
+		acked := make(chan struct{})
+		track([]*event.Event{e}, func() { close(acked) })
+		if err := o.Send(context.Background(), "p", []*event.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-acked:
+		case <-time.After(10 * time.Second):
+			t.Fatal("event not acknowledged")
+		}
+	}
+	send("a")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	send("b")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	send("c")
+	if err := closeOutput(t, o); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{path + ".1": `{"message":"a"}` + "\n", path: `{"message":"c"}` + "\n"} {
+		if got, err := os.ReadFile(file); err != nil || string(got) != want {
+			t.Errorf("%s: %q %v, want %q", file, got, err, want)
+		}
+	}
+}
+
 // TestPathTemplate checks Logstash's file output options: path with sprintf
 // references per event (logstash-output-file's event_path), a rendered
 // path leaving the static directory going to filename_failure there
@@ -234,13 +281,13 @@ func TestStaleFilesAreForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	failure, ok := filepath.Join(root, "_filepath_failures"), filepath.Join(root, "ok")
-	if len(o.used) != 2 || o.used[failure].IsZero() || o.used[ok].IsZero() {
-		t.Fatalf("used %v: want the failure file and ok", o.used)
+	if len(o.files) != 2 || o.files[failure] == nil || o.files[failure].used.IsZero() || o.files[ok] == nil || o.files[ok].used.IsZero() {
+		t.Fatalf("open files %v: want the failure file and ok, written", o.files)
 	}
-	o.used[ok] = time.Now().Add(-2 * staleAfter)
+	o.files[ok].used = time.Now().Add(-2 * staleAfter)
 	o.closeStale()
-	if _, open := o.files[ok]; open || len(o.used) != 1 || len(o.files) != 1 {
-		t.Fatalf("after closeStale: files %v, used %v", o.files, o.used)
+	if _, open := o.files[ok]; open || len(o.files) != 1 {
+		t.Fatalf("after closeStale: files %v", o.files)
 	}
 	o.closeAll()
 }
