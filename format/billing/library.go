@@ -68,6 +68,8 @@ var legacy = []struct{ msgType, template string }{
 	{DoorRequestInfo, `$date$ [$cellType$:$cellName$:$type$] ["$owner$":$uid$:$gid$:$client$] [$pnfsid$,$filesize$] [$path$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ $transactionTime$ $queuingTime$ {$rc$:"$message$"}`},
 	{RemoveFileInfo, `$date$ [$cellType$:$cellName$:$type$] [$pnfsid$,$filesize$] [$path$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ {$rc$:"$message$"}`},
 	{StorageInfo, `$date$ [$cellType$:$cellName$:$type$] [$pnfsid$,$filesize$] [$path$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ $transferTime$ $queuingTime$ {$rc$:"$message$"}`},
+	// PoolHitInfoMessage extends PnfsFileInfoMessage, as the others do.
+	{PoolHitInfo, `$date$ [$cellType$:$cellName$:$type$] [$pnfsid$,$filesize$] [$path$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ $cached$ {$protocol$} {$rc$:"$message$"}`},
 	{MoverInfo, `$date$ [$cellType$:$cellName$:$type$] [$pnfsid$,$filesize$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ $transferred$ $connectionTime$ $created$ {$protocol$} {$rc$:"$message$"}`},
 	{DoorRequestInfo, `$date$ [$cellType$:$cellName$:$type$] ["$owner$":$uid$:$gid$:$client$] [$pnfsid$,$filesize$] $if(storage)$$storage.storageClass$@$storage.hsm$$else$%s$endif$ $transactionTime$ $queuingTime$ {$rc$:"$message$"}`},
 	// A 1.6 pool hit (typed "transfer"; configs/testdata/real/dcache.jsonl).
