@@ -102,6 +102,20 @@ func TestHeadersAreLearnedPerFileAndKept(t *testing.T) {
 	}
 }
 
+// A site's template without $type$: the header names the message type,
+// and the entry's msg_type (which the shipped config turns into its kind)
+// comes from it.
+func TestHeaderWithoutTypeGivesTheMessageType(t *testing.T) {
+	f := newFilter(t, "", Config{})
+	const file = "/var/lib/dcache/billing/2026/01/billing-2026.01.01"
+	f.Apply(billingEvent(t, "a", file, `## remove-file-info-message $date$ <$cellName$> [$pnfsid$,$filesize$] {$rc$:"$message$"}`))
+	e := billingEvent(t, "a", file, `01.01 00:07:00 <pool_a> [0000C9B4E3768770452E8B1B8E0232584872,42] {0:""}`)
+	f.Apply(e)
+	if e.HasTag("_billingparsefailure") || get(e, "[dcache][msg_type]") != "remove" || get(e, "[dcache][filesize]") != "42" {
+		t.Fatalf("tags %v, msg_type %s", e.Tags(), get(e, "[dcache][msg_type]"))
+	}
+}
+
 func TestSiteTemplatesFromConfig(t *testing.T) {
 	// As written in dcache.conf: $$ for $ ("$$$$" for "$$").
 	prop := `$$date$$ [$$cellType$$:$$cellName$$:$$type$$] [$$pnfsid$$,$$filesize$$] [$$path$$] $$if(storage)$$$$storage.storageClass$$@$$storage.hsm$$$$else$$<Unknown>$$endif$$ $$transferred$$ $$connectionTime$$ $$created$$ {$$protocol$$} [$$initiator$$] <$$transferPath$$> {$$rc$$:"$$message$$"}`

@@ -209,9 +209,21 @@ func Compile(msgType, template string) (*Set, error) {
 			return nil, fmt.Errorf("billing template %s: %w", msgType, err)
 		}
 		v.MsgType = msgType
+		if word := typeWords[msgType]; word != "" && !strings.Contains(template, "$type$") {
+			// A site's template without $type$: the header named the
+			// message type, and the entry's kind follows from it.
+			v.Consts = append(v.Consts, Const{Target: "[dcache][msg_type]", Value: word})
+		}
 		s.variants = append(s.variants, v)
 	}
 	return s, nil
+}
+
+// typeWords are the type words ($type$) the message types print, where a
+// message type has one (a storage-info-message is a store or a restore).
+var typeWords = map[string]string{
+	MoverInfo: "transfer", DoorRequestInfo: "request", RemoveFileInfo: "remove",
+	PoolHitInfo: "hit", WarningPnfsFile: "warning",
 }
 
 func compileVariant(name, template string, fl flat, hasChain bool) (*Variant, error) {
