@@ -21,6 +21,13 @@ type streamSettings struct {
 	documentID        string
 	documentIDOut     *block // its when is the condition of the replace
 	documentIDAt      lsconf.Pos
+	// indexAction: the outputs write to an index by index actions
+	// (Logstash's default there), set in [@metadata][op_type] under the
+	// condition of actionOut.
+	indexAction bool
+	actionOut   *block
+	actionAt    lsconf.Pos
+	actionSet   bool
 	nonES             []lsconf.Pos
 	index             string // index mode: the index template ("" for data streams)
 }
@@ -69,17 +76,31 @@ func (c *conv) finishStream() {
 	// Beats put [@metadata][pipeline], [@metadata][op_type] and
 	// [@metadata][_id] on some events. ingestd's elasticsearch output
 	// honours them; Logstash's ignores them unless its options say so.
-	rm := []string{"[@metadata][op_type]"}
+	var rm []string
+	if !s.indexAction {
+		rm = append(rm, "[@metadata][op_type]")
+	}
 	if !s.pipelineOption {
 		rm = append(rm, "[@metadata][pipeline]")
 	}
 	if s.documentID == "" {
 		rm = append(rm, "[@metadata][_id]")
 	}
-	b := newBlock("mutate", s.at, "output \"elasticsearch\"")
-	b.opts.set("remove_field", strSeq(rm))
-	b.comments = append(b.comments, "Logstash's elasticsearch output does not read these Beats metadata fields (ingestd's would: ingest pipeline, action, _id)")
-	c.tail = append(c.tail, b)
+	if len(rm) > 0 {
+		b := newBlock("mutate", s.at, "output \"elasticsearch\"")
+		b.opts.set("remove_field", strSeq(rm))
+		b.comments = append(b.comments, "Logstash's elasticsearch output does not read these Beats metadata fields (ingestd's would: ingest pipeline, action, _id)")
+		c.tail = append(c.tail, b)
+	}
+	if s.indexAction {
+		a := newBlock("mutate", s.actionAt, "output \"elasticsearch\" action")
+		a.when = s.actionOut.when
+		m := &ymap{}
+		m.set("[@metadata][op_type]", str("index"))
+		a.opts.set("replace", m)
+		a.comments = append(a.comments, "action index (Logstash's default for an index): a document sent again with the same _id replaces the one indexed; ingestd's elasticsearch output takes the action from [@metadata][op_type]")
+		c.tail = append(c.tail, a)
+	}
 	if s.documentID != "" {
 		d := newBlock("mutate", s.documentIDAt, "output \"elasticsearch\" document_id")
 		d.when = s.documentIDOut.when
@@ -163,8 +184,24 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 	} else if a := o.get("index"); a != nil {
 		c.errorf(a.Pos, "%s: option index is not supported with data streams (ingestd names the stream from data_stream_type, _dataset and _namespace)", what)
 	}
-	if act, a, ok := o.str("action"); ok && act != "create" && !(indexMode && act == "index") {
+	act, a, given := o.str("action")
+	if given && act != "create" && !(indexMode && act == "index") {
 		c.errorf(a.Value.Position(), "%s: action %q is not supported (create; index on an index)", what, act)
+	}
+	if indexMode {
+		// elasticsearch.rb: action defaults to create for data streams
+		// and to index otherwise.
+		index := !given || act == "index"
+		at := p.Pos
+		if given {
+			at = a.Value.Position()
+		}
+		s := c.streams()
+		if s.actionSet && s.indexAction != index {
+			c.errorf(at, "%s: action %q differs from the elasticsearch output's at %s; ingestd sets the action of a pipeline's outputs once", what, map[bool]string{true: "index", false: "create"}[index], s.actionAt)
+		} else if !s.actionSet {
+			s.actionSet, s.indexAction, s.actionOut, s.actionAt = true, index, b, at
+		}
 	}
 
 	// Connection.

@@ -223,6 +223,34 @@ output {
 	}
 }
 
+// TestIndexModeAction: writing to an index, Logstash's action defaults to
+// index (elasticsearch.rb: create for data streams, index otherwise), so
+// a document sent again with the same document_id replaces the first; the
+// conversion sets [@metadata][op_type] for the output's events, and action
+// => create keeps create. Beats' own op_type is not read either way.
+func TestIndexModeAction(t *testing.T) {
+	const out = `input { beats { port => 5044 } }
+output {
+  if [keep] {
+    elasticsearch { hosts => ["es1"] index => "app-%{[svc]}" document_id => "%{[id]}" %s }
+  }
+}`
+	for action, want := range map[string]any{"": "index", `action => "index"`: "index", `action => "create"`: nil} {
+		p := build(t, strings.Replace(out, "%s", action, 1))
+		doc, outs := p.run(`{"message":"m","keep":true,"svc":"web","id":"abc","@metadata":{"op_type":"delete"}}`)
+		meta, _ := doc["@metadata"].(map[string]any)
+		if asJSON(outs) != `["elasticsearch"]` || meta["_id"] != "abc" || meta["op_type"] != want || doc["_data_stream"] != "app-web" {
+			t.Errorf("%q: outputs %v, document %s", action, outs, asJSON(doc))
+		}
+		if doc, _ := p.run(`{"message":"m"}`); doc["@metadata"] != nil {
+			t.Errorf("%q: an event the output does not take got %s", action, asJSON(doc["@metadata"]))
+		}
+	}
+	if got := problems(t, strings.Replace(out, "%s", `action => "update"`, 1)); len(got) != 1 || !strings.Contains(got[0], `action "update" is not supported`) {
+		t.Errorf("action update: %v", got)
+	}
+}
+
 // TestRubyHints checks what validate says of ruby filters seen in real
 // pipelines and in Logstash's docs (the ruby filter's "event.cancel if
 // rand <= 0.90" example; a lower-cased copy; an index date from
