@@ -28,8 +28,8 @@ type streamSettings struct {
 	actionOut   *block
 	actionAt    lsconf.Pos
 	actionSet   bool
-	nonES             []lsconf.Pos
-	index             string // index mode: the index template ("" for data streams)
+	nonES       []lsconf.Pos
+	index       string // index mode: the index template ("" for data streams)
 }
 
 func (s *streamSettings) yaml() *ymap {
