@@ -133,14 +133,16 @@ func (c *lineEncoder) appendLines(buf []byte, e *event.Event) ([]byte, error) {
 
 // pipelineOf is e's ingest pipeline: the output's pipeline option when it
 // renders non-empty (a referenced field missing or empty renders nothing),
-// else [@metadata][pipeline] (meta, when found), else none. Both are
-// lower-cased, as Beats does (its getPipeline, and its pipeline option
-// with outil.SelectorLowerCase): modules name their pipelines in lower
-// case, and a filter that builds the name from event fields may not.
+// else [@metadata][pipeline] (meta, when found), else none. The metadata's
+// is lower-cased, as Beats does (its getPipeline): modules name their
+// pipelines in lower case, and a processor that builds the name from
+// event fields may not. The option is sent as it renders, as Logstash's
+// output sends its pipeline option: pipeline ids are case-sensitive, and
+// a site's "My-Pipeline" lower-cased names none.
 func (c *lineEncoder) pipelineOf(e *event.Event, meta event.Value, found bool) (string, error) {
 	if c.hasPipeline {
 		if s, ok := c.pipeline.RenderName(e); ok && s != "" {
-			return strings.ToLower(s), nil
+			return s, nil
 		}
 	}
 	if !found {

@@ -128,11 +128,13 @@ func TestMetadataPipeline(t *testing.T) {
 }
 
 // TestPipelineOptionOverridesMetadata: the output's pipeline option, when
-// it renders, wins over [@metadata][pipeline]; when its field is missing
-// the metadata's pipeline is used, and without either there is none.
+// it renders, wins over [@metadata][pipeline], sent as it renders (as
+// Logstash sends it: pipeline ids are case-sensitive); when its field is
+// missing the metadata's pipeline is used, and without either there is
+// none.
 func TestPipelineOptionOverridesMetadata(t *testing.T) {
 	es := testDouble(t)
-	es.AddPipeline("custom")
+	es.AddPipeline("Custom")
 	es.AddPipeline("from-metadata")
 	o, _ := startOutput(t, es, "pipeline: \"%{[fields][pipeline]}\"\n")
 	const ts = `"@timestamp":"2025-01-01T00:00:00.000Z"`
@@ -142,7 +144,7 @@ func TestPipelineOptionOverridesMetadata(t *testing.T) {
 		eventTo(t, "logs-app-default", `{"@metadata":{"_id":"neither"},`+ts+`}`),
 	)
 	items := itemsByID(es)
-	for id, want := range map[string]string{"both": "custom", "metadata": "from-metadata", "neither": ""} {
+	for id, want := range map[string]string{"both": "Custom", "metadata": "from-metadata", "neither": ""} {
 		if got := items[id]; len(got) != 1 || got[0].Pipeline != want || got[0].Status != 201 {
 			t.Errorf("%s: items %+v, want pipeline %q", id, got, want)
 		}
