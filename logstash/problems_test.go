@@ -327,3 +327,22 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("%s", asJSON(doc))
 	}
 }
+
+// TestMissingFieldKeepsItsReference: Logstash's sprintf leaves a missing
+// field's reference as written (StringInterpolation appends the original
+// %{...} text): %{method} stays %{method}, not the bracketed form the
+// conversion reads it as.
+func TestMissingFieldKeepsItsReference(t *testing.T) {
+	p := build(t, beatsIn+`filter { mutate { add_field => { "x1" => "%{method}" "x2" => "a-%{[b][c]}-%{d}" } } }
+output { stdout { } }`)
+	doc, _ := p.run(`{"message":"m"}`)
+	for k, want := range map[string]string{"x1": "%{method}", "x2": "a-%{[b][c]}-%{d}"} {
+		if doc[k] != want {
+			t.Errorf("%s: %v, want %q", k, doc[k], want)
+		}
+	}
+	doc, _ = p.run(`{"message":"m","method":"GET","b":{"c":1},"d":"z"}`)
+	if doc["x1"] != "GET" || doc["x2"] != "a-1-z" {
+		t.Errorf("present fields: %s", asJSON(doc))
+	}
+}

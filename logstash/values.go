@@ -3,10 +3,12 @@ package logstash
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/template"
 )
@@ -324,6 +326,12 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 			ref, ok := c.pathRef(p.Ref.Path, at, what, true)
 			if !ok {
 				return "", false
+			}
+			// The reference as written when ingestd reads it as the same
+			// field: a missing field renders its %{...} text, which must
+			// be the .conf's (%{method}, not %{[method]}).
+			if written, err := event.ParsePath(p.Text); err == nil && slices.Equal(written, p.Ref.Path) {
+				ref = p.Text
 			}
 			b.WriteString("%{" + ref + "}")
 			refs++
