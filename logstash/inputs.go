@@ -292,8 +292,11 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *decoration {
 	} else {
 		c.ecsMode(o) // read: it only names the source metadata
 	}
+	const peerWarning = "%s: ssl_peer_metadata: ingestd always sets [@metadata][tls_peer][status] and [subject] on TLS connections; a client without a certificate is no_client_cert there, unverified in Logstash"
 	if v, ok := o.boolean("ssl_peer_metadata"); ok && v {
-		c.warnf(o.attrs["ssl_peer_metadata"].Pos, "%s: ssl_peer_metadata: ingestd always sets [@metadata][tls_peer][status] and [subject] on TLS connections; a client without a certificate is no_client_cert there, unverified in Logstash", what)
+		c.warnf(o.attrs["ssl_peer_metadata"].Pos, peerWarning, what)
+	} else if a := o.attrs["enrich"]; a != nil && enrich["ssl_peer_metadata"] {
+		c.warnf(a.Pos, peerWarning, what)
 	}
 	if len(tls.entries) > 0 {
 		in.set("tls", tls)

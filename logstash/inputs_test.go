@@ -161,6 +161,20 @@ output { stdout { } }`)
 	}
 }
 
+// TestPeerMetadataWarning: asking for the TLS peer's metadata, by the
+// legacy option or by enrich, warns that a client without a certificate
+// is no_client_cert in ingestd where Logstash says unverified (a condition
+// on "unverified" would never match).
+func TestPeerMetadataWarning(t *testing.T) {
+	for _, opt := range []string{`ssl_peer_metadata => true`, `enrich => ["source_metadata", "ssl_peer_metadata"]`} {
+		got := problems(t, `input { beats { port => 5044 `+opt+` } }
+output { stdout { } }`)
+		if len(got) != 1 || !strings.Contains(got[0], "warning") || !strings.Contains(got[0], "no_client_cert there, unverified in Logstash") {
+			t.Errorf("%s: %v", opt, got)
+		}
+	}
+}
+
 // Inputs that decorate alike share one set of blocks, whatever their
 // add_field holds (the comparison once printed add_field's values as
 // pointers, so two equal add_fields always differed and every block got
