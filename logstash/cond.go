@@ -3,6 +3,7 @@ package logstash
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -333,3 +334,23 @@ func and(parts ...string) string {
 
 // not negates a condition.
 func not(x string) string { return "!(" + x + ")" }
+
+// or is the disjunction of conditions; "" (always) when one of them is.
+func or(parts ...string) string {
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p == "" {
+			return ""
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	for i, p := range out {
+		out[i] = paren(p)
+	}
+	return strings.Join(out, " || ")
+}

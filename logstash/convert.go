@@ -92,9 +92,12 @@ type conv struct {
 	filters     []*block
 	outputs     []*block
 	tail        []*block // filters that serve outputs (document_id)
-	stream      *streamSettings
-	listens     []busAddr // pipeline inputs' addresses
-	sends       []busAddr // pipeline outputs' addresses
+	// outPath is the branch arms the output being converted is in: two
+	// outputs in different arms of one branch never take the same event.
+	outPath []arm
+	stream  *streamSettings
+	listens []busAddr // pipeline inputs' addresses
+	sends   []busAddr // pipeline outputs' addresses
 	// printsMetadata: an output prints @metadata (rubydebug's metadata
 	// option), where the conversion's own flags must not show.
 	printsMetadata bool

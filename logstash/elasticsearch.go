@@ -3,6 +3,7 @@ package logstash
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,18 +20,34 @@ type streamSettings struct {
 	esOutputs         int
 	pipelineOption    bool
 	documentID        string
-	documentIDOut     *block // its when is the condition of the replace
+	documentIDOuts    []*block // the outputs that name it: their whens are the condition of the replace
 	documentIDAt      lsconf.Pos
 	// indexAction: the outputs write to an index by index actions
-	// (Logstash's default there), set in [@metadata][op_type] under the
-	// condition of actionOut.
+	// (Logstash's default there), set in [@metadata][op_type] for the
+	// events of actionOuts.
 	indexAction bool
-	actionOut   *block
+	actionOuts  []*block
 	actionAt    lsconf.Pos
 	actionSet   bool
 	nonES       []lsconf.Pos
 	index       string // index mode: the index template ("" for data streams)
+	// indexOuts are the index-mode outputs and the index each names.
+	// Outputs in different arms of an if/else may name different ones:
+	// each event then carries its output's in [@metadata][_index].
+	indexOuts []indexOut
 }
+
+// indexOut is an elasticsearch output writing to an index.
+type indexOut struct {
+	out   *block
+	index string
+	at    lsconf.Pos
+	path  []arm
+}
+
+// perOutputIndex is where an event carries the index of the output that
+// takes it, when the outputs name different ones.
+const perOutputIndex = "[@metadata][_index]"
 
 func (s *streamSettings) yaml() *ymap {
 	m := &ymap{}
@@ -94,16 +111,32 @@ func (c *conv) finishStream() {
 	}
 	if s.indexAction {
 		a := newBlock("mutate", s.actionAt, "output \"elasticsearch\" action")
-		a.when = s.actionOut.when
+		a.when = whenOf(s.actionOuts)
 		m := &ymap{}
 		m.set("[@metadata][op_type]", str("index"))
 		a.opts.set("replace", m)
 		a.comments = append(a.comments, "action index (Logstash's default for an index): a document sent again with the same _id replaces the one indexed; ingestd's elasticsearch output takes the action from [@metadata][op_type]")
 		c.tail = append(c.tail, a)
 	}
+	if s.perOutputIndex() {
+		for _, io := range s.indexOuts {
+			t, ok := c.mutateTemplate(io.index, io.at, "output \"elasticsearch\": index")
+			if !ok {
+				continue
+			}
+			x := newBlock("mutate", io.at, "output \"elasticsearch\" index")
+			x.when = io.out.when
+			m := &ymap{}
+			m.set(perOutputIndex, rawStr(t))
+			x.opts.set("replace", m)
+			x.comments = append(x.comments, "index: this output's (the outputs of this pipeline name different ones, in different branches)")
+			c.tail = append(c.tail, x)
+		}
+		s.index = "%{" + perOutputIndex + "}"
+	}
 	if s.documentID != "" {
 		d := newBlock("mutate", s.documentIDAt, "output \"elasticsearch\" document_id")
-		d.when = s.documentIDOut.when
+		d.when = whenOf(s.documentIDOuts)
 		m := &ymap{}
 		m.set("[@metadata][_id]", rawStr(s.documentID))
 		d.opts.set("replace", m)
@@ -178,7 +211,7 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 		indexMode = indexMode || ecs == "disabled"
 	}
 	if indexMode {
-		if !c.indexMode(o, ecs) {
+		if !c.indexMode(o, ecs, b) {
 			return nil
 		}
 	} else if a := o.get("index"); a != nil {
@@ -197,10 +230,14 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			at = a.Value.Position()
 		}
 		s := c.streams()
-		if s.actionSet && s.indexAction != index {
+		switch {
+		case s.actionSet && s.indexAction != index:
 			c.errorf(at, "%s: action %q differs from the elasticsearch output's at %s; ingestd sets the action of a pipeline's outputs once", what, map[bool]string{true: "index", false: "create"}[index], s.actionAt)
-		} else if !s.actionSet {
-			s.actionSet, s.indexAction, s.actionOut, s.actionAt = true, index, b, at
+		case !s.actionSet:
+			s.actionSet, s.indexAction, s.actionAt = true, index, at
+			fallthrough
+		default:
+			s.actionOuts = append(s.actionOuts, b)
 		}
 	}
 
@@ -294,7 +331,10 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			if s.documentID != "" && s.documentID != t {
 				c.errorf(a.Value.Position(), "%s: a second document_id (%q, the first is %q at %s) is not supported: ingestd reads the _id of every elasticsearch output from [@metadata][_id]", what, id, s.documentID, s.documentIDAt)
 			} else {
-				s.documentID, s.documentIDAt, s.documentIDOut = t, a.Value.Position(), b
+				if s.documentID == "" {
+					s.documentID, s.documentIDAt = t, a.Value.Position()
+				}
+				s.documentIDOuts = append(s.documentIDOuts, b)
 				b.comments = append(b.comments, "document_id: set in [@metadata][_id] by the last filters")
 			}
 		}
@@ -412,7 +452,7 @@ var indexOnly = map[string]bool{"index": true, "document_type": true, "manage_te
 // streams): the pipeline writes to the index its template names, as the
 // Beats example of the Logstash docs does
 // ("%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}").
-func (c *conv) indexMode(o *opts, ecs string) bool {
+func (c *conv) indexMode(o *opts, ecs string, b *block) bool {
 	what := o.what()
 	good := true
 	for _, name := range esRefusesDataStream {
@@ -459,13 +499,39 @@ func (c *conv) indexMode(o *opts, ecs string) bool {
 		return false
 	}
 	s := c.streams()
-	if s.esOutputs > 0 && s.index != index {
-		c.errorf(o.p.Pos, "%s: it names its index differently from the elasticsearch output at %s; ingestd names the target of a pipeline once, for all its outputs", what, s.at)
-		return false
+	for _, prev := range s.indexOuts {
+		if prev.index != index && !exclusive(prev.path, c.outPath) {
+			c.errorf(o.p.Pos, "%s: it names its index differently from the elasticsearch output at %s, and both can take one event; ingestd writes an event to one index (outputs in different arms of an if/else may name different ones)", what, prev.at)
+			return false
+		}
+	}
+	s.indexOuts = append(s.indexOuts, indexOut{out: b, index: index, at: o.p.Pos, path: slices.Clone(c.outPath)})
+	if s.esOutputs > 0 {
+		return true // the first output's index names the pipeline's target, or each output names its own
 	}
 	s.at, s.index = o.p.Pos, index
 	s.comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", posText(o.p.Pos), what)}
 	return true
+}
+
+// perOutputIndex reports whether the index-mode outputs name different
+// indices.
+func (s *streamSettings) perOutputIndex() bool {
+	for _, io := range s.indexOuts {
+		if io.index != s.indexOuts[0].index {
+			return true
+		}
+	}
+	return false
+}
+
+// whenOf is the condition under which one of the outputs takes an event.
+func whenOf(outs []*block) string {
+	whens := make([]string, len(outs))
+	for i, b := range outs {
+		whens[i] = b.when
+	}
+	return or(whens...)
 }
 
 // isFalse reports whether a boolean option is given as false.

@@ -16,7 +16,7 @@ func (c *conv) outputItem(it lsconf.Item, ctx string) {
 		c.output(it, ctx)
 	case *lsconf.Branch:
 		var before []string
-		for _, cs := range it.Cases {
+		for i, cs := range it.Cases {
 			x, good := c.cond(cs.Cond)
 			if !good {
 				x = "false" // reported; the outputs are still checked
@@ -26,19 +26,42 @@ func (c *conv) outputItem(it lsconf.Item, ctx string) {
 			for _, b := range before {
 				neg = append(neg, not(b))
 			}
+			c.outPath = append(c.outPath, arm{it, i})
 			for _, sub := range cs.Items {
 				c.outputItem(sub, and(append(neg, x)...))
 			}
+			c.outPath = c.outPath[:len(c.outPath)-1]
 			before = append(before, x)
 		}
 		neg := []string{ctx}
 		for _, b := range before {
 			neg = append(neg, not(b))
 		}
+		c.outPath = append(c.outPath, arm{it, len(it.Cases)})
 		for _, sub := range it.Else {
 			c.outputItem(sub, and(neg...))
 		}
+		c.outPath = c.outPath[:len(c.outPath)-1]
 	}
+}
+
+// arm is a case of a branch (len(Cases): its else).
+type arm struct {
+	branch *lsconf.Branch
+	n      int
+}
+
+// exclusive reports whether outputs at the arms a and b can never take
+// one event: they are in different arms of one branch.
+func exclusive(a, b []arm) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.branch == y.branch && x.n != y.n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *conv) output(p *lsconf.Plugin, when string) {

@@ -49,7 +49,7 @@ output {
 		`test.conf:12:47: filter "date": locale "fr" is not supported (ingestd reads English month and day names)`,
 		`test.conf:13:3: filter "aggregate" is not supported by the conversion (supported: cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, translate, useragent)`,
 		`test.conf:17:3: warning: output "elasticsearch": no index: Logstash writes to its ILM alias ecs-logstash (or ecs-logstash-%{+yyyy.MM.dd} without ILM); ingestd writes to ecs-logstash-%{+yyyy.MM.dd}`,
-		`test.conf:17:3: output "elasticsearch": it names its index differently from the elasticsearch output at test.conf:16:3; ingestd names the target of a pipeline once, for all its outputs`,
+		`test.conf:17:3: output "elasticsearch": it names its index differently from the elasticsearch output at test.conf:16:3, and both can take one event; ingestd writes an event to one index (outputs in different arms of an if/else may name different ones)`,
 		`test.conf:18:3: output "kafka" is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -344,5 +344,42 @@ output { stdout { } }`)
 	doc, _ = p.run(`{"message":"m","method":"GET","b":{"c":1},"d":"z"}`)
 	if doc["x1"] != "GET" || doc["x2"] != "a-1-z" {
 		t.Errorf("present fields: %s", asJSON(doc))
+	}
+}
+
+// TestIndexPerBranch: the common Logstash pattern of one elasticsearch
+// output per branch, each naming its own index, converts: each event
+// carries its output's index (dates rendered from its @timestamp), and
+// document_id and the index action reach the events of every output that
+// names them. Outputs that could take one event still may not differ.
+func TestIndexPerBranch(t *testing.T) {
+	p := build(t, `input { beats { port => 5044 } }
+output {
+  if [type] == "nginx" {
+    elasticsearch { hosts => ["es1"] index => "nginx-%{+yyyy.MM.dd}" document_id => "%{[id]}" }
+  } else if [type] == "app" {
+    elasticsearch { hosts => ["es1"] index => "app-%{[svc]}" document_id => "%{[id]}" }
+  } else {
+    elasticsearch { hosts => ["es1"] index => "other" }
+  }
+}`)
+	for in, want := range map[string][3]any{
+		`{"type":"nginx","id":"n1","@timestamp":"2026-03-04T05:06:07.000Z"}`: {"nginx-2026.03.04", "n1", "index"},
+		`{"type":"app","svc":"web","id":"a1"}`:                               {"app-web", "a1", "index"},
+		`{"type":"db","id":"d1"}`:                                            {"other", nil, "index"},
+	} {
+		doc, outs := p.run(in)
+		meta, _ := doc["@metadata"].(map[string]any)
+		if len(outs) != 1 || doc["_data_stream"] != want[0] || meta["_id"] != want[1] || meta["op_type"] != want[2] {
+			t.Errorf("%s: outputs %v, document %s", in, outs, asJSON(doc))
+		}
+	}
+	got := problems(t, `input { beats { port => 5044 } }
+output {
+  if [type] == "nginx" { elasticsearch { index => "nginx" } }
+  elasticsearch { index => "all" }
+}`)
+	if len(got) != 1 || !strings.Contains(got[0], "both can take one event") {
+		t.Errorf("overlapping outputs: %v", got)
 	}
 }
