@@ -18,15 +18,20 @@ const (
 	Int     = "int"
 	Float   = "float"
 	Boolean = "boolean"
+	// IntEU and FloatEU read numbers written the European way, as
+	// Logstash's mutate does (convert_integer_eu, convert_float_eu):
+	// dots group thousands, a comma starts the fraction ("1.234,5").
+	IntEU   = "integer_eu"
+	FloatEU = "float_eu"
 )
 
 // Check reports whether name is a known conversion.
 func Check(name string) error {
 	switch name {
-	case String, Int, "integer", Float, Boolean, "bool":
+	case String, Int, "integer", Float, Boolean, "bool", IntEU, FloatEU:
 		return nil
 	}
-	return fmt.Errorf("unknown conversion %q (use string, int, float or boolean)", name)
+	return fmt.Errorf("unknown conversion %q (use string, int, float, boolean, integer_eu or float_eu)", name)
 }
 
 // Text turns text into a value of the named type. Integers accept an
@@ -51,6 +56,13 @@ func Text(text, to string) (event.Value, error) {
 			return event.Value{}, fmt.Errorf("%q is not a number", text)
 		}
 		return event.Float(f), nil
+	case IntEU, FloatEU:
+		// Logstash: value.tr(".", "").tr(",", "."), then as integer or float.
+		t := strings.ReplaceAll(strings.ReplaceAll(text, ".", ""), ",", ".")
+		if to == IntEU {
+			return Text(t, Int)
+		}
+		return Text(t, Float)
 	case Boolean, "bool":
 		switch strings.ToLower(strings.TrimSpace(text)) {
 		case "true", "t", "yes", "y", "1":

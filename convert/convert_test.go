@@ -17,6 +17,11 @@ func TestText(t *testing.T) {
 		{"F", "bool", "false"},
 		{"x", String, `"x"`},
 		{"x", "", `"x"`},
+		// Logstash's mutate convert_integer_eu / convert_float_eu.
+		{"1.234", IntEU, "1234"},
+		{"1.234,56", IntEU, "1234"},
+		{"1.234,5", FloatEU, "1234.5"},
+		{"-0,25", FloatEU, "-0.25"},
 	} {
 		v, err := Text(c.text, c.to)
 		if err != nil {
@@ -27,7 +32,7 @@ func TestText(t *testing.T) {
 			t.Errorf("%q to %s: %s, want %s", c.text, c.to, got, c.want)
 		}
 	}
-	for _, c := range []struct{ text, to string }{{"x", Int}, {"x", Float}, {"maybe", Boolean}, {"1", "date"}} {
+	for _, c := range []struct{ text, to string }{{"x", Int}, {"x", Float}, {"maybe", Boolean}, {"1", "date"}, {"1,2,3", FloatEU}} {
 		if _, err := Text(c.text, c.to); err == nil {
 			t.Errorf("%q to %s: no error", c.text, c.to)
 		}

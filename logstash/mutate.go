@@ -336,14 +336,14 @@ func (c *conv) setEntry(ref string, e kv, what string) (mentry, bool) {
 }
 
 // Logstash's conversion names and ingestd's.
-var conversions = map[string]string{"integer": "int", "float": "float", "boolean": "boolean", "string": "string"}
+var conversions = map[string]string{"integer": "int", "float": "float", "boolean": "boolean", "string": "string", "integer_eu": "integer_eu", "float_eu": "float_eu"}
 
 func (c *conv) mutateConvert(o *opts, failTags []string) *step {
 	st := c.fieldEntries(o, "convert", "convert", func(ref string, e kv) (mentry, bool) {
 		typ, _ := scalar(e.val)
 		to, known := conversions[typ]
 		if !known {
-			c.errorf(e.val.Position(), "%s: convert %s to %q is not supported (ingestd converts to integer, float, boolean and string)", o.what(), e.key, typ)
+			c.errorf(e.val.Position(), "%s: convert %s to %q is not supported (ingestd converts to integer, float, boolean, string, integer_eu and float_eu)", o.what(), e.key, typ)
 		}
 		return sameField(ref, str(to)), known
 	})

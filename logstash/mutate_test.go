@@ -147,17 +147,28 @@ func TestMutateRefused(t *testing.T) {
   mutate {
     capitalize => ["a"]
     join => { "l" => "," }
-    convert => { "n" => "float_eu" }
+    convert => { "n" => "float_european" }
     frobnicate => true
   }
 }
 output { stdout { codec => json_lines } }`)
 	want := []string{
-		`test.conf:6:25: filter "mutate": convert n to "float_eu" is not supported (ingestd converts to integer, float, boolean and string)`,
+		`test.conf:6:25: filter "mutate": convert n to "float_european" is not supported (ingestd converts to integer, float, boolean, string, integer_eu and float_eu)`,
 		`test.conf:7:5: filter "mutate": option frobnicate is not supported by the conversion`,
 	}
 	if asJSON(got) != asJSON(want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestConvertEU: integer_eu and float_eu read 1.234,5 as Logstash's mutate
+// does (convert_integer_eu, convert_float_eu).
+func TestConvertEU(t *testing.T) {
+	p := build(t, beatsIn+`filter { mutate { convert => { "i" => "integer_eu" "f" => "float_eu" } } }
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","i":"1.234","f":"1.234,5"}`)
+	if asJSON(doc["i"]) != "1234" || asJSON(doc["f"]) != "1234.5" {
+		t.Errorf("document %s", asJSON(doc))
 	}
 }
 

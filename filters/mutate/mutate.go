@@ -35,7 +35,7 @@ type Config struct {
 	Replace      map[string]any    `yaml:"replace" doc:"set a field (string values may use %{[field]})"`
 	AddField     map[string]any    `yaml:"add_field" doc:"set a field only when the filter applies; string values may use %{[field]}; numbers and booleans keep their type"`
 	Append       map[string]any    `yaml:"append" doc:"add a value to a field as Logstash's add_field does: set when the field is absent, else the field becomes an array (if it is not one) and the value is appended; a list appends each of its values; strings may use %{[field]}"`
-	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string}"`
+	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string|integer_eu|float_eu} (the _eu ones read 1.234,5: dots group thousands, a comma starts the fraction)"`
 	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
 	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
 	RubySplit    bool              `yaml:"ruby_split" doc:"split as Logstash's mutate does (Ruby's String#split): trailing empty strings dropped, a one-space separator splits at runs of whitespace (leading whitespace ignored), an empty one into characters"`
