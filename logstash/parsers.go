@@ -429,11 +429,11 @@ func (c *conv) translate(p *lsconf.Plugin) []*block {
 		}
 	}
 	if fb, a, ok := o.str("fallback"); ok && target != "" {
-		if strings.Contains(fb, "%{") {
-			c.errorf(a.Value.Position(), "%s: a fallback with sprintf references is not supported", what)
-		} else {
+		// translate.rb: event.sprintf(@fallback); ingestd's translate
+		// renders a fallback's references the same way.
+		if t, ok := c.mutateTemplate(fb, a.Value.Position(), what+": fallback"); ok {
 			m := &ymap{}
-			m.set(target, str(fb))
+			m.set(target, str(t))
 			b.opts.set("fallback", m)
 		}
 	}

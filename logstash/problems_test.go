@@ -383,3 +383,15 @@ output {
 		t.Errorf("overlapping outputs: %v", got)
 	}
 }
+
+// TestTranslateFallbackSprintf: translate's fallback is sprintf'd, as
+// translate.rb does (event.sprintf(@fallback)).
+func TestTranslateFallbackSprintf(t *testing.T) {
+	p := build(t, beatsIn+`filter { translate { source => "code" target => "label" dictionary => { "200" => "OK" } fallback => "unknown %{code}" } }
+output { stdout { codec => json_lines } }`)
+	for in, want := range map[string]string{`{"code":"200"}`: "OK", `{"code":"418"}`: "unknown 418"} {
+		if doc, _ := p.run(in); doc["label"] != want {
+			t.Errorf("%s: %s", in, asJSON(doc))
+		}
+	}
+}

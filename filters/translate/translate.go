@@ -22,6 +22,7 @@ import (
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
+	"github.com/ingestd/ingestd/template"
 )
 
 // Register adds the translate filter to r.
@@ -38,7 +39,7 @@ type Config struct {
 	RefreshInterval time.Duration     `yaml:"refresh_interval" default:"300s" doc:"how often dictionary_path is checked for changes (0: never)"`
 	Target          event.FieldRef    `yaml:"target" doc:"where a dictionary result goes"`
 	Rules           []Rule            `yaml:"rules" doc:"ordered rules; the first that matches sets its fields"`
-	Fallback        map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches"`
+	Fallback        map[string]string `yaml:"fallback" doc:"fields set when no rule or dictionary entry matches; a value may reference fields (%{[a][b]}, %{+yyyy.MM.dd}), rendered as Logstash's sprintf does (a missing field keeps its %{...} text)"`
 	MarkField       event.FieldRef    `yaml:"mark_field" doc:"a field set to true when a dictionary entry, rule or the fallback wrote its value (Logstash's filter_matched; a converted logstash.conf applies the filter's add_field, add_tag ... on it)"`
 	Override        bool              `yaml:"override" default:"true" doc:"replace a field the event already has; false keeps it (Logstash's translate override) and sets only the others"`
 }
@@ -68,6 +69,9 @@ func (c *Config) Check() []spec.FieldError {
 type assign struct {
 	path  event.Path
 	value string
+	// sprintf: a fallback value with %{...} references, rendered per event
+	// as Logstash's translate does (event.sprintf(@fallback)).
+	sprintf *template.Template
 }
 
 type rule struct {
@@ -168,6 +172,12 @@ func compile(c *Config) (*filter, error) {
 	if f.fallback, err = assigns(c.Fallback); err != nil {
 		return nil, fmt.Errorf("fallback: %w", err)
 	}
+	for i, a := range f.fallback {
+		if strings.Contains(a.value, "%{") {
+			t := template.ParseLogstash(a.value)
+			f.fallback[i].sprintf = &t
+		}
+	}
 	return f, nil
 }
 
@@ -178,7 +188,7 @@ func assigns(m map[string]string) ([]assign, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, assign{p, m[k]})
+		out = append(out, assign{path: p, value: m[k]})
 	}
 	return out, nil
 }
@@ -259,6 +269,9 @@ func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string
 			continue
 		}
 		val := a.value
+		if a.sprintf != nil {
+			val = a.sprintf.RenderLogstash(e)
+		}
 		if re != nil && strings.Contains(val, "$") {
 			val = string(re.ExpandString(nil, val, text, match))
 		}

@@ -35,6 +35,23 @@ fallback: {stream: system}
 	}
 }
 
+// A fallback value with references is rendered per event, as Logstash's
+// translate renders its fallback (event.sprintf): two events with the same
+// unknown text get their own values, although the outcome of the text is
+// kept; a missing field keeps its reference text.
+func TestFallbackWithReferences(t *testing.T) {
+	f := pt.Filter(t, New, `{source: code, target: label, dictionary: {"200": OK}, fallback: {label: "unknown %{code} from %{[host][name]}"}}`)
+	cases := map[string]string{
+		`{"code":"200","host":{"name":"a"}}`: `{"code":"200","host":{"name":"a"},"label":"OK"}`,
+		`{"code":"418","host":{"name":"a"}}`: `{"code":"418","host":{"name":"a"},"label":"unknown 418 from a"}`,
+		`{"code":"418","host":{"name":"b"}}`: `{"code":"418","host":{"name":"b"},"label":"unknown 418 from b"}`,
+		`{"code":"418"}`:                     `{"code":"418","label":"unknown 418 from %{[host][name]}"}`,
+	}
+	for _, in := range []string{`{"code":"200","host":{"name":"a"}}`, `{"code":"418","host":{"name":"a"}}`, `{"code":"418","host":{"name":"b"}}`, `{"code":"418"}`} {
+		pt.SameDoc(t, pt.Apply(t, f, in), cases[in])
+	}
+}
+
 // With override: false a field the event has is kept and the rule sets
 // only the others (Logstash's translate override).
 func TestOverrideFalseKeepsExistingFields(t *testing.T) {
