@@ -391,7 +391,7 @@ func (b *block) templated() bool {
 		if e.key == "replace" || e.key == "append" || e.key == "add_field" {
 			return true
 		}
-		if seq, ok := e.val.(*yseq); ok && (e.key == "add_tag" || e.key == "remove_tag") {
+		if seq, ok := e.val.(*yseq); ok && (e.key == "add_tag" || e.key == "remove_tag" || e.key == "remove_field") {
 			for _, it := range seq.items {
 				if sc, ok := it.val.(*yscalar); ok && strings.Contains(sc.text, "%{") {
 					return true

@@ -278,6 +278,14 @@ func (c *conv) fieldList(o *opts, name string) *step {
 	}
 	st := &step{op: name, at: a.Pos}
 	for _, f := range fields {
+		if name == "remove_field" && strings.Contains(f, "%{") {
+			// base.rb: event.remove(event.sprintf(field)); ingestd's
+			// mutate renders it so under sprintf: logstash.
+			if t, ok := c.mutateTemplate(f, a.Value.Position(), o.what()+": "+name); ok {
+				st.list = append(st.list, t)
+			}
+			continue
+		}
 		if ref, ok := c.fieldRef(f, a.Value.Position(), o.what()+": "+name); ok {
 			st.list = append(st.list, ref)
 		}

@@ -395,3 +395,20 @@ output { stdout { codec => json_lines } }`)
 		}
 	}
 }
+
+// TestRemoveFieldSprintf: remove_field names may be sprintf'd, as in
+// Logstash's own example (remove_field => [ "foo_%{somefield}" ]): the
+// rendered name is removed; a reference to a missing field removes
+// nothing.
+func TestRemoveFieldSprintf(t *testing.T) {
+	p := build(t, beatsIn+`filter { mutate { remove_field => ["foo_%{somefield}", "[obj][%{key}]"] } }
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"somefield":"hello","foo_hello":1,"foo_other":2,"key":"a","obj":{"a":1,"b":2}}`)
+	if _, ok := doc["foo_hello"]; ok || doc["foo_other"] == nil || asJSON(doc["obj"]) != `{"b":2}` {
+		t.Errorf("document %s", asJSON(doc))
+	}
+	doc, _ = p.run(`{"foo_hello":1}`)
+	if doc["foo_hello"] == nil {
+		t.Errorf("a missing reference removed a field: %s", asJSON(doc))
+	}
+}

@@ -45,7 +45,7 @@ type Config struct {
 	Lowercase    []string          `yaml:"lowercase" doc:"lower-case these fields"`
 	Uppercase    []string          `yaml:"uppercase" doc:"upper-case these fields"`
 	Capitalize   []string          `yaml:"capitalize" doc:"capitalize these fields as Ruby does: the first character upper case, the rest lower case"`
-	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields"`
+	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields (with sprintf logstash, %{[field]} in a name is rendered, as Logstash does)"`
 	AddTag       []string          `yaml:"add_tag" doc:"add these tags (with sprintf logstash, %{[field]} in a tag is rendered, as Logstash does)"`
 	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags (rendered like add_tag)"`
 	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
@@ -118,7 +118,12 @@ type filter struct {
 	// tagTemplates holds, with sprintf logstash, the templates among
 	// addTag and removeTag (by index; nil when there are none).
 	addTagT, removeTagT []*template.Template
-	failTags            []string
+	// removeT: with sprintf logstash, the remove_field entries that hold
+	// %{...} (by index; their remove entry is nil), rendered into a field
+	// reference per event, as Logstash's remove_field does
+	// (event.sprintf(field)).
+	removeT  []*template.Template
+	failTags []string
 }
 
 // New builds a mutate filter.
@@ -138,6 +143,7 @@ func compile(c *Config) (*filter, error) {
 	if st.logstash {
 		// Logstash's add_tag and remove_tag render each tag (event.sprintf).
 		f.addTagT, f.removeTagT = tagTemplates(c.AddTag), tagTemplates(c.RemoveTag)
+		f.removeT = tagTemplates(c.RemoveField)
 	}
 	if f.replace, err = st.sets("replace", c.Replace); err != nil {
 		return nil, err
@@ -201,7 +207,11 @@ func compile(c *Config) (*filter, error) {
 		in   []string
 		out  *[]event.Path
 	}{{"strip", c.Strip, &f.strip}, {"lowercase", c.Lowercase, &f.lower}, {"uppercase", c.Uppercase, &f.upper}, {"capitalize", c.Capitalize, &f.capital}, {"remove_field", c.RemoveField, &f.remove}} {
-		for _, ref := range l.in {
+		for i, ref := range l.in {
+			if l.name == "remove_field" && f.removeT != nil && f.removeT[i] != nil {
+				*l.out = append(*l.out, nil) // rendered per event
+				continue
+			}
 			p, err := event.ParsePath(ref)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", l.name, err)
@@ -399,7 +409,15 @@ func (f *filter) Apply(e *event.Event) bool {
 	for _, p := range f.capital {
 		f.mapStrings(e, p, capitalize)
 	}
-	for _, p := range f.remove {
+	for i, p := range f.remove {
+		if p == nil {
+			// A reference that renders no field name (a missing field
+			// keeps its %{...} text) removes nothing.
+			if p, err := event.ParsePath(f.removeT[i].RenderLogstash(e)); err == nil {
+				e.Delete(p)
+			}
+			continue
+		}
 		e.Delete(p)
 	}
 	if f.addTagT == nil {
