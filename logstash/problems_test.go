@@ -412,3 +412,13 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("a missing reference removed a field: %s", asJSON(doc))
 	}
 }
+
+// TestDissectIndirect: %{?key}=%{&key} converts and sets the field the
+// key's text names, as logstash-filter-dissect does.
+func TestDissectIndirect(t *testing.T) {
+	p := build(t, beatsIn+`filter { dissect { mapping => { "message" => "%{?k}=%{&k} %{rest}" } } }
+output { stdout { codec => json_lines } }`)
+	if doc, _ := p.run(`{"message":"user=bob more"}`); doc["user"] != "bob" || doc["rest"] != "more" {
+		t.Errorf("document %s", asJSON(doc))
+	}
+}

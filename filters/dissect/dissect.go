@@ -4,8 +4,10 @@
 // string searches; the last key takes the rest of the text.
 //
 // Keys: %{name} or %{[a][b]} stores, %{} and %{?name} skip, %{+name}
-// appends to an earlier key (joined by a space), a "->" suffix skips
-// repeats of the following delimiter (padding).
+// appends to an earlier key (joined by a space), %{&name} stores its text
+// in the field the text of %{?name} names (an indirect field:
+// "%{?key}=%{&key}" on "a=1" sets a to 1), a "->" suffix skips repeats of
+// the following delimiter (padding).
 package dissect
 
 import (
@@ -42,7 +44,11 @@ func (c *Config) Check() []spec.FieldError {
 
 type key struct {
 	path    event.Path // nil: skip
-	appendT bool
+	// named: a %{?name} key (skipped), whose text names the field of
+	// the %{&name} key whose indirect is its index.
+	named    string
+	indirect int // the %{?name} key's index + 1; 0 for other keys
+	appendT  bool
 	pad     bool   // skip repeats of the delimiter after this key
 	delim   string // delimiter after the key ("" for the last)
 }
@@ -143,9 +149,18 @@ func compilePattern(source, pat string) (pattern, error) {
 			k.pad, name = true, strings.TrimSuffix(name, "->")
 		}
 		switch {
-		case name == "" || strings.HasPrefix(name, "?"):
+		case name == "":
+		case strings.HasPrefix(name, "?"):
+			k.named = name[1:]
 		case strings.HasPrefix(name, "&"):
-			return p, fmt.Errorf("pattern %q: indirect keys (%%{&...}) are not supported", pat)
+			for j, prev := range p.keys {
+				if prev.named != "" && prev.named == name[1:] {
+					k.indirect = j + 1
+				}
+			}
+			if k.indirect == 0 {
+				return p, fmt.Errorf("pattern %q: %%{%s} needs a %%{?%s} before it, whose text names its field", pat, name, name[1:])
+			}
 		default:
 			if strings.HasPrefix(name, "+") {
 				k.appendT, name = true, name[1:]
@@ -218,6 +233,12 @@ func (f *filter) Apply(e *event.Event) bool {
 			continue
 		}
 		for i, k := range p.keys {
+			if k.indirect > 0 {
+				if name := values[k.indirect-1]; name != "" {
+					e.SetString(indirectPath(name), values[i])
+				}
+				continue
+			}
 			if k.path == nil {
 				continue
 			}
@@ -243,6 +264,15 @@ func (f *filter) Apply(e *event.Event) bool {
 	return true
 }
 
+// indirectPath is the field a %{?name} text names: a field reference
+// ([a][b]) or a plain name.
+func indirectPath(name string) event.Path {
+	if p, err := event.ParsePath(name); err == nil {
+		return p
+	}
+	return event.Path{name}
+}
+
 // cutsJSON reports whether the pattern finds its prefix and delimiters in
 // a string's JSON text exactly where it finds them in the string, for a
 // text whose only escapes are \" \\ \b \f \n \r \t (Value.CuttableText).
@@ -254,7 +284,7 @@ func (f *filter) Apply(e *event.Event) bool {
 func (p *pattern) cutsJSON() bool {
 	literals := []string{p.prefix}
 	for _, k := range p.keys {
-		if k.appendT {
+		if k.appendT || k.indirect > 0 {
 			return false
 		}
 		literals = append(literals, k.delim)

@@ -30,11 +30,19 @@ convert_datatype: {n: int}
 	pt.SameDoc(t, e, `{"message":"[2025-01-01] 12:00 INFO     42 rest","ts":"2025-01-01 12:00","level":"INFO","n":42}`)
 }
 
+// Indirect fields, as logstash-filter-dissect's docs show them: the text
+// of %{?key} names the field that %{&key}'s text goes to.
+func TestIndirectField(t *testing.T) {
+	f := pt.Filter(t, New, `mapping: {message: "%{?k1}=%{&k1} %{?k2}=%{&k2} %{rest}"}`)
+	e := pt.Apply(t, f, `{"message":"user=bob [req][id]=42 the rest"}`)
+	pt.SameDoc(t, e, `{"message":"user=bob [req][id]=42 the rest","user":"bob","req":{"id":"42"},"rest":"the rest"}`)
+}
+
 func TestBadMappings(t *testing.T) {
 	for src, want := range map[string]string{
 		`mapping: {message: "%{a}%{b}"}`:     "no delimiter",
 		`mapping: {message: "plain"}`:        "no %{key}",
-		`mapping: {message: "%{&a} %{b}"}`:   "indirect",
+		`mapping: {message: "%{&a} %{b}"}`:   "needs a %{?a} before it",
 		`mapping: {message: "%{a} tail %{"}`: "unterminated",
 	} {
 		if msg := pt.ConfigError[Config](src); !strings.Contains(msg, want) {
