@@ -43,14 +43,14 @@ func (c *Config) Check() []spec.FieldError {
 }
 
 type key struct {
-	path    event.Path // nil: skip
+	path event.Path // nil: skip
 	// named: a %{?name} key (skipped), whose text names the field of
 	// the %{&name} key whose indirect is its index.
 	named    string
 	indirect int // the %{?name} key's index + 1; 0 for other keys
 	appendT  bool
-	pad     bool   // skip repeats of the delimiter after this key
-	delim   string // delimiter after the key ("" for the last)
+	pad      bool   // skip repeats of the delimiter after this key
+	delim    string // delimiter after the key ("" for the last)
 }
 
 type pattern struct {
