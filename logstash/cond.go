@@ -323,13 +323,19 @@ func and(parts ...string) string {
 			out = append(out, p)
 		}
 	}
+	return joined(out, " && ")
+}
+
+// joined joins conditions with op, each in parentheses when there are
+// several.
+func joined(out []string, op string) string {
 	if len(out) == 1 {
 		return out[0]
 	}
 	for i, p := range out {
 		out[i] = paren(p)
 	}
-	return strings.Join(out, " && ")
+	return strings.Join(out, op)
 }
 
 // not negates a condition.
@@ -346,11 +352,5 @@ func or(parts ...string) string {
 			out = append(out, p)
 		}
 	}
-	if len(out) == 1 {
-		return out[0]
-	}
-	for i, p := range out {
-		out[i] = paren(p)
-	}
-	return strings.Join(out, " || ")
+	return joined(out, " || ")
 }
