@@ -81,7 +81,8 @@ func Build(cfg *config.Config, log zerolog.Logger) (*Runner, error) {
 
 // BuildOffline builds cfg's pipelines only, with no input and no output,
 // for tools that run events through filters in process (pipeline tests,
-// grok explain). Run must not be called on it.
+// grok explain), and with no data directory: their filters keep state in
+// memory and leave the node's alone. Run must not be called on it.
 func BuildOffline(cfg *config.Config, log zerolog.Logger) (*Runner, error) {
 	r := newRunner(log, true)
 	g, err := r.buildGeneration(cfg, nil)
