@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,5 +177,28 @@ func TestGCPercent(t *testing.T) {
 		if _, err := load(t, "gc_percent: "+bad+"\n"+validConfig, nil); err == nil || !strings.Contains(err.Error(), `expected auto, -1 (off) or a percentage such as 100, got "`+bad+`"`) {
 			t.Errorf("gc_percent %s: %v", bad, err)
 		}
+	}
+}
+
+// ${VAR} works in every value, free-form YAML included (mutate's
+// add_field values are `any`): a default, a set variable, nested lists and
+// maps; an unset one without a default is a positioned problem.
+func TestEnvInFreeFormValues(t *testing.T) {
+	src := strings.Replace(validConfig, "    data_stream:\n", `    filters:
+      - mutate: {add_field: {a: "${X:def}", b: ["${Y}", 1, true], c: {d: "x-${Y}"}}}
+    data_stream:
+`, 1)
+	cfg, err := load(t, src, map[string]string{"Y": "why"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(cfg.Pipelines[0].Filters[0].Config)
+	for _, want := range []string{"a:def", "b:[why 1 true]", "c:map[d:x-why]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %s in %s", want, got)
+		}
+	}
+	if _, err := load(t, src, nil); err == nil || !strings.Contains(err.Error(), "test.yml:8:49: environment variable Y is not set") {
+		t.Errorf("unset variable: %v", err)
 	}
 }

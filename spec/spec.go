@@ -219,8 +219,14 @@ func (d *Decoder) decode(n *yaml.Node, v reflect.Value, what string) {
 		}
 		d.decode(n, v.Elem(), what)
 	case reflect.Interface:
+		// Any YAML (add_field's values, a default): its strings take
+		// ${VAR} like every other config value.
+		c, ok := d.interpolateTree(n)
+		if !ok {
+			return
+		}
 		var x any
-		if err := n.Decode(&x); err != nil {
+		if err := c.Decode(&x); err != nil {
 			d.Report(n, "%s: %v", what, err)
 			return
 		}
@@ -238,6 +244,37 @@ func (d *Decoder) Scalar(n *yaml.Node, what, want string) (string, bool) {
 		return "", false
 	}
 	return d.Interpolate(n, n.Value)
+}
+
+// interpolateTree returns n, or a copy of it whose string scalars have
+// their ${VAR} expanded; false when a variable is unset (reported).
+func (d *Decoder) interpolateTree(n *yaml.Node) (*yaml.Node, bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.ShortTag() != "!!str" || !strings.Contains(n.Value, "${") {
+			return n, true
+		}
+		s, ok := d.Interpolate(n, n.Value)
+		if !ok {
+			return nil, false
+		}
+		c := *n
+		c.Value = s
+		return &c, true
+	case yaml.MappingNode, yaml.SequenceNode, yaml.DocumentNode:
+		c := *n
+		c.Content = make([]*yaml.Node, len(n.Content))
+		good := true
+		for i, sub := range n.Content {
+			s, ok := d.interpolateTree(sub)
+			if !ok {
+				good, s = false, sub
+			}
+			c.Content[i] = s
+		}
+		return &c, good
+	}
+	return n, true
 }
 
 // Interpolate expands ${VAR} and ${VAR:default} in s, reporting unset
