@@ -139,6 +139,11 @@ func (g *generation) retire(deadline time.Time, prev <-chan struct{}, log zerolo
 	}
 	g.stopWork()
 	errs := g.closeFilters()
+	for _, p := range g.pipelines {
+		if n := p.undelivered.Load(); n > 0 {
+			errs = append(errs, fmt.Errorf("pipeline %s: %d events not delivered at shutdown; their batches stay unacknowledged (the clients resend them)", p.Name, n))
+		}
+	}
 	if prev != nil {
 		<-prev
 	}

@@ -42,6 +42,10 @@ type Pipeline struct {
 	workers        int
 	metrics        *Metrics
 	log            zerolog.Logger
+	// undelivered counts the events an output did not take at shutdown:
+	// retiring reports them, so the process exits 1 as it does when an
+	// output's close gives up.
+	undelivered atomic.Int64
 }
 
 // chunk is what a pipeline's queue carries: events of one batch routed to
@@ -278,6 +282,7 @@ func (p *Pipeline) send(ctx context.Context, out plugin.Output, events []*event.
 		// Only a shutdown that gave up gets here; the batch stays
 		// unacknowledged and the client resends it.
 		p.log.Warn().Err(err).Int("events", len(events)).Msg("pipeline: output did not take events at shutdown; their batch stays unacknowledged")
+		p.undelivered.Add(int64(len(events)))
 	}
 	return err
 }
