@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,8 +43,13 @@ type Config struct {
 	// Env.
 	Shipped fs.FS `yaml:"-"`
 	// Sources are the files read from disk (the config and its includes),
-	// for the reload watcher.
+	// for the reload watcher; Digest is of their contents as this config
+	// read them (FileDigest of Sources then), so that a change made
+	// before the watcher looks is still a change.
 	Sources []string `yaml:"-"`
+	Digest  [32]byte `yaml:"-"`
+	// sourceData are the contents of Sources, as read.
+	sourceData [][]byte
 }
 
 // ReloadConfig configures hot reload.
@@ -204,7 +210,31 @@ func LoadFile(path string, reg *plugin.Registry, env func(string) (string, bool)
 	for i, s := range cfg.Sources {
 		cfg.Sources[i] = filepath.Join(dir, s)
 	}
+	cfg.Digest, cfg.sourceData = digest(cfg.Sources, cfg.sourceData), nil
 	return cfg, nil
+}
+
+// FileDigest is the digest of files' contents now (a missing one counts as
+// empty), comparable with a Config's Digest.
+func FileDigest(files []string) [32]byte {
+	data := make([][]byte, len(files))
+	for i, f := range files {
+		data[i], _ = os.ReadFile(f)
+	}
+	return digest(files, data)
+}
+
+func digest(files []string, data [][]byte) [32]byte {
+	h := sha256.New()
+	for i, f := range files {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+		h.Write(data[i])
+		h.Write([]byte{0})
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
 }
 
 // LoadFS reads and checks the config name of fsys (includes come from
@@ -232,7 +262,7 @@ func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 		return nil, err
 	}
 	var included []PipelineConfig
-	cfg.Sources = []string{name}
+	cfg.Sources, cfg.sourceData = []string{name}, [][]byte{data}
 	var ps spec.Problems
 	for i, inc := range cfg.Include {
 		sub, err := loadFS(fsys, path.Join(path.Dir(name), inc), prefix, reg, env, append(stack, name))
@@ -247,6 +277,7 @@ func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 		}
 		included = append(included, sub.Pipelines...)
 		cfg.Sources = append(cfg.Sources, sub.Sources...)
+		cfg.sourceData = append(cfg.sourceData, sub.sourceData...)
 	}
 	if len(ps) > 0 {
 		return nil, ps.Err()

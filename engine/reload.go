@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"os"
 	"time"
 
 	"github.com/ingestd/ingestd/config"
@@ -40,39 +38,55 @@ func (rl *Reloader) ReloadNow(ctx context.Context) error {
 	return rl.Runner.Reload(ctx, cfg)
 }
 
-// Watch checks the running config's files every interval and reloads when
-// their contents change. It returns when ctx ends.
-func (rl *Reloader) Watch(ctx context.Context, interval time.Duration) {
-	last := fingerprint(rl.Runner.Config().Sources)
-	t := time.NewTicker(interval)
-	defer t.Stop()
+// Watch reloads the config when its files change, checking them every
+// reload.interval while the running config's reload.automatic is on. It
+// follows the running config: a reload may turn watching on or off or
+// change the interval (they were fixed at start, so turning it on by
+// SIGHUP watched nothing). It returns when ctx ends.
+func (rl *Reloader) Watch(ctx context.Context) {
+	var watched *config.Config // the running config whose files last is of
+	var last [32]byte
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		cfg := rl.Runner.Config()
+		if !cfg.Reload.Automatic {
+			watched = nil
+			if !sleep(ctx, watchIdle) {
+				return
+			}
+			continue
 		}
-		now := fingerprint(rl.Runner.Config().Sources)
+		if cfg != watched {
+			// A config just started or reloaded (by SIGHUP too): the files
+			// as it read them, so a change made since is still one.
+			watched, last = cfg, cfg.Digest
+		}
+		if !sleep(ctx, cfg.Reload.Interval) {
+			return
+		}
+		if rl.Runner.Config() != watched {
+			continue // reloaded meanwhile: watch the new one
+		}
+		now := config.FileDigest(cfg.Sources)
 		if now == last {
 			continue
 		}
-		last = now
+		last = now // refused, the files are not tried again until they change
 		rl.Log.Info().Msg("config files changed: reloading")
 		_ = rl.ReloadNow(ctx)
 	}
 }
 
-// fingerprint hashes the contents of files (missing ones count as empty).
-func fingerprint(files []string) [32]byte {
-	h := sha256.New()
-	for _, f := range files {
-		data, _ := os.ReadFile(f)
-		h.Write([]byte(f))
-		h.Write([]byte{0})
-		h.Write(data)
-		h.Write([]byte{0})
+// watchIdle is how often Watch looks whether a reload turned watching on.
+const watchIdle = time.Second
+
+// sleep waits d, false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
-	var sum [32]byte
-	copy(sum[:], h.Sum(nil))
-	return sum
 }

@@ -223,9 +223,10 @@ func TestReloadRebindsChangedListener(t *testing.T) {
 }
 
 // TestSIGHUPReloadsTheBinary: the real binary reloads on SIGHUP (the same
-// client connection keeps sending across it), refuses a bad config with
-// its FILE:LINE:COL message and keeps the good one, and with
-// reload.automatic picks up a change by itself.
+// client connection keeps sending across it); a reload that turns
+// reload.automatic on makes it pick up the next change by itself (the
+// watcher followed only the config it started with); a bad config is
+// refused with its FILE:LINE:COL message and the good one kept.
 func TestSIGHUPReloadsTheBinary(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ingestd.yml")
@@ -234,7 +235,7 @@ func TestSIGHUPReloadsTheBinary(t *testing.T) {
 		cfg := goodReloadConfig(dir, addr, gen) + extra
 		os.WriteFile(path, []byte(cfg), 0o644)
 	}
-	write(1, "reload: {automatic: true, interval: 200ms}\n")
+	write(1, "reload: {automatic: false}\n")
 	p := startProc(t, []string{"INGESTD_HTTP_LISTEN=127.0.0.1:0"}, nil, "run", "-c", path, "--log-level", "debug")
 	p.waitListening(t, addr)
 	cl, err := dial(t, addr, nil)
@@ -254,18 +255,22 @@ func TestSIGHUPReloadsTheBinary(t *testing.T) {
 	sendBatch() // generation 1
 	reloads := func() int { return strings.Count(p.logs.String(), `"message":"reloaded"`) }
 
-	// SIGHUP with a changed config (automatic reload also on: either may
-	// apply it; wait for one reload).
-	write(2, "reload: {automatic: false}\n")
+	// SIGHUP with a changed config, which turns automatic reload on.
+	write(2, "reload: {automatic: true, interval: 200ms}\n")
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, 10*time.Second, "a reload", func() bool { return reloads() >= 1 })
 	sendBatch() // generation 2, same connection
 
-	// A bad config is refused with its position; generation 2 keeps running.
-	os.WriteFile(path, []byte(strings.Replace(goodReloadConfig(dir, addr, 3), "    workers:", "    wrkers:", 1)), 0o644)
+	// A change and no signal: the watcher the reload turned on applies it.
+	write(3, "reload: {automatic: true, interval: 200ms}\n")
+	waitFor(t, 10*time.Second, "an automatic reload", func() bool { return reloads() >= 2 })
+	sendBatch() // generation 3
+
+	// A bad config is refused with its position; generation 3 keeps running.
+	os.WriteFile(path, []byte(strings.Replace(goodReloadConfig(dir, addr, 4), "    workers:", "    wrkers:", 1)), 0o644)
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, 10*time.Second, "the refusal", func() bool { return strings.Contains(p.logs.String(), path+`:8:5: unknown key \"wrkers\"`) })
-	sendBatch() // still generation 2
+	sendBatch() // still generation 3
 
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	if err := <-p.done; err != nil {
@@ -277,9 +282,9 @@ func TestSIGHUPReloadsTheBinary(t *testing.T) {
 		i := strings.Index(string(l), `"config_generation":`)
 		gens = append(gens, string(l[i+20:i+21]))
 	}
-	want := strings.Repeat("1", 10) + strings.Repeat("2", 20)
+	want := strings.Repeat("1", 10) + strings.Repeat("2", 10) + strings.Repeat("3", 20)
 	if got := strings.Join(gens, ""); got != want {
-		t.Fatalf("generations of the 30 events: %s, want %s", got, want)
+		t.Fatalf("generations of the 40 events: %s, want %s", got, want)
 	}
 }
 

@@ -83,9 +83,7 @@ func (c *cli) runCmd() *cobra.Command {
 					}
 				}
 			}()
-			if cfg.Reload.Automatic {
-				go reloader.Watch(ctx, cfg.Reload.Interval)
-			}
+			go reloader.Watch(ctx) // follows reload.automatic as reloads change it
 			api := &monitor.Server{Runner: runner, Version: buildVersion(), Log: log}
 			apiCtx, stopAPI := context.WithCancel(context.Background())
 			defer stopAPI()
