@@ -19,7 +19,7 @@ func (c *cli) replayCmd() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "replay [-c FILE] [--dir DIR]",
-		Short: "Send dead letters back through a (corrected) config; a file is removed once all its events are done",
+		Short: "Send dead letters back through a (corrected) config; a file is removed once all its events are done; exit 1 when some are refused again",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := c.logger()
@@ -43,6 +43,21 @@ func (c *cli) replayCmd() *cobra.Command {
 			defer stop()
 			if err := runner.Run(ctx); err != nil {
 				return err
+			}
+			// What the outputs refused again went back to the dead letters.
+			var again int64
+			for _, pm := range runner.PluginMetrics() {
+				if pm.Kind == plugin.KindOutput {
+					pm.Metrics.Each(func(m plugin.Metric, v int64) {
+						if m.Key == "dead_lettered" {
+							again += v
+						}
+					})
+				}
+			}
+			if again > 0 {
+				fmt.Fprintf(c.stdout, "replayed %d events from %s; %d refused again, back in the dead letters\n", replay.Replayed(), dir, again)
+				return exitError{code: 1}
 			}
 			fmt.Fprintf(c.stdout, "replayed %d events from %s\n", replay.Replayed(), dir)
 			return nil

@@ -41,7 +41,7 @@ type Config struct {
 	// Pipeline is a template rather than a string so that one output can
 	// route events to per-module pipelines from a field.
 	Pipeline       template.Template `yaml:"pipeline" doc:"ingest pipeline for create and index actions, sent as it renders (pipeline ids are case-sensitive); may reference fields as %{[fields][pipeline]}. When it renders non-empty it overrides [@metadata][pipeline] (which Filebeat modules set); when empty or a referenced field is missing, [@metadata][pipeline] is used, lower-cased as Beats does; else none"`
-	SetupTemplates bool              `yaml:"setup_templates" default:"false" doc:"install the shipped index templates at start"`
+	SetupTemplates bool              `yaml:"setup_templates" default:"${INGESTD_ES_SETUP_TEMPLATES:false}" doc:"install the shipped index templates at start"`
 	TemplatesDir   string            `yaml:"templates_dir" doc:"directory of index templates (<name>.json) to install instead of the shipped ones"`
 	DeadLetterDir  string            `yaml:"dead_letter_dir" doc:"where refused events go; <data_dir>/dead-letters when empty"`
 }
