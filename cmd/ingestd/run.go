@@ -62,10 +62,16 @@ func (c *cli) runCmd() *cobra.Command {
 				log.Warn().Msg("second signal: exiting without draining")
 				os.Exit(1)
 			}()
+			started := cfg
 			reloader := &engine.Reloader{Runner: runner, Log: log, Load: func() (*config.Config, error) {
 				cfg, err := c.loadConfig(cmd)
 				if err == nil {
 					applyGCSettings(cfg, log) // the budgets the auto limit follows may have changed
+					// The monitoring API is the process's: a reload does
+					// not move it.
+					if cfg.HTTP.Listen != started.HTTP.Listen {
+						log.Warn().Str("running", started.HTTP.Listen).Str("configured", cfg.HTTP.Listen).Msg("reload: http.listen changed; the monitoring API moves at the next restart")
+					}
 				}
 				return cfg, err
 			}}
