@@ -202,3 +202,14 @@ func TestEnvInFreeFormValues(t *testing.T) {
 		t.Errorf("unset variable: %v", err)
 	}
 }
+
+// A default that does not decode (an environment variable's bad value) is
+// reported with the key it is the default of: the key is absent, so the
+// position alone (the section's) named nothing.
+func TestBadDefaultNamesItsKey(t *testing.T) {
+	_, err := load(t, validConfig, map[string]string{"INGESTD_MEMORY_LIMIT": "lots"})
+	want := `test.yml:1:1: memory_limit (absent; its default ${INGESTD_MEMORY_LIMIT:auto}): expected auto or a size such as 256MiB, got "lots"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}

@@ -434,7 +434,16 @@ func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 					def = parsed.Content[0]
 				}
 			}
+			before := len(d.Problems)
 			d.decode(def, v.Field(f.index), joinWhat(what, f.key))
+			// The key is absent, so its position is the section's: the
+			// message names the key and the default (an environment
+			// variable's value is the usual culprit).
+			for i := before; i < len(d.Problems); i++ {
+				if !strings.Contains(d.Problems[i].Msg, f.key) {
+					d.Problems[i].Msg = fmt.Sprintf("%s (absent; its default %s): %s", joinWhat(what, f.key), f.def, d.Problems[i].Msg)
+				}
+			}
 			continue
 		}
 		// An absent section still gets the defaults of its keys.
