@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 )
 
@@ -15,6 +16,9 @@ type Explanation struct {
 	Pattern  string            // as given
 	Matched  bool              // the whole pattern matched
 	Captures map[string]string // field → text, when it matched
+	// Values are what the filter stores for each captured field, as JSON:
+	// the text, or its conversion (%{NUMBER:n:int} stores 42, not "42").
+	Values map[string]string
 	// When it did not match: the longest prefix of the (expanded) pattern
 	// that matches, how much of the line it consumed, and the piece of the
 	// pattern that fails there.
@@ -74,10 +78,17 @@ func (f *Filter) explain(pattern, line string) (Explanation, error) {
 		return x, err
 	}
 	if caps, err := f.g.Parse(cp.expanded, line); err == nil && len(caps) > 0 {
-		x.Matched, x.Captures = true, map[string]string{}
+		x.Matched, x.Captures, x.Values = true, map[string]string{}, map[string]string{}
 		for name, text := range caps {
 			if c, ok := f.captures[name]; ok {
 				x.Captures[c.path.String()] = text
+				v := event.String(text)
+				if c.typ != "" {
+					if cv, err := convert.Text(text, c.typ); err == nil {
+						v = cv
+					}
+				}
+				x.Values[c.path.String()] = string(v.AppendJSON(nil))
 			}
 		}
 		return x, nil
@@ -275,8 +286,8 @@ func (f *Filter) ExplainLine(line string) (report []string, matched bool, err er
 			continue
 		}
 		report = append(report, fmt.Sprintf("pattern %d matched: %s", i+1, x.Pattern))
-		for _, k := range slices.Sorted(maps.Keys(x.Captures)) {
-			report = append(report, fmt.Sprintf("  %s = %q", k, x.Captures[k]))
+		for _, k := range slices.Sorted(maps.Keys(x.Values)) {
+			report = append(report, fmt.Sprintf("  %s = %s", k, x.Values[k]))
 		}
 		return report, true, nil
 	}

@@ -24,9 +24,13 @@ func TestExplainFindsTheFailingPiece(t *testing.T) {
 
 func TestExplainReportsWhichPatternMatched(t *testing.T) {
 	f := build(t, `match: {message: ['^a', '^b']}`)
-	xs, _ := f.Explain([]string{`^x%{INT:n}`, `^b%{INT:[n][m]:int}`}, "b42")
+	xs, _ := f.Explain([]string{`^x%{INT:n}`, `^b%{INT:[n][m]:int} %{WORD:w}`}, "b42 x")
 	if len(xs) != 2 || xs[0].Matched || !xs[1].Matched || xs[1].Captures["[n][m]"] != "42" {
 		t.Fatalf("%+v", xs)
+	}
+	// What the filter stores: the conversion, not the text.
+	if v := xs[1].Values; v["[n][m]"] != "42" || v["[w]"] != `"x"` {
+		t.Fatalf("values %v", v)
 	}
 }
 
