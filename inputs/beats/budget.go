@@ -104,7 +104,8 @@ func (w *roomWaiter) stop() {
 // room back — the last to wait goes on over the budget (an overdraft, one
 // batch at a time); so does a batch holding half of what is in flight
 // when the rest is batches still being read (a slow client's, which would
-// keep it waiting as long as that client takes).
+// keep it waiting as long as that client takes). A batch let over must
+// then arrive at 16 times min_transfer_rate, or its connection is closed.
 func (in *Input) charge(c *conn, b *batch, n int64) error {
 	if b.bytes+n > int64(in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
 		in.batchesRefused.Add(1)
@@ -162,11 +163,15 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 		// (a deadlock), or this batch holds at least half of what is in
 		// flight (the others are small or slow: a client on a slow link
 		// may take an hour over its batch, above min_transfer_rate), it
-		// goes on over the budget instead of waiting for them.
+		// goes on over the budget instead of waiting for them. It holds
+		// everyone's room until it is read, so from now on its client
+		// must send it fast (timeoutReader.overdrawn): a client that got
+		// it by a burst and then trickles is closed within a rate window.
 		if in.overdraft == nil && in.inflight == in.partial &&
 			(in.waitingMid >= in.partialBatches+boolInt(b.bytes == 0) || 2*b.bytes >= in.inflight) {
 			in.overdraft = b
 			in.overdrafts.Add(1)
+			c.sock.overdrawn() // the socket of this, the reading goroutine
 			continue
 		}
 		changed := in.changed

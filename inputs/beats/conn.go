@@ -149,7 +149,10 @@ type timeoutReader struct {
 
 	total int64 // bytes read from the socket, ever
 
-	minRate int64         // bytes per second, inside a batch
+	minRate int64 // bytes per second, inside a batch
+	// overMin is the rate a batch let over the budget (an overdraft) must
+	// keep: it holds everyone else's room until it is read.
+	overMin int64
 	window  time.Duration // the rate's window
 	rating  bool
 	from    time.Time // the window's start
@@ -157,21 +160,34 @@ type timeoutReader struct {
 }
 
 // errTooSlow closes a connection whose client sends a batch slower than
-// min_transfer_rate.
+// min_transfer_rate, or a batch over the budget slower than overMin.
 type errTooSlow struct {
 	got    int64
 	window time.Duration
 	min    int64
+	over   bool
 }
 
 func (e errTooSlow) Error() string {
+	if e.over {
+		return fmt.Sprintf("beats: client sends %d bytes in %s of a batch let over max_inflight_bytes, below the %d bytes/s such a batch must keep (16 times min_transfer_rate); it resends the batch, in a smaller window", e.got, e.window, e.min)
+	}
 	return fmt.Sprintf("beats: client sends %d bytes in %s, below min_transfer_rate %d bytes/s", e.got, e.window, e.min)
 }
 
 // startRate measures the rate from now (a batch begins).
 func (t *timeoutReader) startRate() {
 	t.rating = t.minRate > 0 && t.window > 0
-	t.from, t.got = time.Now(), 0
+	t.from, t.got, t.overMin = time.Now(), 0, 0
+}
+
+// overdrawn makes the batch being read keep 16 times the minimum rate
+// from now on (it was let over the budget), in whole windows from now.
+func (t *timeoutReader) overdrawn() {
+	if t.rating {
+		t.overMin = max(16*t.minRate, 64<<10)
+		t.from, t.got = time.Now(), 0
+	}
 }
 
 // restartRate starts a new window after a wait of ours (the budget).
@@ -209,8 +225,8 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 			return n, err
 		}
 		// A window has passed: was enough sent in it?
-		if t.got < t.minRate*int64(t.window/time.Second) {
-			return n, errTooSlow{t.got, t.window, t.minRate}
+		if minRate := max(t.minRate, t.overMin); t.got < minRate*int64(t.window/time.Second) {
+			return n, errTooSlow{t.got, t.window, minRate, t.overMin > t.minRate}
 		}
 		t.from, t.got = now, 0
 		var ne net.Error

@@ -356,3 +356,79 @@ func TestDecompressionBombIsRefused(t *testing.T) {
 	}
 	waitUntil(t, "the budget given back", func() bool { return in.InflightBytes() == 0 })
 }
+
+func frameHeader(seq, size int) []byte {
+	out := []byte{codeVersion, codeJSONData}
+	out = binary.BigEndian.AppendUint32(out, uint32(seq))
+	return binary.BigEndian.AppendUint32(out, uint32(size))
+}
+
+// A client that bursts to hold over half of what is in flight takes the
+// overdraft the moment the budget runs out (a fast client's batch being
+// between two of its TCP segments), then trickles above min_transfer_rate:
+// a batch let over the budget must arrive at 16 times that rate, so it is
+// closed within a rate window and the fast batch goes on (it waited for
+// the slow one's whole read). From a review's scratch test.
+func TestSlowHolderOfTheOverdraftIsClosed(t *testing.T) {
+	in := startWith(t, func(c *Config) {
+		c.MaxInflightBytes, c.MaxBatchBytes = 256<<10, 4<<20
+		c.MinTransferRate, c.RateWindow = 256, 2*time.Second
+	})
+	const hSize = 1000 << 10
+	hEvent := `{"m":"` + strings.Repeat("a", hSize-8) + `"}`
+	slow := dialInput(t, in)
+	slow.Write(append(append(window(1), frameHeader(1, hSize)...), hEvent[:128<<10]...))
+	waitUntil(t, "slow charged 192K", func() bool { return in.InflightBytes() == 192<<10 })
+
+	const bSize = 200 << 10
+	bEvent := `{"m":"` + strings.Repeat("b", bSize-8) + `"}`
+	fast := dialInput(t, in)
+	fast.Write(append(append(window(1), frameHeader(1, bSize)...), bEvent[:10]...))
+	waitUntil(t, "fast charged 64K", func() bool { return in.InflightBytes() == 256<<10 })
+
+	// The slow client's third chunk arrives: its next charge is over the budget.
+	slow.Write([]byte(hEvent[128<<10 : 192<<10]))
+	time.Sleep(300 * time.Millisecond)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // then 2 KiB a second, above min_transfer_rate
+		pos := 192 << 10
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for pos < hSize {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if _, err := slow.Write([]byte(hEvent[pos : pos+2048])); err != nil {
+				return
+			}
+			pos += 2048
+		}
+	}()
+	start := time.Now()
+	fast.Write([]byte(bEvent[10:]))
+	got := make(chan uint32, 1)
+	go func() {
+		var ack [6]byte
+		for {
+			fast.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if _, err := io.ReadFull(fast, ack[:]); err != nil {
+				return
+			}
+			if seq := binary.BigEndian.Uint32(ack[2:]); seq != 0 {
+				got <- seq
+				return
+			}
+		}
+	}()
+	select {
+	case seq := <-got:
+		if seq != 1 || in.closedSlow.Load() != 1 {
+			t.Errorf("fast ACK %d after %s; slow clients closed %d", seq, time.Since(start), in.closedSlow.Load())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("fast batch not ACKed after 10s (inflight %d, overdrafts %d): it waits for the slow client", in.InflightBytes(), in.overdrafts.Load())
+	}
+}
