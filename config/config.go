@@ -58,6 +58,15 @@ type ReloadConfig struct {
 	Interval  time.Duration `yaml:"interval" default:"3s" doc:"how often the config files are checked for changes"`
 }
 
+// Check refuses an interval of 0: the watcher would read the files in a
+// loop.
+func (c *ReloadConfig) Check() []spec.FieldError {
+	if c.Interval <= 0 {
+		return []spec.FieldError{{Field: "interval", Msg: "must be greater than zero"}}
+	}
+	return nil
+}
+
 // HTTPConfig configures the monitoring API.
 type HTTPConfig struct {
 	Listen string `yaml:"listen" default:"${INGESTD_HTTP_LISTEN:127.0.0.1:9600}" doc:"address of the monitoring API; empty disables it"`

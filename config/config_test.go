@@ -185,7 +185,14 @@ func TestGCPercent(t *testing.T) {
 // maps; an unset one without a default is a positioned problem.
 func TestEnvInFreeFormValues(t *testing.T) {
 	src := strings.Replace(validConfig, "    data_stream:\n", `    filters:
-      - mutate: {add_field: {a: "${X:def}", b: ["${Y}", 1, true], c: {d: "x-${Y}"}}}
+      - mutate:
+          add_field:
+            a: "${X:def}"
+            b: ["${Y}", 1, true]
+            c: {d: "x-${Y}"}
+            n: ${N:42}
+            q: "${N:42}"
+            t: ${T:true}
     data_stream:
 `, 1)
 	cfg, err := load(t, src, map[string]string{"Y": "why"})
@@ -193,12 +200,19 @@ func TestEnvInFreeFormValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(cfg.Pipelines[0].Filters[0].Config)
-	for _, want := range []string{"a:def", "b:[why 1 true]", "c:map[d:x-why]"} {
+	for _, want := range []string{"a:def", "b:[why 1 true]", "c:map[d:x-why]", "n:42", "q:42", "t:true"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %s in %s", want, got)
 		}
 	}
-	if _, err := load(t, src, nil); err == nil || !strings.Contains(err.Error(), "test.yml:8:49: environment variable Y is not set") {
+	// Unquoted, a value keeps the type its text has; quoted, it is text.
+	add := fmt.Sprintf("%#v", cfg.Pipelines[0].Filters[0].Config)
+	for _, want := range []string{`"n":42`, `"q":"42"`, `"t":true`} {
+		if !strings.Contains(add, want) {
+			t.Errorf("no %s in %s", want, add)
+		}
+	}
+	if _, err := load(t, src, nil); err == nil || !strings.Contains(err.Error(), "test.yml:11:17: environment variable Y is not set") {
 		t.Errorf("unset variable: %v", err)
 	}
 }

@@ -75,8 +75,18 @@ func Text(text, to string) (event.Value, error) {
 	return event.Value{}, Check(to)
 }
 
-// Value converts an existing value (arrays element by element).
+// Value converts an existing value (arrays element by element). A number
+// or boolean is no European text: integer_eu and float_eu convert it as
+// integer and float do (Logstash's cnv_replace_eu leaves non-strings).
 func Value(v event.Value, to string) (event.Value, error) {
+	if v.Kind() != event.KindString && v.Kind() != event.KindArray {
+		switch to {
+		case IntEU:
+			to = Int
+		case FloatEU:
+			to = Float
+		}
+	}
 	if v.Kind() == event.KindArray {
 		elems := make([]event.Value, 0, v.Len())
 		for _, f := range v.Elems() {

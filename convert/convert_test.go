@@ -39,6 +39,19 @@ func TestText(t *testing.T) {
 	}
 }
 
+// A number is converted as is by the _eu conversions: 1.5 is no "1,5".
+func TestEUOnNumbers(t *testing.T) {
+	for to, want := range map[string]string{FloatEU: "1.5", IntEU: "1"} {
+		v, err := Value(event.RawNumber("1.5"), to)
+		if err != nil || string(v.AppendJSON(nil)) != want {
+			t.Errorf("1.5 to %s: %s %v, want %s", to, v.AppendJSON(nil), err, want)
+		}
+	}
+	if v, _ := Value(event.String("1.234,5"), FloatEU); string(v.AppendJSON(nil)) != "1234.5" {
+		t.Errorf("string: %s", v.AppendJSON(nil))
+	}
+}
+
 func TestValue(t *testing.T) {
 	v, err := Value(event.StringArray("1", "2"), Int)
 	if err != nil || string(v.AppendJSON(nil)) != "[1,2]" {

@@ -57,8 +57,12 @@ func (rl *Reloader) Watch(ctx context.Context) {
 		}
 		if cfg != watched {
 			// A config just started or reloaded (by SIGHUP too): the files
-			// as it read them, so a change made since is still one.
+			// as it read them, so a change made since is still one (as
+			// they are now for a config loaded without a digest).
 			watched, last = cfg, cfg.Digest
+			if last == ([32]byte{}) {
+				last = config.FileDigest(cfg.Sources)
+			}
 		}
 		if !sleep(ctx, cfg.Reload.Interval) {
 			return

@@ -72,12 +72,11 @@ func scanValue(fd *Field, line string, pos int) (int, bool) {
 	return pos, false
 }
 
-// millisOK reports whether digits can be Python's msecs, which is below
-// 1000: "123456" after a time's seconds is a microsecond clock, another
-// format's, and read as milliseconds it moved the time by minutes.
-func millisOK(digits string) bool {
-	return len(strings.TrimLeft(digits, "0")) <= 3
-}
+// millisOK reports whether digits can be Python's msecs, which %(msecs)d
+// and %(msecs)03d write in at most three digits: "123456" after a time's
+// seconds is a microsecond clock, another format's, and read as
+// milliseconds it moved the time by minutes ("000586" by 586 ms).
+func millisOK(digits string) bool { return len(digits) <= 3 }
 
 func scanNumber(line string, pos int) (int, bool) {
 	end := pos

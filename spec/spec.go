@@ -260,6 +260,12 @@ func (d *Decoder) interpolateTree(n *yaml.Node) (*yaml.Node, bool) {
 		}
 		c := *n
 		c.Value = s
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			// Unquoted, the text is read again for its type, as if
+			// written there: ${N:42} is the number 42, "${N:42}" the
+			// string.
+			c.Tag = ""
+		}
 		return &c, true
 	case yaml.MappingNode, yaml.SequenceNode, yaml.DocumentNode:
 		c := *n
