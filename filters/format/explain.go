@@ -62,6 +62,22 @@ func (f *Filter) fits(line string, order []*entry) bool {
 	return !e.HasTag("_explain_nofit")
 }
 
+// sets runs the format en alone on line, as the filter does, and says
+// what the event then holds: the fields converted (levels normalised,
+// numbers, @timestamp), or that a value does not convert.
+func (f *Filter) sets(line string, en *entry) (string, bool) {
+	e := event.NewEvent(event.Object(event.Field{Key: "message", Value: event.String(line)}))
+	sub := *f
+	sub.source = pathMessage
+	sub.order = map[string][]*entry{"": {en}}
+	sub.fail = []string{"_explain_nofit"}
+	sub.Apply(e)
+	if e.HasTag("_explain_nofit") {
+		return "but a value does not convert (a date that does not exist, a number out of range): the format does not fit", false
+	}
+	return "sets: " + string(e.AppendJSON(nil)), true
+}
+
 func (f *Filter) explain(line string, order []*entry) []string {
 	var out []string
 	for _, r := range f.explainAll(line, order) {
@@ -87,7 +103,12 @@ func (f *Filter) explainAll(line string, order []*entry) []explained {
 				}
 			}
 			out = append(out, explained{len(head), fmt.Sprintf("%s: fits: %s", en.f.Name(), strings.Join(parts, " "))})
-			return out
+			sets, ok := f.sets(line, en)
+			out = append(out, explained{len(head), "  " + sets})
+			if ok {
+				return out
+			}
+			continue // as the filter goes on to the next format
 		}
 		out = append(out, explained{m.Fail.Pos, fmt.Sprintf("%s: leaves the line %s", en.f.Name(), describe(head, m.Fail))})
 	}

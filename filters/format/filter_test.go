@@ -163,6 +163,17 @@ func TestExplain(t *testing.T) {
 	if ok || !strings.Contains(report[0], `expected "|"`) {
 		t.Fatalf("%v", report)
 	}
+	// What a fitting format sets, converted as the filter stores it; a
+	// format whose values do not convert does not fit, and the next is
+	// tried, as the filter does.
+	g := newFilter(t, Config{Formats: []Decl{
+		{Name: "dated", Python: "%(asctime)s %(levelname)s %(message)s", DateFmt: "%Y-%m-%d"},
+		{Name: "any", Pattern: "%{text} %{level [log_level]} %{message}"},
+	}})
+	report, ok, _ = g.ExplainLine("2025-02-30 warn hi")
+	if want := `  sets: {"message":"hi","log_level":"WARNING"}`; !ok || len(report) != 4 || !strings.Contains(report[1], "does not convert") || report[3] != want {
+		t.Fatalf("%q", report)
+	}
 }
 
 // realLines are the lines of configs/testdata/real, one per library
