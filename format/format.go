@@ -340,13 +340,22 @@ func (f *Format) firstLineLiterals() []byte {
 	var seen [256]bool
 	var rare, common []byte
 	for _, st := range f.steps {
+		lit := st.lit
 		if st.field >= 0 {
-			if fd := f.fields[st.field]; fd.Kind == Message || fd.fixedWidth() || fd.Layout != nil && strings.Contains(fd.Layout.source, "\n") {
+			fd := f.fields[st.field]
+			if fd.Kind == Message || fd.fixedWidth() || fd.Layout != nil && strings.Contains(fd.Layout.source, "\n") {
 				break
 			}
-			continue
+			if fd.Kind != Time || fd.Layout == nil || fd.Dash {
+				continue // (with Dash, "-" may stand for the time)
+			}
+			// A time's own literals are on the line too (the - and : of
+			// 2025-02-02 12:34:56, the , of Python's asctime): the
+			// variants of one format that differ by their clock are told
+			// apart before each scans the fields ahead of it.
+			lit = fd.Layout.literals()
 		}
-		lit, _, broken := strings.Cut(st.lit, "\n")
+		lit, _, broken := strings.Cut(lit, "\n")
 		for i := 0; i < len(lit); i++ {
 			c := lit[i]
 			if seen[c] {

@@ -211,6 +211,18 @@ func ParseJava(src string) (*Layout, error) {
 
 func (l *Layout) add(k itemKind, n int) { l.items = append(l.items, timeItem{kind: k, n: n}) }
 
+// literals are the layout's literal text, joined: every time it scans
+// holds them.
+func (l *Layout) literals() string {
+	var b strings.Builder
+	for _, it := range l.items {
+		if it.kind == tLit {
+			b.WriteString(it.lit)
+		}
+	}
+	return b.String()
+}
+
 func (l *Layout) lit(s string) {
 	if n := len(l.items); n > 0 && l.items[n-1].kind == tLit {
 		l.items[n-1].lit += s
