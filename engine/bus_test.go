@@ -154,3 +154,35 @@ func TestReplayKeepsPipelineInputs(t *testing.T) {
 		t.Errorf("%d events delivered downstream, want 10", got)
 	}
 }
+
+// TestForwardingPipelineAddsNoDataStream: a pipeline whose outputs only
+// send to other pipelines names no data stream into its events (as
+// Logstash's pipeline output adds none): the downstream pipeline, here
+// with sync_fields off, writes the event without a data_stream object a
+// route could have read.
+func TestForwardingPipelineAddsNoDataStream(t *testing.T) {
+	w := newWorld(t)
+	pipelinein.Register(w.reg)
+	pipelineout.Register(w.reg)
+	w.setBehavior("out", outBehavior{hold: true})
+	cfg := strings.Replace(upDownConfig, "    outputs: [out]\n", "    outputs: [out]\n    data_stream: {sync_fields: false}\n", 1)
+	h := w.start(cfg, workersMode)
+	defer func() {
+		for _, e := range w.takeHeld("out") {
+			e.Done()
+		}
+		h.cancel()
+		h.wait()
+	}()
+	var feed plugin.Sink
+	w.waitUntil("the feed input", func() bool { feed = w.inputSinks["feed"]; return feed != nil })
+	p := feed.Open()
+	defer p.Close()
+	send(t, p, evs(t, "b", 1, nil, nil))
+	w.waitHeld("out", 1)
+	held := w.takeHeld("out")
+	if doc := string(held[0].AppendJSON(nil)); strings.Contains(doc, "data_stream") {
+		t.Errorf("downstream document %s carries the upstream pipeline's data_stream", doc)
+	}
+	held[0].Done()
+}

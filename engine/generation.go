@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -297,9 +298,32 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		if len(p.outputs) == 0 && !r.offline {
 			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
+		if pc.DataStream.SyncFields && len(p.outputs) > 0 && onlyForwards(cfg, ids, g.outputs) {
+			// Its events go on to other pipelines only: the data stream
+			// they are written to is named there, so this one adds no
+			// data_stream fields a downstream route would read (as
+			// Logstash's pipeline output adds none).
+			ds := pc.DataStream
+			ds.SyncFields = false
+			p.namer = datastream.NewNamer(ds)
+		}
 	}
 	g.single = len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty() && len(g.pipelines[0].inputs) == 0
 	return g, nil
+}
+
+// onlyForwards reports whether every enabled output of ids sends to other
+// pipelines (plugin.BusSender).
+func onlyForwards(cfg *config.Config, ids []string, enabled map[string]*runningOutput) bool {
+	for _, b := range cfg.Outputs {
+		if _, on := enabled[b.ID]; !on || !slices.Contains(ids, b.ID) {
+			continue
+		}
+		if _, fwd := b.Config.(plugin.BusSender); !fwd {
+			return false
+		}
+	}
+	return true
 }
 
 // sameBlock reports whether two plugin blocks would build the same plugin.
