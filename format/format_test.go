@@ -236,13 +236,16 @@ func TestPatterns(t *testing.T) {
 }
 
 func TestValues(t *testing.T) {
-	for in, want := range map[string]string{"WARN": "WARNING", "warn": "WARNING", "FATAL": "CRITICAL", "notice": "INFO", "crit": "CRITICAL", "emerg": "CRITICAL", "#": "WARNING", ".": "DEBUG", "-": "INFO", "*": "INFO", "I": "INFO", "E": "ERROR"} {
+	for in, want := range map[string]string{"WARN": "WARNING", "warn": "WARNING", "FATAL": "CRITICAL", "notice": "INFO", "crit": "CRITICAL", "emerg": "CRITICAL", "#": "WARNING", ".": "DEBUG", "-": "INFO", "*": "INFO", "I": "INFO", "E": "ERROR",
+		"SUCCESS": "INFO", "VERBOSE": "DEBUG", "Level 5": "DEBUG", "Level 25": "INFO", "Level 45": "ERROR", "Level 99": "CRITICAL"} {
 		if got, ok := NormalizeLevel(in); !ok || got != want {
 			t.Errorf("level %q: %q, want %q", in, got, want)
 		}
 	}
-	if _, ok := NormalizeLevel("VERBOSE"); ok {
-		t.Error("an unknown level normalised")
+	for _, in := range []string{"CHATTY", "Level", "Level x", "Level -1"} {
+		if _, ok := NormalizeLevel(in); ok {
+			t.Errorf("an unknown level %q normalised", in)
+		}
 	}
 	// The stack path agrees with strings.ToUpper, Unicode included.
 	for _, in := range []string{"Warning", "eRr", "ınfo", "crıtıcal", "ſtarting", "starting", "criticalx", "Ğ", "débug", "x"} {

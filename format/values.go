@@ -61,6 +61,11 @@ func scanValue(fd *Field, line string, pos int) (int, bool) {
 		for end < len(line) && isLetter(line[end]) {
 			end++
 		}
+		if line[pos:end] == "Level" && end+1 < len(line) && line[end] == ' ' && isDigit(line[end+1]) {
+			// Python's name for a level no one named: "Level 5".
+			for end++; end < len(line) && isDigit(line[end]); end++ {
+			}
+		}
 		if _, ok := NormalizeLevel(line[pos:end]); !ok || end == pos {
 			return pos, false
 		}
@@ -176,6 +181,14 @@ func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 // unmatched line cost more than a matched one. ASCII words are
 // upper-cased into a buffer on the stack.
 func NormalizeLevel(s string) (string, bool) {
+	if n, ok := strings.CutPrefix(s, "Level "); ok {
+		// logging.getLevelName of a number no addLevelName named
+		// (logger.log(5, ...)): the level it falls in.
+		if v, err := strconv.ParseInt(n, 10, 64); err == nil && v >= 0 {
+			return levelOfNumber(v), true
+		}
+		return "", false
+	}
 	if len(s) == 1 {
 		switch s[0] {
 		case 'D', 'd', '.':
@@ -235,8 +248,13 @@ func levelOfUpper(u string) (string, bool) {
 	switch u {
 	case "DEBUG", "TRACE":
 		return "DEBUG", true
-	case "INFO", "NOTICE":
+	case "INFO", "NOTICE", "SUCCESS":
+		// SUCCESS: the custom level (25, between INFO and WARNING) that
+		// loguru and verboselogs add and apps copy with addLevelName.
 		return "INFO", true
+	case "VERBOSE", "SPAM":
+		// verboselogs' 15 and 5.
+		return "DEBUG", true
 	case "WARNING", "WARN":
 		return "WARNING", true
 	case "ERROR", "ERR":
@@ -245,6 +263,22 @@ func levelOfUpper(u string) (string, bool) {
 		return "CRITICAL", true
 	}
 	return "", false
+}
+
+// levelOfNumber is the Python level a number falls in (below 20 DEBUG,
+// then INFO, WARNING, ERROR from 40, CRITICAL from 50).
+func levelOfNumber(n int64) string {
+	switch {
+	case n < 20:
+		return "DEBUG"
+	case n < 30:
+		return "INFO"
+	case n < 40:
+		return "WARNING"
+	case n < 50:
+		return "ERROR"
+	}
+	return "CRITICAL"
 }
 
 // LevelName is Python's name for a level number (logging.getLevelName).

@@ -155,7 +155,7 @@ func TestExplain(t *testing.T) {
 	if err != nil || !ok || !strings.Contains(report[0], "pipe: fits") {
 		t.Fatalf("%v %v %v", report, ok, err)
 	}
-	report, ok, _ = f.ExplainLine("VERBOSE|app|x")
+	report, ok, _ = f.ExplainLine("CHATTY|app|x")
 	if ok || !strings.Contains(report[0], "at byte 0") || !strings.Contains(report[0], "%(levelname)s") {
 		t.Fatalf("%v", report)
 	}
