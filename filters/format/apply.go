@@ -379,6 +379,9 @@ func intValue(s string, n int64) event.Value {
 const (
 	tracebackMarker  = "\nTraceback (most recent call last):"
 	groupMarker      = "\n  + Exception Group Traceback (most recent call last):"
+	// stackMarker starts what Formatter.format appends for stack_info=True
+	// (formatStack), after the traceback when there is one.
+	stackMarker = "\nStack (most recent call last):"
 	chainedByContext = "During handling of the above exception, another exception occurred:"
 	chainedByCause   = "The above exception was the direct cause of the following exception:"
 )
@@ -392,6 +395,9 @@ const (
 func splitTraceback(s string) (head, stack string) {
 	i := strings.Index(s, tracebackMarker)
 	if j := strings.Index(s, groupMarker); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	if j := strings.Index(s, stackMarker); j >= 0 && (i < 0 || j < i) {
 		i = j
 	}
 	if i < 0 {
@@ -425,6 +431,13 @@ func splitTraceback(s string) (head, stack string) {
 // bare "pkg.Error"); in an exception group's, the group's own line.
 func setTraceback(e *event.Event, stack string, asValue event.Value) {
 	e.Set(pathStackTrace, asValue)
+	// A stack_info block names no exception, and ends the one before it.
+	if strings.HasPrefix(stack, stackMarker[1:]) {
+		return
+	}
+	if k := strings.Index(stack, stackMarker); k >= 0 {
+		stack = stack[:k]
+	}
 	lines := strings.Split(strings.TrimSuffix(stack, "\n"), "\n")
 	if strings.HasPrefix(stack, "  + ") {
 		for _, l := range lines {
