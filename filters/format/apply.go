@@ -377,11 +377,11 @@ func intValue(s string, n int64) event.Value {
 // exc_info (traceback.format_exception): a traceback, or since Python
 // 3.11 an exception group's.
 const (
-	tracebackMarker  = "\nTraceback (most recent call last):"
-	groupMarker      = "\n  + Exception Group Traceback (most recent call last):"
+	tracebackMarker = "\nTraceback (most recent call last):"
+	groupMarker     = "\n  + Exception Group Traceback (most recent call last):"
 	// stackMarker starts what Formatter.format appends for stack_info=True
 	// (formatStack), after the traceback when there is one.
-	stackMarker = "\nStack (most recent call last):"
+	stackMarker      = "\nStack (most recent call last):"
 	chainedByContext = "During handling of the above exception, another exception occurred:"
 	chainedByCause   = "The above exception was the direct cause of the following exception:"
 )
