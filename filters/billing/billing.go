@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/format"
@@ -74,6 +75,9 @@ type Filter struct {
 	site  *billing.Library // the site's templates, then dCache's
 	files *fileTemplates   // learned from headers, per file
 	paths sync.Map         // *billing.Variant → *targets
+	// loc is the pipeline's zone: the site's, which names the zone of a
+	// JSON store record's date ("Tue Dec 30 21:03:10 CET 2025").
+	loc *time.Location
 }
 
 var (
@@ -85,8 +89,15 @@ var (
 func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 	f := &Filter{
 		source: cfg.Source.Path, file: cfg.FileField.Path, agent: cfg.AgentField.Path, dateTarget: cfg.DateTarget.Path,
-		learn: cfg.LearnHeaders, keepHeaders: cfg.KeepHeaders, fail: cfg.TagOnFailure, log: env.Logger,
+		learn: cfg.LearnHeaders, keepHeaders: cfg.KeepHeaders, fail: cfg.TagOnFailure, log: env.Logger, loc: time.UTC,
 		site: billing.NewLibrary(),
+	}
+	if env.Timezone != "" {
+		loc, err := time.LoadLocation(env.Timezone)
+		if err != nil {
+			return nil, fmt.Errorf("dcache_billing: timezone: %w", err)
+		}
+		f.loc = loc
 	}
 	for _, layout := range cfg.DateFormats {
 		defs := billing.Defaults()

@@ -280,3 +280,40 @@ func TestDateTargetKeepsItsPlace(t *testing.T) {
 		t.Fatalf("members in order %q: %s", keys, d.AppendJSON(nil))
 	}
 }
+
+// A JSON store or restore record's date is java.util.Date's text
+// (dCache/dcache: StorageInfoMessageSerializer puts new Date(ts), which
+// org.json prints so), its zone abbreviation read in the pipeline's zone;
+// a date neither form reads is tagged, not left as Filebeat's time
+// silently. The record is built from the serializer's keys.
+func TestJSONStoreRecordDate(t *testing.T) {
+	cfg := Config{TagOnFailure: []string{"_billingparsefailure"}}
+	cfg.Source.Path = event.Path{"message"}
+	cfg.FileField.Path = event.MustPath("[log][file][path]")
+	cfg.AgentField.Path = event.MustPath("[agent][id]")
+	cfg.DateTarget.Path = event.MustPath("[@metadata][dcache_date]")
+	built, err := New(&cfg, plugin.Env{Logger: zerolog.Nop(), Timezone: "Europe/Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := built.(*Filter)
+	record := func(date string) string {
+		return `{"VERSION":"1.0","msgType":"restore","date":"` + date + `","queuingTime":0,"cellName":"pool1","cellType":"pool","cellDomain":"poolDomain","status":{"code":0,"msg":""},"pnfsid":"0000019971D5891975B89D60924E9A63E3C8","billingPath":"/data/f1","fileSize":1482167,"storageInfo":"atlas:default@osm","transferTime":32007}`
+	}
+	for date, want := range map[string]string{
+		"Tue Dec 30 21:03:10 CET 2025":  "2025-12-30T20:03:10.000Z",
+		"Mon Jun 02 21:03:10 CEST 2025": "2025-06-02T19:03:10.000Z",
+		"Tue Dec 30 21:03:10 UTC 2025":  "2025-12-30T21:03:10.000Z",
+	} {
+		e := billingEvent(t, "a", "/x/billing-2025.12.30", record(date))
+		f.Apply(e)
+		if got := get(e, "@timestamp"); got != want || len(e.Tags()) != 0 {
+			t.Errorf("%s: @timestamp %s, tags %v; want %s", date, got, e.Tags(), want)
+		}
+	}
+	e := billingEvent(t, "a", "/x/billing-2025.12.30", record("yesterday"))
+	f.Apply(e)
+	if !e.HasTag("_dateparsefailure") {
+		t.Errorf("an unreadable date: tags %v", e.Tags())
+	}
+}

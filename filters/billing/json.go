@@ -53,8 +53,10 @@ func (f *Filter) applyJSON(e *event.Event, line string) bool {
 		}
 		switch {
 		case key == "date":
-			if t, err := time.Parse(time.RFC3339Nano, v.Str()); err == nil {
+			if t, ok := f.jsonDate(v.Str()); ok {
 				e.SetTimestamp(t)
+			} else {
+				e.AddTags([]string{"_dateparsefailure"}) // as the date filter tags a time it cannot read
 			}
 		case key == "isWrite" && prefix == "mover:":
 			e.SetString(target, boolText(v.Str() == "write"))
@@ -75,6 +77,22 @@ func (f *Filter) applyJSON(e *event.Event, line string) bool {
 		e.SetString(event.MustPath("[dcache][storage_info]"), "<Unknown>")
 	}
 	return true
+}
+
+// javaDate is java.util.Date's toString, which StorageInfoMessageSerializer
+// writes for a store or restore record's date (org.json prints the Date
+// object so), where the other serializers write ISO_OFFSET_DATE_TIME.
+const javaDate = "Mon Jan 02 15:04:05 MST 2006"
+
+// jsonDate reads a JSON record's date: ISO with its offset, or a Java
+// Date's text, whose zone abbreviation (CET, CEST) is read in the
+// pipeline's zone, the site's.
+func (f *Filter) jsonDate(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	t, err := time.ParseInLocation(javaDate, s, f.loc)
+	return t, err == nil
 }
 
 func (f *Filter) jsonTarget(prefix, key string) (event.Path, bool) {
