@@ -193,6 +193,8 @@ func TestEnvInFreeFormValues(t *testing.T) {
             n: ${N:42}
             q: "${N:42}"
             t: ${T:true}
+            s: !!str ${N:42}
+            e: ${E:}
     data_stream:
 `, 1)
 	cfg, err := load(t, src, map[string]string{"Y": "why"})
@@ -207,7 +209,7 @@ func TestEnvInFreeFormValues(t *testing.T) {
 	}
 	// Unquoted, a value keeps the type its text has; quoted, it is text.
 	add := fmt.Sprintf("%#v", cfg.Pipelines[0].Filters[0].Config)
-	for _, want := range []string{`"n":42`, `"q":"42"`, `"t":true`} {
+	for _, want := range []string{`"n":42`, `"q":"42"`, `"t":true`, `"s":"42"`, `"e":""`} {
 		if !strings.Contains(add, want) {
 			t.Errorf("no %s in %s", want, add)
 		}

@@ -186,3 +186,25 @@ func TestForwardingPipelineAddsNoDataStream(t *testing.T) {
 	}
 	held[0].Done()
 }
+
+// Offline (ingestd test) a forwarding pipeline adds no data_stream either,
+// as the node decides from the config, not from the outputs it built
+// (offline builds none). From a review's scratch test.
+func TestOfflineForwardingAddsNoDataStream(t *testing.T) {
+	w := newWorld(t)
+	pipelinein.Register(w.reg)
+	pipelineout.Register(w.reg)
+	r, err := BuildOffline(w.load(upDownConfig), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := event.NewEvent(event.Object(event.Field{Key: "message", Value: event.String("x")}))
+	e.Input = "feed"
+	p := r.Route(e)
+	out := p.Process(e)
+	doc := string(out[0].AppendJSON(nil))
+	t.Logf("pipeline %s offline: %s", p.Name, doc)
+	if strings.Contains(doc, "data_stream") {
+		t.Errorf("offline, the forwarding pipeline %s adds data_stream (online it does not): %s", p.Name, doc)
+	}
+}

@@ -298,7 +298,7 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		if len(p.outputs) == 0 && !r.offline {
 			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
-		if pc.DataStream.SyncFields && len(p.outputs) > 0 && onlyForwards(cfg, ids, g.outputs) {
+		if pc.DataStream.SyncFields && onlyForwards(cfg, ids, active) {
 			// Its events go on to other pipelines only: the data stream
 			// they are written to is named there, so this one adds no
 			// data_stream fields a downstream route would read (as
@@ -312,18 +312,22 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 	return g, nil
 }
 
-// onlyForwards reports whether every enabled output of ids sends to other
-// pipelines (plugin.BusSender).
-func onlyForwards(cfg *config.Config, ids []string, enabled map[string]*runningOutput) bool {
+// onlyForwards reports whether the active outputs among ids (all when ids
+// is empty) are some, and all send to other pipelines (plugin.BusSender).
+// It reads the config, not the built outputs, so that offline builds
+// (pipeline tests) decide as the node does.
+func onlyForwards(cfg *config.Config, ids []string, active map[string]bool) bool {
+	some := false
 	for _, b := range cfg.Outputs {
-		if _, on := enabled[b.ID]; !on || !slices.Contains(ids, b.ID) {
+		if !active[b.ID] || len(ids) > 0 && !slices.Contains(ids, b.ID) {
 			continue
 		}
 		if _, fwd := b.Config.(plugin.BusSender); !fwd {
 			return false
 		}
+		some = true
 	}
-	return true
+	return some
 }
 
 // sameBlock reports whether two plugin blocks would build the same plugin.

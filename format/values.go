@@ -184,7 +184,7 @@ func NormalizeLevel(s string) (string, bool) {
 	if n, ok := strings.CutPrefix(s, "Level "); ok {
 		// logging.getLevelName of a number no addLevelName named
 		// (logger.log(5, ...)): the level it falls in.
-		if v, err := strconv.ParseInt(n, 10, 64); err == nil && v >= 0 {
+		if v, err := strconv.ParseInt(n, 10, 64); err == nil && n != "" && isDigit(n[0]) {
 			return levelOfNumber(v), true
 		}
 		return "", false

@@ -260,10 +260,11 @@ func (d *Decoder) interpolateTree(n *yaml.Node) (*yaml.Node, bool) {
 		}
 		c := *n
 		c.Value = s
-		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
-			// Unquoted, the text is read again for its type, as if
-			// written there: ${N:42} is the number 42, "${N:42}" the
-			// string.
+		if n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && s != "" {
+			// Unquoted and untagged, the text is read again for its
+			// type, as if written there: ${N:42} is the number 42,
+			// "${N:42}" and !!str ${N:42} the string; an empty value
+			// stays the empty string.
 			c.Tag = ""
 		}
 		return &c, true

@@ -311,9 +311,19 @@ func TestJSONStoreRecordDate(t *testing.T) {
 			t.Errorf("%s: @timestamp %s, tags %v; want %s", date, got, e.Tags(), want)
 		}
 	}
-	e := billingEvent(t, "a", "/x/billing-2025.12.30", record("yesterday"))
-	f.Apply(e)
-	if !e.HasTag("_dateparsefailure") {
-		t.Errorf("an unreadable date: tags %v", e.Tags())
+	for _, bad := range []string{"yesterday", "Tue Dec 30 21:03:10 XYZT 2025"} {
+		e := billingEvent(t, "a", "/x/billing-2025.12.30", record(bad))
+		f.Apply(e)
+		if !e.HasTag("_dateparsefailure") {
+			t.Errorf("an unreadable date %q: tags %v", bad, e.Tags())
+		}
+	}
+	// A pipeline in UTC (the default) still reads a site's CET.
+	cfg.Source.Path = event.Path{"message"}
+	utc, _ := New(&cfg, plugin.Env{Logger: zerolog.Nop()})
+	e := billingEvent(t, "a", "/x/billing-2025.12.30", record("Tue Dec 30 21:03:10 CET 2025"))
+	utc.(*Filter).Apply(e)
+	if got := get(e, "@timestamp"); got != "2025-12-30T20:03:10.000Z" {
+		t.Errorf("CET in a UTC pipeline: %s", got)
 	}
 }

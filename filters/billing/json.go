@@ -86,13 +86,33 @@ const javaDate = "Mon Jan 02 15:04:05 MST 2006"
 
 // jsonDate reads a JSON record's date: ISO with its offset, or a Java
 // Date's text, whose zone abbreviation (CET, CEST) is read in the
-// pipeline's zone, the site's.
+// pipeline's zone, the site's, else by the table of common ones; an
+// abbreviation neither knows is no date (Go would read it as UTC).
 func (f *Filter) jsonDate(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
 	}
 	t, err := time.ParseInLocation(javaDate, s, f.loc)
-	return t, err == nil
+	if err != nil {
+		return time.Time{}, false
+	}
+	name, offset := t.Zone()
+	if t.Location() == f.loc || name == "UTC" || name == "GMT" {
+		return t, true
+	}
+	known, ok := zoneOffsets[name]
+	if !ok || offset != 0 {
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(known) * time.Hour).UTC(), true
+}
+
+// zoneOffsets are the hours east of UTC of the zone abbreviations a JVM
+// writes most, for a site whose pipeline zone is not its own.
+var zoneOffsets = map[string]int{
+	"WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+	"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+	"JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
 }
 
 func (f *Filter) jsonTarget(prefix, key string) (event.Path, bool) {

@@ -225,7 +225,9 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 			return n, err
 		}
 		// A window has passed: was enough sent in it?
-		if minRate := max(t.minRate, t.overMin); t.got < minRate*int64(t.window/time.Second) {
+		// In bytes·nanoseconds: a window under a second (or a fraction of
+		// one) asks for its share, not for nothing.
+		if minRate := max(t.minRate, t.overMin); t.got*int64(time.Second) < minRate*int64(t.window) {
 			return n, errTooSlow{t.got, t.window, minRate, t.overMin > t.minRate}
 		}
 		t.from, t.got = now, 0

@@ -432,3 +432,43 @@ func TestSlowHolderOfTheOverdraftIsClosed(t *testing.T) {
 		t.Errorf("fast batch not ACKed after 10s (inflight %d, overdrafts %d): it waits for the slow client", in.InflightBytes(), in.overdrafts.Load())
 	}
 }
+
+// A rate window under a second, or with a fraction of one, asks for its
+// share of the rate: int64(window/time.Second) made it 0 (nobody was ever
+// too slow) or rounded it down. From a review's scratch test.
+func TestSubSecondRateWindow(t *testing.T) {
+	for _, w := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond} {
+		srv, cli := net.Pipe()
+		tr := &timeoutReader{c: srv, timeout: 5 * time.Second, minRate: 4096, window: w}
+		tr.startRate()
+		tr.overdrawn() // must now keep 64 KiB/s
+		stop := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				cli.Write([]byte{'x'}) // 10 bytes/s
+			}
+		}()
+		var buf [16]byte
+		var tooSlow bool
+		deadline := time.Now().Add(3100 * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if _, err := tr.Read(buf[:]); err != nil {
+				var ts errTooSlow
+				tooSlow = errors.As(err, &ts)
+				t.Logf("window %s: %v", w, err)
+				break
+			}
+		}
+		close(stop)
+		srv.Close()
+		cli.Close()
+		if !tooSlow {
+			t.Errorf("rate_window %s: a client sending 10 B/s of an overdrawn batch (must keep 64 KiB/s) was read for 3s and never closed", w)
+		}
+	}
+}
