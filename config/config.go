@@ -58,10 +58,10 @@ type ReloadConfig struct {
 	Interval  time.Duration `yaml:"interval" default:"3s" doc:"how often the config files are checked for changes"`
 }
 
-// Check refuses an interval of 0: the watcher would read the files in a
-// loop.
+// Check refuses an interval of 0 for automatic reload: the watcher would
+// read the files in a loop.
 func (c *ReloadConfig) Check() []spec.FieldError {
-	if c.Interval <= 0 {
+	if c.Automatic && c.Interval <= 0 {
 		return []spec.FieldError{{Field: "interval", Msg: "must be greater than zero"}}
 	}
 	return nil
