@@ -94,13 +94,12 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			at = a.Value.Position()
 		}
 		s := c.streams()
-		switch {
-		case s.actionSet && s.indexAction != index:
+		if len(s.actionOuts) > 0 && s.indexAction != index {
 			c.errorf(at, "%s: action %q differs from the elasticsearch output's at %s; ingestd sets the action of a pipeline's outputs once", what, map[bool]string{true: "index", false: "create"}[index], s.actionAt)
-		case !s.actionSet:
-			s.actionSet, s.indexAction, s.actionAt = true, index, at
-			fallthrough
-		default:
+		} else {
+			if len(s.actionOuts) == 0 {
+				s.indexAction, s.actionAt = index, at
+			}
 			s.actionOuts = append(s.actionOuts, b)
 		}
 	}

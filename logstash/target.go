@@ -24,13 +24,12 @@ type streamSettings struct {
 	documentID        string
 	documentIDOuts    []*block // the outputs that name it: their whens are the condition of the replace
 	documentIDAt      lsconf.Pos
-	// indexAction: the outputs write to an index by index actions
-	// (Logstash's default there), set in [@metadata][op_type] for the
-	// events of actionOuts.
+	// indexAction: the index-mode outputs (actionOuts, none in data
+	// stream mode) write by index actions (Logstash's default there), set
+	// in [@metadata][op_type] for their events.
 	indexAction bool
 	actionOuts  []*block
 	actionAt    lsconf.Pos
-	actionSet   bool
 	nonES       []lsconf.Pos
 	index       string // index mode: the index template ("" for data streams)
 	// indexOuts are the index-mode outputs and the index each names.

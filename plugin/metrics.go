@@ -77,6 +77,10 @@ type DeliveryCounters struct {
 	Failures     atomic.Int64 // failed requests or writes
 }
 
+// MetricDeadLettered is the key of DeliveryCounters.DeadLettered among an
+// output's metrics (replay reads it to say what was refused again).
+const MetricDeadLettered = "dead_lettered"
+
 // Register registers the counters on ms.
 func (c *DeliveryCounters) Register(ms *Metrics) {
 	for _, m := range []struct {
@@ -86,7 +90,7 @@ func (c *DeliveryCounters) Register(ms *Metrics) {
 		{"written", "output_events_written_total", "Events delivered by the output (indexed, appended).", &c.Written},
 		{"duplicates", "output_events_duplicate_total", "Events already present (409), counted as delivered.", &c.Duplicates},
 		{"retried", "output_events_retried_total", "Event retries (429/5xx items, failed requests).", &c.Retried},
-		{"dead_lettered", "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &c.DeadLettered},
+		{MetricDeadLettered, "output_events_dead_lettered_total", "Events refused for good and written to the dead-letter store.", &c.DeadLettered},
 		{"failures", "output_failures_total", "Failed requests or writes.", &c.Failures},
 	} {
 		ms.Register(Metric{Key: m.key, Prometheus: m.prom, Help: m.help, Kind: Counter}, m.v.Load)

@@ -49,7 +49,7 @@ func (c *cli) replayCmd() *cobra.Command {
 			for _, pm := range runner.PluginMetrics() {
 				if pm.Kind == plugin.KindOutput {
 					pm.Metrics.Each(func(m plugin.Metric, v int64) {
-						if m.Key == "dead_lettered" {
+						if m.Key == plugin.MetricDeadLettered {
 							again += v
 						}
 					})

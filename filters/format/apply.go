@@ -393,12 +393,11 @@ const (
 // over it (over a one-line cause; one over several lines cannot be told
 // from the message).
 func splitTraceback(s string) (head, stack string) {
-	i := strings.Index(s, tracebackMarker)
-	if j := strings.Index(s, groupMarker); j >= 0 && (i < 0 || j < i) {
-		i = j
-	}
-	if j := strings.Index(s, stackMarker); j >= 0 && (i < 0 || j < i) {
-		i = j
+	i := -1 // the first marker
+	for _, m := range [...]string{tracebackMarker, groupMarker, stackMarker} {
+		if j := strings.Index(s, m); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
 	}
 	if i < 0 {
 		return s, ""

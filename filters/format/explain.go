@@ -53,26 +53,28 @@ type explained struct {
 }
 
 func (f *Filter) fits(line string, order []*entry) bool {
+	_, ok := f.applyAlone(line, order)
+	return ok
+}
+
+// applyAlone runs the filter, with only the formats of order, on an event
+// holding line, as Apply does: the event, and whether a format fitted.
+func (f *Filter) applyAlone(line string, order []*entry) (*event.Event, bool) {
 	e := event.NewEvent(event.Object(event.Field{Key: "message", Value: event.String(line)}))
 	sub := *f
 	sub.source = pathMessage
 	sub.order = map[string][]*entry{"": order}
 	sub.fail = []string{"_explain_nofit"}
 	sub.Apply(e)
-	return !e.HasTag("_explain_nofit")
+	return e, !e.HasTag("_explain_nofit")
 }
 
 // sets runs the format en alone on line, as the filter does, and says
 // what the event then holds: the fields converted (levels normalised,
 // numbers, @timestamp), or that a value does not convert.
 func (f *Filter) sets(line string, en *entry) (string, bool) {
-	e := event.NewEvent(event.Object(event.Field{Key: "message", Value: event.String(line)}))
-	sub := *f
-	sub.source = pathMessage
-	sub.order = map[string][]*entry{"": {en}}
-	sub.fail = []string{"_explain_nofit"}
-	sub.Apply(e)
-	if e.HasTag("_explain_nofit") {
+	e, ok := f.applyAlone(line, []*entry{en})
+	if !ok {
 		return "but a value does not convert (a date that does not exist, a number out of range): the format does not fit", false
 	}
 	return "sets: " + string(e.AppendJSON(nil)), true
