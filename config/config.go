@@ -48,8 +48,6 @@ type Config struct {
 	// before the watcher looks is still a change.
 	Sources []string `yaml:"-"`
 	Digest  [32]byte `yaml:"-"`
-	// sourceData are the contents of Sources, as read.
-	sourceData [][]byte
 }
 
 // ReloadConfig configures hot reload.
@@ -212,14 +210,15 @@ func (c *Config) RuntimeMemoryLimit() int64 {
 // directory.
 func LoadFile(path string, reg *plugin.Registry, env func(string) (string, bool)) (*Config, error) {
 	dir := filepath.Dir(path)
-	cfg, err := LoadFS(os.DirFS(dir), filepath.Base(path), dir, reg, env)
+	var read [][]byte // the contents of cfg.Sources, for its Digest
+	cfg, err := loadFS(os.DirFS(dir), filepath.Base(path), dir, reg, env, nil, &read)
 	if err != nil {
 		return nil, err
 	}
 	for i, s := range cfg.Sources {
 		cfg.Sources[i] = filepath.Join(dir, s)
 	}
-	cfg.Digest, cfg.sourceData = digest(cfg.Sources, cfg.sourceData), nil
+	cfg.Digest = digest(cfg.Sources, read)
 	return cfg, nil
 }
 
@@ -249,10 +248,12 @@ func digest(files []string, data [][]byte) [32]byte {
 // LoadFS reads and checks the config name of fsys (includes come from
 // fsys too). prefix is prepended to file names in messages.
 func LoadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(string) (string, bool)) (*Config, error) {
-	return loadFS(fsys, name, prefix, reg, env, nil)
+	return loadFS(fsys, name, prefix, reg, env, nil, nil)
 }
 
-func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(string) (string, bool), stack []string) (*Config, error) {
+// loadFS is LoadFS; read, when not nil, receives the contents of the files
+// it reads, in the order of the config's Sources.
+func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(string) (string, bool), stack []string, read *[][]byte) (*Config, error) {
 	display := name
 	if prefix != "" && prefix != "." {
 		display = prefix + "/" + name
@@ -271,10 +272,13 @@ func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 		return nil, err
 	}
 	var included []PipelineConfig
-	cfg.Sources, cfg.sourceData = []string{name}, [][]byte{data}
+	cfg.Sources = []string{name}
+	if read != nil {
+		*read = append(*read, data)
+	}
 	var ps spec.Problems
 	for i, inc := range cfg.Include {
-		sub, err := loadFS(fsys, path.Join(path.Dir(name), inc), prefix, reg, env, append(stack, name))
+		sub, err := loadFS(fsys, path.Join(path.Dir(name), inc), prefix, reg, env, append(stack, name), read)
 		if err != nil {
 			var subPs spec.Problems
 			if errors.As(err, &subPs) {
@@ -286,7 +290,6 @@ func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 		}
 		included = append(included, sub.Pipelines...)
 		cfg.Sources = append(cfg.Sources, sub.Sources...)
-		cfg.sourceData = append(cfg.sourceData, sub.sourceData...)
 	}
 	if len(ps) > 0 {
 		return nil, ps.Err()
