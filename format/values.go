@@ -281,7 +281,10 @@ func levelOfNumber(n int64) string {
 	return "CRITICAL"
 }
 
-// LevelName is Python's name for a level number (logging.getLevelName).
+// LevelName is the level log_level holds for a level number: Python's
+// name for it (logging.getLevelName), or for a number Python names
+// "Level N", the level it falls in, as NormalizeLevel reads "Level N" (a
+// %(levelno)s and a %(levelname)s field of one record agree).
 func LevelName(n int64) string {
 	switch n {
 	case 10:
@@ -295,7 +298,7 @@ func LevelName(n int64) string {
 	case 50:
 		return "CRITICAL"
 	}
-	return "Level " + strconv.FormatInt(n, 10)
+	return levelOfNumber(n)
 }
 
 // SplitRequest splits an HTTP request line "GET /path HTTP/1.1" into the

@@ -393,6 +393,9 @@ const (
 // over it (over a one-line cause; one over several lines cannot be told
 // from the message).
 func splitTraceback(s string) (head, stack string) {
+	if strings.IndexByte(s, '\n') < 0 {
+		return s, "" // every marker starts a line: most records have one line
+	}
 	i := -1 // the first marker
 	for _, m := range [...]string{tracebackMarker, groupMarker, stackMarker} {
 		if j := strings.Index(s, m); j >= 0 && (i < 0 || j < i) {

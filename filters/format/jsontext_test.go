@@ -11,7 +11,8 @@ import (
 
 // A piece of the line stored as its JSON text reads and encodes as the
 // same piece of the unescaped line, at every cut, for texts with every
-// one-character escape; a text with \u escapes maps nothing.
+// one-character escape; a text with \u escapes maps too, each escape
+// standing for its character's bytes.
 func TestJSONTextPieces(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 16))
 	alphabet := []string{"a", "b", " ", "\"", "\\", "\n", "\t", "\r", "é", "|", "/", "<", ">", "&", "\u2028", "\x01", "€"}
