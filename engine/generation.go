@@ -254,12 +254,24 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		g.outputs[b.ID] = &runningOutput{id: b.ID, block: b, output: o.(plugin.Output), metrics: e.Metrics}
 	}
 	for _, pc := range cfg.Pipelines {
+		ids := pc.Outputs
+		if len(ids) == 0 {
+			ids = outputIDs
+		}
+		ds := pc.DataStream
+		if ds.SyncFields && onlyForwards(cfg, ids, active) {
+			// Its events go on to other pipelines only: the data stream
+			// they are written to is named there, so this one adds no
+			// data_stream fields a downstream route would read (as
+			// Logstash's pipeline output adds none).
+			ds.SyncFields = false
+		}
 		p := &Pipeline{
 			Name:     pc.Name,
 			When:     pc.When,
 			inputs:   pc.Inputs,
 			Counters: r.Metrics.Pipeline(pc.Name),
-			namer:    datastream.NewNamer(pc.DataStream),
+			namer:    datastream.NewNamer(ds),
 			queue:    make(chan chunk, pc.QueueSize),
 			busy:     &g.busy,
 			workers:  pc.Workers,
@@ -280,10 +292,6 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 			st.expander, _ = f.(plugin.Expander)
 			p.filters = append(p.filters, st)
 		}
-		ids := pc.Outputs
-		if len(ids) == 0 {
-			ids = outputIDs
-		}
 		for _, id := range ids {
 			if o, ok := g.outputs[id]; ok {
 				// The condition of this config's block: an output carried
@@ -298,22 +306,14 @@ func (r *Runner) buildGeneration(cfg *config.Config, prev *generation) (_ *gener
 		if len(p.outputs) == 0 && !r.offline {
 			return nil, fmt.Errorf("pipeline %s (%s): none of its outputs %v is enabled", pc.Name, pc.At, ids)
 		}
-		if pc.DataStream.SyncFields && onlyForwards(cfg, ids, active) {
-			// Its events go on to other pipelines only: the data stream
-			// they are written to is named there, so this one adds no
-			// data_stream fields a downstream route would read (as
-			// Logstash's pipeline output adds none).
-			ds := pc.DataStream
-			ds.SyncFields = false
-			p.namer = datastream.NewNamer(ds)
-		}
 	}
 	g.single = len(g.pipelines) == 1 && g.pipelines[0].When.IsEmpty() && len(g.pipelines[0].inputs) == 0
 	return g, nil
 }
 
 // onlyForwards reports whether the active outputs among ids (all when ids
-// is empty) are some, and all send to other pipelines (plugin.BusSender).
+// is empty: offline, no output id is collected) are some, and all send to
+// other pipelines (plugin.BusSender).
 // It reads the config, not the built outputs, so that offline builds
 // (pipeline tests) decide as the node does.
 func onlyForwards(cfg *config.Config, ids []string, active map[string]bool) bool {

@@ -120,6 +120,7 @@ type pluginStats struct {
 // /_node/stats/pipelines/ID with that section alone.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	all := s.nodeStats()
+	types := r.PathValue("types")
 	if id := r.PathValue("id"); id != "" {
 		p, ok := all["pipelines"].(map[string]any)[id]
 		if !ok {
@@ -127,9 +128,8 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		all["pipelines"] = map[string]any{id: p}
-		r.SetPathValue("types", "pipelines")
+		types = "pipelines"
 	}
-	types := r.PathValue("types")
 	if types == "" {
 		writeJSON(w, http.StatusOK, all)
 		return

@@ -8,6 +8,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -52,6 +53,18 @@ type Output interface {
 // have Close.
 type Closer interface {
 	Close() error
+}
+
+// Location is the pipeline's zone (Timezone), UTC when none is set.
+func (e Env) Location() (*time.Location, error) {
+	if e.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(e.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline timezone: %w", err)
+	}
+	return loc, nil
 }
 
 // Env is what a plugin is built with.

@@ -89,16 +89,14 @@ var (
 func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
 	f := &Filter{
 		source: cfg.Source.Path, file: cfg.FileField.Path, agent: cfg.AgentField.Path, dateTarget: cfg.DateTarget.Path,
-		learn: cfg.LearnHeaders, keepHeaders: cfg.KeepHeaders, fail: cfg.TagOnFailure, log: env.Logger, loc: time.UTC,
+		learn: cfg.LearnHeaders, keepHeaders: cfg.KeepHeaders, fail: cfg.TagOnFailure, log: env.Logger,
 		site: billing.NewLibrary(),
 	}
-	if env.Timezone != "" {
-		loc, err := time.LoadLocation(env.Timezone)
-		if err != nil {
-			return nil, fmt.Errorf("dcache_billing: timezone: %w", err)
-		}
-		f.loc = loc
+	loc, err := env.Location()
+	if err != nil {
+		return nil, fmt.Errorf("dcache_billing: %w", err)
 	}
+	f.loc = loc
 	for _, layout := range cfg.DateFormats {
 		defs := billing.Defaults()
 		for _, mt := range sortedKeys(defs) {

@@ -67,13 +67,9 @@ type filter struct {
 // New builds a csv filter. Dates convert at midnight in the pipeline's
 // timezone (Logstash uses the JVM's).
 func New(cfg *Config, env plugin.Env) (plugin.Filter, error) {
-	loc := time.UTC
-	if env.Timezone != "" {
-		l, err := time.LoadLocation(env.Timezone)
-		if err != nil {
-			return nil, fmt.Errorf("csv: pipeline timezone: %w", err)
-		}
-		loc = l
+	loc, err := env.Location()
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
 	}
 	return compile(cfg, loc)
 }

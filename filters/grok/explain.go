@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 )
 
@@ -82,13 +81,7 @@ func (f *Filter) explain(pattern, line string) (Explanation, error) {
 		for name, text := range caps {
 			if c, ok := f.captures[name]; ok {
 				x.Captures[c.path.String()] = text
-				v := event.String(text)
-				if c.typ != "" {
-					if cv, err := convert.Text(text, c.typ); err == nil {
-						v = cv
-					}
-				}
-				x.Values[c.path.String()] = string(v.AppendJSON(nil))
+				x.Values[c.path.String()] = string(c.value(text).AppendJSON(nil))
 			}
 		}
 		return x, nil

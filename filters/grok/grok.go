@@ -403,6 +403,17 @@ func (f *Filter) MatchIndex(field string, text string) int {
 	return -1
 }
 
+// value is what a capture stores of its text: the text, or its
+// conversion (%{NUMBER:n:int} stores 42).
+func (c capture) value(text string) event.Value {
+	if c.typ != "" {
+		if cv, err := convert.Text(text, c.typ); err == nil {
+			return cv
+		}
+	}
+	return event.String(text)
+}
+
 // store sets the captured texts (vals[i] for caps[i]), in the order of
 // their internal names, so documents are stable.
 func (f *Filter) store(e *event.Event, caps []capture, vals []string) {
@@ -411,12 +422,7 @@ func (f *Filter) store(e *event.Event, caps []capture, vals []string) {
 		if text == "" && !f.keepEmpty && !f.keepField[c.key] {
 			continue
 		}
-		val := event.String(text)
-		if c.typ != "" {
-			if cv, err := convert.Text(text, c.typ); err == nil {
-				val = cv
-			}
-		}
+		val := c.value(text)
 		if old, exists := e.Get(c.path); exists && !f.overwrite[c.key] {
 			val = appendValue(old, val)
 		}

@@ -411,8 +411,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	for i, p := range f.remove {
 		if p == nil {
-			// A reference that renders no field name (a missing field
-			// keeps its %{...} text) removes nothing.
+			// A missing field keeps its %{...} text, so a field of that
+			// literal name is what goes, as in Logstash; a rendering that
+			// is no field reference removes nothing.
 			if p, err := event.ParsePath(f.removeT[i].RenderLogstash(e)); err == nil {
 				e.Delete(p)
 			}

@@ -205,7 +205,7 @@ func (f *filter) Apply(e *event.Event) bool {
 func (f *filter) translate(e *event.Event) bool {
 	v, ok := e.Get(f.source)
 	if !ok {
-		return f.set(e, f.fallback, nil, "")
+		return f.set(e, f.fallback)
 	}
 	text := v.Text()
 	dict := f.dict
@@ -220,7 +220,7 @@ func (f *filter) translate(e *event.Event) bool {
 		return false
 	}
 	if as, ok := f.seen.m.Load(text); ok {
-		return f.set(e, as.([]assign), nil, text)
+		return f.set(e, as.([]assign))
 	}
 	as := f.ruleFor(text)
 	if f.seen.n.Load() < maxOutcomes {
@@ -228,7 +228,7 @@ func (f *filter) translate(e *event.Event) bool {
 			f.seen.n.Add(1)
 		}
 	}
-	return f.set(e, as, nil, text)
+	return f.set(e, as)
 }
 
 // ruleFor returns the assignments of the first rule that matches text,
@@ -261,8 +261,9 @@ func (f *filter) ruleFor(text string) []assign {
 }
 
 // set writes the assignments (those whose field the event has are kept
-// with override off) and reports whether it wrote any.
-func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string, match ...int) bool {
+// with override off; a rule's $1 were expanded by ruleFor) and reports
+// whether it wrote any.
+func (f *filter) set(e *event.Event, as []assign) bool {
 	wrote := false
 	for _, a := range as {
 		if f.keep && e.Has(a.path) {
@@ -271,9 +272,6 @@ func (f *filter) set(e *event.Event, as []assign, re *regexp.Regexp, text string
 		val := a.value
 		if a.sprintf != nil {
 			val = a.sprintf.RenderLogstash(e)
-		}
-		if re != nil && strings.Contains(val, "$") {
-			val = string(re.ExpandString(nil, val, text, match))
 		}
 		e.SetString(a.path, val)
 		wrote = true

@@ -8,8 +8,6 @@ package validate
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
@@ -203,10 +201,7 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 		// A literal past float64 (1e999) is JSON, but Elasticsearch
 		// refuses it as a double: the record would be dead-lettered, not
 		// rejected with its code.
-		if v.Kind() != event.KindNumber {
-			return derived, false
-		}
-		if f, err := strconv.ParseFloat(v.Text(), 64); err != nil && math.IsInf(f, 0) {
+		if _, ok := v.Number(); !ok {
 			return derived, false
 		}
 	case "boolean":

@@ -220,11 +220,23 @@ func Compile(msgType, template string) (*Set, error) {
 }
 
 // typeWords are the type words ($type$) the message types print, where a
-// message type has one (a storage-info-message is a store or a restore).
-var typeWords = map[string]string{
-	MoverInfo: "transfer", DoorRequestInfo: "request", RemoveFileInfo: "remove",
-	PoolHitInfo: "hit", WarningPnfsFile: "warning",
-}
+// message type has one: typeHints turned around, each word whose lines
+// are of one message type first (a storage-info-message is a store or a
+// restore; doors bill a remove too, but a remove line is a
+// remove-file-info-message first).
+var typeWords = func() map[string]string {
+	words := map[string][]string{}
+	for word, types := range typeHints {
+		words[types[0]] = append(words[types[0]], word)
+	}
+	out := map[string]string{}
+	for msgType, ws := range words {
+		if len(ws) == 1 {
+			out[msgType] = ws[0]
+		}
+	}
+	return out
+}()
 
 func compileVariant(name, template string, fl flat, hasChain bool) (*Variant, error) {
 	var pieces []format.Piece

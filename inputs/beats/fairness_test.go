@@ -439,9 +439,11 @@ func TestSlowHolderOfTheOverdraftIsClosed(t *testing.T) {
 func TestSubSecondRateWindow(t *testing.T) {
 	for _, w := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond} {
 		srv, cli := net.Pipe()
-		tr := &timeoutReader{c: srv, timeout: 5 * time.Second, minRate: 4096, window: w}
+		// 80 B/s against a minimum of 100: below it in every window, but
+		// above what a window rounded down to whole seconds asked (0 for
+		// 500 ms, 100 bytes for 1.5 s, where 120 arrive).
+		tr := &timeoutReader{c: srv, timeout: 5 * time.Second, minRate: 100, window: w}
 		tr.startRate()
-		tr.overdrawn() // must now keep 64 KiB/s
 		stop := make(chan struct{})
 		go func() {
 			for {
@@ -450,7 +452,7 @@ func TestSubSecondRateWindow(t *testing.T) {
 					return
 				case <-time.After(100 * time.Millisecond):
 				}
-				cli.Write([]byte{'x'}) // 10 bytes/s
+				cli.Write([]byte("12345678")) // 80 bytes/s
 			}
 		}()
 		var buf [16]byte
@@ -468,7 +470,7 @@ func TestSubSecondRateWindow(t *testing.T) {
 		srv.Close()
 		cli.Close()
 		if !tooSlow {
-			t.Errorf("rate_window %s: a client sending 10 B/s of an overdrawn batch (must keep 64 KiB/s) was read for 3s and never closed", w)
+			t.Errorf("rate_window %s: a client sending 80 B/s against min_transfer_rate 100 was read for 3s and never closed", w)
 		}
 	}
 }
