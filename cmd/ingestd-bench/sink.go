@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -11,12 +10,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // sink is a fast bulk endpoint: it answers like Elasticsearch (the
 // X-Elastic-Product header, GET /, a bulk response with one 201 item per
 // action) and only counts documents, so the benchmark measures ingestd,
-// not a cluster.
+// not a cluster. It inflates gzip bodies with klauspost's reader, about
+// twice as fast as compress/gzip's here: on a two-core machine the sink
+// shares the CPU with the server measured.
 type sink struct {
 	docs     atomic.Int64
 	requests atomic.Int64
