@@ -17,8 +17,8 @@ import (
 // sink is a fast bulk endpoint: it answers like Elasticsearch (the
 // X-Elastic-Product header, GET /, a bulk response with one 201 item per
 // action) and only counts documents, so the benchmark measures ingestd,
-// not a cluster. It inflates gzip bodies with klauspost's reader, about
-// twice as fast as compress/gzip's here: on a two-core machine the sink
+// not a cluster. It inflates gzip bodies with klauspost's reader (345–397
+// MB/s on the applog corpus here, compress/gzip 242–248): on two cores the sink
 // shares the CPU with the server measured.
 type sink struct {
 	docs     atomic.Int64
