@@ -188,6 +188,15 @@ func nativeStringTest(op string, builtin bool, left, right ast.Node, notTrueAlik
 				if ruledOut {
 					return isFalse
 				}
+				if ok && a.Kind() == event.KindString {
+					// The common case without a Value for basename's
+					// result: routes run this for every event.
+					s := a.Str()
+					if base && s != "" {
+						s = path.Base(s)
+					}
+					return triOf(test(s, lit.Value))
+				}
 				if base {
 					a, ok = basename(a, ok)
 				}

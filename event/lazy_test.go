@@ -259,7 +259,8 @@ func FuzzLazyMatchesEager(f *testing.F) {
 
 // GetPlain reads what Get reads in objects held as text without a
 // backslash: nested objects, strings, arrays, numbers, literals, spaces
-// between tokens, duplicate keys (the first counts) and missing paths.
+// between tokens, duplicate keys (the first counts), missing paths and
+// outer members looked for inside nested objects.
 func TestGetPlainEqualsGet(t *testing.T) {
 	objects := []string{
 		`{"file":{"path":"/var/lib/dcache/billing-2025.12.30","device_id":"65024"},"offset":259}`,
@@ -270,7 +271,10 @@ func TestGetPlainEqualsGet(t *testing.T) {
 	}
 	paths := []Path{{"file"}, {"file", "path"}, {"file", "device_id"}, {"file", "missing"}, {"offset"}, {"flags"}, {"flags", "0"},
 		{"flags", "1", "a", "1"}, {"n"}, {"t"}, {"z"}, {"a", "b", "c", "d"}, {"a", "b", "c"}, {"a2", "x"}, {"e"}, {"e", "x"},
-		{"arr", "0", "k"}, {"s"}, {"dup"}, {"unicode"}, {"empty"}, {"nested", "x", "1"}, {"nested", "y"}, {"nothing"}, {}}
+		{"arr", "0", "k"}, {"s"}, {"dup"}, {"unicode"}, {"empty"}, {"nested", "x", "1"}, {"nested", "y"}, {"nothing"}, {},
+		// A member of the outer object looked for inside a nested one: the
+		// nested scan stops at its own closing brace.
+		{"file", "offset"}, {"a", "a2"}, {"a", "b", "e"}, {"nested", "unicode"}}
 	for _, text := range objects {
 		v := RawObject(text)
 		for _, p := range paths {

@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"strings"
 	"unsafe"
 )
 
@@ -30,24 +31,32 @@ func (v Value) GetPlain(p Path) (Value, bool) {
 	}
 	raw := v.text()
 	for depth, key := range p {
-		start, end, ok := plainMember(raw, key)
+		start, ok := plainMember(raw, key)
 		if !ok {
 			return Value{}, false
 		}
-		text := raw[start:end]
-		switch {
-		case text[0] == '"':
-			if depth == len(p)-1 {
-				return String(text[1 : len(text)-1]), true
+		last := depth == len(p)-1
+		switch raw[start] {
+		case '"':
+			if !last {
+				return Value{}, false
 			}
-			return Value{}, false
-		case text[0] == '{':
-			if depth == len(p)-1 {
-				return RawObject(text), true
+			// No backslash: the next quote closes it.
+			q := strings.IndexByte(raw[start+1:], '"')
+			if q < 0 {
+				return Value{}, false
 			}
-			raw = text
+			return String(raw[start+1 : start+1+q]), true
+		case '{':
+			if last {
+				return RawObject(raw[start:skipTrusted(plainBytes(raw), start)]), true
+			}
+			// Not cut at its end: the scan of its members stops at its
+			// closing brace, and finding the end would read it twice.
+			raw = raw[start:]
 		default: // an array, a number, true, false, null: decoded as Get does
-			d := decoder{buf: unsafe.Slice(unsafe.StringData(text), len(text))}
+			text := raw[start:skipTrusted(plainBytes(raw), start)]
+			d := decoder{buf: plainBytes(text)}
 			val, err := d.value(1)
 			if err != nil {
 				return Value{}, false
@@ -58,14 +67,17 @@ func (v Value) GetPlain(p Path) (Value, bool) {
 	return RawObject(raw), true // an empty path
 }
 
-// plainMember finds the member key of the object text raw (no
-// backslash in it) and returns where its value's text lies.
-func plainMember(raw, key string) (start, end int, ok bool) {
-	d := decoder{buf: unsafe.Slice(unsafe.StringData(raw), len(raw)), pos: 1}
+func plainBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// plainMember finds the member key of the object whose text starts raw
+// (no backslash in it; raw may go on past the object's end) and returns
+// where its value's text starts.
+func plainMember(raw, key string) (start int, ok bool) {
+	d := decoder{buf: plainBytes(raw), pos: 1}
 	for d.skipSpace(); d.pos < len(d.buf) && d.buf[d.pos] == '"'; d.skipSpace() {
-		q := bytes.IndexByte(d.buf[d.pos+1:], '"')
+		q := strings.IndexByte(raw[d.pos+1:], '"')
 		if q < 0 {
-			return 0, 0, false
+			return 0, false
 		}
 		k := raw[d.pos+1 : d.pos+1+q]
 		d.pos += q + 2
@@ -73,20 +85,19 @@ func plainMember(raw, key string) (start, end int, ok bool) {
 		d.pos++ // ':'
 		d.skipSpace()
 		if d.pos >= len(d.buf) {
-			return 0, 0, false
+			return 0, false
 		}
-		start, end = d.pos, skipTrusted(d.buf, d.pos)
 		if k == key {
-			return start, end, true
+			return d.pos, true
 		}
-		d.pos = end
+		d.pos = skipTrusted(d.buf, d.pos)
 		d.skipSpace()
 		if d.pos >= len(d.buf) || d.buf[d.pos] != ',' {
-			return 0, 0, false
+			return 0, false
 		}
 		d.pos++
 	}
-	return 0, 0, false
+	return 0, false
 }
 
 // rawMembers looks several keys up in one pass over a raw object: out[i]
