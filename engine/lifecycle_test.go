@@ -114,7 +114,7 @@ func TestLateCommitRefused(t *testing.T) {
 			b.Add(e)
 		}
 		h.r.mu.Lock()
-		g := h.r.gen
+		g := h.r.gen.Load()
 		h.r.mu.Unlock()
 		h.cancel()
 		select {

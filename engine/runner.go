@@ -32,8 +32,10 @@ type Runner struct {
 	log     zerolog.Logger
 	Metrics *Metrics
 
-	mu     sync.Mutex // guards gen (swaps) and inputs
-	gen    *generation
+	// mu orders generation swaps and guards inputs. gen is also read
+	// without it: routing an event (Route) must not take a lock.
+	mu     sync.Mutex
+	gen    atomic.Pointer[generation]
 	inputs []*runningInput
 
 	reloads  chan reloadRequest
@@ -75,7 +77,8 @@ func Build(cfg *config.Config, log zerolog.Logger) (*Runner, error) {
 		g.closeUnstarted(nil)
 		return nil, err
 	}
-	r.gen, r.inputs = g, inputs
+	r.gen.Store(g)
+	r.inputs = inputs
 	return r, nil
 }
 
@@ -89,7 +92,7 @@ func BuildOffline(cfg *config.Config, log zerolog.Logger) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.gen = g
+	r.gen.Store(g)
 	return r, nil
 }
 
@@ -148,8 +151,9 @@ func (r *Runner) SetInputs(inputs map[string]plugin.Input) {
 func (r *Runner) Outputs() map[string]plugin.Output {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]plugin.Output, len(r.gen.outputs))
-	for id, o := range r.gen.outputs {
+	g := r.gen.Load()
+	out := make(map[string]plugin.Output, len(g.outputs))
+	for id, o := range g.outputs {
 		out[id] = o.output
 	}
 	return out
@@ -172,13 +176,14 @@ func (r *Runner) PluginMetrics() []PluginMetrics {
 	for _, in := range r.inputs {
 		out = append(out, PluginMetrics{Kind: plugin.KindInput, ID: in.id, Metrics: in.metrics})
 	}
-	for _, p := range r.gen.pipelines {
+	g := r.gen.Load()
+	for _, p := range g.pipelines {
 		for _, st := range p.filters {
 			out = append(out, PluginMetrics{Kind: plugin.KindFilter, ID: st.id, Pipeline: p.Name, Metrics: st.metrics})
 		}
 	}
-	for _, b := range r.gen.cfg.Outputs {
-		if o, ok := r.gen.outputs[b.ID]; ok {
+	for _, b := range g.cfg.Outputs {
+		if o, ok := g.outputs[b.ID]; ok {
 			out = append(out, PluginMetrics{Kind: plugin.KindOutput, ID: o.id, Metrics: o.metrics})
 		}
 	}
@@ -198,23 +203,17 @@ func (r *Runner) Inputs() []plugin.Input {
 
 // Pipelines returns the current pipelines in routing order.
 func (r *Runner) Pipelines() []*Pipeline {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.gen.pipelines
+	return r.gen.Load().pipelines
 }
 
 // Config returns the config now running.
 func (r *Runner) Config() *config.Config {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.gen.cfg
+	return r.gen.Load().cfg
 }
 
 // Route returns the pipeline e takes: the first whose condition matches.
 func (r *Runner) Route(e *event.Event) *Pipeline {
-	r.mu.Lock()
-	g := r.gen
-	r.mu.Unlock()
+	g := r.gen.Load()
 	if i := g.pipelineFor(e); i >= 0 {
 		return g.pipelines[i]
 	}
@@ -225,14 +224,12 @@ func (r *Runner) Route(e *event.Event) *Pipeline {
 // or nil once the runner has stopped.
 func (r *Runner) current() *generation {
 	for {
-		r.mu.Lock()
-		g := r.gen
-		r.mu.Unlock()
+		g := r.gen.Load()
 		if g.acquire() {
 			return g
 		}
 		r.mu.Lock()
-		stopped := r.gen == g // retired and not replaced: shut down
+		stopped := r.gen.Load() == g // retired and not replaced: shut down
 		r.mu.Unlock()
 		if stopped {
 			return nil
@@ -274,7 +271,7 @@ func (r *Runner) RecordReloadFailure(err error) { r.Metrics.reloaded(err) }
 // first input failure, if any.
 func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Lock()
-	g := r.gen
+	g := r.gen.Load()
 	inputs := r.inputs
 	r.mu.Unlock()
 	if err := g.start(); err != nil {
@@ -322,7 +319,7 @@ loop:
 	}
 	close(loopDone)
 	r.mu.Lock()
-	g, inputs = r.gen, r.inputs
+	g, inputs = r.gen.Load(), r.inputs
 	r.mu.Unlock()
 	r.log.Info().Dur("timeout", g.cfg.ShutdownTimeout).Msg("shutting down: no new batches; draining in-flight ones")
 	// Pipeline inputs keep their addresses while the other inputs drain,
@@ -386,7 +383,7 @@ func (r *Runner) startInput(in *runningInput, exited chan<- inputExit) {
 // set, so reloads never overlap.
 func (r *Runner) reload(cfg *config.Config, exited chan<- inputExit, running map[*runningInput]bool, retiring *sync.WaitGroup) error {
 	r.mu.Lock()
-	current := r.gen
+	current := r.gen.Load()
 	r.mu.Unlock()
 	newGen, err := r.buildGeneration(cfg, current)
 	if err != nil {
@@ -427,8 +424,7 @@ func (r *Runner) reload(cfg *config.Config, exited chan<- inputExit, running map
 		return err
 	}
 	r.mu.Lock()
-	oldGen := r.gen
-	r.gen = newGen
+	oldGen := r.gen.Swap(newGen)
 	r.mu.Unlock()
 	for id, o := range newGen.outputs {
 		if oldGen.outputs[id] == o {
