@@ -284,7 +284,7 @@ func newMatcher(expanded string) (*matcher, error) {
 		return nil, err
 	}
 	tree = dropUnnamed(tree)
-	full, err := regexp.Compile(tree.String())
+	full, err := regexp.Compile(regexpSource(tree))
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func newMatcher(expanded string) (*matcher, error) {
 	if withinLine(tree) && anchoredStart(tree) {
 		runName, runLit = splitRun(tree)
 	}
-	head, err := regexp.Compile(tree.String())
+	head, err := regexp.Compile(regexpSource(tree))
 	if err != nil {
 		return m, nil
 	}
