@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -473,4 +475,55 @@ func TestSubSecondRateWindow(t *testing.T) {
 			t.Errorf("rate_window %s: a client sending 80 B/s against min_transfer_rate 100 was read for 3s and never closed", w)
 		}
 	}
+}
+
+// Connections in the middle of a batch hold little memory beyond what
+// they were charged: a batch starts in a slab of at most slabStep, not
+// one of its whole guessed size (a slab is taken before its bytes are
+// charged; 50 connections of dCache entries held 38 MB of slabs against
+// an 8 MiB budget, and the collector ran back to back under the memory
+// limit).
+func TestBatchesBeingReadHoldSmallSlabs(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxBatchBytes = 4 << 20 })
+	const readers = 8
+	var conns []net.Conn
+	var rests [][]byte
+	for range readers {
+		c := dialInput(t, in)
+		// ~1 MiB that deflates to half (hex digits): its slab was guessed
+		// at the 1 MiB cap. The window, the frame's header and the start
+		// of its stream now, the rest later.
+		wire := wireBatch(t, hexEvents(1000, 1000), 1)
+		c.Write(wire[:6+6+64<<10])
+		conns, rests = append(conns, c), append(rests, wire[6+6+64<<10:])
+	}
+	waitUntil(t, "every batch being read", func() bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return in.partialBatches == readers
+	})
+	if made, most := in.slabs.made.Load(), int64(readers)*slabStep; made > most {
+		t.Fatalf("%d KiB of slabs for %d batches being read, want at most %d KiB", made>>10, readers, most>>10)
+	}
+	for i, c := range conns {
+		c.Write(rests[i])
+		if seq, _ := readACK(t, c); seq != 1000 {
+			t.Fatalf("ACK %d", seq)
+		}
+	}
+}
+
+// hexEvents are n events of about size random hex digits each: they
+// deflate to about half.
+func hexEvents(n, size int) [][]byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([][]byte, n)
+	for i := range out {
+		msg := make([]byte, size/2)
+		for j := range msg {
+			msg[j] = byte(rng.Uint32())
+		}
+		out[i] = fmt.Appendf(nil, `{"n":%d,"message":"%x"}`, i, msg)
+	}
+	return out
 }

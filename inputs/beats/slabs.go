@@ -2,6 +2,7 @@ package beats
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/ingestd/ingestd/internal/race"
 )
@@ -21,7 +22,11 @@ import (
 // Done (caches copy what they keep, as datastream.Namer does);
 // builds with the race detector, which run the tests, overwrite every
 // recycled slab so that a reader that breaks that rule reads garbage.
-type slabPool struct{ pool sync.Pool }
+type slabPool struct {
+	pool sync.Pool
+	// made counts the bytes of the slabs made (not recycled) so far.
+	made atomic.Int64
+}
 
 // slabRound rounds slab sizes up, so that slabs of batches of about the
 // same size fit each other's.
@@ -33,7 +38,9 @@ func (p *slabPool) get(n int) []byte {
 	if s, ok := p.pool.Get().(*[]byte); ok && cap(*s) >= n {
 		return (*s)[:0]
 	}
-	return make([]byte, 0, (n+slabRound-1)/slabRound*slabRound)
+	size := (n + slabRound - 1) / slabRound * slabRound
+	p.made.Add(int64(size))
+	return make([]byte, 0, size)
 }
 
 // put recycles the slabs of an acknowledged batch.
