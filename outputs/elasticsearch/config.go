@@ -29,6 +29,7 @@ type Config struct {
 	BulkMaxEvents    int           `yaml:"bulk_max_events" default:"2048" doc:"flush a bulk request at this many events"`
 	BulkMaxBytes     spec.ByteSize `yaml:"bulk_max_bytes" default:"8MiB" doc:"flush a bulk request at this many (uncompressed) bytes"`
 	FlushInterval    time.Duration `yaml:"flush_interval" default:"1s" doc:"flush a partial bulk request after this long"`
+	FlushIdle        time.Duration `yaml:"flush_idle" default:"50ms" doc:"flush a partial bulk request once no event has come for this long (Logstash's pipeline.batch.delay); 0 waits for flush_interval"`
 	Workers          int           `yaml:"workers" default:"2" doc:"concurrent bulk requests"`
 	QueueSize        int           `yaml:"queue_size" default:"8" doc:"encoded chunks waiting for a bulk request before senders block"`
 	Timeout          time.Duration `yaml:"timeout" default:"90s" doc:"timeout of one bulk request"`
@@ -75,6 +76,9 @@ func (c *Config) Check() []spec.FieldError {
 		if p.n <= 0 {
 			errs = append(errs, spec.FieldError{Field: p.key, Msg: "must be greater than zero"})
 		}
+	}
+	if c.FlushIdle < 0 {
+		errs = append(errs, spec.FieldError{Field: "flush_idle", Msg: "must not be negative"})
 	}
 	if c.CompressionLevel < 1 || c.CompressionLevel > 9 {
 		errs = append(errs, spec.FieldError{Field: "compression_level", Msg: "must be between 1 and 9"})

@@ -320,7 +320,14 @@ func shippedTemplates(shipped fs.FS) (map[string][]byte, error) {
 
 // batcher gathers queued items into bulk requests of at most
 // bulk_max_events events and bulk_max_bytes bytes, flushing a partial one
-// after flush_interval.
+// after flush_interval, or once no item has come for flush_idle.
+//
+// Without the idle flush, a batch smaller than a bulk request waited for
+// flush_interval before it was sent, and its client for its ACK: one
+// Filebeat with a few events waited a second for each batch, and when the
+// in-flight budget let one batch through at a time (many connections,
+// entries that take much memory) the whole input moved at a batch a
+// second.
 func (o *Output) batcher() {
 	defer o.wg.Done()
 	defer close(o.work)
@@ -328,6 +335,8 @@ func (o *Output) batcher() {
 	size, last := 0, 0 // last: the length of the request before, to size the next
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
 	flush := func() bool {
 		if len(pending) == 0 {
 			return true
@@ -339,6 +348,7 @@ func (o *Output) batcher() {
 		}
 		pending, size, last = nil, 0, len(pending)
 		timer.Stop()
+		idle.Stop()
 		return true
 	}
 	for {
@@ -365,7 +375,14 @@ func (o *Output) batcher() {
 					}
 				}
 			}
+			if len(pending) > 0 && o.cfg.FlushIdle > 0 {
+				idle.Reset(o.cfg.FlushIdle)
+			}
 		case <-timer.C:
+			if !flush() {
+				return
+			}
+		case <-idle.C:
 			if !flush() {
 				return
 			}

@@ -2,6 +2,7 @@ package elasticsearch
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -285,5 +286,53 @@ func TestCheckOnline(t *testing.T) {
 	}
 	if n := es.Stats().BulkRequests; n != 0 {
 		t.Fatalf("CheckOnline sent %d bulk requests", n)
+	}
+}
+
+// A batch smaller than a bulk request is sent once no more events come
+// for flush_idle, not after flush_interval: its client waits for its ACK
+// until then (with flush_interval 1s, one Filebeat's batch waited a
+// second; when the input let one batch through at a time, everything
+// moved at a batch a second). flush_idle 0 leaves it to flush_interval.
+func TestFlushIdle(t *testing.T) {
+	es := testDouble(t)
+	indexed := func(idle string) <-chan struct{} {
+		cfg := new(Config)
+		yml := "hosts: " + es.URL + "\nflush_interval: 1h\nflush_idle: " + idle + "\ndead_letter_dir: " + filepath.Join(t.TempDir(), "dl") + "\n"
+		if err := spec.DecodeYAML("test.yml", yml, cfg); err != nil {
+			t.Fatal(err)
+		}
+		built, err := New(cfg, plugin.Env{ID: "es", DataDir: t.TempDir(), Metrics: new(plugin.Metrics)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := built.(*Output)
+		if err := o.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeOutput(t, o) })
+		var events []*event.Event
+		for i := range 3 {
+			e := pt.Event(t, fmt.Sprintf(`{"@timestamp":"2025-01-01T00:00:00.000Z","message":"m%d"}`, i))
+			e.DataStream = "logs-app-idle" + idle
+			events = append(events, e)
+		}
+		done := make(chan struct{})
+		track(events, func() { close(done) })
+		if err := o.Send(context.Background(), "pt", events); err != nil {
+			t.Fatal(err)
+		}
+		return done
+	}
+	select {
+	case <-indexed("20ms"):
+	case <-time.After(10 * time.Second):
+		t.Fatal("a partial bulk request waited for flush_interval (1h) with flush_idle 20ms")
+	}
+	off := indexed("0s")
+	select {
+	case <-off:
+		t.Fatal("with flush_idle 0 a partial bulk request did not wait for flush_interval")
+	case <-time.After(300 * time.Millisecond):
 	}
 }
