@@ -127,7 +127,7 @@ func (c *conv) pipelineSettings(pl *lsconf.Pipeline) {
 		c.warnf(pl.Pos, "%s: queue.type persisted: ingestd keeps no queue on disk; it acknowledges a Beats batch only once its events are written, so Filebeat resends what a crash lost", what)
 	}
 	if pl.BatchSize != nil || pl.BatchDelay != nil {
-		c.warnf(pl.Pos, "%s: pipeline.batch.size and pipeline.batch.delay are ignored: ingestd filters each client's batch as it comes and sizes its bulk requests by the output's settings", what)
+		c.warnf(pl.Pos, "%s: pipeline.batch.size and pipeline.batch.delay are ignored: ingestd filters each client's batch as it comes and sizes its bulk requests by the elasticsearch output's bulk_max_events and flush_idle", what)
 	}
 	if pl.Ordered == "true" {
 		c.warnf(pl.Pos, "%s: pipeline.ordered true: ingestd keeps the order of one client's batch through the filters, not across clients or workers", what)

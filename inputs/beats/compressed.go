@@ -79,11 +79,15 @@ func (c *conn) readCompressed(r *batchReader) error {
 	} else {
 		c.inflater.Reset(&c.zlimited)
 	}
-	guess := c.slabSize(size)
+	guess := min(c.slabSize(size), slabStep)
 	if cap(c.slab) < guess/8 {
 		// None, or a tail too short to be worth going on in (a new
-		// slab costs the copy of 32 KiB of history).
-		c.slab = c.in.slabs.get(min(guess, slabStep))
+		// slab costs the copy of 32 KiB of history). Measured against
+		// the slab it would be replaced by: against a whole batch's
+		// guess, every compressed frame after a batch of 2 MiB took a
+		// new slab, held until the ACK (a thousand empty frames, 17 KB
+		// on the wire, held 250 MiB).
+		c.slab = c.in.slabs.get(guess)
 		r.b.slabs = append(r.b.slabs, c.slab)
 	}
 	z := inflating{r: c.inflater, out: c.slab, more: slabStep, pool: &c.in.slabs, b: r.b,

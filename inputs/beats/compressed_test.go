@@ -257,3 +257,44 @@ func TestRecycledSlabsArePoisonedInRaceBuilds(t *testing.T) {
 		}
 	}
 }
+
+// A batch sent as many compressed frames goes on in the tail of its slab
+// frame after frame, whatever the size of the batch before: each frame
+// took a new slab of its own once the previous batch passed 2 MiB (a
+// thousand empty frames, 17 KB on the wire, held 250 MiB until the ACK).
+func TestManyCompressedFramesShareSlabs(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxBatchBytes = 16 << 20 })
+	c := dialInput(t, in)
+	c.Write(wireBatch(t, hexEvents(300, 10000), 1)) // ~3 MiB inflated
+	if seq, _ := readACK(t, c); seq != 300 {
+		t.Fatalf("ACK %d", seq)
+	}
+	evs := events(1000, 1)
+	for i, wire := range [][]byte{
+		// a window of 1: a thousand empty compressed frames, then the event
+		func() []byte {
+			w := window(1)
+			for range 1000 {
+				w = append(w, compressedFrame(t, nil, 1)...)
+			}
+			return append(w, compressedFrame(t, evs[:1], 1)...)
+		}(),
+		// a window of 1000: a compressed frame per event
+		func() []byte {
+			w := window(len(evs))
+			for i := range evs {
+				w = append(w, compressedFrame(t, evs[i:i+1], i+1)...)
+			}
+			return w
+		}(),
+	} {
+		before := in.slabs.made.Load()
+		c.Write(wire)
+		if seq, _ := readACK(t, c); seq != []uint32{1, 1000}[i] {
+			t.Fatalf("ACK %d", seq)
+		}
+		if made := in.slabs.made.Load() - before; made > 2*slabStep {
+			t.Fatalf("%d KiB of slabs made for a batch of %d wire bytes", made>>10, len(wire))
+		}
+	}
+}
