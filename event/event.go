@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -42,6 +43,10 @@ type Event struct {
 	// (struct literals) have it unknown and always scan.
 	rootKeys      uint64
 	rootKeysKnown bool
+	// rootAt[b] is 1 + the index of the top-level member whose key has
+	// bit b (keyBit) when the root was indexed, 0 for none: a hint,
+	// checked before use (members deleted since move the others).
+	rootAt [64]uint8
 
 	// arena is where the event's members were decoded, recycled when its
 	// batch is acknowledged; members added later come from it too. Nil
@@ -95,8 +100,13 @@ func keyBit(k string) uint64 {
 
 func (e *Event) indexRootKeys() {
 	e.rootKeys = 0
-	for _, f := range e.root.items() {
-		e.rootKeys |= keyBit(f.Key)
+	e.rootAt = [64]uint8{}
+	for i, f := range e.root.items() {
+		b := keyBit(f.Key)
+		e.rootKeys |= b
+		if i < 255 {
+			e.rootAt[bits.TrailingZeros64(b)] = uint8(i + 1)
+		}
 	}
 	e.rootKeysKnown = e.root.kind == KindObject && !e.root.raw
 }
@@ -164,8 +174,15 @@ func (e *Event) target(p Path) (*Value, Path) {
 // Get returns the value at p.
 func (e *Event) Get(p Path) (Value, bool) {
 	v, rest := e.target(p)
-	if len(rest) > 0 && v == &e.root && e.lacksRootKey(rest[0]) {
-		return Value{}, false
+	if len(rest) > 0 && v == &e.root && e.rootKeysKnown {
+		b := keyBit(rest[0])
+		if e.rootKeys&b == 0 {
+			return Value{}, false
+		}
+		items := e.root.items()
+		if i := int(e.rootAt[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == rest[0] {
+			return get(items[i].Value, rest[1:])
+		}
 	}
 	return get(*v, rest)
 }
