@@ -2,7 +2,6 @@ package condition
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -67,12 +66,7 @@ func (c condEnv) Field(ref string) any {
 func (c condEnv) Input() string { return c.ev.Input }
 
 // Basename returns the last element of a slash-separated path.
-func (condEnv) Basename(p string) string {
-	if p == "" {
-		return ""
-	}
-	return path.Base(p)
-}
+func (condEnv) Basename(p string) string { return baseOf(p) }
 
 // LsIn is Logstash's `in`: membership in an array (by ==), or a substring
 // of a string; anything else (a missing field, an object) holds nothing.

@@ -192,8 +192,8 @@ func nativeStringTest(op string, builtin bool, left, right ast.Node, notTrueAlik
 					// The common case without a Value for basename's
 					// result: routes run this for every event.
 					s := a.Str()
-					if base && s != "" {
-						s = path.Base(s)
+					if base {
+						s = baseOf(s)
 					}
 					return triOf(test(s, lit.Value))
 				}
@@ -392,10 +392,15 @@ func basename(v event.Value, ok bool) (event.Value, bool) {
 	if !ok || v.Kind() != event.KindString {
 		return event.RawNumber(""), true // not a string: the test on it errors, as in expr
 	}
-	if v.Str() == "" {
-		return event.String(""), true
+	return event.String(baseOf(v.Str())), true
+}
+
+// baseOf is basename() of a string: its last element ("" stays "").
+func baseOf(s string) string {
+	if s == "" {
+		return ""
 	}
-	return event.String(path.Base(v.Str())), true
+	return path.Base(s)
 }
 
 func fieldGetter(p event.Path) valFn {

@@ -45,9 +45,7 @@ outputs:
 func TestShutdownDrainsBetweenPipelines(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			w := newWorld(t)
-			pipelinein.Register(w.reg)
-			pipelineout.Register(w.reg)
+			w := newBusWorld(t)
 			gate := make(chan struct{})
 			w.setBehavior("out", outBehavior{gate: gate})
 			h := w.start(upDownConfig, m.inlineMin)
@@ -82,9 +80,7 @@ func TestShutdownDrainsBetweenPipelines(t *testing.T) {
 // pipeline output sends back to itself (it takes every input, the pipeline
 // input's too), are config errors.
 func TestBusChecked(t *testing.T) {
-	w := newWorld(t)
-	pipelinein.Register(w.reg)
-	pipelineout.Register(w.reg)
+	w := newBusWorld(t)
 	_, err := config.Load("test.yml", []byte(`
 inputs:
   - feed: {}
@@ -128,9 +124,7 @@ func (o *oneShot) Run(ctx context.Context, sink plugin.Sink) error {
 // config's pipeline inputs (plugin.NodeFed), so replayed events still cross
 // between pipelines, and Run ends once the replay has.
 func TestReplayKeepsPipelineInputs(t *testing.T) {
-	w := newWorld(t)
-	pipelinein.Register(w.reg)
-	pipelineout.Register(w.reg)
+	w := newBusWorld(t)
 	r, err := Build(w.load(upDownConfig), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -161,9 +155,7 @@ func TestReplayKeepsPipelineInputs(t *testing.T) {
 // with sync_fields off, writes the event without a data_stream object a
 // route could have read.
 func TestForwardingPipelineAddsNoDataStream(t *testing.T) {
-	w := newWorld(t)
-	pipelinein.Register(w.reg)
-	pipelineout.Register(w.reg)
+	w := newBusWorld(t)
 	w.setBehavior("out", outBehavior{hold: true})
 	cfg := strings.Replace(upDownConfig, "    outputs: [out]\n", "    outputs: [out]\n    data_stream: {sync_fields: false}\n", 1)
 	h := w.start(cfg, workersMode)
@@ -191,9 +183,7 @@ func TestForwardingPipelineAddsNoDataStream(t *testing.T) {
 // as the node decides from the config, not from the outputs it built
 // (offline builds none). From a review's scratch test.
 func TestOfflineForwardingAddsNoDataStream(t *testing.T) {
-	w := newWorld(t)
-	pipelinein.Register(w.reg)
-	pipelineout.Register(w.reg)
+	w := newBusWorld(t)
 	r, err := BuildOffline(w.load(upDownConfig), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -207,4 +197,14 @@ func TestOfflineForwardingAddsNoDataStream(t *testing.T) {
 	if strings.Contains(doc, "data_stream") {
 		t.Errorf("offline, the forwarding pipeline %s adds data_stream (online it does not): %s", p.Name, doc)
 	}
+}
+
+// newBusWorld is a test world with the pipeline input and output that
+// connect pipelines registered.
+func newBusWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t)
+	pipelinein.Register(w.reg)
+	pipelineout.Register(w.reg)
+	return w
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/config"
+	"github.com/ingestd/ingestd/internal/backoff"
 	"github.com/ingestd/ingestd/spec"
 	"github.com/rs/zerolog"
 )
@@ -50,7 +51,7 @@ func (rl *Reloader) Watch(ctx context.Context) {
 		cfg := rl.Runner.Config()
 		if !cfg.Reload.Automatic {
 			watched = nil
-			if !sleep(ctx, watchIdle) {
+			if !backoff.Sleep(ctx, watchIdle) {
 				return
 			}
 			continue
@@ -64,7 +65,7 @@ func (rl *Reloader) Watch(ctx context.Context) {
 				last = config.FileDigest(cfg.Sources)
 			}
 		}
-		if !sleep(ctx, cfg.Reload.Interval) {
+		if !backoff.Sleep(ctx, cfg.Reload.Interval) {
 			return
 		}
 		if rl.Runner.Config() != watched {
@@ -82,15 +83,3 @@ func (rl *Reloader) Watch(ctx context.Context) {
 
 // watchIdle is how often Watch looks whether a reload turned watching on.
 const watchIdle = time.Second
-
-// sleep waits d, false when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

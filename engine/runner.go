@@ -149,8 +149,6 @@ func (r *Runner) SetInputs(inputs map[string]plugin.Input) {
 
 // Outputs returns the current generation's outputs by id.
 func (r *Runner) Outputs() map[string]plugin.Output {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	g := r.gen.Load()
 	out := make(map[string]plugin.Output, len(g.outputs))
 	for id, o := range g.outputs {
@@ -228,10 +226,7 @@ func (r *Runner) current() *generation {
 		if g.acquire() {
 			return g
 		}
-		r.mu.Lock()
-		stopped := r.gen.Load() == g // retired and not replaced: shut down
-		r.mu.Unlock()
-		if stopped {
+		if r.gen.Load() == g { // retired and not replaced: shut down
 			return nil
 		}
 		// retired meanwhile because a reload swapped in a newer one
@@ -382,9 +377,7 @@ func (r *Runner) startInput(in *runningInput, exited chan<- inputExit) {
 // reload runs in Run's goroutine, the only one that changes the running
 // set, so reloads never overlap.
 func (r *Runner) reload(cfg *config.Config, exited chan<- inputExit, running map[*runningInput]bool, retiring *sync.WaitGroup) error {
-	r.mu.Lock()
 	current := r.gen.Load()
-	r.mu.Unlock()
 	newGen, err := r.buildGeneration(cfg, current)
 	if err != nil {
 		r.log.Error().Err(err).Msg("reload refused: the new config could not be built; the old one keeps running")

@@ -384,6 +384,17 @@ func newBlock(plugin string, at lsconf.Pos, label string) *block {
 	return &block{plugin: plugin, opts: &ymap{}, at: at, label: label}
 }
 
+// replaceBlock is a mutate that sets field to value (replace) on the
+// events when matches.
+func replaceBlock(at lsconf.Pos, label, when, field string, value ynode) *block {
+	b := newBlock("mutate", at, label)
+	b.when = when
+	m := &ymap{}
+	m.set(field, value)
+	b.opts.set("replace", m)
+	return b
+}
+
 // templated reports whether a mutate block sets values that may hold
 // sprintf references.
 func (b *block) templated() bool {

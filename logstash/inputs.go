@@ -74,11 +74,7 @@ func (c *conv) decorationBlocks() []*block {
 		return nil
 	}
 	first := c.decorations[0]
-	v := newBlock("mutate", first.at, "input \""+first.plugin+"\"")
-	v.when = `field("[@version]") == nil`
-	m := &ymap{}
-	m.set("[@version]", rawStr("1"))
-	v.opts.set("replace", m)
+	v := replaceBlock(first.at, "input \""+first.plugin+"\"", `field("[@version]") == nil`, "[@version]", rawStr("1"))
 	v.comments = append(v.comments, "what Logstash's inputs add to every event: @version, their decorations (type, add_field, tags), the beats codec tag")
 	out := []*block{v}
 	same := len(c.decorations) == len(c.inputIDs)
@@ -129,12 +125,7 @@ func (d *decoration) blocks() []*block {
 	label := "input \"" + d.plugin + "\""
 	var out []*block
 	if d.typ != "" {
-		t := newBlock("mutate", d.at, label+" type")
-		t.when = `field("[type]") == nil`
-		m := &ymap{}
-		m.set("[type]", rawStr(d.typ))
-		t.opts.set("replace", m)
-		out = append(out, t)
+		out = append(out, replaceBlock(d.at, label+" type", `field("[type]") == nil`, "[type]", rawStr(d.typ)))
 	}
 	if d.addField != nil || len(d.tags) > 0 {
 		steps := []*step{}

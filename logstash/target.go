@@ -111,11 +111,7 @@ func (c *conv) finishStream() {
 		c.tail = append(c.tail, b)
 	}
 	if s.indexAction {
-		a := newBlock("mutate", s.actionAt, "output \"elasticsearch\" action")
-		a.when = whenOf(s.actionOuts)
-		m := &ymap{}
-		m.set("[@metadata][op_type]", str("index"))
-		a.opts.set("replace", m)
+		a := replaceBlock(s.actionAt, "output \"elasticsearch\" action", whenOf(s.actionOuts), "[@metadata][op_type]", str("index"))
 		a.comments = append(a.comments, "action index (Logstash's default for an index): a document sent again with the same _id replaces the one indexed; ingestd's elasticsearch output takes the action from [@metadata][op_type]")
 		c.tail = append(c.tail, a)
 	}
@@ -125,22 +121,14 @@ func (c *conv) finishStream() {
 			if !ok {
 				continue
 			}
-			x := newBlock("mutate", io.at, "output \"elasticsearch\" index")
-			x.when = io.out.when
-			m := &ymap{}
-			m.set(perOutputIndex, rawStr(t))
-			x.opts.set("replace", m)
+			x := replaceBlock(io.at, "output \"elasticsearch\" index", io.out.when, perOutputIndex, rawStr(t))
 			x.comments = append(x.comments, "index: this output's (the outputs of this pipeline name different ones, in different branches)")
 			c.tail = append(c.tail, x)
 		}
 		s.index = "%{" + perOutputIndex + "}"
 	}
 	if s.documentID != "" {
-		d := newBlock("mutate", s.documentIDAt, "output \"elasticsearch\" document_id")
-		d.when = whenOf(s.documentIDOuts)
-		m := &ymap{}
-		m.set("[@metadata][_id]", rawStr(s.documentID))
-		d.opts.set("replace", m)
+		d := replaceBlock(s.documentIDAt, "output \"elasticsearch\" document_id", whenOf(s.documentIDOuts), "[@metadata][_id]", rawStr(s.documentID))
 		d.comments = append(d.comments, "document_id: ingestd's elasticsearch output takes the _id from [@metadata][_id]")
 		c.tail = append(c.tail, d)
 	}

@@ -77,16 +77,13 @@ func cmdLoad(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res loadResult
+	var wire [][]byte
 	if *prebuilt {
-		wire, err := recordBatches(batches, cfg.level)
-		if err != nil {
+		if wire, err = recordBatches(batches, cfg.level); err != nil {
 			return err
 		}
-		res, err = runReplay(context.Background(), *cfg, wire)
-	} else {
-		res, err = runLoad(context.Background(), *cfg, batches)
 	}
+	res, err := sendLoad(context.Background(), *cfg, batches, wire)
 	if err != nil {
 		return err
 	}
@@ -273,11 +270,7 @@ func runScenario(o runOptions) (runResult, error) {
 	pid := cmd.Process.Pid
 	user0, sys0, faults0 := procStat(pid)
 	ctx := context.Background()
-	if o.prebuilt {
-		r.load, err = runReplay(ctx, lc, wire)
-	} else {
-		r.load, err = runLoad(ctx, lc, batches)
-	}
+	r.load, err = sendLoad(ctx, lc, batches, wire)
 	if err != nil {
 		return r, err
 	}

@@ -84,6 +84,15 @@ func recordBatches(batches [][]any, level int) ([][]byte, error) {
 	return r.wire, r.err
 }
 
+// sendLoad sends the load: wire, the batches recorded beforehand, when
+// there are (recordBatches), else batches, encoded as they go.
+func sendLoad(ctx context.Context, cfg loadConfig, batches [][]any, wire [][]byte) (loadResult, error) {
+	if wire != nil {
+		return runReplay(ctx, cfg, wire)
+	}
+	return runLoad(ctx, cfg, batches)
+}
+
 // runReplay sends cfg.events events as prebuilt batches over cfg.conns
 // connections, cfg.inflight batches in flight on each.
 func runReplay(ctx context.Context, cfg loadConfig, wire [][]byte) (loadResult, error) {

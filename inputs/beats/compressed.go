@@ -29,10 +29,11 @@ const (
 	// A slab is taken before its bytes are charged to the budget: a
 	// connection whose batch waits for room mid-read holds its slab, so
 	// slabs of a whole batch's size made memory grow with the number of
-	// connections (50 dCache connections: 38 MB of slabs against an 8 MiB
-	// budget, the collector running back to back under the memory limit,
-	// a tenth of the events per second of 8 connections). Going on in a
-	// new slab copies the last 32 KiB (what matches reach back to).
+	// connections (32 dCache connections: 28 MB of slabs in a heap profile
+	// against an 8 MiB budget, the collector running back to back under
+	// the memory limit, about a sixth of the events per second of 8
+	// connections). Going on in a new slab copies the last 32 KiB (what
+	// matches reach back to).
 	slabStep = 256 << 10
 	// slabGuessRatio guesses a connection's first slab from the frame's
 	// compressed size, up to firstSlabGuess; later batches are guessed

@@ -480,9 +480,9 @@ func TestSubSecondRateWindow(t *testing.T) {
 // Connections in the middle of a batch hold little memory beyond what
 // they were charged: a batch starts in a slab of at most slabStep, not
 // one of its whole guessed size (a slab is taken before its bytes are
-// charged; 50 connections of dCache entries held 38 MB of slabs against
-// an 8 MiB budget, and the collector ran back to back under the memory
-// limit).
+// charged; at 32 connections of dCache entries a heap profile held 28 MB
+// of slabs against an 8 MiB budget, and the collector ran back to back
+// under the memory limit).
 func TestBatchesBeingReadHoldSmallSlabs(t *testing.T) {
 	in := startWith(t, func(c *Config) { c.MaxBatchBytes = 4 << 20 })
 	const readers = 8
