@@ -653,16 +653,16 @@ func (a *adversary) expectOneWarn(t *testing.T, conns []*rawConn, reason string)
 	poll(5*time.Second, func() bool {
 		logs := a.p.logs.String()
 		for _, c := range conns {
-			if logLineFor(logs, c.peer, reason) == "" {
+			if logLineFor(logs[c.logFrom:], c.peer, reason) == "" {
 				return false
 			}
 		}
 		return true
 	})
-	logs := strings.Split(a.p.logs.String(), "\n")
+	logs := a.p.logs.String()
 	for _, c := range conns {
 		n, withReason := 0, 0
-		for _, l := range logs {
+		for _, l := range strings.Split(logs[c.logFrom:], "\n") {
 			if strings.Contains(l, `"peer":"`+c.peer+`"`) && strings.Contains(l, `"level":"warn"`) {
 				n++
 				if strings.Contains(l, reason) {
@@ -687,17 +687,23 @@ type rawConn struct {
 	peer   string
 	start  time.Time
 	closed chan struct{}
-	at     atomic.Int64 // nanoseconds after start the server closed it
-	once   sync.Once
+	// logFrom is the length of the server's log when it dialed.
+	logFrom int
+	at      atomic.Int64 // nanoseconds after start the server closed it
+	once    sync.Once
 }
 
 func (a *adversary) raw(t *testing.T) *rawConn {
 	t.Helper()
+	// The kernel reuses ephemeral ports: a peer address seen in an
+	// earlier phase's warn lines may be this connection's now, so its
+	// lines are those written after it dialed.
+	logFrom := len(a.p.logs.String())
 	c, err := net.DialTimeout("tcp", a.addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := &rawConn{c: c, peer: c.LocalAddr().String(), start: time.Now(), closed: make(chan struct{})}
+	rc := &rawConn{c: c, peer: c.LocalAddr().String(), start: time.Now(), closed: make(chan struct{}), logFrom: logFrom}
 	go func() {
 		io.Copy(io.Discard, c)
 		rc.at.Store(int64(time.Since(rc.start)))
