@@ -154,6 +154,9 @@ type runResult struct {
 	load           loadResult
 	user, sys      float64 // CPU seconds
 	faults, peakKB int64
+	// bodyBytes and wireBytes are the bulk bodies' bytes the sink
+	// received, inflated and as sent.
+	bodyBytes, wireBytes int64
 }
 
 func (r runResult) perMillion(x float64) float64 { return x * 1e6 / float64(r.load.events) }
@@ -197,6 +200,7 @@ func cmdRun(args []string) error {
 	fmt.Printf("  ingestd CPU:           %.2f s per 1M events (user %.2f, system %.2f)\n", r.perMillion(r.user+r.sys), r.perMillion(r.user), r.perMillion(r.sys))
 	fmt.Printf("  ingestd peak RSS:      %.1f MB (page faults: %.0f per 1k events)\n", float64(r.peakKB)/1024, float64(r.faults)/float64(r.load.events)*1e3)
 	fmt.Printf("  batch latency:         p50 %s, p99 %s, max %s\n", p(0.5), p(0.99), p(1))
+	fmt.Printf("  bulk bodies:           %.0f bytes per event, %.0f as sent\n", float64(r.bodyBytes)/float64(r.load.events), float64(r.wireBytes)/float64(r.load.events))
 	return nil
 }
 
@@ -288,6 +292,7 @@ func runScenario(o runOptions) (runResult, error) {
 	r.peakKB = peakRSSKB(pid)
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
+	r.bodyBytes, r.wireBytes = s.body.Load(), s.wire.Load()
 	if s.docs.Load() != r.load.events-droppedByFilters {
 		return r, fmt.Errorf("sink got %d documents for %d ACKed events (%d dropped by filters)", s.docs.Load(), r.load.events, droppedByFilters)
 	}

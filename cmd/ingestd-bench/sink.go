@@ -23,6 +23,8 @@ import (
 type sink struct {
 	docs     atomic.Int64
 	requests atomic.Int64
+	// wire and body count the bulk bodies' bytes as sent and inflated.
+	wire, body atomic.Int64
 	delay    time.Duration
 	srv      *http.Server
 	addr     string
@@ -55,23 +57,26 @@ func (s *sink) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"acknowledged":true}`)
 		return
 	}
-	var body io.Reader = r.Body
+	wire := &countingReader{r: r.Body}
+	var body io.Reader = wire
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, _ := s.gzPool.Get().(*gzip.Reader)
 		if zr == nil {
 			var err error
-			if zr, err = gzip.NewReader(r.Body); err != nil {
+			if zr, err = gzip.NewReader(wire); err != nil {
 				w.WriteHeader(400)
 				return
 			}
-		} else if err := zr.Reset(r.Body); err != nil {
+		} else if err := zr.Reset(wire); err != nil {
 			w.WriteHeader(400)
 			return
 		}
 		defer s.gzPool.Put(zr)
 		body = zr
 	}
-	lines := countLines(body)
+	lines, n := countLines(body)
+	s.body.Add(n)
+	s.wire.Add(wire.n)
 	if s.delay > 0 {
 		time.Sleep(s.delay)
 	}
@@ -91,16 +96,29 @@ func (s *sink) serve(w http.ResponseWriter, r *http.Request) {
 	w.Write(out.Bytes())
 }
 
-func countLines(r io.Reader) int {
+// countLines counts the lines of r and its bytes.
+func countLines(r io.Reader) (lines int, size int64) {
 	buf := make([]byte, 256<<10)
-	n := 0
 	for {
 		k, err := r.Read(buf)
-		n += bytes.Count(buf[:k], []byte{'\n'})
+		lines += bytes.Count(buf[:k], []byte{'\n'})
+		size += int64(k)
 		if err != nil {
-			return n
+			return lines, size
 		}
 	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	return k, err
 }
 
 // waitDocs waits until the sink holds the n acknowledged events less
