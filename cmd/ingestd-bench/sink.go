@@ -25,10 +25,10 @@ type sink struct {
 	requests atomic.Int64
 	// wire and body count the bulk bodies' bytes as sent and inflated.
 	wire, body atomic.Int64
-	delay    time.Duration
-	srv      *http.Server
-	addr     string
-	gzPool   sync.Pool
+	delay      time.Duration
+	srv        *http.Server
+	addr       string
+	gzPool     sync.Pool
 }
 
 var createdItem = []byte(`{"create":{"status":201,"result":"created"}}`)
