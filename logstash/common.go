@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
 // The options every Logstash filter has, which it applies only when it
@@ -73,19 +73,19 @@ func (c *conv) addFieldStep(o *opts) *step {
 }
 
 func hasTemplate(s string) bool {
-	t, err := lsconf.ParseTemplate(s)
+	t, err := sprintf.Parse(s)
 	return err != nil || !t.IsStatic()
 }
 
 // templateRefs lists the field references of a converted template.
 func templateRefs(t string) []string {
-	parsed, err := lsconf.ParseTemplate(t)
+	parsed, err := sprintf.Parse(t)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, p := range parsed.Parts {
-		if p.Kind == lsconf.PartField {
+		if p.Kind == sprintf.PartField {
 			out = append(out, p.Ref.String())
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 )
 
 // Problem is something in a logstash.conf that the conversion cannot
@@ -47,7 +48,7 @@ type Options struct {
 	PipelineID string
 	// Lookup resolves ${VAR} placeholders as Logstash does (its keystore,
 	// then the environment); nil: the environment.
-	Lookup lsconf.LookupFunc
+	Lookup load.LookupFunc
 	// ECSCompatibility is pipeline.ecs_compatibility (disabled, v1 or v8):
 	// the grok pattern set of filters that do not choose one; empty:
 	// Logstash 8's default, v8.
@@ -148,7 +149,7 @@ var credentialOptions = map[string][]string{"elasticsearch": {"user", "password"
 // credential (password => "${ES_PASSWORD}") need not be set to convert:
 // the YAML keeps the placeholder and ingestd expands it when it loads
 // (reporting it then if it is unset).
-func credentialsOnly(cfg *lsconf.Config, lookup lsconf.LookupFunc) lsconf.LookupFunc {
+func credentialsOnly(cfg *lsconf.Config, lookup load.LookupFunc) load.LookupFunc {
 	creds, other := map[string]bool{}, map[string]bool{}
 	credPos := map[posKey]bool{}
 	for _, p := range cfg.Plugins(lsconf.KindOutput) {
@@ -216,7 +217,7 @@ func (c *conv) run(cfg *lsconf.Config) {
 		}
 		return true
 	})
-	sub, err := lsconf.Substitute(cfg, credentialsOnly(cfg, lookup))
+	sub, err := load.Substitute(cfg, credentialsOnly(cfg, lookup))
 	var list lsconf.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {

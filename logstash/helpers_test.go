@@ -12,6 +12,7 @@ import (
 	"github.com/ingestd/ingestd/engine"
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 )
 
 // Sources cited in the tests (Logstash semantics the conversion follows):
@@ -75,7 +76,7 @@ func buildCfg(t *testing.T, parsed *lsconf.Config) *pipeline {
 	return buildWith(t, parsed, env)
 }
 
-func buildWith(t *testing.T, parsed *lsconf.Config, env lsconf.LookupFunc) *pipeline {
+func buildWith(t *testing.T, parsed *lsconf.Config, env load.LookupFunc) *pipeline {
 	t.Helper()
 	res := convert(parsed, Options{Lookup: env})
 	for _, p := range res.problems {

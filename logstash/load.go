@@ -8,6 +8,7 @@ import (
 
 	"github.com/ingestd/ingestd/config"
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 )
@@ -40,12 +41,12 @@ func convertAny(path string, opts Options) (result, []string, error) {
 		return convertPipelinesFile(path, opts)
 	}
 	res, err := convertPath(path, opts)
-	files, _ := lsconf.ConfigFiles(path)
+	files, _ := load.ConfigFiles(path)
 	return res, files, err
 }
 
 func convertPath(path string, opts Options) (result, error) {
-	cfg, err := lsconf.LoadPath(path, lsconf.ParseOptions{})
+	cfg, err := load.Path(path, lsconf.ParseOptions{})
 	if ps, ok := problemsOf(err); ok {
 		return result{problems: ps}, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
 // outputItem converts an output plugin or conditional. Outputs have no
@@ -142,7 +143,7 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 	if !ok {
 		return nil
 	}
-	if t, err := lsconf.ParseTemplate(path); err == nil && !c.datesRender(t, a.Value.Position(), what+": path") {
+	if t, err := sprintf.Parse(path); err == nil && !c.datesRender(t, a.Value.Position(), what+": path") {
 		return nil
 	}
 	b.opts.set("path", str(path))

@@ -2,6 +2,7 @@ package logstash
 
 import (
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
 
 // Filters whose ingestd plugin takes Logstash's option names: each option
@@ -59,7 +60,7 @@ func passThrough(spec passSpec) filterFunc {
 			c.passOption(o, b, name, kind)
 			if name == spec.source {
 				if ref, ok := b.opts.text(name); ok {
-					path, _ := lsconf.ParseFieldRef(ref)
+					path, _ := fieldref.Parse(ref)
 					applies = fieldExpr(path.Path) + " != nil"
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 )
 
 // IsPipelinesFile reports whether path names a Logstash pipelines.yml
@@ -34,7 +35,7 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 		lookup = os.LookupEnv
 		opts.Lookup = lookup
 	}
-	pls, err := lsconf.LoadPipelines(file, lookup)
+	pls, err := load.Pipelines(file, lookup)
 	if ps, ok := problemsOf(err); ok {
 		return result{problems: ps}, nil, nil
 	}
@@ -78,7 +79,7 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 // config.string, or the files of its path.config), a relative path.config
 // taken from pipelines.yml's directory, else, as Logstash takes it, from
 // the working directory. It returns the files read.
-func loadPipeline(file string, pl *lsconf.Pipeline) (*lsconf.Config, []string, []Problem) {
+func loadPipeline(file string, pl *load.Pipeline) (*lsconf.Config, []string, []Problem) {
 	if pl.ConfigString == "" && pl.ConfigPath == "" {
 		return nil, nil, []Problem{{Pos: pl.Pos, Msg: fmt.Sprintf("pipeline %q has neither path.config nor config.string", pl.ID)}}
 	}
@@ -90,7 +91,7 @@ func loadPipeline(file string, pl *lsconf.Pipeline) (*lsconf.Config, []string, [
 				p.ConfigPath = near
 			}
 		}
-		files, _ = lsconf.ConfigFiles(p.ConfigPath)
+		files, _ = load.ConfigFiles(p.ConfigPath)
 	}
 	cfg, err := p.Load(lsconf.ParseOptions{})
 	if ps, ok := problemsOf(err); ok {
@@ -118,7 +119,7 @@ func problemsOf(err error) ([]Problem, bool) {
 
 // pipelineSettings takes the settings of a pipelines.yml entry that
 // ingestd has, and reports the others.
-func (c *conv) pipelineSettings(pl *lsconf.Pipeline) {
+func (c *conv) pipelineSettings(pl *load.Pipeline) {
 	what := fmt.Sprintf("pipeline %q", pl.ID)
 	if pl.Workers != nil {
 		c.settings = append(c.settings, setting{key: "workers", val: lit(strconv.Itoa(*pl.Workers)), at: pl.Pos, label: what + " pipeline.workers"})
@@ -210,6 +211,6 @@ func checkBus(convs []*conv) []Problem {
 
 // hasConfigFiles reports whether a path.config names at least one file.
 func hasConfigFiles(path string) bool {
-	files, err := lsconf.ConfigFiles(path)
+	files, err := load.ConfigFiles(path)
 	return err == nil && len(files) > 0
 }

@@ -6,13 +6,14 @@ import (
 
 	"github.com/ingestd/ingestd/builtin"
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 )
 
 const ptConf = "../lsconf/testdata/pt/logstash.conf"
 
 func ptConfig(t *testing.T) *lsconf.Config {
 	t.Helper()
-	cfg, err := lsconf.LoadPath(ptConf, lsconf.ParseOptions{})
+	cfg, err := load.Path(ptConf, lsconf.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
 // Where the elasticsearch outputs of a pipeline write (ingestd names the
@@ -156,12 +157,12 @@ func (c *conv) indexMode(o *opts, ecs string, b *block) bool {
 	index := base + "-%{+yyyy.MM.dd}"
 	if v, a, ok := o.str("index"); ok {
 		index = v
-		if t, err := lsconf.ParseTemplate(v); err != nil {
+		if t, err := sprintf.Parse(v); err != nil {
 			c.errorf(a.Value.Position(), "%s: index: %v", what, err)
 			good = false
 		} else {
 			for _, p := range t.Parts {
-				if p.Kind == lsconf.PartField {
+				if p.Kind == sprintf.PartField {
 					if _, ok := c.pathRef(p.Ref.Path, a.Value.Position(), what+": index", true); !ok {
 						good = false
 					}

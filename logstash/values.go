@@ -10,6 +10,8 @@ import (
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/fieldref"
+	"github.com/ingestd/ingestd/lsconf/sprintf"
 	"github.com/ingestd/ingestd/template"
 )
 
@@ -255,7 +257,7 @@ func (c *conv) fieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
 		c.errorf(at, "%s: field name %q: a name made from a sprintf template is not supported", what, ref)
 		return "", false
 	}
-	fr, err := lsconf.ParseFieldRef(ref)
+	fr, err := fieldref.Parse(ref)
 	if err != nil {
 		c.errorf(at, "%s: %v", what, err)
 		return "", false
@@ -281,7 +283,7 @@ func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (st
 			return "", false
 		}
 		if i > 0 && !read && arrayIndex.MatchString(p) {
-			c.errorf(at, "%s: %s: ingestd writes fields by name, not into an array element (Logstash would address element %s)", what, lsconf.FieldRef{Path: path}.String(), p)
+			c.errorf(at, "%s: %s: ingestd writes fields by name, not into an array element (Logstash would address element %s)", what, fieldref.Ref{Path: path}.String(), p)
 			return "", false
 		}
 		b.WriteString("[" + p + "]")
@@ -307,7 +309,7 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 	if !strings.Contains(s, "%{") {
 		return s, true
 	}
-	t, err := lsconf.ParseTemplate(s)
+	t, err := sprintf.Parse(s)
 	if err != nil {
 		c.errorf(at, "%s: %v", what, err)
 		return "", false
@@ -316,13 +318,13 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 	refs := 0
 	for _, p := range t.Parts {
 		switch p.Kind {
-		case lsconf.PartLiteral:
+		case sprintf.PartLiteral:
 			if strings.Contains(p.Text, "%{") {
 				c.errorf(at, "%s: %q: the literal text %%{ (a reference without its closing }) cannot be written in an ingestd template", what, s)
 				return "", false
 			}
 			b.WriteString(p.Text)
-		case lsconf.PartField:
+		case sprintf.PartField:
 			ref, ok := c.pathRef(p.Ref.Path, at, what, true)
 			if !ok {
 				return "", false
@@ -335,7 +337,7 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 			}
 			b.WriteString("%{" + ref + "}")
 			refs++
-		case lsconf.PartJoda:
+		case sprintf.PartJoda:
 			if !dates {
 				c.errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
 				return "", false
@@ -345,7 +347,7 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 				return "", false
 			}
 			b.WriteString("%{+" + p.Text + "}")
-		case lsconf.PartEpoch:
+		case sprintf.PartEpoch:
 			if !dates {
 				c.errorf(at, "%s: %q: date references (%%{+%%s}) are not supported here", what, s)
 				return "", false
@@ -452,10 +454,10 @@ func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
 
 // datesRender checks that every date reference of t (%{+FORMAT}) uses
 // Joda letters ingestd renders; one that does not would stay as written.
-func (c *conv) datesRender(t lsconf.Template, at lsconf.Pos, what string) bool {
+func (c *conv) datesRender(t sprintf.Template, at lsconf.Pos, what string) bool {
 	ok := true
 	for _, p := range t.Parts {
-		if p.Kind == lsconf.PartJoda && template.CheckJoda(p.Text) != nil {
+		if p.Kind == sprintf.PartJoda && template.CheckJoda(p.Text) != nil {
 			c.errorf(at, "%s: the date format %q uses a Joda letter ingestd does not render", what, p.Text)
 			ok = false
 		}

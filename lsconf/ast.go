@@ -193,11 +193,12 @@ func (v *Bool) Text() string {
 // KeyString returns the key as Logstash uses it: a string's value, a
 // number's or bareword's text.
 func (e *HashEntry) KeyString() string {
-	return scalarText(e.Key)
+	return ScalarText(e.Key)
 }
 
-// scalarText is the text of a scalar value, "" for others.
-func scalarText(v Value) string {
+// ScalarText is the text of a scalar value (a string, number, bareword or
+// boolean), "" for others.
+func ScalarText(v Value) string {
 	switch v := v.(type) {
 	case *String:
 		return v.Value

@@ -3,6 +3,8 @@ package lsconf
 import (
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
 
 func TestConditions(t *testing.T) {
@@ -200,5 +202,14 @@ func TestConditionErrors(t *testing.T) {
 		if len(errs) == 0 || !strings.HasPrefix(errs[0], c.want) {
 			t.Errorf("%s:\n got %q\nwant %s", c.cond, errs, c.want)
 		}
+	}
+}
+
+// In conditions, selectors are unescaped with the configured style.
+func TestSelectorsUnescapeWithTheConfiguredStyle(t *testing.T) {
+	cfg := mustParseOpts(t, "filter { if [a%5Bb%5D] { } }", ParseOptions{FieldRefEscape: fieldref.EscapePercent})
+	sel := cfg.Sections[0].Items[0].(*Branch).Cases[0].Cond.(*Selector)
+	if sel.Raw != "[a%5Bb%5D]" || sel.Ref.Path[0] != "a[b]" {
+		t.Errorf("%+v", sel)
 	}
 }

@@ -16,12 +16,11 @@
 // Logstash rather than intuition, so that a configuration means here what it
 // means in Logstash. The comments on the parser cite the rule involved.
 //
-// Besides the parser the package provides the pieces later steps need to
-// interpret option values the way Logstash does: field references
-// (ParseFieldRef, FieldReference.java), sprintf templates (ParseTemplate,
-// StringInterpolation.java), ${VAR} substitution (Substitute, ExpandString),
-// loading path.config globs and directories (LoadPath) and pipelines.yml
-// (ParsePipelines).
+// Next to it: package lsconf/fieldref parses field references
+// (FieldReference.java), which the parser uses for selectors in conditions;
+// lsconf/sprintf parses sprintf templates (StringInterpolation.java); and
+// lsconf/load finds and prepares configurations as Logstash does
+// (path.config globs and directories, pipelines.yml, ${VAR} substitution).
 //
 // Positions are 1-based lines and columns counted in Unicode code points, as
 // Logstash (treetop's String#column_of on a UTF-8 string) reports them.

@@ -1,5 +1,7 @@
 package lsconf
 
+import "github.com/ingestd/ingestd/lsconf/fieldref"
+
 // Expr is a condition or a part of one: *Binary, *Not, *Compare, *Match,
 // *In, or an rvalue used as a condition or operand (*Selector, *String,
 // *Number, *Array, *Regex; *MethodCall only in trees that also carry an
@@ -59,7 +61,7 @@ type In struct {
 // [response][status]. Raw is the text as written, Ref its parsed path.
 type Selector struct {
 	Raw string
-	Ref FieldRef
+	Ref fieldref.Ref
 	Pos Pos
 }
 
@@ -105,6 +107,6 @@ func (*Array) expr()  {}
 // NewSelector builds a selector for path, as if [p0][p1]... had been
 // written (names must not contain brackets or commas).
 func NewSelector(path ...string) *Selector {
-	ref := FieldRef{Path: append([]string(nil), path...)}
+	ref := fieldref.Ref{Path: append([]string(nil), path...)}
 	return &Selector{Raw: ref.String(), Ref: ref}
 }

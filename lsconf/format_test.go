@@ -3,6 +3,8 @@ package lsconf
 import (
 	"reflect"
 	"testing"
+
+	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
 
 func TestFormatCanonical(t *testing.T) {
@@ -103,7 +105,7 @@ line" d => "\t" } }`, ParseOptions{}},
 		{"empty blocks", `filter { if [a] { } else if [b] { } else { } } input { } output { }`, ParseOptions{}},
 		{"odd but valid", `filter { iff { } if-x { a => 1 } x { n => 010 m => -0 f => 1.50 } }`, ParseOptions{}},
 		{"selectors as written", `filter { if [ a ][b c] and ["html"] and [1] { } }`, ParseOptions{}},
-		{"percent escapes", `filter { if [a%5Bb%5D] { } }`, ParseOptions{FieldRefEscape: EscapePercent}},
+		{"percent escapes", `filter { if [a%5Bb%5D] { } }`, ParseOptions{FieldRefEscape: fieldref.EscapePercent}},
 	} {
 		roundTrip(t, c.name, mustParseOpts(t, c.src, c.opts), c.opts)
 	}

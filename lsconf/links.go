@@ -25,7 +25,7 @@ func (c *Config) PipelineLinks() []PipelineLink {
 			l := PipelineLink{Kind: kind, Plugin: p}
 			if kind == KindInput {
 				if a := p.Attr("address"); a != nil {
-					l.Address = scalarText(a.Value)
+					l.Address = ScalarText(a.Value)
 				}
 			} else {
 				for _, a := range p.Attrs {
@@ -49,7 +49,7 @@ func scalarTexts(v Value) []string {
 		}
 		return out
 	}
-	if s := scalarText(v); s != "" {
+	if s := ScalarText(v); s != "" {
 		return []string{s}
 	}
 	return nil

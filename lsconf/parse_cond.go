@@ -1,5 +1,7 @@
 package lsconf
 
+import "github.com/ingestd/ingestd/lsconf/fieldref"
+
 // boolOp is a boolean operator met while parsing a condition.
 type boolOp struct {
 	op  string
@@ -240,7 +242,7 @@ func (p *parser) parseSelector() *Selector {
 	if raw == "" {
 		return nil
 	}
-	ref, err := ParseFieldRefEscaped(raw, p.opts.FieldRefEscape)
+	ref, err := fieldref.ParseEscaped(raw, p.opts.FieldRefEscape)
 	if err != nil {
 		p.report(start, "%v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
 
 // ParseOptions are the Logstash settings that change how a configuration
@@ -15,7 +17,7 @@ type ParseOptions struct {
 	SupportEscapes bool
 	// FieldRefEscape is config.field_reference.escape_style, applied to
 	// field references in conditions.
-	FieldRefEscape EscapeStyle
+	FieldRefEscape fieldref.EscapeStyle
 }
 
 // maxErrors bounds how many problems one file reports.

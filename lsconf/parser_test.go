@@ -107,7 +107,7 @@ func TestValues(t *testing.T) {
 			t.Errorf("%s is %s, want %s", name, got, typ)
 		}
 	}
-	if codec := x.Attr("codec").Value.(*PluginValue).Plugin; codec.Name != "json" || scalarText(codec.Attr("charset").Value) != "UTF-8" {
+	if codec := x.Attr("codec").Value.(*PluginValue).Plugin; codec.Name != "json" || ScalarText(codec.Attr("charset").Value) != "UTF-8" {
 		t.Errorf("codec %+v", codec)
 	}
 	if b := x.Attr("b").Value.(*Bool); b.Value || b.Text() != "false" {
@@ -246,10 +246,10 @@ func TestCommentsInOddPlaces(t *testing.T) {
         # comment ending in EOF:`
 	cfg := mustParse(t, src)
 	p := cfg.Plugins(KindInput)[0]
-	if p.Name != "plugin" || scalarText(p.Attr("arg").Value) != "bareword" {
+	if p.Name != "plugin" || ScalarText(p.Attr("arg").Value) != "bareword" {
 		t.Fatalf("plugin %s", cfg)
 	}
-	if h := p.Attr("hasharg").Value.(*Hash); len(h.Entries) != 3 || scalarText(h.Get("middle")) != "midvalue" {
+	if h := p.Attr("hasharg").Value.(*Hash); len(h.Entries) != 3 || ScalarText(h.Get("middle")) != "midvalue" {
 		t.Fatalf("hasharg %s", FormatValue(h))
 	}
 	// A # inside strings, selectors and regexps is not a comment.

@@ -131,9 +131,9 @@ func (x *lineIndex) pos(off int) Pos {
 	return x.last
 }
 
-// advance returns the position reached after text, starting at p: it lets
+// Advance returns the position reached after text, starting at p: it lets
 // errors point inside a string literal.
-func advance(p Pos, text string) Pos {
+func (p Pos) Advance(text string) Pos {
 	for _, r := range text {
 		if r == '\n' {
 			p.Line++

@@ -10,7 +10,7 @@ import (
 // The configurations under testdata are real ones; each file says where it
 // comes from. They must all parse, format and parse back.
 func TestRealConfigsParse(t *testing.T) {
-	files, err := glob("testdata/*/*.conf") // skips conf.d/.hidden.conf, as Logstash would
+	files, err := filepath.Glob("testdata/*/*.conf")
 	if err != nil || len(files) < 10 {
 		t.Fatalf("testdata: %v %v", files, err)
 	}
@@ -58,15 +58,8 @@ func TestDockerELK(t *testing.T) {
 		t.Errorf("filters %s", got)
 	}
 	es := cfg.Plugins(KindOutput)[0]
-	if es.Name != "elasticsearch" || scalarText(es.Attr("hosts").Value) != "elasticsearch:9200" {
+	if es.Name != "elasticsearch" || ScalarText(es.Attr("hosts").Value) != "elasticsearch:9200" {
 		t.Fatalf("output %s", cfg)
-	}
-	out, err := Substitute(cfg, lookupIn(map[string]string{"LOGSTASH_INTERNAL_PASSWORD": "changeme"}))
-	if err != nil || scalarText(out.Plugins(KindOutput)[0].Attr("password").Value) != "changeme" {
-		t.Errorf("substitute: %v %s", err, out)
-	}
-	if _, err := Substitute(cfg, lookupIn(nil)); err == nil || !strings.HasPrefix(err.Error(), "docker-elk/logstash.conf:19:16: Cannot evaluate `${LOGSTASH_INTERNAL_PASSWORD}`") {
-		t.Errorf("err %v", err)
 	}
 }
 
@@ -114,19 +107,11 @@ func TestElasticExamples(t *testing.T) {
 	if sexpr(br.Cases[0].Cond) != `(in "pseudonyms" [tags])` || len(br.Else) != 1 {
 		t.Errorf("output %s", cfg)
 	}
-	out, err := Substitute(cfg, lookupIn(map[string]string{"FINGERPRINT_KEY": "k", "ELASTIC_PASSWORD": "p"}))
-	if err != nil || scalarText(out.Plugins(KindFilter)[0].Attr("script_params").Value.(*Hash).Get("key")) != "k" {
-		t.Errorf("substitute %v", err)
-	}
 
 	cfg = loadTestdata(t, "elastic-examples/ssh_analysis_logstash.conf")
 	codec := cfg.Plugins(KindInput)[0].Attr("codec").Value.(*PluginValue).Plugin
 	if d := codec.Attr("delimiter").Value.(*String); codec.Name != "cef" || d.Value != `\r\n` {
 		t.Errorf("codec %s", inlinePlugin(codec))
-	}
-	idx := cfg.Plugins(KindOutput)[0].Attr("index").Value.(*String)
-	if tpl, err := ParseTemplate(idx.Value); err != nil || describeTemplate(tpl) != `"cef-ssh-" joda:YYYY.MM.dd` {
-		t.Errorf("index template %s %v", describeTemplate(tpl), err)
 	}
 }
 
@@ -171,7 +156,7 @@ func TestPTReference(t *testing.T) {
 	}
 	parcels := chain.Cases[10]
 	mutate := parcels.Items[0].(*Plugin)
-	if sexpr(parcels.Cond) != `(=~ [logger_name] /^apps\.parcels/)` || scalarText(mutate.Attr("add_field").Value.(*Hash).Get("app_module")) != "parcels" {
+	if sexpr(parcels.Cond) != `(=~ [logger_name] /^apps\.parcels/)` || ScalarText(mutate.Attr("add_field").Value.(*Hash).Get("app_module")) != "parcels" {
 		t.Errorf("parcels case %s / %s", sexpr(parcels.Cond), inlinePlugin(mutate))
 	}
 	if got := sexpr(body[3].(*Branch).Cases[0].Cond); got != `(and (not-in "_grokparsefailure_pt" [tags]) [log_timestamp])` {
@@ -183,30 +168,10 @@ func TestPTReference(t *testing.T) {
 		t.Errorf("output cond %s", got)
 	}
 	es := out.Cases[0].Items[0].(*Plugin)
-	if scalarText(es.Attr("data_stream_namespace").Value) != "pt" || es.Attr("data_stream").Value.(*Bool).Value != true {
+	if ScalarText(es.Attr("data_stream_namespace").Value) != "pt" || es.Attr("data_stream").Value.(*Bool).Value != true {
 		t.Errorf("elasticsearch %s", inlinePlugin(es))
 	}
 	if codec := out.Else[0].(*Plugin).Attr("codec").Value.(*PluginValue).Plugin; codec.Name != "rubydebug" || codec.Attr("metadata").Value.(*Bool).Value != true {
 		t.Errorf("else %s", inlinePlugin(codec))
 	}
-	// Every sprintf reference of the file parses.
-	for _, p := range cfg.Plugins(KindFilter) {
-		for _, s := range stringsOf(p) {
-			if _, err := ParseTemplate(s.Value); err != nil {
-				t.Errorf("%s: %v", s.Pos, err)
-			}
-		}
-	}
-}
-
-// stringsOf collects the strings of a plugin's options.
-func stringsOf(p *Plugin) []*String {
-	var out []*String
-	Inspect(p, func(n Node) bool {
-		if s, ok := n.(*String); ok {
-			out = append(out, s)
-		}
-		return true
-	})
-	return out
 }

@@ -1,9 +1,11 @@
-package lsconf
+package load
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/ingestd/ingestd/lsconf"
 )
 
 // LookupFunc returns the value of a substitution variable and whether it
@@ -105,7 +107,7 @@ func expandWhole(s string, lookup LookupFunc) (string, *placeholderError) {
 // Every undefined variable without a default is reported, at the position
 // of its ${ when the string was taken verbatim from the source, else at the
 // string.
-func Substitute(cfg *Config, lookup LookupFunc) (*Config, error) {
+func Substitute(cfg *lsconf.Config, lookup LookupFunc) (*lsconf.Config, error) {
 	s := &substituter{lookup: lookup}
 	out := cfg.Clone()
 	for _, sec := range out.Sections {
@@ -116,15 +118,15 @@ func Substitute(cfg *Config, lookup LookupFunc) (*Config, error) {
 
 type substituter struct {
 	lookup LookupFunc
-	errs   ErrorList
+	errs   lsconf.ErrorList
 }
 
-func (s *substituter) items(items []Item) {
+func (s *substituter) items(items []lsconf.Item) {
 	for _, it := range items {
 		switch it := it.(type) {
-		case *Plugin:
+		case *lsconf.Plugin:
 			s.plugin(it)
-		case *Branch:
+		case *lsconf.Branch:
 			for _, c := range it.Cases {
 				c.Cond = s.expr(c.Cond)
 				s.items(c.Items)
@@ -134,39 +136,39 @@ func (s *substituter) items(items []Item) {
 	}
 }
 
-func (s *substituter) plugin(p *Plugin) {
+func (s *substituter) plugin(p *lsconf.Plugin) {
 	for _, a := range p.Attrs {
 		a.Value = s.value(a.Value)
 	}
 }
 
-func (s *substituter) value(v Value) Value {
+func (s *substituter) value(v lsconf.Value) lsconf.Value {
 	switch v := v.(type) {
-	case *String:
+	case *lsconf.String:
 		return s.optionString(v)
-	case *Array:
+	case *lsconf.Array:
 		for i, e := range v.Elems {
 			v.Elems[i] = s.value(e)
 		}
-	case *Hash:
+	case *lsconf.Hash:
 		for _, e := range v.Entries {
 			e.Value = s.value(e.Value)
 		}
-	case *PluginValue:
+	case *lsconf.PluginValue:
 		s.plugin(v.Plugin)
 	}
 	return v
 }
 
-func (s *substituter) fail(str *String, direct bool, e *placeholderError) {
+func (s *substituter) fail(str *lsconf.String, direct bool, e *placeholderError) {
 	pos := str.Pos
 	if direct && (str.Quote == '"' || str.Quote == '\'') && str.Raw == str.Value {
-		pos = advance(pos, string(str.Quote)+str.Raw[:e.off])
+		pos = pos.Advance(string(str.Quote) + str.Raw[:e.off])
 	}
-	s.errs = append(s.errs, &Error{Pos: pos, Msg: e.msg})
+	s.errs = append(s.errs, &lsconf.Error{Pos: pos, Msg: e.msg})
 }
 
-func (s *substituter) optionString(str *String) Value {
+func (s *substituter) optionString(str *lsconf.String) lsconf.Value {
 	v, err := expandWhole(str.Value, s.lookup)
 	if err != nil {
 		s.fail(str, true, err)
@@ -184,28 +186,28 @@ func (s *substituter) optionString(str *String) Value {
 		return refine(out, str.Pos)
 	}
 	if v != str.Value {
-		return &String{Value: v, Pos: str.Pos}
+		return &lsconf.String{Value: v, Pos: str.Pos}
 	}
 	return str
 }
 
-func (s *substituter) expr(e Expr) Expr {
+func (s *substituter) expr(e lsconf.Expr) lsconf.Expr {
 	switch e := e.(type) {
-	case *Binary:
+	case *lsconf.Binary:
 		e.L, e.R = s.expr(e.L), s.expr(e.R)
-	case *Not:
+	case *lsconf.Not:
 		e.X = s.expr(e.X)
-	case *Compare:
+	case *lsconf.Compare:
 		e.L, e.R = s.expr(e.L), s.expr(e.R)
-	case *In:
+	case *lsconf.In:
 		e.L, e.R = s.expr(e.L), s.expr(e.R)
-	case *Match:
+	case *lsconf.Match:
 		e.L = s.expr(e.L)
-	case *String:
+	case *lsconf.String:
 		return s.condString(e)
-	case *Array:
+	case *lsconf.Array:
 		for i, el := range e.Elems {
-			if str, ok := el.(*String); ok {
+			if str, ok := el.(*lsconf.String); ok {
 				e.Elems[i] = s.condString(str)
 			}
 		}
@@ -213,13 +215,13 @@ func (s *substituter) expr(e Expr) Expr {
 	return e
 }
 
-func (s *substituter) condString(str *String) *String {
+func (s *substituter) condString(str *lsconf.String) *lsconf.String {
 	v, err := expandWhole(str.Value, s.lookup)
 	switch {
 	case err != nil:
 		s.fail(str, true, err)
 	case v != str.Value:
-		return &String{Value: v, Pos: str.Pos}
+		return &lsconf.String{Value: v, Pos: str.Pos}
 	}
 	return str
 }
@@ -228,15 +230,15 @@ func (s *substituter) condString(str *String) *String {
 // (substitution_variables.rb): strip one pair of enclosing single quotes,
 // then of double quotes, and read "[a, b]" as a list of strings, each
 // stripped of blanks and enclosing quotes.
-func refine(s string, pos Pos) Value {
+func refine(s string, pos lsconf.Pos) lsconf.Value {
 	r := stripEnclosing(stripEnclosing(s, "'"), `"`)
 	if !strings.HasPrefix(r, "[") || !strings.HasSuffix(r, "]") || len(r) < 2 {
-		return &String{Value: r, Pos: pos}
+		return &lsconf.String{Value: r, Pos: pos}
 	}
-	arr := &Array{Pos: pos}
+	arr := &lsconf.Array{Pos: pos}
 	for _, f := range rubySplitComma(r[1 : len(r)-1]) {
 		f = strings.Trim(f, " \t\n\v\f\r\x00")
-		arr.Elems = append(arr.Elems, &String{Value: stripEnclosing(stripEnclosing(f, "'"), `"`), Pos: pos})
+		arr.Elems = append(arr.Elems, &lsconf.String{Value: stripEnclosing(stripEnclosing(f, "'"), `"`), Pos: pos})
 	}
 	return arr
 }

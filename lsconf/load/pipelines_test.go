@@ -1,13 +1,15 @@
-package lsconf
+package load
 
 import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/lsconf"
 )
 
 func TestPipelinesYAML(t *testing.T) {
-	pls, err := LoadPipelines("testdata/pipelines.yml", nil)
+	pls, err := Pipelines("testdata/pipelines.yml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,21 +39,21 @@ func TestPipelinesYAML(t *testing.T) {
 
 	// Each pipeline's configuration loads; config.string pipelines lacking
 	// an input or output get Logstash's defaults.
-	links := map[string][]PipelineLink{}
+	links := map[string][]lsconf.PipelineLink{}
 	for _, p := range pls[2:] {
-		cfg, err := p.Load(ParseOptions{})
+		cfg, err := p.Load(lsconf.ParseOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", p.ID, err)
 		}
 		links[p.ID] = cfg.PipelineLinks()
-		if p.ID == "buffered-es" && pluginNames(cfg.Plugins(KindOutput)) != "elasticsearch" {
-			t.Errorf("buffered-es outputs %s", pluginNames(cfg.Plugins(KindOutput)))
+		if p.ID == "buffered-es" && pluginNames(cfg.Plugins(lsconf.KindOutput)) != "elasticsearch" {
+			t.Errorf("buffered-es outputs %s", pluginNames(cfg.Plugins(lsconf.KindOutput)))
 		}
 	}
-	if l := links["intake"]; len(l) != 1 || l[0].Kind != KindOutput || !reflect.DeepEqual(l[0].SendTo, []string{"internal-es", "partner-s3"}) {
+	if l := links["intake"]; len(l) != 1 || l[0].Kind != lsconf.KindOutput || !reflect.DeepEqual(l[0].SendTo, []string{"internal-es", "partner-s3"}) {
 		t.Errorf("intake links %+v", l)
 	}
-	if l := links["buffered-es"]; len(l) != 1 || l[0].Kind != KindInput || l[0].Address != "internal-es" {
+	if l := links["buffered-es"]; len(l) != 1 || l[0].Kind != lsconf.KindInput || l[0].Address != "internal-es" {
 		t.Errorf("buffered-es links %+v", l)
 	}
 	if l := links["files"]; len(l) != 1 || !reflect.DeepEqual(l[0].SendTo, []string{"downstream", "archive"}) {
@@ -62,23 +64,23 @@ func TestPipelinesYAML(t *testing.T) {
 func TestConfigStringDefaults(t *testing.T) {
 	// pipeline-to-pipeline.md's first example: the downstream pipeline has
 	// no output, so Logstash adds stdout (ConfigStringLoader).
-	cfg, err := ParseConfigString("downstream", "input { pipeline { address => myVirtualAddress } }", ParseOptions{})
+	cfg, err := ConfigString("downstream", "input { pipeline { address => myVirtualAddress } }", lsconf.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pluginNames(cfg.Plugins(KindOutput)); got != "stdout" || cfg.Sections[1].Pos.File != "default output" {
+	if got := pluginNames(cfg.Plugins(lsconf.KindOutput)); got != "stdout" || cfg.Sections[1].Pos.File != "default output" {
 		t.Errorf("outputs %s at %v", got, cfg.Sections[1].Pos)
 	}
 	if l := cfg.PipelineLinks(); len(l) != 1 || l[0].Address != "myVirtualAddress" {
 		t.Errorf("links %+v", l)
 	}
-	cfg, _ = ParseConfigString("x", "filter { }", ParseOptions{})
-	if pluginNames(cfg.Plugins(KindInput)) != "stdin" || pluginNames(cfg.Plugins(KindOutput)) != "stdout" {
+	cfg, _ = ConfigString("x", "filter { }", lsconf.ParseOptions{})
+	if pluginNames(cfg.Plugins(lsconf.KindInput)) != "stdin" || pluginNames(cfg.Plugins(lsconf.KindOutput)) != "stdout" {
 		t.Errorf("defaults %s", cfg)
 	}
 	// The check is on the raw text, comments included, as in Logstash.
-	cfg, _ = ParseConfigString("x", "# input {\noutput { x {} }", ParseOptions{})
-	if cfg.Plugins(KindInput) != nil {
+	cfg, _ = ConfigString("x", "# input {\noutput { x {} }", lsconf.ParseOptions{})
+	if cfg.Plugins(lsconf.KindInput) != nil {
 		t.Errorf("no default input expected: %s", cfg)
 	}
 }
@@ -104,7 +106,7 @@ output {
 		t.Errorf("send_to %v", to)
 	}
 	// The docs' unquoted version does not parse.
-	if errs := parseErrors(`output { if [type] == apache { pipeline { send_to => weblogs } } }`, ParseOptions{}); len(errs) != 1 {
+	if errs := parseErrors(`output { if [type] == apache { pipeline { send_to => weblogs } } }`, lsconf.ParseOptions{}); len(errs) != 1 {
 		t.Errorf("errors %q", errs)
 	}
 }
@@ -151,15 +153,15 @@ func TestPipelinesSubstitution(t *testing.T) {
 	if p.ID != "main2" || *p.Workers != 2 || p.Extra["queue.max_bytes"] != "4gb" || !strings.Contains(p.ConfigString, "expanded too: c\n") {
 		t.Errorf("%+v", p)
 	}
-	cfg, err := p.Load(ParseOptions{})
-	if err != nil || scalarText(cfg.Plugins(KindInput)[0].Attr("message").Value) != "hello" {
+	cfg, err := p.Load(lsconf.ParseOptions{})
+	if err != nil || lsconf.ScalarText(cfg.Plugins(lsconf.KindInput)[0].Attr("message").Value) != "hello" {
 		t.Errorf("load %v %s", err, cfg)
 	}
 	_, err = ParsePipelines("p.yml", []byte("- pipeline.id: a\n  config.string: |\n    # ${UNSET}\n    input {}\n"), env)
 	if err == nil || !strings.HasPrefix(err.Error(), "p.yml:2:18: config.string: Cannot evaluate `${UNSET}`") {
 		t.Errorf("err %v", err)
 	}
-	if _, err := (&Pipeline{ID: "x", Pos: Pos{File: "p.yml", Line: 3, Col: 3}}).Load(ParseOptions{}); err == nil || err.Error() != `p.yml:3:3: pipeline "x" has neither path.config nor config.string` {
+	if _, err := (&Pipeline{ID: "x", Pos: lsconf.Pos{File: "p.yml", Line: 3, Col: 3}}).Load(lsconf.ParseOptions{}); err == nil || err.Error() != `p.yml:3:3: pipeline "x" has neither path.config nor config.string` {
 		t.Errorf("err %v", err)
 	}
 }

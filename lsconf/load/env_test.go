@@ -1,8 +1,10 @@
-package lsconf
+package load
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/lsconf"
 )
 
 func lookupIn(m map[string]string) LookupFunc {
@@ -65,44 +67,44 @@ filter {
 		"HOME": "/path", "KEY": "key", "RE": "re", "LIST": "x", "QUOTED": `["a", 'b',c]`,
 	})
 	cfg := mustParse(t, src)
-	orig := Format(cfg)
+	orig := lsconf.Format(cfg)
 	out, err := Substitute(cfg, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if Format(cfg) != orig {
+	if lsconf.Format(cfg) != orig {
 		t.Error("Substitute changed its input")
 	}
-	tcp := out.Plugins(KindInput)[0]
+	tcp := out.Plugins(lsconf.KindInput)[0]
 	for name, want := range map[string]string{"port": "12345", "other_port": "54321", "host": "example:12345"} {
-		if got := scalarText(tcp.Attr(name).Value); got != want {
+		if got := lsconf.ScalarText(tcp.Attr(name).Value); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if got := FormatValue(tcp.Attr("codec").Value); got != `json { charset => "UTF-8" }` {
+	if got := lsconf.FormatValue(tcp.Attr("codec").Value); got != `json { charset => "UTF-8" }` {
 		t.Errorf("codec %s", got)
 	}
-	mutate := out.Plugins(KindFilter)[0]
-	if got := FormatValue(mutate.Attr("add_tag").Value); got != `["tag1", "tag2"]` {
+	mutate := out.Plugins(lsconf.KindFilter)[0]
+	if got := lsconf.FormatValue(mutate.Attr("add_tag").Value); got != `["tag1", "tag2"]` {
 		t.Errorf("add_tag %s", got)
 	}
 	// Hash values are substituted, keys are not.
-	if got := FormatValue(mutate.Attr("add_field").Value); got != `{ "my_path" => "/path/file.log" "${KEY}" => "k" }` {
+	if got := lsconf.FormatValue(mutate.Attr("add_field").Value); got != `{ "my_path" => "/path/file.log" "${KEY}" => "k" }` {
 		t.Errorf("add_field %s", got)
 	}
 	// Conditions: whole-value strings only, never regexps or the right of =~.
-	cond := out.Sections[1].Items[1].(*Branch).Cases[0].Cond
-	if got := FormatExpr(cond); got != `[x] == "tag2" and ([y] =~ "${RE}" and ([z] in ["tag2", "a${ENV_TAG}"] and [w] =~ /${RE}/))` {
+	cond := out.Sections[1].Items[1].(*lsconf.Branch).Cases[0].Cond
+	if got := lsconf.FormatExpr(cond); got != `[x] == "tag2" and ([y] =~ "${RE}" and ([z] in ["tag2", "a${ENV_TAG}"] and [w] =~ /${RE}/))` {
 		t.Errorf("cond %s", got)
 	}
 	// The refine step: after the in-string pass, enclosing quotes go and a
 	// [..] text becomes a list; a value that was only ${VAR} is replaced by
 	// the first pass and not refined.
-	x := out.Plugins(KindFilter)[1]
-	if got := FormatValue(x.Attr("hosts").Value); got != `"x"` {
+	x := out.Plugins(lsconf.KindFilter)[1]
+	if got := lsconf.FormatValue(x.Attr("hosts").Value); got != `"x"` {
 		t.Errorf("hosts %s", got)
 	}
-	if got := FormatValue(x.Attr("quoted").Value); got != `["a", "b", "c"]` {
+	if got := lsconf.FormatValue(x.Attr("quoted").Value); got != `["a", "b", "c"]` {
 		t.Errorf("quoted %s", got)
 	}
 }
@@ -127,7 +129,7 @@ func TestSubstituteErrors(t *testing.T) {
 	}
 	// With escapes processed the value no longer maps onto the source: the
 	// error points at the string.
-	cfg = mustParseOpts(t, `input { x { a => "\t${X}" } }`, ParseOptions{SupportEscapes: true})
+	cfg = mustParseOpts(t, `input { x { a => "\t${X}" } }`, lsconf.ParseOptions{SupportEscapes: true})
 	_, err = Substitute(cfg, lookupIn(nil))
 	if got := errorStrings(err); len(got) != 1 || !strings.HasPrefix(got[0], "test.conf:1:18: Cannot evaluate `${X}`") {
 		t.Errorf("got %q", got)
@@ -145,7 +147,7 @@ func TestRefine(t *testing.T) {
 		{`'`, `""`},
 		{`plain`, `"plain"`},
 	} {
-		if got := FormatValue(refine(c.in, Pos{})); got != c.want {
+		if got := lsconf.FormatValue(refine(c.in, lsconf.Pos{})); got != c.want {
 			t.Errorf("%s: %s, want %s", c.in, got, c.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package lsconf
+package fieldref
 
 import (
 	"reflect"
@@ -27,7 +27,7 @@ func TestParseFieldRef(t *testing.T) {
 		{"[[ok]]", []string{"ok"}},
 		{"a b.c-d", []string{"a b.c-d"}}, // no dots or other separators: one name
 	} {
-		r, err := ParseFieldRef(c.ref)
+		r, err := Parse(c.ref)
 		if err != nil || !reflect.DeepEqual(r.Path, c.path) {
 			t.Errorf("%q: %v %v, want %q", c.ref, r.Path, err, c.path)
 		}
@@ -47,17 +47,17 @@ func TestParseFieldRef(t *testing.T) {
 		"this[index]",         // testParseLiteralSquareBrackets
 		"[a]b", "[]", "[a][]", // the brief's examples
 	} {
-		if r, err := ParseFieldRef(ref); err == nil {
+		if r, err := Parse(ref); err == nil {
 			t.Errorf("%q: no error (%q)", ref, r.Path)
 		} else if !strings.Contains(err.Error(), "invalid field reference") {
 			t.Errorf("%q: %v", ref, err)
 		}
 	}
-	r, _ := ParseFieldRef("[@metadata][x]")
+	r, _ := Parse("[@metadata][x]")
 	if !r.IsMetadata() || r.Key() != "x" || r.String() != "[@metadata][x]" {
 		t.Errorf("%+v", r)
 	}
-	if r, _ := ParseFieldRef("message"); r.IsMetadata() || r.String() != "[message]" {
+	if r, _ := Parse("message"); r.IsMetadata() || r.String() != "[message]" {
 		t.Errorf("%+v", r)
 	}
 }
@@ -86,12 +86,12 @@ func TestFieldRefEscapes(t *testing.T) {
 		// No escapes by default.
 		{EscapeNone, "[foo%5B]", []string{"foo%5B"}},
 	} {
-		r, err := ParseFieldRefEscaped(c.ref, c.style)
+		r, err := ParseEscaped(c.ref, c.style)
 		if err != nil || !reflect.DeepEqual(r.Path, c.path) {
 			t.Errorf("%s %q: %q %v, want %q", c.style, c.ref, r.Path, err, c.path)
 		}
 	}
-	if _, err := ParseFieldRefEscaped("[&#99999999999;]", EscapeAmpersand); err == nil {
+	if _, err := ParseEscaped("[&#99999999999;]", EscapeAmpersand); err == nil {
 		t.Error("code point overflow accepted")
 	}
 	for _, s := range []string{"none", "percent", "ampersand"} {
@@ -101,11 +101,5 @@ func TestFieldRefEscapes(t *testing.T) {
 	}
 	if _, err := ParseEscapeStyle("url"); err == nil {
 		t.Error("url accepted")
-	}
-	// In conditions, selectors are unescaped with the configured style.
-	cfg := mustParseOpts(t, "filter { if [a%5Bb%5D] { } }", ParseOptions{FieldRefEscape: EscapePercent})
-	sel := cfg.Sections[0].Items[0].(*Branch).Cases[0].Cond.(*Selector)
-	if sel.Raw != "[a%5Bb%5D]" || sel.Ref.Path[0] != "a[b]" {
-		t.Errorf("%+v", sel)
 	}
 }

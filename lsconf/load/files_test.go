@@ -1,4 +1,4 @@
-package lsconf
+package load
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/lsconf"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -71,7 +73,7 @@ func TestConfigFiles(t *testing.T) {
 }
 
 func TestLoadPath(t *testing.T) {
-	cfg, err := LoadPath("testdata/conf.d", ParseOptions{})
+	cfg, err := Path("testdata/conf.d", lsconf.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +89,10 @@ func TestLoadPath(t *testing.T) {
 		t.Errorf("files %v", files)
 	}
 	// Filters run in file order: 02 before 10.
-	if got := pluginNames(cfg.Plugins(KindFilter)); got != "mutate mutate" {
+	if got := pluginNames(cfg.Plugins(lsconf.KindFilter)); got != "mutate mutate" {
 		t.Errorf("filters %s", got)
 	}
-	if tag := FormatValue(cfg.Plugins(KindFilter)[0].Attr("add_tag").Value); tag != `["two"]` {
+	if tag := lsconf.FormatValue(cfg.Plugins(lsconf.KindFilter)[0].Attr("add_tag").Value); tag != `["two"]` {
 		t.Errorf("first filter tags %s", tag)
 	}
 	if !filepath.IsAbs(cfg.Sections[0].Pos.File) {
@@ -105,7 +107,7 @@ func TestLoadPathErrors(t *testing.T) {
 		"02.conf": "filter {\n  mutate {\n    a =>\n  }\n}\n",
 		"03.conf": "output {\n  y { b => [1,] }\n}\n",
 	})
-	_, err := LoadPath(dir, ParseOptions{})
+	_, err := Path(dir, lsconf.ParseOptions{})
 	got := errorStrings(err)
 	want := []string{
 		filepath.Join(dir, "02.conf") + ":4:3: expected a value (string, number, bareword, array, hash or plugin), found '}'",
@@ -119,7 +121,7 @@ func TestLoadPathErrors(t *testing.T) {
 	// section cannot continue in the next file.
 	dir = t.TempDir()
 	writeFiles(t, dir, map[string]string{"1.conf": "filter {\n", "2.conf": "}\n"})
-	got = errorStrings(func() error { _, err := LoadPath(dir, ParseOptions{}); return err }())
+	got = errorStrings(func() error { _, err := Path(dir, lsconf.ParseOptions{}); return err }())
 	if len(got) != 2 || !strings.HasSuffix(got[0], "1.conf:2:1: expected } to close section filter opened at "+filepath.Join(dir, "1.conf")+":1:8") ||
 		!strings.HasSuffix(got[1], "2.conf:1:1: expected a section (input, filter or output), found '}'") {
 		t.Errorf("got %q", got)
@@ -128,23 +130,23 @@ func TestLoadPathErrors(t *testing.T) {
 	// Logstash refuses files that are not UTF-8.
 	dir = t.TempDir()
 	writeFiles(t, dir, map[string]string{"a.conf": "input {}", "b.conf": "input { x { a => \"\xe9\" } }"})
-	if _, err := LoadPath(dir, ParseOptions{}); err == nil || !strings.Contains(err.Error(), "not UTF-8 encoded: "+filepath.Join(dir, "b.conf")) {
+	if _, err := Path(dir, lsconf.ParseOptions{}); err == nil || !strings.Contains(err.Error(), "not UTF-8 encoded: "+filepath.Join(dir, "b.conf")) {
 		t.Errorf("err %v", err)
 	}
-	if _, err := LoadPath(filepath.Join(dir, "*.nothing"), ParseOptions{}); err == nil || !strings.Contains(err.Error(), "no configuration files found") {
+	if _, err := Path(filepath.Join(dir, "*.nothing"), lsconf.ParseOptions{}); err == nil || !strings.Contains(err.Error(), "no configuration files found") {
 		t.Errorf("err %v", err)
 	}
 }
 
 func TestParseSources(t *testing.T) {
-	cfg, err := ParseSources([]Source{
+	cfg, err := Sources([]Source{
 		{Name: "one", Text: []byte("input { a {} } filter { b {} }")},
 		{Name: "two", Text: []byte("filter { c {} } output { d {} }")},
-	}, ParseOptions{})
+	}, lsconf.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pluginNames(cfg.Plugins(KindFilter)); got != "b c" {
+	if got := pluginNames(cfg.Plugins(lsconf.KindFilter)); got != "b c" {
 		t.Errorf("filters %s", got)
 	}
 	if cfg.Sections[2].Pos.File != "two" {

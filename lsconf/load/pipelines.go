@@ -1,4 +1,4 @@
-package lsconf
+package load
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/lsconf"
 	"gopkg.in/yaml.v3"
 )
 
@@ -25,7 +26,7 @@ type Pipeline struct {
 	ECSCompatibility string // pipeline.ecs_compatibility
 	SupportEscapes   *bool  // config.support_escapes
 	Extra            map[string]any
-	Pos              Pos // where the entry starts in pipelines.yml
+	Pos              lsconf.Pos // where the entry starts in pipelines.yml
 }
 
 // isPipelineSetting reports whether Logstash accepts key in pipelines.yml:
@@ -59,8 +60,8 @@ func isDeprecatedPipelineSetting(key string) bool {
 	return key == "config.reload.automatic" || key == "config.reload.interval"
 }
 
-// LoadPipelines reads and parses a pipelines.yml file; see ParsePipelines.
-func LoadPipelines(file string, lookup LookupFunc) ([]*Pipeline, error) {
+// Pipelines reads and parses a pipelines.yml file; see ParsePipelines.
+func Pipelines(file string, lookup LookupFunc) ([]*Pipeline, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("pipelines.yml: %w", err)
@@ -85,7 +86,7 @@ func ParsePipelines(file string, data []byte, lookup LookupFunc) ([]*Pipeline, e
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.SequenceNode {
-		return nil, ErrorList{yamlError(file, root, "pipelines.yml must be a list of pipelines, each a map of settings")}
+		return nil, lsconf.ErrorList{yamlError(file, root, "pipelines.yml must be a list of pipelines, each a map of settings")}
 	}
 	pr := &pipelineReader{file: file, lookup: lookup}
 	var out []*Pipeline
@@ -96,7 +97,7 @@ func ParsePipelines(file string, data []byte, lookup LookupFunc) ([]*Pipeline, e
 			continue
 		}
 		if first, dup := firstByID[pl.ID]; dup {
-			pr.errs = append(pr.errs, &Error{Pos: pl.Pos, Msg: fmt.Sprintf("duplicate pipeline.id %q (first at line %d)", pl.ID, first.Pos.Line)})
+			pr.errs = append(pr.errs, &lsconf.Error{Pos: pl.Pos, Msg: fmt.Sprintf("duplicate pipeline.id %q (first at line %d)", pl.ID, first.Pos.Line)})
 		} else {
 			firstByID[pl.ID] = pl
 		}
@@ -105,14 +106,14 @@ func ParsePipelines(file string, data []byte, lookup LookupFunc) ([]*Pipeline, e
 	return out, pr.errs.Err()
 }
 
-func yamlError(file string, n *yaml.Node, format string, args ...any) *Error {
-	return &Error{Pos: Pos{File: file, Line: n.Line, Col: n.Column}, Msg: fmt.Sprintf(format, args...)}
+func yamlError(file string, n *yaml.Node, format string, args ...any) *lsconf.Error {
+	return &lsconf.Error{Pos: lsconf.Pos{File: file, Line: n.Line, Col: n.Column}, Msg: fmt.Sprintf(format, args...)}
 }
 
 type pipelineReader struct {
 	file   string
 	lookup LookupFunc
-	errs   ErrorList
+	errs   lsconf.ErrorList
 }
 
 func (r *pipelineReader) fail(n *yaml.Node, format string, args ...any) {
@@ -124,7 +125,7 @@ func (r *pipelineReader) pipeline(n *yaml.Node) *Pipeline {
 		r.fail(n, "a pipeline must be a map of settings")
 		return nil
 	}
-	pl := &Pipeline{ID: "main", Pos: Pos{File: r.file, Line: n.Line, Col: n.Column}}
+	pl := &Pipeline{ID: "main", Pos: lsconf.Pos{File: r.file, Line: n.Line, Col: n.Column}}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
@@ -265,16 +266,16 @@ func expandDeep(v any, lookup LookupFunc) (any, error) {
 // Load parses the pipeline's configuration, from config.string or
 // path.config, with base's options and the pipeline's own
 // config.support_escapes.
-func (pl *Pipeline) Load(base ParseOptions) (*Config, error) {
+func (pl *Pipeline) Load(base lsconf.ParseOptions) (*lsconf.Config, error) {
 	opts := base
 	if pl.SupportEscapes != nil {
 		opts.SupportEscapes = *pl.SupportEscapes
 	}
 	switch {
 	case pl.ConfigString != "":
-		return ParseConfigString(fmt.Sprintf("%s[%s].config.string", pl.Pos.File, pl.ID), pl.ConfigString, opts)
+		return ConfigString(fmt.Sprintf("%s[%s].config.string", pl.Pos.File, pl.ID), pl.ConfigString, opts)
 	case pl.ConfigPath != "":
-		return LoadPath(pl.ConfigPath, opts)
+		return Path(pl.ConfigPath, opts)
 	}
 	return nil, fmt.Errorf("%s: pipeline %q has neither path.config nor config.string", pl.Pos, pl.ID)
 }
@@ -294,11 +295,11 @@ const (
 	defaultOutput = "output { stdout { codec => rubydebug } }"
 )
 
-// ParseConfigString parses a config.string (or -e) text as Logstash's
+// ConfigString parses a config.string (or -e) text as Logstash's
 // ConfigStringLoader does: when the text has no `input {` it gets a stdin
 // input, and without `output {` a stdout output, "for backward
 // compatibility" (Logstash logs a warning). name names the text in errors.
-func ParseConfigString(name, text string, opts ParseOptions) (*Config, error) {
+func ConfigString(name, text string, opts lsconf.ParseOptions) (*lsconf.Config, error) {
 	srcs := []Source{{Name: name, Text: []byte(text)}}
 	if !inputBlockRE.MatchString(text) {
 		srcs = append(srcs, Source{Name: "default input", Text: []byte(defaultInput)})
@@ -306,5 +307,5 @@ func ParseConfigString(name, text string, opts ParseOptions) (*Config, error) {
 	if !outputBlockRE.MatchString(text) {
 		srcs = append(srcs, Source{Name: "default output", Text: []byte(defaultOutput)})
 	}
-	return ParseSources(srcs, opts)
+	return Sources(srcs, opts)
 }

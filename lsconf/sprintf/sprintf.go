@@ -1,8 +1,14 @@
-package lsconf
+// Package sprintf parses Logstash's sprintf templates (%{[a][b]},
+// %{+YYYY.MM.dd}, %{{FORMAT}}, %{+%s}) into literal text and references,
+// exactly as Logstash's StringInterpolation scans them, for the converter
+// to translate into ingestd's templates.
+package sprintf
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
 
 // PartKind tells what a part of a sprintf template is.
@@ -27,23 +33,23 @@ const (
 	PartTimeNow
 )
 
-// TemplatePart is one piece of a Template.
-type TemplatePart struct {
+// Part is one piece of a Template.
+type Part struct {
 	Kind PartKind
 	// Text is the literal text for PartLiteral, the reference as written
 	// (between %{ and }) for PartField, the pattern for PartJoda and
 	// PartJava.
 	Text string
 	// Ref is the parsed field reference of a PartField.
-	Ref FieldRef
+	Ref fieldref.Ref
 }
 
 // Template is a string with sprintf references, split into parts.
 type Template struct {
-	Parts []TemplatePart
+	Parts []Part
 }
 
-// ParseTemplate splits a string into literal text and references exactly
+// Parse splits a string into literal text and references exactly
 // as Logstash's StringInterpolation.evaluate scans it, so that edge cases
 // come out the same:
 //
@@ -57,13 +63,13 @@ type Template struct {
 //   - %{+FORMAT} is a Joda-Time format.
 //
 // It returns an error for a field reference Logstash would reject (see
-// ParseFieldRef), and for "%{{...}" ending the string, where Logstash
+// fieldref.Parse), and for "%{{...}" ending the string, where Logstash
 // reads past the end of the string (StringIndexOutOfBoundsException).
-func ParseTemplate(s string) (Template, error) {
+func Parse(s string) (Template, error) {
 	var t Template
 	lit := func(text string) {
 		if text != "" {
-			t.Parts = append(t.Parts, TemplatePart{Kind: PartLiteral, Text: text})
+			t.Parts = append(t.Parts, Part{Kind: PartLiteral, Text: text})
 		}
 	}
 	pos := 0
@@ -82,25 +88,25 @@ func ParseTemplate(s string) (Template, error) {
 		inner := s[open+2 : closing]
 		switch {
 		case strings.HasPrefix("+%s", inner):
-			t.Parts = append(t.Parts, TemplatePart{Kind: PartEpoch})
+			t.Parts = append(t.Parts, Part{Kind: PartEpoch})
 		case s[open+2] == '{' && closing+1 >= len(s):
 			return Template{}, fmt.Errorf("sprintf reference %q at the end of %q is missing its second }: Logstash fails on it", s[open:], s)
 		case s[open+2] == '{' && s[closing+1] == '}':
 			closing++
 			pattern := s[open+3 : closing-1]
 			if pattern == "TIME_NOW" {
-				t.Parts = append(t.Parts, TemplatePart{Kind: PartTimeNow})
+				t.Parts = append(t.Parts, Part{Kind: PartTimeNow})
 			} else {
-				t.Parts = append(t.Parts, TemplatePart{Kind: PartJava, Text: pattern})
+				t.Parts = append(t.Parts, Part{Kind: PartJava, Text: pattern})
 			}
 		case s[open+2] == '+':
-			t.Parts = append(t.Parts, TemplatePart{Kind: PartJoda, Text: inner[1:]})
+			t.Parts = append(t.Parts, Part{Kind: PartJoda, Text: inner[1:]})
 		default:
-			ref, err := ParseFieldRef(inner)
+			ref, err := fieldref.Parse(inner)
 			if err != nil {
 				return Template{}, fmt.Errorf("sprintf reference %%{%s}: %w", inner, err)
 			}
-			t.Parts = append(t.Parts, TemplatePart{Kind: PartField, Text: inner, Ref: ref})
+			t.Parts = append(t.Parts, Part{Kind: PartField, Text: inner, Ref: ref})
 		}
 		pos = closing + 1
 	}

@@ -1,4 +1,4 @@
-package lsconf
+package sprintf
 
 import (
 	"fmt"
@@ -65,7 +65,7 @@ func TestParseTemplate(t *testing.T) {
 		{"{}%{a}{}", `"{}" field:[a] "{}"`},
 		{"", ``},
 	} {
-		tpl, err := ParseTemplate(c.in)
+		tpl, err := Parse(c.in)
 		if err != nil {
 			t.Errorf("%q: %v", c.in, err)
 			continue
@@ -87,14 +87,14 @@ func TestParseTemplate(t *testing.T) {
 		"%{[a]b}", // invalid field reference
 		"%{[a}",   // invalid field reference
 	} {
-		if tpl, err := ParseTemplate(in); err == nil {
+		if tpl, err := Parse(in); err == nil {
 			t.Errorf("%q: no error, %s", in, describeTemplate(tpl))
 		}
 	}
-	if tpl, _ := ParseTemplate("plain"); !tpl.IsStatic() {
+	if tpl, _ := Parse("plain"); !tpl.IsStatic() {
 		t.Error("plain text is static")
 	}
-	if tpl, _ := ParseTemplate("%{a}"); tpl.IsStatic() {
+	if tpl, _ := Parse("%{a}"); tpl.IsStatic() {
 		t.Error("%{a} is not static")
 	}
 }

@@ -1,4 +1,8 @@
-package lsconf
+// Package fieldref parses Logstash field references ([a][b], @metadata,
+// escaped brackets) the way Logstash's FieldReference.java does: the
+// configuration parser reads conditions' selectors with it, and the
+// sprintf templates their %{[a][b]} fields.
+package fieldref
 
 import (
 	"fmt"
@@ -7,10 +11,10 @@ import (
 	"unicode/utf8"
 )
 
-// FieldRef is a parsed field reference: the path from the event's root.
+// Ref is a parsed field reference: the path from the event's root.
 // [a][b] is {a, b}; a and [a] are both {a}; [@metadata][x] is {@metadata,
 // x} (IsMetadata tells that case apart, as Logstash keeps metadata apart).
-type FieldRef struct {
+type Ref struct {
 	Path []string
 }
 
@@ -51,13 +55,13 @@ func (e EscapeStyle) String() string {
 	return "none"
 }
 
-// ParseFieldRef parses a field reference with Logstash's default escape
-// style (none). See ParseFieldRefEscaped.
-func ParseFieldRef(s string) (FieldRef, error) {
-	return ParseFieldRefEscaped(s, EscapeNone)
+// Parse parses a field reference with Logstash's default escape
+// style (none). See ParseEscaped.
+func Parse(s string) (Ref, error) {
+	return ParseEscaped(s, EscapeNone)
 }
 
-// ParseFieldRefEscaped parses a field reference the way Logstash's
+// ParseEscaped parses a field reference the way Logstash's
 // FieldReference.java (StrictTokenizer) does:
 //
 //   - text without brackets is one top-level name, taken as is (even "");
@@ -68,17 +72,17 @@ func ParseFieldRef(s string) (FieldRef, error) {
 //     a[b]), an empty [] , an unbalanced bracket.
 //
 // Each name is then unescaped according to style.
-func ParseFieldRefEscaped(s string, style EscapeStyle) (FieldRef, error) {
+func ParseEscaped(s string, style EscapeStyle) (Ref, error) {
 	path, err := tokenizeFieldRef(s)
 	if err != nil {
-		return FieldRef{}, err
+		return Ref{}, err
 	}
 	for i, name := range path {
 		if path[i], err = unescapeFieldName(name, style); err != nil {
-			return FieldRef{}, fmt.Errorf("invalid field reference %q: %w", s, err)
+			return Ref{}, fmt.Errorf("invalid field reference %q: %w", s, err)
 		}
 	}
-	return FieldRef{Path: path}, nil
+	return Ref{Path: path}, nil
 }
 
 func tokenizeFieldRef(s string) ([]string, error) {
@@ -216,7 +220,7 @@ func unescapeAmpersand(s string) (string, error) {
 }
 
 // String returns the canonical [a][b] form (names are not escaped).
-func (r FieldRef) String() string {
+func (r Ref) String() string {
 	var b strings.Builder
 	for _, p := range r.Path {
 		b.WriteString("[" + p + "]")
@@ -225,12 +229,14 @@ func (r FieldRef) String() string {
 }
 
 // IsMetadata reports whether r refers to @metadata or a field under it.
-func (r FieldRef) IsMetadata() bool { return len(r.Path) > 0 && r.Path[0] == "@metadata" }
+func (r Ref) IsMetadata() bool { return len(r.Path) > 0 && r.Path[0] == "@metadata" }
 
 // Key returns the last name of the path, the field itself.
-func (r FieldRef) Key() string {
+func (r Ref) Key() string {
 	if len(r.Path) == 0 {
 		return ""
 	}
 	return r.Path[len(r.Path)-1]
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

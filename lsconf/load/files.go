@@ -1,4 +1,4 @@
-package lsconf
+package load
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ingestd/ingestd/lsconf"
 )
 
 // Source is one piece of configuration text and the name errors give it.
@@ -16,7 +18,7 @@ type Source struct {
 	Text []byte
 }
 
-// ParseSources parses several configuration texts as one pipeline, the way
+// Sources parses several configuration texts as one pipeline, the way
 // Logstash compiles the parts of a path.config (ConfigCompiler.compileSources):
 // each part is parsed on its own (so a part must be complete: a section
 // cannot start in one file and end in the next) and the sections are then
@@ -24,13 +26,13 @@ type Source struct {
 // chained part after part. The Config has the sections of all parts in
 // that order; positions name each part. Problems of all parts are reported
 // together.
-func ParseSources(srcs []Source, opts ParseOptions) (*Config, error) {
-	out := &Config{}
-	var errs ErrorList
+func Sources(srcs []Source, opts lsconf.ParseOptions) (*lsconf.Config, error) {
+	out := &lsconf.Config{}
+	var errs lsconf.ErrorList
 	for _, s := range srcs {
-		cfg, err := Parse(s.Name, s.Text, opts)
+		cfg, err := lsconf.Parse(s.Name, s.Text, opts)
 		out.Sections = append(out.Sections, cfg.Sections...)
-		var list ErrorList
+		var list lsconf.ErrorList
 		if errors.As(err, &list) {
 			errs = append(errs, list...)
 		}
@@ -77,11 +79,11 @@ func ConfigFiles(path string) ([]string, error) {
 	return files, nil
 }
 
-// LoadPath reads and parses the files of a path.config setting (see
+// Path reads and parses the files of a path.config setting (see
 // ConfigFiles for which files, in what order) as one pipeline (see
-// ParseSources). It fails if no file matches, and, as Logstash does, if a
+// Sources). It fails if no file matches, and, as Logstash does, if a
 // file is not valid UTF-8.
-func LoadPath(path string, opts ParseOptions) (*Config, error) {
+func Path(path string, opts lsconf.ParseOptions) (*lsconf.Config, error) {
 	files, err := ConfigFiles(path)
 	if err != nil {
 		return nil, err
@@ -104,5 +106,5 @@ func LoadPath(path string, opts ParseOptions) (*Config, error) {
 	if len(notUTF8) > 0 {
 		return nil, fmt.Errorf("path.config %q: these files are not UTF-8 encoded: %s", path, strings.Join(notUTF8, ", "))
 	}
-	return ParseSources(srcs, opts)
+	return Sources(srcs, opts)
 }

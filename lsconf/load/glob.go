@@ -1,4 +1,4 @@
-package lsconf
+package load
 
 import (
 	"os"
