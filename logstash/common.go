@@ -16,28 +16,28 @@ var commonOptions = []string{"add_field", "remove_field", "add_tag", "remove_tag
 // filter_matched's order. add_field is ingestd mutate's append (set when
 // absent, else make an array and append: LogStash::Util::Decorators.
 // add_fields); its names and values are sprintf templates in Logstash.
-func (c *conv) commonSteps(o *opts) []*step {
-	var steps []*step
-	what := o.what()
-	addField := c.addFieldStep(o)
-	for _, st := range []*step{addField, c.fieldList(o, "remove_field")} {
+func (c *Conv) commonSteps(o *Opts) []*Step {
+	var steps []*Step
+	what := o.What()
+	addField := c.AddFieldStep(o)
+	for _, st := range []*Step{addField, c.fieldList(o, "remove_field")} {
 		if st != nil {
 			steps = append(steps, st)
 		}
 	}
 	for _, name := range []string{"add_tag", "remove_tag"} {
-		tags, a, ok := o.list(name)
+		tags, a, ok := o.List(name)
 		if !ok {
 			continue
 		}
-		st := &step{op: name, at: a.Pos}
+		st := &Step{Op: name, At: a.Pos}
 		// Each tag is a sprintf template (filter_matched's event.sprintf);
 		// ingestd's mutate renders it so with sprintf: logstash.
-		st.list = append(st.list, tags...)
+		st.List = append(st.List, tags...)
 		steps = append(steps, st)
 	}
-	if a := o.get("periodic_flush"); a != nil {
-		c.warnf(a.Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
+	if a := o.Get("periodic_flush"); a != nil {
+		c.Warnf(a.Pos, "%s: option periodic_flush is ignored (no effect on documents)", what)
 	}
 	return steps
 }
@@ -46,27 +46,27 @@ func (c *conv) commonSteps(o *opts) []*step {
 // Decorators.add_fields serves both): ingestd mutate's append, whose
 // names and values are sprintf templates; a value may be a list. nil when
 // the option is absent.
-func (c *conv) addFieldStep(o *opts) *step {
-	what := o.what()
-	return c.fieldEntries(o, "add_field", "append", func(ref string, e kv) (mentry, bool) {
-		label := what + ": add_field " + e.key
-		vals, ok := c.stringList(e.val, label)
+func (c *Conv) AddFieldStep(o *Opts) *Step {
+	what := o.What()
+	return c.fieldEntries(o, "add_field", "append", func(ref string, e KV) (MutateEntry, bool) {
+		label := what + ": add_field " + e.Key
+		vals, ok := c.StringList(e.Val, label)
 		if !ok {
-			return mentry{}, false
+			return MutateEntry{}, false
 		}
-		me := mentry{key: ref, writes: []string{ref}}
-		seq := &yseq{flow: true}
+		me := MutateEntry{Key: ref, Writes: []string{ref}}
+		seq := &YSeq{Flow: true}
 		for _, v := range vals {
-			t, ok := c.mutateTemplate(v, e.val.Position(), label)
+			t, ok := c.MutateTemplate(v, e.Val.Position(), label)
 			if !ok {
-				return mentry{}, false
+				return MutateEntry{}, false
 			}
-			me.reads = append(me.reads, templateRefs(t)...)
-			seq.add(rawStr(t))
+			me.Reads = append(me.Reads, templateRefs(t)...)
+			seq.Add(RawStr(t))
 		}
-		me.val = seq
-		if len(seq.items) == 1 {
-			me.val = seq.items[0].val
+		me.Val = seq
+		if len(seq.Items) == 1 {
+			me.Val = seq.Items[0].Val
 		}
 		return me, true
 	})
@@ -107,49 +107,49 @@ func templateRefs(t string) []string {
 //     private tag was its only element, as Logstash would not have one).
 //
 // Without common options the filter simply gets the user's failure tags.
-func (c *conv) success(mains []*block, what string, failTags []string, common []*step, applies string) []*block {
+func (c *Conv) success(mains []*Block, what string, failTags []string, common []*Step, applies string) []*Block {
 	setFail := func(tags []string) {
 		for _, b := range mains {
-			b.opts.set("tag_on_failure", strSeq(tags))
+			b.Opts.Set("tag_on_failure", StrSeq(tags))
 		}
 	}
-	out := append([]*block(nil), mains...)
+	out := append([]*Block(nil), mains...)
 	if len(common) == 0 || len(mains) == 0 {
 		setFail(failTags)
 		return out
 	}
-	at := mains[0].at
-	c.privs++
-	priv := "_ls_failed_" + strconv.Itoa(c.privs)
+	at := mains[0].At
+	c.Privs++
+	priv := "_ls_failed_" + strconv.Itoa(c.Privs)
 	setFail([]string{priv})
 	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
-	for i, b := range packSteps(common, at, what+" (on success)") {
-		b.when = and(applies, not(failed))
+	for i, b := range PackSteps(common, at, what+" (on success)") {
+		b.When = And(applies, Not(failed))
 		if i == 0 {
-			b.comments = append(b.comments, fmt.Sprintf("Logstash applies add_field, remove_field, add_tag and remove_tag only when the filter succeeded: %s marks a failure", priv))
+			b.Comments = append(b.Comments, fmt.Sprintf("Logstash applies add_field, remove_field, add_tag and remove_tag only when the filter succeeded: %s marks a failure", priv))
 		}
 		out = append(out, b)
 	}
 	if len(failTags) == 0 {
-		rm := newBlock("mutate", at, what+" (on failure)")
-		rm.when = failed + " && len(field(\"[tags]\")) == 1"
-		rm.opts.set("remove_field", strSeq([]string{"[tags]"}))
+		rm := NewBlock("mutate", at, what+" (on failure)")
+		rm.When = failed + " && len(field(\"[tags]\")) == 1"
+		rm.Opts.Set("remove_field", StrSeq([]string{"[tags]"}))
 		out = append(out, rm)
 	}
-	fail := newBlock("mutate", at, what+" (on failure)")
-	fail.when = failed
+	fail := NewBlock("mutate", at, what+" (on failure)")
+	fail.When = failed
 	if len(failTags) > 0 {
-		fail.opts.set("add_tag", strSeq(failTags))
+		fail.Opts.Set("add_tag", StrSeq(failTags))
 	}
-	fail.opts.set("remove_tag", strSeq([]string{priv}))
+	fail.Opts.Set("remove_tag", StrSeq([]string{priv}))
 	return append(out, fail)
 }
 
 // privateField is a fresh @metadata field the conversion uses between
 // blocks (marks, error fields), named after what it is for.
-func (c *conv) privateField(name string) string {
-	c.privs++
-	return "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.privs) + "]"
+func (c *Conv) privateField(name string) string {
+	c.Privs++
+	return "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.Privs) + "]"
 }
 
 // onMark arranges a filter whose common options apply to the events it
@@ -157,23 +157,23 @@ func (c *conv) privateField(name string) string {
 // made, a translation): the filter's mark_field is a private @metadata
 // flag, the common options run where it is set, and it is removed after
 // them. b's own when guards them too.
-func (c *conv) onMark(b *block, common []*step, name, on, why string) []*block {
-	out := []*block{b}
+func (c *Conv) onMark(b *Block, common []*Step, name, on, why string) []*Block {
+	out := []*Block{b}
 	if len(common) == 0 {
 		return out
 	}
 	mark := c.privateField(name)
-	b.opts.set("mark_field", str(mark))
-	marked := and(b.when, refExpr(mark)+" == true")
-	for i, cb := range packSteps(common, b.at, b.label+" (on "+on+")") {
-		cb.when = marked
+	b.Opts.Set("mark_field", Str(mark))
+	marked := And(b.When, RefExpr(mark)+" == true")
+	for i, cb := range PackSteps(common, b.At, b.Label+" (on "+on+")") {
+		cb.When = marked
 		if i == 0 {
-			cb.comments = append(cb.comments, why+": "+mark+" marks it")
+			cb.Comments = append(cb.Comments, why+": "+mark+" marks it")
 		}
 		out = append(out, cb)
 	}
-	rm := newBlock("mutate", b.at, b.label+" (mark removed)")
-	rm.when = marked
-	rm.opts.set("remove_field", strSeq([]string{mark}))
+	rm := NewBlock("mutate", b.At, b.Label+" (mark removed)")
+	rm.When = marked
+	rm.Opts.Set("remove_field", StrSeq([]string{mark}))
 	return append(out, rm)
 }

@@ -35,34 +35,34 @@ import (
 //     precedence, see lsconf's parser).
 
 // field is the expr-lang reading of a field.
-func fieldExpr(path []string) string {
+func FieldExpr(path []string) string {
 	var b strings.Builder
 	for _, p := range path {
 		b.WriteString("[" + p + "]")
 	}
-	return refExpr(b.String())
+	return RefExpr(b.String())
 }
 
 // present is the condition that the field ref (in ingestd's bracket
 // form, as fieldRef returns it) is set and not null.
-func present(ref string) string { return refExpr(ref) + " != nil" }
+func Present(ref string) string { return RefExpr(ref) + " != nil" }
 
 // refExpr reads the field ref, in ingestd's bracket form.
-func refExpr(ref string) string { return "field(" + strconv.Quote(ref) + ")" }
+func RefExpr(ref string) string { return "field(" + strconv.Quote(ref) + ")" }
 
 // truthy is Logstash's FieldTruthy on an expr-lang operand (lsTruthy
 // implements it: missing, null, "" and "false" are false).
-func truthy(x string) string {
+func Truthy(x string) string {
 	return "lsTruthy(" + x + ")"
 }
 
 // cond translates a condition. It reports what cannot be translated and
 // returns ok false then.
-func (c *conv) cond(e lsconf.Expr) (string, bool) {
+func (c *Conv) Cond(e lsconf.Expr) (string, bool) {
 	switch e := e.(type) {
 	case *lsconf.Binary:
-		l, okL := c.cond(e.L)
-		r, okR := c.cond(e.R)
+		l, okL := c.Cond(e.L)
+		r, okR := c.Cond(e.R)
 		if !okL || !okR {
 			return "", false
 		}
@@ -76,10 +76,10 @@ func (c *conv) cond(e lsconf.Expr) (string, bool) {
 		case lsconf.OpNand:
 			return "!(" + paren(l) + " && " + paren(r) + ")", true
 		}
-		c.errorf(e.Pos, "condition: unknown operator %q", e.Op)
+		c.Errorf(e.Pos, "condition: unknown operator %q", e.Op)
 		return "", false
 	case *lsconf.Not:
-		x, ok := c.cond(e.X)
+		x, ok := c.Cond(e.X)
 		if !ok {
 			return "", false
 		}
@@ -89,10 +89,10 @@ func (c *conv) cond(e lsconf.Expr) (string, bool) {
 		if !ok {
 			return "", false
 		}
-		return truthy(f), true
+		return Truthy(f), true
 	case *lsconf.String, *lsconf.Number:
 		// A constant as a condition: Logstash's valueIsTruthy on it.
-		s, _ := scalar(e.(lsconf.Value))
+		s, _ := Scalar(e.(lsconf.Value))
 		return strconv.FormatBool(s != "" && s != "false"), true
 	case *lsconf.Compare:
 		return c.compare(e)
@@ -108,10 +108,10 @@ func (c *conv) cond(e lsconf.Expr) (string, bool) {
 		}
 		return x, true
 	case *lsconf.MethodCall:
-		c.errorf(e.Pos, "condition: method calls are not supported (Logstash does not implement them either)")
+		c.Errorf(e.Pos, "condition: method calls are not supported (Logstash does not implement them either)")
 		return "", false
 	}
-	c.errorf(e.Position(), "condition: %s cannot be a condition", exprKind(e))
+	c.Errorf(e.Position(), "condition: %s cannot be a condition", exprKind(e))
 	return "", false
 }
 
@@ -133,20 +133,20 @@ func exprKind(e lsconf.Expr) string {
 	return fmt.Sprintf("%T", e)
 }
 
-func (c *conv) selector(s *lsconf.Selector) (string, bool) {
+func (c *Conv) selector(s *lsconf.Selector) (string, bool) {
 	if len(s.Ref.Path) == 0 {
-		c.errorf(s.Pos, "condition: empty field reference %s", s.Raw)
+		c.Errorf(s.Pos, "condition: empty field reference %s", s.Raw)
 		return "", false
 	}
-	if _, ok := c.pathRef(s.Ref.Path, s.Pos, "condition", true); !ok {
+	if _, ok := c.PathRef(s.Ref.Path, s.Pos, "condition", true); !ok {
 		return "", false
 	}
-	return fieldExpr(s.Ref.Path), true
+	return FieldExpr(s.Ref.Path), true
 }
 
 // operand translates a value operand: a field, a string, a number or a
 // list of those.
-func (c *conv) operand(e lsconf.Expr) (string, bool) {
+func (c *Conv) operand(e lsconf.Expr) (string, bool) {
 	switch e := e.(type) {
 	case *lsconf.Selector:
 		return c.selector(e)
@@ -159,7 +159,7 @@ func (c *conv) operand(e lsconf.Expr) (string, bool) {
 		for _, el := range e.Elems {
 			x, ok := el.(lsconf.Expr)
 			if !ok {
-				c.errorf(el.Position(), "condition: %s cannot be in a list", kindOf(el))
+				c.Errorf(el.Position(), "condition: %s cannot be in a list", KindOf(el))
 				return "", false
 			}
 			p, ok := c.operand(x)
@@ -170,7 +170,7 @@ func (c *conv) operand(e lsconf.Expr) (string, bool) {
 		}
 		return "[" + strings.Join(parts, ", ") + "]", true
 	}
-	c.errorf(e.Position(), "condition: %s cannot be compared", exprKind(e))
+	c.Errorf(e.Position(), "condition: %s cannot be compared", exprKind(e))
 	return "", false
 }
 
@@ -188,7 +188,7 @@ func number(t string) string {
 	return t
 }
 
-func (c *conv) compare(e *lsconf.Compare) (string, bool) {
+func (c *Conv) compare(e *lsconf.Compare) (string, bool) {
 	l, okL := c.operand(e.L)
 	r, okR := c.operand(e.R)
 	if !okL || !okR {
@@ -198,11 +198,11 @@ func (c *conv) compare(e *lsconf.Compare) (string, bool) {
 	case "==", "!=", "<", ">", "<=", ">=":
 		return l + " " + e.Op + " " + r, true
 	}
-	c.errorf(e.Pos, "condition: unknown comparison %q", e.Op)
+	c.Errorf(e.Pos, "condition: unknown comparison %q", e.Op)
 	return "", false
 }
 
-func (c *conv) match(e *lsconf.Match) (string, bool) {
+func (c *Conv) match(e *lsconf.Match) (string, bool) {
 	l, ok := c.operand(e.L)
 	if !ok {
 		return "", false
@@ -215,10 +215,10 @@ func (c *conv) match(e *lsconf.Match) (string, bool) {
 	case *lsconf.String:
 		pattern, at = r.Value, r.Pos
 	default:
-		c.errorf(e.R.Position(), "condition: the right side of %s must be a regular expression or a string", e.Op)
+		c.Errorf(e.R.Position(), "condition: the right side of %s must be a regular expression or a string", e.Op)
 		return "", false
 	}
-	re, ok := c.regex(pattern, at, "condition")
+	re, ok := c.Regex(pattern, at, "condition")
 	if !ok {
 		return "", false
 	}
@@ -231,9 +231,9 @@ func (c *conv) match(e *lsconf.Match) (string, bool) {
 
 // rubyOnly names regular expression features of Ruby (Onigmo) that RE2
 // lacks, for a clearer message than RE2's.
-var rubyOnly = []struct {
-	re   *regexp.Regexp
-	name string
+var RubyOnly = []struct {
+	Re   *regexp.Regexp
+	Name string
 }{
 	{regexp.MustCompile(`\(\?<?[=!]`), "lookaround assertions ((?=, (?!, (?<=, (?<!)"},
 	{regexp.MustCompile(`\(\?>`), "atomic groups ((?>...))"},
@@ -248,23 +248,23 @@ var rubyOnly = []struct {
 // withoutEscapedBackslashes replaces each escaped backslash (\\) of a
 // regular expression by two NULs, so that what follows it is not taken for
 // an escape: "\\\\h" is a backslash and an h, not \h.
-func withoutEscapedBackslashes(re string) string {
+func WithoutEscapedBackslashes(re string) string {
 	return strings.ReplaceAll(re, `\\`, "\x00\x00")
 }
 
 // regex turns a Ruby regular expression into the RE2 one that means the
 // same: (?m) first when it has ^ or $ (in Ruby they always match at line
 // breaks). What RE2 cannot run is an error at the pattern's position.
-func (c *conv) regex(pattern string, at lsconf.Pos, what string) (string, bool) {
+func (c *Conv) Regex(pattern string, at lsconf.Pos, what string) (string, bool) {
 	if _, err := regexp.Compile(pattern); err != nil {
-		plain := withoutEscapedBackslashes(pattern)
-		for _, f := range rubyOnly {
-			if f.re.MatchString(plain) {
-				c.errorf(at, "%s: regular expression /%s/ uses %s, which Ruby has and Go's RE2 does not", what, pattern, f.name)
+		plain := WithoutEscapedBackslashes(pattern)
+		for _, f := range RubyOnly {
+			if f.Re.MatchString(plain) {
+				c.Errorf(at, "%s: regular expression /%s/ uses %s, which Ruby has and Go's RE2 does not", what, pattern, f.Name)
 				return "", false
 			}
 		}
-		c.errorf(at, "%s: regular expression /%s/ does not compile in Go's RE2: %v", what, pattern, err)
+		c.Errorf(at, "%s: regular expression /%s/ does not compile in Go's RE2: %v", what, pattern, err)
 		return "", false
 	}
 	if strings.ContainsAny(pattern, "^$") {
@@ -273,7 +273,7 @@ func (c *conv) regex(pattern string, at lsconf.Pos, what string) (string, bool) 
 	return pattern, true
 }
 
-func (c *conv) in(e *lsconf.In) (string, bool) {
+func (c *Conv) in(e *lsconf.In) (string, bool) {
 	switch r := e.R.(type) {
 	case *lsconf.Array:
 		// [f] in ["a", "b"]: FieldInConstantList compares the texts.
@@ -299,7 +299,7 @@ func (c *conv) in(e *lsconf.In) (string, bool) {
 }
 
 // textList writes the elements of a literal list as their texts.
-func (c *conv) textList(a *lsconf.Array) (string, bool) {
+func (c *Conv) textList(a *lsconf.Array) (string, bool) {
 	parts := make([]string, 0, len(a.Elems))
 	for _, el := range a.Elems {
 		switch v := el.(type) {
@@ -308,7 +308,7 @@ func (c *conv) textList(a *lsconf.Array) (string, bool) {
 		case *lsconf.Number:
 			parts = append(parts, strconv.Quote(number(v.Text)))
 		default:
-			c.errorf(el.Position(), "condition: a list after in may hold strings and numbers, not %s", kindOf(el))
+			c.Errorf(el.Position(), "condition: a list after in may hold strings and numbers, not %s", KindOf(el))
 			return "", false
 		}
 	}
@@ -316,7 +316,7 @@ func (c *conv) textList(a *lsconf.Array) (string, bool) {
 }
 
 // and joins conditions with &&, skipping empty ones.
-func and(parts ...string) string {
+func And(parts ...string) string {
 	var out []string
 	for _, p := range parts {
 		if p != "" {
@@ -339,10 +339,10 @@ func joined(out []string, op string) string {
 }
 
 // not negates a condition.
-func not(x string) string { return "!(" + x + ")" }
+func Not(x string) string { return "!(" + x + ")" }
 
 // or is the disjunction of conditions; "" (always) when one of them is.
-func or(parts ...string) string {
+func Or(parts ...string) string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
 		if p == "" {

@@ -97,10 +97,10 @@ func TestConditions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		cfg := parse(t, "filter { if "+tc.cond+" { } }")
-		c := &conv{kept: map[posKey]string{}}
-		x, ok := c.cond(cfg.Sections[0].Items[0].(*lsconf.Branch).Cases[0].Cond)
+		c := &Conv{Kept: map[PosKey]string{}}
+		x, ok := c.Cond(cfg.Sections[0].Items[0].(*lsconf.Branch).Cases[0].Cond)
 		if !ok {
-			t.Errorf("%s: not converted: %v", tc.cond, c.problems)
+			t.Errorf("%s: not converted: %v", tc.cond, c.Problems)
 			continue
 		}
 		if tc.expr != "" && x != tc.expr {

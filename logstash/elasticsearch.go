@@ -46,27 +46,27 @@ var esIgnored = map[string]string{
 var esRefusesDataStream = []string{"index", "document_type", "manage_template", "template", "template_name", "template_overwrite", "template_api",
 	"ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "routing_field", "parent", "join_field", "upsert", "doc_as_upsert", "script", "script_type", "script_lang", "script_var_name", "scripted_upsert", "retry_on_conflict", "version", "version_type"}
 
-func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
-	o := c.options(p, "output")
-	what := o.what()
-	b := newBlock("elasticsearch", p.Pos, what)
+func (c *Conv) elasticsearch(p *lsconf.Plugin) *Block {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := NewBlock("elasticsearch", p.Pos, what)
 	c.outputID(o, b)
 
 	ds := "auto"
-	if a := o.get("data_stream"); a != nil {
-		v, _ := scalar(a.Value)
+	if a := o.Get("data_stream"); a != nil {
+		v, _ := Scalar(a.Value)
 		switch strings.ToLower(v) {
 		case "true", "false", "auto":
 			ds = strings.ToLower(v)
 		default:
-			c.errorf(a.Value.Position(), "%s: data_stream %q: use true, false or auto", what, v)
+			c.Errorf(a.Value.Position(), "%s: data_stream %q: use true, false or auto", what, v)
 		}
 	}
-	ecs := c.ecsMode(o)
+	ecs := c.ECSMode(o)
 	indexMode := ds == "false"
 	if ds == "auto" {
 		for _, name := range esRefusesDataStream {
-			if o.has(name) {
+			if o.Has(name) {
 				indexMode = true // data_stream => auto resolves to false
 			}
 		}
@@ -78,12 +78,12 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 		if !c.indexMode(o, ecs, b) {
 			return nil
 		}
-	} else if a := o.get("index"); a != nil {
-		c.errorf(a.Pos, "%s: option index is not supported with data streams (ingestd names the stream from data_stream_type, _dataset and _namespace)", what)
+	} else if a := o.Get("index"); a != nil {
+		c.Errorf(a.Pos, "%s: option index is not supported with data streams (ingestd names the stream from data_stream_type, _dataset and _namespace)", what)
 	}
-	act, a, given := o.str("action")
+	act, a, given := o.Str("action")
 	if given && act != "create" && !(indexMode && act == "index") {
-		c.errorf(a.Value.Position(), "%s: action %q is not supported (create; index on an index)", what, act)
+		c.Errorf(a.Value.Position(), "%s: action %q is not supported (create; index on an index)", what, act)
 	}
 	if indexMode {
 		// elasticsearch.rb: action defaults to create for data streams
@@ -94,23 +94,23 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 			at = a.Value.Position()
 		}
 		s := c.streams()
-		if len(s.actionOuts) > 0 && s.indexAction != index {
-			c.errorf(at, "%s: action %q differs from the elasticsearch output's at %s; ingestd sets the action of a pipeline's outputs once", what, map[bool]string{true: "index", false: "create"}[index], s.actionAt)
+		if len(s.ActionOuts) > 0 && s.IndexAction != index {
+			c.Errorf(at, "%s: action %q differs from the elasticsearch output's at %s; ingestd sets the action of a pipeline's outputs once", what, map[bool]string{true: "index", false: "create"}[index], s.ActionAt)
 		} else {
-			if len(s.actionOuts) == 0 {
-				s.indexAction, s.actionAt = index, at
+			if len(s.ActionOuts) == 0 {
+				s.IndexAction, s.ActionAt = index, at
 			}
-			s.actionOuts = append(s.actionOuts, b)
+			s.ActionOuts = append(s.ActionOuts, b)
 		}
 	}
 
 	// Connection.
-	tlsOn, tlsGiven := o.boolean("ssl_enabled")
+	tlsOn, tlsGiven := o.Boolean("ssl_enabled")
 	if !tlsGiven {
-		tlsOn, _ = o.boolean("ssl")
+		tlsOn, _ = o.Boolean("ssl")
 	}
 	hosts := []string{"//127.0.0.1"}
-	hs, hostsAttr, ok := o.list("hosts")
+	hs, hostsAttr, ok := o.List("hosts")
 	if ok {
 		hosts = hs
 	}
@@ -118,105 +118,97 @@ func (c *conv) elasticsearch(p *lsconf.Plugin) *block {
 	for _, h := range hosts {
 		urls = append(urls, esURL(h, tlsOn))
 	}
-	at(b.opts.set("hosts", strSeq(urls)), hostsAttr, what)
-	if u, a, ok := o.str("user"); ok {
-		at(b.opts.set("username", c.secret(o, "user", u)), a, what)
+	At(b.Opts.Set("hosts", StrSeq(urls)), hostsAttr, what)
+	if u, a, ok := o.Str("user"); ok {
+		At(b.Opts.Set("username", c.secret(o, "user", u)), a, what)
 	}
-	if pw, a, ok := o.str("password"); ok {
-		at(b.opts.set("password", c.secret(o, "password", pw)), a, what)
+	if pw, a, ok := o.Str("password"); ok {
+		At(b.Opts.Set("password", c.secret(o, "password", pw)), a, what)
 	}
-	if key, a, ok := o.str("api_key"); ok {
+	if key, a, ok := o.Str("api_key"); ok {
 		// Logstash takes id:api_key; ingestd the base64 of it, which is
 		// what Elasticsearch's Authorization: ApiKey header carries.
-		b.opts.set("api_key", str(base64.StdEncoding.EncodeToString([]byte(key))))
-		if _, kept := c.kept[keyOf(a.Value.Position())]; kept {
-			c.warnf(a.Value.Position(), "%s: api_key: the converted YAML holds the key itself (base64), not the ${...} placeholder; keep it private", what)
+		b.Opts.Set("api_key", Str(base64.StdEncoding.EncodeToString([]byte(key))))
+		if _, kept := c.Kept[KeyOf(a.Value.Position())]; kept {
+			c.Warnf(a.Value.Position(), "%s: api_key: the converted YAML holds the key itself (base64), not the ${...} placeholder; keep it private", what)
 		}
 	}
-	tls := &ymap{}
-	if ca, _, ok := o.str("cacert"); ok {
-		tls.set("certificate_authorities", strSeq([]string{ca}))
+	tls := &YMap{}
+	if ca, _, ok := o.Str("cacert"); ok {
+		tls.Set("certificate_authorities", StrSeq([]string{ca}))
 	}
-	if cas, _, ok := o.list("ssl_certificate_authorities"); ok {
-		tls.set("certificate_authorities", strSeq(cas))
+	if cas, _, ok := o.List("ssl_certificate_authorities"); ok {
+		tls.Set("certificate_authorities", StrSeq(cas))
 	}
-	if mode, a, ok := o.str("ssl_verification_mode"); ok {
+	if mode, a, ok := o.Str("ssl_verification_mode"); ok {
 		switch mode {
 		case "full":
 		case "none":
-			tls.set("verify", boolLit(false))
+			tls.Set("verify", BoolLit(false))
 		default:
-			c.errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, mode)
+			c.Errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, mode)
 		}
 	}
-	if v, ok := o.boolean("ssl_certificate_verification"); ok && !v {
-		tls.set("verify", boolLit(false))
+	if v, ok := o.Boolean("ssl_certificate_verification"); ok && !v {
+		tls.Set("verify", BoolLit(false))
 	}
 	for _, opt := range []struct{ ls, ours string }{{"ssl_certificate", "certificate"}, {"ssl_key", "key"}} {
-		if v, _, ok := o.str(opt.ls); ok {
-			tls.set(opt.ours, str(v))
+		if v, _, ok := o.Str(opt.ls); ok {
+			tls.Set(opt.ours, Str(v))
 		}
 	}
-	if len(tls.entries) > 0 {
-		b.opts.set("tls", tls)
+	if len(tls.Entries) > 0 {
+		b.Opts.Set("tls", tls)
 	}
-	if lvl, a, ok := o.str("compression_level"); ok {
+	if lvl, a, ok := o.Str("compression_level"); ok {
 		switch n, err := strconv.Atoi(lvl); {
 		case err != nil || n < 0 || n > 9:
-			c.errorf(a.Value.Position(), "%s: compression_level %q: use 0 to 9", what, lvl)
+			c.Errorf(a.Value.Position(), "%s: compression_level %q: use 0 to 9", what, lvl)
 		case n == 0:
-			b.opts.set("compression", boolLit(false))
+			b.Opts.Set("compression", BoolLit(false))
 		default:
-			b.opts.set("compression_level", lit(strconv.Itoa(n)))
+			b.Opts.Set("compression_level", Lit(strconv.Itoa(n)))
 		}
 	}
 	for _, opt := range []struct{ ls, ours string }{{"retry_initial_interval", "initial_backoff"}, {"retry_max_interval", "max_backoff"}} {
-		if v, a, ok := o.str(opt.ls); ok {
+		if v, a, ok := o.Str(opt.ls); ok {
 			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				b.opts.set(opt.ours, str(fmt.Sprintf("%ds", n)))
+				b.Opts.Set(opt.ours, Str(fmt.Sprintf("%ds", n)))
 			} else {
-				c.errorf(a.Value.Position(), "%s: %s %q: expected seconds", what, opt.ls, v)
+				c.Errorf(a.Value.Position(), "%s: %s %q: expected seconds", what, opt.ls, v)
 			}
 		}
 	}
 
 	// Per document.
 	s := c.streams()
-	s.esOutputs++
-	if pl, a, ok := o.str("pipeline"); ok {
-		if t, ok := c.template(pl, a.Value.Position(), what+": pipeline"); ok {
-			at(b.opts.set("pipeline", str(t)), a, what)
-			s.pipelineOption = true
+	s.ESOutputs++
+	if pl, a, ok := o.Str("pipeline"); ok {
+		if t, ok := c.Template(pl, a.Value.Position(), what+": pipeline"); ok {
+			At(b.Opts.Set("pipeline", Str(t)), a, what)
+			s.PipelineOption = true
 		}
 	}
-	if id, a, ok := o.str("document_id"); ok {
-		if t, ok := c.mutateTemplate(id, a.Value.Position(), what+": document_id"); ok {
-			if s.documentID != "" && s.documentID != t {
-				c.errorf(a.Value.Position(), "%s: a second document_id (%q, the first is %q at %s) is not supported: ingestd reads the _id of every elasticsearch output from [@metadata][_id]", what, id, s.documentID, s.documentIDAt)
+	if id, a, ok := o.Str("document_id"); ok {
+		if t, ok := c.MutateTemplate(id, a.Value.Position(), what+": document_id"); ok {
+			if s.DocumentID != "" && s.DocumentID != t {
+				c.Errorf(a.Value.Position(), "%s: a second document_id (%q, the first is %q at %s) is not supported: ingestd reads the _id of every elasticsearch output from [@metadata][_id]", what, id, s.DocumentID, s.DocumentIDAt)
 			} else {
-				if s.documentID == "" {
-					s.documentID, s.documentIDAt = t, a.Value.Position()
+				if s.DocumentID == "" {
+					s.DocumentID, s.DocumentIDAt = t, a.Value.Position()
 				}
-				s.documentIDOuts = append(s.documentIDOuts, b)
-				b.comments = append(b.comments, "document_id: set in [@metadata][_id] by the last filters")
+				s.DocumentIDOuts = append(s.DocumentIDOuts, b)
+				b.Comments = append(b.Comments, "document_id: set in [@metadata][_id] by the last filters")
 			}
 		}
 	} else {
-		b.comments = append(b.comments, "no document_id: Elasticsearch assigns ids in Logstash; ingestd derives them from the Filebeat origin (document_id auto), so a batch sent again is not indexed twice")
+		b.Comments = append(b.Comments, "no document_id: Elasticsearch assigns ids in Logstash; ingestd derives them from the Filebeat origin (document_id auto), so a batch sent again is not indexed twice")
 	}
 	if !indexMode {
 		c.dataStreamOptions(o, b)
 	}
-	o.finish(esIgnored)
+	o.Finish(esIgnored)
 	return b
-}
-
-// at makes an option's line come from the attribute a (when given), so a
-// problem the loader finds there is reported at it.
-func at(e *yentry, a *lsconf.Attr, label string) {
-	if a != nil {
-		e.at, e.label = a.Pos, label
-	}
 }
 
 // esURL is a Logstash host as a URL: http (https with ssl) when no scheme
@@ -248,61 +240,61 @@ func esURL(h string, tls bool) string {
 
 // secret writes a credential: the ${VAR} placeholder it was given as,
 // when it was one (ingestd expands it the same way), else its value.
-func (c *conv) secret(o *opts, name, value string) *yscalar {
-	a := o.attrs[name]
-	if ph, ok := c.kept[keyOf(a.Value.Position())]; ok {
-		return rawStr(ph)
+func (c *Conv) secret(o *Opts, name, value string) *YScalar {
+	a := o.Attrs[name]
+	if ph, ok := c.Kept[KeyOf(a.Value.Position())]; ok {
+		return RawStr(ph)
 	}
-	return str(value)
+	return Str(value)
 }
 
 // dataStreamOptions reads data_stream_* into the pipeline's data_stream
 // settings; every elasticsearch output must name streams the same way.
-func (c *conv) dataStreamOptions(o *opts, b *block) {
-	what := o.what()
+func (c *Conv) dataStreamOptions(o *Opts, b *Block) {
+	what := o.What()
 	typ, dataset, ns := "logs", "generic", "default"
 	auto, sync := true, true
-	if v, a, ok := o.str("data_stream_type"); ok {
+	if v, a, ok := o.Str("data_stream_type"); ok {
 		switch v {
 		case "logs", "metrics", "synthetics", "traces":
 			typ = v
 		default:
-			c.errorf(a.Value.Position(), "%s: data_stream_type %q: use logs, metrics, synthetics or traces", what, v)
+			c.Errorf(a.Value.Position(), "%s: data_stream_type %q: use logs, metrics, synthetics or traces", what, v)
 		}
 	}
 	for _, part := range []struct {
 		name string
 		val  *string
 	}{{"data_stream_dataset", &dataset}, {"data_stream_namespace", &ns}} {
-		v, a, ok := o.str(part.name)
+		v, a, ok := o.Str(part.name)
 		if !ok {
 			continue
 		}
 		if strings.Contains(v, "%{") {
-			t, good := c.template(v, a.Value.Position(), what+": "+part.name)
+			t, good := c.Template(v, a.Value.Position(), what+": "+part.name)
 			if !good {
 				continue
 			}
-			c.warnf(a.Value.Position(), "%s: %s %q: Logstash does not interpolate it (an event without its own [data_stream] part would be refused, the index name keeping %%{...}); ingestd renders the reference", what, part.name, v)
+			c.Warnf(a.Value.Position(), "%s: %s %q: Logstash does not interpolate it (an event without its own [data_stream] part would be refused, the index name keeping %%{...}); ingestd renders the reference", what, part.name, v)
 			v = t
 		}
 		*part.val = v
 	}
-	if v, ok := o.boolean("data_stream_auto_routing"); ok {
+	if v, ok := o.Boolean("data_stream_auto_routing"); ok {
 		auto = v
 	}
-	if v, ok := o.boolean("data_stream_sync_fields"); ok {
+	if v, ok := o.Boolean("data_stream_sync_fields"); ok {
 		sync = v
 	}
 	s := c.streams()
-	if s.esOutputs > 1 {
-		if s.typ != typ || s.dataset != dataset || s.ns != ns || s.autoRouting != auto || s.sync != sync {
-			c.errorf(o.p.Pos, "%s: it names data streams differently from the elasticsearch output at %s; ingestd names the streams of a pipeline once, for all its outputs", what, s.at)
+	if s.ESOutputs > 1 {
+		if s.Type != typ || s.Dataset != dataset || s.Ns != ns || s.AutoRouting != auto || s.Sync != sync {
+			c.Errorf(o.P.Pos, "%s: it names data streams differently from the elasticsearch output at %s; ingestd names the streams of a pipeline once, for all its outputs", what, s.At)
 		}
 		return
 	}
-	s.at, s.typ, s.dataset, s.ns, s.autoRouting, s.sync = o.p.Pos, typ, dataset, ns, auto, sync
-	s.comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", posText(o.p.Pos), what)}
+	s.At, s.Type, s.Dataset, s.Ns, s.AutoRouting, s.Sync = o.P.Pos, typ, dataset, ns, auto, sync
+	s.Comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", PosText(o.P.Pos), what)}
 }
 
 // indexOnly are the options of index mode the conversion takes; the other
@@ -312,7 +304,7 @@ var indexOnly = map[string]bool{"index": true, "document_type": true, "manage_te
 	"template_overwrite": true, "template_api": true, "ilm_enabled": true, "ilm_rollover_alias": true, "ilm_pattern": true, "ilm_policy": true}
 
 // isFalse reports whether a boolean option is given as false.
-func isFalse(o *opts, name string) bool {
-	v, given := o.boolean(name)
+func isFalse(o *Opts, name string) bool {
+	v, given := o.Boolean(name)
 	return given && !v
 }

@@ -13,20 +13,20 @@ import (
 // filterFunc converts one Logstash filter into ingestd blocks. Their when
 // (if any) is relative to the filter: the enclosing conditions are added
 // by the caller.
-type filterFunc func(c *conv, p *lsconf.Plugin) []*block
+type filterFunc func(c *Conv, p *lsconf.Plugin) []*Block
 
 var filterFuncs map[string]filterFunc
 
 func init() {
 	filterFuncs = map[string]filterFunc{
-		"mutate":    (*conv).mutate,
-		"grok":      (*conv).grok,
-		"date":      (*conv).date,
-		"json":      (*conv).json,
-		"dissect":   (*conv).dissect,
-		"drop":      (*conv).drop,
-		"translate": (*conv).translate,
-		"split":     (*conv).split,
+		"mutate":    (*Conv).mutate,
+		"grok":      (*Conv).grok,
+		"date":      (*Conv).date,
+		"json":      (*Conv).json,
+		"dissect":   (*Conv).dissect,
+		"drop":      (*Conv).drop,
+		"translate": (*Conv).translate,
+		"split":     (*Conv).split,
 	}
 	for name, spec := range passThroughs {
 		filterFuncs[name] = passThrough(spec)
@@ -35,7 +35,7 @@ func init() {
 
 // filterItems converts the items of a filter section or branch body; ctx
 // is the condition that encloses them ("" at the top).
-func (c *conv) filterItems(items []lsconf.Item, ctx string) {
+func (c *Conv) FilterItems(items []lsconf.Item, ctx string) {
 	for _, it := range items {
 		switch it := it.(type) {
 		case *lsconf.Plugin:
@@ -47,44 +47,44 @@ func (c *conv) filterItems(items []lsconf.Item, ctx string) {
 }
 
 // place appends blocks with the enclosing condition added to their when.
-func (c *conv) place(blocks []*block, ctx string) {
+func (c *Conv) place(blocks []*Block, ctx string) {
 	for _, b := range blocks {
-		b.when = and(ctx, b.when)
-		c.filters = append(c.filters, b)
+		b.When = And(ctx, b.When)
+		c.Filters = append(c.Filters, b)
 	}
 }
 
 // filter converts one filter plugin.
-func (c *conv) filter(p *lsconf.Plugin) []*block {
+func (c *Conv) filter(p *lsconf.Plugin) []*Block {
 	f, ok := filterFuncs[p.Name]
 	if !ok {
 		if p.Name == "ruby" {
 			c.rubyFilter(p)
 			return nil
 		}
-		c.errorf(p.Pos, "filter %q is not supported by the conversion (supported: %s)", p.Name, supportedFilters())
+		c.Errorf(p.Pos, "filter %q is not supported by the conversion (supported: %s)", p.Name, supportedFilters())
 		return nil
 	}
 	return f(c, p)
 }
 
 // filterBranch converts an if / else if / else chain.
-func (c *conv) filterBranch(b *lsconf.Branch, ctx string) {
+func (c *Conv) filterBranch(b *lsconf.Branch, ctx string) {
 	conds := make([]string, len(b.Cases))
 	ok := true
 	for i, cs := range b.Cases {
-		x, good := c.cond(cs.Cond)
+		x, good := c.Cond(cs.Cond)
 		conds[i], ok = x, ok && good
 	}
 	if !ok {
 		// The condition is reported; convert the bodies anyway so that
 		// their problems are reported too, then drop them.
-		saved := c.filters
+		saved := c.Filters
 		for _, cs := range b.Cases {
-			c.filterItems(cs.Items, "false")
+			c.FilterItems(cs.Items, "false")
 		}
-		c.filterItems(b.Else, "false")
-		c.filters = saved
+		c.FilterItems(b.Else, "false")
+		c.Filters = saved
 		return
 	}
 	if empty(b) {
@@ -97,19 +97,19 @@ func (c *conv) filterBranch(b *lsconf.Branch, ctx string) {
 		if p, isPlugin := b.Cases[0].Items[0].(*lsconf.Plugin); isPlugin {
 			blocks := c.filter(p)
 			if len(blocks) <= 1 {
-				c.place(blocks, and(ctx, conds[0]))
+				c.place(blocks, And(ctx, conds[0]))
 				return
 			}
 			flag := c.branchBlock(b, conds, ctx)
-			c.place(blocks, and(ctx, flagIs(flag, 1)))
+			c.place(blocks, And(ctx, flagIs(flag, 1)))
 			return
 		}
 	}
 	flag := c.branchBlock(b, conds, ctx)
 	for i, cs := range b.Cases {
-		c.filterItems(cs.Items, and(ctx, flagIs(flag, i+1)))
+		c.FilterItems(cs.Items, And(ctx, flagIs(flag, i+1)))
 	}
-	c.filterItems(b.Else, and(ctx, flagIs(flag, 0)))
+	c.FilterItems(b.Else, And(ctx, flagIs(flag, 0)))
 }
 
 // empty reports a branch whose bodies hold nothing.
@@ -123,54 +123,54 @@ func empty(b *lsconf.Branch) bool {
 }
 
 // branchBlock emits the branch filter of b and returns its flag number.
-func (c *conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
-	c.flags++
-	n := c.flags
-	blk := newBlock("branch", b.Pos, "if")
-	cases := &yseq{}
+func (c *Conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
+	c.Flags++
+	n := c.Flags
+	blk := NewBlock("branch", b.Pos, "if")
+	cases := &YSeq{}
 	for i, x := range conds {
-		it := cases.add(str(x))
-		it.at, it.label = b.Cases[i].Pos, "condition"
+		it := cases.Add(Str(x))
+		it.At, it.Label = b.Cases[i].Pos, "condition"
 	}
-	blk.opts.set("cases", cases)
-	blk.opts.set("target", str(flagField(n)))
+	blk.Opts.Set("cases", cases)
+	blk.Opts.Set("target", Str(FlagField(n)))
 	what := "the if"
 	if len(b.Cases) > 1 || b.Else != nil {
 		what = "the chain"
 	}
-	blk.comments = append(blk.comments, fmt.Sprintf("%s is evaluated once; %s records the case taken (0: none)", what, flagField(n)))
-	blk.when = ctx
-	c.filters = append(c.filters, blk)
+	blk.Comments = append(blk.Comments, fmt.Sprintf("%s is evaluated once; %s records the case taken (0: none)", what, FlagField(n)))
+	blk.When = ctx
+	c.Filters = append(c.Filters, blk)
 	return n
 }
 
-func flagField(n int) string { return "[@metadata][_ls" + strconv.Itoa(n) + "]" }
+func FlagField(n int) string { return "[@metadata][_ls" + strconv.Itoa(n) + "]" }
 
 func flagIs(n, k int) string {
-	return refExpr(flagField(n)) + " == " + strconv.Itoa(k)
+	return RefExpr(FlagField(n)) + " == " + strconv.Itoa(k)
 }
 
 // drop converts the drop filter.
-func (c *conv) drop(p *lsconf.Plugin) []*block {
-	o := c.options(p, "filter")
-	if s, a, ok := o.str("percentage"); ok && s != "100" {
-		c.errorf(a.Pos, "filter \"drop\": option percentage is not supported (ingestd drops every event the filter applies to)")
+func (c *Conv) drop(p *lsconf.Plugin) []*Block {
+	o := c.Options(p, "filter")
+	if s, a, ok := o.Str("percentage"); ok && s != "100" {
+		c.Errorf(a.Pos, "filter \"drop\": option percentage is not supported (ingestd drops every event the filter applies to)")
 	}
-	b := newBlock("drop", p.Pos, "filter \"drop\"")
+	b := NewBlock("drop", p.Pos, "filter \"drop\"")
 	c.filterID(o, b)
 	ignored := map[string]string{}
 	for _, name := range commonOptions {
 		ignored[name] = "the event is dropped"
 	}
 	ignored["periodic_flush"] = "no effect on documents"
-	o.finish(ignored)
-	return []*block{b}
+	o.Finish(ignored)
+	return []*Block{b}
 }
 
 // filterID gives the block the plugin's id.
-func (c *conv) filterID(o *opts, b *block) {
-	if id, _, ok := o.str("id"); ok {
-		b.id = id
+func (c *Conv) filterID(o *Opts, b *Block) {
+	if id, _, ok := o.Str("id"); ok {
+		b.ID = id
 	}
 }
 

@@ -109,14 +109,14 @@ func (r result) mapProblem(p spec.Problem, name string) spec.Problem {
 		return p
 	}
 	o := r.lines[p.Pos.Line-1]
-	if !o.pos.IsValid() {
+	if !o.Pos.IsValid() {
 		return spec.Problem{Pos: p.Pos, Msg: p.Msg + " (in the converted config)"}
 	}
 	msg := p.Msg
 	// The message may name the block already (input "tcp_2": …): the
 	// label would only repeat it.
-	if kind, _, _ := strings.Cut(o.label, " "); o.label != "" && !strings.HasPrefix(msg, kind+` "`) {
-		msg = o.label + ": " + msg
+	if kind, _, _ := strings.Cut(o.Label, " "); o.Label != "" && !strings.HasPrefix(msg, kind+` "`) {
+		msg = o.Label + ": " + msg
 	}
-	return problem(o.pos, msg)
+	return problem(o.Pos, msg)
 }

@@ -11,53 +11,47 @@ import (
 // outputItem converts an output plugin or conditional. Outputs have no
 // branch flags: each output's when is the conjunction of its enclosing
 // conditions, an else (or else if) the negation of every case before it.
-func (c *conv) outputItem(it lsconf.Item, ctx string) {
+func (c *Conv) OutputItem(it lsconf.Item, ctx string) {
 	switch it := it.(type) {
 	case *lsconf.Plugin:
 		c.output(it, ctx)
 	case *lsconf.Branch:
 		var before []string
 		for i, cs := range it.Cases {
-			x, good := c.cond(cs.Cond)
+			x, good := c.Cond(cs.Cond)
 			if !good {
 				x = "false" // reported; the outputs are still checked
 			}
 			neg := make([]string, 0, len(before)+2)
 			neg = append(neg, ctx)
 			for _, b := range before {
-				neg = append(neg, not(b))
+				neg = append(neg, Not(b))
 			}
-			c.outPath = append(c.outPath, arm{it, i})
+			c.OutPath = append(c.OutPath, Arm{it, i})
 			for _, sub := range cs.Items {
-				c.outputItem(sub, and(append(neg, x)...))
+				c.OutputItem(sub, And(append(neg, x)...))
 			}
-			c.outPath = c.outPath[:len(c.outPath)-1]
+			c.OutPath = c.OutPath[:len(c.OutPath)-1]
 			before = append(before, x)
 		}
 		neg := []string{ctx}
 		for _, b := range before {
-			neg = append(neg, not(b))
+			neg = append(neg, Not(b))
 		}
-		c.outPath = append(c.outPath, arm{it, len(it.Cases)})
+		c.OutPath = append(c.OutPath, Arm{it, len(it.Cases)})
 		for _, sub := range it.Else {
-			c.outputItem(sub, and(neg...))
+			c.OutputItem(sub, And(neg...))
 		}
-		c.outPath = c.outPath[:len(c.outPath)-1]
+		c.OutPath = c.OutPath[:len(c.OutPath)-1]
 	}
-}
-
-// arm is a case of a branch (len(Cases): its else).
-type arm struct {
-	branch *lsconf.Branch
-	n      int
 }
 
 // exclusive reports whether outputs at the arms a and b can never take
 // one event: they are in different arms of one branch.
-func exclusive(a, b []arm) bool {
+func exclusive(a, b []Arm) bool {
 	for _, x := range a {
 		for _, y := range b {
-			if x.branch == y.branch && x.n != y.n {
+			if x.Branch == y.Branch && x.N != y.N {
 				return true
 			}
 		}
@@ -65,8 +59,8 @@ func exclusive(a, b []arm) bool {
 	return false
 }
 
-func (c *conv) output(p *lsconf.Plugin, when string) {
-	var b *block
+func (c *Conv) output(p *lsconf.Plugin, when string) {
+	var b *Block
 	switch p.Name {
 	case "elasticsearch":
 		b = c.elasticsearch(p)
@@ -79,105 +73,105 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 	case "http":
 		b = c.httpOutput(p)
 	default:
-		c.errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)", p.Name)
+		c.Errorf(p.Pos, "output %q is not supported by the conversion (supported: elasticsearch, stdout, file, http, pipeline)", p.Name)
 		return
 	}
 	if b == nil {
 		return
 	}
-	b.when = when
-	c.outputs = append(c.outputs, b)
+	b.When = when
+	c.Outputs = append(c.Outputs, b)
 }
 
 // outputID gives the block a unique id: the plugin's id, else its name
 // (with a number from the second one on).
-func (c *conv) outputID(o *opts, b *block) {
-	b.id = uniqueID(c.shared.outputIDs, o, b.plugin)
+func (c *Conv) outputID(o *Opts, b *Block) {
+	b.ID = UniqueID(c.Shared.OutputIDs, o, b.Plugin)
 }
 
-func (c *conv) stdout(p *lsconf.Plugin) *block {
-	o := c.options(p, "output")
-	what := o.what()
-	b := newBlock("stdout", p.Pos, what)
+func (c *Conv) stdout(p *lsconf.Plugin) *Block {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := NewBlock("stdout", p.Pos, what)
 	c.outputID(o, b)
 	codec, metadata := "rubydebug", false // Logstash's stdout default codec
-	if a := o.get("codec"); a != nil {
-		if name, pl, ok := codecPlugin(a.Value); ok {
+	if a := o.Get("codec"); a != nil {
+		if name, pl, ok := CodecPlugin(a.Value); ok {
 			codec = name
-			for _, at := range pluginAttrs(pl) {
+			for _, at := range PluginAttrs(pl) {
 				if at.Name == "metadata" && codec == "rubydebug" {
-					if v, ok := scalar(at.Value); ok && (v == "true" || v == "false") {
+					if v, ok := Scalar(at.Value); ok && (v == "true" || v == "false") {
 						metadata = v == "true"
 						continue
 					}
 				}
-				c.errorf(at.Pos, "%s: codec %s: option %s is not supported", what, codec, at.Name)
+				c.Errorf(at.Pos, "%s: codec %s: option %s is not supported", what, codec, at.Name)
 			}
 		}
 	}
 	switch codec {
 	case "json_lines", "json":
-		b.opts.set("codec", str("json_lines"))
-		b.opts.set("with_data_stream", boolLit(false))
+		b.Opts.Set("codec", Str("json_lines"))
+		b.Opts.Set("with_data_stream", BoolLit(false))
 	case "rubydebug":
-		b.opts.set("codec", str("rubydebug"))
+		b.Opts.Set("codec", Str("rubydebug"))
 		if metadata {
-			b.opts.set("metadata", boolLit(true))
-			c.printsMetadata = true
+			b.Opts.Set("metadata", BoolLit(true))
+			c.PrintsMetadata = true
 		}
 	default:
-		c.errorf(p.Pos, "%s: codec %q is not supported (rubydebug, json_lines, json)", what, codec)
+		c.Errorf(p.Pos, "%s: codec %q is not supported (rubydebug, json_lines, json)", what, codec)
 	}
-	c.streams().nonES = append(c.streams().nonES, p.Pos)
-	o.finish(nil)
+	c.streams().NonES = append(c.streams().NonES, p.Pos)
+	o.Finish(nil)
 	return b
 }
 
-func (c *conv) fileOutput(p *lsconf.Plugin) *block {
-	o := c.options(p, "output")
-	what := o.what()
-	b := newBlock("file", p.Pos, what)
+func (c *Conv) fileOutput(p *lsconf.Plugin) *Block {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := NewBlock("file", p.Pos, what)
 	c.outputID(o, b)
-	o.require("path")
-	path, a, ok := o.str("path")
+	o.Require("path")
+	path, a, ok := o.Str("path")
 	if !ok {
 		return nil
 	}
-	if t, err := sprintf.Parse(path); err == nil && !c.datesRender(t, a.Value.Position(), what+": path") {
+	if t, err := sprintf.Parse(path); err == nil && !c.DatesRender(t, a.Value.Position(), what+": path") {
 		return nil
 	}
-	b.opts.set("path", str(path))
-	if a := o.get("codec"); a != nil { // json_lines, the file output's default, when absent
-		name, pl, _ := codecPlugin(a.Value)
+	b.Opts.Set("path", Str(path))
+	if a := o.Get("codec"); a != nil { // json_lines, the file output's default, when absent
+		name, pl, _ := CodecPlugin(a.Value)
 		switch name {
 		case "json_lines":
-			for _, at := range pluginAttrs(pl) {
-				c.errorf(at.Pos, "%s: codec json_lines: option %s is not supported", what, at.Name)
+			for _, at := range PluginAttrs(pl) {
+				c.Errorf(at.Pos, "%s: codec json_lines: option %s is not supported", what, at.Name)
 			}
 		case "line":
-			b.opts.set("codec", str("line"))
-			for _, at := range pluginAttrs(pl) {
-				if f, ok := scalar(at.Value); ok && at.Name == "format" {
-					b.opts.set("format", str(f))
+			b.Opts.Set("codec", Str("line"))
+			for _, at := range PluginAttrs(pl) {
+				if f, ok := Scalar(at.Value); ok && at.Name == "format" {
+					b.Opts.Set("format", Str(f))
 					continue
 				}
-				c.errorf(at.Pos, "%s: codec line: option %s is not supported (format is)", what, at.Name)
+				c.Errorf(at.Pos, "%s: codec line: option %s is not supported (format is)", what, at.Name)
 			}
 		default:
-			c.errorf(a.Value.Position(), "%s: codec %q is not supported (json_lines, line)", what, name)
+			c.Errorf(a.Value.Position(), "%s: codec %q is not supported (json_lines, line)", what, name)
 		}
 	}
-	if f, _, ok := o.str("filename_failure"); ok {
-		b.opts.set("filename_failure", str(f))
+	if f, _, ok := o.Str("filename_failure"); ok {
+		b.Opts.Set("filename_failure", Str(f))
 	}
-	if v, ok := o.boolean("gzip"); ok && v {
-		c.errorf(o.attrs["gzip"].Pos, "%s: gzip is not supported", what)
+	if v, ok := o.Boolean("gzip"); ok && v {
+		c.Errorf(o.Attrs["gzip"].Pos, "%s: gzip is not supported", what)
 	}
-	if m, a, ok := o.str("write_behavior"); ok && m != "append" {
-		c.errorf(a.Value.Position(), "%s: write_behavior %q is not supported (ingestd appends)", what, m)
+	if m, a, ok := o.Str("write_behavior"); ok && m != "append" {
+		c.Errorf(a.Value.Position(), "%s: write_behavior %q is not supported (ingestd appends)", what, m)
 	}
-	c.streams().nonES = append(c.streams().nonES, p.Pos)
-	o.finish(map[string]string{
+	c.streams().NonES = append(c.streams().NonES, p.Pos)
+	o.Finish(map[string]string{
 		"flush_interval":         "ingestd writes and syncs before acknowledging",
 		"create_if_deleted":      "ingestd creates the files it needs",
 		"dir_mode":               "file modes are ingestd's",
@@ -190,143 +184,143 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *block {
 // pipelineOutput converts a pipeline output (pipeline-to-pipeline): each
 // address of send_to gets a copy of every event, acknowledged once every
 // copy is written.
-func (c *conv) pipelineOutput(p *lsconf.Plugin) *block {
-	o := c.options(p, "output")
-	what := o.what()
-	b := newBlock("pipeline", p.Pos, what)
+func (c *Conv) pipelineOutput(p *lsconf.Plugin) *Block {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := NewBlock("pipeline", p.Pos, what)
 	c.outputID(o, b)
-	o.require("send_to")
-	addrs, a, ok := o.list("send_to")
+	o.Require("send_to")
+	addrs, a, ok := o.List("send_to")
 	if !ok {
 		return nil
 	}
 	if len(addrs) == 0 {
-		c.errorf(a.Value.Position(), "%s: send_to names no address", what)
+		c.Errorf(a.Value.Position(), "%s: send_to names no address", what)
 		return nil
 	}
-	at(b.opts.set("send_to", strSeq(addrs)), a, what)
+	At(b.Opts.Set("send_to", StrSeq(addrs)), a, what)
 	for _, addr := range addrs {
-		c.sends = append(c.sends, busAddr{addr: addr, at: a.Value.Position()})
+		c.Sends = append(c.Sends, BusAddr{Addr: addr, At: a.Value.Position()})
 	}
-	if v, given := o.boolean("ensure_delivery"); given {
-		b.opts.set("ensure_delivery", boolLit(v))
+	if v, given := o.Boolean("ensure_delivery"); given {
+		b.Opts.Set("ensure_delivery", BoolLit(v))
 	}
-	c.streams().nonES = append(c.streams().nonES, p.Pos)
-	o.finish(nil)
+	c.streams().NonES = append(c.streams().NonES, p.Pos)
+	o.Finish(nil)
 	return b
 }
 
 // httpOutput converts an http output (logstash-output-http). Its url,
 // message, mapping and headers keep Logstash's sprintf text: ingestd's
 // http output renders them with Logstash's semantics.
-func (c *conv) httpOutput(p *lsconf.Plugin) *block {
-	o := c.options(p, "output")
-	what := o.what()
-	b := newBlock("http", p.Pos, what)
+func (c *Conv) httpOutput(p *lsconf.Plugin) *Block {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := NewBlock("http", p.Pos, what)
 	c.outputID(o, b)
-	o.require("url", "http_method")
-	u, a, ok := o.str("url")
+	o.Require("url", "http_method")
+	u, a, ok := o.Str("url")
 	if !ok {
 		return nil
 	}
-	at(b.opts.set("url", str(u)), a, what)
-	if m, a, ok := o.str("http_method"); ok {
+	At(b.Opts.Set("url", Str(u)), a, what)
+	if m, a, ok := o.Str("http_method"); ok {
 		switch m = strings.ToLower(m); m {
 		case "put", "post", "patch", "delete", "get", "head":
-			b.opts.set("http_method", str(m))
+			b.Opts.Set("http_method", Str(m))
 		default:
-			c.errorf(a.Value.Position(), "%s: http_method %q: use put, post, patch, delete, get or head", what, m)
+			c.Errorf(a.Value.Position(), "%s: http_method %q: use put, post, patch, delete, get or head", what, m)
 		}
 	}
 	format := "json"
-	if f, a, ok := o.str("format"); ok {
+	if f, a, ok := o.Str("format"); ok {
 		switch f {
 		case "json", "json_batch", "message":
 			format = f
-			b.opts.set("format", str(f))
+			b.Opts.Set("format", Str(f))
 		default:
-			c.errorf(a.Value.Position(), "%s: format %q is not supported (json, json_batch, message)", what, f)
+			c.Errorf(a.Value.Position(), "%s: format %q is not supported (json, json_batch, message)", what, f)
 		}
 	}
 	for _, name := range []string{"message", "content_type", "cacert"} {
-		if s, _, ok := o.str(name); ok {
-			b.opts.set(name, str(s))
+		if s, _, ok := o.Str(name); ok {
+			b.Opts.Set(name, Str(s))
 		}
 	}
 	for _, name := range []string{"user", "password"} {
-		if s, _, ok := o.str(name); ok {
-			b.opts.set(name, c.secret(o, name, s))
+		if s, _, ok := o.Str(name); ok {
+			b.Opts.Set(name, c.secret(o, name, s))
 		}
 	}
-	if cas, a, ok := o.list("ssl_certificate_authorities"); ok {
-		if len(cas) != 1 || o.has("cacert") {
-			c.errorf(a.Value.Position(), "%s: ssl_certificate_authorities: give one PEM file (it may hold several certificates)", what)
+	if cas, a, ok := o.List("ssl_certificate_authorities"); ok {
+		if len(cas) != 1 || o.Has("cacert") {
+			c.Errorf(a.Value.Position(), "%s: ssl_certificate_authorities: give one PEM file (it may hold several certificates)", what)
 		} else {
-			b.opts.set("cacert", str(cas[0]))
+			b.Opts.Set("cacert", Str(cas[0]))
 		}
 	}
-	if m, a, ok := o.str("ssl_verification_mode"); ok {
+	if m, a, ok := o.Str("ssl_verification_mode"); ok {
 		switch m {
 		case "full":
 		case "none":
-			b.opts.set("insecure_skip_verify", boolLit(true))
+			b.Opts.Set("insecure_skip_verify", BoolLit(true))
 		default:
-			c.errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, m)
+			c.Errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, m)
 		}
 	}
 	for _, name := range []string{"mapping", "headers"} {
-		entries, _, ok := o.hash(name)
+		entries, _, ok := o.Hash(name)
 		if !ok {
 			continue
 		}
-		m := &ymap{}
+		m := &YMap{}
 		for _, e := range entries {
-			s, ok := scalar(e.val)
+			s, ok := Scalar(e.Val)
 			if !ok {
-				c.errorf(e.val.Position(), "%s: %s %s: only string values are supported (no nested hashes or arrays)", what, name, e.key)
+				c.Errorf(e.Val.Position(), "%s: %s %s: only string values are supported (no nested hashes or arrays)", what, name, e.Key)
 				continue
 			}
-			m.set(e.key, str(s))
+			m.Set(e.Key, Str(s))
 		}
-		b.opts.set(name, m)
+		b.Opts.Set(name, m)
 	}
-	if format == "json_batch" && hasRefs(u) {
-		c.errorf(a.Value.Position(), "%s: url %q: with format json_batch Logstash sends the url as written, its references unrendered; ingestd refuses that url", what, u)
+	if format == "json_batch" && HasRefs(u) {
+		c.Errorf(a.Value.Position(), "%s: url %q: with format json_batch Logstash sends the url as written, its references unrendered; ingestd refuses that url", what, u)
 	}
-	if v, given := o.boolean("retry_failed"); given {
-		b.opts.set("retry_failed", boolLit(v))
+	if v, given := o.Boolean("retry_failed"); given {
+		b.Opts.Set("retry_failed", BoolLit(v))
 	}
 	for _, name := range []string{"retryable_codes", "ignorable_codes"} {
-		codes, a, ok := o.list(name)
+		codes, a, ok := o.List(name)
 		if !ok {
 			continue
 		}
-		seq := &yseq{flow: true}
+		seq := &YSeq{Flow: true}
 		for _, code := range codes {
 			if n, err := strconv.Atoi(code); err != nil || n < 100 || n > 599 {
-				c.errorf(a.Value.Position(), "%s: %s: %q is not an HTTP status code", what, name, code)
+				c.Errorf(a.Value.Position(), "%s: %s: %q is not an HTTP status code", what, name, code)
 				continue
 			}
-			seq.add(lit(code))
+			seq.Add(Lit(code))
 		}
-		b.opts.set(name, seq)
+		b.Opts.Set(name, seq)
 	}
-	if a := o.get("request_timeout"); a != nil {
-		if text, whole, ok := numberOpt(a.Value); ok && whole {
-			b.opts.set("request_timeout", str(text+"s"))
+	if a := o.Get("request_timeout"); a != nil {
+		if text, whole, ok := NumberOpt(a.Value); ok && whole {
+			b.Opts.Set("request_timeout", Str(text+"s"))
 		} else {
-			c.errorf(a.Value.Position(), "%s: request_timeout: expected a whole number of seconds", what)
+			c.Errorf(a.Value.Position(), "%s: request_timeout: expected a whole number of seconds", what)
 		}
 	}
-	if a := o.get("pool_max"); a != nil {
-		if text, whole, ok := numberOpt(a.Value); ok && whole {
-			b.opts.set("pool_max", lit(text))
+	if a := o.Get("pool_max"); a != nil {
+		if text, whole, ok := NumberOpt(a.Value); ok && whole {
+			b.Opts.Set("pool_max", Lit(text))
 		} else {
-			c.errorf(a.Value.Position(), "%s: pool_max: expected a whole number", what)
+			c.Errorf(a.Value.Position(), "%s: pool_max: expected a whole number", what)
 		}
 	}
-	c.streams().nonES = append(c.streams().nonES, p.Pos)
-	o.finish(map[string]string{
+	c.streams().NonES = append(c.streams().NonES, p.Pos)
+	o.Finish(map[string]string{
 		"automatic_retries":         "ingestd retries by retry_failed and retryable_codes, with backoff",
 		"retry_non_idempotent":      "ingestd retries every failed request (an event is acknowledged only once the server took it)",
 		"connect_timeout":           "request_timeout bounds the whole request",

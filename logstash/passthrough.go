@@ -46,28 +46,28 @@ type passSpec struct {
 }
 
 func passThrough(spec passSpec) filterFunc {
-	return func(c *conv, p *lsconf.Plugin) []*block {
-		o := c.options(p, "filter")
-		what := o.what()
-		b := newBlock(spec.plugin, p.Pos, what)
+	return func(c *Conv, p *lsconf.Plugin) []*Block {
+		o := c.Options(p, "filter")
+		what := o.What()
+		b := NewBlock(spec.plugin, p.Pos, what)
 		c.filterID(o, b)
 		applies := ""
-		for _, name := range o.order {
+		for _, name := range o.Order {
 			kind, ok := spec.opts[name]
 			if !ok {
 				continue
 			}
 			c.passOption(o, b, name, kind)
 			if name == spec.source {
-				if ref, ok := b.opts.text(name); ok {
+				if ref, ok := b.Opts.Text(name); ok {
 					path, _ := fieldref.Parse(ref)
-					applies = fieldExpr(path.Path) + " != nil"
+					applies = FieldExpr(path.Path) + " != nil"
 				}
 			}
 		}
 		for name, why := range spec.required {
-			if !o.has(name) {
-				c.errorf(p.Pos, "%s: option %s is required here: %s", what, name, why)
+			if !o.Has(name) {
+				c.Errorf(p.Pos, "%s: option %s is required here: %s", what, name, why)
 			}
 		}
 		var failTags []string
@@ -75,23 +75,23 @@ func passThrough(spec passSpec) filterFunc {
 			failTags = c.failTags(o, spec.failTag)
 		}
 		if spec.ecs {
-			b.opts.set("ecs_compatibility", str(c.ecsMode(o)))
+			b.Opts.Set("ecs_compatibility", Str(c.ECSMode(o)))
 		}
-		if t := spec.ecsTarget; t[0] != "" && !o.has("target") {
+		if t := spec.ecsTarget; t[0] != "" && !o.Has("target") {
 			target := t[1]
-			if c.ecsMode(o) == "disabled" {
+			if c.ECSMode(o) == "disabled" {
 				target = t[0]
 			}
-			b.opts.set("target", str(target))
+			b.Opts.Set("target", Str(target))
 		}
 		common := c.commonSteps(o)
-		o.finish(spec.ignored)
+		o.Finish(spec.ignored)
 		if spec.fails {
-			return c.success([]*block{b}, what, failTags, common, applies)
+			return c.success([]*Block{b}, what, failTags, common, applies)
 		}
-		out := []*block{b}
-		for _, cb := range packSteps(common, p.Pos, what+" (on success)") {
-			cb.when = applies
+		out := []*Block{b}
+		for _, cb := range PackSteps(common, p.Pos, what+" (on success)") {
+			cb.When = applies
 			out = append(out, cb)
 		}
 		return out
@@ -99,78 +99,78 @@ func passThrough(spec passSpec) filterFunc {
 }
 
 // passOption copies one option into b.
-func (c *conv) passOption(o *opts, b *block, name string, kind optKind) {
-	what := o.what() + ": " + name
+func (c *Conv) passOption(o *Opts, b *Block, name string, kind optKind) {
+	what := o.What() + ": " + name
 	switch kind {
 	case optString:
-		if s, _, ok := o.str(name); ok {
-			b.opts.set(name, str(s))
+		if s, _, ok := o.Str(name); ok {
+			b.Opts.Set(name, Str(s))
 		}
 	case optField:
-		if s, a, ok := o.str(name); ok {
-			if ref, ok := c.fieldRef(s, a.Value.Position(), what); ok {
-				b.opts.set(name, str(ref))
+		if s, a, ok := o.Str(name); ok {
+			if ref, ok := c.FieldRef(s, a.Value.Position(), what); ok {
+				b.Opts.Set(name, Str(ref))
 			}
 		}
 	case optList, optFieldList:
-		vals, a, ok := o.list(name)
+		vals, a, ok := o.List(name)
 		if !ok {
 			return
 		}
 		if kind == optFieldList {
 			for i, v := range vals {
-				ref, ok := c.fieldRef(v, a.Value.Position(), what)
+				ref, ok := c.FieldRef(v, a.Value.Position(), what)
 				if !ok {
 					return
 				}
 				vals[i] = ref
 			}
 		}
-		b.opts.set(name, strSeq(vals))
+		b.Opts.Set(name, StrSeq(vals))
 	case optBool:
-		if v, given := o.boolean(name); given {
-			b.opts.set(name, lit(map[bool]string{true: "true", false: "false"}[v]))
+		if v, given := o.Boolean(name); given {
+			b.Opts.Set(name, Lit(map[bool]string{true: "true", false: "false"}[v]))
 		}
 	case optNumber:
-		a := o.get(name)
+		a := o.Get(name)
 		if a == nil {
 			return
 		}
-		text, _, ok := numberOpt(a.Value)
+		text, _, ok := NumberOpt(a.Value)
 		if !ok {
-			c.errorf(a.Value.Position(), "%s: expected a number", what)
+			c.Errorf(a.Value.Position(), "%s: expected a number", what)
 			return
 		}
-		b.opts.set(name, lit(text))
+		b.Opts.Set(name, Lit(text))
 	case optSeconds:
-		a := o.get(name)
+		a := o.Get(name)
 		if a == nil {
 			return
 		}
-		text, whole, ok := numberOpt(a.Value)
+		text, whole, ok := NumberOpt(a.Value)
 		if !ok || !whole {
-			c.errorf(a.Value.Position(), "%s: expected a whole number of seconds", what)
+			c.Errorf(a.Value.Position(), "%s: expected a whole number of seconds", what)
 			return
 		}
-		b.opts.set(name, str(text+"s"))
+		b.Opts.Set(name, Str(text+"s"))
 	case optHash:
-		entries, _, ok := o.hash(name)
+		entries, _, ok := o.Hash(name)
 		if !ok {
 			return
 		}
-		m := &ymap{}
+		m := &YMap{}
 		for _, e := range entries {
-			vals, ok := c.stringList(e.val, what+" "+e.key)
+			vals, ok := c.StringList(e.Val, what+" "+e.Key)
 			if !ok {
 				return
 			}
-			if _, isArr := e.val.(*lsconf.Array); isArr {
-				m.set(e.key, strSeq(vals))
+			if _, isArr := e.Val.(*lsconf.Array); isArr {
+				m.Set(e.Key, StrSeq(vals))
 			} else {
-				m.set(e.key, str(vals[0]))
+				m.Set(e.Key, Str(vals[0]))
 			}
 		}
-		b.opts.set(name, m)
+		b.Opts.Set(name, m)
 	}
 }
 
@@ -236,12 +236,12 @@ var passThroughs = map[string]passSpec{
 // each piece (filter_matched on every clone), never to an event left whole
 // (one piece, or not splittable): the pieces carry a private mark that the
 // common options are guarded by, removed after them.
-func (c *conv) split(p *lsconf.Plugin) []*block {
-	o := c.options(p, "filter")
-	what := o.what()
-	b := newBlock("split", p.Pos, what)
+func (c *Conv) split(p *lsconf.Plugin) []*Block {
+	o := c.Options(p, "filter")
+	what := o.What()
+	b := NewBlock("split", p.Pos, what)
 	c.filterID(o, b)
-	for _, name := range o.order {
+	for _, name := range o.Order {
 		switch name {
 		case "field", "target":
 			c.passOption(o, b, name, optField)
@@ -250,6 +250,6 @@ func (c *conv) split(p *lsconf.Plugin) []*block {
 		}
 	}
 	common := c.commonSteps(o)
-	o.finish(nil)
+	o.Finish(nil)
 	return c.onMark(b, common, "split", "each piece", "Logstash applies add_field, remove_field, add_tag and remove_tag to each piece split made, not to an event left whole")
 }

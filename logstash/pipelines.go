@@ -46,8 +46,8 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 	if abs, err := filepath.Abs(file); err == nil {
 		sources[0] = abs
 	}
-	sh := newShared()
-	var convs []*conv
+	sh := NewShared()
+	var convs []*Conv
 	var problems []Problem
 	for _, pl := range pls {
 		cfg, files, ps := loadPipeline(file, pl)
@@ -119,34 +119,34 @@ func problemsOf(err error) ([]Problem, bool) {
 
 // pipelineSettings takes the settings of a pipelines.yml entry that
 // ingestd has, and reports the others.
-func (c *conv) pipelineSettings(pl *load.Pipeline) {
+func (c *Conv) pipelineSettings(pl *load.Pipeline) {
 	what := fmt.Sprintf("pipeline %q", pl.ID)
 	if pl.Workers != nil {
-		c.settings = append(c.settings, setting{key: "workers", val: lit(strconv.Itoa(*pl.Workers)), at: pl.Pos, label: what + " pipeline.workers"})
+		c.Settings = append(c.Settings, Setting{Key: "workers", Val: Lit(strconv.Itoa(*pl.Workers)), At: pl.Pos, Label: what + " pipeline.workers"})
 	}
 	if pl.QueueType == "persisted" {
-		c.warnf(pl.Pos, "%s: queue.type persisted: ingestd keeps no queue on disk; it acknowledges a Beats batch only once its events are written, so Filebeat resends what a crash lost", what)
+		c.Warnf(pl.Pos, "%s: queue.type persisted: ingestd keeps no queue on disk; it acknowledges a Beats batch only once its events are written, so Filebeat resends what a crash lost", what)
 	}
 	if pl.BatchSize != nil || pl.BatchDelay != nil {
-		c.warnf(pl.Pos, "%s: pipeline.batch.size and pipeline.batch.delay are ignored: ingestd filters each client's batch as it comes and sizes its bulk requests by the elasticsearch output's bulk_max_events and flush_idle", what)
+		c.Warnf(pl.Pos, "%s: pipeline.batch.size and pipeline.batch.delay are ignored: ingestd filters each client's batch as it comes and sizes its bulk requests by the elasticsearch output's bulk_max_events and flush_idle", what)
 	}
 	if pl.Ordered == "true" {
-		c.warnf(pl.Pos, "%s: pipeline.ordered true: ingestd keeps the order of one client's batch through the filters, not across clients or workers", what)
+		c.Warnf(pl.Pos, "%s: pipeline.ordered true: ingestd keeps the order of one client's batch through the filters, not across clients or workers", what)
 	}
-	for _, k := range sortedKeys(pl.Extra) {
+	for _, k := range SortedKeys(pl.Extra) {
 		switch {
 		case k == "pipeline.batch.output_chunking.growth_threshold_factor", k == "pipeline.batch.metrics.sampling_mode",
 			k == "config.debug", k == "metric.collect", k == "pipeline.reloadable", k == "pipeline.plugin_classloaders",
 			k == "pipeline.system", k == "pipeline.recoverable":
-			c.warnf(pl.Pos, "%s: %s is ignored (Logstash's runtime)", what, k)
+			c.Warnf(pl.Pos, "%s: %s is ignored (Logstash's runtime)", what, k)
 		case strings.HasPrefix(k, "queue."), k == "path.queue":
-			c.warnf(pl.Pos, "%s: %s is ignored: ingestd keeps no queue on disk", what, k)
+			c.Warnf(pl.Pos, "%s: %s is ignored: ingestd keeps no queue on disk", what, k)
 		case k == "dead_letter_queue.enable" && fmt.Sprint(pl.Extra[k]) == "false":
 			// Off in Logstash too: nothing to say.
 		case strings.HasPrefix(k, "dead_letter_queue."), k == "path.dead_letter_queue":
-			c.warnf(pl.Pos, "%s: %s is ignored: ingestd's elasticsearch output always dead-letters what Elasticsearch refuses (see its dead_letter settings)", what, k)
+			c.Warnf(pl.Pos, "%s: %s is ignored: ingestd's elasticsearch output always dead-letters what Elasticsearch refuses (see its dead_letter settings)", what, k)
 		default:
-			c.warnf(pl.Pos, "%s: %s is ignored", what, k)
+			c.Warnf(pl.Pos, "%s: %s is ignored", what, k)
 		}
 	}
 }
@@ -156,22 +156,22 @@ func (c *conv) pipelineSettings(pl *load.Pipeline) {
 // unique across pipelines"), no cycle (events would circle for ever and
 // back-pressure deadlock), and sends to an address nobody listens on
 // reported (they wait, as in Logstash with ensure_delivery).
-func checkBus(convs []*conv) []Problem {
+func checkBus(convs []*Conv) []Problem {
 	var ps []Problem
 	listener := map[string]int{} // address → index in convs
 	for i, c := range convs {
-		for _, l := range c.listens {
-			if j, dup := listener[l.addr]; dup {
-				ps = append(ps, Problem{Pos: l.at, Msg: fmt.Sprintf("input \"pipeline\": address %q is already listened on by pipeline %q; addresses must be unique across pipelines", l.addr, convs[j].name)})
+		for _, l := range c.Listens {
+			if j, dup := listener[l.Addr]; dup {
+				ps = append(ps, Problem{Pos: l.At, Msg: fmt.Sprintf("input \"pipeline\": address %q is already listened on by pipeline %q; addresses must be unique across pipelines", l.Addr, convs[j].Name)})
 				continue
 			}
-			listener[l.addr] = i
+			listener[l.Addr] = i
 		}
 	}
 	for _, c := range convs {
-		for _, s := range c.sends {
-			if _, ok := listener[s.addr]; !ok {
-				ps = append(ps, Problem{Pos: s.at, Warning: true, Msg: fmt.Sprintf("output \"pipeline\": no pipeline listens on address %q; with ensure_delivery its events wait until one does", s.addr)})
+		for _, s := range c.Sends {
+			if _, ok := listener[s.Addr]; !ok {
+				ps = append(ps, Problem{Pos: s.At, Warning: true, Msg: fmt.Sprintf("output \"pipeline\": no pipeline listens on address %q; with ensure_delivery its events wait until one does", s.Addr)})
 			}
 		}
 	}
@@ -185,13 +185,13 @@ func checkBus(convs []*conv) []Problem {
 	var visit func(i int) bool
 	visit = func(i int) bool {
 		state[i] = onPath
-		for _, s := range convs[i].sends {
-			j, ok := listener[s.addr]
+		for _, s := range convs[i].Sends {
+			j, ok := listener[s.Addr]
 			if !ok {
 				continue
 			}
 			if state[j] == onPath {
-				ps = append(ps, Problem{Pos: s.at, Msg: fmt.Sprintf("output \"pipeline\": sending to %q makes a cycle through pipeline %q; events would go round for ever", s.addr, convs[j].name)})
+				ps = append(ps, Problem{Pos: s.At, Msg: fmt.Sprintf("output \"pipeline\": sending to %q makes a cycle through pipeline %q; events would go round for ever", s.Addr, convs[j].Name)})
 				return true
 			}
 			if state[j] == unseen && visit(j) {

@@ -150,7 +150,7 @@ func TestQuote(t *testing.T) {
 	}
 	for _, s := range samples {
 		var back map[string]string
-		doc := yamlKey(s) + ": " + str(s).render() + "\n"
+		doc := YAMLKey(s) + ": " + Str(s).Render() + "\n"
 		if err := yaml.Unmarshal([]byte(doc), &back); err != nil {
 			t.Errorf("%q: %v\n%s", s, err, doc)
 			continue

@@ -33,12 +33,12 @@ var rubyIdioms = []struct {
 
 // rubyFilter reports a ruby filter at its position: the start of its code
 // and the ingestd filters that do what its Event API calls do.
-func (c *conv) rubyFilter(p *lsconf.Plugin) {
+func (c *Conv) rubyFilter(p *lsconf.Plugin) {
 	code := ""
 	if a := p.Attr("code"); a != nil {
-		code, _ = scalar(a.Value)
+		code, _ = Scalar(a.Value)
 	} else if a := p.Attr("path"); a != nil {
-		path, _ := scalar(a.Value)
+		path, _ := Scalar(a.Value)
 		code = "script " + path
 	}
 	first := strings.TrimSpace(code)
@@ -65,5 +65,5 @@ func (c *conv) rubyFilter(p *lsconf.Plugin) {
 	} else {
 		msg += "; express it with mutate, grok, dissect, translate or date, or leave it out"
 	}
-	c.errorf(p.Pos, "%s", msg)
+	c.Errorf(p.Pos, "%s", msg)
 }

@@ -14,49 +14,49 @@ import (
 // acknowledgement in either.
 
 // streamInput converts a tcp or udp input.
-func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
-	o := c.options(p, "input")
-	what := o.what()
+func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
+	o := c.Options(p, "input")
+	what := o.What()
 	id := c.inputID(o)
 	in := c.listenOptions(o, p, id)
-	if a := o.get("codec"); a != nil {
+	if a := o.Get("codec"); a != nil {
 		name, delimiter := c.codecOf(a.Value, what)
 		switch name {
 		case "plain", "line", "json", "json_lines":
-			in.set("codec", str(name))
+			in.Set("codec", Str(name))
 			if delimiter != "" {
-				in.set("delimiter", str(delimiter))
+				in.Set("delimiter", Str(delimiter))
 			}
 		default:
-			c.errorf(a.Value.Position(), "%s: codec %q is not supported (plain, line, json, json_lines)", what, name)
+			c.Errorf(a.Value.Position(), "%s: codec %q is not supported (plain, line, json, json_lines)", what, name)
 		}
 	}
 	if p.Name == "tcp" {
-		if mode, a, ok := o.str("mode"); ok && mode != "server" {
-			c.errorf(a.Value.Position(), "%s: mode %q is not supported: ingestd's tcp input listens (server)", what, mode)
+		if mode, a, ok := o.Str("mode"); ok && mode != "server" {
+			c.Errorf(a.Value.Position(), "%s: mode %q is not supported: ingestd's tcp input listens (server)", what, mode)
 		}
 	} else {
 		for _, name := range []string{"buffer_size", "queue_size", "receive_buffer_bytes"} {
-			if a := o.get(name); a != nil {
-				if text, whole, ok := numberOpt(a.Value); ok && whole {
-					in.set(name, lit(text))
+			if a := o.Get(name); a != nil {
+				if text, whole, ok := NumberOpt(a.Value); ok && whole {
+					in.Set(name, Lit(text))
 				} else {
-					c.errorf(a.Value.Position(), "%s: %s: expected a whole number", what, name)
+					c.Errorf(a.Value.Position(), "%s: %s: expected a whole number", what, name)
 				}
 			}
 		}
-		if f, a, ok := o.str("source_ip_fieldname"); ok {
-			if ref, ok := c.fieldRef(f, a.Value.Position(), what+": source_ip_fieldname"); ok {
-				in.set("source_ip_fieldname", str(ref))
+		if f, a, ok := o.Str("source_ip_fieldname"); ok {
+			if ref, ok := c.FieldRef(f, a.Value.Position(), what+": source_ip_fieldname"); ok {
+				in.Set("source_ip_fieldname", Str(ref))
 			}
 		}
 	}
 	// Logstash 8 runs its inputs in ECS mode unless told otherwise
 	// (pipeline.ecs_compatibility, or the plugin's own option).
-	ecs := c.ecsMode(o)
-	in.set("ecs_compatibility", str(ecs))
+	ecs := c.ECSMode(o)
+	in.Set("ecs_compatibility", Str(ecs))
 	d := c.readDecoration(o, id)
-	o.finish(map[string]string{
+	o.Finish(map[string]string{
 		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
 		"tcp_keep_alive":             "Go's default TCP keep-alive is on",
 		"dns_reverse_lookup_enabled": "host holds the client's address, never a name",
@@ -65,53 +65,30 @@ func (c *conv) streamInput(p *lsconf.Plugin) *decoration {
 	return d
 }
 
-// codecPlugin reads a codec option: its name (codec => json, codec =>
-// "json", codec => json { ... }) and, when written with a block, its
-// plugin. ok is false for another kind of value.
-func codecPlugin(v lsconf.Value) (name string, p *lsconf.Plugin, ok bool) {
-	switch v := v.(type) {
-	case *lsconf.Bareword:
-		return v.Text, nil, true
-	case *lsconf.String:
-		return v.Value, nil, true
-	case *lsconf.PluginValue:
-		return v.Plugin.Name, v.Plugin, true
-	}
-	return "", nil, false
-}
-
-// pluginAttrs returns the attributes of p, none when p is nil.
-func pluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
-	if p == nil {
-		return nil
-	}
-	return p.Attrs
-}
-
 // codecOf returns a codec's name and its delimiter option, if any. Its
 // other options are checked: none may change what the events become
 // unnoticed.
-func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
-	name, p, _ := codecPlugin(v)
+func (c *Conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
+	name, p, _ := CodecPlugin(v)
 	switch name {
 	case "plain", "line", "json", "json_lines":
 	default:
 		return name, "" // the codec itself is refused
 	}
-	for _, a := range pluginAttrs(p) {
-		val, _ := scalar(a.Value)
+	for _, a := range PluginAttrs(p) {
+		val, _ := Scalar(a.Value)
 		switch {
 		case a.Name == "delimiter" && (name == "line" || name == "json_lines"):
 			delimiter = val
 		case a.Name == "charset" && strings.EqualFold(strings.ReplaceAll(val, "-", ""), "UTF8"):
 		case a.Name == "charset":
-			c.errorf(a.Pos, "%s: codec %s: charset %q is not supported: ingestd reads UTF-8 (invalid bytes become U+FFFD); convert the source or ship it with Filebeat's encoding option", what, name, val)
+			c.Errorf(a.Pos, "%s: codec %s: charset %q is not supported: ingestd reads UTF-8 (invalid bytes become U+FFFD); convert the source or ship it with Filebeat's encoding option", what, name, val)
 		case a.Name == "ecs_compatibility":
-			c.errorf(a.Pos, "%s: codec %s: ecs_compatibility on the codec alone is not supported: set it on the input (ingestd's codec follows it)", what, name)
+			c.Errorf(a.Pos, "%s: codec %s: ecs_compatibility on the codec alone is not supported: set it on the input (ingestd's codec follows it)", what, name)
 		case a.Name == "format" || a.Name == "id" || a.Name == "enable_metric":
-			c.warnf(a.Pos, "%s: codec %s: option %s is ignored (it does not change decoded events)", what, name, a.Name)
+			c.Warnf(a.Pos, "%s: codec %s: option %s is ignored (it does not change decoded events)", what, name, a.Name)
 		default:
-			c.errorf(a.Pos, "%s: codec %s: option %s is not supported", what, name, a.Name)
+			c.Errorf(a.Pos, "%s: codec %s: option %s is not supported", what, name, a.Name)
 		}
 	}
 	return name, delimiter
@@ -120,21 +97,21 @@ func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
 // listenOptions sets the input's id and reads host and port, which
 // every listening input has: listen is host:port (host 0.0.0.0 by
 // default, as in Logstash).
-func (c *conv) listenOptions(o *opts, p *lsconf.Plugin, id string) *ymap {
-	what := o.what()
-	in := &ymap{}
-	in.set("id", str(id))
+func (c *Conv) listenOptions(o *Opts, p *lsconf.Plugin, id string) *YMap {
+	what := o.What()
+	in := &YMap{}
+	in.Set("id", Str(id))
 	host := "0.0.0.0"
-	if h, _, ok := o.str("host"); ok {
+	if h, _, ok := o.Str("host"); ok {
 		host = h
 	}
-	if port, a, ok := o.str("port"); ok {
+	if port, a, ok := o.Str("port"); ok {
 		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			c.errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
+			c.Errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
 		} else {
-			at(in.set("listen", str(net.JoinHostPort(host, port))), a, what)
+			At(in.Set("listen", Str(net.JoinHostPort(host, port))), a, what)
 		}
 	}
-	o.require("port")
+	o.Require("port")
 	return in
 }

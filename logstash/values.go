@@ -18,63 +18,63 @@ import (
 // opts reads the options of one plugin. Every option a converter does not
 // take is reported by finish: a warning when it is known not to change
 // documents, an error otherwise, so that nothing is dropped silently.
-type opts struct {
-	c     *conv
-	p     *lsconf.Plugin
+type Opts struct {
+	c     *Conv
+	P     *lsconf.Plugin
 	kind  string // "input", "filter", "output"
-	attrs map[string]*lsconf.Attr
-	order []string
+	Attrs map[string]*lsconf.Attr
+	Order []string
 	used  map[string]bool
 }
 
 // options collects the attributes of p. A repeated attribute is merged as
 // Logstash merges it (Plugin#map_expr_attributes in lscl.rb): hashes
 // merged, arrays concatenated; a repeated scalar is an error.
-func (c *conv) options(p *lsconf.Plugin, kind string) *opts {
-	o := &opts{c: c, p: p, kind: kind, attrs: map[string]*lsconf.Attr{}, used: map[string]bool{}}
+func (c *Conv) Options(p *lsconf.Plugin, kind string) *Opts {
+	o := &Opts{c: c, P: p, kind: kind, Attrs: map[string]*lsconf.Attr{}, used: map[string]bool{}}
 	for _, a := range p.Attrs {
-		prev, dup := o.attrs[a.Name]
+		prev, dup := o.Attrs[a.Name]
 		if !dup {
-			o.attrs[a.Name] = a
-			o.order = append(o.order, a.Name)
+			o.Attrs[a.Name] = a
+			o.Order = append(o.Order, a.Name)
 			continue
 		}
 		switch pv := prev.Value.(type) {
 		case *lsconf.Hash:
 			if h, ok := a.Value.(*lsconf.Hash); ok {
 				merged := &lsconf.Hash{Pos: pv.Pos, Entries: append(append([]*lsconf.HashEntry(nil), pv.Entries...), h.Entries...)}
-				o.attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
+				o.Attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
 				continue
 			}
 		case *lsconf.Array:
 			if arr, ok := a.Value.(*lsconf.Array); ok {
 				merged := &lsconf.Array{Pos: pv.Pos, Elems: append(append([]lsconf.Value(nil), pv.Elems...), arr.Elems...)}
-				o.attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
+				o.Attrs[a.Name] = &lsconf.Attr{Name: a.Name, Value: merged, Pos: prev.Pos}
 				continue
 			}
 		}
-		c.errorf(a.Pos, "%s %q: option %s is given twice (first at %s)", kind, p.Name, a.Name, prev.Pos)
+		c.Errorf(a.Pos, "%s %q: option %s is given twice (first at %s)", kind, p.Name, a.Name, prev.Pos)
 	}
 	return o
 }
 
 // require reports each of names the plugin lacks: options Logstash
 // requires, or that ingestd needs where Logstash has a default.
-func (o *opts) require(names ...string) {
+func (o *Opts) Require(names ...string) {
 	for _, n := range names {
-		if !o.has(n) {
-			o.c.errorf(o.p.Pos, "%s: option %s is required", o.what(), n)
+		if !o.Has(n) {
+			o.c.Errorf(o.P.Pos, "%s: option %s is required", o.What(), n)
 		}
 	}
 }
 
 // what names the plugin in messages: filter "grok".
-func (o *opts) what() string { return fmt.Sprintf("%s %q", o.kind, o.p.Name) }
+func (o *Opts) What() string { return fmt.Sprintf("%s %q", o.kind, o.P.Name) }
 
 // get returns the attribute called name (nil when absent) and marks it
 // used.
-func (o *opts) get(name string) *lsconf.Attr {
-	a := o.attrs[name]
+func (o *Opts) Get(name string) *lsconf.Attr {
+	a := o.Attrs[name]
 	if a != nil {
 		o.used[name] = true
 	}
@@ -82,7 +82,7 @@ func (o *opts) get(name string) *lsconf.Attr {
 }
 
 // has reports whether the option is given, without using it.
-func (o *opts) has(name string) bool { return o.attrs[name] != nil }
+func (o *Opts) Has(name string) bool { return o.Attrs[name] != nil }
 
 // ignoredEverywhere are options of every plugin that cannot change a
 // document.
@@ -93,26 +93,26 @@ var ignoredEverywhere = map[string]string{
 
 // finish reports the options nobody took: those in ignored (and
 // ignoredEverywhere) as warnings with their reason, the rest as errors.
-func (o *opts) finish(ignored map[string]string) {
-	for _, name := range o.order {
+func (o *Opts) Finish(ignored map[string]string) {
+	for _, name := range o.Order {
 		if o.used[name] {
 			continue
 		}
-		a := o.attrs[name]
+		a := o.Attrs[name]
 		reason, ok := ignored[name]
 		if !ok {
 			reason, ok = ignoredEverywhere[name]
 		}
 		if ok {
-			o.c.warnf(a.Pos, "%s: option %s is ignored (%s)", o.what(), name, reason)
+			o.c.Warnf(a.Pos, "%s: option %s is ignored (%s)", o.What(), name, reason)
 			continue
 		}
-		o.c.errorf(a.Pos, "%s: option %s is not supported by the conversion", o.what(), name)
+		o.c.Errorf(a.Pos, "%s: option %s is not supported by the conversion", o.What(), name)
 	}
 }
 
 // scalar returns the text of a string, bareword, number or boolean.
-func scalar(v lsconf.Value) (string, bool) {
+func Scalar(v lsconf.Value) (string, bool) {
 	switch v := v.(type) {
 	case *lsconf.String:
 		return v.Value, true
@@ -127,14 +127,14 @@ func scalar(v lsconf.Value) (string, bool) {
 }
 
 // str returns a string option, reporting another kind of value.
-func (o *opts) str(name string) (string, *lsconf.Attr, bool) {
-	a := o.get(name)
+func (o *Opts) Str(name string) (string, *lsconf.Attr, bool) {
+	a := o.Get(name)
 	if a == nil {
 		return "", nil, false
 	}
-	s, ok := scalar(a.Value)
+	s, ok := Scalar(a.Value)
 	if !ok {
-		o.c.errorf(a.Value.Position(), "%s: option %s: expected a string, got %s", o.what(), name, kindOf(a.Value))
+		o.c.Errorf(a.Value.Position(), "%s: option %s: expected a string, got %s", o.What(), name, KindOf(a.Value))
 		return "", a, false
 	}
 	return s, a, true
@@ -142,8 +142,8 @@ func (o *opts) str(name string) (string, *lsconf.Attr, bool) {
 
 // boolean returns a boolean option (true/false, bare or quoted) and
 // whether it was given and valid.
-func (o *opts) boolean(name string) (value, given bool) {
-	s, a, ok := o.str(name)
+func (o *Opts) Boolean(name string) (value, given bool) {
+	s, a, ok := o.Str(name)
 	if !ok {
 		return false, false
 	}
@@ -153,35 +153,35 @@ func (o *opts) boolean(name string) (value, given bool) {
 	case "false":
 		return false, true
 	}
-	o.c.errorf(a.Value.Position(), "%s: option %s: expected true or false, got %q", o.what(), name, s)
+	o.c.Errorf(a.Value.Position(), "%s: option %s: expected true or false, got %q", o.What(), name, s)
 	return false, false
 }
 
 // list returns an array option as strings; a single scalar is a list of
 // one, as Logstash's :array validation makes it.
-func (o *opts) list(name string) ([]string, *lsconf.Attr, bool) {
-	a := o.get(name)
+func (o *Opts) List(name string) ([]string, *lsconf.Attr, bool) {
+	a := o.Get(name)
 	if a == nil {
 		return nil, nil, false
 	}
-	vals, ok := o.c.stringList(a.Value, o.what()+": option "+name)
+	vals, ok := o.c.StringList(a.Value, o.What()+": option "+name)
 	return vals, a, ok
 }
 
-func (c *conv) stringList(v lsconf.Value, what string) ([]string, bool) {
-	if s, ok := scalar(v); ok {
+func (c *Conv) StringList(v lsconf.Value, what string) ([]string, bool) {
+	if s, ok := Scalar(v); ok {
 		return []string{s}, true
 	}
 	arr, ok := v.(*lsconf.Array)
 	if !ok {
-		c.errorf(v.Position(), "%s: expected a list of strings, got %s", what, kindOf(v))
+		c.Errorf(v.Position(), "%s: expected a list of strings, got %s", what, KindOf(v))
 		return nil, false
 	}
 	out := make([]string, 0, len(arr.Elems))
 	for _, e := range arr.Elems {
-		s, ok := scalar(e)
+		s, ok := Scalar(e)
 		if !ok {
-			c.errorf(e.Position(), "%s: expected a string, got %s", what, kindOf(e))
+			c.Errorf(e.Position(), "%s: expected a string, got %s", what, KindOf(e))
 			return nil, false
 		}
 		out = append(out, s)
@@ -190,46 +190,46 @@ func (c *conv) stringList(v lsconf.Value, what string) ([]string, bool) {
 }
 
 // kv is one entry of a hash option.
-type kv struct {
-	key string
-	val lsconf.Value
-	at  lsconf.Pos // the key's position
+type KV struct {
+	Key string
+	Val lsconf.Value
+	At  lsconf.Pos // the key's position
 }
 
 // hash returns a hash option's entries in order. Like Logstash's :hash
 // validation it also accepts a list of an even number of items
 // ([key, value, key, value]).
-func (o *opts) hash(name string) ([]kv, *lsconf.Attr, bool) {
-	a := o.get(name)
+func (o *Opts) Hash(name string) ([]KV, *lsconf.Attr, bool) {
+	a := o.Get(name)
 	if a == nil {
 		return nil, nil, false
 	}
 	switch v := a.Value.(type) {
 	case *lsconf.Hash:
-		out := make([]kv, 0, len(v.Entries))
+		out := make([]KV, 0, len(v.Entries))
 		for _, e := range v.Entries {
-			out = append(out, kv{key: e.KeyString(), val: e.Value, at: e.Key.Position()})
+			out = append(out, KV{Key: e.KeyString(), Val: e.Value, At: e.Key.Position()})
 		}
 		return mergeDupKeys(out), a, true
 	case *lsconf.Array:
 		if len(v.Elems)%2 == 0 {
-			var out []kv
+			var out []KV
 			for i := 0; i < len(v.Elems); i += 2 {
-				k, ok := scalar(v.Elems[i])
+				k, ok := Scalar(v.Elems[i])
 				if !ok {
-					o.c.errorf(v.Elems[i].Position(), "%s: option %s: expected a string key, got %s", o.what(), name, kindOf(v.Elems[i]))
+					o.c.Errorf(v.Elems[i].Position(), "%s: option %s: expected a string key, got %s", o.What(), name, KindOf(v.Elems[i]))
 					return nil, a, false
 				}
-				out = append(out, kv{key: k, val: v.Elems[i+1], at: v.Elems[i].Position()})
+				out = append(out, KV{Key: k, Val: v.Elems[i+1], At: v.Elems[i].Position()})
 			}
 			return mergeDupKeys(out), a, true
 		}
 	}
-	o.c.errorf(a.Value.Position(), "%s: option %s: expected a hash { key => value }, got %s", o.what(), name, kindOf(a.Value))
+	o.c.Errorf(a.Value.Position(), "%s: option %s: expected a hash { key => value }, got %s", o.What(), name, KindOf(a.Value))
 	return nil, a, false
 }
 
-func kindOf(v lsconf.Value) string {
+func KindOf(v lsconf.Value) string {
 	switch v.(type) {
 	case *lsconf.String:
 		return "a string"
@@ -252,17 +252,17 @@ func kindOf(v lsconf.Value) string {
 // fieldRef turns a Logstash field reference into ingestd's bracket form.
 // It reports what cannot be a field in either (a bad reference, a name
 // holding brackets, an empty name).
-func (c *conv) fieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
+func (c *Conv) FieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
 	if strings.Contains(ref, "%{") {
-		c.errorf(at, "%s: field name %q: a name made from a sprintf template is not supported", what, ref)
+		c.Errorf(at, "%s: field name %q: a name made from a sprintf template is not supported", what, ref)
 		return "", false
 	}
 	fr, err := fieldref.Parse(ref)
 	if err != nil {
-		c.errorf(at, "%s: %v", what, err)
+		c.Errorf(at, "%s: %v", what, err)
 		return "", false
 	}
-	return c.pathRef(fr.Path, at, what, false)
+	return c.PathRef(fr.Path, at, what, false)
 }
 
 var arrayIndex = regexp.MustCompile(`^-?[0-9]+$`)
@@ -271,19 +271,19 @@ var arrayIndex = regexp.MustCompile(`^-?[0-9]+$`)
 // ([list][0]) reads an element in templates and conditions (read is
 // true), as in Logstash; in a field an option writes or moves it is an
 // error: ingestd sets and removes fields by name only.
-func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (string, bool) {
+func (c *Conv) PathRef(path []string, at lsconf.Pos, what string, read bool) (string, bool) {
 	if len(path) == 0 {
-		c.errorf(at, "%s: empty field reference", what)
+		c.Errorf(at, "%s: empty field reference", what)
 		return "", false
 	}
 	var b strings.Builder
 	for i, p := range path {
 		if p == "" || strings.ContainsAny(p, "[]") {
-			c.errorf(at, "%s: field name %q cannot be written in ingestd (empty, or holding [ or ])", what, p)
+			c.Errorf(at, "%s: field name %q cannot be written in ingestd (empty, or holding [ or ])", what, p)
 			return "", false
 		}
 		if i > 0 && !read && arrayIndex.MatchString(p) {
-			c.errorf(at, "%s: %s: ingestd writes fields by name, not into an array element (Logstash would address element %s)", what, fieldref.Ref{Path: path}.String(), p)
+			c.Errorf(at, "%s: %s: ingestd writes fields by name, not into an array element (Logstash would address element %s)", what, fieldref.Ref{Path: path}.String(), p)
 			return "", false
 		}
 		b.WriteString("[" + p + "]")
@@ -294,24 +294,24 @@ func (c *conv) pathRef(path []string, at lsconf.Pos, what string, read bool) (st
 // template checks a sprintf template and returns it in the form ingestd's
 // templates read (%{[a][b]} references). Date formats (%{+yyyy.MM.dd},
 // %{{...}}, %{+%s}) are not supported by ingestd's templates.
-func (c *conv) template(s string, at lsconf.Pos, what string) (string, bool) {
+func (c *Conv) Template(s string, at lsconf.Pos, what string) (string, bool) {
 	return c.convertTemplate(s, at, what, false)
 }
 
 // mutateTemplate is template for a value a converted mutate renders (with
 // sprintf: logstash, as Logstash's sprintf): date references
 // (%{+yyyy.MM.dd}, %{+%s}) are kept too.
-func (c *conv) mutateTemplate(s string, at lsconf.Pos, what string) (string, bool) {
+func (c *Conv) MutateTemplate(s string, at lsconf.Pos, what string) (string, bool) {
 	return c.convertTemplate(s, at, what, true)
 }
 
-func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool) (string, bool) {
+func (c *Conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool) (string, bool) {
 	if !strings.Contains(s, "%{") {
 		return s, true
 	}
 	t, err := sprintf.Parse(s)
 	if err != nil {
-		c.errorf(at, "%s: %v", what, err)
+		c.Errorf(at, "%s: %v", what, err)
 		return "", false
 	}
 	var b strings.Builder
@@ -320,12 +320,12 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 		switch p.Kind {
 		case sprintf.PartLiteral:
 			if strings.Contains(p.Text, "%{") {
-				c.errorf(at, "%s: %q: the literal text %%{ (a reference without its closing }) cannot be written in an ingestd template", what, s)
+				c.Errorf(at, "%s: %q: the literal text %%{ (a reference without its closing }) cannot be written in an ingestd template", what, s)
 				return "", false
 			}
 			b.WriteString(p.Text)
 		case sprintf.PartField:
-			ref, ok := c.pathRef(p.Ref.Path, at, what, true)
+			ref, ok := c.PathRef(p.Ref.Path, at, what, true)
 			if !ok {
 				return "", false
 			}
@@ -339,22 +339,22 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 			refs++
 		case sprintf.PartJoda:
 			if !dates {
-				c.errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
+				c.Errorf(at, "%s: %q: date references (%%{+FORMAT}) are not supported here", what, s)
 				return "", false
 			}
 			if template.CheckJoda(p.Text) != nil {
-				c.errorf(at, "%s: %q: the date format %q uses a Joda letter ingestd does not render", what, s, p.Text)
+				c.Errorf(at, "%s: %q: the date format %q uses a Joda letter ingestd does not render", what, s, p.Text)
 				return "", false
 			}
 			b.WriteString("%{+" + p.Text + "}")
 		case sprintf.PartEpoch:
 			if !dates {
-				c.errorf(at, "%s: %q: date references (%%{+%%s}) are not supported here", what, s)
+				c.Errorf(at, "%s: %q: date references (%%{+%%s}) are not supported here", what, s)
 				return "", false
 			}
 			b.WriteString("%{+%s}")
 		default:
-			c.errorf(at, "%s: %q: java.time references (%%{{FORMAT}}, %%{{TIME_NOW}}) are not supported; %%{+FORMAT} (Joda) is", what, s)
+			c.Errorf(at, "%s: %q: java.time references (%%{{FORMAT}}, %%{{TIME_NOW}}) are not supported; %%{+FORMAT} (Joda) is", what, s)
 			return "", false
 		}
 	}
@@ -362,10 +362,10 @@ func (c *conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 }
 
 // hasRefs reports whether a converted template references fields.
-func hasRefs(s string) bool { return strings.Contains(s, "%{") }
+func HasRefs(s string) bool { return strings.Contains(s, "%{") }
 
 // sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -376,17 +376,17 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ecsMode is a plugin's ecs_compatibility: its own option, else the
 // pipeline's (pipeline.ecs_compatibility), else Logstash 8's default, v8.
-func (c *conv) ecsMode(o *opts) string {
+func (c *Conv) ECSMode(o *Opts) string {
 	mode := "v8"
-	if c.opts.ECSCompatibility != "" {
-		mode = c.opts.ECSCompatibility
+	if c.Opts.ECSCompatibility != "" {
+		mode = c.Opts.ECSCompatibility
 	}
-	if v, a, ok := o.str("ecs_compatibility"); ok {
+	if v, a, ok := o.Str("ecs_compatibility"); ok {
 		switch v {
 		case "disabled", "v1", "v8":
 			mode = v
 		default:
-			c.errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", o.what(), v)
+			c.Errorf(a.Value.Position(), "%s: ecs_compatibility %q: use disabled, v1 or v8", o.What(), v)
 		}
 	}
 	return mode
@@ -397,19 +397,19 @@ func (c *conv) ecsMode(o *opts) string {
 // order, as one array, as Logstash's :hash validation (config/mixin.rb)
 // and hash_merge_with_dups (util.rb) do; the entry stays where the key
 // first appears.
-func mergeDupKeys(entries []kv) []kv {
+func mergeDupKeys(entries []KV) []KV {
 	first := map[string]int{}
 	out := entries[:0:0]
 	for _, e := range entries {
-		i, dup := first[e.key]
+		i, dup := first[e.Key]
 		if !dup {
-			first[e.key] = len(out)
+			first[e.Key] = len(out)
 			out = append(out, e)
 			continue
 		}
-		prev := out[i].val
-		if a, ok := scalar(prev); ok {
-			if b, ok := scalar(e.val); ok && a == b {
+		prev := out[i].Val
+		if a, ok := Scalar(prev); ok {
+			if b, ok := Scalar(e.Val); ok && a == b {
 				continue // the same value again: hash_merge_with_dups keeps one
 			}
 		}
@@ -419,12 +419,12 @@ func mergeDupKeys(entries []kv) []kv {
 		} else {
 			arr = &lsconf.Array{Pos: arr.Pos, Elems: append([]lsconf.Value(nil), arr.Elems...)}
 		}
-		if more, ok := e.val.(*lsconf.Array); ok {
+		if more, ok := e.Val.(*lsconf.Array); ok {
 			arr.Elems = append(arr.Elems, more.Elems...)
 		} else {
-			arr.Elems = append(arr.Elems, e.val)
+			arr.Elems = append(arr.Elems, e.Val)
 		}
-		out[i].val = arr
+		out[i].Val = arr
 	}
 	return out
 }
@@ -433,7 +433,7 @@ func mergeDupKeys(entries []kv) []kv {
 // string holding exactly an integer or a decimal ("2048",
 // "${QUEUE_SIZE:2048}" once substituted), as config/mixin.rb accepts.
 // whole says it is an integer.
-func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
+func NumberOpt(v lsconf.Value) (text string, whole, ok bool) {
 	switch n := v.(type) {
 	case *lsconf.Number:
 		return n.Text, !n.IsFloat(), true
@@ -454,11 +454,11 @@ func numberOpt(v lsconf.Value) (text string, whole, ok bool) {
 
 // datesRender checks that every date reference of t (%{+FORMAT}) uses
 // Joda letters ingestd renders; one that does not would stay as written.
-func (c *conv) datesRender(t sprintf.Template, at lsconf.Pos, what string) bool {
+func (c *Conv) DatesRender(t sprintf.Template, at lsconf.Pos, what string) bool {
 	ok := true
 	for _, p := range t.Parts {
 		if p.Kind == sprintf.PartJoda && template.CheckJoda(p.Text) != nil {
-			c.errorf(at, "%s: the date format %q uses a Joda letter ingestd does not render", what, p.Text)
+			c.Errorf(at, "%s: the date format %q uses a Joda letter ingestd does not render", what, p.Text)
 			ok = false
 		}
 	}

@@ -17,11 +17,11 @@ import (
 // YAML is reported at FILE:LINE:COL of the .conf.
 
 // ynode is a YAML value: *ymap, *yseq or *yscalar.
-type ynode interface{ isYAML() }
+type YNode interface{ isYAML() }
 
 // ymap is a mapping whose entries keep their order.
-type ymap struct {
-	entries []*yentry
+type YMap struct {
+	Entries []*yentry
 }
 
 // yentry is one key of a mapping. at (when valid) is the .conf position
@@ -30,25 +30,25 @@ type ymap struct {
 // before the entry.
 type yentry struct {
 	key      string
-	val      ynode
-	at       lsconf.Pos
-	label    string
-	comments []string
+	val      YNode
+	At       lsconf.Pos
+	Label    string
+	Comments []string
 }
 
 // yseq is a sequence; flow writes it on one line ([a, b]), which is only
 // done for sequences of scalars.
-type yseq struct {
-	items []*yitem
-	flow  bool
+type YSeq struct {
+	Items []*YItem
+	Flow  bool
 }
 
 // yitem is one element of a sequence.
-type yitem struct {
-	val      ynode
-	at       lsconf.Pos
-	label    string
-	comments []string
+type YItem struct {
+	Val      YNode
+	At       lsconf.Pos
+	Label    string
+	Comments []string
 }
 
 // yscalar is a scalar. A string is written quoted: single quotes when it
@@ -62,47 +62,47 @@ type yitem struct {
 // mutate's replace and append, which ingestd decodes as untyped values and
 // does not expand, and placeholders kept on purpose) are written as they
 // are.
-type yscalar struct {
+type YScalar struct {
 	text    string
 	literal bool
 }
 
-func (*ymap) isYAML()    {}
-func (*yseq) isYAML()    {}
-func (*yscalar) isYAML() {}
+func (*YMap) isYAML()    {}
+func (*YSeq) isYAML()    {}
+func (*YScalar) isYAML() {}
 
 // str is a string that ingestd takes literally: ${ is escaped.
-func str(s string) *yscalar { return &yscalar{text: strings.ReplaceAll(s, "${", "$${")} }
+func Str(s string) *YScalar { return &YScalar{text: strings.ReplaceAll(s, "${", "$${")} }
 
 // rawStr is a string written as is (see yscalar).
-func rawStr(s string) *yscalar { return &yscalar{text: s} }
+func RawStr(s string) *YScalar { return &YScalar{text: s} }
 
 // lit is a number or boolean written as is.
-func lit(s string) *yscalar { return &yscalar{text: s, literal: true} }
+func Lit(s string) *YScalar { return &YScalar{text: s, literal: true} }
 
-func boolLit(b bool) *yscalar {
+func BoolLit(b bool) *YScalar {
 	if b {
-		return lit("true")
+		return Lit("true")
 	}
-	return lit("false")
+	return Lit("false")
 }
 
 // set appends (or replaces) key in m and returns the entry.
-func (m *ymap) set(key string, v ynode) *yentry {
-	for _, e := range m.entries {
+func (m *YMap) Set(key string, v YNode) *yentry {
+	for _, e := range m.Entries {
 		if e.key == key {
 			e.val = v
 			return e
 		}
 	}
 	e := &yentry{key: key, val: v}
-	m.entries = append(m.entries, e)
+	m.Entries = append(m.Entries, e)
 	return e
 }
 
 // get returns the value of key, or nil.
-func (m *ymap) get(key string) ynode {
-	for _, e := range m.entries {
+func (m *YMap) get(key string) YNode {
+	for _, e := range m.Entries {
 		if e.key == key {
 			return e.val
 		}
@@ -110,42 +110,42 @@ func (m *ymap) get(key string) ynode {
 	return nil
 }
 
-func (s *yseq) add(v ynode) *yitem {
-	it := &yitem{val: v}
-	s.items = append(s.items, it)
+func (s *YSeq) Add(v YNode) *YItem {
+	it := &YItem{Val: v}
+	s.Items = append(s.Items, it)
 	return it
 }
 
 // strSeq is a flow sequence of strings (each escaped as str does).
-func strSeq(vals []string) *yseq {
-	s := &yseq{flow: true}
+func StrSeq(vals []string) *YSeq {
+	s := &YSeq{Flow: true}
 	for _, v := range vals {
-		s.add(str(v))
+		s.Add(Str(v))
 	}
 	return s
 }
 
 // origin is what a line of the generated YAML came from.
-type origin struct {
-	pos   lsconf.Pos
-	label string
+type Origin struct {
+	Pos   lsconf.Pos
+	Label string
 }
 
 // yamlWriter renders nodes and records the origin of every line.
-type yamlWriter struct {
-	b     strings.Builder
-	lines []origin // lines[i] is the origin of line i+1
-	cur   origin
+type YAMLWriter struct {
+	B     strings.Builder
+	Lines []Origin // lines[i] is the origin of line i+1
+	cur   Origin
 }
 
-func (w *yamlWriter) line(indent int, text string) {
-	w.b.WriteString(strings.Repeat(" ", indent))
-	w.b.WriteString(text)
-	w.b.WriteByte('\n')
-	w.lines = append(w.lines, w.cur)
+func (w *YAMLWriter) line(indent int, text string) {
+	w.B.WriteString(strings.Repeat(" ", indent))
+	w.B.WriteString(text)
+	w.B.WriteByte('\n')
+	w.Lines = append(w.Lines, w.cur)
 }
 
-func (w *yamlWriter) comments(indent int, cs []string) {
+func (w *YAMLWriter) Comments(indent int, cs []string) {
 	for _, c := range cs {
 		for _, l := range strings.Split(c, "\n") {
 			w.line(indent, strings.TrimRight("# "+l, " "))
@@ -155,49 +155,49 @@ func (w *yamlWriter) comments(indent int, cs []string) {
 
 // enter makes at/label the origin of the lines that follow, when valid,
 // and returns the previous origin to restore.
-func (w *yamlWriter) enter(at lsconf.Pos, label string) origin {
+func (w *YAMLWriter) enter(at lsconf.Pos, label string) Origin {
 	prev := w.cur
 	if at.IsValid() {
-		w.cur = origin{pos: at, label: label}
+		w.cur = Origin{Pos: at, Label: label}
 	} else if label != "" {
-		w.cur.label = label
+		w.cur.Label = label
 	}
 	return prev
 }
 
 // mapping writes the entries of m at indent.
-func (w *yamlWriter) mapping(indent int, m *ymap) {
-	for _, e := range m.entries {
+func (w *YAMLWriter) Mapping(indent int, m *YMap) {
+	for _, e := range m.Entries {
 		w.entry(indent, "", e)
 	}
 }
 
 // entry writes one key; prefix ("- ") starts a sequence item on the
 // key's line.
-func (w *yamlWriter) entry(indent int, prefix string, e *yentry) {
-	prev := w.enter(e.at, e.label)
+func (w *YAMLWriter) entry(indent int, prefix string, e *yentry) {
+	prev := w.enter(e.At, e.Label)
 	defer func() { w.cur = prev }()
 	if prefix == "" {
-		w.comments(indent, e.comments)
+		w.Comments(indent, e.Comments)
 	}
-	head := prefix + yamlKey(e.key) + ":"
+	head := prefix + YAMLKey(e.key) + ":"
 	at := indent - len(prefix)
 	switch v := e.val.(type) {
-	case *yscalar:
-		w.line(at, head+" "+v.render())
-	case *ymap:
-		if len(v.entries) == 0 {
+	case *YScalar:
+		w.line(at, head+" "+v.Render())
+	case *YMap:
+		if len(v.Entries) == 0 {
 			w.line(at, head+" {}")
 			return
 		}
 		w.line(at, head)
-		w.mapping(indent+2, v)
-	case *yseq:
-		if len(v.items) == 0 {
+		w.Mapping(indent+2, v)
+	case *YSeq:
+		if len(v.Items) == 0 {
 			w.line(at, head+" []")
 			return
 		}
-		if v.flow {
+		if v.Flow {
 			w.line(at, head+" "+v.renderFlow())
 			return
 		}
@@ -207,28 +207,28 @@ func (w *yamlWriter) entry(indent int, prefix string, e *yentry) {
 }
 
 // sequence writes the items of s at indent.
-func (w *yamlWriter) sequence(indent int, s *yseq) {
-	for _, it := range s.items {
-		prev := w.enter(it.at, it.label)
-		w.comments(indent, it.comments)
-		switch v := it.val.(type) {
-		case *yscalar:
-			w.line(indent, "- "+v.render())
-		case *yseq:
-			if v.flow || len(v.items) == 0 {
+func (w *YAMLWriter) sequence(indent int, s *YSeq) {
+	for _, it := range s.Items {
+		prev := w.enter(it.At, it.Label)
+		w.Comments(indent, it.Comments)
+		switch v := it.Val.(type) {
+		case *YScalar:
+			w.line(indent, "- "+v.Render())
+		case *YSeq:
+			if v.Flow || len(v.Items) == 0 {
 				w.line(indent, "- "+v.renderFlow())
 			} else {
 				w.line(indent, "-")
 				w.sequence(indent+2, v)
 			}
-		case *ymap:
-			if len(v.entries) == 0 {
+		case *YMap:
+			if len(v.Entries) == 0 {
 				w.line(indent, "- {}")
 				break
 			}
-			w.comments(indent, v.entries[0].comments)
-			w.entry(indent+2, "- ", v.entries[0])
-			for _, e := range v.entries[1:] {
+			w.Comments(indent, v.Entries[0].Comments)
+			w.entry(indent+2, "- ", v.Entries[0])
+			for _, e := range v.Entries[1:] {
 				w.entry(indent+2, "", e)
 			}
 		}
@@ -236,13 +236,13 @@ func (w *yamlWriter) sequence(indent int, s *yseq) {
 	}
 }
 
-func (s *yseq) renderFlow() string {
-	parts := make([]string, len(s.items))
-	for i, it := range s.items {
-		switch v := it.val.(type) {
-		case *yscalar:
-			parts[i] = v.render()
-		case *yseq:
+func (s *YSeq) renderFlow() string {
+	parts := make([]string, len(s.Items))
+	for i, it := range s.Items {
+		switch v := it.Val.(type) {
+		case *YScalar:
+			parts[i] = v.Render()
+		case *YSeq:
 			parts[i] = v.renderFlow()
 		default:
 			parts[i] = "{}" // not produced: flow sequences hold scalars
@@ -255,7 +255,7 @@ var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // yamlKey writes a key plainly when it is a simple word that YAML does
 // not read as anything else, quoted otherwise.
-func yamlKey(k string) string {
+func YAMLKey(k string) string {
 	if plainKey.MatchString(k) && !yamlSpecialWord(k) {
 		return k
 	}
@@ -273,17 +273,17 @@ func yamlSpecialWord(s string) bool {
 }
 
 // nodeText is a scalar's or a flow sequence's text, for comparing values.
-func nodeText(n ynode) string {
+func nodeText(n YNode) string {
 	switch v := n.(type) {
-	case *yscalar:
-		return v.render()
-	case *yseq:
+	case *YScalar:
+		return v.Render()
+	case *YSeq:
 		return v.renderFlow()
 	}
 	return fmt.Sprint(n)
 }
 
-func (s *yscalar) render() string {
+func (s *YScalar) Render() string {
 	if s.literal {
 		return s.text
 	}
@@ -340,10 +340,10 @@ func quote(s string) string {
 }
 
 // text returns the scalar text set under key, if any.
-func (m *ymap) text(key string) (string, bool) {
-	for _, e := range m.entries {
+func (m *YMap) Text(key string) (string, bool) {
+	for _, e := range m.Entries {
 		if e.key == key {
-			if sc, ok := e.val.(*yscalar); ok {
+			if sc, ok := e.val.(*YScalar); ok {
 				return sc.text, true
 			}
 		}
