@@ -6,6 +6,7 @@ import (
 
 	"github.com/ingestd/ingestd/condition"
 	"github.com/ingestd/ingestd/event"
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -97,7 +98,7 @@ func TestConditions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		cfg := parse(t, "filter { if "+tc.cond+" { } }")
-		c := &Conv{Kept: map[PosKey]string{}}
+		c := &lsconv.Conv{Kept: map[lsconv.PosKey]string{}}
 		x, ok := c.Cond(cfg.Sections[0].Items[0].(*lsconf.Branch).Cases[0].Cond)
 		if !ok {
 			t.Errorf("%s: not converted: %v", tc.cond, c.Problems)

@@ -8,6 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
+	"github.com/ingestd/ingestd/logstash/lsfilter"
+	"github.com/ingestd/ingestd/logstash/lsinput"
+	"github.com/ingestd/ingestd/logstash/lsoutput"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/load"
 )
@@ -22,6 +26,14 @@ func HasErrors(ps []Problem) bool {
 	return false
 }
 
+// Problem is something in a logstash.conf that the conversion cannot
+// keep (an error) or keeps with a difference worth knowing (a warning),
+// at the position of the .conf node concerned.
+type Problem = lsconv.Problem
+
+// Options tune a conversion (see lsconv.Options).
+type Options = lsconv.Options
+
 // Convert turns a parsed logstash.conf into ingestd YAML. The YAML is
 // produced even when there are errors (with the offending parts left
 // out), for inspection; it is only meant to run when HasErrors(problems)
@@ -34,7 +46,7 @@ func Convert(cfg *lsconf.Config, opts Options) (yaml []byte, problems []Problem)
 // result is a conversion with the origin of every YAML line.
 type result struct {
 	yaml     []byte
-	lines    []Origin
+	lines    []lsconv.Origin
 	problems []Problem
 }
 
@@ -53,14 +65,14 @@ var credentialOptions = map[string][]string{"elasticsearch": {"user", "password"
 // (reporting it then if it is unset).
 func credentialsOnly(cfg *lsconf.Config, lookup load.LookupFunc) load.LookupFunc {
 	creds, other := map[string]bool{}, map[string]bool{}
-	credPos := map[PosKey]bool{}
+	credPos := map[lsconv.PosKey]bool{}
 	for _, p := range cfg.Plugins(lsconf.KindOutput) {
 		for _, name := range credentialOptions[p.Name] {
 			for _, a := range p.Attrs {
 				if str, ok := a.Value.(*lsconf.String); ok && a.Name == name {
 					if m := wholePlaceholder.FindStringSubmatch(str.Value); m != nil {
 						creds[m[1]] = true
-						credPos[KeyOf(str.Pos)] = true
+						credPos[lsconv.KeyOf(str.Pos)] = true
 					}
 				}
 			}
@@ -77,7 +89,7 @@ func credentialsOnly(cfg *lsconf.Config, lookup load.LookupFunc) load.LookupFunc
 		default:
 			return true
 		}
-		if credPos[KeyOf(at)] {
+		if credPos[lsconv.KeyOf(at)] {
 			return true
 		}
 		for _, m := range anyPlaceholder.FindAllStringSubmatch(text, -1) {
@@ -97,17 +109,17 @@ func credentialsOnly(cfg *lsconf.Config, lookup load.LookupFunc) load.LookupFunc
 }
 
 func convert(cfg *lsconf.Config, opts Options) result {
-	c := newConv(opts, NewShared())
+	c := newConv(opts, lsconv.NewShared())
 	c.run(cfg)
-	return assemble([]*Conv{c}, nil)
+	return assemble([]*conv{c}, nil)
 }
 
-func newConv(opts Options, sh *Shared) *Conv {
-	return &Conv{Opts: opts, Kept: map[PosKey]string{}, Inputs: &YSeq{}, Shared: sh}
+func newConv(opts Options, sh *lsconv.Shared) *conv {
+	return &conv{&lsconv.Conv{Opts: opts, Kept: map[lsconv.PosKey]string{}, Inputs: &lsconv.YSeq{}, Shared: sh}}
 }
 
 // run converts one pipeline's configuration into c.
-func (c *Conv) run(cfg *lsconf.Config) {
+func (c *conv) run(cfg *lsconf.Config) {
 	c.Name = c.pipelineName(cfg)
 	lookup := c.Opts.Lookup
 	if lookup == nil {
@@ -115,7 +127,7 @@ func (c *Conv) run(cfg *lsconf.Config) {
 	}
 	lsconf.Inspect(cfg, func(n lsconf.Node) bool {
 		if s, ok := n.(*lsconf.String); ok && wholePlaceholder.MatchString(s.Value) {
-			c.Kept[KeyOf(s.Pos)] = s.Value
+			c.Kept[lsconv.KeyOf(s.Pos)] = s.Value
 		}
 		return true
 	})
@@ -144,26 +156,26 @@ func (c *Conv) run(cfg *lsconf.Config) {
 			outputs = append(outputs, s.Items...)
 		}
 	}
-	c.ConvertInputs(inputs, cfg.Position())
+	lsinput.ConvertInputs(c.Conv, inputs, cfg.Position())
 	for _, items := range filters {
-		c.FilterItems(items, "")
+		lsfilter.FilterItems(c.Conv, items)
 	}
 	for _, it := range outputs {
-		c.OutputItem(it, "")
+		lsoutput.OutputItem(c.Conv, it)
 	}
 	if len(outputs) == 0 {
 		c.Errorf(cfg.Position(), "no output: ingestd needs at least one (elasticsearch, stdout, file, http or pipeline)")
 	}
-	c.FinishStream()
+	lsoutput.FinishStream(c.Conv)
 }
 
 // assemble writes the config of converted pipelines: every input, the
 // pipelines in order, every output. With several pipelines, each takes the
 // events of its own inputs and writes to its own outputs, as Logstash's
 // pipelines do. problems are added to the pipelines' own.
-func assemble(convs []*Conv, problems []Problem) result {
-	doc := &YMap{}
-	inputs, outs, pipelines := &YSeq{}, &YSeq{}, &YSeq{}
+func assemble(convs []*conv, problems []Problem) result {
+	doc := &lsconv.YMap{}
+	inputs, outs, pipelines := &lsconv.YSeq{}, &lsconv.YSeq{}, &lsconv.YSeq{}
 	for _, c := range convs {
 		inputs.Items = append(inputs.Items, c.Inputs.Items...)
 		pl := c.pipelineMap(len(convs) > 1)
@@ -176,7 +188,7 @@ func assemble(convs []*Conv, problems []Problem) result {
 	doc.Set("inputs", inputs)
 	doc.Set("pipelines", pipelines)
 	doc.Set("outputs", outs)
-	w := &YAMLWriter{}
+	w := &lsconv.YAMLWriter{}
 	w.Comments(0, []string{
 		"Converted from a Logstash configuration by ingestd (package logstash).",
 		"Each block names the .conf position it came from.",
@@ -198,7 +210,7 @@ func lessPos(a, b lsconf.Pos) bool {
 
 // pipelineName is opts.PipelineID, else the first file's base name,
 // made into a valid ingestd pipeline name.
-func (c *Conv) pipelineName(cfg *lsconf.Config) string {
+func (c *conv) pipelineName(cfg *lsconf.Config) string {
 	name := c.Opts.PipelineID
 	if name == "" {
 		file := cfg.Position().File
@@ -224,16 +236,16 @@ func (c *Conv) pipelineName(cfg *lsconf.Config) string {
 // pipelineMap is the pipeline's block. One of several (a pipelines.yml)
 // names its inputs and outputs: it takes its inputs' events only and
 // writes to its outputs only.
-func (c *Conv) pipelineMap(several bool) *YMap {
-	pl := &YMap{}
-	pl.Set("name", Str(c.Name))
+func (c *conv) pipelineMap(several bool) *lsconv.YMap {
+	pl := &lsconv.YMap{}
+	pl.Set("name", lsconv.Str(c.Name))
 	if several {
-		pl.Set("inputs", StrSeq(c.InputIDs))
+		pl.Set("inputs", lsconv.StrSeq(c.InputIDs))
 		ids := make([]string, len(c.Outputs))
 		for i, b := range c.Outputs {
 			ids[i] = b.ID
 		}
-		pl.Set("outputs", StrSeq(ids))
+		pl.Set("outputs", lsconv.StrSeq(ids))
 	}
 	for _, s := range c.Settings {
 		e := pl.Set(s.Key, s.Val)
@@ -243,19 +255,19 @@ func (c *Conv) pipelineMap(several bool) *YMap {
 		e := pl.Set("data_stream", c.Stream.YAML())
 		e.At, e.Label, e.Comments = c.Stream.At, "output \"elasticsearch\"", c.Stream.Comments
 	}
-	filters := &YSeq{}
+	filters := &lsconv.YSeq{}
 	tail := c.Tail
 	if c.PrintsMetadata && c.Flags > 0 {
 		flags := make([]string, c.Flags)
 		for i := range flags {
-			flags[i] = FlagField(i + 1)
+			flags[i] = lsfilter.FlagField(i + 1)
 		}
-		rm := NewBlock("mutate", lsconf.Pos{}, "branch flags removed")
-		rm.Opts.Set("remove_field", StrSeq(flags))
+		rm := lsconv.NewBlock("mutate", lsconf.Pos{}, "branch flags removed")
+		rm.Opts.Set("remove_field", lsconv.StrSeq(flags))
 		rm.Comments = append(rm.Comments, "an output prints @metadata: the conversion's branch flags are removed first")
-		tail = append(append([]*Block(nil), tail...), rm)
+		tail = append(append([]*lsconv.Block(nil), tail...), rm)
 	}
-	for _, group := range [][]*Block{c.DecorationBlocks(), c.Filters, tail} {
+	for _, group := range [][]*lsconv.Block{lsinput.DecorationBlocks(c.Conv), c.Filters, tail} {
 		for _, b := range group {
 			filters.Items = append(filters.Items, b.Item())
 		}
@@ -263,3 +275,7 @@ func (c *Conv) pipelineMap(several bool) *YMap {
 	pl.Set("filters", filters)
 	return pl
 }
+
+// conv is the conversion of one pipeline, with the driver's steps as its
+// methods.
+type conv struct{ *lsconv.Conv }

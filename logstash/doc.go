@@ -26,17 +26,25 @@
 //     before it); ingestd evaluates output conditions once all filters
 //     ran, as Logstash does.
 //   - Conditions are translated into expr-lang with Logstash's operator
-//     semantics (see cond.go); a regular expression RE2 cannot compile is
+//     semantics (see lsconv/cond.go); a regular expression RE2 cannot compile is
 //     an error at its position.
 //   - Common filter options (add_field, remove_field, add_tag, remove_tag)
 //     run only when the filter succeeded, in Logstash's order, as a
-//     mutate block after the filter (see common.go for how success is
+//     mutate block after the filter (see lsfilter/common.go for how success is
 //     known).
 //   - One Logstash mutate becomes a sequence of ingestd mutate blocks that
-//     applies its operations in Logstash's order (see mutate.go).
+//     applies its operations in Logstash's order (see lsfilter/mutate.go
+//     and lsconv/steps.go).
 //   - The elasticsearch output's data_stream_* options become the
 //     pipeline's data_stream block (ingestd names streams per pipeline).
 //
 // The generated YAML carries a comment before each block naming the .conf
 // position it came from, and comments where the semantics differ.
+//
+// This package drives a conversion (one pipeline, or each pipeline of a
+// pipelines.yml) and loads the result; the pieces are beside it:
+// lsconv holds the conversion's state and what every converter uses
+// (problems, option reading, field references and templates, conditions,
+// the YAML tree, mutate steps), and lsinput, lsfilter and lsoutput convert
+// the plugins of their section.
 package logstash

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/load"
 )
@@ -46,8 +47,8 @@ func convertPipelinesFile(file string, opts Options) (result, []string, error) {
 	if abs, err := filepath.Abs(file); err == nil {
 		sources[0] = abs
 	}
-	sh := NewShared()
-	var convs []*Conv
+	sh := lsconv.NewShared()
+	var convs []*conv
 	var problems []Problem
 	for _, pl := range pls {
 		cfg, files, ps := loadPipeline(file, pl)
@@ -119,10 +120,10 @@ func problemsOf(err error) ([]Problem, bool) {
 
 // pipelineSettings takes the settings of a pipelines.yml entry that
 // ingestd has, and reports the others.
-func (c *Conv) pipelineSettings(pl *load.Pipeline) {
+func (c *conv) pipelineSettings(pl *load.Pipeline) {
 	what := fmt.Sprintf("pipeline %q", pl.ID)
 	if pl.Workers != nil {
-		c.Settings = append(c.Settings, Setting{Key: "workers", Val: Lit(strconv.Itoa(*pl.Workers)), At: pl.Pos, Label: what + " pipeline.workers"})
+		c.Settings = append(c.Settings, lsconv.Setting{Key: "workers", Val: lsconv.Lit(strconv.Itoa(*pl.Workers)), At: pl.Pos, Label: what + " pipeline.workers"})
 	}
 	if pl.QueueType == "persisted" {
 		c.Warnf(pl.Pos, "%s: queue.type persisted: ingestd keeps no queue on disk; it acknowledges a Beats batch only once its events are written, so Filebeat resends what a crash lost", what)
@@ -133,7 +134,7 @@ func (c *Conv) pipelineSettings(pl *load.Pipeline) {
 	if pl.Ordered == "true" {
 		c.Warnf(pl.Pos, "%s: pipeline.ordered true: ingestd keeps the order of one client's batch through the filters, not across clients or workers", what)
 	}
-	for _, k := range SortedKeys(pl.Extra) {
+	for _, k := range lsconv.SortedKeys(pl.Extra) {
 		switch {
 		case k == "pipeline.batch.output_chunking.growth_threshold_factor", k == "pipeline.batch.metrics.sampling_mode",
 			k == "config.debug", k == "metric.collect", k == "pipeline.reloadable", k == "pipeline.plugin_classloaders",
@@ -156,7 +157,7 @@ func (c *Conv) pipelineSettings(pl *load.Pipeline) {
 // unique across pipelines"), no cycle (events would circle for ever and
 // back-pressure deadlock), and sends to an address nobody listens on
 // reported (they wait, as in Logstash with ensure_delivery).
-func checkBus(convs []*Conv) []Problem {
+func checkBus(convs []*conv) []Problem {
 	var ps []Problem
 	listener := map[string]int{} // address → index in convs
 	for i, c := range convs {

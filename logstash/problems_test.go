@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ingestd/ingestd/builtin"
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/spec"
 )
 
@@ -150,7 +151,7 @@ func TestQuote(t *testing.T) {
 	}
 	for _, s := range samples {
 		var back map[string]string
-		doc := YAMLKey(s) + ": " + Str(s).Render() + "\n"
+		doc := lsconv.YAMLKey(s) + ": " + lsconv.Str(s).Render() + "\n"
 		if err := yaml.Unmarshal([]byte(doc), &back); err != nil {
 			t.Errorf("%q: %v\n%s", s, err, doc)
 			continue

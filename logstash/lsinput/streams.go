@@ -1,10 +1,11 @@
-package logstash
+package lsinput
 
 import (
 	"net"
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -14,7 +15,7 @@ import (
 // acknowledgement in either.
 
 // streamInput converts a tcp or udp input.
-func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
+func (c *conv) streamInput(p *lsconf.Plugin) *lsconv.Decoration {
 	o := c.Options(p, "input")
 	what := o.What()
 	id := c.inputID(o)
@@ -23,9 +24,9 @@ func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
 		name, delimiter := c.codecOf(a.Value, what)
 		switch name {
 		case "plain", "line", "json", "json_lines":
-			in.Set("codec", Str(name))
+			in.Set("codec", lsconv.Str(name))
 			if delimiter != "" {
-				in.Set("delimiter", Str(delimiter))
+				in.Set("delimiter", lsconv.Str(delimiter))
 			}
 		default:
 			c.Errorf(a.Value.Position(), "%s: codec %q is not supported (plain, line, json, json_lines)", what, name)
@@ -38,8 +39,8 @@ func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
 	} else {
 		for _, name := range []string{"buffer_size", "queue_size", "receive_buffer_bytes"} {
 			if a := o.Get(name); a != nil {
-				if text, whole, ok := NumberOpt(a.Value); ok && whole {
-					in.Set(name, Lit(text))
+				if text, whole, ok := lsconv.NumberOpt(a.Value); ok && whole {
+					in.Set(name, lsconv.Lit(text))
 				} else {
 					c.Errorf(a.Value.Position(), "%s: %s: expected a whole number", what, name)
 				}
@@ -47,14 +48,14 @@ func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
 		}
 		if f, a, ok := o.Str("source_ip_fieldname"); ok {
 			if ref, ok := c.FieldRef(f, a.Value.Position(), what+": source_ip_fieldname"); ok {
-				in.Set("source_ip_fieldname", Str(ref))
+				in.Set("source_ip_fieldname", lsconv.Str(ref))
 			}
 		}
 	}
 	// Logstash 8 runs its inputs in ECS mode unless told otherwise
 	// (pipeline.ecs_compatibility, or the plugin's own option).
 	ecs := c.ECSMode(o)
-	in.Set("ecs_compatibility", Str(ecs))
+	in.Set("ecs_compatibility", lsconv.Str(ecs))
 	d := c.readDecoration(o, id)
 	o.Finish(map[string]string{
 		"workers":                    "ingestd reads with one goroutine and filters on its pipelines",
@@ -68,15 +69,15 @@ func (c *Conv) streamInput(p *lsconf.Plugin) *Decoration {
 // codecOf returns a codec's name and its delimiter option, if any. Its
 // other options are checked: none may change what the events become
 // unnoticed.
-func (c *Conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
-	name, p, _ := CodecPlugin(v)
+func (c *conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
+	name, p, _ := lsconv.CodecPlugin(v)
 	switch name {
 	case "plain", "line", "json", "json_lines":
 	default:
 		return name, "" // the codec itself is refused
 	}
-	for _, a := range PluginAttrs(p) {
-		val, _ := Scalar(a.Value)
+	for _, a := range lsconv.PluginAttrs(p) {
+		val, _ := lsconv.Scalar(a.Value)
 		switch {
 		case a.Name == "delimiter" && (name == "line" || name == "json_lines"):
 			delimiter = val
@@ -97,10 +98,10 @@ func (c *Conv) codecOf(v lsconf.Value, what string) (name, delimiter string) {
 // listenOptions sets the input's id and reads host and port, which
 // every listening input has: listen is host:port (host 0.0.0.0 by
 // default, as in Logstash).
-func (c *Conv) listenOptions(o *Opts, p *lsconf.Plugin, id string) *YMap {
+func (c *conv) listenOptions(o *lsconv.Opts, p *lsconf.Plugin, id string) *lsconv.YMap {
 	what := o.What()
-	in := &YMap{}
-	in.Set("id", Str(id))
+	in := &lsconv.YMap{}
+	in.Set("id", lsconv.Str(id))
 	host := "0.0.0.0"
 	if h, _, ok := o.Str("host"); ok {
 		host = h
@@ -109,7 +110,7 @@ func (c *Conv) listenOptions(o *Opts, p *lsconf.Plugin, id string) *YMap {
 		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 			c.Errorf(a.Value.Position(), "%s: port %q is not a port number", what, port)
 		} else {
-			At(in.Set("listen", Str(net.JoinHostPort(host, port))), a, what)
+			lsconv.At(in.Set("listen", lsconv.Str(net.JoinHostPort(host, port))), a, what)
 		}
 	}
 	o.Require("port")

@@ -1,10 +1,12 @@
-package logstash
+package lsinput
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
+	"github.com/ingestd/ingestd/logstash/lsfilter"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -15,13 +17,13 @@ import (
 // before the filters, so the documents are the ones Logstash makes. Every
 // input gets an id; with several inputs, each one's decoration applies to
 // its own events only (input() == id).
-func (c *Conv) ConvertInputs(items []lsconf.Item, at lsconf.Pos) {
+func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
 	for _, it := range items {
 		switch it := it.(type) {
 		case *lsconf.Branch:
 			c.Errorf(it.Pos, "conditionals are not allowed in an input section")
 		case *lsconf.Plugin:
-			var d *Decoration
+			var d *lsconv.Decoration
 			switch it.Name {
 			case "beats":
 				d = c.beatsInput(it)
@@ -45,8 +47,8 @@ func (c *Conv) ConvertInputs(items []lsconf.Item, at lsconf.Pos) {
 // inputID gives an input a unique id across the conversion (every pipeline
 // of a pipelines.yml): its id option, else the plugin's name, with a
 // number from the second one on. Pipelines take events by these ids.
-func (c *Conv) inputID(o *Opts) string {
-	id := UniqueID(c.Shared.InputIDs, o, o.P.Name)
+func (c *conv) inputID(o *lsconv.Opts) string {
+	id := lsconv.UniqueID(c.Shared.InputIDs, o, o.P.Name)
 	c.InputIDs = append(c.InputIDs, id)
 	return id
 }
@@ -54,14 +56,14 @@ func (c *Conv) inputID(o *Opts) string {
 // decorationBlocks are the decorations of every input, in input order,
 // after the @version every event gets. With several inputs, each
 // decoration is guarded by its input's id, unless all are the same.
-func (c *Conv) DecorationBlocks() []*Block {
+func (c *conv) decorationBlocks() []*lsconv.Block {
 	if len(c.Decorations) == 0 {
 		return nil
 	}
 	first := c.Decorations[0]
-	v := ReplaceBlock(first.At, "input \""+first.Plugin+"\"", `field("[@version]") == nil`, "[@version]", RawStr("1"))
+	v := lsconv.ReplaceBlock(first.At, "input \""+first.Plugin+"\"", `field("[@version]") == nil`, "[@version]", lsconv.RawStr("1"))
 	v.Comments = append(v.Comments, "what Logstash's inputs add to every event: @version, their decorations (type, add_field, tags), the beats codec tag")
-	out := []*Block{v}
+	out := []*lsconv.Block{v}
 	same := len(c.Decorations) == len(c.InputIDs)
 	for _, d := range c.Decorations[1:] {
 		same = same && d.Same(first)
@@ -71,7 +73,7 @@ func (c *Conv) DecorationBlocks() []*Block {
 	}
 	for _, d := range c.Decorations {
 		for _, b := range d.Blocks() {
-			b.When = And("input() == "+strconv.Quote(d.ID), b.When)
+			b.When = lsconv.And("input() == "+strconv.Quote(d.ID), b.When)
 			out = append(out, b)
 		}
 	}
@@ -80,32 +82,32 @@ func (c *Conv) DecorationBlocks() []*Block {
 
 // readDecoration reads the options every Logstash input has that change
 // its events: type, tags and add_field.
-func (c *Conv) readDecoration(o *Opts, id string) *Decoration {
-	d := &Decoration{At: o.P.Pos, ID: id, Plugin: o.P.Name}
+func (c *conv) readDecoration(o *lsconv.Opts, id string) *lsconv.Decoration {
+	d := &lsconv.Decoration{At: o.P.Pos, ID: id, Plugin: o.P.Name}
 	if t, _, ok := o.Str("type"); ok {
 		d.Type = t
 	}
 	if tags, _, ok := o.List("tags"); ok {
 		d.Tags = tags // sprintf templates, as Decorators.add_tags renders them
 	}
-	d.AddField = c.AddFieldStep(o) // an input's, as a filter's: Decorators.add_fields
+	d.AddField = lsfilter.AddFieldStep(c.Conv, o) // an input's, as a filter's: Decorators.add_fields
 	return d
 }
 
 // pipelineInput converts a pipeline input (pipeline-to-pipeline).
-func (c *Conv) pipelineInput(p *lsconf.Plugin) *Decoration {
+func (c *conv) pipelineInput(p *lsconf.Plugin) *lsconv.Decoration {
 	o := c.Options(p, "input")
 	what := o.What()
 	id := c.inputID(o)
-	in := &YMap{}
-	in.Set("id", Str(id))
+	in := &lsconv.YMap{}
+	in.Set("id", lsconv.Str(id))
 	o.Require("address")
 	addr, a, ok := o.Str("address")
 	if !ok {
 		return nil
 	}
-	At(in.Set("address", Str(addr)), a, what)
-	c.Listens = append(c.Listens, BusAddr{Addr: addr, At: a.Value.Position()})
+	lsconv.At(in.Set("address", lsconv.Str(addr)), a, what)
+	c.Listens = append(c.Listens, lsconv.BusAddr{Addr: addr, At: a.Value.Position()})
 	d := c.readDecoration(o, id)
 	o.Finish(nil)
 	c.addInput(p, what, "pipeline", in)
@@ -113,39 +115,39 @@ func (c *Conv) pipelineInput(p *lsconf.Plugin) *Decoration {
 }
 
 // addInput adds an input block to the YAML.
-func (c *Conv) addInput(p *lsconf.Plugin, what, plugin string, in *YMap) {
-	item := &YMap{}
+func (c *conv) addInput(p *lsconf.Plugin, what, plugin string, in *lsconv.YMap) {
+	item := &lsconv.YMap{}
 	e := item.Set(plugin, in)
 	e.At, e.Label = p.Pos, what
-	c.Inputs.Items = append(c.Inputs.Items, &YItem{Val: item, At: p.Pos, Label: what, Comments: []string{PosText(p.Pos) + " " + what}})
+	c.Inputs.Items = append(c.Inputs.Items, &lsconv.YItem{Val: item, At: p.Pos, Label: what, Comments: []string{lsconv.PosText(p.Pos) + " " + what}})
 }
 
 // beatsInput converts one beats input and returns its decoration.
-func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
+func (c *conv) beatsInput(p *lsconf.Plugin) *lsconv.Decoration {
 	o := c.Options(p, "input")
 	what := o.What()
 	id := c.inputID(o)
 	in := c.listenOptions(o, p, id)
-	tls := &YMap{}
+	tls := &lsconv.YMap{}
 	enabled, given := o.Boolean("ssl_enabled")
 	if !given {
 		enabled, given = o.Boolean("ssl")
 	}
 	if given {
-		tls.Set("enabled", BoolLit(enabled))
+		tls.Set("enabled", lsconv.BoolLit(enabled))
 	}
 	for _, opt := range []struct{ ls, ours string }{{"ssl_certificate", "certificate"}, {"ssl_key", "key"}} {
 		if v, _, ok := o.Str(opt.ls); ok {
-			tls.Set(opt.ours, Str(v))
+			tls.Set(opt.ours, lsconv.Str(v))
 		}
 	}
 	if cas, _, ok := o.List("ssl_certificate_authorities"); ok {
-		tls.Set("certificate_authorities", StrSeq(cas))
+		tls.Set("certificate_authorities", lsconv.StrSeq(cas))
 	}
 	if mode, a, ok := o.Str("ssl_client_authentication"); ok {
 		switch mode {
 		case "none", "optional", "required":
-			tls.Set("client_auth", Str(mode))
+			tls.Set("client_auth", lsconv.Str(mode))
 		default:
 			c.Errorf(a.Value.Position(), "%s: ssl_client_authentication %q: use none, optional or required", what, mode)
 		}
@@ -154,7 +156,7 @@ func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
 		if m == "" {
 			c.Errorf(a.Value.Position(), "%s: ssl_verify_mode %q: use none, peer or force_peer", what, mode)
 		} else {
-			tls.Set("client_auth", Str(m))
+			tls.Set("client_auth", lsconv.Str(m))
 		}
 	}
 	if protos, a, ok := o.List("ssl_supported_protocols"); ok {
@@ -172,12 +174,12 @@ func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
 			}
 		}
 		if lowest != "" {
-			tls.Set("min_version", Str(lowest))
+			tls.Set("min_version", lsconv.Str(lowest))
 		}
 	}
 	if ms, a, ok := o.Str("ssl_handshake_timeout"); ok {
 		if n, err := strconv.Atoi(ms); err == nil {
-			in.Set("handshake_timeout", Str(fmt.Sprintf("%dms", n)))
+			in.Set("handshake_timeout", lsconv.Str(fmt.Sprintf("%dms", n)))
 		} else {
 			c.Errorf(a.Value.Position(), "%s: ssl_handshake_timeout %q: expected milliseconds", what, ms)
 		}
@@ -206,7 +208,7 @@ func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
 		if c.ECSMode(o) == "disabled" {
 			ipField = "[@metadata][ip_address]"
 		}
-		in.Set("client_ip_field", Str(ipField))
+		in.Set("client_ip_field", lsconv.Str(ipField))
 	} else {
 		c.ECSMode(o) // read: it only names the source metadata
 	}
@@ -221,7 +223,7 @@ func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
 	}
 	if s, a, ok := o.Str("client_inactivity_timeout"); ok {
 		if n, err := strconv.Atoi(s); err == nil {
-			in.Set("idle_timeout", Str(fmt.Sprintf("%ds", n)))
+			in.Set("idle_timeout", lsconv.Str(fmt.Sprintf("%ds", n)))
 		} else {
 			c.Errorf(a.Value.Position(), "%s: client_inactivity_timeout %q: expected seconds", what, s)
 		}
@@ -250,6 +252,6 @@ func (c *Conv) beatsInput(p *lsconf.Plugin) *Decoration {
 }
 
 func plainCodec(v lsconf.Value) bool {
-	name, p, _ := CodecPlugin(v)
-	return name == "plain" && len(PluginAttrs(p)) == 0
+	name, p, _ := lsconv.CodecPlugin(v)
+	return name == "plain" && len(lsconv.PluginAttrs(p)) == 0
 }

@@ -1,9 +1,10 @@
-package logstash
+package lsfilter
 
 import (
 	"fmt"
 	"strconv"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
@@ -16,11 +17,11 @@ var commonOptions = []string{"add_field", "remove_field", "add_tag", "remove_tag
 // filter_matched's order. add_field is ingestd mutate's append (set when
 // absent, else make an array and append: LogStash::Util::Decorators.
 // add_fields); its names and values are sprintf templates in Logstash.
-func (c *Conv) commonSteps(o *Opts) []*Step {
-	var steps []*Step
+func (c *conv) commonSteps(o *lsconv.Opts) []*lsconv.Step {
+	var steps []*lsconv.Step
 	what := o.What()
-	addField := c.AddFieldStep(o)
-	for _, st := range []*Step{addField, c.fieldList(o, "remove_field")} {
+	addField := c.addFieldStep(o)
+	for _, st := range []*lsconv.Step{addField, c.fieldList(o, "remove_field")} {
 		if st != nil {
 			steps = append(steps, st)
 		}
@@ -30,7 +31,7 @@ func (c *Conv) commonSteps(o *Opts) []*Step {
 		if !ok {
 			continue
 		}
-		st := &Step{Op: name, At: a.Pos}
+		st := &lsconv.Step{Op: name, At: a.Pos}
 		// Each tag is a sprintf template (filter_matched's event.sprintf);
 		// ingestd's mutate renders it so with sprintf: logstash.
 		st.List = append(st.List, tags...)
@@ -46,23 +47,23 @@ func (c *Conv) commonSteps(o *Opts) []*Step {
 // Decorators.add_fields serves both): ingestd mutate's append, whose
 // names and values are sprintf templates; a value may be a list. nil when
 // the option is absent.
-func (c *Conv) AddFieldStep(o *Opts) *Step {
+func (c *conv) addFieldStep(o *lsconv.Opts) *lsconv.Step {
 	what := o.What()
-	return c.fieldEntries(o, "add_field", "append", func(ref string, e KV) (MutateEntry, bool) {
+	return c.fieldEntries(o, "add_field", "append", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		label := what + ": add_field " + e.Key
 		vals, ok := c.StringList(e.Val, label)
 		if !ok {
-			return MutateEntry{}, false
+			return lsconv.MutateEntry{}, false
 		}
-		me := MutateEntry{Key: ref, Writes: []string{ref}}
-		seq := &YSeq{Flow: true}
+		me := lsconv.MutateEntry{Key: ref, Writes: []string{ref}}
+		seq := &lsconv.YSeq{Flow: true}
 		for _, v := range vals {
 			t, ok := c.MutateTemplate(v, e.Val.Position(), label)
 			if !ok {
-				return MutateEntry{}, false
+				return lsconv.MutateEntry{}, false
 			}
 			me.Reads = append(me.Reads, templateRefs(t)...)
-			seq.Add(RawStr(t))
+			seq.Add(lsconv.RawStr(t))
 		}
 		me.Val = seq
 		if len(seq.Items) == 1 {
@@ -107,13 +108,13 @@ func templateRefs(t string) []string {
 //     private tag was its only element, as Logstash would not have one).
 //
 // Without common options the filter simply gets the user's failure tags.
-func (c *Conv) success(mains []*Block, what string, failTags []string, common []*Step, applies string) []*Block {
+func (c *conv) success(mains []*lsconv.Block, what string, failTags []string, common []*lsconv.Step, applies string) []*lsconv.Block {
 	setFail := func(tags []string) {
 		for _, b := range mains {
-			b.Opts.Set("tag_on_failure", StrSeq(tags))
+			b.Opts.Set("tag_on_failure", lsconv.StrSeq(tags))
 		}
 	}
-	out := append([]*Block(nil), mains...)
+	out := append([]*lsconv.Block(nil), mains...)
 	if len(common) == 0 || len(mains) == 0 {
 		setFail(failTags)
 		return out
@@ -123,31 +124,31 @@ func (c *Conv) success(mains []*Block, what string, failTags []string, common []
 	priv := "_ls_failed_" + strconv.Itoa(c.Privs)
 	setFail([]string{priv})
 	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
-	for i, b := range PackSteps(common, at, what+" (on success)") {
-		b.When = And(applies, Not(failed))
+	for i, b := range lsconv.PackSteps(common, at, what+" (on success)") {
+		b.When = lsconv.And(applies, lsconv.Not(failed))
 		if i == 0 {
 			b.Comments = append(b.Comments, fmt.Sprintf("Logstash applies add_field, remove_field, add_tag and remove_tag only when the filter succeeded: %s marks a failure", priv))
 		}
 		out = append(out, b)
 	}
 	if len(failTags) == 0 {
-		rm := NewBlock("mutate", at, what+" (on failure)")
+		rm := lsconv.NewBlock("mutate", at, what+" (on failure)")
 		rm.When = failed + " && len(field(\"[tags]\")) == 1"
-		rm.Opts.Set("remove_field", StrSeq([]string{"[tags]"}))
+		rm.Opts.Set("remove_field", lsconv.StrSeq([]string{"[tags]"}))
 		out = append(out, rm)
 	}
-	fail := NewBlock("mutate", at, what+" (on failure)")
+	fail := lsconv.NewBlock("mutate", at, what+" (on failure)")
 	fail.When = failed
 	if len(failTags) > 0 {
-		fail.Opts.Set("add_tag", StrSeq(failTags))
+		fail.Opts.Set("add_tag", lsconv.StrSeq(failTags))
 	}
-	fail.Opts.Set("remove_tag", StrSeq([]string{priv}))
+	fail.Opts.Set("remove_tag", lsconv.StrSeq([]string{priv}))
 	return append(out, fail)
 }
 
 // privateField is a fresh @metadata field the conversion uses between
 // blocks (marks, error fields), named after what it is for.
-func (c *Conv) privateField(name string) string {
+func (c *conv) privateField(name string) string {
 	c.Privs++
 	return "[@metadata][_ls_" + name + "_" + strconv.Itoa(c.Privs) + "]"
 }
@@ -157,23 +158,23 @@ func (c *Conv) privateField(name string) string {
 // made, a translation): the filter's mark_field is a private @metadata
 // flag, the common options run where it is set, and it is removed after
 // them. b's own when guards them too.
-func (c *Conv) onMark(b *Block, common []*Step, name, on, why string) []*Block {
-	out := []*Block{b}
+func (c *conv) onMark(b *lsconv.Block, common []*lsconv.Step, name, on, why string) []*lsconv.Block {
+	out := []*lsconv.Block{b}
 	if len(common) == 0 {
 		return out
 	}
 	mark := c.privateField(name)
-	b.Opts.Set("mark_field", Str(mark))
-	marked := And(b.When, RefExpr(mark)+" == true")
-	for i, cb := range PackSteps(common, b.At, b.Label+" (on "+on+")") {
+	b.Opts.Set("mark_field", lsconv.Str(mark))
+	marked := lsconv.And(b.When, lsconv.RefExpr(mark)+" == true")
+	for i, cb := range lsconv.PackSteps(common, b.At, b.Label+" (on "+on+")") {
 		cb.When = marked
 		if i == 0 {
 			cb.Comments = append(cb.Comments, why+": "+mark+" marks it")
 		}
 		out = append(out, cb)
 	}
-	rm := NewBlock("mutate", b.At, b.Label+" (mark removed)")
+	rm := lsconv.NewBlock("mutate", b.At, b.Label+" (mark removed)")
 	rm.When = marked
-	rm.Opts.Set("remove_field", StrSeq([]string{mark}))
+	rm.Opts.Set("remove_field", lsconv.StrSeq([]string{mark}))
 	return append(out, rm)
 }

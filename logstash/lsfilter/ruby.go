@@ -1,10 +1,11 @@
-package logstash
+package lsfilter
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -33,12 +34,12 @@ var rubyIdioms = []struct {
 
 // rubyFilter reports a ruby filter at its position: the start of its code
 // and the ingestd filters that do what its Event API calls do.
-func (c *Conv) rubyFilter(p *lsconf.Plugin) {
+func (c *conv) rubyFilter(p *lsconf.Plugin) {
 	code := ""
 	if a := p.Attr("code"); a != nil {
-		code, _ = Scalar(a.Value)
+		code, _ = lsconv.Scalar(a.Value)
 	} else if a := p.Attr("path"); a != nil {
-		path, _ := Scalar(a.Value)
+		path, _ := lsconv.Scalar(a.Value)
 		code = "script " + path
 	}
 	first := strings.TrimSpace(code)

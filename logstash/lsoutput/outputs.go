@@ -1,9 +1,10 @@
-package logstash
+package lsoutput
 
 import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
@@ -11,7 +12,7 @@ import (
 // outputItem converts an output plugin or conditional. Outputs have no
 // branch flags: each output's when is the conjunction of its enclosing
 // conditions, an else (or else if) the negation of every case before it.
-func (c *Conv) OutputItem(it lsconf.Item, ctx string) {
+func (c *conv) outputItem(it lsconf.Item, ctx string) {
 	switch it := it.(type) {
 	case *lsconf.Plugin:
 		c.output(it, ctx)
@@ -25,22 +26,22 @@ func (c *Conv) OutputItem(it lsconf.Item, ctx string) {
 			neg := make([]string, 0, len(before)+2)
 			neg = append(neg, ctx)
 			for _, b := range before {
-				neg = append(neg, Not(b))
+				neg = append(neg, lsconv.Not(b))
 			}
-			c.OutPath = append(c.OutPath, Arm{it, i})
+			c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, N: i})
 			for _, sub := range cs.Items {
-				c.OutputItem(sub, And(append(neg, x)...))
+				c.outputItem(sub, lsconv.And(append(neg, x)...))
 			}
 			c.OutPath = c.OutPath[:len(c.OutPath)-1]
 			before = append(before, x)
 		}
 		neg := []string{ctx}
 		for _, b := range before {
-			neg = append(neg, Not(b))
+			neg = append(neg, lsconv.Not(b))
 		}
-		c.OutPath = append(c.OutPath, Arm{it, len(it.Cases)})
+		c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, N: len(it.Cases)})
 		for _, sub := range it.Else {
-			c.OutputItem(sub, And(neg...))
+			c.outputItem(sub, lsconv.And(neg...))
 		}
 		c.OutPath = c.OutPath[:len(c.OutPath)-1]
 	}
@@ -48,7 +49,7 @@ func (c *Conv) OutputItem(it lsconf.Item, ctx string) {
 
 // exclusive reports whether outputs at the arms a and b can never take
 // one event: they are in different arms of one branch.
-func exclusive(a, b []Arm) bool {
+func exclusive(a, b []lsconv.Arm) bool {
 	for _, x := range a {
 		for _, y := range b {
 			if x.Branch == y.Branch && x.N != y.N {
@@ -59,8 +60,8 @@ func exclusive(a, b []Arm) bool {
 	return false
 }
 
-func (c *Conv) output(p *lsconf.Plugin, when string) {
-	var b *Block
+func (c *conv) output(p *lsconf.Plugin, when string) {
+	var b *lsconv.Block
 	switch p.Name {
 	case "elasticsearch":
 		b = c.elasticsearch(p)
@@ -85,22 +86,22 @@ func (c *Conv) output(p *lsconf.Plugin, when string) {
 
 // outputID gives the block a unique id: the plugin's id, else its name
 // (with a number from the second one on).
-func (c *Conv) outputID(o *Opts, b *Block) {
-	b.ID = UniqueID(c.Shared.OutputIDs, o, b.Plugin)
+func (c *conv) outputID(o *lsconv.Opts, b *lsconv.Block) {
+	b.ID = lsconv.UniqueID(c.Shared.OutputIDs, o, b.Plugin)
 }
 
-func (c *Conv) stdout(p *lsconf.Plugin) *Block {
+func (c *conv) stdout(p *lsconf.Plugin) *lsconv.Block {
 	o := c.Options(p, "output")
 	what := o.What()
-	b := NewBlock("stdout", p.Pos, what)
+	b := lsconv.NewBlock("stdout", p.Pos, what)
 	c.outputID(o, b)
 	codec, metadata := "rubydebug", false // Logstash's stdout default codec
 	if a := o.Get("codec"); a != nil {
-		if name, pl, ok := CodecPlugin(a.Value); ok {
+		if name, pl, ok := lsconv.CodecPlugin(a.Value); ok {
 			codec = name
-			for _, at := range PluginAttrs(pl) {
+			for _, at := range lsconv.PluginAttrs(pl) {
 				if at.Name == "metadata" && codec == "rubydebug" {
-					if v, ok := Scalar(at.Value); ok && (v == "true" || v == "false") {
+					if v, ok := lsconv.Scalar(at.Value); ok && (v == "true" || v == "false") {
 						metadata = v == "true"
 						continue
 					}
@@ -111,12 +112,12 @@ func (c *Conv) stdout(p *lsconf.Plugin) *Block {
 	}
 	switch codec {
 	case "json_lines", "json":
-		b.Opts.Set("codec", Str("json_lines"))
-		b.Opts.Set("with_data_stream", BoolLit(false))
+		b.Opts.Set("codec", lsconv.Str("json_lines"))
+		b.Opts.Set("with_data_stream", lsconv.BoolLit(false))
 	case "rubydebug":
-		b.Opts.Set("codec", Str("rubydebug"))
+		b.Opts.Set("codec", lsconv.Str("rubydebug"))
 		if metadata {
-			b.Opts.Set("metadata", BoolLit(true))
+			b.Opts.Set("metadata", lsconv.BoolLit(true))
 			c.PrintsMetadata = true
 		}
 	default:
@@ -127,10 +128,10 @@ func (c *Conv) stdout(p *lsconf.Plugin) *Block {
 	return b
 }
 
-func (c *Conv) fileOutput(p *lsconf.Plugin) *Block {
+func (c *conv) fileOutput(p *lsconf.Plugin) *lsconv.Block {
 	o := c.Options(p, "output")
 	what := o.What()
-	b := NewBlock("file", p.Pos, what)
+	b := lsconv.NewBlock("file", p.Pos, what)
 	c.outputID(o, b)
 	o.Require("path")
 	path, a, ok := o.Str("path")
@@ -140,19 +141,19 @@ func (c *Conv) fileOutput(p *lsconf.Plugin) *Block {
 	if t, err := sprintf.Parse(path); err == nil && !c.DatesRender(t, a.Value.Position(), what+": path") {
 		return nil
 	}
-	b.Opts.Set("path", Str(path))
+	b.Opts.Set("path", lsconv.Str(path))
 	if a := o.Get("codec"); a != nil { // json_lines, the file output's default, when absent
-		name, pl, _ := CodecPlugin(a.Value)
+		name, pl, _ := lsconv.CodecPlugin(a.Value)
 		switch name {
 		case "json_lines":
-			for _, at := range PluginAttrs(pl) {
+			for _, at := range lsconv.PluginAttrs(pl) {
 				c.Errorf(at.Pos, "%s: codec json_lines: option %s is not supported", what, at.Name)
 			}
 		case "line":
-			b.Opts.Set("codec", Str("line"))
-			for _, at := range PluginAttrs(pl) {
-				if f, ok := Scalar(at.Value); ok && at.Name == "format" {
-					b.Opts.Set("format", Str(f))
+			b.Opts.Set("codec", lsconv.Str("line"))
+			for _, at := range lsconv.PluginAttrs(pl) {
+				if f, ok := lsconv.Scalar(at.Value); ok && at.Name == "format" {
+					b.Opts.Set("format", lsconv.Str(f))
 					continue
 				}
 				c.Errorf(at.Pos, "%s: codec line: option %s is not supported (format is)", what, at.Name)
@@ -162,7 +163,7 @@ func (c *Conv) fileOutput(p *lsconf.Plugin) *Block {
 		}
 	}
 	if f, _, ok := o.Str("filename_failure"); ok {
-		b.Opts.Set("filename_failure", Str(f))
+		b.Opts.Set("filename_failure", lsconv.Str(f))
 	}
 	if v, ok := o.Boolean("gzip"); ok && v {
 		c.Errorf(o.Attrs["gzip"].Pos, "%s: gzip is not supported", what)
@@ -184,10 +185,10 @@ func (c *Conv) fileOutput(p *lsconf.Plugin) *Block {
 // pipelineOutput converts a pipeline output (pipeline-to-pipeline): each
 // address of send_to gets a copy of every event, acknowledged once every
 // copy is written.
-func (c *Conv) pipelineOutput(p *lsconf.Plugin) *Block {
+func (c *conv) pipelineOutput(p *lsconf.Plugin) *lsconv.Block {
 	o := c.Options(p, "output")
 	what := o.What()
-	b := NewBlock("pipeline", p.Pos, what)
+	b := lsconv.NewBlock("pipeline", p.Pos, what)
 	c.outputID(o, b)
 	o.Require("send_to")
 	addrs, a, ok := o.List("send_to")
@@ -198,12 +199,12 @@ func (c *Conv) pipelineOutput(p *lsconf.Plugin) *Block {
 		c.Errorf(a.Value.Position(), "%s: send_to names no address", what)
 		return nil
 	}
-	At(b.Opts.Set("send_to", StrSeq(addrs)), a, what)
+	lsconv.At(b.Opts.Set("send_to", lsconv.StrSeq(addrs)), a, what)
 	for _, addr := range addrs {
-		c.Sends = append(c.Sends, BusAddr{Addr: addr, At: a.Value.Position()})
+		c.Sends = append(c.Sends, lsconv.BusAddr{Addr: addr, At: a.Value.Position()})
 	}
 	if v, given := o.Boolean("ensure_delivery"); given {
-		b.Opts.Set("ensure_delivery", BoolLit(v))
+		b.Opts.Set("ensure_delivery", lsconv.BoolLit(v))
 	}
 	c.streams().NonES = append(c.streams().NonES, p.Pos)
 	o.Finish(nil)
@@ -213,21 +214,21 @@ func (c *Conv) pipelineOutput(p *lsconf.Plugin) *Block {
 // httpOutput converts an http output (logstash-output-http). Its url,
 // message, mapping and headers keep Logstash's sprintf text: ingestd's
 // http output renders them with Logstash's semantics.
-func (c *Conv) httpOutput(p *lsconf.Plugin) *Block {
+func (c *conv) httpOutput(p *lsconf.Plugin) *lsconv.Block {
 	o := c.Options(p, "output")
 	what := o.What()
-	b := NewBlock("http", p.Pos, what)
+	b := lsconv.NewBlock("http", p.Pos, what)
 	c.outputID(o, b)
 	o.Require("url", "http_method")
 	u, a, ok := o.Str("url")
 	if !ok {
 		return nil
 	}
-	At(b.Opts.Set("url", Str(u)), a, what)
+	lsconv.At(b.Opts.Set("url", lsconv.Str(u)), a, what)
 	if m, a, ok := o.Str("http_method"); ok {
 		switch m = strings.ToLower(m); m {
 		case "put", "post", "patch", "delete", "get", "head":
-			b.Opts.Set("http_method", Str(m))
+			b.Opts.Set("http_method", lsconv.Str(m))
 		default:
 			c.Errorf(a.Value.Position(), "%s: http_method %q: use put, post, patch, delete, get or head", what, m)
 		}
@@ -237,14 +238,14 @@ func (c *Conv) httpOutput(p *lsconf.Plugin) *Block {
 		switch f {
 		case "json", "json_batch", "message":
 			format = f
-			b.Opts.Set("format", Str(f))
+			b.Opts.Set("format", lsconv.Str(f))
 		default:
 			c.Errorf(a.Value.Position(), "%s: format %q is not supported (json, json_batch, message)", what, f)
 		}
 	}
 	for _, name := range []string{"message", "content_type", "cacert"} {
 		if s, _, ok := o.Str(name); ok {
-			b.Opts.Set(name, Str(s))
+			b.Opts.Set(name, lsconv.Str(s))
 		}
 	}
 	for _, name := range []string{"user", "password"} {
@@ -256,14 +257,14 @@ func (c *Conv) httpOutput(p *lsconf.Plugin) *Block {
 		if len(cas) != 1 || o.Has("cacert") {
 			c.Errorf(a.Value.Position(), "%s: ssl_certificate_authorities: give one PEM file (it may hold several certificates)", what)
 		} else {
-			b.Opts.Set("cacert", Str(cas[0]))
+			b.Opts.Set("cacert", lsconv.Str(cas[0]))
 		}
 	}
 	if m, a, ok := o.Str("ssl_verification_mode"); ok {
 		switch m {
 		case "full":
 		case "none":
-			b.Opts.Set("insecure_skip_verify", BoolLit(true))
+			b.Opts.Set("insecure_skip_verify", lsconv.BoolLit(true))
 		default:
 			c.Errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, m)
 		}
@@ -273,48 +274,48 @@ func (c *Conv) httpOutput(p *lsconf.Plugin) *Block {
 		if !ok {
 			continue
 		}
-		m := &YMap{}
+		m := &lsconv.YMap{}
 		for _, e := range entries {
-			s, ok := Scalar(e.Val)
+			s, ok := lsconv.Scalar(e.Val)
 			if !ok {
 				c.Errorf(e.Val.Position(), "%s: %s %s: only string values are supported (no nested hashes or arrays)", what, name, e.Key)
 				continue
 			}
-			m.Set(e.Key, Str(s))
+			m.Set(e.Key, lsconv.Str(s))
 		}
 		b.Opts.Set(name, m)
 	}
-	if format == "json_batch" && HasRefs(u) {
+	if format == "json_batch" && lsconv.HasRefs(u) {
 		c.Errorf(a.Value.Position(), "%s: url %q: with format json_batch Logstash sends the url as written, its references unrendered; ingestd refuses that url", what, u)
 	}
 	if v, given := o.Boolean("retry_failed"); given {
-		b.Opts.Set("retry_failed", BoolLit(v))
+		b.Opts.Set("retry_failed", lsconv.BoolLit(v))
 	}
 	for _, name := range []string{"retryable_codes", "ignorable_codes"} {
 		codes, a, ok := o.List(name)
 		if !ok {
 			continue
 		}
-		seq := &YSeq{Flow: true}
+		seq := &lsconv.YSeq{Flow: true}
 		for _, code := range codes {
 			if n, err := strconv.Atoi(code); err != nil || n < 100 || n > 599 {
 				c.Errorf(a.Value.Position(), "%s: %s: %q is not an HTTP status code", what, name, code)
 				continue
 			}
-			seq.Add(Lit(code))
+			seq.Add(lsconv.Lit(code))
 		}
 		b.Opts.Set(name, seq)
 	}
 	if a := o.Get("request_timeout"); a != nil {
-		if text, whole, ok := NumberOpt(a.Value); ok && whole {
-			b.Opts.Set("request_timeout", Str(text+"s"))
+		if text, whole, ok := lsconv.NumberOpt(a.Value); ok && whole {
+			b.Opts.Set("request_timeout", lsconv.Str(text+"s"))
 		} else {
 			c.Errorf(a.Value.Position(), "%s: request_timeout: expected a whole number of seconds", what)
 		}
 	}
 	if a := o.Get("pool_max"); a != nil {
-		if text, whole, ok := NumberOpt(a.Value); ok && whole {
-			b.Opts.Set("pool_max", Lit(text))
+		if text, whole, ok := lsconv.NumberOpt(a.Value); ok && whole {
+			b.Opts.Set("pool_max", lsconv.Lit(text))
 		} else {
 			c.Errorf(a.Value.Position(), "%s: pool_max: expected a whole number", what)
 		}

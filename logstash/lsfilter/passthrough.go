@@ -1,6 +1,7 @@
-package logstash
+package lsfilter
 
 import (
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/fieldref"
 )
@@ -46,10 +47,10 @@ type passSpec struct {
 }
 
 func passThrough(spec passSpec) filterFunc {
-	return func(c *Conv, p *lsconf.Plugin) []*Block {
+	return func(c *conv, p *lsconf.Plugin) []*lsconv.Block {
 		o := c.Options(p, "filter")
 		what := o.What()
-		b := NewBlock(spec.plugin, p.Pos, what)
+		b := lsconv.NewBlock(spec.plugin, p.Pos, what)
 		c.filterID(o, b)
 		applies := ""
 		for _, name := range o.Order {
@@ -61,7 +62,7 @@ func passThrough(spec passSpec) filterFunc {
 			if name == spec.source {
 				if ref, ok := b.Opts.Text(name); ok {
 					path, _ := fieldref.Parse(ref)
-					applies = FieldExpr(path.Path) + " != nil"
+					applies = lsconv.FieldExpr(path.Path) + " != nil"
 				}
 			}
 		}
@@ -75,22 +76,22 @@ func passThrough(spec passSpec) filterFunc {
 			failTags = c.failTags(o, spec.failTag)
 		}
 		if spec.ecs {
-			b.Opts.Set("ecs_compatibility", Str(c.ECSMode(o)))
+			b.Opts.Set("ecs_compatibility", lsconv.Str(c.ECSMode(o)))
 		}
 		if t := spec.ecsTarget; t[0] != "" && !o.Has("target") {
 			target := t[1]
 			if c.ECSMode(o) == "disabled" {
 				target = t[0]
 			}
-			b.Opts.Set("target", Str(target))
+			b.Opts.Set("target", lsconv.Str(target))
 		}
 		common := c.commonSteps(o)
 		o.Finish(spec.ignored)
 		if spec.fails {
-			return c.success([]*Block{b}, what, failTags, common, applies)
+			return c.success([]*lsconv.Block{b}, what, failTags, common, applies)
 		}
-		out := []*Block{b}
-		for _, cb := range PackSteps(common, p.Pos, what+" (on success)") {
+		out := []*lsconv.Block{b}
+		for _, cb := range lsconv.PackSteps(common, p.Pos, what+" (on success)") {
 			cb.When = applies
 			out = append(out, cb)
 		}
@@ -99,17 +100,17 @@ func passThrough(spec passSpec) filterFunc {
 }
 
 // passOption copies one option into b.
-func (c *Conv) passOption(o *Opts, b *Block, name string, kind optKind) {
+func (c *conv) passOption(o *lsconv.Opts, b *lsconv.Block, name string, kind optKind) {
 	what := o.What() + ": " + name
 	switch kind {
 	case optString:
 		if s, _, ok := o.Str(name); ok {
-			b.Opts.Set(name, Str(s))
+			b.Opts.Set(name, lsconv.Str(s))
 		}
 	case optField:
 		if s, a, ok := o.Str(name); ok {
 			if ref, ok := c.FieldRef(s, a.Value.Position(), what); ok {
-				b.Opts.Set(name, Str(ref))
+				b.Opts.Set(name, lsconv.Str(ref))
 			}
 		}
 	case optList, optFieldList:
@@ -126,48 +127,48 @@ func (c *Conv) passOption(o *Opts, b *Block, name string, kind optKind) {
 				vals[i] = ref
 			}
 		}
-		b.Opts.Set(name, StrSeq(vals))
+		b.Opts.Set(name, lsconv.StrSeq(vals))
 	case optBool:
 		if v, given := o.Boolean(name); given {
-			b.Opts.Set(name, Lit(map[bool]string{true: "true", false: "false"}[v]))
+			b.Opts.Set(name, lsconv.Lit(map[bool]string{true: "true", false: "false"}[v]))
 		}
 	case optNumber:
 		a := o.Get(name)
 		if a == nil {
 			return
 		}
-		text, _, ok := NumberOpt(a.Value)
+		text, _, ok := lsconv.NumberOpt(a.Value)
 		if !ok {
 			c.Errorf(a.Value.Position(), "%s: expected a number", what)
 			return
 		}
-		b.Opts.Set(name, Lit(text))
+		b.Opts.Set(name, lsconv.Lit(text))
 	case optSeconds:
 		a := o.Get(name)
 		if a == nil {
 			return
 		}
-		text, whole, ok := NumberOpt(a.Value)
+		text, whole, ok := lsconv.NumberOpt(a.Value)
 		if !ok || !whole {
 			c.Errorf(a.Value.Position(), "%s: expected a whole number of seconds", what)
 			return
 		}
-		b.Opts.Set(name, Str(text+"s"))
+		b.Opts.Set(name, lsconv.Str(text+"s"))
 	case optHash:
 		entries, _, ok := o.Hash(name)
 		if !ok {
 			return
 		}
-		m := &YMap{}
+		m := &lsconv.YMap{}
 		for _, e := range entries {
 			vals, ok := c.StringList(e.Val, what+" "+e.Key)
 			if !ok {
 				return
 			}
 			if _, isArr := e.Val.(*lsconf.Array); isArr {
-				m.Set(e.Key, StrSeq(vals))
+				m.Set(e.Key, lsconv.StrSeq(vals))
 			} else {
-				m.Set(e.Key, Str(vals[0]))
+				m.Set(e.Key, lsconv.Str(vals[0]))
 			}
 		}
 		b.Opts.Set(name, m)
@@ -236,10 +237,10 @@ var passThroughs = map[string]passSpec{
 // each piece (filter_matched on every clone), never to an event left whole
 // (one piece, or not splittable): the pieces carry a private mark that the
 // common options are guarded by, removed after them.
-func (c *Conv) split(p *lsconf.Plugin) []*Block {
+func (c *conv) split(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	b := NewBlock("split", p.Pos, what)
+	b := lsconv.NewBlock("split", p.Pos, what)
 	c.filterID(o, b)
 	for _, name := range o.Order {
 		switch name {

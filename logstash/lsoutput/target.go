@@ -1,9 +1,10 @@
-package logstash
+package lsoutput
 
 import (
 	"fmt"
 	"slices"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
@@ -12,16 +13,16 @@ import (
 // carries) and what they need of every document (_id, action), set by
 // filters at the pipeline's end.
 
-func (c *Conv) streams() *StreamSettings {
+func (c *conv) streams() *lsconv.StreamSettings {
 	if c.Stream == nil {
-		c.Stream = &StreamSettings{}
+		c.Stream = &lsconv.StreamSettings{}
 	}
 	return c.Stream
 }
 
 // finishStream adds what the elasticsearch outputs need from the filters
 // and the warnings that involve several outputs.
-func (c *Conv) FinishStream() {
+func (c *conv) finishStream() {
 	s := c.streams()
 	if s.ESOutputs == 0 {
 		return
@@ -45,13 +46,13 @@ func (c *Conv) FinishStream() {
 		rm = append(rm, "[@metadata][_id]")
 	}
 	if len(rm) > 0 {
-		b := NewBlock("mutate", s.At, "output \"elasticsearch\"")
-		b.Opts.Set("remove_field", StrSeq(rm))
+		b := lsconv.NewBlock("mutate", s.At, "output \"elasticsearch\"")
+		b.Opts.Set("remove_field", lsconv.StrSeq(rm))
 		b.Comments = append(b.Comments, "Logstash's elasticsearch output does not read these Beats metadata fields (ingestd's would: ingest pipeline, action, _id)")
 		c.Tail = append(c.Tail, b)
 	}
 	if s.IndexAction {
-		a := ReplaceBlock(s.ActionAt, "output \"elasticsearch\" action", whenOf(s.ActionOuts), "[@metadata][op_type]", Str("index"))
+		a := lsconv.ReplaceBlock(s.ActionAt, "output \"elasticsearch\" action", whenOf(s.ActionOuts), "[@metadata][op_type]", lsconv.Str("index"))
 		a.Comments = append(a.Comments, "action index (Logstash's default for an index): a document sent again with the same _id replaces the one indexed; ingestd's elasticsearch output takes the action from [@metadata][op_type]")
 		c.Tail = append(c.Tail, a)
 	}
@@ -61,14 +62,14 @@ func (c *Conv) FinishStream() {
 			if !ok {
 				continue
 			}
-			x := ReplaceBlock(io.At, "output \"elasticsearch\" index", io.Out.When, PerOutputIndex, RawStr(t))
+			x := lsconv.ReplaceBlock(io.At, "output \"elasticsearch\" index", io.Out.When, lsconv.PerOutputIndex, lsconv.RawStr(t))
 			x.Comments = append(x.Comments, "index: this output's (the outputs of this pipeline name different ones, in different branches)")
 			c.Tail = append(c.Tail, x)
 		}
-		s.Index = "%{" + PerOutputIndex + "}"
+		s.Index = "%{" + lsconv.PerOutputIndex + "}"
 	}
 	if s.DocumentID != "" {
-		d := ReplaceBlock(s.DocumentIDAt, "output \"elasticsearch\" document_id", whenOf(s.DocumentIDOuts), "[@metadata][_id]", RawStr(s.DocumentID))
+		d := lsconv.ReplaceBlock(s.DocumentIDAt, "output \"elasticsearch\" document_id", whenOf(s.DocumentIDOuts), "[@metadata][_id]", lsconv.RawStr(s.DocumentID))
 		d.Comments = append(d.Comments, "document_id: ingestd's elasticsearch output takes the _id from [@metadata][_id]")
 		c.Tail = append(c.Tail, d)
 	}
@@ -78,7 +79,7 @@ func (c *Conv) FinishStream() {
 // streams): the pipeline writes to the index its template names, as the
 // Beats example of the Logstash docs does
 // ("%{[@metadata][beat]}-%{[@metadata][version]}-%{+YYYY.MM.dd}").
-func (c *Conv) indexMode(o *Opts, ecs string, b *Block) bool {
+func (c *conv) indexMode(o *lsconv.Opts, ecs string, b *lsconv.Block) bool {
 	what := o.What()
 	good := true
 	for _, name := range esRefusesDataStream {
@@ -131,20 +132,20 @@ func (c *Conv) indexMode(o *Opts, ecs string, b *Block) bool {
 			return false
 		}
 	}
-	s.IndexOuts = append(s.IndexOuts, IndexOut{Out: b, Index: index, At: o.P.Pos, Path: slices.Clone(c.OutPath)})
+	s.IndexOuts = append(s.IndexOuts, lsconv.IndexOut{Out: b, Index: index, At: o.P.Pos, Path: slices.Clone(c.OutPath)})
 	if s.ESOutputs > 0 {
 		return true // the first output's index names the pipeline's target, or each output names its own
 	}
 	s.At, s.Index = o.P.Pos, index
-	s.Comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", PosText(o.P.Pos), what)}
+	s.Comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", lsconv.PosText(o.P.Pos), what)}
 	return true
 }
 
 // whenOf is the condition under which one of the outputs takes an event.
-func whenOf(outs []*Block) string {
+func whenOf(outs []*lsconv.Block) string {
 	whens := make([]string, len(outs))
 	for i, b := range outs {
 		whens[i] = b.When
 	}
-	return Or(whens...)
+	return lsconv.Or(whens...)
 }

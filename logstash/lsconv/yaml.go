@@ -1,4 +1,4 @@
-package logstash
+package lsconv
 
 import (
 	"fmt"
@@ -16,10 +16,10 @@ import (
 // came from, so that a problem ingestd's loader finds in the generated
 // YAML is reported at FILE:LINE:COL of the .conf.
 
-// ynode is a YAML value: *ymap, *yseq or *yscalar.
+// YNode is a YAML value: *ymap, *yseq or *yscalar.
 type YNode interface{ isYAML() }
 
-// ymap is a mapping whose entries keep their order.
+// YMap is a mapping whose entries keep their order.
 type YMap struct {
 	Entries []*yentry
 }
@@ -36,14 +36,14 @@ type yentry struct {
 	Comments []string
 }
 
-// yseq is a sequence; flow writes it on one line ([a, b]), which is only
+// YSeq is a sequence; flow writes it on one line ([a, b]), which is only
 // done for sequences of scalars.
 type YSeq struct {
 	Items []*YItem
 	Flow  bool
 }
 
-// yitem is one element of a sequence.
+// YItem is one element of a sequence.
 type YItem struct {
 	Val      YNode
 	At       lsconf.Pos
@@ -51,7 +51,7 @@ type YItem struct {
 	Comments []string
 }
 
-// yscalar is a scalar. A string is written quoted: single quotes when it
+// YScalar is a scalar. A string is written quoted: single quotes when it
 // is printable text (backslashes and quotes stay readable, which matters
 // for regular expressions), double quotes with escapes otherwise. literal
 // text (numbers, booleans) is written as is.
@@ -71,15 +71,16 @@ func (*YMap) isYAML()    {}
 func (*YSeq) isYAML()    {}
 func (*YScalar) isYAML() {}
 
-// str is a string that ingestd takes literally: ${ is escaped.
+// Str is a string that ingestd takes literally: ${ is escaped.
 func Str(s string) *YScalar { return &YScalar{text: strings.ReplaceAll(s, "${", "$${")} }
 
-// rawStr is a string written as is (see yscalar).
+// RawStr is a string written as is (see yscalar).
 func RawStr(s string) *YScalar { return &YScalar{text: s} }
 
-// lit is a number or boolean written as is.
+// Lit is a number or boolean written as is.
 func Lit(s string) *YScalar { return &YScalar{text: s, literal: true} }
 
+// BoolLit is a YAML boolean.
 func BoolLit(b bool) *YScalar {
 	if b {
 		return Lit("true")
@@ -87,7 +88,7 @@ func BoolLit(b bool) *YScalar {
 	return Lit("false")
 }
 
-// set appends (or replaces) key in m and returns the entry.
+// Set appends (or replaces) key in m and returns the entry.
 func (m *YMap) Set(key string, v YNode) *yentry {
 	for _, e := range m.Entries {
 		if e.key == key {
@@ -110,13 +111,14 @@ func (m *YMap) get(key string) YNode {
 	return nil
 }
 
+// Add appends v to the sequence and returns its item.
 func (s *YSeq) Add(v YNode) *YItem {
 	it := &YItem{Val: v}
 	s.Items = append(s.Items, it)
 	return it
 }
 
-// strSeq is a flow sequence of strings (each escaped as str does).
+// StrSeq is a flow sequence of strings (each escaped as str does).
 func StrSeq(vals []string) *YSeq {
 	s := &YSeq{Flow: true}
 	for _, v := range vals {
@@ -125,13 +127,13 @@ func StrSeq(vals []string) *YSeq {
 	return s
 }
 
-// origin is what a line of the generated YAML came from.
+// Origin is what a line of the generated YAML came from.
 type Origin struct {
 	Pos   lsconf.Pos
 	Label string
 }
 
-// yamlWriter renders nodes and records the origin of every line.
+// YAMLWriter renders nodes and records the origin of every line.
 type YAMLWriter struct {
 	B     strings.Builder
 	Lines []Origin // lines[i] is the origin of line i+1
@@ -145,6 +147,7 @@ func (w *YAMLWriter) line(indent int, text string) {
 	w.Lines = append(w.Lines, w.cur)
 }
 
+// Comments writes cs as comment lines at indent.
 func (w *YAMLWriter) Comments(indent int, cs []string) {
 	for _, c := range cs {
 		for _, l := range strings.Split(c, "\n") {
@@ -165,7 +168,7 @@ func (w *YAMLWriter) enter(at lsconf.Pos, label string) Origin {
 	return prev
 }
 
-// mapping writes the entries of m at indent.
+// Mapping writes the entries of m at indent.
 func (w *YAMLWriter) Mapping(indent int, m *YMap) {
 	for _, e := range m.Entries {
 		w.entry(indent, "", e)
@@ -253,7 +256,7 @@ func (s *YSeq) renderFlow() string {
 
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// yamlKey writes a key plainly when it is a simple word that YAML does
+// YAMLKey writes a key plainly when it is a simple word that YAML does
 // not read as anything else, quoted otherwise.
 func YAMLKey(k string) string {
 	if plainKey.MatchString(k) && !yamlSpecialWord(k) {
@@ -283,6 +286,7 @@ func nodeText(n YNode) string {
 	return fmt.Sprint(n)
 }
 
+// Render is the scalar as YAML text: quoted when it must be.
 func (s *YScalar) Render() string {
 	if s.literal {
 		return s.text
@@ -339,7 +343,7 @@ func quote(s string) string {
 	return b.String()
 }
 
-// text returns the scalar text set under key, if any.
+// Text returns the scalar text set under key, if any.
 func (m *YMap) Text(key string) (string, bool) {
 	for _, e := range m.Entries {
 		if e.key == key {
@@ -349,4 +353,12 @@ func (m *YMap) Text(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// At makes an option's line come from the attribute a (when given), so a
+// problem the loader finds there is reported at it.
+func At(e *yentry, a *lsconf.Attr, label string) {
+	if a != nil {
+		e.At, e.Label = a.Pos, label
+	}
 }

@@ -1,4 +1,4 @@
-package logstash
+package lsfilter
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -26,25 +27,25 @@ var ecsPatterns = map[string]bool{
 
 var grokRef = regexp.MustCompile(`%\{(\w+)(?::[^}]*)?\}`)
 
-func (c *Conv) grok(p *lsconf.Plugin) []*Block {
+func (c *conv) grok(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	b := NewBlock("grok", p.Pos, what)
+	b := lsconv.NewBlock("grok", p.Pos, what)
 	c.filterID(o, b)
 	o.Require("match")
 	entries, a, ok := o.Hash("match")
 	composite := false // a pattern uses one whose captures ecs_compatibility changes
 	if ok {
-		m := &YMap{}
+		m := &lsconv.YMap{}
 		for _, e := range entries {
 			ref, okRef := c.FieldRef(e.Key, e.At, what+": match")
 			patterns, okPat := c.StringList(e.Val, what+": match "+e.Key)
 			if !okRef || !okPat {
 				continue
 			}
-			seq := &YSeq{}
+			seq := &lsconv.YSeq{}
 			for i, pat := range patterns {
-				it := seq.Add(Str(pat))
+				it := seq.Add(lsconv.Str(pat))
 				if arr, isArr := e.Val.(*lsconf.Array); isArr {
 					it.At = arr.Elems[i].Position()
 				} else {
@@ -66,19 +67,19 @@ func (c *Conv) grok(p *lsconf.Plugin) []*Block {
 		b.Comments = append(b.Comments, "no ecs_compatibility: Logstash 8's default, v8 (ECS field names); set it to disabled for the legacy names of Logstash 7")
 	}
 	ecs := c.ECSMode(o)
-	b.Opts.Set("ecs_compatibility", Str(ecs))
+	b.Opts.Set("ecs_compatibility", lsconv.Str(ecs))
 	if dirs, _, ok := o.List("patterns_dir"); ok {
-		b.Opts.Set("patterns_dir", StrSeq(dirs))
+		b.Opts.Set("patterns_dir", lsconv.StrSeq(dirs))
 	}
 	if glob, a, ok := o.Str("patterns_files_glob"); ok && glob != "*" {
 		c.Errorf(a.Pos, "%s: option patterns_files_glob is not supported (ingestd reads every file of patterns_dir)", what)
 	}
 	if defs, _, ok := o.Hash("pattern_definitions"); ok {
-		m := &YMap{}
+		m := &lsconv.YMap{}
 		for _, d := range defs {
-			if v, ok := Scalar(d.Val); ok {
+			if v, ok := lsconv.Scalar(d.Val); ok {
 				c.rubyRegexFeatures(v, d.Val.Position(), what)
-				m.Set(d.Key, Str(v))
+				m.Set(d.Key, lsconv.Str(v))
 			} else {
 				c.Errorf(d.Val.Position(), "%s: pattern_definitions %s: expected a string", what, d.Key)
 			}
@@ -86,10 +87,10 @@ func (c *Conv) grok(p *lsconf.Plugin) []*Block {
 		b.Opts.Set("pattern_definitions", m)
 	}
 	if v, ok := o.Boolean("break_on_match"); ok {
-		b.Opts.Set("break_on_match", BoolLit(v))
+		b.Opts.Set("break_on_match", lsconv.BoolLit(v))
 	}
 	if v, ok := o.Boolean("keep_empty_captures"); ok {
-		b.Opts.Set("keep_empty_captures", BoolLit(v))
+		b.Opts.Set("keep_empty_captures", lsconv.BoolLit(v))
 	}
 	if v, ok := o.Boolean("named_captures_only"); ok && !v {
 		c.Errorf(o.Attrs["named_captures_only"].Pos, "%s: named_captures_only => false is not supported (ingestd stores named captures only)", what)
@@ -101,11 +102,11 @@ func (c *Conv) grok(p *lsconf.Plugin) []*Block {
 				refs = append(refs, r)
 			}
 		}
-		b.Opts.Set("overwrite", StrSeq(refs))
+		b.Opts.Set("overwrite", lsconv.StrSeq(refs))
 	}
 	if t, a, ok := o.Str("target"); ok {
 		if ref, ok := c.FieldRef(t, a.Value.Position(), what+": target"); ok {
-			b.Opts.Set("target", Str(ref))
+			b.Opts.Set("target", lsconv.Str(ref))
 		}
 	}
 	failTags := c.failTags(o, "_grokparsefailure")
@@ -115,21 +116,21 @@ func (c *Conv) grok(p *lsconf.Plugin) []*Block {
 		"timeout_scope":  "ingestd's grok has no timeout",
 		"tag_on_timeout": "ingestd's grok has no timeout",
 	})
-	return c.success([]*Block{b}, what, failTags, common, "")
+	return c.success([]*lsconv.Block{b}, what, failTags, common, "")
 }
 
 // rubyRegexFeatures reports the features of Ruby's regular expressions
 // that RE2 lacks in a grok pattern, before %{...} expansion (the
 // possessive quantifiers are left to the loader: %{NAME}+ is fine).
-func (c *Conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
+func (c *conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
 	if strings.Contains(pat, `\\[`) || strings.Contains(pat, `\\]`) {
 		// Written "\\[" in the .conf: without config.support_escapes the
 		// string keeps both backslashes (lscl.rb), and the regex reads an
 		// escaped backslash followed by a character class.
 		c.Warnf(at, `%s: pattern %q has \\[ or \\]: Logstash keeps both backslashes (config.support_escapes is off), so this is a backslash followed by a character class, not a literal bracket; write \[ for a literal [ (Go's RE2 also refuses a [ nested in a class)`, what, pat)
 	}
-	plain := WithoutEscapedBackslashes(pat)
-	for _, f := range RubyOnly {
+	plain := lsconv.WithoutEscapedBackslashes(pat)
+	for _, f := range lsconv.RubyOnly {
 		if strings.HasPrefix(f.Name, "possessive") {
 			continue
 		}
@@ -141,7 +142,7 @@ func (c *Conv) rubyRegexFeatures(pat string, at lsconf.Pos, what string) {
 }
 
 // failTags reads tag_on_failure (default def).
-func (c *Conv) failTags(o *Opts, def string) []string {
+func (c *conv) failTags(o *lsconv.Opts, def string) []string {
 	if tags, a, ok := o.List("tag_on_failure"); ok {
 		for _, t := range tags {
 			if hasTemplate(t) {
@@ -153,10 +154,10 @@ func (c *Conv) failTags(o *Opts, def string) []string {
 	return []string{def}
 }
 
-func (c *Conv) date(p *lsconf.Plugin) []*Block {
+func (c *conv) date(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	b := NewBlock("date", p.Pos, what)
+	b := lsconv.NewBlock("date", p.Pos, what)
 	c.filterID(o, b)
 	applies := ""
 	o.Require("match")
@@ -169,23 +170,23 @@ func (c *Conv) date(p *lsconf.Plugin) []*Block {
 					c.Errorf(a.Value.Position(), "%s: format TAI64N is not supported by ingestd's date filter", what)
 				}
 			}
-			me := b.Opts.Set("match", StrSeq(append([]string{ref}, vals[1:]...)))
+			me := b.Opts.Set("match", lsconv.StrSeq(append([]string{ref}, vals[1:]...)))
 			me.At, me.Label = a.Pos, what
 			// Logstash's date does nothing (no tag, no common options)
 			// when the field is missing; ingestd's date neither.
-			applies = Present(ref)
+			applies = lsconv.Present(ref)
 		}
 	}
 	if t, a, ok := o.Str("target"); ok {
 		if ref, ok := c.FieldRef(t, a.Value.Position(), what+": target"); ok {
-			b.Opts.Set("target", Str(ref))
+			b.Opts.Set("target", lsconv.Str(ref))
 		}
 	}
 	if tz, a, ok := o.Str("timezone"); ok {
 		if strings.Contains(tz, "%{") {
 			c.Errorf(a.Value.Position(), "%s: a timezone from a sprintf template is not supported", what)
 		} else {
-			b.Opts.Set("timezone", Str(tz))
+			b.Opts.Set("timezone", lsconv.Str(tz))
 		}
 	} else {
 		b.Comments = append(b.Comments, "no timezone: Logstash reads times without an offset in the JVM's default zone; ingestd uses the pipeline's timezone (UTC)")
@@ -196,42 +197,42 @@ func (c *Conv) date(p *lsconf.Plugin) []*Block {
 	failTags := c.failTags(o, "_dateparsefailure")
 	common := c.commonSteps(o)
 	o.Finish(nil)
-	if applies == Present("[@timestamp]") {
+	if applies == lsconv.Present("[@timestamp]") {
 		// Logstash's @timestamp is a Timestamp, not a string: the date
 		// filter's parsers refuse it (TextParserExecutor), so the event is
 		// always tagged and left as it was.
 		c.Warnf(p.Pos, "%s: match on @timestamp always fails in Logstash (the field is a timestamp, not text): the converted filter only adds the failure tags", what)
-		fail := NewBlock("mutate", p.Pos, what+" (always fails on @timestamp)")
+		fail := lsconv.NewBlock("mutate", p.Pos, what+" (always fails on @timestamp)")
 		fail.When = applies
-		fail.Opts.Set("add_tag", StrSeq(failTags))
+		fail.Opts.Set("add_tag", lsconv.StrSeq(failTags))
 		if len(failTags) == 0 {
 			return nil
 		}
-		return []*Block{fail}
+		return []*lsconv.Block{fail}
 	}
-	return c.success([]*Block{b}, what, failTags, common, applies)
+	return c.success([]*lsconv.Block{b}, what, failTags, common, applies)
 }
 
-func (c *Conv) json(p *lsconf.Plugin) []*Block {
+func (c *conv) json(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	b := NewBlock("json", p.Pos, what)
+	b := lsconv.NewBlock("json", p.Pos, what)
 	c.filterID(o, b)
 	applies := ""
 	o.Require("source")
 	if src, a, ok := o.Str("source"); ok {
 		if ref, ok := c.FieldRef(src, a.Value.Position(), what+": source"); ok {
-			b.Opts.Set("source", Str(ref))
+			b.Opts.Set("source", lsconv.Str(ref))
 			// Logstash's json does nothing when the source is missing,
 			// null or false (return unless source).
-			applies = Truthy(RefExpr(ref))
+			applies = lsconv.Truthy(lsconv.RefExpr(ref))
 			b.When = applies
 		}
 	}
 	hasTarget := false
 	if t, a, ok := o.Str("target"); ok {
 		if ref, ok := c.FieldRef(t, a.Value.Position(), what+": target"); ok {
-			b.Opts.Set("target", Str(ref))
+			b.Opts.Set("target", lsconv.Str(ref))
 			hasTarget = true
 		}
 	}
@@ -240,29 +241,29 @@ func (c *Conv) json(p *lsconf.Plugin) []*Block {
 	common := c.commonSteps(o)
 	o.Finish(nil)
 	if !skip {
-		return c.success([]*Block{b}, what, failTags, common, applies)
+		return c.success([]*lsconv.Block{b}, what, failTags, common, applies)
 	}
 	// Invalid JSON is skipped: no tag, no common options. Without a
 	// target, a valid JSON text that is not an object is still a failure
 	// in Logstash (tagged). ingestd's error_field tells the cases apart;
 	// the common options run when it is not set.
-	b.Opts.Set("tag_on_failure", StrSeq(nil))
+	b.Opts.Set("tag_on_failure", lsconv.StrSeq(nil))
 	errField := c.privateField("json")
-	b.Opts.Set("error_field", Str(errField))
-	out := []*Block{b}
+	b.Opts.Set("error_field", lsconv.Str(errField))
+	out := []*lsconv.Block{b}
 	if !hasTarget {
-		tag := NewBlock("mutate", p.Pos, what+" (not an object)")
-		tag.When = And(applies, RefExpr(errField)+` == "not_object"`)
-		tag.Opts.Set("add_tag", StrSeq(failTags))
+		tag := lsconv.NewBlock("mutate", p.Pos, what+" (not an object)")
+		tag.When = lsconv.And(applies, lsconv.RefExpr(errField)+` == "not_object"`)
+		tag.Opts.Set("add_tag", lsconv.StrSeq(failTags))
 		out = append(out, tag)
 	}
-	for _, cb := range PackSteps(common, p.Pos, what+" (on success)") {
-		cb.When = And(applies, RefExpr(errField)+" == nil")
+	for _, cb := range lsconv.PackSteps(common, p.Pos, what+" (on success)") {
+		cb.When = lsconv.And(applies, lsconv.RefExpr(errField)+" == nil")
 		out = append(out, cb)
 	}
-	rm := NewBlock("mutate", p.Pos, what+" (error field removed)")
-	rm.When = Present(errField)
-	rm.Opts.Set("remove_field", StrSeq([]string{errField}))
+	rm := lsconv.NewBlock("mutate", p.Pos, what+" (error field removed)")
+	rm.When = lsconv.Present(errField)
+	rm.Opts.Set("remove_field", lsconv.StrSeq([]string{errField}))
 	return append(out, rm)
 }
 
@@ -271,18 +272,18 @@ func (c *Conv) json(p *lsconf.Plugin) []*Block {
 // filter_matched unless a mapping failed; ingestd's tags a missing field,
 // so each mapping becomes a dissect block that runs only when its field
 // is there.
-func (c *Conv) dissect(p *lsconf.Plugin) []*Block {
+func (c *conv) dissect(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	var mains []*Block
+	var mains []*lsconv.Block
 	o.Require("mapping")
 	entries, _, _ := o.Hash("mapping")
-	var convert *YMap
+	var convert *lsconv.YMap
 	if conv, _, ok := o.Hash("convert_datatype"); ok {
-		convert = &YMap{}
+		convert = &lsconv.YMap{}
 		for _, e := range conv {
 			ref, okRef := c.FieldRef(e.Key, e.At, what+": convert_datatype")
-			typ, _ := Scalar(e.Val)
+			typ, _ := lsconv.Scalar(e.Val)
 			switch typ {
 			case "int", "float":
 			default:
@@ -290,25 +291,25 @@ func (c *Conv) dissect(p *lsconf.Plugin) []*Block {
 				okRef = false
 			}
 			if okRef {
-				convert.Set(ref, Str(typ))
+				convert.Set(ref, lsconv.Str(typ))
 			}
 		}
 	}
 	for _, e := range entries {
 		ref, okRef := c.FieldRef(e.Key, e.At, what+": mapping")
-		pat, okPat := Scalar(e.Val)
+		pat, okPat := lsconv.Scalar(e.Val)
 		if !okPat {
 			c.Errorf(e.Val.Position(), "%s: mapping %s: expected a pattern string", what, e.Key)
 		}
 		if !okRef || !okPat {
 			continue
 		}
-		b := NewBlock("dissect", e.At, what)
-		m := &YMap{}
-		m.Set(ref, Str(pat))
+		b := lsconv.NewBlock("dissect", e.At, what)
+		m := &lsconv.YMap{}
+		m.Set(ref, lsconv.Str(pat))
 		me := b.Opts.Set("mapping", m)
 		me.At, me.Label = e.At, what
-		b.When = Present(ref)
+		b.When = lsconv.Present(ref)
 		mains = append(mains, b)
 	}
 	if convert != nil && len(mains) > 0 {
@@ -330,10 +331,10 @@ func (c *Conv) dissect(p *lsconf.Plugin) []*Block {
 
 // translate converts the translate filter: an inline dictionary, exact
 // (the default) or regex keys.
-func (c *Conv) translate(p *lsconf.Plugin) []*Block {
+func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	b := NewBlock("translate", p.Pos, what)
+	b := lsconv.NewBlock("translate", p.Pos, what)
 	c.filterID(o, b)
 	var src string
 	srcAttr := o.Get("source")
@@ -342,14 +343,14 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 	}
 	if srcAttr == nil {
 		c.Errorf(p.Pos, "%s: option source is required", what)
-	} else if s, ok := Scalar(srcAttr.Value); ok {
+	} else if s, ok := lsconv.Scalar(srcAttr.Value); ok {
 		if ref, ok := c.FieldRef(s, srcAttr.Value.Position(), what+": source"); ok {
 			src = ref
-			b.Opts.Set("source", Str(ref))
+			b.Opts.Set("source", lsconv.Str(ref))
 			// Logstash skips an event without the source field (no
 			// fallback either); ingestd's translate would apply the
 			// fallback.
-			b.When = Present(ref)
+			b.When = lsconv.Present(ref)
 		}
 	}
 	tgtAttr := o.Get("target")
@@ -359,17 +360,17 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 	var target string
 	if tgtAttr == nil {
 		c.Errorf(p.Pos, "%s: give target explicitly: Logstash's default depends on ecs_compatibility (the source field itself, or \"translation\")", what)
-	} else if s, ok := Scalar(tgtAttr.Value); ok {
+	} else if s, ok := lsconv.Scalar(tgtAttr.Value); ok {
 		if ref, ok := c.FieldRef(s, tgtAttr.Value.Position(), what+": target"); ok {
 			target = ref
-			b.Opts.Set("target", Str(ref))
+			b.Opts.Set("target", lsconv.Str(ref))
 		}
 	}
 	override, given := o.Boolean("override")
 	if !given && target != "" && target == src {
 		c.Errorf(tgtAttr.Pos, "%s: target is the source field: give override explicitly (its default for an in-place translation depends on the Logstash version)", what)
 	}
-	b.Opts.Set("override", BoolLit(override))
+	b.Opts.Set("override", lsconv.BoolLit(override))
 	exact, exactGiven := o.Boolean("exact")
 	if exactGiven && !exact {
 		c.Errorf(o.Attrs["exact"].Pos, "%s: exact => false (replacing the keys found inside the value) is not supported", what)
@@ -379,11 +380,11 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 		if regex {
 			c.Errorf(a.Pos, "%s: dictionary_path with regex => true is not supported (the file's keys are matched exactly)", what)
 		} else {
-			b.Opts.Set("dictionary_path", Str(path))
+			b.Opts.Set("dictionary_path", lsconv.Str(path))
 		}
 		if secs, ra, ok := o.Str("refresh_interval"); ok {
 			if n, err := strconv.Atoi(secs); err == nil && n >= 0 {
-				b.Opts.Set("refresh_interval", Str(fmt.Sprintf("%ds", n)))
+				b.Opts.Set("refresh_interval", lsconv.Str(fmt.Sprintf("%ds", n)))
 			} else {
 				c.Errorf(ra.Value.Position(), "%s: refresh_interval %q: expected seconds", what, secs)
 			}
@@ -391,9 +392,9 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 	}
 	if entries, _, ok := o.Hash("dictionary"); ok {
 		if regex {
-			rules := &YSeq{}
+			rules := &lsconv.YSeq{}
 			for _, e := range entries {
-				val, ok := Scalar(e.Val)
+				val, ok := lsconv.Scalar(e.Val)
 				if !ok {
 					c.Errorf(e.Val.Position(), "%s: dictionary %s: expected a string value", what, e.Key)
 					continue
@@ -402,19 +403,19 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 				if !ok || target == "" {
 					continue
 				}
-				rule := &YMap{}
-				rule.Set("regex", Str(re))
-				set := &YMap{}
+				rule := &lsconv.YMap{}
+				rule.Set("regex", lsconv.Str(re))
+				set := &lsconv.YMap{}
 				// ingestd expands $1 in rule values; Logstash's are plain.
-				set.Set(target, Str(strings.ReplaceAll(val, "$", "$$")))
+				set.Set(target, lsconv.Str(strings.ReplaceAll(val, "$", "$$")))
 				rule.Set("set", set)
 				rules.Add(rule)
 			}
 			b.Opts.Set("rules", rules)
 		} else {
-			dict := &YMap{}
+			dict := &lsconv.YMap{}
 			for _, e := range entries {
-				val, ok := Scalar(e.Val)
+				val, ok := lsconv.Scalar(e.Val)
 				if !ok {
 					if _, isArr := e.Val.(*lsconf.Array); isArr {
 						c.Errorf(e.Val.Position(), "%s: dictionary key %q is given twice with different values (Logstash would translate it to an array of both); keep one", what, e.Key)
@@ -423,7 +424,7 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 					}
 					continue
 				}
-				dict.Set(e.Key, Str(val))
+				dict.Set(e.Key, lsconv.Str(val))
 			}
 			b.Opts.Set("dictionary", dict)
 		}
@@ -432,8 +433,8 @@ func (c *Conv) translate(p *lsconf.Plugin) []*Block {
 		// translate.rb: event.sprintf(@fallback); ingestd's translate
 		// renders a fallback's references the same way.
 		if t, ok := c.MutateTemplate(fb, a.Value.Position(), what+": fallback"); ok {
-			m := &YMap{}
-			m.Set(target, Str(t))
+			m := &lsconv.YMap{}
+			m.Set(target, lsconv.Str(t))
 			b.Opts.Set("fallback", m)
 		}
 	}

@@ -1,27 +1,12 @@
-package logstash
+package lsconv
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/ingestd/ingestd/lsconf"
 )
 
-// uniqueID is a plugin's id option, else name, numbered from the second
-// time taken counts it.
-func UniqueID(taken map[string]int, o *Opts, name string) string {
-	id := name
-	if s, _, ok := o.Str("id"); ok && s != "" {
-		id = s
-	}
-	taken[id]++
-	if n := taken[id]; n > 1 {
-		id = id + "_" + strconv.Itoa(n)
-	}
-	return id
-}
-
-// decoration is what an input adds to every event.
+// Decoration is what an input adds to every event.
 type Decoration struct {
 	At       lsconf.Pos
 	ID       string // the input's id
@@ -33,7 +18,7 @@ type Decoration struct {
 	CodecTag bool
 }
 
-// same reports whether d and o decorate events alike: then one set of
+// Same reports whether d and o decorate events alike: then one set of
 // blocks serves every input, without a guard per input.
 func (d *Decoration) Same(o *Decoration) bool {
 	if d.Type != o.Type || !slices.Equal(d.Tags, o.Tags) || d.Beats != o.Beats || d.CodecTag != o.CodecTag || (d.AddField == nil) != (o.AddField == nil) {
@@ -44,7 +29,7 @@ func (d *Decoration) Same(o *Decoration) bool {
 	})
 }
 
-// blocks are the mutate blocks that reproduce the decoration, in the
+// Blocks are the mutate blocks that reproduce the decoration, in the
 // order Logstash applies it: decorate (type when absent, add_field, tags),
 // then, for beats with include_codec_tag (codec_metadata), the codec tag:
 // beats_input_codec_plain_applied for an event with a message (decoded by
@@ -77,33 +62,4 @@ func (d *Decoration) Blocks() []*Block {
 	raw.When = `field("[message]") == nil`
 	raw.Opts.Set("add_tag", StrSeq([]string{"beats_input_raw_event"}))
 	return append(out, with, raw)
-}
-
-// arm is a case of a branch (len(Cases): its else).
-type Arm struct {
-	Branch *lsconf.Branch
-	N      int
-}
-
-// codecPlugin reads a codec option: its name (codec => json, codec =>
-// "json", codec => json { ... }) and, when written with a block, its
-// plugin. ok is false for another kind of value.
-func CodecPlugin(v lsconf.Value) (name string, p *lsconf.Plugin, ok bool) {
-	switch v := v.(type) {
-	case *lsconf.Bareword:
-		return v.Text, nil, true
-	case *lsconf.String:
-		return v.Value, nil, true
-	case *lsconf.PluginValue:
-		return v.Plugin.Name, v.Plugin, true
-	}
-	return "", nil, false
-}
-
-// pluginAttrs returns the attributes of p, none when p is nil.
-func PluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
-	if p == nil {
-		return nil
-	}
-	return p.Attrs
 }

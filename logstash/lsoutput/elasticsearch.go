@@ -1,4 +1,4 @@
-package logstash
+package lsoutput
 
 import (
 	"encoding/base64"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -46,15 +47,15 @@ var esIgnored = map[string]string{
 var esRefusesDataStream = []string{"index", "document_type", "manage_template", "template", "template_name", "template_overwrite", "template_api",
 	"ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "routing_field", "parent", "join_field", "upsert", "doc_as_upsert", "script", "script_type", "script_lang", "script_var_name", "scripted_upsert", "retry_on_conflict", "version", "version_type"}
 
-func (c *Conv) elasticsearch(p *lsconf.Plugin) *Block {
+func (c *conv) elasticsearch(p *lsconf.Plugin) *lsconv.Block {
 	o := c.Options(p, "output")
 	what := o.What()
-	b := NewBlock("elasticsearch", p.Pos, what)
+	b := lsconv.NewBlock("elasticsearch", p.Pos, what)
 	c.outputID(o, b)
 
 	ds := "auto"
 	if a := o.Get("data_stream"); a != nil {
-		v, _ := Scalar(a.Value)
+		v, _ := lsconv.Scalar(a.Value)
 		switch strings.ToLower(v) {
 		case "true", "false", "auto":
 			ds = strings.ToLower(v)
@@ -118,43 +119,43 @@ func (c *Conv) elasticsearch(p *lsconf.Plugin) *Block {
 	for _, h := range hosts {
 		urls = append(urls, esURL(h, tlsOn))
 	}
-	At(b.Opts.Set("hosts", StrSeq(urls)), hostsAttr, what)
+	lsconv.At(b.Opts.Set("hosts", lsconv.StrSeq(urls)), hostsAttr, what)
 	if u, a, ok := o.Str("user"); ok {
-		At(b.Opts.Set("username", c.secret(o, "user", u)), a, what)
+		lsconv.At(b.Opts.Set("username", c.secret(o, "user", u)), a, what)
 	}
 	if pw, a, ok := o.Str("password"); ok {
-		At(b.Opts.Set("password", c.secret(o, "password", pw)), a, what)
+		lsconv.At(b.Opts.Set("password", c.secret(o, "password", pw)), a, what)
 	}
 	if key, a, ok := o.Str("api_key"); ok {
 		// Logstash takes id:api_key; ingestd the base64 of it, which is
 		// what Elasticsearch's Authorization: ApiKey header carries.
-		b.Opts.Set("api_key", Str(base64.StdEncoding.EncodeToString([]byte(key))))
-		if _, kept := c.Kept[KeyOf(a.Value.Position())]; kept {
+		b.Opts.Set("api_key", lsconv.Str(base64.StdEncoding.EncodeToString([]byte(key))))
+		if _, kept := c.Kept[lsconv.KeyOf(a.Value.Position())]; kept {
 			c.Warnf(a.Value.Position(), "%s: api_key: the converted YAML holds the key itself (base64), not the ${...} placeholder; keep it private", what)
 		}
 	}
-	tls := &YMap{}
+	tls := &lsconv.YMap{}
 	if ca, _, ok := o.Str("cacert"); ok {
-		tls.Set("certificate_authorities", StrSeq([]string{ca}))
+		tls.Set("certificate_authorities", lsconv.StrSeq([]string{ca}))
 	}
 	if cas, _, ok := o.List("ssl_certificate_authorities"); ok {
-		tls.Set("certificate_authorities", StrSeq(cas))
+		tls.Set("certificate_authorities", lsconv.StrSeq(cas))
 	}
 	if mode, a, ok := o.Str("ssl_verification_mode"); ok {
 		switch mode {
 		case "full":
 		case "none":
-			tls.Set("verify", BoolLit(false))
+			tls.Set("verify", lsconv.BoolLit(false))
 		default:
 			c.Errorf(a.Value.Position(), "%s: ssl_verification_mode %q: use full or none", what, mode)
 		}
 	}
 	if v, ok := o.Boolean("ssl_certificate_verification"); ok && !v {
-		tls.Set("verify", BoolLit(false))
+		tls.Set("verify", lsconv.BoolLit(false))
 	}
 	for _, opt := range []struct{ ls, ours string }{{"ssl_certificate", "certificate"}, {"ssl_key", "key"}} {
 		if v, _, ok := o.Str(opt.ls); ok {
-			tls.Set(opt.ours, Str(v))
+			tls.Set(opt.ours, lsconv.Str(v))
 		}
 	}
 	if len(tls.Entries) > 0 {
@@ -165,15 +166,15 @@ func (c *Conv) elasticsearch(p *lsconf.Plugin) *Block {
 		case err != nil || n < 0 || n > 9:
 			c.Errorf(a.Value.Position(), "%s: compression_level %q: use 0 to 9", what, lvl)
 		case n == 0:
-			b.Opts.Set("compression", BoolLit(false))
+			b.Opts.Set("compression", lsconv.BoolLit(false))
 		default:
-			b.Opts.Set("compression_level", Lit(strconv.Itoa(n)))
+			b.Opts.Set("compression_level", lsconv.Lit(strconv.Itoa(n)))
 		}
 	}
 	for _, opt := range []struct{ ls, ours string }{{"retry_initial_interval", "initial_backoff"}, {"retry_max_interval", "max_backoff"}} {
 		if v, a, ok := o.Str(opt.ls); ok {
 			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				b.Opts.Set(opt.ours, Str(fmt.Sprintf("%ds", n)))
+				b.Opts.Set(opt.ours, lsconv.Str(fmt.Sprintf("%ds", n)))
 			} else {
 				c.Errorf(a.Value.Position(), "%s: %s %q: expected seconds", what, opt.ls, v)
 			}
@@ -185,7 +186,7 @@ func (c *Conv) elasticsearch(p *lsconf.Plugin) *Block {
 	s.ESOutputs++
 	if pl, a, ok := o.Str("pipeline"); ok {
 		if t, ok := c.Template(pl, a.Value.Position(), what+": pipeline"); ok {
-			At(b.Opts.Set("pipeline", Str(t)), a, what)
+			lsconv.At(b.Opts.Set("pipeline", lsconv.Str(t)), a, what)
 			s.PipelineOption = true
 		}
 	}
@@ -240,17 +241,17 @@ func esURL(h string, tls bool) string {
 
 // secret writes a credential: the ${VAR} placeholder it was given as,
 // when it was one (ingestd expands it the same way), else its value.
-func (c *Conv) secret(o *Opts, name, value string) *YScalar {
+func (c *conv) secret(o *lsconv.Opts, name, value string) *lsconv.YScalar {
 	a := o.Attrs[name]
-	if ph, ok := c.Kept[KeyOf(a.Value.Position())]; ok {
-		return RawStr(ph)
+	if ph, ok := c.Kept[lsconv.KeyOf(a.Value.Position())]; ok {
+		return lsconv.RawStr(ph)
 	}
-	return Str(value)
+	return lsconv.Str(value)
 }
 
 // dataStreamOptions reads data_stream_* into the pipeline's data_stream
 // settings; every elasticsearch output must name streams the same way.
-func (c *Conv) dataStreamOptions(o *Opts, b *Block) {
+func (c *conv) dataStreamOptions(o *lsconv.Opts, b *lsconv.Block) {
 	what := o.What()
 	typ, dataset, ns := "logs", "generic", "default"
 	auto, sync := true, true
@@ -294,7 +295,7 @@ func (c *Conv) dataStreamOptions(o *Opts, b *Block) {
 		return
 	}
 	s.At, s.Type, s.Dataset, s.Ns, s.AutoRouting, s.Sync = o.P.Pos, typ, dataset, ns, auto, sync
-	s.Comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", PosText(o.P.Pos), what)}
+	s.Comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", lsconv.PosText(o.P.Pos), what)}
 }
 
 // indexOnly are the options of index mode the conversion takes; the other
@@ -304,7 +305,7 @@ var indexOnly = map[string]bool{"index": true, "document_type": true, "manage_te
 	"template_overwrite": true, "template_api": true, "ilm_enabled": true, "ilm_rollover_alias": true, "ilm_pattern": true, "ilm_policy": true}
 
 // isFalse reports whether a boolean option is given as false.
-func isFalse(o *Opts, name string) bool {
+func isFalse(o *lsconv.Opts, name string) bool {
 	v, given := o.Boolean(name)
 	return given && !v
 }

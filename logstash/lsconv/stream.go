@@ -1,8 +1,8 @@
-package logstash
+package lsconv
 
 import "github.com/ingestd/ingestd/lsconf"
 
-// streamSettings is the pipeline's data_stream block, from the
+// StreamSettings is the pipeline's data_stream block, from the
 // elasticsearch outputs (ingestd names data streams per pipeline).
 type StreamSettings struct {
 	At                lsconf.Pos
@@ -14,7 +14,7 @@ type StreamSettings struct {
 	DocumentID        string
 	DocumentIDOuts    []*Block // the outputs that name it: their whens are the condition of the replace
 	DocumentIDAt      lsconf.Pos
-	// indexAction: the index-mode outputs (actionOuts, none in data
+	// IndexAction: the index-mode outputs (actionOuts, none in data
 	// stream mode) write by index actions (Logstash's default there), set
 	// in [@metadata][op_type] for their events.
 	IndexAction bool
@@ -22,13 +22,13 @@ type StreamSettings struct {
 	ActionAt    lsconf.Pos
 	NonES       []lsconf.Pos
 	Index       string // index mode: the index template ("" for data streams)
-	// indexOuts are the index-mode outputs and the index each names.
+	// IndexOuts are the index-mode outputs and the index each names.
 	// Outputs in different arms of an if/else may name different ones:
 	// each event then carries its output's in [@metadata][_index].
 	IndexOuts []IndexOut
 }
 
-// indexOut is an elasticsearch output writing to an index.
+// IndexOut is an elasticsearch output writing to an index.
 type IndexOut struct {
 	Out   *Block
 	Index string
@@ -36,10 +36,11 @@ type IndexOut struct {
 	Path  []Arm
 }
 
-// perOutputIndex is where an event carries the index of the output that
+// PerOutputIndex is where an event carries the index of the output that
 // takes it, when the outputs name different ones.
 const PerOutputIndex = "[@metadata][_index]"
 
+// YAML is the pipeline's data_stream block.
 func (s *StreamSettings) YAML() *YMap {
 	m := &YMap{}
 	if s.Index != "" {
@@ -62,7 +63,7 @@ func (s *StreamSettings) YAML() *YMap {
 	return m
 }
 
-// perOutputIndex reports whether the index-mode outputs name different
+// PerOutputIndex reports whether the index-mode outputs name different
 // indices.
 func (s *StreamSettings) PerOutputIndex() bool {
 	for _, io := range s.IndexOuts {

@@ -1,4 +1,4 @@
-package logstash
+package lsconv
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 	"github.com/ingestd/ingestd/template"
 )
 
-// opts reads the options of one plugin. Every option a converter does not
+// Opts reads the options of one plugin. Every option a converter does not
 // take is reported by finish: a warning when it is known not to change
 // documents, an error otherwise, so that nothing is dropped silently.
 type Opts struct {
@@ -27,7 +27,7 @@ type Opts struct {
 	used  map[string]bool
 }
 
-// options collects the attributes of p. A repeated attribute is merged as
+// Options collects the attributes of p. A repeated attribute is merged as
 // Logstash merges it (Plugin#map_expr_attributes in lscl.rb): hashes
 // merged, arrays concatenated; a repeated scalar is an error.
 func (c *Conv) Options(p *lsconf.Plugin, kind string) *Opts {
@@ -58,7 +58,7 @@ func (c *Conv) Options(p *lsconf.Plugin, kind string) *Opts {
 	return o
 }
 
-// require reports each of names the plugin lacks: options Logstash
+// Require reports each of names the plugin lacks: options Logstash
 // requires, or that ingestd needs where Logstash has a default.
 func (o *Opts) Require(names ...string) {
 	for _, n := range names {
@@ -68,10 +68,10 @@ func (o *Opts) Require(names ...string) {
 	}
 }
 
-// what names the plugin in messages: filter "grok".
+// What names the plugin in messages: filter "grok".
 func (o *Opts) What() string { return fmt.Sprintf("%s %q", o.kind, o.P.Name) }
 
-// get returns the attribute called name (nil when absent) and marks it
+// Get returns the attribute called name (nil when absent) and marks it
 // used.
 func (o *Opts) Get(name string) *lsconf.Attr {
 	a := o.Attrs[name]
@@ -81,7 +81,7 @@ func (o *Opts) Get(name string) *lsconf.Attr {
 	return a
 }
 
-// has reports whether the option is given, without using it.
+// Has reports whether the option is given, without using it.
 func (o *Opts) Has(name string) bool { return o.Attrs[name] != nil }
 
 // ignoredEverywhere are options of every plugin that cannot change a
@@ -91,7 +91,7 @@ var ignoredEverywhere = map[string]string{
 	"ecs_compatibility": "ingestd's plugins have one behaviour, described in docs/reference.md; check the fields the conversion produces",
 }
 
-// finish reports the options nobody took: those in ignored (and
+// Finish reports the options nobody took: those in ignored (and
 // ignoredEverywhere) as warnings with their reason, the rest as errors.
 func (o *Opts) Finish(ignored map[string]string) {
 	for _, name := range o.Order {
@@ -111,7 +111,7 @@ func (o *Opts) Finish(ignored map[string]string) {
 	}
 }
 
-// scalar returns the text of a string, bareword, number or boolean.
+// Scalar returns the text of a string, bareword, number or boolean.
 func Scalar(v lsconf.Value) (string, bool) {
 	switch v := v.(type) {
 	case *lsconf.String:
@@ -126,7 +126,7 @@ func Scalar(v lsconf.Value) (string, bool) {
 	return "", false
 }
 
-// str returns a string option, reporting another kind of value.
+// Str returns a string option, reporting another kind of value.
 func (o *Opts) Str(name string) (string, *lsconf.Attr, bool) {
 	a := o.Get(name)
 	if a == nil {
@@ -140,7 +140,7 @@ func (o *Opts) Str(name string) (string, *lsconf.Attr, bool) {
 	return s, a, true
 }
 
-// boolean returns a boolean option (true/false, bare or quoted) and
+// Boolean returns a boolean option (true/false, bare or quoted) and
 // whether it was given and valid.
 func (o *Opts) Boolean(name string) (value, given bool) {
 	s, a, ok := o.Str(name)
@@ -157,7 +157,7 @@ func (o *Opts) Boolean(name string) (value, given bool) {
 	return false, false
 }
 
-// list returns an array option as strings; a single scalar is a list of
+// List returns an array option as strings; a single scalar is a list of
 // one, as Logstash's :array validation makes it.
 func (o *Opts) List(name string) ([]string, *lsconf.Attr, bool) {
 	a := o.Get(name)
@@ -168,6 +168,8 @@ func (o *Opts) List(name string) ([]string, *lsconf.Attr, bool) {
 	return vals, a, ok
 }
 
+// StringList reads a string or a list of strings (what names the option
+// in errors); false after an error.
 func (c *Conv) StringList(v lsconf.Value, what string) ([]string, bool) {
 	if s, ok := Scalar(v); ok {
 		return []string{s}, true
@@ -189,14 +191,14 @@ func (c *Conv) StringList(v lsconf.Value, what string) ([]string, bool) {
 	return out, true
 }
 
-// kv is one entry of a hash option.
+// KV is one entry of a hash option.
 type KV struct {
 	Key string
 	Val lsconf.Value
 	At  lsconf.Pos // the key's position
 }
 
-// hash returns a hash option's entries in order. Like Logstash's :hash
+// Hash returns a hash option's entries in order. Like Logstash's :hash
 // validation it also accepts a list of an even number of items
 // ([key, value, key, value]).
 func (o *Opts) Hash(name string) ([]KV, *lsconf.Attr, bool) {
@@ -229,6 +231,7 @@ func (o *Opts) Hash(name string) ([]KV, *lsconf.Attr, bool) {
 	return nil, a, false
 }
 
+// KindOf names the kind of a .conf value in messages.
 func KindOf(v lsconf.Value) string {
 	switch v.(type) {
 	case *lsconf.String:
@@ -249,7 +252,7 @@ func KindOf(v lsconf.Value) string {
 	return "nothing"
 }
 
-// fieldRef turns a Logstash field reference into ingestd's bracket form.
+// FieldRef turns a Logstash field reference into ingestd's bracket form.
 // It reports what cannot be a field in either (a bad reference, a name
 // holding brackets, an empty name).
 func (c *Conv) FieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
@@ -267,7 +270,7 @@ func (c *Conv) FieldRef(ref string, at lsconf.Pos, what string) (string, bool) {
 
 var arrayIndex = regexp.MustCompile(`^-?[0-9]+$`)
 
-// pathRef writes a parsed reference in ingestd's form. An array index
+// PathRef writes a parsed reference in ingestd's form. An array index
 // ([list][0]) reads an element in templates and conditions (read is
 // true), as in Logstash; in a field an option writes or moves it is an
 // error: ingestd sets and removes fields by name only.
@@ -291,14 +294,14 @@ func (c *Conv) PathRef(path []string, at lsconf.Pos, what string, read bool) (st
 	return b.String(), true
 }
 
-// template checks a sprintf template and returns it in the form ingestd's
+// Template checks a sprintf template and returns it in the form ingestd's
 // templates read (%{[a][b]} references). Date formats (%{+yyyy.MM.dd},
 // %{{...}}, %{+%s}) are not supported by ingestd's templates.
 func (c *Conv) Template(s string, at lsconf.Pos, what string) (string, bool) {
 	return c.convertTemplate(s, at, what, false)
 }
 
-// mutateTemplate is template for a value a converted mutate renders (with
+// MutateTemplate is template for a value a converted mutate renders (with
 // sprintf: logstash, as Logstash's sprintf): date references
 // (%{+yyyy.MM.dd}, %{+%s}) are kept too.
 func (c *Conv) MutateTemplate(s string, at lsconf.Pos, what string) (string, bool) {
@@ -361,10 +364,10 @@ func (c *Conv) convertTemplate(s string, at lsconf.Pos, what string, dates bool)
 	return b.String(), true
 }
 
-// hasRefs reports whether a converted template references fields.
+// HasRefs reports whether a converted template references fields.
 func HasRefs(s string) bool { return strings.Contains(s, "%{") }
 
-// sortedKeys returns the keys of m in order.
+// SortedKeys returns the keys of m in order.
 func SortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -374,7 +377,7 @@ func SortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// ecsMode is a plugin's ecs_compatibility: its own option, else the
+// ECSMode is a plugin's ecs_compatibility: its own option, else the
 // pipeline's (pipeline.ecs_compatibility), else Logstash 8's default, v8.
 func (c *Conv) ECSMode(o *Opts) string {
 	mode := "v8"
@@ -429,7 +432,7 @@ func mergeDupKeys(entries []KV) []KV {
 	return out
 }
 
-// numberOpt reads a :number option as Logstash validates one: a number, or a
+// NumberOpt reads a :number option as Logstash validates one: a number, or a
 // string holding exactly an integer or a decimal ("2048",
 // "${QUEUE_SIZE:2048}" once substituted), as config/mixin.rb accepts.
 // whole says it is an integer.
@@ -452,7 +455,7 @@ func NumberOpt(v lsconf.Value) (text string, whole, ok bool) {
 	return "", false, false
 }
 
-// datesRender checks that every date reference of t (%{+FORMAT}) uses
+// DatesRender checks that every date reference of t (%{+FORMAT}) uses
 // Joda letters ingestd renders; one that does not would stay as written.
 func (c *Conv) DatesRender(t sprintf.Template, at lsconf.Pos, what string) bool {
 	ok := true
@@ -463,4 +466,41 @@ func (c *Conv) DatesRender(t sprintf.Template, at lsconf.Pos, what string) bool 
 		}
 	}
 	return ok
+}
+
+// UniqueID is a plugin's id option, else name, numbered from the second
+// time taken counts it.
+func UniqueID(taken map[string]int, o *Opts, name string) string {
+	id := name
+	if s, _, ok := o.Str("id"); ok && s != "" {
+		id = s
+	}
+	taken[id]++
+	if n := taken[id]; n > 1 {
+		id = id + "_" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// CodecPlugin reads a codec option: its name (codec => json, codec =>
+// "json", codec => json { ... }) and, when written with a block, its
+// plugin. ok is false for another kind of value.
+func CodecPlugin(v lsconf.Value) (name string, p *lsconf.Plugin, ok bool) {
+	switch v := v.(type) {
+	case *lsconf.Bareword:
+		return v.Text, nil, true
+	case *lsconf.String:
+		return v.Value, nil, true
+	case *lsconf.PluginValue:
+		return v.Plugin.Name, v.Plugin, true
+	}
+	return "", nil, false
+}
+
+// PluginAttrs returns the attributes of p, none when p is nil.
+func PluginAttrs(p *lsconf.Plugin) []*lsconf.Attr {
+	if p == nil {
+		return nil
+	}
+	return p.Attrs
 }

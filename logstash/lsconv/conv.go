@@ -1,4 +1,12 @@
-package logstash
+// Package lsconv is what every part of a logstash.conf conversion shares:
+// the conversion's state (Conv: the blocks made so far, problems, ids),
+// problems at .conf positions, reading plugin options as Logstash does
+// (Opts), field references and sprintf templates translated into
+// ingestd's, conditions translated into expr-lang with Logstash's
+// semantics, mutate steps in Logstash's order, and the YAML tree the
+// result is written as. It knows no plugin; lsinput, lsfilter and
+// lsoutput convert those, and package logstash drives them.
+package lsconv
 
 import (
 	"fmt"
@@ -45,7 +53,7 @@ type Options struct {
 type Conv struct {
 	Opts     Options
 	Problems []Problem
-	// kept holds the original text of option strings that were exactly
+	// Kept holds the original text of option strings that were exactly
 	// one ${VAR} placeholder, by position, so that secrets (passwords)
 	// stay placeholders in the YAML: ingestd expands them the same way.
 	Kept map[PosKey]string
@@ -63,50 +71,57 @@ type Conv struct {
 	Filters     []*Block
 	Outputs     []*Block
 	Tail        []*Block // filters that serve outputs (document_id)
-	// outPath is the branch arms the output being converted is in: two
+	// OutPath is the branch arms the output being converted is in: two
 	// outputs in different arms of one branch never take the same event.
 	OutPath []Arm
 	Stream  *StreamSettings
 	Listens []BusAddr // pipeline inputs' addresses
 	Sends   []BusAddr // pipeline outputs' addresses
-	// printsMetadata: an output prints @metadata (rubydebug's metadata
+	// PrintsMetadata: an output prints @metadata (rubydebug's metadata
 	// option), where the conversion's own flags must not show.
 	PrintsMetadata bool
 }
 
-// shared is what the pipelines of one conversion (a pipelines.yml) share:
+// Shared is what the pipelines of one conversion (a pipelines.yml) share:
 // input and output ids are unique across them.
 type Shared struct {
 	InputIDs  map[string]int
 	OutputIDs map[string]int
 }
 
+// NewShared returns the shared state of a new conversion.
 func NewShared() *Shared {
 	return &Shared{InputIDs: map[string]int{}, OutputIDs: map[string]int{}}
 }
 
-// busAddr is a pipeline-to-pipeline address where a .conf names it.
+// BusAddr is a pipeline-to-pipeline address where a .conf names it.
 type BusAddr struct {
 	Addr string
 	At   lsconf.Pos
 }
 
+// PosKey identifies a .conf node by file and byte offset.
 type PosKey struct {
 	file string
 	off  int
 }
 
+// KeyOf is the PosKey of the node at p.
 func KeyOf(p lsconf.Pos) PosKey { return PosKey{p.File, p.Offset} }
 
+// Errorf records an error at the .conf position at: the conversion cannot
+// keep what is there.
 func (c *Conv) Errorf(at lsconf.Pos, format string, args ...any) {
 	c.Problems = append(c.Problems, Problem{Pos: at, Msg: fmt.Sprintf(format, args...)})
 }
 
+// Warnf records a warning at the .conf position at: a difference worth
+// knowing, or an option without effect here.
 func (c *Conv) Warnf(at lsconf.Pos, format string, args ...any) {
 	c.Problems = append(c.Problems, Problem{Pos: at, Msg: fmt.Sprintf(format, args...), Warning: true})
 }
 
-// setting is a pipeline setting taken from pipelines.yml.
+// Setting is a pipeline setting taken from pipelines.yml.
 type Setting struct {
 	Key   string
 	Val   YNode
@@ -114,7 +129,7 @@ type Setting struct {
 	Label string
 }
 
-// block is one ingestd plugin block (a filter or an output).
+// Block is one ingestd plugin block (a filter or an output).
 type Block struct {
 	Plugin   string
 	Opts     *YMap
@@ -125,11 +140,13 @@ type Block struct {
 	Comments []string
 }
 
+// NewBlock starts the ingestd block of plugin converted from the .conf node
+// at at; label names it in the YAML comment.
 func NewBlock(plugin string, at lsconf.Pos, label string) *Block {
 	return &Block{Plugin: plugin, Opts: &YMap{}, At: at, Label: label}
 }
 
-// replaceBlock is a mutate that sets field to value (replace) on the
+// ReplaceBlock is a mutate that sets field to value (replace) on the
 // events when matches.
 func ReplaceBlock(at lsconf.Pos, label, when, field string, value YNode) *Block {
 	b := NewBlock("mutate", at, label)
@@ -158,7 +175,7 @@ func (b *Block) templated() bool {
 	return false
 }
 
-// item renders the block as a list item {plugin: {id, when, options}}.
+// Item renders the block as a list item {plugin: {id, when, options}}.
 func (b *Block) Item() *YItem {
 	body := &YMap{}
 	if b.ID != "" {
@@ -180,7 +197,7 @@ func (b *Block) Item() *YItem {
 	return &YItem{Val: m, At: b.At, Label: b.Label, Comments: comments}
 }
 
-// posText is a position for a comment: the file's base name, the line and
+// PosText is a position for a comment: the file's base name, the line and
 // the column (comments are for reading, the full path is in problems).
 func PosText(p lsconf.Pos) string {
 	if !p.IsValid() {
@@ -189,10 +206,8 @@ func PosText(p lsconf.Pos) string {
 	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.File), p.Line, p.Col)
 }
 
-// at makes an option's line come from the attribute a (when given), so a
-// problem the loader finds there is reported at it.
-func At(e *yentry, a *lsconf.Attr, label string) {
-	if a != nil {
-		e.At, e.Label = a.Pos, label
-	}
+// Arm is a case of a branch (len(Cases): its else).
+type Arm struct {
+	Branch *lsconf.Branch
+	N      int
 }

@@ -1,9 +1,10 @@
-package logstash
+package lsfilter
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
@@ -19,20 +20,20 @@ import (
 // touch the same field, each entry gets its own block.
 
 // mutate converts Logstash's mutate filter.
-func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
+func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	what := o.What()
-	var steps []*Step
-	add := func(s *Step) {
+	var steps []*lsconv.Step
+	add := func(s *lsconv.Step) {
 		if s != nil {
-			steps = append(steps, Ordered(s)...)
+			steps = append(steps, lsconv.Ordered(s)...)
 		}
 	}
 	failTags := []string{"_mutate_error"}
 	if s, _, ok := o.Str("tag_on_failure"); ok {
 		failTags = []string{s}
 	}
-	add(c.fieldEntries(o, "coerce", "coerce", func(ref string, e KV) (MutateEntry, bool) {
+	add(c.fieldEntries(o, "coerce", "coerce", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		me, ok := c.setEntry(ref, e, what+": coerce")
 		me.Reads = append(me.Reads, ref)
 		return me, ok
@@ -50,11 +51,11 @@ func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
 			if !ok {
 				continue
 			}
-			steps = append(steps, &Step{Op: "replace", At: e.At, Entries: []MutateEntry{me}, When: Present(ref),
+			steps = append(steps, &lsconv.Step{Op: "replace", At: e.At, Entries: []lsconv.MutateEntry{me}, When: lsconv.Present(ref),
 				Comments: []string{"update: only when the field is present (Logstash also updates a field holding null)"}})
 		}
 	}
-	add(c.fieldEntries(o, "replace", "replace", func(ref string, e KV) (MutateEntry, bool) {
+	add(c.fieldEntries(o, "replace", "replace", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		return c.setEntry(ref, e, what+": replace")
 	}))
 	add(c.mutateConvert(o, failTags))
@@ -65,21 +66,21 @@ func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
 		// Logstash's order.
 		add(c.fieldList(o, name))
 	}
-	if st := c.fieldEntries(o, "split", "split", func(ref string, e KV) (MutateEntry, bool) {
+	if st := c.fieldEntries(o, "split", "split", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		sep, ok := c.separator(e, what+": split")
-		return sameField(ref, Str(sep)), ok
+		return sameField(ref, lsconv.Str(sep)), ok
 	}); st != nil {
 		st.RubySplit = true
 		add(st)
 	}
-	add(c.fieldEntries(o, "join", "join", func(ref string, e KV) (MutateEntry, bool) {
+	add(c.fieldEntries(o, "join", "join", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		sep, ok := c.separator(e, what+": join")
-		return sameField(ref, Str(sep)), ok
+		return sameField(ref, lsconv.Str(sep)), ok
 	}))
-	add(c.fieldEntries(o, "merge", "merge", func(dest string, e KV) (MutateEntry, bool) {
+	add(c.fieldEntries(o, "merge", "merge", func(dest string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		names, ok := c.StringList(e.Val, what+": merge "+e.Key)
 		if !ok {
-			return MutateEntry{}, false
+			return lsconv.MutateEntry{}, false
 		}
 		me := sameField(dest, nil)
 		var refs []string
@@ -90,9 +91,9 @@ func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
 		}
 		me.Reads = append(me.Reads, refs...)
 		if len(refs) == 1 {
-			me.Val = Str(refs[0])
+			me.Val = lsconv.Str(refs[0])
 		} else {
-			me.Val = StrSeq(refs)
+			me.Val = lsconv.StrSeq(refs)
 		}
 		return me, true
 	}))
@@ -102,11 +103,11 @@ func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
 	}
 	id, _, _ := o.Str("id")
 	o.Finish(nil)
-	blocks := PackSteps(steps, p.Pos, what)
+	blocks := lsconv.PackSteps(steps, p.Pos, what)
 	if len(blocks) == 0 {
-		b := NewBlock("mutate", p.Pos, what)
+		b := lsconv.NewBlock("mutate", p.Pos, what)
 		b.Comments = append(b.Comments, "no operation")
-		blocks = []*Block{b}
+		blocks = []*lsconv.Block{b}
 	}
 	blocks[0].ID = id
 	return blocks
@@ -116,12 +117,12 @@ func (c *Conv) mutate(p *lsconf.Plugin) []*Block {
 // ...}) as a map step op, one entry made by entry per key that is a good
 // field reference (entry reports the value's problems and returns false
 // to drop it). It returns nil when the option is absent or not a hash.
-func (c *Conv) fieldEntries(o *Opts, name, op string, entry func(ref string, e KV) (MutateEntry, bool)) *Step {
+func (c *conv) fieldEntries(o *lsconv.Opts, name, op string, entry func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool)) *lsconv.Step {
 	entries, a, ok := o.Hash(name)
 	if !ok {
 		return nil
 	}
-	st := &Step{Op: op, At: a.Pos}
+	st := &lsconv.Step{Op: op, At: a.Pos}
 	for _, e := range entries {
 		ref, ok := c.FieldRef(e.Key, e.At, o.What()+": "+name)
 		if !ok {
@@ -136,12 +137,12 @@ func (c *Conv) fieldEntries(o *Opts, name, op string, entry func(ref string, e K
 
 // fieldList reads a list option of fields as a list step of the same
 // name. It returns nil when the option is absent or not a list.
-func (c *Conv) fieldList(o *Opts, name string) *Step {
+func (c *conv) fieldList(o *lsconv.Opts, name string) *lsconv.Step {
 	fields, a, ok := o.List(name)
 	if !ok {
 		return nil
 	}
-	st := &Step{Op: name, At: a.Pos}
+	st := &lsconv.Step{Op: name, At: a.Pos}
 	for _, f := range fields {
 		if name == "remove_field" && strings.Contains(f, "%{") {
 			// base.rb: event.remove(event.sprintf(field)); ingestd's
@@ -159,32 +160,32 @@ func (c *Conv) fieldList(o *Opts, name string) *Step {
 }
 
 // sameField is an entry that rewrites the field ref in place.
-func sameField(ref string, val YNode) MutateEntry {
-	return MutateEntry{Key: ref, Val: val, Reads: []string{ref}, Writes: []string{ref}}
+func sameField(ref string, val lsconv.YNode) lsconv.MutateEntry {
+	return lsconv.MutateEntry{Key: ref, Val: val, Reads: []string{ref}, Writes: []string{ref}}
 }
 
 // separator reads the separator string of a split or join entry.
-func (c *Conv) separator(e KV, what string) (string, bool) {
-	sep, ok := Scalar(e.Val)
+func (c *conv) separator(e lsconv.KV, what string) (string, bool) {
+	sep, ok := lsconv.Scalar(e.Val)
 	if !ok {
-		c.Errorf(e.Val.Position(), "%s %s: expected a separator string, got %s", what, e.Key, KindOf(e.Val))
+		c.Errorf(e.Val.Position(), "%s %s: expected a separator string, got %s", what, e.Key, lsconv.KindOf(e.Val))
 	}
 	return sep, ok
 }
 
 // mutatePairs reads rename or copy: {from => to}.
-func (c *Conv) mutatePairs(o *Opts, name string) *Step {
-	return c.fieldEntries(o, name, name, func(from string, e KV) (MutateEntry, bool) {
-		toText, ok := Scalar(e.Val)
+func (c *conv) mutatePairs(o *lsconv.Opts, name string) *lsconv.Step {
+	return c.fieldEntries(o, name, name, func(from string, e lsconv.KV) (lsconv.MutateEntry, bool) {
+		toText, ok := lsconv.Scalar(e.Val)
 		if !ok {
-			c.Errorf(e.Val.Position(), "%s: %s %s: expected a field name, got %s", o.What(), name, e.Key, KindOf(e.Val))
-			return MutateEntry{}, false
+			c.Errorf(e.Val.Position(), "%s: %s %s: expected a field name, got %s", o.What(), name, e.Key, lsconv.KindOf(e.Val))
+			return lsconv.MutateEntry{}, false
 		}
 		to, ok := c.FieldRef(toText, e.Val.Position(), o.What()+": "+name)
 		if !ok {
-			return MutateEntry{}, false
+			return lsconv.MutateEntry{}, false
 		}
-		me := MutateEntry{Key: from, Val: Str(to), Reads: []string{from}, Writes: []string{to}}
+		me := lsconv.MutateEntry{Key: from, Val: lsconv.Str(to), Reads: []string{from}, Writes: []string{to}}
 		if name == "rename" {
 			me.Writes = append(me.Writes, from)
 		}
@@ -195,30 +196,30 @@ func (c *Conv) mutatePairs(o *Opts, name string) *Step {
 // setEntry reads a replace or update entry: the value is a sprintf
 // template, and always a string in Logstash (event.sprintf), numbers
 // included.
-func (c *Conv) setEntry(ref string, e KV, what string) (MutateEntry, bool) {
-	text, ok := Scalar(e.Val)
+func (c *conv) setEntry(ref string, e lsconv.KV, what string) (lsconv.MutateEntry, bool) {
+	text, ok := lsconv.Scalar(e.Val)
 	if !ok {
-		c.Errorf(e.Val.Position(), "%s %s: expected a string, got %s", what, e.Key, KindOf(e.Val))
-		return MutateEntry{}, false
+		c.Errorf(e.Val.Position(), "%s %s: expected a string, got %s", what, e.Key, lsconv.KindOf(e.Val))
+		return lsconv.MutateEntry{}, false
 	}
 	t, ok := c.MutateTemplate(text, e.Val.Position(), what+" "+e.Key)
 	if !ok {
-		return MutateEntry{}, false
+		return lsconv.MutateEntry{}, false
 	}
-	return MutateEntry{Key: ref, Val: RawStr(t), Reads: templateRefs(t), Writes: []string{ref}}, true
+	return lsconv.MutateEntry{Key: ref, Val: lsconv.RawStr(t), Reads: templateRefs(t), Writes: []string{ref}}, true
 }
 
 // Logstash's conversion names and ingestd's.
 var conversions = map[string]string{"integer": "int", "float": "float", "boolean": "boolean", "string": "string", "integer_eu": "integer_eu", "float_eu": "float_eu"}
 
-func (c *Conv) mutateConvert(o *Opts, failTags []string) *Step {
-	st := c.fieldEntries(o, "convert", "convert", func(ref string, e KV) (MutateEntry, bool) {
-		typ, _ := Scalar(e.Val)
+func (c *conv) mutateConvert(o *lsconv.Opts, failTags []string) *lsconv.Step {
+	st := c.fieldEntries(o, "convert", "convert", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
+		typ, _ := lsconv.Scalar(e.Val)
 		to, known := conversions[typ]
 		if !known {
 			c.Errorf(e.Val.Position(), "%s: convert %s to %q is not supported (ingestd converts to integer, float, boolean, string, integer_eu and float_eu)", o.What(), e.Key, typ)
 		}
-		return sameField(ref, Str(to)), known
+		return sameField(ref, lsconv.Str(to)), known
 	})
 	if st == nil {
 		return nil
@@ -229,20 +230,20 @@ func (c *Conv) mutateConvert(o *Opts, failTags []string) *Step {
 }
 
 // mutateGsub reads gsub's [field, regex, replacement, ...].
-func (c *Conv) mutateGsub(o *Opts, a *lsconf.Attr) *Step {
+func (c *conv) mutateGsub(o *lsconv.Opts, a *lsconf.Attr) *lsconv.Step {
 	arr, ok := a.Value.(*lsconf.Array)
 	if !ok || len(arr.Elems)%3 != 0 {
 		c.Errorf(a.Value.Position(), "%s: gsub: expected a list of field, regular expression, replacement triples", o.What())
 		return nil
 	}
-	st := &Step{Op: "gsub", At: a.Pos, Gsub: [][]string{}}
+	st := &lsconv.Step{Op: "gsub", At: a.Pos, Gsub: [][]string{}}
 	for i := 0; i < len(arr.Elems); i += 3 {
 		var parts [3]string
 		good := true
 		for j := range parts {
-			s, ok := Scalar(arr.Elems[i+j])
+			s, ok := lsconv.Scalar(arr.Elems[i+j])
 			if !ok {
-				c.Errorf(arr.Elems[i+j].Position(), "%s: gsub: expected a string, got %s", o.What(), KindOf(arr.Elems[i+j]))
+				c.Errorf(arr.Elems[i+j].Position(), "%s: gsub: expected a string, got %s", o.What(), lsconv.KindOf(arr.Elems[i+j]))
 				good = false
 			}
 			parts[j] = s
@@ -273,7 +274,7 @@ func (c *Conv) mutateGsub(o *Opts, a *lsconf.Attr) *Step {
 
 // rubyReplacement turns a Ruby gsub replacement (\1, \0, \&, \k<name>,
 // \\) into Go's Regexp.Expand syntax (${1}, ${name}, $$ for a $).
-func (c *Conv) rubyReplacement(s string, at lsconf.Pos, what string) (string, bool) {
+func (c *conv) rubyReplacement(s string, at lsconf.Pos, what string) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		ch := s[i]

@@ -1,4 +1,4 @@
-package logstash
+package lsfilter
 
 import (
 	"fmt"
@@ -7,26 +7,27 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 )
 
 // filterFunc converts one Logstash filter into ingestd blocks. Their when
 // (if any) is relative to the filter: the enclosing conditions are added
 // by the caller.
-type filterFunc func(c *Conv, p *lsconf.Plugin) []*Block
+type filterFunc func(c *conv, p *lsconf.Plugin) []*lsconv.Block
 
 var filterFuncs map[string]filterFunc
 
 func init() {
 	filterFuncs = map[string]filterFunc{
-		"mutate":    (*Conv).mutate,
-		"grok":      (*Conv).grok,
-		"date":      (*Conv).date,
-		"json":      (*Conv).json,
-		"dissect":   (*Conv).dissect,
-		"drop":      (*Conv).drop,
-		"translate": (*Conv).translate,
-		"split":     (*Conv).split,
+		"mutate":    (*conv).mutate,
+		"grok":      (*conv).grok,
+		"date":      (*conv).date,
+		"json":      (*conv).json,
+		"dissect":   (*conv).dissect,
+		"drop":      (*conv).drop,
+		"translate": (*conv).translate,
+		"split":     (*conv).split,
 	}
 	for name, spec := range passThroughs {
 		filterFuncs[name] = passThrough(spec)
@@ -35,7 +36,7 @@ func init() {
 
 // filterItems converts the items of a filter section or branch body; ctx
 // is the condition that encloses them ("" at the top).
-func (c *Conv) FilterItems(items []lsconf.Item, ctx string) {
+func (c *conv) filterItems(items []lsconf.Item, ctx string) {
 	for _, it := range items {
 		switch it := it.(type) {
 		case *lsconf.Plugin:
@@ -47,15 +48,15 @@ func (c *Conv) FilterItems(items []lsconf.Item, ctx string) {
 }
 
 // place appends blocks with the enclosing condition added to their when.
-func (c *Conv) place(blocks []*Block, ctx string) {
+func (c *conv) place(blocks []*lsconv.Block, ctx string) {
 	for _, b := range blocks {
-		b.When = And(ctx, b.When)
+		b.When = lsconv.And(ctx, b.When)
 		c.Filters = append(c.Filters, b)
 	}
 }
 
 // filter converts one filter plugin.
-func (c *Conv) filter(p *lsconf.Plugin) []*Block {
+func (c *conv) filter(p *lsconf.Plugin) []*lsconv.Block {
 	f, ok := filterFuncs[p.Name]
 	if !ok {
 		if p.Name == "ruby" {
@@ -69,7 +70,7 @@ func (c *Conv) filter(p *lsconf.Plugin) []*Block {
 }
 
 // filterBranch converts an if / else if / else chain.
-func (c *Conv) filterBranch(b *lsconf.Branch, ctx string) {
+func (c *conv) filterBranch(b *lsconf.Branch, ctx string) {
 	conds := make([]string, len(b.Cases))
 	ok := true
 	for i, cs := range b.Cases {
@@ -81,9 +82,9 @@ func (c *Conv) filterBranch(b *lsconf.Branch, ctx string) {
 		// their problems are reported too, then drop them.
 		saved := c.Filters
 		for _, cs := range b.Cases {
-			c.FilterItems(cs.Items, "false")
+			c.filterItems(cs.Items, "false")
 		}
-		c.FilterItems(b.Else, "false")
+		c.filterItems(b.Else, "false")
 		c.Filters = saved
 		return
 	}
@@ -97,19 +98,19 @@ func (c *Conv) filterBranch(b *lsconf.Branch, ctx string) {
 		if p, isPlugin := b.Cases[0].Items[0].(*lsconf.Plugin); isPlugin {
 			blocks := c.filter(p)
 			if len(blocks) <= 1 {
-				c.place(blocks, And(ctx, conds[0]))
+				c.place(blocks, lsconv.And(ctx, conds[0]))
 				return
 			}
 			flag := c.branchBlock(b, conds, ctx)
-			c.place(blocks, And(ctx, flagIs(flag, 1)))
+			c.place(blocks, lsconv.And(ctx, flagIs(flag, 1)))
 			return
 		}
 	}
 	flag := c.branchBlock(b, conds, ctx)
 	for i, cs := range b.Cases {
-		c.FilterItems(cs.Items, And(ctx, flagIs(flag, i+1)))
+		c.filterItems(cs.Items, lsconv.And(ctx, flagIs(flag, i+1)))
 	}
-	c.FilterItems(b.Else, And(ctx, flagIs(flag, 0)))
+	c.filterItems(b.Else, lsconv.And(ctx, flagIs(flag, 0)))
 }
 
 // empty reports a branch whose bodies hold nothing.
@@ -123,17 +124,17 @@ func empty(b *lsconf.Branch) bool {
 }
 
 // branchBlock emits the branch filter of b and returns its flag number.
-func (c *Conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
+func (c *conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
 	c.Flags++
 	n := c.Flags
-	blk := NewBlock("branch", b.Pos, "if")
-	cases := &YSeq{}
+	blk := lsconv.NewBlock("branch", b.Pos, "if")
+	cases := &lsconv.YSeq{}
 	for i, x := range conds {
-		it := cases.Add(Str(x))
+		it := cases.Add(lsconv.Str(x))
 		it.At, it.Label = b.Cases[i].Pos, "condition"
 	}
 	blk.Opts.Set("cases", cases)
-	blk.Opts.Set("target", Str(FlagField(n)))
+	blk.Opts.Set("target", lsconv.Str(FlagField(n)))
 	what := "the if"
 	if len(b.Cases) > 1 || b.Else != nil {
 		what = "the chain"
@@ -144,19 +145,21 @@ func (c *Conv) branchBlock(b *lsconf.Branch, conds []string, ctx string) int {
 	return n
 }
 
+// FlagField is the [@metadata] field where branch filter n stores the
+// case it took.
 func FlagField(n int) string { return "[@metadata][_ls" + strconv.Itoa(n) + "]" }
 
 func flagIs(n, k int) string {
-	return RefExpr(FlagField(n)) + " == " + strconv.Itoa(k)
+	return lsconv.RefExpr(FlagField(n)) + " == " + strconv.Itoa(k)
 }
 
 // drop converts the drop filter.
-func (c *Conv) drop(p *lsconf.Plugin) []*Block {
+func (c *conv) drop(p *lsconf.Plugin) []*lsconv.Block {
 	o := c.Options(p, "filter")
 	if s, a, ok := o.Str("percentage"); ok && s != "100" {
 		c.Errorf(a.Pos, "filter \"drop\": option percentage is not supported (ingestd drops every event the filter applies to)")
 	}
-	b := NewBlock("drop", p.Pos, "filter \"drop\"")
+	b := lsconv.NewBlock("drop", p.Pos, "filter \"drop\"")
 	c.filterID(o, b)
 	ignored := map[string]string{}
 	for _, name := range commonOptions {
@@ -164,11 +167,11 @@ func (c *Conv) drop(p *lsconf.Plugin) []*Block {
 	}
 	ignored["periodic_flush"] = "no effect on documents"
 	o.Finish(ignored)
-	return []*Block{b}
+	return []*lsconv.Block{b}
 }
 
 // filterID gives the block the plugin's id.
-func (c *Conv) filterID(o *Opts, b *Block) {
+func (c *conv) filterID(o *lsconv.Opts, b *lsconv.Block) {
 	if id, _, ok := o.Str("id"); ok {
 		b.ID = id
 	}

@@ -1,4 +1,4 @@
-package logstash
+package lsconv
 
 import (
 	"fmt"
@@ -43,20 +43,20 @@ func FieldExpr(path []string) string {
 	return RefExpr(b.String())
 }
 
-// present is the condition that the field ref (in ingestd's bracket
+// Present is the condition that the field ref (in ingestd's bracket
 // form, as fieldRef returns it) is set and not null.
 func Present(ref string) string { return RefExpr(ref) + " != nil" }
 
-// refExpr reads the field ref, in ingestd's bracket form.
+// RefExpr reads the field ref, in ingestd's bracket form.
 func RefExpr(ref string) string { return "field(" + strconv.Quote(ref) + ")" }
 
-// truthy is Logstash's FieldTruthy on an expr-lang operand (lsTruthy
+// Truthy is Logstash's FieldTruthy on an expr-lang operand (lsTruthy
 // implements it: missing, null, "" and "false" are false).
 func Truthy(x string) string {
 	return "lsTruthy(" + x + ")"
 }
 
-// cond translates a condition. It reports what cannot be translated and
+// Cond translates a condition. It reports what cannot be translated and
 // returns ok false then.
 func (c *Conv) Cond(e lsconf.Expr) (string, bool) {
 	switch e := e.(type) {
@@ -229,7 +229,7 @@ func (c *Conv) match(e *lsconf.Match) (string, bool) {
 	return x, true
 }
 
-// rubyOnly names regular expression features of Ruby (Onigmo) that RE2
+// RubyOnly names regular expression features of Ruby (Onigmo) that RE2
 // lacks, for a clearer message than RE2's.
 var RubyOnly = []struct {
 	Re   *regexp.Regexp
@@ -245,14 +245,14 @@ var RubyOnly = []struct {
 	{regexp.MustCompile(`\\g<`), "subexpression calls (\\g<name>)"},
 }
 
-// withoutEscapedBackslashes replaces each escaped backslash (\\) of a
+// WithoutEscapedBackslashes replaces each escaped backslash (\\) of a
 // regular expression by two NULs, so that what follows it is not taken for
 // an escape: "\\\\h" is a backslash and an h, not \h.
 func WithoutEscapedBackslashes(re string) string {
 	return strings.ReplaceAll(re, `\\`, "\x00\x00")
 }
 
-// regex turns a Ruby regular expression into the RE2 one that means the
+// Regex turns a Ruby regular expression into the RE2 one that means the
 // same: (?m) first when it has ^ or $ (in Ruby they always match at line
 // breaks). What RE2 cannot run is an error at the pattern's position.
 func (c *Conv) Regex(pattern string, at lsconf.Pos, what string) (string, bool) {
@@ -315,7 +315,7 @@ func (c *Conv) textList(a *lsconf.Array) (string, bool) {
 	return "[" + strings.Join(parts, ", ") + "]", true
 }
 
-// and joins conditions with &&, skipping empty ones.
+// And joins conditions with &&, skipping empty ones.
 func And(parts ...string) string {
 	var out []string
 	for _, p := range parts {
@@ -338,10 +338,10 @@ func joined(out []string, op string) string {
 	return strings.Join(out, op)
 }
 
-// not negates a condition.
+// Not negates a condition.
 func Not(x string) string { return "!(" + x + ")" }
 
-// or is the disjunction of conditions; "" (always) when one of them is.
+// Or is the disjunction of conditions; "" (always) when one of them is.
 func Or(parts ...string) string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {

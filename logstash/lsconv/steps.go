@@ -1,4 +1,4 @@
-package logstash
+package lsconv
 
 import (
 	"sort"
@@ -14,7 +14,7 @@ var rank = map[string]int{
 	"capitalize": 14, "remove_field": 15, "add_tag": 16, "remove_tag": 17,
 }
 
-// step is one ingestd mutate operation: map entries (rename, copy,
+// Step is one ingestd mutate operation: map entries (rename, copy,
 // replace, append, convert, split), a list (strip, lowercase, uppercase,
 // remove_field, add_tag, remove_tag) or gsub triples.
 type Step struct {
@@ -26,11 +26,11 @@ type Step struct {
 	FailTags []string
 	At       lsconf.Pos
 	Comments []string
-	// rubySplit: a split step, with Ruby's String#split semantics.
+	// RubySplit: a split step, with Ruby's String#split semantics.
 	RubySplit bool
 }
 
-// mentry is one entry of a map operation, with the fields it reads and
+// MutateEntry is one entry of a map operation, with the fields it reads and
 // writes (for the order check).
 type MutateEntry struct {
 	Key           string
@@ -60,7 +60,7 @@ func (s *Step) value() YNode {
 	return m
 }
 
-// ordered splits a map step into one step per entry when ingestd's order
+// Ordered splits a map step into one step per entry when ingestd's order
 // (sorted field names) would change what Logstash's order (as written)
 // does: two entries in a different order that touch the same field.
 func Ordered(s *Step) []*Step {
@@ -107,7 +107,7 @@ func overlaps(a, b []string) bool {
 	return false
 }
 
-// packSteps puts steps into as few mutate blocks as keep their order.
+// PackSteps puts steps into as few mutate blocks as keep their order.
 func PackSteps(steps []*Step, at lsconf.Pos, label string) []*Block {
 	var out []*Block
 	var cur *Block
