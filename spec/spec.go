@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -25,65 +24,6 @@ import (
 // types, missing required keys and values outside an enum become Problems
 // with the position of the offending node. A struct may implement Checker
 // for rules that involve several fields.
-
-// Pos is a position in a config file.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
-
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
-
-// Problem is one thing wrong with a config, at a position.
-type Problem struct {
-	Pos Pos
-	Msg string
-}
-
-func (p Problem) Error() string { return p.Pos.String() + ": " + p.Msg }
-
-// Problems is a list of config problems; as an error it renders one per line.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Err returns ps as an error, or nil when there are none.
-func (ps Problems) Err() error {
-	if len(ps) == 0 {
-		return nil
-	}
-	ps.sort()
-	return ps
-}
-
-func (ps Problems) sort() {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i].Pos, ps[j].Pos
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
-}
-
-// FieldError is returned by Checker to blame one key of the struct.
-type FieldError struct {
-	Field string // yaml key; "" blames the struct itself
-	Msg   string
-	// Col, when set, is an offset inside the field's scalar (1-based), for
-	// errors such as a bad column in an expression.
-	Col int
-}
 
 // Checker is implemented by config structs with rules beyond types.
 type Checker interface {
@@ -549,72 +489,6 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// FieldDoc describes one key of a config struct, for generated reference docs.
-type FieldDoc struct {
-	Key      string
-	Type     string
-	Doc      string
-	Default  string
-	Required bool
-	Enum     []string
-	Children []FieldDoc
-}
-
-// Describe returns the documentation of the config struct cfg points to,
-// from the same tags that drive decoding.
-func Describe(cfg any) []FieldDoc {
-	return describe(reflect.TypeOf(cfg).Elem())
-}
-
-func describe(t reflect.Type) []FieldDoc {
-	var docs []FieldDoc
-	for _, f := range specOf(t) {
-		ft := t.Field(f.index).Type
-		doc := FieldDoc{Key: f.key, Type: typeName(ft), Doc: f.doc, Default: f.def, Required: f.required, Enum: f.enum}
-		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Struct && ft != durationType && !selfDecoding(ft) {
-			doc.Children = describe(ft)
-		}
-		docs = append(docs, doc)
-	}
-	return docs
-}
-
-func typeName(t reflect.Type) string {
-	switch {
-	case t == durationType:
-		return "duration"
-	case selfDecoding(t):
-		return strings.ToLower(t.Name())
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "bool"
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		return "int"
-	case reflect.Float64:
-		return "number"
-	case reflect.Slice:
-		return "list of " + typeName(t.Elem())
-	case reflect.Map:
-		return "mapping of " + typeName(t.Elem())
-	case reflect.Pointer:
-		return typeName(t.Elem())
-	}
-	return "mapping"
-}
-
-// selfDecoding reports whether values of t decode themselves (NodeDecoder
-// or encoding.TextUnmarshaler) rather than key by key.
-func selfDecoding(t reflect.Type) bool {
-	pt := reflect.PointerTo(t)
-	return pt.Implements(nodeDecoderType) || pt.Implements(textUnmarshalerType)
 }
 
 // DecodeYAML decodes a YAML document into the config struct out points to,
