@@ -138,7 +138,9 @@ outputs:
 	p.waitListening(t, addr)
 
 	batch := makeBatch(0, 0, 2048) // ~1 MiB of NDJSON: far more than a pipe holds
-	cl, err := dial(t, addr, nil, clientTimeout(2*time.Second))
+	// Keepalives every 200 ms; the client's timeout outlasts the 2 s
+	// checked below with room for a late one under -race.
+	cl, err := dial(t, addr, nil, clientTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

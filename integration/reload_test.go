@@ -101,6 +101,13 @@ func TestReloadUnderLoad(t *testing.T) {
 		}()
 	}
 	waitFor(t, 20*time.Second, "traffic", func() bool { return sentBatches[0].Load() > 2 })
+	sent := func() int64 {
+		var total int64
+		for c := range sentBatches {
+			total += sentBatches[c].Load()
+		}
+		return total
+	}
 	bad := []struct{ edit, want string }{
 		{"      listen: ", `unknown key "lisen"`},
 		{"    workers: ", "workers: expected an integer"},
@@ -136,6 +143,12 @@ func TestReloadUnderLoad(t *testing.T) {
 			if err := n.reloader.ReloadNow(context.Background()); err != nil {
 				t.Fatalf("reload %d: %v", i, err)
 			}
+			// Traffic in the new generation before the next reload: once
+			// conns+1 more batches are ACKed after the swap, some
+			// connection sent one wholly after it (a fixed sleep left a
+			// slow machine with generations that saw no event).
+			before := sent()
+			waitFor(t, 20*time.Second, "traffic after a reload", func() bool { return sent() > before+conns })
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -71,7 +71,7 @@ outputs:
 `
 
 // TestStalledOutputKeepsClientWaiting: while the output stalls, no ACK is
-// sent but keepalive ACKs keep a client with a 1 s timeout connected; the
+// sent but keepalive ACKs keep a client with a 2 s timeout connected; the
 // ACK comes when the output recovers.
 func TestStalledOutputKeepsClientWaiting(t *testing.T) {
 	gate := newGate()
@@ -82,8 +82,9 @@ func TestStalledOutputKeepsClientWaiting(t *testing.T) {
 	}
 	defer cl.Close()
 	// The client's own timeout is far shorter than the stall: only the
-	// server's keepalives keep it waiting.
-	cl2, err := dial(t, n.addr, nil, clientTimeout(time.Second))
+	// server's keepalives (every 200 ms) keep it waiting. 2 s, not less:
+	// under -race on a loaded machine a keepalive can come late.
+	cl2, err := dial(t, n.addr, nil, clientTimeout(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestStalledOutputKeepsClientWaiting(t *testing.T) {
 		k, err := cl2.Send(makeBatch(0, 0, 100))
 		acked <- result{k, err, time.Now()}
 	}()
-	const stall = 3 * time.Second
+	const stall = 5 * time.Second
 	select {
 	case r := <-acked:
 		t.Fatalf("batch answered during the stall after %s: n=%d err=%v", r.at.Sub(start), r.n, r.err)
@@ -125,7 +126,7 @@ func TestStalledOutputKeepsClientWaiting(t *testing.T) {
 
 // TestClientHeldByTheBudgetKeepsWaiting: a connection whose next batch
 // waits for the in-flight budget (another connection's batch holds it,
-// the output stalls) gets keepalive ACKs, so a client with a 1 s timeout
+// the output stalls) gets keepalive ACKs, so a client with a 2 s timeout
 // stays connected through a longer wait; both batches are acknowledged
 // once the output recovers.
 func TestClientHeldByTheBudgetKeepsWaiting(t *testing.T) {
@@ -137,7 +138,7 @@ func TestClientHeldByTheBudgetKeepsWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer first.Close()
-	held, err := dial(t, n.addr, nil, clientTimeout(time.Second))
+	held, err := dial(t, n.addr, nil, clientTimeout(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestClientHeldByTheBudgetKeepsWaiting(t *testing.T) {
 	select {
 	case r := <-results:
 		t.Fatalf("a batch was answered during the stall: n=%d err=%v", r.n, r.err)
-	case <-time.After(3 * time.Second):
+	case <-time.After(5 * time.Second):
 	}
 	if got := n.beats.Connections(); got != 2 {
 		t.Fatalf("%d connections open while one waits for the budget, want 2", got)

@@ -2,6 +2,7 @@ package beats
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -134,8 +135,15 @@ func (c *conn) readCompressed(r *batchReader) error {
 	return nil
 }
 
+// corruptFrame reports why a compressed frame could not be inflated: its
+// data (corrupt or cut short), or the connection under it (a read
+// timeout, a client below min_transfer_rate), which is not the frame's
+// fault.
 func corruptFrame(err error) error {
-	return fmt.Errorf("beats: corrupt compressed frame: %w", err)
+	if errors.Is(err, inflate.ErrCorrupt) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("beats: corrupt compressed frame: %w", err)
+	}
+	return fmt.Errorf("beats: reading compressed frame: %w", err)
 }
 
 // slabSize guesses the inflated size of a batch from its first compressed

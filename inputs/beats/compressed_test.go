@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 	"unsafe"
 
+	"github.com/ingestd/ingestd/internal/inflate"
 	"github.com/ingestd/ingestd/internal/race"
 )
 
@@ -264,13 +267,12 @@ func TestRecycledSlabsArePoisonedInRaceBuilds(t *testing.T) {
 // thousand empty frames, 17 KB on the wire, held 250 MiB until the ACK).
 func TestManyCompressedFramesShareSlabs(t *testing.T) {
 	in := startWith(t, func(c *Config) { c.MaxBatchBytes = 16 << 20 })
-	c := dialInput(t, in)
-	c.Write(wireBatch(t, hexEvents(300, 10000), 1)) // ~3 MiB inflated
-	if seq, _ := readACK(t, c); seq != 300 {
-		t.Fatalf("ACK %d", seq)
-	}
+	// Every wire is built before dialing: building 2,001 zlib streams
+	// under -race on a loaded machine outlasted idle_timeout (10 s) while
+	// the connection sat between batches, and the server closed it.
+	first := wireBatch(t, hexEvents(300, 10000), 1) // ~3 MiB inflated
 	evs := events(1000, 1)
-	for i, wire := range [][]byte{
+	wires := [][]byte{
 		// a window of 1: a thousand empty compressed frames, then the event
 		func() []byte {
 			w := window(1)
@@ -287,7 +289,13 @@ func TestManyCompressedFramesShareSlabs(t *testing.T) {
 			}
 			return w
 		}(),
-	} {
+	}
+	c := dialInput(t, in)
+	c.Write(first)
+	if seq, _ := readACK(t, c); seq != 300 {
+		t.Fatalf("ACK %d", seq)
+	}
+	for i, wire := range wires {
 		before := in.slabs.made.Load()
 		c.Write(wire)
 		if seq, _ := readACK(t, c); seq != []uint32{1, 1000}[i] {
@@ -295,6 +303,37 @@ func TestManyCompressedFramesShareSlabs(t *testing.T) {
 		}
 		if made := in.slabs.made.Load() - before; made > 2*slabStep {
 			t.Fatalf("%d KiB of slabs made for a batch of %d wire bytes", made>>10, len(wire))
+		}
+	}
+}
+
+// A compressed frame that cannot be read because the connection failed
+// (a read timeout here) is reported as such, not as corrupt data; data
+// that does not inflate, or a stream cut short, is corrupt.
+func TestCompressedFrameErrorsNameTheirCause(t *testing.T) {
+	var stream bytes.Buffer
+	zw := zlib.NewWriter(&stream)
+	zw.Write(bytes.Repeat([]byte(`{"message":"a line"}`), 4096))
+	zw.Close()
+	half := stream.Bytes()[:stream.Len()/2]
+	inflateFrom := func(src io.Reader) error {
+		r := inflate.NewReader(src, 4096)
+		_, err := r.Inflate(make([]byte, 0, 1<<20))
+		return corruptFrame(err)
+	}
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	for _, c := range []struct {
+		name string
+		src  io.Reader
+		want string
+	}{
+		{"read timeout", io.MultiReader(bytes.NewReader(half), iotest.ErrReader(timeout)), "beats: reading compressed frame: "},
+		{"cut short", bytes.NewReader(half), "beats: corrupt compressed frame: "},
+		{"not zlib", strings.NewReader("not a zlib stream at all"), "beats: corrupt compressed frame: "},
+	} {
+		err := inflateFrom(c.src)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q…", c.name, err, c.want)
 		}
 	}
 }

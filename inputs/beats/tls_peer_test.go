@@ -200,7 +200,11 @@ func TestAllowedSubjectsRefuse(t *testing.T) {
 		if err := send(c, map[string]any{"message": "refused " + r.name}); err == nil {
 			t.Fatalf("%s: the batch was acknowledged", r.name)
 		}
-		waitFor(t, r.name+": refusal counted", func() bool { return in.metric(t, "connections_refused_subject") == int64(i+1) })
+		// The counter goes up just before the warn line is written: wait
+		// for both.
+		waitFor(t, r.name+": refusal counted and logged", func() bool {
+			return in.metric(t, "connections_refused_subject") == int64(i+1) && len(in.log.warnings()) >= i+1
+		})
 		warns := in.log.warnings()
 		if len(warns) != i+1 {
 			t.Fatalf("%s: %d warn lines, want one per refusal: %q", r.name, len(warns), warns)
