@@ -195,7 +195,7 @@ func assemble(convs []*conv, problems []Problem) result {
 	})
 	w.Mapping(0, doc)
 	sort.SliceStable(problems, func(i, j int) bool { return lessPos(problems[i].Pos, problems[j].Pos) })
-	return result{yaml: []byte(w.B.String()), lines: w.Lines, problems: problems}
+	return result{yaml: []byte(w.Text.String()), lines: w.Lines, problems: problems}
 }
 
 func lessPos(a, b lsconf.Pos) bool {

@@ -206,8 +206,9 @@ func PosText(p lsconf.Pos) string {
 	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.File), p.Line, p.Col)
 }
 
-// Arm is a case of a branch (len(Cases): its else).
+// Arm is a case of a branch: Case indexes its Cases, len(Cases) is its
+// else.
 type Arm struct {
 	Branch *lsconf.Branch
-	N      int
+	Case   int
 }

@@ -16,22 +16,22 @@ import (
 )
 
 // Opts reads the options of one plugin. Every option a converter does not
-// take is reported by finish: a warning when it is known not to change
+// take is reported by Finish: a warning when it is known not to change
 // documents, an error otherwise, so that nothing is dropped silently.
 type Opts struct {
-	c     *Conv
-	P     *lsconf.Plugin
-	kind  string // "input", "filter", "output"
-	Attrs map[string]*lsconf.Attr
-	Order []string
-	used  map[string]bool
+	c      *Conv
+	Plugin *lsconf.Plugin
+	kind   string // "input", "filter", "output"
+	Attrs  map[string]*lsconf.Attr
+	Order  []string
+	used   map[string]bool
 }
 
 // Options collects the attributes of p. A repeated attribute is merged as
 // Logstash merges it (Plugin#map_expr_attributes in lscl.rb): hashes
 // merged, arrays concatenated; a repeated scalar is an error.
 func (c *Conv) Options(p *lsconf.Plugin, kind string) *Opts {
-	o := &Opts{c: c, P: p, kind: kind, Attrs: map[string]*lsconf.Attr{}, used: map[string]bool{}}
+	o := &Opts{c: c, Plugin: p, kind: kind, Attrs: map[string]*lsconf.Attr{}, used: map[string]bool{}}
 	for _, a := range p.Attrs {
 		prev, dup := o.Attrs[a.Name]
 		if !dup {
@@ -63,13 +63,13 @@ func (c *Conv) Options(p *lsconf.Plugin, kind string) *Opts {
 func (o *Opts) Require(names ...string) {
 	for _, n := range names {
 		if !o.Has(n) {
-			o.c.Errorf(o.P.Pos, "%s: option %s is required", o.What(), n)
+			o.c.Errorf(o.Plugin.Pos, "%s: option %s is required", o.What(), n)
 		}
 	}
 }
 
 // What names the plugin in messages: filter "grok".
-func (o *Opts) What() string { return fmt.Sprintf("%s %q", o.kind, o.P.Name) }
+func (o *Opts) What() string { return fmt.Sprintf("%s %q", o.kind, o.Plugin.Name) }
 
 // Get returns the attribute called name (nil when absent) and marks it
 // used.

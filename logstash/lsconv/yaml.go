@@ -135,15 +135,15 @@ type Origin struct {
 
 // YAMLWriter renders nodes and records the origin of every line.
 type YAMLWriter struct {
-	B     strings.Builder
+	Text  strings.Builder
 	Lines []Origin // lines[i] is the origin of line i+1
 	cur   Origin
 }
 
 func (w *YAMLWriter) line(indent int, text string) {
-	w.B.WriteString(strings.Repeat(" ", indent))
-	w.B.WriteString(text)
-	w.B.WriteByte('\n')
+	w.Text.WriteString(strings.Repeat(" ", indent))
+	w.Text.WriteString(text)
+	w.Text.WriteByte('\n')
 	w.Lines = append(w.Lines, w.cur)
 }
 

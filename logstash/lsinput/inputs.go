@@ -48,7 +48,7 @@ func (c *conv) convertInputs(items []lsconf.Item, at lsconf.Pos) {
 // of a pipelines.yml): its id option, else the plugin's name, with a
 // number from the second one on. Pipelines take events by these ids.
 func (c *conv) inputID(o *lsconv.Opts) string {
-	id := lsconv.UniqueID(c.Shared.InputIDs, o, o.P.Name)
+	id := lsconv.UniqueID(c.Shared.InputIDs, o, o.Plugin.Name)
 	c.InputIDs = append(c.InputIDs, id)
 	return id
 }
@@ -83,7 +83,7 @@ func (c *conv) decorationBlocks() []*lsconv.Block {
 // readDecoration reads the options every Logstash input has that change
 // its events: type, tags and add_field.
 func (c *conv) readDecoration(o *lsconv.Opts, id string) *lsconv.Decoration {
-	d := &lsconv.Decoration{At: o.P.Pos, ID: id, Plugin: o.P.Name}
+	d := &lsconv.Decoration{At: o.Plugin.Pos, ID: id, Plugin: o.Plugin.Name}
 	if t, _, ok := o.Str("type"); ok {
 		d.Type = t
 	}

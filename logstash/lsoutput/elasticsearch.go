@@ -290,12 +290,12 @@ func (c *conv) dataStreamOptions(o *lsconv.Opts, b *lsconv.Block) {
 	s := c.streams()
 	if s.ESOutputs > 1 {
 		if s.Type != typ || s.Dataset != dataset || s.Ns != ns || s.AutoRouting != auto || s.Sync != sync {
-			c.Errorf(o.P.Pos, "%s: it names data streams differently from the elasticsearch output at %s; ingestd names the streams of a pipeline once, for all its outputs", what, s.At)
+			c.Errorf(o.Plugin.Pos, "%s: it names data streams differently from the elasticsearch output at %s; ingestd names the streams of a pipeline once, for all its outputs", what, s.At)
 		}
 		return
 	}
-	s.At, s.Type, s.Dataset, s.Ns, s.AutoRouting, s.Sync = o.P.Pos, typ, dataset, ns, auto, sync
-	s.Comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", lsconv.PosText(o.P.Pos), what)}
+	s.At, s.Type, s.Dataset, s.Ns, s.AutoRouting, s.Sync = o.Plugin.Pos, typ, dataset, ns, auto, sync
+	s.Comments = []string{fmt.Sprintf("%s %s: data_stream_* (auto_routing and sync_fields default to true in Logstash)", lsconv.PosText(o.Plugin.Pos), what)}
 }
 
 // indexOnly are the options of index mode the conversion takes; the other

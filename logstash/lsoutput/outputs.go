@@ -28,7 +28,7 @@ func (c *conv) outputItem(it lsconf.Item, ctx string) {
 			for _, b := range before {
 				neg = append(neg, lsconv.Not(b))
 			}
-			c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, N: i})
+			c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, Case: i})
 			for _, sub := range cs.Items {
 				c.outputItem(sub, lsconv.And(append(neg, x)...))
 			}
@@ -39,7 +39,7 @@ func (c *conv) outputItem(it lsconf.Item, ctx string) {
 		for _, b := range before {
 			neg = append(neg, lsconv.Not(b))
 		}
-		c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, N: len(it.Cases)})
+		c.OutPath = append(c.OutPath, lsconv.Arm{Branch: it, Case: len(it.Cases)})
 		for _, sub := range it.Else {
 			c.outputItem(sub, lsconv.And(neg...))
 		}
@@ -52,7 +52,7 @@ func (c *conv) outputItem(it lsconf.Item, ctx string) {
 func exclusive(a, b []lsconv.Arm) bool {
 	for _, x := range a {
 		for _, y := range b {
-			if x.Branch == y.Branch && x.N != y.N {
+			if x.Branch == y.Branch && x.Case != y.Case {
 				return true
 			}
 		}

@@ -113,9 +113,9 @@ func (c *conv) indexMode(o *lsconv.Opts, ecs string, b *lsconv.Block) bool {
 	} else if alias, _, ok := o.Str("ilm_rollover_alias"); ok && !isFalse(o, "ilm_enabled") {
 		// ilm.rb's setup_ilm: the output writes to the rollover alias.
 		index = alias
-		c.Warnf(o.P.Pos, "%s: no index: Logstash writes to its ILM rollover alias %s; ingestd writes to the index %s and manages no rollover", what, alias, alias)
+		c.Warnf(o.Plugin.Pos, "%s: no index: Logstash writes to its ILM rollover alias %s; ingestd writes to the index %s and manages no rollover", what, alias, alias)
 	} else {
-		c.Warnf(o.P.Pos, "%s: no index: Logstash writes to its ILM alias %s (or %s without ILM); ingestd writes to %s", what, base, index, index)
+		c.Warnf(o.Plugin.Pos, "%s: no index: Logstash writes to its ILM alias %s (or %s without ILM); ingestd writes to %s", what, base, index, index)
 	}
 	for _, name := range []string{"document_type", "ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy"} {
 		if a := o.Get(name); a != nil {
@@ -128,16 +128,16 @@ func (c *conv) indexMode(o *lsconv.Opts, ecs string, b *lsconv.Block) bool {
 	s := c.streams()
 	for _, prev := range s.IndexOuts {
 		if prev.Index != index && !exclusive(prev.Path, c.OutPath) {
-			c.Errorf(o.P.Pos, "%s: it names its index differently from the elasticsearch output at %s, and both can take one event; ingestd writes an event to one index (outputs in different arms of an if/else may name different ones)", what, prev.At)
+			c.Errorf(o.Plugin.Pos, "%s: it names its index differently from the elasticsearch output at %s, and both can take one event; ingestd writes an event to one index (outputs in different arms of an if/else may name different ones)", what, prev.At)
 			return false
 		}
 	}
-	s.IndexOuts = append(s.IndexOuts, lsconv.IndexOut{Out: b, Index: index, At: o.P.Pos, Path: slices.Clone(c.OutPath)})
+	s.IndexOuts = append(s.IndexOuts, lsconv.IndexOut{Out: b, Index: index, At: o.Plugin.Pos, Path: slices.Clone(c.OutPath)})
 	if s.ESOutputs > 0 {
 		return true // the first output's index names the pipeline's target, or each output names its own
 	}
-	s.At, s.Index = o.P.Pos, index
-	s.Comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", lsconv.PosText(o.P.Pos), what)}
+	s.At, s.Index = o.Plugin.Pos, index
+	s.Comments = []string{fmt.Sprintf("%s %s: index (the output writes to an index, not a data stream)", lsconv.PosText(o.Plugin.Pos), what)}
 	return true
 }
 
