@@ -48,6 +48,10 @@ type Event struct {
 	// checked before use (members deleted since move the others).
 	rootAt [64]uint8
 
+	// nest indexes the members of one large object under the root (see
+	// nest.go).
+	nest nestIndex
+
 	// arena is where the event's members were decoded, recycled when its
 	// batch is acknowledged; members added later come from it too. Nil
 	// for events of no recycling arena (their members are the heap's).
@@ -63,6 +67,7 @@ func NewEvent(doc Value) *Event {
 }
 
 func (e *Event) init(doc Value) {
+	e.nest = nestIndex{}
 	e.root = doc
 	if e.root.kind != KindObject {
 		e.root = Value{kind: KindObject}
@@ -104,8 +109,10 @@ func (e *Event) indexRootKeys() {
 	for i, f := range e.root.items() {
 		b := keyBit(f.Key)
 		e.rootKeys |= b
-		if i < 255 {
-			e.rootAt[bits.TrailingZeros64(b)] = uint8(i + 1)
+		// The first member of a bit keeps it: of two members with one
+		// key (JSON allows it), the first is the one a scan finds.
+		if at := &e.rootAt[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
+			*at = uint8(i + 1)
 		}
 	}
 	e.rootKeysKnown = e.root.kind == KindObject && !e.root.raw
@@ -175,14 +182,18 @@ func (e *Event) target(p Path) (*Value, Path) {
 func (e *Event) Get(p Path) (Value, bool) {
 	v, rest := e.target(p)
 	if len(rest) > 0 && v == &e.root && e.rootKeysKnown {
-		b := keyBit(rest[0])
-		if e.rootKeys&b == 0 {
+		m := e.rootMember(rest[0])
+		if m == nil {
 			return Value{}, false
 		}
-		items := e.root.items()
-		if i := int(e.rootAt[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == rest[0] {
-			return get(items[i].Value, rest[1:])
+		if len(rest) >= 2 && nestable(m) {
+			j, _ := e.nestMember(m, rest[1])
+			if j < 0 {
+				return Value{}, false
+			}
+			return get(m.items()[j].Value, rest[2:])
 		}
+		return get(*m, rest[1:])
 	}
 	return get(*v, rest)
 }
@@ -213,15 +224,28 @@ func (e *Event) Set(p Path, val Value) {
 		set(v, rest, val, e.arena)
 		return
 	}
-	if len(rest) == 1 && e.lacksRootKey(rest[0]) {
+	n := e.root.n
+	switch {
+	case len(rest) == 1 && e.lacksRootKey(rest[0]):
 		// A new top-level field: no scan for it (init left the root
 		// an object of its own).
 		e.root.setItems(e.arena.appendField(e.root.items(), Field{Key: rest[0], Value: val}))
-	} else {
+	case len(rest) >= 2:
+		if m := e.rootMember(rest[0]); m != nil && nestable(m) {
+			e.nestSet(m, rest[1:], val) // see nest.go
+			return
+		}
+		set(v, rest, val, e.arena)
+	default:
 		set(v, rest, val, e.arena)
 	}
 	if e.rootKeysKnown {
-		e.rootKeys |= keyBit(rest[0])
+		b := keyBit(rest[0])
+		e.rootKeys |= b
+		// A member added: its place, as indexRootKeys would record it.
+		if at := &e.rootAt[bits.TrailingZeros64(b)]; e.root.n > n && *at == 0 && n < 255 {
+			*at = uint8(n + 1)
+		}
 	}
 }
 
@@ -287,6 +311,7 @@ func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
 // its object shift in place: a copy of that object's Value taken before
 // reads them shifted (read it again after).
 func (e *Event) Delete(p Path) (Value, bool) {
+	e.nest.items, e.nest.seen = nil, nil // members may shift in place
 	v, rest := e.target(p)
 	if len(rest) == 0 {
 		old := *v

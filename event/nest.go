@@ -1,0 +1,130 @@
+package event
+
+import (
+	"math/bits"
+	"unsafe"
+)
+
+// A filter chain reads and writes the members of one large object under
+// the root over and over: a dCache entry's 25–30 members under dcache,
+// which every when: test, grok capture and mutate of dcache.yml looks up
+// (some sixty lookups a line, each a scan of the members: 29 ns on
+// average, a quarter of the family's filter time). The event indexes the
+// last such object it was asked about, as it indexes its root keys: the
+// key bits of its members (a clear bit proves a key absent, so a new
+// field is appended without a scan) and where the member of each bit is
+// (a hint, checked against the key).
+//
+// An object is indexed at its second lookup. The index is valid while
+// the object's members are where they were when it was built (the same first member, as many of them): Set keeps it up
+// to date as it appends; Delete, the one operation that moves members in
+// place, drops it; anything else that changes the object gives it other
+// members (a new slice, another length) and so is noticed.
+
+// nestMin is the size from which an object is worth indexing: below it a
+// scan costs about what keeping the index does.
+const nestMin = 12
+
+// nestIndex indexes the members of one object.
+type nestIndex struct {
+	items unsafe.Pointer // the object's first member when indexed; nil: nothing indexed
+	n     uint32         // how many members it had
+	keys  uint64         // keyBit of each member's key
+	at    [64]uint8      // 1 + index of the member whose key has that bit (a hint)
+	// seen and seenN are the object of the last lookup that found no
+	// index: an object is indexed at its second lookup, so that one
+	// looked at once (an accounting record's) costs no index.
+	seen  unsafe.Pointer
+	seenN uint32
+}
+
+// nestFor returns the index of obj (a non-raw object of nestMin members or
+// more), building it at obj's second lookup; nil before.
+func (e *Event) nestFor(obj *Value) *nestIndex {
+	ix := &e.nest
+	if ix.items == obj.ptr && ix.n == obj.n {
+		return ix
+	}
+	if ix.seen != obj.ptr || ix.seenN != obj.n {
+		ix.seen, ix.seenN = obj.ptr, obj.n
+		return nil
+	}
+	ix.items, ix.n, ix.keys, ix.at = obj.ptr, obj.n, 0, [64]uint8{}
+	for i, f := range obj.items() {
+		b := keyBit(f.Key)
+		ix.keys |= b
+		// The first member of a bit keeps it: the first of two members
+		// with one key is the one a scan finds.
+		if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
+			*at = uint8(i + 1)
+		}
+	}
+	return ix
+}
+
+// nestable reports whether v is an object the event indexes.
+func nestable(v *Value) bool {
+	return v.kind == KindObject && !v.raw && v.n >= nestMin
+}
+
+// nestMember returns the index of the member key of obj (see nestFor), or
+// -1, and the index it used (nil: none yet).
+func (e *Event) nestMember(obj *Value, key string) (int, *nestIndex) {
+	ix := e.nestFor(obj)
+	if ix == nil {
+		return obj.index(key), nil
+	}
+	b := keyBit(key)
+	if ix.keys&b == 0 {
+		return -1, ix
+	}
+	items := obj.items()
+	if i := int(ix.at[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == key {
+		return i, ix
+	}
+	return obj.index(key), ix // another key with that bit, or a member that moved
+}
+
+// nestSet stores val at rest inside obj, an object the event indexes,
+// creating what is missing as set does, and keeps the index up to date.
+func (e *Event) nestSet(obj *Value, rest Path, val Value) {
+	key := rest[0]
+	i, ix := e.nestMember(obj, key)
+	if i < 0 {
+		obj.setItems(e.arena.appendField(obj.items(), Field{Key: key}))
+		i = int(obj.n) - 1
+		if ix != nil { // it indexed obj as it was; now one more
+			b := keyBit(key)
+			ix.items, ix.n = obj.ptr, obj.n
+			ix.keys |= b
+			if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
+				*at = uint8(i + 1)
+			}
+		}
+	}
+	items := obj.items()
+	if len(rest) == 1 {
+		items[i].Value = val
+		return
+	}
+	set(&items[i].Value, rest[1:], val, e.arena)
+}
+
+// rootMember returns the top-level member named key, or nil, through the
+// root's index when it is known.
+func (e *Event) rootMember(key string) *Value {
+	items := e.root.items()
+	if e.rootKeysKnown {
+		b := keyBit(key)
+		if e.rootKeys&b == 0 {
+			return nil
+		}
+		if i := int(e.rootAt[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == key {
+			return &items[i].Value
+		}
+	}
+	if i := e.root.index(key); i >= 0 {
+		return &items[i].Value
+	}
+	return nil
+}
