@@ -137,7 +137,7 @@ func TestNestedIndexAfterDeleteAndAppendInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Reserve(Path{"obj"}, 4) // room: the append below stays in place
-	for range 2 { // indexed at the second lookup
+	for range 2 {             // indexed at the second lookup
 		if _, ok := e.Get(Path{"obj", "k0"}); !ok {
 			t.Fatal("k0 missing")
 		}
