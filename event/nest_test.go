@@ -136,8 +136,10 @@ func TestNestedIndexAfterDeleteAndAppendInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Reserve(Path{"obj"}, 4) // room: the append below stays in place
-	for range 2 {             // indexed at the second lookup
+	// Room, so that the append below stays in place; two lookups, so that
+	// the object is indexed.
+	e.Reserve(Path{"obj"}, 4)
+	for range 2 {
 		if _, ok := e.Get(Path{"obj", "k0"}); !ok {
 			t.Fatal("k0 missing")
 		}
