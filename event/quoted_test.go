@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,34 @@ func TestUnescapeQuotedOutsideCheckedText(t *testing.T) {
 	} {
 		if got := unescapeQuoted(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Unescaping checked text gives what encoding/json decodes, for strings
+// of every kind of content: runs of each length between escapes (the
+// eight-byte copy ahead of the result), every one-byte escape, \u escapes
+// of one to three UTF-8 bytes, surrogate pairs and lone surrogates.
+func TestUnescapeQuotedMatchesEncodingJSON(t *testing.T) {
+	pieces := []string{`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u00e9`, `\u20ac`, `\u0041`, `\ud83d\ude00`, `\ud83d`, `\ude00x`, `é`, `日本`, "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdef01"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		var want string
+		if err := json.Unmarshal([]byte(`"`+text+`"`), &want); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got := unescapeQuotedInto(text, make([]byte, 0, len(text))); got != want {
+			t.Fatalf("%q: %q, want %q", text, got, want)
+		}
+		// With exactly the room promised, at the end of a larger buffer.
+		room := make([]byte, 5, 5+len(text))
+		if got := unescapeQuotedInto(text, room); got != want {
+			t.Fatalf("%q after a prefix: %q, want %q", text, got, want)
 		}
 	}
 }
