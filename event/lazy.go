@@ -274,13 +274,23 @@ func scanCleanString(b []byte, p int) (end int, esc escapes, ok bool) {
 	for {
 		// nextSpecial, by hand: a call per stop cost more than the stops
 		// themselves where an escape or accent comes every few bytes.
-		for ; p+8 <= len(b); p += 8 {
+		for p+8 <= len(b) {
 			w := binary.LittleEndian.Uint64(b[p:])
 			q, s := w^(lsb*'"'), w^(lsb*'\\')
-			if m := ((q-lsb)&^q | (s-lsb)&^s | (w - lsb*0x20) | w) & msb; m != 0 {
-				p += bits.TrailingZeros64(m) / 8
+			m := ((q-lsb)&^q | (s-lsb)&^s | (w - lsb*0x20) | w) & msb
+			if m == 0 {
+				p += 8
+				continue
+			}
+			p += bits.TrailingZeros64(m) / 8
+			// A one-byte escape (\" \n …, every few bytes in a traceback)
+			// is passed here, without leaving the loop; anything else
+			// takes the switch below.
+			if b[p] != '\\' || p+1 >= len(b) || !oneByteEscape[b[p+1]] {
 				break
 			}
+			esc |= hasEscapes
+			p += 2
 		}
 		if p+8 > len(b) {
 			p = nextSpecial(b, p)
@@ -389,6 +399,10 @@ func nextSpecial(b []byte, i int) int {
 	}
 	return i
 }
+
+// oneByteEscape marks the bytes that make a one-byte JSON escape after a
+// backslash (\u and \/ are told apart: see hasCodeEscapes).
+var oneByteEscape = [256]bool{'"': true, '\\': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 
 // hexRune parses the four hex digits at the start of b.
 func hexRune(b []byte) (rune, bool) {
