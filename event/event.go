@@ -49,8 +49,10 @@ type Event struct {
 	rootAt [64]uint8
 
 	// nest indexes the members of one large object under the root (see
-	// nest.go).
-	nest nestIndex
+	// nest.go); epoch counts the writes that may have added or moved
+	// members anywhere in the event, which the index must not outlive.
+	nest  nestIndex
+	epoch uint32
 
 	// arena is where the event's members were decoded, recycled when its
 	// batch is acknowledged; members added later come from it too. Nil
@@ -213,7 +215,14 @@ func (e *Event) Has(p Path) bool {
 // Set stores val at p, creating intermediate objects.
 func (e *Event) Set(p Path, val Value) {
 	v, rest := e.target(p)
+	if len(rest) >= 2 && v == &e.root {
+		if m := e.rootMember(rest[0]); m != nil && nestable(m) {
+			e.nestSet(m, rest[1:], val) // see nest.go
+			return
+		}
+	}
 	if len(rest) == 0 {
+		e.epoch++ // another document or @metadata
 		*v = val
 		if v == &e.root {
 			e.indexRootKeys()
@@ -221,7 +230,9 @@ func (e *Event) Set(p Path, val Value) {
 		return
 	}
 	if v != &e.root {
-		set(v, rest, val, e.arena)
+		if set(v, rest, val, e.arena) {
+			e.epoch++ // a member added (see nest.go)
+		}
 		return
 	}
 	n := e.root.n
@@ -230,14 +241,11 @@ func (e *Event) Set(p Path, val Value) {
 		// A new top-level field: no scan for it (init left the root
 		// an object of its own).
 		e.root.setItems(e.arena.appendField(e.root.items(), Field{Key: rest[0], Value: val}))
-	case len(rest) >= 2:
-		if m := e.rootMember(rest[0]); m != nil && nestable(m) {
-			e.nestSet(m, rest[1:], val) // see nest.go
-			return
-		}
-		set(v, rest, val, e.arena)
+		e.epoch++
 	default:
-		set(v, rest, val, e.arena)
+		if set(v, rest, val, e.arena) {
+			e.epoch++
+		}
 	}
 	if e.rootKeysKnown {
 		b := keyBit(rest[0])
@@ -260,6 +268,7 @@ func (e *Event) Reserve(p Path, n int) {
 	if len(p) == 0 || n <= 0 {
 		return
 	}
+	e.epoch++
 	// One walk, through objects only: Set would replace anything else on
 	// the way (an array among them), and that is not Reserve's to do.
 	v, rest := e.target(p)
@@ -311,14 +320,24 @@ func (e *Event) SetString(p Path, s string) { e.Set(p, String(s)) }
 // its object shift in place: a copy of that object's Value taken before
 // reads them shifted (read it again after).
 func (e *Event) Delete(p Path) (Value, bool) {
-	e.nest.items, e.nest.seen = nil, nil // members may shift in place
+	e.epoch++ // members shift in place
 	v, rest := e.target(p)
 	if len(rest) == 0 {
 		old := *v
 		*v = Value{kind: KindObject}
+		if v == &e.root {
+			e.indexRootKeys()
+		}
 		return old, true
 	}
-	return remove(v, rest)
+	old, ok := remove(v, rest)
+	if ok && v == &e.root && len(rest) == 1 {
+		// The root's members moved: a place hint checked only against
+		// the key would find a second member of that key where the first
+		// was.
+		e.indexRootKeys()
+	}
+	return old, ok
 }
 
 var tagsPath = Path{"tags"}

@@ -15,11 +15,15 @@ import (
 // field is appended without a scan) and where the member of each bit is
 // (a hint, checked against the key).
 //
-// An object is indexed at its second lookup. The index is valid while
-// the object's members are where they were when it was built (the same first member, as many of them): Set keeps it up
-// to date as it appends; Delete, the one operation that moves members in
-// place, drops it; anything else that changes the object gives it other
-// members (a new slice, another length) and so is noticed.
+// An object is indexed at its second lookup. The index is valid while the
+// object's members are where they were when it was built (the same first
+// member, as many of them) and nothing else in the event was written
+// since: the event counts the writes that add or move members (epoch),
+// because another value may share the object's members (a field set to
+// another's object without a copy, an earlier read of it set back) and add
+// to them in place. Set keeps the index up to date when it appends to the
+// indexed object itself; after any other such write it is rebuilt at the
+// next lookup. A value replaced in place moves no member.
 
 // nestMin is the size from which an object is worth indexing: below it a
 // scan costs about what keeping the index does.
@@ -29,6 +33,7 @@ const nestMin = 12
 type nestIndex struct {
 	items unsafe.Pointer // the object's first member when indexed; nil: nothing indexed
 	n     uint32         // how many members it had
+	epoch uint32         // the event's epoch then
 	keys  uint64         // keyBit of each member's key
 	at    [64]uint8      // 1 + index of the member whose key has that bit (a hint)
 	// seen and seenN are the object of the last lookup that found no
@@ -42,14 +47,14 @@ type nestIndex struct {
 // more), building it at obj's second lookup; nil before.
 func (e *Event) nestFor(obj *Value) *nestIndex {
 	ix := &e.nest
-	if ix.items == obj.ptr && ix.n == obj.n {
+	if ix.items == obj.ptr && ix.n == obj.n && ix.epoch == e.epoch {
 		return ix
 	}
 	if ix.seen != obj.ptr || ix.seenN != obj.n {
 		ix.seen, ix.seenN = obj.ptr, obj.n
 		return nil
 	}
-	ix.items, ix.n, ix.keys, ix.at = obj.ptr, obj.n, 0, [64]uint8{}
+	ix.items, ix.n, ix.epoch, ix.keys, ix.at = obj.ptr, obj.n, e.epoch, 0, [64]uint8{}
 	for i, f := range obj.items() {
 		b := keyBit(f.Key)
 		ix.keys |= b
@@ -93,9 +98,10 @@ func (e *Event) nestSet(obj *Value, rest Path, val Value) {
 	if i < 0 {
 		obj.setItems(e.arena.appendField(obj.items(), Field{Key: key}))
 		i = int(obj.n) - 1
+		e.epoch++
 		if ix != nil { // it indexed obj as it was; now one more
 			b := keyBit(key)
-			ix.items, ix.n = obj.ptr, obj.n
+			ix.items, ix.n, ix.epoch = obj.ptr, obj.n, e.epoch
 			ix.keys |= b
 			if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
 				*at = uint8(i + 1)
@@ -107,7 +113,9 @@ func (e *Event) nestSet(obj *Value, rest Path, val Value) {
 		items[i].Value = val
 		return
 	}
-	set(&items[i].Value, rest[1:], val, e.arena)
+	if set(&items[i].Value, rest[1:], val, e.arena) {
+		e.epoch++ // added deeper, maybe in memory obj shares
+	}
 }
 
 // rootMember returns the top-level member named key, or nil, through the

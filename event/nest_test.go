@@ -190,3 +190,104 @@ func TestIndexesFindTheFirstOfTwoMembersWithOneKey(t *testing.T) {
 		}
 	}
 }
+
+func bigObj(n int, prefix string) string {
+	s := ""
+	for i := 0; i < n; i++ {
+		s += fmt.Sprintf(`,"%s%d":%d`, prefix, i, i)
+	}
+	return "{" + s[1:] + "}"
+}
+
+func agree(t *testing.T, e *Event, p Path) {
+	t.Helper()
+	got, gok := e.Get(p)
+	want, wok := e.Root().Get(p)
+	if gok != wok || string(got.AppendJSON(nil)) != string(want.AppendJSON(nil)) {
+		t.Errorf("Get(%v) = %s %v; a scan of the members finds %s %v", p, got.AppendJSON(nil), gok, want.AppendJSON(nil), wok)
+	}
+}
+
+// A Delete at the root shifts its members: a place hint must not then
+// find the second of two members named alike. From a review.
+func TestRootHintsAfterDeleteFindTheFirstOfTwoKeys(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"x":1,"a":"first","a":"second"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agree(t, e, Path{"a"})
+	e.Delete(Path{"x"})
+	agree(t, e, Path{"a"})
+}
+
+// One object's members under two root members (a value set from another
+// field without a copy): what one adds in place, the other shows, and
+// neither is answered from an index built before. From a review.
+func TestNestedIndexWithMembersSharedByTwoFields(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"a":` + bigObj(14, "k") + `,"c":` + bigObj(14, "c") + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(Path{"a", "k0"}, Int(0)) // expand a (raw until written)
+	e.Set(Path{"c", "c0"}, Int(0))
+	v, _ := e.Get(Path{"a"})
+	e.Set(Path{"b"}, v) // b shares a's members
+	e.Get(Path{"a", "zz"})
+	e.Get(Path{"a", "zz"}) // index of a's members
+	e.Set(Path{"a", "new1"}, Int(1))
+	e.Get(Path{"c", "zz"}) // another object looked at once
+	e.Set(Path{"b", "other"}, Int(2))
+	agree(t, e, Path{"b", "other"})
+	agree(t, e, Path{"a", "other"})
+}
+
+// A root member set back to an earlier read of itself (fewer members, the
+// same memory), then added to. From a review.
+func TestNestedIndexAfterAnEarlierReadIsSetBack(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"a":` + bigObj(14, "k") + `,"c":` + bigObj(14, "c") + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(Path{"a", "k0"}, Int(0))
+	e.Set(Path{"c", "c0"}, Int(0))
+	e.Reserve(Path{"a"}, 4)
+	snap, _ := e.Get(Path{"a"})
+	e.Get(Path{"a", "zz"})
+	e.Set(Path{"a", "new1"}, Int(1)) // index built at this second lookup, then kept
+	e.Set(Path{"a"}, snap)           // restored: the members it had
+	e.Get(Path{"c", "zz"})           // another large object looked at once
+	e.Set(Path{"a", "other"}, Int(2))
+	agree(t, e, Path{"a", "other"})
+}
+
+// An alias too small to be indexed grows in place, over a member of the
+// indexed object. From a review.
+func TestNestedIndexWhenASmallerAliasGrows(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"a":` + bigObj(12, "k") + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(Path{"a", "k0"}, Int(0))
+	e.Reserve(Path{"a"}, 4)
+	v, _ := e.Get(Path{"a"})
+	fs := v.Fields()
+	e.Get(Path{"a", "zz"})
+	e.Get(Path{"a", "zz"})               // a's members indexed: 12
+	e.Set(Path{"b"}, Object(fs[:11]...)) // 11 of them, under b
+	e.Set(Path{"b", "other"}, Int(2))    // b: 12 members, the same first
+	agree(t, e, Path{"b", "other"})
+	agree(t, e, Path{"a", "other"})
+}
+
+// After a Delete at the root, Set writes into the first of two members
+// named alike, where Get reads. From a review.
+func TestSetAfterDeleteWritesTheFirstOfTwoKeys(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"x":1,"a":` + bigObj(12, "k") + `,"a":` + bigObj(12, "j") + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(Path{"a", "k0"}, Int(0)) // expand the first a
+	e.Delete(Path{"x"})
+	e.Set(Path{"a", "new"}, Int(1))
+	agree(t, e, Path{"a", "new"})
+}

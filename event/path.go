@@ -124,8 +124,10 @@ func (v Value) element(key string) (Value, bool) {
 
 // set stores val at path inside the object *v, creating intermediate
 // objects. A non-object in the way is replaced, as Logstash does.
-// Objects that grow take their members from a (the heap's when nil).
-func set(v *Value, path Path, val Value, a *Arena) {
+// Objects that grow take their members from a (the heap's when nil). It
+// reports whether it added a member (in place, maybe in memory another
+// value shares).
+func set(v *Value, path Path, val Value, a *Arena) (added bool) {
 	for depth, key := range path {
 		if v.kind != KindObject {
 			*v = Value{kind: KindObject}
@@ -135,13 +137,15 @@ func set(v *Value, path Path, val Value, a *Arena) {
 		if i < 0 {
 			v.setItems(a.appendField(v.items(), Field{Key: key}))
 			i = len(v.items()) - 1
+			added = true
 		}
 		if depth == len(path)-1 {
 			v.items()[i].Value = val
-			return
+			return added
 		}
 		v = &v.items()[i].Value
 	}
+	return added
 }
 
 // remove deletes path inside v and reports whether it existed.
