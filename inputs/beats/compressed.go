@@ -53,7 +53,6 @@ type inflating struct {
 	out   []byte // len: inflated so far; cap: the slab's
 	pos   int
 	ended bool // the zlib stream ended (and its checksum matched)
-	more  int  // the least a new slab holds when the batch outgrows its guess
 	pool  *slabPool
 	b     *batch // whose slabs these are
 	// charge counts inflated bytes against the budget as they are
@@ -92,7 +91,7 @@ func (c *conn) readCompressed(r *batchReader) error {
 		c.slab = c.in.slabs.get(guess)
 		r.b.slabs = append(r.b.slabs, c.slab)
 	}
-	z := inflating{r: c.inflater, out: c.slab, more: slabStep, pool: &c.in.slabs, b: r.b,
+	z := inflating{r: c.inflater, out: c.slab, pool: &c.in.slabs, b: r.b,
 		charge: func(n int64) error { return c.in.charge(c, r.b, n) }}
 	for {
 		more, err := z.have(10)
@@ -203,7 +202,7 @@ func (z *inflating) newSlab(n int) {
 	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
 	kept := len(z.out) - from
 	room := min(n, max(kept, maxInflateCall))
-	size := max(kept+room+inflateStep, z.more)
+	size := max(kept+room+inflateStep, slabStep)
 	slab := z.pool.get(size)[:kept]
 	z.b.slabs = append(z.b.slabs, slab)
 	copy(slab, z.out[from:])
