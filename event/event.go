@@ -2,7 +2,6 @@ package event
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 )
 
@@ -35,18 +34,13 @@ type Event struct {
 
 	ack *Ack
 
-	// rootKeys has the bit of every top-level key (keyBit) set, once
-	// rootKeysKnown: a clear bit proves a key absent, sparing the scan
-	// of the members when a filter adds a field or looks for one that is
-	// not there. Bits are never cleared (a deleted key leaves a false
-	// positive, which only costs the scan). Events built without init
-	// (struct literals) have it unknown and always scan.
-	rootKeys      uint64
-	rootKeysKnown bool
-	// rootAt[b] is 1 + the index of the top-level member whose key has
-	// bit b (keyBit) when the root was indexed, 0 for none: a hint,
-	// checked before use (members deleted since move the others).
-	rootAt [64]uint8
+	// rootIx indexes the top-level keys (see keyIndex): a bit proven
+	// absent spares the scan of the members when a filter adds a field or
+	// looks for one that is not there. Bits are proven absent only when
+	// the root is indexed (a deleted key leaves its bit, which only costs
+	// the scan). Events built without init (struct literals) know nothing
+	// and always scan.
+	rootIx keyIndex
 
 	// nest indexes the members of one large object under the root (see
 	// nest.go); epoch counts the writes that may have added or moved
@@ -90,9 +84,9 @@ func (e *Event) init(doc Value) {
 	e.indexRootKeys()
 }
 
-// keyBit is the bit a top-level key sets in Event.rootKeys: a hash of its
-// length, first, middle and last bytes, which tell apart the dozen keys
-// of an event without a loop over the key. The multiplier was searched
+// keyBit is the bit a key sets in a keyIndex (the root's, or a large
+// object's): a hash of its length, first, middle and last bytes, which
+// tell apart the dozen keys of an event without a loop over the key. The multiplier was searched
 // for (TestKeyBitsOfCommonKeys): the top-level keys Filebeat, Elastic Agent
 // and the shipped pipelines write or test each get a bit of their own,
 // so a route's test of data_stream is not answered "maybe" because the
@@ -106,23 +100,16 @@ func keyBit(k string) uint64 {
 }
 
 func (e *Event) indexRootKeys() {
-	e.rootKeys = 0
-	e.rootAt = [64]uint8{}
-	for i, f := range e.root.items() {
-		b := keyBit(f.Key)
-		e.rootKeys |= b
-		// The first member of a bit keeps it: of two members with one
-		// key (JSON allows it), the first is the one a scan finds.
-		if at := &e.rootAt[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
-			*at = uint8(i + 1)
-		}
+	if e.root.kind != KindObject || e.root.raw {
+		e.rootIx = keyIndex{} // members not at hand: know nothing
+		return
 	}
-	e.rootKeysKnown = e.root.kind == KindObject && !e.root.raw
+	e.rootIx.build(e.root.items())
 }
 
 // lacksRootKey reports whether the top-level key k is proven absent.
 func (e *Event) lacksRootKey(k string) bool {
-	return e.rootKeysKnown && e.rootKeys&keyBit(k) == 0
+	return e.rootIx.absent&keyBit(k) != 0
 }
 
 // KeySet is a set of top-level keys in the form an event indexes its own
@@ -144,7 +131,7 @@ func RootKeySet(keys ...string) KeySet {
 // only "maybe" (the index is a hash, and unknown for events built without
 // NewEvent or DecodeEvent).
 func (e *Event) LacksAll(s KeySet) bool {
-	return e.rootKeysKnown && e.rootKeys&uint64(s) == 0
+	return uint64(s)&^e.rootIx.absent == 0
 }
 
 // DecodeEvent parses a JSON object into a new Event. It copies data: the
@@ -183,11 +170,13 @@ func (e *Event) target(p Path) (*Value, Path) {
 // Get returns the value at p.
 func (e *Event) Get(p Path) (Value, bool) {
 	v, rest := e.target(p)
-	if len(rest) > 0 && v == &e.root && e.rootKeysKnown {
-		m := e.rootMember(rest[0])
-		if m == nil {
+	if len(rest) > 0 && v == &e.root && e.root.kind == KindObject && !e.root.raw {
+		items := e.root.items()
+		i := e.rootIx.find(items, rest[0])
+		if i < 0 {
 			return Value{}, false
 		}
+		m := &items[i].Value
 		if len(rest) >= 2 && nestable(m) {
 			j, _ := e.nestMember(m, rest[1])
 			if j < 0 {
@@ -216,8 +205,9 @@ func (e *Event) Has(p Path) bool {
 func (e *Event) Set(p Path, val Value) {
 	v, rest := e.target(p)
 	if len(rest) >= 2 && v == &e.root {
-		if m := e.rootMember(rest[0]); m != nil && nestable(m) {
-			e.nestSet(m, rest[1:], val) // see nest.go
+		items := e.root.items()
+		if i := e.rootIx.find(items, rest[0]); i >= 0 && nestable(&items[i].Value) {
+			e.nestSet(&items[i].Value, rest[1:], val) // see nest.go
 			return
 		}
 	}
@@ -247,13 +237,8 @@ func (e *Event) Set(p Path, val Value) {
 			e.epoch++
 		}
 	}
-	if e.rootKeysKnown {
-		b := keyBit(rest[0])
-		e.rootKeys |= b
-		// A member added: its place, as indexRootKeys would record it.
-		if at := &e.rootAt[bits.TrailingZeros64(b)]; e.root.n > n && *at == 0 && n < 255 {
-			*at = uint8(n + 1)
-		}
+	if e.root.n > n {
+		e.rootIx.add(keyBit(rest[0]), int(n)) // a member added
 	}
 }
 
@@ -389,7 +374,7 @@ func (e *Event) AppendJSON(dst []byte) []byte { return e.root.AppendJSON(dst) }
 // Clone returns a deep copy of the event that shares no mutable state and
 // belongs to no acknowledgement.
 func (e *Event) Clone() *Event {
-	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, Piece: e.Piece, rootKeys: e.rootKeys, rootKeysKnown: e.rootKeysKnown}
+	return &Event{root: e.root.clone(), meta: e.meta.clone(), DataStream: e.DataStream, Input: e.Input, Piece: e.Piece, rootIx: e.rootIx}
 }
 
 // Copy returns a copy of the event that owns all its bytes, so it outlives

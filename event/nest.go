@@ -29,13 +29,54 @@ import (
 // scan costs about what keeping the index does.
 const nestMin = 12
 
-// nestIndex indexes the members of one object.
+// keyIndex indexes the members of an object by the bit of their key
+// (keyBit): the bits no key has, which prove a key absent, and where the
+// first member of each bit is (a hint, checked against the key: another
+// key may share the bit, a member may have moved). The zero keyIndex
+// knows nothing: it proves nothing absent and every lookup scans.
+type keyIndex struct {
+	absent uint64
+	at     [64]uint8 // 1 + the member's index; 0: none recorded
+}
+
+// build indexes items.
+func (ix *keyIndex) build(items []Field) {
+	*ix = keyIndex{absent: ^uint64(0)}
+	for i, f := range items {
+		ix.add(keyBit(f.Key), i)
+	}
+}
+
+// add records a member whose key has bit b at index i. The first member
+// of a bit keeps it: of two members with one key (JSON allows it), the
+// first is the one a scan finds.
+func (ix *keyIndex) add(b uint64, i int) {
+	ix.absent &^= b
+	if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
+		*at = uint8(i + 1)
+	}
+}
+
+// find returns the index of the first member named key in items, the
+// members ix indexes, or -1.
+func (ix *keyIndex) find(items []Field, key string) int {
+	b := keyBit(key)
+	if ix.absent&b != 0 {
+		return -1
+	}
+	if i := int(ix.at[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == key {
+		return i
+	}
+	return indexOf(items, key)
+}
+
+// nestIndex is the keyIndex of one large object and what tells whether it
+// is still that object's.
 type nestIndex struct {
+	keyIndex
 	items unsafe.Pointer // the object's first member when indexed; nil: nothing indexed
 	n     uint32         // how many members it had
 	epoch uint32         // the event's epoch then
-	keys  uint64         // keyBit of each member's key
-	at    [64]uint8      // 1 + index of the member whose key has that bit (a hint)
 	// seen and seenN are the object of the last lookup that found no
 	// index: an object is indexed at its second lookup, so that one
 	// looked at once (an accounting record's) costs no index.
@@ -54,16 +95,8 @@ func (e *Event) nestFor(obj *Value) *nestIndex {
 		ix.seen, ix.seenN = obj.ptr, obj.n
 		return nil
 	}
-	ix.items, ix.n, ix.epoch, ix.keys, ix.at = obj.ptr, obj.n, e.epoch, 0, [64]uint8{}
-	for i, f := range obj.items() {
-		b := keyBit(f.Key)
-		ix.keys |= b
-		// The first member of a bit keeps it: the first of two members
-		// with one key is the one a scan finds.
-		if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
-			*at = uint8(i + 1)
-		}
-	}
+	ix.items, ix.n, ix.epoch = obj.ptr, obj.n, e.epoch
+	ix.build(obj.items())
 	return ix
 }
 
@@ -79,15 +112,7 @@ func (e *Event) nestMember(obj *Value, key string) (int, *nestIndex) {
 	if ix == nil {
 		return obj.index(key), nil
 	}
-	b := keyBit(key)
-	if ix.keys&b == 0 {
-		return -1, ix
-	}
-	items := obj.items()
-	if i := int(ix.at[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == key {
-		return i, ix
-	}
-	return obj.index(key), ix // another key with that bit, or a member that moved
+	return ix.find(obj.items(), key), ix
 }
 
 // nestSet stores val at rest inside obj, an object the event indexes,
@@ -100,12 +125,8 @@ func (e *Event) nestSet(obj *Value, rest Path, val Value) {
 		i = int(obj.n) - 1
 		e.epoch++
 		if ix != nil { // it indexed obj as it was; now one more
-			b := keyBit(key)
 			ix.items, ix.n, ix.epoch = obj.ptr, obj.n, e.epoch
-			ix.keys |= b
-			if at := &ix.at[bits.TrailingZeros64(b)]; *at == 0 && i < 255 {
-				*at = uint8(i + 1)
-			}
+			ix.add(keyBit(key), i)
 		}
 	}
 	items := obj.items()
@@ -116,23 +137,4 @@ func (e *Event) nestSet(obj *Value, rest Path, val Value) {
 	if set(&items[i].Value, rest[1:], val, e.arena) {
 		e.epoch++ // added deeper, maybe in memory obj shares
 	}
-}
-
-// rootMember returns the top-level member named key, or nil, through the
-// root's index when it is known.
-func (e *Event) rootMember(key string) *Value {
-	items := e.root.items()
-	if e.rootKeysKnown {
-		b := keyBit(key)
-		if e.rootKeys&b == 0 {
-			return nil
-		}
-		if i := int(e.rootAt[bits.TrailingZeros64(b)]) - 1; i >= 0 && i < len(items) && items[i].Key == key {
-			return &items[i].Value
-		}
-	}
-	if i := e.root.index(key); i >= 0 {
-		return &items[i].Value
-	}
-	return nil
 }

@@ -291,3 +291,25 @@ func TestSetAfterDeleteWritesTheFirstOfTwoKeys(t *testing.T) {
 	e.Set(Path{"a", "new"}, Int(1))
 	agree(t, e, Path{"a", "new"})
 }
+
+// A root replaced by an object still held as its JSON text is read from
+// that text: its index knows nothing of members it does not have at hand.
+func TestRootSetToRawTextIsRead(t *testing.T) {
+	e, err := DecodeEventOwned([]byte(`{"a":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set(nil, RawObject(`{"b":2}`))
+	if v, ok := e.Get(Path{"b"}); !ok || v.Text() != "2" {
+		t.Fatalf("b: %s %v", v.AppendJSON(nil), ok)
+	}
+	if _, ok := e.Get(Path{"a"}); ok {
+		t.Fatal("a found in the new root")
+	}
+	e.Set(Path{"c"}, Int(3)) // the root's members are now at hand
+	for _, k := range []string{"b", "c"} {
+		if _, ok := e.Get(Path{k}); !ok {
+			t.Fatalf("%s missing after a set", k)
+		}
+	}
+}

@@ -178,8 +178,10 @@ func remove(v *Value, path Path) (Value, bool) {
 	return Value{}, false
 }
 
-func (v *Value) index(key string) int {
-	items := v.items()
+func (v *Value) index(key string) int { return indexOf(v.items(), key) }
+
+// indexOf is the index of the first member of items named key, or -1.
+func indexOf(items []Field, key string) int {
 	for i := range items {
 		// The first byte settles most mismatches without a call.
 		if k := items[i].Key; len(k) == len(key) && (k == "" || k[0] == key[0]) && k == key {
