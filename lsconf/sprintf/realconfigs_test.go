@@ -1,21 +1,17 @@
 package sprintf
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ingestd/ingestd/lsconf"
+	"github.com/ingestd/ingestd/lsconf/load"
 )
 
 // The sprintf references of real configurations (lsconf/testdata says
 // where each comes from) parse, and parse into what Logstash reads.
 func TestRealConfigsTemplates(t *testing.T) {
 	parse := func(name string) *lsconf.Config {
-		src, err := os.ReadFile("../testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := lsconf.Parse(name, src, lsconf.ParseOptions{})
+		cfg, err := load.Path("../testdata/"+name, lsconf.ParseOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
