@@ -28,6 +28,7 @@ type Arena struct {
 	fields []Field
 	events []Event
 	taken  [][]Field // chunks from Pool
+	shells [][]Event // events chunks, recycled with the members when Pool is set
 
 	// late are the members filters take (lateFieldsFor), from workers
 	// that may run while the decoder still carves fields.
@@ -46,7 +47,12 @@ type Arena struct {
 // It also recycles the byte chunks of the texts filters read unescaped
 // (Event.Text). It empties at garbage collections (sync.Pools), so an
 // idle node keeps none. The zero FieldPool is ready.
-type FieldPool struct{ pool, bytes sync.Pool }
+//
+// It recycles the chunks of Event structs too: they were a third of the
+// bytes the dCache family allocated once the members were recycled
+// (330 bytes an event), and the collections that allocation brought
+// about were a tenth of that family's CPU.
+type FieldPool struct{ pool, bytes, events sync.Pool }
 
 // Release gives the arena's member chunks back to its Pool and empties
 // the arena. Every event decoded in it must be done, and nothing may read
@@ -74,7 +80,19 @@ func (a *Arena) Release() {
 		}
 		a.Pool.bytes.Put(&c)
 	}
-	a.fields, a.events, a.taken = nil, nil, nil
+	for _, c := range a.shells {
+		c = c[:cap(c)]
+		if race.Enabled {
+			for i := range c {
+				c[i] = Event{DataStream: recycledText, Input: recycledText,
+					root: itemsValue(KindObject, []Field{{Key: recycledText, Value: String(recycledText)}})}
+			}
+		} else {
+			clear(c)
+		}
+		a.Pool.events.Put(&c)
+	}
+	a.fields, a.events, a.taken, a.shells = nil, nil, nil, nil
 	a.late.fields, a.late.taken, a.late.bytes, a.late.texts = nil, nil, nil, nil
 }
 
@@ -190,9 +208,16 @@ func (a *Arena) event() *Event {
 	if a == nil {
 		return new(Event)
 	}
-	if len(a.events) == cap(a.events) {
-		a.events = make([]Event, 0, arenaEvents)
+	if a.Pool == nil {
+		if len(a.events) == cap(a.events) {
+			a.events = make([]Event, 0, arenaEvents)
+		}
+		a.events = a.events[:len(a.events)+1]
+		return &a.events[len(a.events)-1]
 	}
-	a.events = a.events[:len(a.events)+1]
-	return &a.events[len(a.events)-1]
+	e := &carve(&a.events, &a.shells, &a.Pool.events, 1, arenaEvents)[:1][0]
+	if race.Enabled {
+		*e = Event{} // poisoned when it was recycled
+	}
+	return e
 }
