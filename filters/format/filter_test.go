@@ -149,6 +149,34 @@ func TestDictConfigFile(t *testing.T) {
 	}
 }
 
+// Django's own LOGGING example (docs.djangoproject.com, "Logging":
+// "verbose" and "simple" formatters) written with "simple" first: a line of
+// the verbose formatter, as Python's logging wrote it, takes the verbose
+// format whichever order the file gives, not "simple" with the rest of the
+// record in its message.
+func TestDictConfigTriesTheFormatterWithMoreFieldsFirst(t *testing.T) {
+	for _, order := range []string{
+		`"simple": {"format": "%(levelname)s %(message)s"}, "verbose": {"format": "%(levelname)s %(asctime)s %(module)s %(process)d %(thread)d %(message)s"}`,
+		`"verbose": {"format": "%(levelname)s %(asctime)s %(module)s %(process)d %(thread)d %(message)s"}, "simple": {"format": "%(levelname)s %(message)s"}`,
+	} {
+		path := filepath.Join(t.TempDir(), "logging.json")
+		if err := os.WriteFile(path, []byte(`{"version": 1, "formatters": {`+order+`}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := newFilter(t, Config{DictConfig: path, Traceback: true})
+		e := lineEvent("WARNING 2026-12-06 19:57:08,056 log 2266 139797468431040 Not Found: /favicon.ico", "")
+		f.Apply(e)
+		if text(e, "message") != "Not Found: /favicon.ico" || text(e, "[process][pid]") != "2266" || e.HasTag("_formatparsefailure") {
+			t.Fatalf("%s: message %q pid %q tags %v", order, text(e, "message"), text(e, "[process][pid]"), e.Tags())
+		}
+		e = lineEvent("INFO plain record", "")
+		f.Apply(e)
+		if text(e, "message") != "plain record" || text(e, "log_level") != "INFO" {
+			t.Fatalf("%s: simple line: message %q", order, text(e, "message"))
+		}
+	}
+}
+
 func TestExplain(t *testing.T) {
 	f := newFilter(t, Config{Formats: []Decl{{Name: "pipe", Python: "%(levelname)s|%(name)s|%(message)s"}}})
 	report, ok, err := f.ExplainLine("INFO|app|hi")

@@ -13,8 +13,10 @@
 package format
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
@@ -34,7 +36,7 @@ func Register(r *plugin.Registry) {
 type Config struct {
 	Source       event.FieldRef `yaml:"source" default:"message" doc:"field holding the line"`
 	Formats      []Decl         `yaml:"formats" doc:"formats tried in order, before the library's"`
-	DictConfig   string         `yaml:"dictconfig" doc:"a Python logging dictConfig file (JSON or YAML): its formatters become formats, after formats"`
+	DictConfig   string         `yaml:"dictconfig" doc:"a Python logging dictConfig file (JSON or YAML): its formatters become formats, after formats, the one with more fields first"`
 	Library      bool           `yaml:"library" doc:"also try the shipped format library (PT, Celery, tornado/flower, gunicorn, uvicorn, daphne, Django runserver, werkzeug, nginx, redis, Python defaults, Jibe)"`
 	ServiceField event.FieldRef `yaml:"service_field" default:"service" doc:"field naming the service whose library formats are tried first"`
 	Traceback    bool           `yaml:"traceback" default:"true" doc:"split a Python traceback after a record into error.stack_trace, error.type, error.message"`
@@ -120,6 +122,7 @@ func compile(c *Config, loc *time.Location) (*Filter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dictconfig %s: %w", c.DictConfig, err)
 		}
+		var fromDict []*entry
 		for _, fm := range fms {
 			ff, err := pylog.Compile(fm)
 			if err != nil {
@@ -129,8 +132,17 @@ func compile(c *Config, loc *time.Location) (*Filter, error) {
 			if err != nil {
 				return nil, err
 			}
-			f.own = append(f.own, e)
+			fromDict = append(fromDict, e)
 		}
+		// Which formatter wrote a line is the handlers' business, not an
+		// order the file gives: the formatter with more fields is tried
+		// first, so that Django's "simple" (%(levelname)s %(message)s)
+		// never takes a "verbose" line whole into its message. Equals keep
+		// the file's order.
+		slices.SortStableFunc(fromDict, func(a, b *entry) int {
+			return cmp.Compare(len(b.f.Fields()), len(a.f.Fields()))
+		})
+		f.own = append(f.own, fromDict...)
 	}
 	if c.Library {
 		lib, err := shippedLibrary()

@@ -91,11 +91,11 @@ func TestDictConfig(t *testing.T) {
 			t.Fatalf("%s: %v", fm.Name, err)
 		}
 	}
-	if strings.Join(names, ",") != "iso,simple,threaded,timed" {
-		t.Fatalf("formatters %v", names)
+	if strings.Join(names, ",") != "simple,timed,threaded,iso" {
+		t.Fatalf("formatters %v, want the document's order", names)
 	}
-	if fms[0].Style != Brace || fms[0].Format != "{asctime} {message}" || fms[0].DateFmt != "%Y-%m-%dT%H:%M:%S" {
-		t.Fatalf("class formatter: %+v", fms[0])
+	if fms[3].Style != Brace || fms[3].Format != "{asctime} {message}" || fms[3].DateFmt != "%Y-%m-%dT%H:%M:%S" {
+		t.Fatalf("class formatter: %+v", fms[3])
 	}
 	yml := "version: 1\nformatters:\n  brief:\n    format: '%(levelname)s:%(name)s:%(message)s'\n"
 	if fms, err := DictConfig([]byte(yml)); err != nil || len(fms) != 1 {
