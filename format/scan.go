@@ -199,7 +199,10 @@ func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx i
 			}
 		}
 	}
-	if fd.Dash && line[s:e] == "-" {
+	// Both servers print an empty value as nothing, not "-": nginx's
+	// $host on a request that sent none, $args or gunicorn's %(q)s with
+	// no query string.
+	if fd.Dash && (e == s || line[s:e] == "-") {
 		m.Spans[idx] = Span{-1, -1}
 		return true
 	}

@@ -9,6 +9,7 @@ package weblog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ingestd/ingestd/format"
@@ -159,14 +160,26 @@ var gunicornAtoms = map[string]Var{
 	"D": {Target: "[event][duration]", Kind: format.Microsecs},
 	"M": {Target: "[event][duration]", Kind: format.Millisecs},
 	"L": {Target: "[event][duration]", Kind: format.Seconds},
-	"p": {Target: "[process][pid]", Kind: format.Token},
+	"p": {Target: "[process][pid]", Kind: format.Int}, // written "<pid>"
 }
+
+// durationAtoms are the atoms of the request's duration, most precise
+// first: a format may hold several, and the most precise one sets
+// event.duration.
+var durationAtoms = []string{"D", "L", "M", "T"}
 
 // Gunicorn compiles a gunicorn access_log_format: "%(h)s"-style atoms,
 // "%({header}i)s" request headers, "%({header}o)s" response headers and
 // "%({var}e)s" environment variables.
 func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 	src := accessLogFormat
+	duration := ""
+	for _, atom := range durationAtoms {
+		if strings.Contains(src, "%("+atom+")s") {
+			duration = atom
+			break
+		}
+	}
 	var b format.Builder
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -197,6 +210,9 @@ func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 			if v, ok = gunicornAtoms[atom]; !ok {
 				return nil, fmt.Errorf("gunicorn access_log_format %q: unknown atom %s", src, declared)
 			}
+			if slices.Contains(durationAtoms, atom) && atom != duration {
+				v.Target = "" // a less precise duration of the same request
+			}
 		}
 		fd := format.Field{Name: declared, Target: v.Target, Kind: v.Kind, Dash: true}
 		if v.Kind == format.Time {
@@ -205,6 +221,13 @@ func Gunicorn(name, accessLogFormat string) (*format.Format, error) {
 				return nil, err
 			}
 			fd.Layout = l
+		}
+		if atom == "p" {
+			// glogging.py: "<%s>" % os.getpid()
+			b.Byte('<')
+			b.Add(format.F(fd))
+			b.Byte('>')
+			continue
 		}
 		b.Add(format.F(fd))
 	}

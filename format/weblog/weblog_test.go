@@ -61,3 +61,55 @@ func TestGunicorn(t *testing.T) {
 		t.Fatal("an unknown atom compiled")
 	}
 }
+
+// Empty values, as nginx 1.22.1 (Debian) and gunicorn 20.1 wrote them in a
+// review: nginx prints a variable that is set but empty as nothing (not
+// "-"): $host on a request with no Host, $args with no query string;
+// gunicorn's %(q)s likewise. Such a field has no value; the line fits.
+func TestEmptyValues(t *testing.T) {
+	f, err := Nginx("timed", `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time "$host"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := scan(t, f, `127.0.0.1 - - [06/Dec/2026:19:51:17 +0000] "GARBAGE" 400 157 "-" "-" 0.002 - ""`)
+	if _, ok := got["$host"]; ok || got["$status"] != "400" {
+		t.Fatalf("got %v", got)
+	}
+	f, err = Nginx("args", `$remote_addr [$time_local] "$request_method $uri" $args $status`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = scan(t, f, `127.0.0.1 [06/Dec/2026:19:51:17 +0000] "GET /a"  200`)
+	if _, ok := got["$args"]; ok || got["$status"] != "200" {
+		t.Fatalf("unquoted empty $args: got %v", got)
+	}
+}
+
+// A custom access_log_format from the gunicorn docs' atoms, lines as
+// gunicorn 20.1 (Debian) wrote them: %(q)s is empty with no query
+// string, %(p)s is "<pid>", and of %(L)s %(D)s %(T)s the most precise
+// (microseconds) sets the duration.
+func TestGunicornCustomAtoms(t *testing.T) {
+	f, err := Gunicorn("custom", GunicornDefault+` %(L)s %(D)s %(T)s %(p)s "%({x-forwarded-for}i)s" "%({content-type}o)s" %(m)s %(U)s %(q)s %(H)s`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]string{}
+	for _, fd := range f.Fields() {
+		targets[fd.Name] = fd.Target
+	}
+	if targets["%(D)s"] != "[event][duration]" || targets["%(L)s"] != "" || targets["%(T)s"] != "" || targets["%(p)s"] != "[process][pid]" {
+		t.Fatalf("targets %v", targets)
+	}
+	got := scan(t, f, `127.0.0.1 - - [06/Dec/2026:19:56:03 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/7.88.1" 0.000463 463 0 <32215> "-" "text/plain" GET /  HTTP/1.1`)
+	if got["%(p)s"] != "32215" || got["%(D)s"] != "463" || got["%(U)s"] != "/" {
+		t.Fatalf("got %v", got)
+	}
+	if _, ok := got["%(q)s"]; ok {
+		t.Fatalf("an empty query string has a value: %v", got)
+	}
+	got = scan(t, f, `127.0.0.1 - bob [06/Dec/2026:19:56:03 +0000] "GET /a?x=1&y=%22z%22 HTTP/1.1" 200 5 "-" "curl/7.88.1" 0.000191 191 0 <32215> "10.0.0.1, 10.0.0.2" "text/plain" GET /a x=1&y=%22z%22 HTTP/1.1`)
+	if got["%(q)s"] != "x=1&y=%22z%22" || got["%(u)s"] != "bob" {
+		t.Fatalf("got %v", got)
+	}
+}
