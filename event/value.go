@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -113,12 +114,19 @@ func Bool(b bool) Value {
 func Int(n int64) Value { return strValue(KindNumber, strconv.FormatInt(n, 10)) }
 
 // Float returns a floating point number value; NaN and the infinities,
-// which JSON cannot hold, are null.
+// which JSON cannot hold, are null. An integral value keeps a fraction
+// ("12.0"), as Logstash writes a Float: Elasticsearch's dynamic mapping
+// would make a field whose first value is "12" a long, and truncate the
+// 2.5 that comes next.
 func Float(f float64) Value {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return Value{}
 	}
-	return strValue(KindNumber, strconv.FormatFloat(f, 'g', -1, 64))
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return strValue(KindNumber, s)
 }
 
 // RawNumber returns a number value from its JSON literal, which the caller
