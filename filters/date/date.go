@@ -176,7 +176,9 @@ func (f *filter) Apply(e *event.Event) bool {
 	ref := f.reference(e)
 	for _, p := range f.parsers {
 		if t, err := p(text, f.loc, ref); err == nil {
-			e.SetString(f.target, Format(t))
+			// Milliseconds, as Logstash's date filter (Joda time) keeps:
+			// its spec reads "1350414944.123456" as .123.
+			e.SetString(f.target, Format(t.Truncate(time.Millisecond)))
 			return true
 		}
 	}

@@ -23,13 +23,26 @@ func TestJavaFormats(t *testing.T) {
 		"10/Oct/2000:13:55:36 -0700":  "2000-10-10T20:55:36.000Z",
 		"2025-12-30T21:16:01.340":     "2025-12-30T21:16:01.340Z",
 		"2025-12-30T17:31:18-03:30":   "2025-12-30T21:01:18.000Z",
-		"2025-12-30T23:03:03.356805Z": "2025-12-30T23:03:03.356805Z",
+		// Milliseconds, as Logstash's date filter keeps them (its spec,
+		// "parsing microsecond-precise times with UNIX (#213)").
+		"2025-12-30T23:03:03.356805Z": "2025-12-30T23:03:03.356Z",
 		"1767128198060":               "2025-12-30T20:56:38.060Z",
 	}
 	for in, want := range cases {
 		if got := ts(pt.Apply(t, f, `{"t":"`+in+`"}`)); got != want {
 			t.Errorf("%s: got %s want %s", in, got, want)
 		}
+	}
+}
+
+// logstash-filter-date's spec/filters/date_spec.rb, "parsing microsecond-
+// precise times with UNIX (#213)": "1350414944.123456" is
+// 2012-10-16T12:15:44.123-07:00, .123 "since Joda time only supports
+// milliseconds".
+func TestMillisecondsAsLogstash(t *testing.T) {
+	f := pt.Filter(t, New, `match: [mydate, UNIX]`)
+	if got := ts(pt.Apply(t, f, `{"mydate":"1350414944.123456"}`)); got != "2012-10-16T19:15:44.123Z" {
+		t.Fatalf("got %s", got)
 	}
 }
 
