@@ -165,13 +165,23 @@ output { stdout { } }`)
 // legacy option or by enrich, warns that a client without a certificate
 // is no_client_cert in ingestd where Logstash says unverified (a condition
 // on "unverified" would never match).
-func TestPeerMetadataWarning(t *testing.T) {
+// ssl_peer_metadata asks for Logstash's statuses: a client without a
+// certificate is "unverified" (logstash-input-beats message_listener.rb,
+// extract_tls_peer), which the converted input keeps with
+// tls.no_cert_status; without it the input says no_client_cert.
+func TestPeerMetadataStatus(t *testing.T) {
 	for _, opt := range []string{`ssl_peer_metadata => true`, `enrich => ["source_metadata", "ssl_peer_metadata"]`} {
-		got := problems(t, `input { beats { port => 5044 `+opt+` } }
-output { stdout { } }`)
-		if len(got) != 1 || !strings.Contains(got[0], "warning") || !strings.Contains(got[0], "no_client_cert there, unverified in Logstash") {
-			t.Errorf("%s: %v", opt, got)
+		src := `input { beats { port => 5044 ` + opt + ` } }
+output { stdout { } }`
+		p := build(t, src)
+		if !strings.Contains(p.yaml, "no_cert_status: 'unverified'") {
+			t.Errorf("%s: no no_cert_status in\n%s", opt, p.yaml)
 		}
+	}
+	p := build(t, `input { beats { port => 5044 } }
+output { stdout { } }`)
+	if strings.Contains(p.yaml, "no_cert_status") {
+		t.Errorf("no_cert_status without ssl_peer_metadata:\n%s", p.yaml)
 	}
 }
 

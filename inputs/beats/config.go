@@ -41,12 +41,13 @@ type Config struct {
 
 // TLSConfig configures TLS and mutual TLS.
 type TLSConfig struct {
-	Enabled                bool     `yaml:"enabled" default:"false" doc:"serve TLS; each event then carries [@metadata][tls_peer]: status (verified: a client certificate verified against certificate_authorities; no_client_cert: none presented, or client_auth none) and, with a certificate, its subject (as allowed_subjects matches it)"`
+	Enabled                bool     `yaml:"enabled" default:"false" doc:"serve TLS; each event then carries [@metadata][tls_peer]: status (verified: a client certificate verified against certificate_authorities; no_client_cert: none presented, or client_auth none, unless no_cert_status says unverified) and, with a certificate, its subject (as allowed_subjects matches it)"`
 	Certificate            string   `yaml:"certificate" doc:"PEM server certificate (chain) file"`
 	Key                    string   `yaml:"key" doc:"PEM private key file of the certificate"`
 	CertificateAuthorities []string `yaml:"certificate_authorities" doc:"PEM CA bundles that client certificates are verified against"`
 	ClientAuth             string   `yaml:"client_auth" default:"none" enum:"none,optional,required" doc:"none: no client certificate; optional: verified when given; required: a valid client certificate is mandatory"`
 	MinVersion             string   `yaml:"min_version" default:"1.2" enum:"1.2,1.3" doc:"lowest TLS version accepted"`
+	NoCertStatus           string   `yaml:"no_cert_status" default:"no_client_cert" enum:"no_client_cert,unverified" doc:"[@metadata][tls_peer][status] of a client that presented no certificate (or was not asked for one): no_client_cert, or unverified as Logstash's ssl_peer_metadata writes it (ingestd convert sets unverified for a logstash.conf that asks for the peer metadata)"`
 	AllowedSubjects        []string `yaml:"allowed_subjects" doc:"client certificate subjects admitted, each exact or with * matching any run of characters (commas too), compared with the subject written as Go does (RFC 2253, most specific attribute first, no space after the commas: CN=filebeat01,O=NEANIAS), which events also carry as [@metadata][tls_peer][subject]; when set, a connection is closed right after its handshake unless it presented a verified certificate whose subject one matches (without a certificate it is closed too). Needs client_auth optional or required"`
 }
 

@@ -291,7 +291,7 @@ func (c *conn) handshake() error {
 		return fmt.Errorf("beats: TLS handshake failed: %w", err)
 	}
 	_ = c.tls.SetDeadline(time.Time{})
-	p := peerOf(c.tls.ConnectionState())
+	p := peerOf(c.tls.ConnectionState(), c.in.cfg.TLS.NoCertStatus)
 	if p.subject != "" {
 		c.log = c.log.With().Str("client_cert", p.subject).Logger()
 	}

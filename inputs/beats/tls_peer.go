@@ -25,7 +25,10 @@ const (
 	// truthful should a mode that asks without verifying be added.
 	statusUnverified = "unverified"
 	// statusNoClientCert: the client presented no certificate, or was not
-	// asked for one (client_auth none).
+	// asked for one (client_auth none); tls.no_cert_status may make it
+	// statusUnverified, as Logstash's beats input writes it
+	// (message_listener.rb, extract_tls_peer: no peer certificate is
+	// "unverified").
 	statusNoClientCert = "no_client_cert"
 )
 
@@ -36,10 +39,14 @@ type peer struct {
 	subject string // the leaf certificate's subject (RFC 2253, as pkix.Name.String writes it); "" without one
 }
 
-// peerOf reads the peer of a completed handshake.
-func peerOf(state tls.ConnectionState) peer {
+// peerOf reads the peer of a completed handshake; noCert is the status of
+// a client without a certificate (tls.no_cert_status).
+func peerOf(state tls.ConnectionState, noCert string) peer {
 	if len(state.PeerCertificates) == 0 {
-		return peer{status: statusNoClientCert}
+		if noCert == "" {
+			noCert = statusNoClientCert
+		}
+		return peer{status: noCert}
 	}
 	p := peer{status: statusUnverified, subject: state.PeerCertificates[0].Subject.String()}
 	// Go fills VerifiedChains only when it verified the chain against
@@ -193,10 +200,10 @@ func (pat subjectPattern) match(s string) bool {
 type errSubjectRefused struct{ peer peer }
 
 func (e errSubjectRefused) Error() string {
-	switch e.peer.status {
-	case statusNoClientCert:
+	switch {
+	case e.peer.subject == "":
 		return "beats: no client certificate, and tls.allowed_subjects admits only certificates it names"
-	case statusVerified:
+	case e.peer.status == statusVerified:
 		return fmt.Sprintf("beats: client certificate subject %q matches no tls.allowed_subjects", e.peer.subject)
 	default:
 		return fmt.Sprintf("beats: client certificate %q is %s; tls.allowed_subjects admits only verified ones", e.peer.subject, e.peer.status)

@@ -304,9 +304,14 @@ func TestPeerOf(t *testing.T) {
 		{tls.ConnectionState{PeerCertificates: []*x509.Certificate{cert}, VerifiedChains: [][]*x509.Certificate{{cert}}}, peer{statusVerified, "CN=filebeat01,O=NEANIAS"}},
 	}
 	for _, tc := range cases {
-		if got := peerOf(tc.state); got != tc.want {
+		if got := peerOf(tc.state, statusNoClientCert); got != tc.want {
 			t.Errorf("peerOf %+v, want %+v", got, tc.want)
 		}
+	}
+	// tls.no_cert_status: unverified, as Logstash's beats input calls a
+	// client without a certificate (message_listener.rb, extract_tls_peer).
+	if got := peerOf(tls.ConnectionState{}, statusUnverified); got != (peer{status: statusUnverified}) {
+		t.Errorf("no certificate with no_cert_status unverified: %+v", got)
 	}
 	// An unverified certificate is never admitted, whatever its subject.
 	rules, err := (&TLSConfig{ClientAuth: "optional", AllowedSubjects: []string{"*"}}).compileSubjects()

@@ -212,11 +212,11 @@ func (c *conv) beatsInput(p *lsconf.Plugin) *lsconv.Decoration {
 	} else {
 		c.ECSMode(o) // read: it only names the source metadata
 	}
-	const peerWarning = "%s: ssl_peer_metadata: ingestd always sets [@metadata][tls_peer][status] and [subject] on TLS connections; a client without a certificate is no_client_cert there, unverified in Logstash"
-	if v, ok := o.Boolean("ssl_peer_metadata"); ok && v {
-		c.Warnf(o.Attrs["ssl_peer_metadata"].Pos, peerWarning, what)
-	} else if a := o.Attrs["enrich"]; a != nil && enrich["ssl_peer_metadata"] {
-		c.Warnf(a.Pos, peerWarning, what)
+	// ingestd always sets [@metadata][tls_peer] on TLS connections; asked
+	// for it, a client without a certificate is "unverified", as
+	// Logstash's message_listener.rb (extract_tls_peer) writes it.
+	if v, ok := o.Boolean("ssl_peer_metadata"); ok && v || o.Attrs["enrich"] != nil && enrich["ssl_peer_metadata"] {
+		tls.Set("no_cert_status", lsconv.Str("unverified"))
 	}
 	if len(tls.Entries) > 0 {
 		in.Set("tls", tls)
