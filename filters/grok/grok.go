@@ -39,8 +39,8 @@ type Config struct {
 	BreakOnMatch       bool              `yaml:"break_on_match" default:"true" doc:"stop at the first pattern that matches (and at the first field that matched). Without it, every pattern is tried, and a field counts as matched when its last pattern matched (Logstash's rule)"`
 	PatternsDir        []string          `yaml:"patterns_dir" doc:"directories of extra pattern files (NAME regex per line), on top of the shipped patterns"`
 	PatternDefinitions map[string]string `yaml:"pattern_definitions" doc:"inline patterns {NAME: regex}"`
-	Overwrite          []string          `yaml:"overwrite" doc:"fields a capture replaces; other existing fields become arrays (as in Logstash)"`
-	KeepEmptyCaptures  bool              `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string"`
+	Overwrite          []string          `yaml:"overwrite" doc:"fields a capture replaces; otherwise, as in Logstash, an existing string becomes an array of it and the capture, an array gets the capture appended, a null is replaced, and any other value (an object, a number, a boolean) is kept and the capture dropped"`
+	KeepEmptyCaptures  bool              `yaml:"keep_empty_captures" default:"false" doc:"store every capture that matched the empty string, and as null every one whose group took no part in the match (as Logstash does)"`
 	KeepEmptyFields    []string          `yaml:"keep_empty_fields" doc:"fields whose empty capture is stored (\"\" is a value there, e.g. an empty error message); use this rather than keep_empty_captures when the pattern has optional groups"`
 	TagOnFailure       []string          `yaml:"tag_on_failure" default:"[_grokparsefailure]" doc:"tags added when no pattern matches"`
 	Target             event.FieldRef    `yaml:"target" doc:"an object field the captures go into (Logstash's target); empty: the root. overwrite and keep_empty_fields name captures without it"`
@@ -356,7 +356,7 @@ func (f *Filter) matchText(e *event.Event, src *source, text string) bool {
 		if !ok {
 			continue
 		}
-		f.store(e, p.caps, vals)
+		f.store(e, p, text, vals)
 		if f.breakOn {
 			break
 		}
@@ -371,7 +371,7 @@ func (f *Filter) matchRecalled(e *event.Event, src *source, text string) bool {
 		if o.pattern < 0 {
 			return false
 		}
-		f.store(e, src.patterns[o.pattern].caps, o.vals)
+		f.store(e, &src.patterns[o.pattern], text, o.vals)
 		return true
 	}
 	var scratch [16]string
@@ -379,7 +379,7 @@ func (f *Filter) matchRecalled(e *event.Event, src *source, text string) bool {
 		p := &src.patterns[i]
 		if vals, ok := p.m.match(text, scratch[:0]); ok {
 			src.recall.record(text, i, vals)
-			f.store(e, p.caps, vals)
+			f.store(e, p, text, vals)
 			return true
 		}
 	}
@@ -414,22 +414,55 @@ func (c capture) value(text string) event.Value {
 	return event.String(text)
 }
 
-// store sets the captured texts (vals[i] for caps[i]), in the order of
-// their internal names, so documents are stable.
-func (f *Filter) store(e *event.Event, caps []capture, vals []string) {
-	for i, text := range vals {
-		c := caps[i]
-		if text == "" && !f.keepEmpty && !f.keepField[c.key] {
-			continue
+// store sets the captured texts (vals[i] for p.caps[i]) of p's match on
+// text, in the order of their internal names, so documents are stable.
+// It follows Logstash's grok (handle in lib/logstash/filters/grok.rb):
+// an empty capture, or one whose group took no part in the match (nil in
+// Ruby), is dropped unless keep_empty_captures keeps it, the latter as
+// null; a capture the overwrite list names replaces the field; otherwise
+// a field that is absent or null is set, an array gets the capture
+// appended, a string becomes [old, capture], and any other value (an
+// object such as Filebeat's agent, a number, a boolean, Logstash's
+// @timestamp) stays as it is and the capture is dropped.
+func (f *Filter) store(e *event.Event, p *Pattern, text string, vals []string) {
+	var absent []bool // which groups took no part, worked out when needed
+	for i, s := range vals {
+		c := p.caps[i]
+		val := c.value(s)
+		if s == "" && !f.keepField[c.key] {
+			if !f.keepEmpty {
+				continue
+			}
+			if absent == nil {
+				absent = p.m.absent(text)
+			}
+			if absent[i] {
+				val = event.Value{} // Ruby's nil, not converted either
+			}
 		}
-		val := c.value(text)
-		if old, exists := e.Get(c.path); exists && !f.overwrite[c.key] {
-			val = appendValue(old, val)
+		if !f.overwrite[c.key] {
+			if old, exists := e.Get(c.path); exists {
+				switch old.Kind() {
+				case event.KindNull:
+				case event.KindArray, event.KindString:
+					if old.Kind() == event.KindString && len(c.path) == 1 && c.path[0] == timestampKey {
+						continue // a LogStash::Timestamp in Logstash, not a String
+					}
+					val = appendValue(old, val)
+				default:
+					continue
+				}
+			}
 		}
 		e.Set(c.path, val)
 	}
 }
 
+// timestampKey is the field Logstash holds as a Timestamp, not a String.
+const timestampKey = "@timestamp"
+
+// appendValue returns old (an array, or a string promoted to one) with v
+// appended.
 func appendValue(old, v event.Value) event.Value {
 	var elems []event.Value
 	if old.Kind() == event.KindArray {

@@ -158,3 +158,100 @@ match: {message: ["%{COMBINEDAPACHELOG}"]}
 		t.Errorf("legacy: %s", e.AppendJSON(nil))
 	}
 }
+
+// TestCaptureIntoAnExistingField follows handle in Logstash's
+// lib/logstash/filters/grok.rb (logstash-filter-grok 4.4, lines 418-443):
+// without overwrite, an absent or nil field is set, an Array gets the
+// capture appended (v << value), a String becomes [v, value], and any
+// other value is left as it is, the capture dropped ("Not adding matched
+// value - found existing"). A Filebeat event carries an agent object:
+// %{COMBINEDAPACHELOG} (legacy patterns) captures agent, and turning the
+// object into [{...}, "\"Mozilla/4.08\""] made Elasticsearch refuse the
+// document.
+func TestCaptureIntoAnExistingField(t *testing.T) {
+	apache := build(t, `match: {message: ['%{COMBINEDAPACHELOG}']}`)
+	e := newEvent(t, `{"message":"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326 \"http://www.example.com/start.html\" \"Mozilla/4.08 [en] (Win98; I ;Nav)\"","agent":{"type":"filebeat","version":"8.12.0"}}`)
+	apache.Apply(e)
+	if got := e.GetString(event.Path{"agent"}); got != `{"type":"filebeat","version":"8.12.0"}` {
+		t.Errorf("agent = %s, want the Filebeat object kept", got)
+	}
+	if got := e.GetString(event.Path{"referrer"}); got != `"http://www.example.com/start.html"` {
+		t.Errorf("referrer = %s (the other captures must be stored)", got)
+	}
+	if e.HasTag("_grokparsefailure") {
+		t.Error("the line matched: no failure tag")
+	}
+
+	f := build(t, `match: {message: ['^%{WORD:word} %{INT:port}$']}`)
+	for _, c := range []struct{ in, want string }{
+		{`{"message":"x 8080","port":80}`, `{"message":"x 8080","port":80,"word":"x"}`},                            // a number: kept
+		{`{"message":"x 8080","port":true,"word":false}`, `{"message":"x 8080","port":true,"word":false}`},         // booleans: kept
+		{`{"message":"x 8080","port":{"n":1}}`, `{"message":"x 8080","port":{"n":1},"word":"x"}`},                  // an object: kept
+		{`{"message":"x 8080","port":null}`, `{"message":"x 8080","port":"8080","word":"x"}`},                      // nil: set
+		{`{"message":"x 8080","port":"80"}`, `{"message":"x 8080","port":["80","8080"],"word":"x"}`},               // a String: [old, new]
+		{`{"message":"x 8080","port":[80,"81"]}`, `{"message":"x 8080","port":[80,"81","8080"],"word":"x"}`},       // an Array: appended
+		{`{"message":"x 8080","port":[]}`, `{"message":"x 8080","port":["8080"],"word":"x"}`},                      // an empty Array too
+		{`{"message":"x 8080","port":{"n":1},"word":"w"}`, `{"message":"x 8080","port":{"n":1},"word":["w","x"]}`}, // each field on its own
+	} {
+		e := newEvent(t, c.in)
+		f.Apply(e)
+		sameDoc(t, e, c.want)
+	}
+
+	// overwrite replaces whatever the field holds.
+	o := build(t, "match: {message: ['^%{WORD:word} %{INT:port:int}$']}\noverwrite: [port]")
+	e = newEvent(t, `{"message":"x 8080","port":{"n":1}}`)
+	o.Apply(e)
+	sameDoc(t, e, `{"message":"x 8080","port":8080,"word":"x"}`)
+
+	// Logstash's @timestamp is a LogStash::Timestamp, not a String: a
+	// capture into it without overwrite is dropped.
+	ts := build(t, `match: {message: ['^(?<@timestamp>\S+)']}`)
+	e = newEvent(t, `{"message":"2024-01-02T03:04:05Z","@timestamp":"2024-05-06T07:08:09.000Z"}`)
+	ts.Apply(e)
+	sameDoc(t, e, `{"message":"2024-01-02T03:04:05Z","@timestamp":"2024-05-06T07:08:09.000Z"}`)
+
+	// Under a target, the same rules at the target's field.
+	tg := build(t, "match: {message: ['^%{WORD:word} %{INT:port}$']}\ntarget: parsed")
+	e = newEvent(t, `{"message":"x 8080","parsed":{"port":443,"word":"w"}}`)
+	tg.Apply(e)
+	sameDoc(t, e, `{"message":"x 8080","parsed":{"port":443,"word":["w","x"]}}`)
+}
+
+// TestKeepEmptyCaptures follows logstash-filter-grok's spec
+// (spec/filters/grok_spec.rb, "keep if keep_empty_captures is true" and
+// "grok with nil coerced value and keep_empty_captures"): a group that
+// took no part in the match is captured as nil, which handle stores (the
+// spec reads it through to_hash, as the key is there with a nil value);
+// without keep_empty_captures it is dropped ("drop by default").
+func TestKeepEmptyCaptures(t *testing.T) {
+	drop := build(t, `match: {message: ['1=%{WORD:foo1} *(2=%{WORD:foo2})?']}`)
+	e := newEvent(t, `{"message":"1=test"}`)
+	drop.Apply(e)
+	sameDoc(t, e, `{"message":"1=test","foo1":"test"}`)
+
+	keep := build(t, "match: {message: ['1=%{WORD:foo1} *(2=%{WORD:foo2})?']}\nkeep_empty_captures: true")
+	e = newEvent(t, `{"message":"1=test"}`)
+	keep.Apply(e)
+	sameDoc(t, e, `{"message":"1=test","foo1":"test","foo2":null}`)
+
+	coerced := build(t, "match: {message: ['test (N/A|%{BASE10NUM:duration:float}ms)']}\nkeep_empty_captures: true")
+	e = newEvent(t, `{"message":"test N/A"}`)
+	coerced.Apply(e)
+	sameDoc(t, e, `{"message":"test N/A","duration":null}`)
+
+	// A group that matched the empty string is "" (Ruby's match[i] is "").
+	e = newEvent(t, `{"message":"a="}`)
+	empty := build(t, "match: {message: ['^a=(?<v>\\w*)(?<w>x)?$']}\nkeep_empty_captures: true")
+	empty.Apply(e)
+	sameDoc(t, e, `{"message":"a=","v":"","w":null}`)
+	// The same through the recall of the last texts (break_on_match).
+	e = newEvent(t, `{"message":"a="}`)
+	empty.Apply(e)
+	sameDoc(t, e, `{"message":"a=","v":"","w":null}`)
+
+	// nil into an existing String promotes it: [old, nil].
+	e = newEvent(t, `{"message":"1=test","foo2":"old"}`)
+	keep.Apply(e)
+	sameDoc(t, e, `{"message":"1=test","foo1":"test","foo2":["old",null]}`)
+}

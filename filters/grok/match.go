@@ -437,6 +437,19 @@ func (m *matcher) match(text string, out []string) (_ []string, ok bool) {
 	return out, true
 }
 
+// absent reports, for each store, whether its group took no part in the
+// match of text (which matched): match gives "" for it, as vjeantet does,
+// and Logstash's grok nil. Only keep_empty_captures tells them apart, so
+// this runs the whole regex again, off the filter's usual path.
+func (m *matcher) absent(text string) []bool {
+	out := make([]bool, len(m.stores))
+	loc := m.full.FindStringSubmatchIndex(text)
+	for i, s := range m.stores {
+		out[i] = loc == nil || loc[2*s.group] < 0
+	}
+	return out
+}
+
 func group(text string, loc []int, i int) string {
 	if loc[2*i] < 0 {
 		return ""
