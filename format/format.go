@@ -47,7 +47,8 @@ const (
 	Epoch
 	// Request is an HTTP request line, "METHOD URI HTTP/x.y".
 	Request
-	// HostPort is "address:port" (an IPv6 address in brackets).
+	// HostPort is "address:port"; an IPv6 address in brackets or bare
+	// ("::1:41238", uvicorn), split at the last colon (SplitHostPort).
 	HostPort
 	// Status is an HTTP status code, optionally followed by its phrase
 	// ("200 OK", uvicorn).

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -328,5 +329,53 @@ func TestMayFitStopsAtAFieldThatTakesALineBreak(t *testing.T) {
 	free := NewLineBytes("no brackets here\n[x] later")
 	if g.MayFit(&free) {
 		t.Error("a format whose first-line literals are missing was not ruled out")
+	}
+}
+
+// IPv6 clients as the servers write them (lines from a review running
+// uvicorn 0.17 and daphne 4.0 on ::1): uvicorn's client_addr is
+// '%s:%d' % (host, port), no brackets; daphne's access line is
+// "%s - %s [%s] ..." with host:port alike. The host is what is before
+// the last colon when it is an IPv6 address.
+func TestHostPortIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"::1:41238":             "::1 41238",
+		"[::1]:41238":           "::1 41238",
+		"::ffff:127.0.0.1:5000": "::ffff:127.0.0.1 5000",
+		"2001:db8::7:443":       "2001:db8::7 443",
+		"fe80::1%eth0:8000":     "fe80::1%eth0 8000",
+		"10.0.0.1:54321":        "10.0.0.1 54321",
+		"app.example.org:80":    "app.example.org 80",
+		"::1":                   "",
+		"1:2:80":                "", // not an IPv6 address before the port
+		"::1:99999":             "",
+		"::1:":                  "",
+		"::1:+80":               "",
+		"[::1]":                 "",
+		"[::1]:80 x":            "",
+		"gg::1:80":              "",
+		"host with space:80":    "",
+	} {
+		h, p, ok := SplitHostPort(in)
+		got := ""
+		if ok {
+			got = fmt.Sprintf("%s %d", h, p)
+		}
+		if got != want {
+			t.Errorf("SplitHostPort(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// daphne-access in filters/format/library.yml, and daphne 4.0's line.
+	f, err := ParsePattern("daphne-access", `%{hostport} - %{token? [user][name]} [%{time %d/%b/%Y:%H:%M:%S}] "%{request}" %{status? [http][response][status_code]} %{int? [http][response][body][bytes]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Match
+	line := `::1:47640 - - [06/Dec/2026:19:58:37] "GET /?q=1" 200 2`
+	if !f.Scan(line, &m) {
+		t.Fatalf("daphne: %v", m.Fail)
+	}
+	if got := spans(f, line, &m)["%{hostport}"]; got != "::1:47640" {
+		t.Fatalf("daphne client %q", got)
 	}
 }

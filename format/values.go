@@ -1,6 +1,7 @@
 package format
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -345,10 +346,16 @@ func ParseProtocol(s string) (string, bool) {
 	return v, true
 }
 
-// SplitHostPort splits "10.0.0.1:54321" or "[::1]:54321".
+// SplitHostPort splits "10.0.0.1:54321", "[::1]:54321" or "::1:54321" at
+// the last colon. uvicorn writes its client as '%s:%d' % (host, port),
+// so an IPv6 client comes without brackets ("::1:41238"), as daphne's
+// access log writes it too ("::1:47640"); such a host is taken when it
+// is an IPv6 address (a zone, "fe80::1%eth0", included). The text
+// always holds a port in these formats, so "fe80::1:8000" is fe80::1
+// port 8000, never the address fe80::1:8000 alone.
 func SplitHostPort(s string) (host string, port int64, ok bool) {
 	i := strings.LastIndexByte(s, ':')
-	if i <= 0 {
+	if i <= 0 || i+1 == len(s) || s[i+1] == '+' || s[i+1] == '-' {
 		return "", 0, false
 	}
 	p, err := strconv.ParseInt(s[i+1:], 10, 32)
@@ -359,7 +366,9 @@ func SplitHostPort(s string) (host string, port int64, ok bool) {
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		host = host[1 : len(host)-1]
 	} else if strings.IndexByte(host, ':') >= 0 {
-		return "", 0, false
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return "", 0, false
+		}
 	}
 	if host == "" || strings.IndexByte(host, ' ') >= 0 {
 		return "", 0, false

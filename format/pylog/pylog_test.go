@@ -107,3 +107,17 @@ func TestDictConfig(t *testing.T) {
 		}
 	}
 }
+
+// uvicorn 0.17 serving on ::1 (a review's line): client_addr is
+// '%s:%d' % (host, port), so an IPv6 client has no brackets.
+func TestUvicornIPv6Client(t *testing.T) {
+	line := `INFO:     ::1:41238 - "GET /x HTTP/1.1" 200 OK`
+	msg := fields(t, Formatter{Format: "%(levelprefix)s %(message)s"}, line)["[message]%(message)s"]
+	got := fields(t, Formatter{Format: `%(client_addr)s - "%(request_line)s" %(status_code)s`}, msg)
+	if got["%(client_addr)s"] != "::1:41238" || got["[http][response][status_code]%(status_code)s"] != "200 OK" {
+		t.Fatalf("got %v", got)
+	}
+	if h, p, ok := format.SplitHostPort(got["%(client_addr)s"]); !ok || h != "::1" || p != 41238 {
+		t.Fatalf("split %q %d %v", h, p, ok)
+	}
+}
