@@ -415,7 +415,8 @@ func (c capture) value(text string) event.Value {
 }
 
 // store sets the captured texts (vals[i] for p.caps[i]) of p's match on
-// text, in the order of their internal names, so documents are stable.
+// text, in the order the pattern captures them (two captures into one
+// field make [first, second], as in Logstash).
 // It follows Logstash's grok (handle in lib/logstash/filters/grok.rb):
 // an empty capture, or one whose group took no part in the match (nil in
 // Ruby), is dropped unless keep_empty_captures keeps it, the latter as

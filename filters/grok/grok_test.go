@@ -255,3 +255,18 @@ func TestKeepEmptyCaptures(t *testing.T) {
 	keep.Apply(e)
 	sameDoc(t, e, `{"message":"1=test","foo1":"test","foo2":["old",null]}`)
 }
+
+// TestTwoCapturesIntoOneField: Logstash's grok yields a pattern's
+// captures in the order of its named groups (jls-grok's
+// compile_captures_func walks Regexp#named_captures, in the order the
+// names appear), so the second capture into a field is appended after the
+// first. ingestd stored them in the order of its internal names, where
+// ig10 sorts before ig9: with eleven captures the field came out reversed.
+func TestTwoCapturesIntoOneField(t *testing.T) {
+	f := build(t, `match: {message: ['^%{WORD:a} %{WORD:b} %{WORD:c} %{WORD:d} %{WORD:e} %{WORD:f} %{WORD:g} %{WORD:h} %{WORD:i} %{WORD:x} %{WORD:x}$']}`)
+	e := newEvent(t, `{"message":"a b c d e f g h i first second"}`)
+	f.Apply(e)
+	if got := e.GetString(event.Path{"x"}); got != `["first","second"]` {
+		t.Fatalf("x = %s", got)
+	}
+}

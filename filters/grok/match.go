@@ -2,7 +2,6 @@ package grok
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
@@ -250,8 +249,10 @@ type matcher struct {
 	// The literalSplit form: a and b are the stores' indexes.
 	splitL, splitLM string // L, and L+M
 	splitA, splitB  int
-	// stores lists the captures to store, in the order of their names,
-	// each at the last group of that name (what vjeantet's map keeps).
+	// stores lists the captures to store, in the order their names first
+	// appear in the pattern (Logstash's grok yields them in the order of
+	// Ruby's Regexp#named_captures), each at the last group of that name
+	// (what vjeantet's map keeps).
 	stores []store
 }
 
@@ -290,9 +291,13 @@ func newMatcher(expanded string) (*matcher, error) {
 	}
 	m := &matcher{full: full, prefix: anchoredPrefix(tree)}
 	last := lastGroups(full)
-	for _, name := range slices.Sorted(maps.Keys(last)) {
-		m.stores = append(m.stores, store{name: name, group: last[name]})
+	for _, name := range full.SubexpNames() {
+		if g, ok := last[name]; ok {
+			m.stores = append(m.stores, store{name: name, group: g})
+			delete(last, name)
+		}
 	}
+	last = lastGroups(full)
 
 	if a, b, l, lm, ok := splitForm(tree); ok && len(m.stores) == 2 {
 		m.tail, m.splitL, m.splitLM = literalSplit, l, l+lm

@@ -93,7 +93,7 @@ func TestMatcherTails(t *testing.T) {
 	for _, c := range []struct {
 		p    int
 		line string
-		want []string // in name order
+		want []string // in the order of the names in the pattern
 		ok   bool
 	}{
 		{0, "one two", []string{"one", "two", ""}, true},
@@ -108,13 +108,13 @@ func TestMatcherTails(t *testing.T) {
 		{3, "", []string{"", ""}, true},
 		{3, "\nTrace:1\nTrace:2", []string{"", "Trace:1\nTrace:2"}, true},
 		{3, "Trace: at the start", []string{"Trace: at the start", ""}, true},
-		{4, `a "x"'`, []string{"a", "", "x"}, true},
-		{4, `a "x"' y"'`, []string{"a", "", `x"' y`}, true},
-		{4, "a \"x\"'\ntrace\n  more", []string{"a", "trace\n  more", "x"}, true},
+		{4, `a "x"'`, []string{"a", "x", ""}, true},
+		{4, `a "x"' y"'`, []string{"a", `x"' y`, ""}, true},
+		{4, "a \"x\"'\ntrace\n  more", []string{"a", "x", "trace\n  more"}, true},
 		{4, `a "x" no`, nil, false},
 		{4, `a "x"'z`, nil, false},
 		{4, "a \"x\"'\n", nil, false},
-		{5, "a \"x\" y \"z\" w\nmore\"", []string{"a", " w\nmore\"", `x" y "z`}, true},
+		{5, "a \"x\" y \"z\" w\nmore\"", []string{"a", `x" y "z`, " w\nmore\""}, true},
 		{5, "a \"x\nmore\"", nil, false},
 		// prefixedTail: the path from where / or null matched to the end.
 		{6, "host:/a/b c", []string{"host", "/a/b c"}, true},
