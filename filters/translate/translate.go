@@ -32,7 +32,7 @@ func Register(r *plugin.Registry) {
 
 // Config is the translate filter's config.
 type Config struct {
-	Source     event.FieldRef    `yaml:"source" required:"true" doc:"field whose value is looked up"`
+	Source     event.FieldRef    `yaml:"source" required:"true" doc:"field whose value is looked up; of an array, its first element (as Logstash's translate)"`
 	Dictionary map[string]string `yaml:"dictionary" doc:"exact matches: {value: result}, stored in target"`
 	// DictionaryPath is Logstash's dictionary_path.
 	DictionaryPath  string            `yaml:"dictionary_path" doc:"a file of exact matches (YAML or JSON object, or CSV rows key,value, by its extension), instead of dictionary; reloaded when it changes"`
@@ -207,7 +207,7 @@ func (f *filter) translate(e *event.Event) bool {
 	if !ok {
 		return f.set(e, f.fallback)
 	}
-	text := v.Text()
+	text := lookupText(v)
 	dict := f.dict
 	if f.file != nil {
 		dict = f.file.dict()
@@ -229,6 +229,20 @@ func (f *filter) translate(e *event.Event) bool {
 		}
 	}
 	return f.set(e, as)
+}
+
+// lookupText is the text of the source value v that is looked up. An
+// array's first element, as Logstash's translate does (CoerceArray in
+// lib/logstash/filters/single_value_update.rb: source.first.to_s; an
+// empty array is nil.to_s, ""); anything else its text.
+func lookupText(v event.Value) string {
+	if v.Kind() == event.KindArray {
+		if elems := v.Elems(); len(elems) > 0 {
+			return elems[0].Value.Text()
+		}
+		return ""
+	}
+	return v.Text()
 }
 
 // ruleFor returns the assignments of the first rule that matches text,

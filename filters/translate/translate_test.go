@@ -110,3 +110,30 @@ fallback: {stream: system}
 		t.Error("an outcome kept past the bound")
 	}
 }
+
+// TestArraySourceIsItsFirstElement follows Logstash's translate: a source
+// field holding an array is looked up by its first element
+// (lib/logstash/filters/single_value_update.rb, CoerceArray:
+// source.first.to_s), and so is translated, not left untranslated (or
+// given the fallback) as its JSON text was. An empty array is nil.to_s,
+// "". The spec (spec/filters/translate_spec.rb) has no array case; the
+// coercion is the source's.
+func TestArraySourceIsItsFirstElement(t *testing.T) {
+	d := pt.Filter(t, New, `{source: status, target: label, dictionary: {"200": OK, "404": Missing, "": empty}}`)
+	cases := map[string]string{
+		`{"status":["200","404"]}`: `{"status":["200","404"],"label":"OK"}`,
+		`{"status":[404,200]}`:     `{"status":[404,200],"label":"Missing"}`,
+		`{"status":["500","200"]}`: `{"status":["500","200"]}`,
+		`{"status":[]}`:            `{"status":[],"label":"empty"}`,
+		`{"status":"200"}`:         `{"status":"200","label":"OK"}`,
+	}
+	for in, want := range cases {
+		pt.SameDoc(t, pt.Apply(t, d, in), want)
+	}
+	fb := pt.Filter(t, New, `{source: status, target: label, dictionary: {"200": OK}, fallback: {label: other}}`)
+	pt.SameDoc(t, pt.Apply(t, fb, `{"status":["200","x"]}`), `{"status":["200","x"],"label":"OK"}`)
+	pt.SameDoc(t, pt.Apply(t, fb, `{"status":["x","200"]}`), `{"status":["x","200"],"label":"other"}`)
+	// The rules look at the same text.
+	r := pt.Filter(t, New, `{source: logger, rules: [{prefix: [django], set: {stream: django}}], fallback: {stream: system}}`)
+	pt.SameDoc(t, pt.Apply(t, r, `{"logger":["django.request","x"]}`), `{"logger":["django.request","x"],"stream":"django"}`)
+}

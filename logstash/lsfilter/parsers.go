@@ -447,7 +447,6 @@ func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
 		"refresh_behaviour":                "ingestd replaces the whole dictionary when the file changes",
 		"yaml_dictionary_code_point_limit": "no dictionary file",
 	})
-	b.Comments = append(b.Comments, "Logstash reads the first element of an array source; ingestd its JSON text")
 	// Logstash's translate calls filter_matched when a dictionary entry or
 	// the fallback wrote the target.
 	return c.onMark(b, common, "translated", "a translation", "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback)")
