@@ -103,10 +103,15 @@ type Field struct {
 	Kind   Kind
 	// Layout is the timestamp layout of a Time field.
 	Layout *Layout
-	// Width pads the value with spaces up to Width characters, after it
-	// when LeftAlign (Python's "%-8s"), before it otherwise.
+	// Width pads the value up to Width characters with Fill (a space
+	// when 0): after it when LeftAlign (Python's "%-8s", "{name:<8}"),
+	// on both sides when Center (str.format's "{levelname:^9}": half
+	// the padding before, rounded down, the rest after), before it
+	// otherwise ("%8s", "{name:>8}", a number's "{process:8}").
 	Width     int
 	LeftAlign bool
+	Center    bool
+	Fill      byte
 	// Precision truncates the value to that many characters (Python's
 	// "%.1s": tornado writes the level's first letter).
 	Precision int
@@ -122,6 +127,14 @@ type Field struct {
 	// Exclude are bytes a free-text field cannot hold (grok's [^:\]]):
 	// the search for its end skips ends whose text holds one.
 	Exclude string
+}
+
+// fill is the byte the field is padded with.
+func (fd *Field) fill() byte {
+	if fd.Fill == 0 {
+		return ' '
+	}
+	return fd.Fill
 }
 
 // fixedWidth is a field of exactly Width characters: Python's
@@ -397,7 +410,7 @@ func (f *Format) firstBytes() *[256]bool {
 	}
 	fd := f.fields[0]
 	if fd.Width > 0 && !fd.LeftAlign {
-		set[' '] = true
+		set[fd.fill()] = true
 	}
 	switch fd.Kind {
 	case Int, Millis, Epoch, Status, LevelNumber, Float, Seconds, Millisecs, Microsecs:
@@ -405,7 +418,7 @@ func (f *Format) firstBytes() *[256]bool {
 			set[c] = true
 		}
 		if fd.Kind == Int {
-			set['-'] = true
+			set['-'], set['+'] = true, true
 		}
 	case Level:
 		for c := 'A'; c <= 'Z'; c++ {

@@ -69,9 +69,13 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 		}
 		fd := f.fields[st.field]
 		if fd.selfDelimiting() {
-			start, end, ok := scanField(fd, line, pos)
+			start, end, next, ok := scanField(fd, line, pos)
 			if !ok {
 				m.fail(start, Failure{what: wantField, field: fd})
+				return false
+			}
+			if next < 0 {
+				m.fail(end, Failure{what: wantPadding, field: fd})
 				return false
 			}
 			if fd.Dash && line[start:end] == "-" {
@@ -79,11 +83,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 			} else {
 				m.Spans[st.field] = Span{start, end}
 			}
-			pos = f.afterPad(fd, line, start, end)
-			if pos < 0 {
-				m.fail(end, Failure{what: wantPadding, field: fd})
-				return false
-			}
+			pos = next
 			continue
 		}
 		if st.last {
@@ -174,7 +174,7 @@ func (f *Format) scan(line string, i, pos int, m *Match, tries *int) bool {
 // the message.
 func (fd *Field) stopBytes() string {
 	stop := fd.Exclude
-	if fd.Kind == Token && fd.Width == 0 { // padding is spaces
+	if fd.Kind == Token && (fd.Width == 0 || fd.fill() != ' ') { // padding may be spaces
 		stop += " "
 	}
 	if fd.Quoted && !fd.Escaped {
@@ -188,17 +188,7 @@ func (fd *Field) stopBytes() string {
 
 // setText checks a free-text field's text [start,end) and records it.
 func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx int) bool {
-	s, e := start, end
-	if fd.Width > 0 && e-s <= fd.Width {
-		// The value was shorter than the width: the spaces are padding.
-		if fd.LeftAlign {
-			e = s + trimmedLen(line[s:e])
-		} else {
-			for s < e && line[s] == ' ' {
-				s++
-			}
-		}
-	}
+	s, e := fd.trimPad(line, start, end)
 	// Both servers print an empty value as nothing, not "-": nginx's
 	// $host on a request that sent none, $args or gunicorn's %(q)s with
 	// no query string.
@@ -214,20 +204,31 @@ func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx i
 	return true
 }
 
-func trimmedLen(s string) int { return len(strings.TrimRight(s, " ")) }
-
-// afterPad skips a self-delimiting field's padding: Python pads a value
-// shorter than the width with exactly the missing spaces.
-func (f *Format) afterPad(fd *Field, line string, start, end int) int {
-	if fd.Width == 0 || !fd.LeftAlign {
-		return end
+// trimPad takes the padding off a free-text field's text [s,e): text
+// no longer than the width was a shorter value padded up to it. A value
+// that itself ends (left-aligned), starts (right-aligned) or does both
+// (centred) with the fill byte cannot be told from its padding; the
+// padding is taken as long as it can be.
+func (fd *Field) trimPad(line string, s, e int) (int, int) {
+	if fd.Width == 0 || e-s > fd.Width {
+		return s, e
 	}
-	n := fd.Width - (end - start)
-	for ; n > 0; n-- {
-		if end >= len(line) || line[end] != ' ' {
-			return -1
-		}
-		end++
+	c := fd.fill()
+	a := 0 // fill bytes before the value
+	for s+a < e && line[s+a] == c {
+		a++
 	}
-	return end
+	b := 0 // and after it
+	for e-b > s && line[e-b-1] == c {
+		b++
+	}
+	switch {
+	case fd.LeftAlign:
+		return s, e - b
+	case fd.Center:
+		// Python puts p/2 before the value and the rest after.
+		p := min(e-s, 2*a+1, 2*b)
+		return s + p/2, e - (p - p/2)
+	}
+	return s + a, e
 }

@@ -6,34 +6,68 @@ import (
 	"strings"
 )
 
-// scanField reads a self-delimiting field at line[pos:] and returns where
-// its text ends (before any padding).
-func scanField(fd *Field, line string, pos int) (start, end int, ok bool) {
+// scanField reads a self-delimiting field at line[pos:]: its text is
+// [start,end) and the line goes on at next, after its padding. ok is
+// false when no value is at start; next is -1 when the padding around
+// the value is not the padding Python writes for it, exactly the width
+// less the value's length, with the field's fill byte.
+func scanField(fd *Field, line string, pos int) (start, end, next int, ok bool) {
+	if fd.fixedWidth() {
+		// "%(levelname)1.1s", "%(name)5.5s": the padding, if any, is
+		// inside the width.
+		next = pos + fd.Width
+		if next > len(line) {
+			return pos, pos, -1, false
+		}
+		start, end = fd.trimPad(line, pos, next)
+		if fd.Kind == Level {
+			if _, ok := NormalizeLevel(line[start:end]); !ok {
+				return pos, pos, -1, false
+			}
+		}
+		return start, end, next, true
+	}
+	lead := 0
 	if fd.Width > 0 && !fd.LeftAlign {
-		// Right-aligned: the padding is before the value.
-		for pos < len(line) && line[pos] == ' ' {
-			pos++
+		// Right-aligned or centred: padding comes before the value, at
+		// most the width less one (a value has a character) or half of
+		// that when centred.
+		most := fd.Width - 1
+		if fd.Center {
+			most /= 2
+		}
+		for c := fd.fill(); lead < most && pos+lead < len(line) && line[pos+lead] == c; lead++ {
 		}
 	}
-	end, ok = scanValue(fd, line, pos)
-	return pos, end, ok
+	start = pos + lead
+	end, ok = scanValue(fd, line, start)
+	if !ok || fd.Width == 0 {
+		return start, end, end, ok
+	}
+	pad := max(fd.Width-(end-start), 0)
+	before, after := pad, 0
+	switch {
+	case fd.LeftAlign:
+		before, after = 0, pad
+	case fd.Center:
+		before, after = pad/2, pad-pad/2
+	}
+	if lead != before {
+		return start, end, -1, true
+	}
+	next = end
+	for c := fd.fill(); after > 0; after-- {
+		if next >= len(line) || line[next] != c {
+			return start, end, -1, true
+		}
+		next++
+	}
+	return start, end, next, true
 }
 
 func scanValue(fd *Field, line string, pos int) (int, bool) {
 	if fd.Dash && strings.HasPrefix(line[pos:], "-") && (pos+1 == len(line) || !isDigit(line[pos+1])) {
 		return pos + 1, true
-	}
-	if fd.fixedWidth() {
-		end := pos + fd.Precision
-		if end > len(line) {
-			return pos, false
-		}
-		if fd.Kind == Level {
-			if _, ok := NormalizeLevel(line[pos:end]); !ok {
-				return pos, false
-			}
-		}
-		return end, true
 	}
 	switch fd.Kind {
 	case Int:

@@ -126,14 +126,50 @@ func Compile(fm Formatter) (*format.Format, error) {
 	return format.Compile(name, fm.Format, pieces)
 }
 
+// spec is how a conversion pads a value: its width and precision, its
+// alignment ('<', '>', '^', '=', or 0 for the value's default) and fill
+// byte (0 for a space).
+type spec struct {
+	width, precision int
+	align, fill      byte
+	// numeric is a conversion type only a number takes ("d", "f").
+	numeric bool
+}
+
+// numericKinds are the fields whose attribute is a Python int or float.
+func numericKind(k format.Kind) bool {
+	switch k {
+	case format.Int, format.Float, format.Epoch, format.Millis, format.LevelNumber,
+		format.Seconds, format.Millisecs, format.Microsecs:
+		return true
+	}
+	return false
+}
+
 // field builds the pieces of one attribute: most are one field; uvicorn's
 // levelprefix is the level, a colon and padding.
-func field(fm Formatter, attr, declared string, width, precision int, left bool) ([]format.Piece, error) {
-	fd, ok := Attributes[attr]
-	if !ok {
+func field(fm Formatter, attr, declared string, sp spec) ([]format.Piece, error) {
+	fd, known := Attributes[attr]
+	if !known {
 		fd = format.Field{Target: "[python][" + attr + "]", Kind: format.Text}
 	}
-	fd.Name, fd.Width, fd.LeftAlign, fd.Precision = declared, width, left, precision
+	align := sp.align
+	if align == 0 {
+		// str.format aligns a str left and a number right.
+		align = '<'
+		if numericKind(fd.Kind) || !known && sp.numeric {
+			align = '>'
+		}
+	}
+	if align == '=' && known && !numericKind(fd.Kind) {
+		// Python raises "'=' alignment not allowed in string format
+		// specifier" for every record: no line has it.
+		return nil, fmt.Errorf("%s: '=' alignment is for numbers, and %s is a str", declared, attr)
+	}
+	// '=' pads between a number's sign and its digits: a number without
+	// a sign, as the LogRecord's are, is padded as by '>'.
+	fd.Name, fd.Width, fd.Precision = declared, sp.width, sp.precision
+	fd.LeftAlign, fd.Center, fd.Fill = align == '<', align == '^', sp.fill
 	switch attr {
 	case "asctime":
 		l, err := asctimeLayout(fm)
@@ -152,8 +188,8 @@ func field(fm Formatter, attr, declared string, width, precision int, left bool)
 		// (uvicorn.logging.DefaultFormatter).
 		return []format.Piece{format.F(fd), format.Lit(":"), format.Pad(9)}, nil
 	}
-	if fd.Kind == format.Level && precision > 0 && precision < 3 {
-		fd.Width = precision // tornado's "%(levelname)1.1s": the first letter
+	if fd.Kind == format.Level && sp.precision > 0 && sp.precision < 3 {
+		fd.Width = sp.precision // tornado's "%(levelname)1.1s": the first letter
 	}
 	return []format.Piece{format.F(fd)}, nil
 }
@@ -219,7 +255,11 @@ func percentPieces(fm Formatter) ([]format.Piece, error) {
 			return nil, fmt.Errorf("python format %q: %%(%s) has no conversion type", src, attr)
 		}
 		declared := src[i : j+1]
-		ps, err := field(fm, attr, declared, width, precision, left)
+		align := byte('>') // printf pads on the left unless "-"
+		if left {
+			align = '<'
+		}
+		ps, err := field(fm, attr, declared, spec{width: width, precision: precision, align: align})
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
@@ -255,11 +295,11 @@ func bracePieces(fm Formatter) ([]format.Piece, error) {
 		body := src[i+1 : i+end]
 		attr, spec, _ := strings.Cut(body, ":")
 		attr, _, _ = strings.Cut(attr, "!")
-		width, precision, left, err := braceSpec(spec)
+		sp, err := braceSpec(spec)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: {%s}: %w", src, body, err)
 		}
-		ps, err := field(fm, attr, src[i:i+end+1], width, precision, left)
+		ps, err := field(fm, attr, src[i:i+end+1], sp)
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}
@@ -269,41 +309,56 @@ func bracePieces(fm Formatter) ([]format.Piece, error) {
 	return b.Pieces(), nil
 }
 
-// braceSpec reads [[fill]align][sign][#][0][width][,][.precision][type];
-// strings are left-aligned unless told otherwise.
-func braceSpec(spec string) (width, precision int, left bool, err error) {
-	left = true
-	if spec == "" {
-		return 0, 0, true, nil
+// braceSpec reads a str.format spec, [[fill]align][sign][z][#][0][width]
+// [,|_][.precision][type] (Python's format-spec mini-language); the
+// alignment is left 0 when the spec has none, for field to choose by the
+// value's type.
+func braceSpec(s string) (spec, error) {
+	var sp spec
+	if s == "" {
+		return sp, nil
 	}
 	i := 0
-	if len(spec) >= 2 && strings.IndexByte("<>^=", spec[1]) >= 0 {
-		if spec[0] != ' ' {
-			return 0, 0, false, fmt.Errorf("fill %q is not supported", spec[0])
+	if len(s) >= 2 && strings.IndexByte("<>^=", s[1]) >= 0 {
+		if s[0] == '{' || s[0] == '}' || s[0] >= 0x80 {
+			return sp, fmt.Errorf("fill %q is not supported", s[0])
 		}
-		left, i = spec[1] == '<', 2
-	} else if strings.IndexByte("<>^=", spec[0]) >= 0 {
-		left, i = spec[0] == '<', 1
+		sp.fill, sp.align, i = s[0], s[1], 2
+	} else if strings.IndexByte("<>^=", s[0]) >= 0 {
+		sp.align, i = s[0], 1
 	}
-	for i < len(spec) && strings.IndexByte("+- #0", spec[i]) >= 0 {
+	for i < len(s) && strings.IndexByte("+- z#", s[i]) >= 0 {
 		i++
+	}
+	// A 0 before the width makes 0 the fill when the spec names none:
+	// format(42, "05") is "00042" and, since Python 3.10,
+	// format("ab", "05") is "ab000".
+	if i < len(s) && s[i] == '0' {
+		if sp.fill == 0 {
+			sp.fill = '0'
+		}
+		for i < len(s) && s[i] == '0' {
+			i++
+		}
 	}
 	var n int
-	width, n = atoi(spec[i:])
+	sp.width, n = atoi(s[i:])
 	i += n
-	if i < len(spec) && spec[i] == ',' {
+	if i < len(s) && (s[i] == ',' || s[i] == '_') {
 		i++
 	}
-	if i < len(spec) && spec[i] == '.' {
-		precision, n = atoi(spec[i+1:])
+	if i < len(s) && s[i] == '.' {
+		sp.precision, n = atoi(s[i+1:])
 		i += 1 + n
 	}
-	if i < len(spec) {
-		if t := spec[i]; strings.IndexByte("dn", t) >= 0 && !strings.ContainsAny(spec[:i], "<^") {
-			left = false
-		}
+	if i < len(s) && strings.IndexByte("bcdefgnosxBCDEFGNOSX%", s[i]) >= 0 {
+		sp.numeric = s[i] != 's' && s[i] != 'S'
+		i++
 	}
-	return width, precision, left, nil
+	if i != len(s) {
+		return sp, fmt.Errorf("format spec %q is not one Python reads", s)
+	}
+	return sp, nil
 }
 
 // dollarPieces reads "$name", "${name}" and "$$".
@@ -329,7 +384,7 @@ func dollarPieces(fm Formatter) ([]format.Piece, error) {
 			return nil, fmt.Errorf("python format %q: $ at %d names nothing", src, i)
 		}
 		i += n - 1
-		ps, err := field(fm, attr, declared, 0, 0, false)
+		ps, err := field(fm, attr, declared, spec{})
 		if err != nil {
 			return nil, fmt.Errorf("python format %q: %w", src, err)
 		}

@@ -121,3 +121,108 @@ func TestUvicornIPv6Client(t *testing.T) {
 		t.Fatalf("split %q %d %v", h, p, ok)
 	}
 }
+
+// str.format's alignments and fills, and printf's, as Python 3.11's
+// logging writes them (python3 -c 'import logging; …' with each format
+// and loggers "app.mod" and "a"; the first line is a review's). Python
+// centres with half the padding before the value, rounded down.
+func TestAlignmentAndFill(t *testing.T) {
+	type want struct{ level, name, pid, line, msg string }
+	cases := []struct {
+		fm    Formatter
+		lines map[string]want
+	}{
+		{Formatter{Format: "[{levelname:^9}] {name}: {message}", Style: Brace}, map[string]want{
+			"[  INFO   ] app.mod: hello world": {"INFO", "app.mod", "", "", "hello world"},
+			"[ WARNING ] a: careful":           {"WARNING", "a", "", "", "careful"},
+			"[CRITICAL ] app.mod: x":           {"CRITICAL", "app.mod", "", "", "x"},
+		}},
+		{Formatter{Format: "[{levelname:*^9}] {name:.^12} {message}", Style: Brace}, map[string]want{
+			"[**INFO***] ..app.mod... hello world": {"INFO", "app.mod", "", "", "hello world"},
+			"[*WARNING*] .....a...... careful":     {"WARNING", "a", "", "", "careful"},
+			"[CRITICAL*] ..app.mod... x":           {"CRITICAL", "app.mod", "", "", "x"},
+		}},
+		// A number is right-aligned unless told otherwise; '=' pads a
+		// number without a sign as '>' does.
+		{Formatter{Format: "[{levelname:>8}] [{name:<10}] {process:8} {lineno:=5} {message}", Style: Brace}, map[string]want{
+			"[    INFO] [app.mod   ]    25846    16 hello world": {"INFO", "app.mod", "25846", "16", "hello world"},
+			"[CRITICAL] [a         ]    25846    16 x":           {"CRITICAL", "a", "25846", "16", "x"},
+		}},
+		// A 0 before the width is the fill: 00015, and "a0000" for a str.
+		{Formatter{Format: "{levelname:-<8}|{name:05}|{lineno:05}|{message}", Style: Brace}, map[string]want{
+			"INFO----|app.mod|00015|hello world": {"INFO", "app.mod", "", "15", "hello world"},
+			"WARNING-|a0000|00015|careful":       {"WARNING", "a", "", "15", "careful"},
+			"CRITICAL|a0000|00015|x":             {"CRITICAL", "a", "", "15", "x"},
+		}},
+		{Formatter{Format: "%(levelname)-8s|%(process)8d|%(name)10s|%(lineno)05d|%(message)s"}, map[string]want{
+			"INFO    |   25846|   app.mod|00016|hello world": {"INFO", "app.mod", "25846", "00016", "hello world"},
+			"CRITICAL|   25846|         a|00016|x":           {"CRITICAL", "a", "25846", "00016", "x"},
+		}},
+	}
+	for _, c := range cases {
+		f, err := Compile(c.fm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line, w := range c.lines {
+			var m format.Match
+			if !f.Scan(line, &m) {
+				t.Errorf("%q does not fit %q: %v", line, c.fm.Format, m.Fail)
+				continue
+			}
+			got := want{}
+			for i, fd := range f.Fields() {
+				sp := m.Spans[i]
+				if sp.Start < 0 {
+					continue
+				}
+				v := line[sp.Start:sp.End]
+				switch fd.Target {
+				case "[log_level]":
+					got.level = v
+				case "[logger_name]":
+					got.name = v
+				case "[process][pid]":
+					got.pid = v
+				case "[log][origin][file][line]":
+					got.line = v
+				case "[message]":
+					got.msg = v
+				}
+			}
+			if got != w {
+				t.Errorf("%q as %q: %+v, want %+v", line, c.fm.Format, got, w)
+			}
+		}
+	}
+	// Padding other than Python's does not fit: a centred value with
+	// its padding all before it, a fill other than the declared one.
+	f, err := Compile(Formatter{Format: "[{levelname:^9}] {message}", Style: Brace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"[     INFO] x", "[INFO     ] x", "[**INFO***] x"} {
+		var m format.Match
+		if f.Scan(line, &m) {
+			t.Errorf("%q fit %q", line, "[{levelname:^9}] {message}")
+		}
+	}
+	// Python refuses '=' for a str (ValueError for every record).
+	for _, bad := range []string{"{levelname:=9} {message}", "{name:*=9} {message}", "{levelname:9q} {message}"} {
+		if _, err := Compile(Formatter{Format: bad, Style: Brace}); err == nil {
+			t.Errorf("%q compiled", bad)
+		}
+	}
+}
+
+// A width equal to the precision is a fixed-width field; its padding is
+// inside the width (lines from Python 3.11).
+func TestFixedWidthPadding(t *testing.T) {
+	fm := Formatter{Format: "%(name)5.5s|%(levelname)-4.4s|%(message)s"}
+	for line, name := range map[string]string{"   ab|WARN|hi": "ab", "app.m|WARN|hi": "app.m"} {
+		got := fields(t, fm, line)
+		if got["[logger_name]%(name)5.5s"] != name || got["[log_level]%(levelname)-4.4s"] != "WARN" {
+			t.Errorf("%q: %v", line, got)
+		}
+	}
+}
