@@ -30,6 +30,7 @@ type Config struct {
 	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
 	YearFrom     event.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
 	TagOnFailure []string       `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
+	Precision    string         `yaml:"precision" default:"parsed" enum:"parsed,ms" doc:"parsed: the time keeps every digit of its fraction (microseconds of Python's isoformat); ms: truncated to milliseconds, as Logstash's date filter (Joda time) keeps it (ingestd convert sets ms)"`
 }
 
 // Check compiles the formats and the zone.
@@ -50,6 +51,7 @@ type filter struct {
 	target  event.Path
 	loc     *time.Location
 	yearRef event.Path
+	millis  bool // precision ms
 	fail    []string
 }
 
@@ -78,7 +80,7 @@ func compile(c *Config) (*filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timezone %q: %w", zone, err)
 	}
-	f := &filter{source: src, target: c.Target.Path, loc: loc, yearRef: c.YearFrom.Path, fail: c.TagOnFailure}
+	f := &filter{source: src, target: c.Target.Path, loc: loc, yearRef: c.YearFrom.Path, fail: c.TagOnFailure, millis: c.Precision == "ms"}
 	for _, format := range c.Match[1:] {
 		p, err := compileParser(format)
 		if err != nil {
@@ -176,9 +178,12 @@ func (f *filter) Apply(e *event.Event) bool {
 	ref := f.reference(e)
 	for _, p := range f.parsers {
 		if t, err := p(text, f.loc, ref); err == nil {
-			// Milliseconds, as Logstash's date filter (Joda time) keeps:
-			// its spec reads "1350414944.123456" as .123.
-			e.SetString(f.target, Format(t.Truncate(time.Millisecond)))
+			if f.millis {
+				// As Logstash's date filter (Joda time): its spec reads
+				// "1350414944.123456" as .123.
+				t = t.Truncate(time.Millisecond)
+			}
+			e.SetString(f.target, Format(t))
 			return true
 		}
 	}

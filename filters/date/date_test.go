@@ -18,14 +18,12 @@ func ts(e *event.Event) string { return e.GetString(event.Path{"@timestamp"}) }
 func TestJavaFormats(t *testing.T) {
 	f := pt.Filter(t, New, `match: [t, "yyyy-MM-dd HH:mm:ss,SSS", "yyyy.MM.dd HH:mm:ss:SSS", "dd/MMM/yyyy:HH:mm:ss Z", ISO8601, UNIX_MS, UNIX]`)
 	cases := map[string]string{
-		"2025-12-30 21:58:43,005":    "2025-12-30T21:58:43.005Z",
-		"2025.12.31 03:43:58:782":    "2025-12-31T03:43:58.782Z",
-		"10/Oct/2000:13:55:36 -0700": "2000-10-10T20:55:36.000Z",
-		"2025-12-30T21:16:01.340":    "2025-12-30T21:16:01.340Z",
-		"2025-12-30T17:31:18-03:30":  "2025-12-30T21:01:18.000Z",
-		// Milliseconds, as Logstash's date filter keeps them (its spec,
-		// "parsing microsecond-precise times with UNIX (#213)").
-		"2025-12-30T23:03:03.356805Z": "2025-12-30T23:03:03.356Z",
+		"2025-12-30 21:58:43,005":     "2025-12-30T21:58:43.005Z",
+		"2025.12.31 03:43:58:782":     "2025-12-31T03:43:58.782Z",
+		"10/Oct/2000:13:55:36 -0700":  "2000-10-10T20:55:36.000Z",
+		"2025-12-30T21:16:01.340":     "2025-12-30T21:16:01.340Z",
+		"2025-12-30T17:31:18-03:30":   "2025-12-30T21:01:18.000Z",
+		"2025-12-30T23:03:03.356805Z": "2025-12-30T23:03:03.356805Z",
 		"1767128198060":               "2025-12-30T20:56:38.060Z",
 	}
 	for in, want := range cases {
@@ -39,10 +37,16 @@ func TestJavaFormats(t *testing.T) {
 // precise times with UNIX (#213)": "1350414944.123456" is
 // 2012-10-16T12:15:44.123-07:00, .123 "since Joda time only supports
 // milliseconds".
+// With precision ms, as ingestd convert sets it; by default the digits
+// parsed are kept.
 func TestMillisecondsAsLogstash(t *testing.T) {
-	f := pt.Filter(t, New, `match: [mydate, UNIX]`)
+	f := pt.Filter(t, New, `{match: [mydate, UNIX], precision: ms}`)
 	if got := ts(pt.Apply(t, f, `{"mydate":"1350414944.123456"}`)); got != "2012-10-16T19:15:44.123Z" {
 		t.Fatalf("got %s", got)
+	}
+	f = pt.Filter(t, New, `{match: [mydate, UNIX]}`)
+	if got := ts(pt.Apply(t, f, `{"mydate":"1350414944.123456"}`)); got != "2012-10-16T19:15:44.123456Z" {
+		t.Fatalf("precision parsed: got %s", got)
 	}
 }
 

@@ -115,11 +115,53 @@ func TestServiceOrderSubFormatsAndSet(t *testing.T) {
 	if text(e, "[source][port]") != "47612" || text(e, "[http][response][status_code]") != "200" {
 		t.Errorf("coloured uvicorn: %v", e.Tags())
 	}
-	// werkzeug's banner is not uvicorn 0.10's "LEVEL: message".
+	// werkzeug's banner is not uvicorn 0.10's "LEVEL: message", nor one
+	// of Django's bare records.
 	e = lineEvent("WARNING: This is a development server. Do not use it in a production deployment.", "django")
 	f.Apply(e)
 	if !e.HasTag("_formatparsefailure") {
 		t.Errorf("banner parsed as %s", text(e, "[@metadata][format]"))
+	}
+}
+
+// Django's default console handler writes the bare message (a review ran
+// python3-django 3.2.25 runserver, DEBUG=True, default LOGGING): the
+// request records get their level and path, an unhandled exception its
+// error fields; for any other service such a line is tagged, and so is a
+// django line that is none of Django's records.
+func TestDjangoBareMessages(t *testing.T) {
+	f := newFilter(t, Config{Library: true, Traceback: true})
+	cases := []struct{ line, message, level, path, errType string }{
+		{"Not Found: /nf", "Not Found: /nf", "WARNING", "/nf", ""},
+		{"Forbidden (CSRF cookie not set.): /form/", "Forbidden (CSRF cookie not set.): /form/", "WARNING", "/form/", ""},
+		{"Method Not Allowed (POST): /only-get/", "Method Not Allowed (POST): /only-get/", "WARNING", "/only-get/", ""},
+		{"Internal Server Error: /boom\nTraceback (most recent call last):\n  File \"/tmp/dj/urls.py\", line 6, in boom\n    raise ValueError('django boom')\nValueError: django boom",
+			"Internal Server Error: /boom", "ERROR", "/boom", "ValueError"},
+		{"Watching for file changes with StatReloader", "Watching for file changes with StatReloader", "INFO", "", ""},
+	}
+	orAbsent := func(s string) string {
+		if s == "" {
+			return "<absent>"
+		}
+		return s
+	}
+	for _, c := range cases {
+		c.level, c.path, c.errType = orAbsent(c.level), orAbsent(c.path), orAbsent(c.errType)
+		e := lineEvent(c.line, "django")
+		f.Apply(e)
+		if e.HasTag("_formatparsefailure") || text(e, "message") != c.message || text(e, "log_level") != c.level || text(e, "[url][path]") != c.path || text(e, "[error][type]") != c.errType {
+			t.Errorf("%q: tags %v message %q level %q path %q error %q", c.line, e.Tags(), text(e, "message"), text(e, "log_level"), text(e, "[url][path]"), text(e, "[error][type]"))
+		}
+		e = lineEvent(c.line, "celery")
+		f.Apply(e)
+		if !e.HasTag("_formatparsefailure") {
+			t.Errorf("%q as celery: parsed as %s", c.line, text(e, "[@metadata][format]"))
+		}
+	}
+	e := lineEvent("INFO|app.views|2025-02-30T12:34:56.123|no such day", "django")
+	f.Apply(e)
+	if !e.HasTag("_formatparsefailure") {
+		t.Errorf("a PT line with a bad time parsed as %s", text(e, "[@metadata][format]"))
 	}
 }
 

@@ -17,12 +17,14 @@ var libraryYAML []byte
 
 // library is the shipped format library compiled.
 type library struct {
-	entries  []*entry            // in the file's order
+	entries  []*entry            // in the file's order, but for those only last names
 	services map[string][]*entry // a service's formats, in its order
+	last     map[string][]*entry // a service's formats tried after all others, for it alone
 }
 
 type libraryFile struct {
 	Services map[string][]string `yaml:"services"`
+	Last     map[string][]string `yaml:"last"`
 	Formats  []Decl              `yaml:"formats"`
 }
 
@@ -40,7 +42,13 @@ func compileLibrary() (*library, error) {
 	if err := dec.Decode(&lf); err != nil {
 		return nil, fmt.Errorf("format library: %w", err)
 	}
-	lib := &library{services: map[string][]*entry{}}
+	lib := &library{services: map[string][]*entry{}, last: map[string][]*entry{}}
+	onlyLast := map[string]bool{}
+	for _, names := range lf.Last {
+		for _, name := range names {
+			onlyLast[name] = true
+		}
+	}
 	byName := map[string]*entry{}
 	for _, d := range lf.Formats {
 		if d.Style == "" {
@@ -59,15 +67,22 @@ func compileLibrary() (*library, error) {
 			return nil, fmt.Errorf("format library: %s declared twice", d.Name)
 		}
 		byName[d.Name] = e
-		lib.entries = append(lib.entries, e)
+		if !onlyLast[d.Name] {
+			lib.entries = append(lib.entries, e)
+		}
 	}
-	for _, svc := range slices.Sorted(maps.Keys(lf.Services)) {
-		for _, name := range lf.Services[svc] {
-			e, ok := byName[name]
-			if !ok {
-				return nil, fmt.Errorf("format library: service %s names unknown format %s", svc, name)
+	for _, list := range []struct {
+		services map[string][]string
+		into     map[string][]*entry
+	}{{lf.Services, lib.services}, {lf.Last, lib.last}} {
+		for _, svc := range slices.Sorted(maps.Keys(list.services)) {
+			for _, name := range list.services[svc] {
+				e, ok := byName[name]
+				if !ok {
+					return nil, fmt.Errorf("format library: service %s names unknown format %s", svc, name)
+				}
+				list.into[svc] = append(list.into[svc], e)
 			}
-			lib.services[svc] = append(lib.services[svc], e)
 		}
 	}
 	return lib, nil
@@ -76,7 +91,8 @@ func compileLibrary() (*library, error) {
 // buildOrders lists, per service, the formats in the order they are
 // tried: the config's own, the service's library formats, then the rest
 // of the library (a line from another program on the same host still
-// parses).
+// parses), then the service's last formats (a catch-all such as Django's
+// bare message, which must never take another service's line).
 func (f *Filter) buildOrders() map[string][]*entry {
 	orders := map[string][]*entry{}
 	base := slices.Clone(f.own)
@@ -85,14 +101,24 @@ func (f *Filter) buildOrders() map[string][]*entry {
 		return orders
 	}
 	orders[""] = append(slices.Clone(base), f.lib.entries...)
-	for svc, first := range f.lib.services {
+	for svc := range f.lib.services {
+		orders[svc] = nil
+	}
+	for svc := range f.lib.last {
+		orders[svc] = nil
+	}
+	for svc := range orders {
+		if svc == "" {
+			continue
+		}
+		first := f.lib.services[svc]
 		o := append(slices.Clone(base), first...)
 		for _, e := range f.lib.entries {
 			if !slices.Contains(first, e) {
 				o = append(o, e)
 			}
 		}
-		orders[svc] = o
+		orders[svc] = append(o, f.lib.last[svc]...)
 	}
 	return orders
 }

@@ -34,7 +34,6 @@ type Line struct {
 // parse, and why: their lines must come out tagged and whole, never
 // mis-parsed.
 var NotParsedByDesign = map[string]string{
-	"django-plain":    "Django's default console handler writes the bare message: nothing to parse",
 	"werkzeug-plain":  "werkzeug's startup banner is bare text",
 	"celery-fragment": "a fragment quoted in an issue, without its time",
 	"uvicorn-0.10":    "uvicorn before 0.11 wrote 'LEVEL: message' unpadded, the shape of werkzeug's banner 'WARNING: This is a development server…'; shipping it would mis-parse that",
