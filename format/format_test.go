@@ -176,6 +176,13 @@ func TestLayouts(t *testing.T) {
 		{layout: "%Y-%m-%d %H:%M:%S", text: "2025-13-01 12:34:56", want: ""},
 		{layout: "%a %b %e %H:%M:%S %Y", text: "Sun Feb  2 12:34:56 2025", want: "2025-02-02T12:34:56Z"},
 		{layout: "%I:%M:%S %p %Y-%m-%d", text: "01:02:03 PM 2025-02-02", want: "2025-02-02T13:02:03Z"},
+		// The locale's formats as the C locale writes them (Python 3.11's
+		// logging with datefmt "%c", "%x %X", "%D %R").
+		{layout: "%c", text: "Sun Dec  6 20:07:56 2026", want: "2026-12-06T20:07:56Z"},
+		{layout: "%c", text: "Sun Dec 16 20:07:56 2026", want: "2026-12-16T20:07:56Z"},
+		{layout: "%x %X", text: "12/06/26 20:07:56", want: "2026-12-06T20:07:56Z"},
+		{layout: "%D %R", text: "12/06/26 20:07", want: "2026-12-06T20:07:00Z"},
+		{layout: "%%c %F", text: "%c 2026-12-06", want: "2026-12-06T00:00:00Z"},
 		// No year: the one that puts the time nearest before now (a
 		// December line read in January is last year's).
 		{java: "MM.dd HH:mm:ss", text: "12.30 21:03:10", want: "2025-12-30T21:03:10Z"},

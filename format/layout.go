@@ -45,11 +45,50 @@ type timeItem struct {
 	n    int
 }
 
+// localeFormats are the strftime directives whose text depends on the
+// locale, as the C (POSIX) locale writes them: Python leaves LC_TIME at
+// "C" unless the program calls locale.setlocale, so logging's %c is
+// "Sun Dec  6 19:56:20 2026", %x "12/06/26" and %X "19:56:20". %D, %R,
+// %r and %T are the same in every locale (%r is "%I:%M:%S %p" in C).
+var localeFormats = map[byte]string{
+	'c': "%a %b %e %H:%M:%S %Y",
+	'x': "%m/%d/%y",
+	'X': "%H:%M:%S",
+	'D': "%m/%d/%y",
+	'R': "%H:%M",
+	'r': "%I:%M:%S %p",
+	'T': "%H:%M:%S",
+	'F': "%Y-%m-%d",
+}
+
 // ParseStrftime compiles a strftime layout as Python's time.strftime
 // writes it. "%f" is the microseconds datetime.strftime writes; Python's
 // logging never writes it, but users copy datetime layouts.
 func ParseStrftime(src string) (*Layout, error) {
-	l := &Layout{source: src}
+	if strings.IndexByte(src, '%') >= 0 {
+		var b strings.Builder
+		for i := 0; i < len(src); i++ {
+			if src[i] != '%' || i+1 == len(src) {
+				b.WriteByte(src[i])
+				continue
+			}
+			i++
+			if exp, ok := localeFormats[src[i]]; ok {
+				b.WriteString(exp)
+			} else {
+				b.WriteByte('%')
+				b.WriteByte(src[i])
+			}
+		}
+		return parseStrftime(src, b.String())
+	}
+	return parseStrftime(src, src)
+}
+
+// parseStrftime compiles src, the layout declared as source with its
+// locale directives expanded.
+func parseStrftime(source, src string) (*Layout, error) {
+	l := &Layout{source: source}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c != '%' {
@@ -58,7 +97,7 @@ func ParseStrftime(src string) (*Layout, error) {
 		}
 		i++
 		if i >= len(src) {
-			return nil, fmt.Errorf("datefmt %q ends with %%", src)
+			return nil, fmt.Errorf("datefmt %q ends with %%", source)
 		}
 		switch src[i] {
 		case 'Y':
@@ -106,22 +145,10 @@ func ParseStrftime(src string) (*Layout, error) {
 			l.add(tYearDay, 0)
 		case 's':
 			l.add(tEpoch, 0)
-		case 'T':
-			l.add(tHour2, 0)
-			l.lit(":")
-			l.add(tMinute2, 0)
-			l.lit(":")
-			l.add(tSecond2, 0)
-		case 'F':
-			l.add(tYear4, 0)
-			l.lit("-")
-			l.add(tMonth2, 0)
-			l.lit("-")
-			l.add(tDay2, 0)
 		case '%':
 			l.lit("%")
 		default:
-			return nil, fmt.Errorf("datefmt %q: %%%c is not supported", src, src[i])
+			return nil, fmt.Errorf("datefmt %q: %%%c is not supported", source, src[i])
 		}
 	}
 	return l, l.check()

@@ -226,3 +226,18 @@ func TestFixedWidthPadding(t *testing.T) {
 		}
 	}
 }
+
+// datefmt "%c" and "%x %X" as Python 3.11 writes them in the C locale
+// (TZ=UTC python3 -c 'import logging; logging.basicConfig(format=
+// "%(asctime)s %(levelname)s: %(message)s", datefmt="%c", …)').
+func TestLocaleDatefmts(t *testing.T) {
+	for datefmt, line := range map[string]string{
+		"%c":    "Sun Dec  6 20:07:56 2026 INFO: Started",
+		"%x %X": "12/06/26 20:07:56 INFO: Started",
+	} {
+		got := fields(t, Formatter{Format: "%(asctime)s %(levelname)s: %(message)s", DateFmt: datefmt}, line)
+		if got["[log_level]%(levelname)s"] != "INFO" || got["[message]%(message)s"] != "Started" {
+			t.Errorf("%s: %v", datefmt, got)
+		}
+	}
+}
