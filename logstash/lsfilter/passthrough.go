@@ -1,6 +1,9 @@
 package lsfilter
 
 import (
+	"slices"
+
+	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/fieldref"
@@ -13,14 +16,14 @@ import (
 type optKind int
 
 const (
-	optString    optKind = iota // a string, written as given
-	optField                    // a field reference, written in ingestd's form
-	optList                     // a list of strings (a single string is a list of one)
-	optFieldList                // a list of field references
-	optBool                     // true or false
-	optNumber                   // an integer or decimal, written as is
-	optHash                     // a hash of string keys to strings or lists of strings
-	optSeconds                  // a number of seconds, written as a duration
+	optString     optKind = iota // a string, written as given
+	optField                     // a field reference, written in ingestd's form
+	optList                      // a list of strings (a single string is a list of one)
+	optFieldNames                // a list of field references, written as given (see passOption)
+	optBool                      // true or false
+	optNumber                    // an integer or decimal, written as is
+	optHash                      // a hash of string keys to strings or lists of strings
+	optSeconds                   // a number of seconds, written as a duration
 )
 
 // passSpec describes a pass-through filter.
@@ -113,18 +116,29 @@ func (c *conv) passOption(o *lsconv.Opts, b *lsconv.Block, name string, kind opt
 				b.Opts.Set(name, lsconv.Str(ref))
 			}
 		}
-	case optList, optFieldList:
+	case optList, optFieldNames:
 		vals, a, ok := o.List(name)
 		if !ok {
 			return
 		}
-		if kind == optFieldList {
+		if kind == optFieldNames {
+			// The names as the config wrote them, not in ingestd's
+			// bracketed form: fingerprint hashes them with
+			// concatenate_sources ("|field1|test1|field2|test2|" in
+			// logstash-filter-fingerprint's spec, from
+			// "|#{k}|#{to_canonical_value(event.get(k))}" over
+			// @source.sort), and sorts by them. ingestd reads a
+			// reference Logstash accepts the same way; one it would
+			// read otherwise is written in its form, with a warning.
 			for i, v := range vals {
 				ref, ok := c.FieldRef(v, a.Value.Position(), what)
 				if !ok {
 					return
 				}
-				vals[i] = ref
+				if !readAlike(v, ref) {
+					c.Warnf(a.Value.Position(), "%s: field %q is written %s for ingestd: a fingerprint of concatenated sources hashes that name, not Logstash's", what, v, ref)
+					vals[i] = ref
+				}
 			}
 		}
 		b.Opts.Set(name, lsconv.StrSeq(vals))
@@ -175,6 +189,17 @@ func (c *conv) passOption(o *lsconv.Opts, b *lsconv.Block, name string, kind opt
 	}
 }
 
+// readAlike reports whether ingestd reads the reference as written as the
+// field ref, its conversion.
+func readAlike(written, ref string) bool {
+	a, err := event.ParsePath(written)
+	if err != nil {
+		return false
+	}
+	b, err := event.ParsePath(ref)
+	return err == nil && slices.Equal(a, b)
+}
+
 // passThroughs are the pass-through filters.
 var passThroughs = map[string]passSpec{
 	"geoip": {
@@ -206,7 +231,7 @@ var passThroughs = map[string]passSpec{
 	},
 	"fingerprint": {
 		plugin: "fingerprint",
-		opts: map[string]optKind{"source": optFieldList, "target": optField, "method": optString, "key": optString,
+		opts: map[string]optKind{"source": optFieldNames, "target": optField, "method": optString, "key": optString,
 			"base64encode": optBool, "concatenate_sources": optBool, "concatenate_all_fields": optBool},
 		// logstash-filter-fingerprint: target fingerprint, or [event][hash]
 		// under ECS (Logstash 8's default).
