@@ -183,6 +183,14 @@ func TestLayouts(t *testing.T) {
 		{layout: "%x %X", text: "12/06/26 20:07:56", want: "2026-12-06T20:07:56Z"},
 		{layout: "%D %R", text: "12/06/26 20:07", want: "2026-12-06T20:07:00Z"},
 		{layout: "%%c %F", text: "%c 2026-12-06", want: "2026-12-06T00:00:00Z"},
+		// A time of day with no date is today's, or yesterday's when
+		// today's is more than FutureSlack ahead of now (00:00 here).
+		{layout: "%H:%M:%S", text: "19:56:20", want: "2026-01-02T19:56:20Z"},
+		{layout: "%H:%M:%S", text: "00:30:00", want: "2026-01-03T00:30:00Z"},
+		{layout: "%H:%M:%S", text: "01:00:01", want: "2026-01-02T01:00:01Z"},
+		{layout: "%X", text: "00:00:00", want: "2026-01-03T00:00:00Z"},
+		{layout: "%r", text: "08:07:56 PM", want: "2026-01-02T20:07:56Z"},
+		{layout: "%H:%M:%S", text: "24:00:00", want: ""},
 		// No year: the one that puts the time nearest before now (a
 		// December line read in January is last year's).
 		{java: "MM.dd HH:mm:ss", text: "12.30 21:03:10", want: "2025-12-30T21:03:10Z"},
@@ -384,5 +392,35 @@ func TestHostPortIPv6(t *testing.T) {
 	}
 	if got := spans(f, line, &m)["%{hostport}"]; got != "::1:47640" {
 		t.Fatalf("daphne client %q", got)
+	}
+}
+
+// A time of day is dated in its zone: with timezone Europe/Berlin, a
+// line read at 00:30 on 7 December (CET) that says 23:59:59 was written
+// on the 6th, and 00:29:59 on the 7th. Without a now it does not convert.
+func TestTimeOfDayInZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	l, err := ParseStrftime("%H:%M:%S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC)
+	for text, want := range map[string]string{"23:59:59": "2026-12-06T22:59:59Z", "00:29:59": "2026-12-06T23:29:59Z", "01:29:59": "2026-12-07T00:29:59Z"} {
+		var tp TimeParts
+		if !l.Parse(text, &tp) {
+			t.Fatalf("%q: no parse", text)
+		}
+		got, ok := tp.Time(berlin, now)
+		if !ok || got.UTC().Format(time.RFC3339) != want {
+			t.Errorf("%q: %s %v, want %s", text, got.UTC().Format(time.RFC3339), ok, want)
+		}
+	}
+	var tp TimeParts
+	l.Parse("12:00:00", &tp)
+	if _, ok := tp.Time(berlin, time.Time{}); ok {
+		t.Error("a time of day converted without a now")
 	}
 }

@@ -227,9 +227,22 @@ func leadingDigits64(s string) (int64, int) {
 	return v, n
 }
 
-// Time builds the timestamp: its own offset when it has one, else loc; a
-// missing year is inferred as the date filter does (this year, the year
-// before for a December line in January).
+// FutureSlack is how far after now a time of day without a date may be
+// and still be today's: a writer's clock a little ahead of ingestd's. A
+// time later than that is yesterday's (a line written at 23:59:59 and
+// read after midnight).
+const FutureSlack = time.Hour
+
+// Time builds the timestamp: its own offset when it has one, else loc.
+// now is when the line was read (the filter passes the time it
+// processes it); it dates a time that lacks parts:
+//
+//   - a missing year is inferred as the date filter does (this year, the
+//     year before for a December line in January);
+//   - a time of day with no date at all (Python's datefmt "%H:%M:%S" or
+//     "%X", which write none) is on now's date in the time's zone, or
+//     the day before when that puts it more than FutureSlack after
+//     now. Without a now (zero) it does not convert.
 func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 	if p.HasEpoch && !p.HasDate {
 		return time.Unix(p.EpochSec, int64(p.EpochNanos)).UTC(), true
@@ -251,6 +264,17 @@ func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 		if p.PM {
 			hour += 12
 		}
+	}
+	if p.Month == 0 && p.Day == 0 && p.YearDay == 0 && !p.HasYear {
+		if now.IsZero() || hour > 23 || p.Minute > 59 || p.Second > 60 {
+			return time.Time{}, false
+		}
+		n := now.In(loc)
+		t := time.Date(n.Year(), n.Month(), n.Day(), hour, p.Minute, p.Second, p.Nanos, loc)
+		if t.Sub(now) > FutureSlack {
+			t = time.Date(n.Year(), n.Month(), n.Day()-1, hour, p.Minute, p.Second, p.Nanos, loc)
+		}
+		return t, true
 	}
 	month, day := p.Month, p.Day
 	if p.YearDay > 0 && month == 0 {

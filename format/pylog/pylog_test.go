@@ -3,6 +3,7 @@ package pylog
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ingestd/ingestd/format"
 )
@@ -239,5 +240,29 @@ func TestLocaleDatefmts(t *testing.T) {
 		if got["[log_level]%(levelname)s"] != "INFO" || got["[message]%(message)s"] != "Started" {
 			t.Errorf("%s: %v", datefmt, got)
 		}
+	}
+}
+
+// A time-only datefmt (Python 3.11, TZ=Europe/Berlin python3 -c 'import
+// logging; logging.basicConfig(format="%(asctime)s %(levelname)s:
+// %(message)s", datefmt="%H:%M:%S", level=logging.INFO);
+// logging.info("Started")' read at 20:08:52Z): Python writes no date, and
+// the line is dated on the day it is read.
+func TestTimeOnlyDatefmt(t *testing.T) {
+	fm := Formatter{Format: "%(asctime)s %(levelname)s: %(message)s", DateFmt: "%H:%M:%S"}
+	line := "21:08:49 INFO: Started"
+	got := fields(t, fm, line)
+	f, _ := Compile(fm)
+	var tp format.TimeParts
+	if !f.Fields()[0].Layout.Parse(got["%(asctime)s"], &tp) {
+		t.Fatalf("asctime %q", got["%(asctime)s"])
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	ts, ok := tp.Time(berlin, time.Date(2026, 12, 6, 20, 8, 52, 0, time.UTC))
+	if !ok || ts.UTC().Format(time.RFC3339) != "2026-12-06T20:08:49Z" {
+		t.Fatalf("time %s %v", ts, ok)
 	}
 }
