@@ -447,6 +447,18 @@ func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
 		"refresh_behaviour":                "ingestd replaces the whole dictionary when the file changes",
 		"yaml_dictionary_code_point_limit": "no dictionary file",
 	})
+	if target != "" && target == src && override {
+		// translate.rb: filter_matched(event) if @updater.update(event) ||
+		// @source == @target. Translating in place, the common options
+		// apply whenever the filter ran (the source present), translated
+		// or not.
+		out := []*lsconv.Block{b}
+		for _, cb := range lsconv.PackSteps(common, b.At, b.Label+" (it ran)") {
+			cb.When = b.When
+			out = append(out, cb)
+		}
+		return out
+	}
 	// Logstash's translate calls filter_matched when a dictionary entry or
 	// the fallback wrote the target.
 	return c.onMark(b, common, "translated", "a translation", "Logstash applies add_field, remove_field, add_tag and remove_tag when the filter translated (or applied its fallback)")
