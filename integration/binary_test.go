@@ -335,6 +335,11 @@ tests:
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
 	}
+	// The line fits its format: no format is explained as failing it (the
+	// explanation once read the message the format had rewritten).
+	if strings.Contains(out, "leaves the line") {
+		t.Errorf("a line that fits explained as failing:\n%s", out)
+	}
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
