@@ -182,6 +182,8 @@ func (c *conv) date(p *lsconf.Plugin) []*lsconv.Block {
 			b.Opts.Set("target", lsconv.Str(ref))
 		}
 	}
+	// Joda time: Logstash's date filter keeps milliseconds.
+	b.Opts.Set("precision", lsconv.Str("ms"))
 	if tz, a, ok := o.Str("timezone"); ok {
 		if strings.Contains(tz, "%{") {
 			c.Errorf(a.Value.Position(), "%s: a timezone from a sprintf template is not supported", what)
