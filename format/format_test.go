@@ -191,6 +191,16 @@ func TestLayouts(t *testing.T) {
 		{layout: "%X", text: "00:00:00", want: "2026-01-03T00:00:00Z"},
 		{layout: "%r", text: "08:07:56 PM", want: "2026-01-02T20:07:56Z"},
 		{layout: "%H:%M:%S", text: "24:00:00", want: ""},
+		// Zone names: UTC, a name of one offset, tzdata's numbers,
+		// Java's GMT+hh:mm; CST names several and UTC (here the
+		// configured zone) does not use it.
+		{layout: "%Y-%m-%d %H:%M:%S %Z", text: "2026-12-06 20:59:07 CET", want: "2026-12-06T19:59:07Z"},
+		{layout: "%Y-%m-%d %H:%M:%S %Z", text: "2026-12-06 20:59:07 GMT", want: "2026-12-06T20:59:07Z"},
+		{layout: "%Y-%m-%d %H:%M:%S %Z", text: "2026-12-06 20:59:07 -03", want: "2026-12-06T23:59:07Z"},
+		{layout: "%Y-%m-%d %H:%M:%S %Z", text: "2026-12-06 20:59:07 CST", want: ""},
+		{layout: "%Y-%m-%d %H:%M:%S %Z", text: "2026-12-06 20:59:07 -0", want: ""},
+		{java: "yyyy-MM-dd HH:mm:ss z", text: "2026-12-06 20:59:07 GMT+01:00", want: "2026-12-06T19:59:07Z"},
+		{java: "yyyy-MM-dd HH:mm:ss z", text: "2026-12-06 20:59:07 CEST", want: "2026-12-06T18:59:07Z"},
 		// No year: the one that puts the time nearest before now (a
 		// December line read in January is last year's).
 		{java: "MM.dd HH:mm:ss", text: "12.30 21:03:10", want: "2025-12-30T21:03:10Z"},

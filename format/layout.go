@@ -34,7 +34,7 @@ const (
 	tWeekdayAbbr
 	tWeekdayName
 	tOffset   // +hhmm, +hh:mm or Z
-	tZoneName // letters (UTC, GMT, CET)
+	tZoneName // a zone's name (UTC, CET, "-03", GMT+01:00): see zoneOffsets
 	tYearDay
 	tEpoch
 )
@@ -63,7 +63,9 @@ var localeFormats = map[byte]string{
 
 // ParseStrftime compiles a strftime layout as Python's time.strftime
 // writes it. "%f" is the microseconds datetime.strftime writes; Python's
-// logging never writes it, but users copy datetime layouts.
+// logging never writes it, but users copy datetime layouts. %Z is the
+// local zone's name Python writes (CET, tzdata's "-03"), resolved as
+// zoneOffsets says; %z is its offset (+0100).
 func ParseStrftime(src string) (*Layout, error) {
 	if strings.IndexByte(src, '%') >= 0 {
 		var b strings.Builder

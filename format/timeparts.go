@@ -138,14 +138,22 @@ func (l *Layout) scan(s string, pos int, p *TimeParts) (int, bool) {
 			}
 			tp.Offset, tp.HasOffset, pos = off, true, pos+n
 		case tZoneName:
+			// A name (CET, ChST), a number where tzdata has no name
+			// ("-03", "+0545"), or Java's GMT+01:00.
 			n := 0
-			for pos+n < len(s) && (s[pos+n] >= 'A' && s[pos+n] <= 'Z' || s[pos+n] >= 'a' && s[pos+n] <= 'z') {
+			for pos+n < len(s) && isLetter(s[pos+n]) {
 				n++
 			}
-			if n == 0 {
-				return pos, false
+			name := s[pos : pos+n]
+			if n == 0 || (name == "GMT" || name == "UTC") && pos+n < len(s) && (s[pos+n] == '+' || s[pos+n] == '-') {
+				off, k, ok := scanOffset(s, pos+n)
+				if !ok {
+					return pos, false
+				}
+				tp.Offset, tp.HasOffset, pos = off, true, pos+n+k
+				continue
 			}
-			tp.Zone, pos = s[pos:pos+n], pos+n
+			tp.Zone, pos = name, pos+n
 		case tEpoch:
 			n := 0
 			for pos+n < len(s) && s[pos+n] >= '0' && s[pos+n] <= '9' {
@@ -233,9 +241,11 @@ func leadingDigits64(s string) (int64, int) {
 // read after midnight).
 const FutureSlack = time.Hour
 
-// Time builds the timestamp: its own offset when it has one, else loc.
-// now is when the line was read (the filter passes the time it
-// processes it); it dates a time that lacks parts:
+// Time builds the timestamp in the time's own zone: its offset (%z), its
+// zone's name (%Z, resolved as zoneOffsets says: a name that does not
+// resolve does not convert), else loc. now is when the line was read
+// (the filter passes the time it processes it); it dates a time that
+// lacks parts:
 //
 //   - a missing year is inferred as the date filter does (this year, the
 //     year before for a December line in January);
@@ -252,8 +262,6 @@ func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 	}
 	if p.HasOffset {
 		loc = time.FixedZone("", p.Offset)
-	} else if p.Zone == "UTC" || p.Zone == "GMT" || p.Zone == "Z" {
-		loc = time.UTC
 	}
 	hour := p.Hour
 	if p.HasAMPM {
@@ -265,22 +273,25 @@ func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 			hour += 12
 		}
 	}
+	if hour > 23 || p.Minute > 59 || p.Second > 60 {
+		return time.Time{}, false
+	}
 	if p.Month == 0 && p.Day == 0 && p.YearDay == 0 && !p.HasYear {
-		if now.IsZero() || hour > 23 || p.Minute > 59 || p.Second > 60 {
+		if now.IsZero() {
 			return time.Time{}, false
 		}
 		n := now.In(loc)
-		t := time.Date(n.Year(), n.Month(), n.Day(), hour, p.Minute, p.Second, p.Nanos, loc)
-		if t.Sub(now) > FutureSlack {
-			t = time.Date(n.Year(), n.Month(), n.Day()-1, hour, p.Minute, p.Second, p.Nanos, loc)
+		t, ok := p.at(n.Year(), int(n.Month()), n.Day(), hour, loc)
+		if ok && t.Sub(now) > FutureSlack {
+			t, ok = p.at(n.Year(), int(n.Month()), n.Day()-1, hour, loc)
 		}
-		return t, true
+		return t, ok
 	}
 	month, day := p.Month, p.Day
 	if p.YearDay > 0 && month == 0 {
 		month, day = 1, p.YearDay
 	}
-	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || p.Minute > 59 || p.Second > 60 {
+	if month < 1 || month > 12 || day < 1 || day > 31 {
 		return time.Time{}, false
 	}
 	year := p.Year
@@ -293,11 +304,19 @@ func (p *TimeParts) Time(loc *time.Location, now time.Time) (time.Time, bool) {
 			year--
 		}
 	}
-	t := time.Date(year, time.Month(month), day, hour, p.Minute, p.Second, p.Nanos, loc)
-	if p.YearDay == 0 && t.Day() != day {
+	if p.YearDay == 0 && time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC).Day() != day {
 		return time.Time{}, false // 31 February
 	}
-	return t, true
+	return p.at(year, month, day, hour, loc)
+}
+
+// at is the time at that date and the parts' clock, in the zone the
+// parts name, else loc.
+func (p *TimeParts) at(year, month, day, hour int, loc *time.Location) (time.Time, bool) {
+	if p.Zone != "" && !p.HasOffset {
+		return zoneTime(year, month, day, hour, p.Minute, p.Second, p.Nanos, p.Zone, loc)
+	}
+	return time.Date(year, time.Month(month), day, hour, p.Minute, p.Second, p.Nanos, loc), true
 }
 
 func digits(s string, pos, n int) (int, bool) {

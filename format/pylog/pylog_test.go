@@ -266,3 +266,67 @@ func TestTimeOnlyDatefmt(t *testing.T) {
 		t.Fatalf("time %s %v", ts, ok)
 	}
 }
+
+// datefmt "%Z" and "%z" as Python 3.11 writes them in several zones
+// (TZ=<zone>; logging.Formatter("%(asctime)s %(levelname)s %(message)s",
+// datefmt="%Y-%m-%d %H:%M:%S %Z").format(record) for a record created at
+// the instant wanted; the first line is a review's). tz is the filter's
+// timezone ("" = UTC); want "" means the time does not convert: the
+// name means several offsets and the configured zone does not use it.
+func TestZoneNames(t *testing.T) {
+	zoned := Formatter{Format: "%(asctime)s %(levelname)s %(message)s", DateFmt: "%Y-%m-%d %H:%M:%S %Z"}
+	offset := Formatter{Format: zoned.Format, DateFmt: "%Y-%m-%d %H:%M:%S %z"}
+	cases := []struct {
+		fm             Formatter
+		tz, line, want string
+	}{
+		{zoned, "", "2026-12-06 20:59:07 CET WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "Europe/Berlin", "2026-12-06 20:59:07 CET WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "", "2026-06-06 21:59:07 CEST WARNING zoned", "2026-06-06T19:59:07Z"},
+		// The hour Berlin's clocks go back: the name tells the two apart.
+		{zoned, "Europe/Berlin", "2026-10-25 02:30:00 CEST WARNING zoned", "2026-10-25T00:30:00Z"},
+		{zoned, "Europe/Berlin", "2026-10-25 02:30:00 CET WARNING zoned", "2026-10-25T01:30:00Z"},
+		{zoned, "", "2026-10-25 02:30:00 CET WARNING zoned", "2026-10-25T01:30:00Z"},
+		{zoned, "Europe/Berlin", "2026-12-06 19:59:07 UTC WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "", "2026-06-06 20:59:07 BST WARNING zoned", "2026-06-06T19:59:07Z"},
+		{zoned, "", "2026-12-06 14:59:07 EST WARNING zoned", "2026-12-06T19:59:07Z"},
+		// Names of several offsets: the configured zone decides.
+		{zoned, "America/Chicago", "2026-12-06 13:59:07 CST WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "Asia/Shanghai", "2026-12-07 03:59:07 CST WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "", "2026-12-06 13:59:07 CST WARNING zoned", ""},
+		{zoned, "Europe/Berlin", "2026-12-06 13:59:07 CST WARNING zoned", ""},
+		{zoned, "Asia/Kolkata", "2026-12-07 01:29:07 IST WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "Europe/Dublin", "2026-06-06 20:59:07 IST WARNING zoned", "2026-06-06T19:59:07Z"},
+		{zoned, "", "2026-12-07 01:29:07 IST WARNING zoned", ""},
+		{zoned, "America/Los_Angeles", "2026-12-06 11:59:07 PST WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "", "2026-12-06 11:59:07 PST WARNING zoned", ""},
+		// tzdata's numbers for zones without a name.
+		{zoned, "", "2026-12-06 16:59:07 -03 WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "Europe/Berlin", "2026-12-07 01:44:07 +0545 WARNING zoned", "2026-12-06T19:59:07Z"},
+		{zoned, "", "2026-12-06 20:59:07 XYZ WARNING zoned", ""},
+		{offset, "", "2026-12-06 20:59:07 +0100 WARNING zoned", "2026-12-06T19:59:07Z"},
+		{offset, "America/Chicago", "2026-12-07 01:44:07 +0545 WARNING zoned", "2026-12-06T19:59:07Z"},
+	}
+	for _, c := range cases {
+		loc := time.UTC
+		if c.tz != "" {
+			var err error
+			if loc, err = time.LoadLocation(c.tz); err != nil {
+				t.Skip(err)
+			}
+		}
+		got := fields(t, c.fm, c.line)
+		f, _ := Compile(c.fm)
+		var tp format.TimeParts
+		if !f.Fields()[0].Layout.Parse(got["%(asctime)s"], &tp) {
+			t.Fatalf("%q: asctime %q", c.line, got["%(asctime)s"])
+		}
+		ts, ok := tp.Time(loc, time.Time{})
+		switch {
+		case c.want == "" && ok:
+			t.Errorf("%q (timezone %q): %s, want no conversion", c.line, c.tz, ts.UTC().Format(time.RFC3339))
+		case c.want != "" && (!ok || ts.UTC().Format(time.RFC3339) != c.want):
+			t.Errorf("%q (timezone %q): %s %v, want %s", c.line, c.tz, ts.UTC().Format(time.RFC3339), ok, c.want)
+		}
+	}
+}
