@@ -1,6 +1,7 @@
 package logstash
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -182,6 +183,30 @@ output { stdout { codec => json_lines } }`)
 	}
 	if t.Failed() {
 		t.Log(p.yaml)
+	}
+}
+
+// TestTranslateDefaultTarget: without target, translate.rb translates in
+// place under ECS (Logstash 8's default: @target ||= ecs_select[disabled:
+// 'translation', v1: @source]) and overrides there; with ECS disabled the
+// target is "translation". "override => false" in place is refused.
+func TestTranslateDefaultTarget(t *testing.T) {
+	p := build(t, beatsIn+`filter { translate { source => "code" dictionary => { "200" => "OK" } } }
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","code":"200"}`)
+	if doc["code"] != "OK" || doc["translation"] != nil {
+		t.Errorf("ECS default: %v", doc)
+	}
+	p = build(t, beatsIn+`filter { translate { source => "code" dictionary => { "200" => "OK" } ecs_compatibility => disabled } }
+output { stdout { codec => json_lines } }`)
+	doc, _ = p.run(`{"message":"m","code":"200"}`)
+	if doc["code"] != "200" || doc["translation"] != "OK" {
+		t.Errorf("ECS disabled: %v", doc)
+	}
+	got := problems(t, beatsIn+`filter { translate { source => "code" target => "code" override => false dictionary => { "200" => "OK" } } }
+output { stdout { } }`)
+	if len(got) != 1 || !strings.Contains(got[0], "override => false") {
+		t.Errorf("override false in place: %v", got)
 	}
 }
 

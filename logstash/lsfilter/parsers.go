@@ -361,7 +361,16 @@ func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
 	}
 	var target string
 	if tgtAttr == nil {
-		c.Errorf(p.Pos, "%s: give target explicitly: Logstash's default depends on ecs_compatibility (the source field itself, or \"translation\")", what)
+		// translate.rb: @target ||= ecs_select[disabled: 'translation',
+		// v1: @source]; Logstash 8 runs with ECS (v8) unless told not to.
+		if c.ECSMode(o) == "disabled" {
+			target = "[translation]"
+		} else {
+			target = src
+		}
+		if target != "" {
+			b.Opts.Set("target", lsconv.Str(target))
+		}
 	} else if s, ok := lsconv.Scalar(tgtAttr.Value); ok {
 		if ref, ok := c.FieldRef(s, tgtAttr.Value.Position(), what+": target"); ok {
 			target = ref
@@ -369,8 +378,14 @@ func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
 		}
 	}
 	override, given := o.Boolean("override")
-	if !given && target != "" && target == src {
-		c.Errorf(tgtAttr.Pos, "%s: target is the source field: give override explicitly (its default for an in-place translation depends on the Logstash version)", what)
+	if target != "" && target == src {
+		// translate.rb: an in-place translation overrides unless told
+		// otherwise, and "override => false" there is a configuration
+		// error.
+		if given && !override {
+			c.Errorf(o.Attrs["override"].Pos, "%s: override => false with an in-place translation has no effect (Logstash refuses it too)", what)
+		}
+		override = true
 	}
 	b.Opts.Set("override", lsconv.BoolLit(override))
 	exact, exactGiven := o.Boolean("exact")
