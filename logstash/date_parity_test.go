@@ -48,6 +48,8 @@ func TestDateParity(t *testing.T) {
 	// "since Joda time only supports milliseconds"; the same for ISO8601.
 	cases = append(cases, struct{ name, filter, in, want string }{"UNIX micros", `date { match => [ "mydate", "UNIX" ] }`, `"1350414944.123456"`, "2012-10-16T19:15:44.123Z"})
 	cases = append(cases, struct{ name, filter, in, want string }{"ISO8601 micros", `date { match => [ "mydate", "ISO8601" ] timezone => "UTC" }`, `"2025-12-30T23:03:03.356805Z"`, "2025-12-30T23:03:03.356Z"})
+	// "parsing with timezone from event" (timezone => "%{mytz}").
+	cases = append(cases, struct{ name, filter, in, want string }{"timezone from the event", `date { match => ["mydate", "yyyy MMM dd HH:mm:ss"] locale => "en" timezone => "%{mytz}" }`, `"2013 Nov 24 01:29:01","mytz":"America/Los_Angeles"`, "2013-11-24T09:29:01.000Z"})
 	// "parsing with timezone parameter".
 	for in, want := range map[string]string{"2013 Nov 24 01:29:01": "2013-11-24T09:29:01.000Z", "2013 Jun 24 01:29:01": "2013-06-24T08:29:01.000Z"} {
 		cases = append(cases, struct{ name, filter, in, want string }{"timezone " + in, `date { match => ["mydate", "yyyy MMM dd HH:mm:ss"] locale => "en" timezone => "America/Los_Angeles" }`, fmt.Sprintf("%q", in), want})

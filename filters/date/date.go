@@ -11,11 +11,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
+	"github.com/ingestd/ingestd/template"
 )
 
 // Register adds the date filter to r.
@@ -27,7 +29,7 @@ func Register(r *plugin.Registry) {
 type Config struct {
 	Match        []string       `yaml:"match" required:"true" doc:"[field, format, format...]: the first format that parses wins"`
 	Target       event.FieldRef `yaml:"target" default:"@timestamp" doc:"field that receives the RFC 3339 UTC time"`
-	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
+	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty; a %{[field]} template reads it from each event (an event whose zone is missing or unknown is tagged, as Logstash's date does with a sprintf timezone)"`
 	YearFrom     event.FieldRef `yaml:"year_from" doc:"field whose first yyyy.MM / yyyy-MM gives the year of year-less formats (December lines in a January reference take the year before)"`
 	TagOnFailure []string       `yaml:"tag_on_failure" default:"[_dateparsefailure]" doc:"tags added when no format parses"`
 	Precision    string         `yaml:"precision" default:"parsed" enum:"parsed,ms" doc:"parsed: the time keeps every digit of its fraction (microseconds of Python's isoformat); ms: truncated to milliseconds, as Logstash's date filter (Joda time) keeps it (ingestd convert sets ms)"`
@@ -50,6 +52,7 @@ type filter struct {
 	parsers []parser
 	target  event.Path
 	loc     *time.Location
+	zones   *zoneCache // the timezone is a template: each event names its zone
 	yearRef event.Path
 	millis  bool // precision ms
 	fail    []string
@@ -76,11 +79,20 @@ func compile(c *Config) (*filter, error) {
 	if zone == "" {
 		zone = "UTC"
 	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		return nil, fmt.Errorf("timezone %q: %w", zone, err)
+	f := &filter{source: src, target: c.Target.Path, yearRef: c.YearFrom.Path, fail: c.TagOnFailure, millis: c.Precision == "ms"}
+	if strings.Contains(zone, "%{") {
+		t, err := template.Parse(zone)
+		if err != nil {
+			return nil, fmt.Errorf("timezone: %w", err)
+		}
+		f.zones = &zoneCache{name: t, known: map[string]*time.Location{}}
+	} else {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return nil, fmt.Errorf("timezone %q: %w", zone, err)
+		}
+		f.loc = loc
 	}
-	f := &filter{source: src, target: c.Target.Path, loc: loc, yearRef: c.YearFrom.Path, fail: c.TagOnFailure, millis: c.Precision == "ms"}
 	for _, format := range c.Match[1:] {
 		p, err := compileParser(format)
 		if err != nil {
@@ -176,8 +188,15 @@ func (f *filter) Apply(e *event.Event) bool {
 	}
 	text := strings.TrimSpace(v.Text())
 	ref := f.reference(e)
+	loc := f.loc
+	if f.zones != nil {
+		if loc = f.zones.of(e); loc == nil {
+			e.AddTags(f.fail)
+			return true
+		}
+	}
 	for _, p := range f.parsers {
-		if t, err := p(text, f.loc, ref); err == nil {
+		if t, err := p(text, loc, ref); err == nil {
 			if f.millis {
 				// As Logstash's date filter (Joda time): its spec reads
 				// "1350414944.123456" as .123.
@@ -231,4 +250,38 @@ func parseEpoch(s string, unit time.Duration) (time.Time, error) {
 		fracNs = f * int64(unit) / int64(time.Second)
 	}
 	return time.Unix(0, 0).Add(time.Duration(n)*unit + time.Duration(fracNs)).UTC(), nil
+}
+
+// zoneCache loads the zones a timezone template names, once each: events
+// name a handful, and loading one reads the zone database.
+type zoneCache struct {
+	name template.Template
+	mu   sync.Mutex
+	// known holds the zones loaded and, as nil, the names that are no
+	// zone; bounded by maxZones so that garbage names cannot grow it.
+	known map[string]*time.Location
+}
+
+const maxZones = 512
+
+// of returns the zone the event names, or nil when it names none or an
+// unknown one.
+func (z *zoneCache) of(e *event.Event) *time.Location {
+	name, ok := z.name.RenderName(e)
+	if !ok || name == "" {
+		return nil
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if loc, ok := z.known[name]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = nil
+	}
+	if len(z.known) < maxZones {
+		z.known[name] = loc
+	}
+	return loc
 }

@@ -186,7 +186,10 @@ func (c *conv) date(p *lsconf.Plugin) []*lsconv.Block {
 	b.Opts.Set("precision", lsconv.Str("ms"))
 	if tz, a, ok := o.Str("timezone"); ok {
 		if strings.Contains(tz, "%{") {
-			c.Errorf(a.Value.Position(), "%s: a timezone from a sprintf template is not supported", what)
+			// Logstash's date sprintfs the timezone per event.
+			if t, ok := c.Template(tz, a.Value.Position(), what+": timezone"); ok {
+				b.Opts.Set("timezone", lsconv.Str(t))
+			}
 		} else {
 			b.Opts.Set("timezone", lsconv.Str(tz))
 		}
