@@ -75,7 +75,10 @@ func (f *Filter) applyAlone(line string, order []*entry) (*event.Event, bool) {
 func (f *Filter) sets(line string, en *entry) (string, bool) {
 	e, ok := f.applyAlone(line, []*entry{en})
 	if !ok {
-		return "but a value does not convert (a date that does not exist, a number out of range): the format does not fit", false
+		if en.messageRequired {
+			return "but none of its message formats fits the message: the format does not fit", false
+		}
+		return "but a value does not convert (a date that does not exist, a number out of range, a zone name such as CST that the timezone setting does not resolve): the format does not fit", false
 	}
 	return "sets: " + string(e.AppendJSON(nil)), true
 }

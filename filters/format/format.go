@@ -40,7 +40,7 @@ type Config struct {
 	Library      bool           `yaml:"library" doc:"also try the shipped format library (PT, Celery, tornado/flower, gunicorn, uvicorn, daphne, Django runserver, werkzeug, nginx, redis, Python defaults, Jibe)"`
 	ServiceField event.FieldRef `yaml:"service_field" default:"service" doc:"field naming the service whose library formats are tried first"`
 	Traceback    bool           `yaml:"traceback" default:"true" doc:"split a Python traceback after a record into error.stack_trace, error.type, error.message"`
-	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty"`
+	Timezone     string         `yaml:"timezone" doc:"IANA zone for times without an offset; the pipeline's timezone when empty; it also decides zone names that mean several offsets (CST, IST, PST) and dates times written without a date"`
 	TagOnFailure []string       `yaml:"tag_on_failure" default:"[_formatparsefailure]" doc:"tags added when no format fits"`
 }
 
