@@ -117,6 +117,9 @@ type Field struct {
 	Precision int
 	// Dash means "-" stands for no value (nginx, gunicorn, common log).
 	Dash bool
+	// Absent, when set, is a text that stands for no value: Celery's
+	// TaskFormatter writes "???" for the task of a record outside a task.
+	Absent string
 	// Quoted fields cannot hold '"': nginx escapes it inside variables,
 	// so a quoted variable ends at the first quote. With Escaped, a quote
 	// inside is written \" (gunicorn) and Unescape undoes it.

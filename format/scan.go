@@ -192,7 +192,7 @@ func (f *Format) setText(fd *Field, line string, start, end int, m *Match, idx i
 	// Both servers print an empty value as nothing, not "-": nginx's
 	// $host on a request that sent none, $args or gunicorn's %(q)s with
 	// no query string.
-	if fd.Dash && (e == s || line[s:e] == "-") {
+	if fd.Dash && (e == s || line[s:e] == "-") || fd.Absent != "" && line[s:e] == fd.Absent {
 		m.Spans[idx] = Span{-1, -1}
 		return true
 	}

@@ -422,3 +422,16 @@ func TestMayFitNeverRulesOutAFit(t *testing.T) {
 		t.Errorf("%d fits in %d lines: the lines were not read", fits, len(lines))
 	}
 }
+
+// Celery's TaskFormatter writes "???" for the task of a record logged
+// outside a task (celery/app/log.py; celery 5.2.6 wrote this line in a
+// review): no task name or id, the rest as usual.
+func TestCeleryRecordOutsideATask(t *testing.T) {
+	f := newFilter(t, Config{Library: true, Traceback: true})
+	e := lineEvent("[2026-12-06 19:59:01,101: WARNING/ForkPoolWorker-1] ???[???]: from a helper thread", "celery")
+	f.Apply(e)
+	if e.HasTag("_formatparsefailure") || text(e, "message") != "from a helper thread" || text(e, "log_level") != "WARNING" ||
+		text(e, "[celery][task_name]") != "<absent>" || text(e, "[celery][task_id]") != "<absent>" {
+		t.Errorf("format %s message %q level %q task %q %q", text(e, "[@metadata][format]"), text(e, "message"), text(e, "log_level"), text(e, "[celery][task_name]"), text(e, "[celery][task_id]"))
+	}
+}

@@ -43,9 +43,9 @@ var Attributes = map[string]format.Field{
 	"filename":        {Target: "[log][origin][file][name]", Kind: format.Text},
 	"lineno":          {Target: "[log][origin][file][line]", Kind: format.Int},
 
-	// Celery's TaskFormatter.
-	"task_name": {Target: "[celery][task_name]", Kind: format.Token},
-	"task_id":   {Target: "[celery][task_id]", Kind: format.Token},
+	// Celery's TaskFormatter: "???" outside a task (celery/app/log.py).
+	"task_name": {Target: "[celery][task_name]", Kind: format.Token, Absent: "???"},
+	"task_id":   {Target: "[celery][task_id]", Kind: format.Token, Absent: "???"},
 	// uvicorn's DefaultFormatter and AccessFormatter.
 	"levelprefix":  {Target: "[log_level]", Kind: format.Level},
 	"client_addr":  {Target: "", Kind: format.HostPort},
