@@ -345,3 +345,32 @@ func testLogger(t *testing.T) zerolog.Logger {
 	}
 	return zerolog.New(zerolog.NewTestWriter(t))
 }
+
+// TestEventWithoutTimestampIsStamped: an event sent without @timestamp
+// gets the time it was read (Logstash's Event does; a data stream refuses
+// a document without one); one that has it keeps it as sent.
+func TestEventWithoutTimestampIsStamped(t *testing.T) {
+	stamps := make(chan string, 2)
+	in := startInput(t, sinkFunc(func(events []*event.Event) {
+		for _, e := range events {
+			stamps <- strings.Clone(e.GetString(event.Path{"@timestamp"}))
+			e.Done()
+		}
+	}), time.Second)
+	cl, err := client.SyncDial(in.Addr().String(), client.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	before := time.Now().Add(-time.Second)
+	if _, err := cl.Send([]any{map[string]any{"message": "no time"}, map[string]any{"message": "timed", "@timestamp": "2025-02-02T12:34:56.123Z"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := time.Parse(time.RFC3339Nano, <-stamps)
+	if err != nil || got.Before(before) || got.After(time.Now().Add(time.Second)) {
+		t.Fatalf("stamp %v (%v), want about now", got, err)
+	}
+	if sent := <-stamps; sent != "2025-02-02T12:34:56.123Z" {
+		t.Fatalf("a sent @timestamp became %q", sent)
+	}
+}

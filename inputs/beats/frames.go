@@ -231,8 +231,16 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 	if f := c.in.cfg.ClientIPField.Path; f != nil {
 		e.Set(f, c.clientIP)
 	}
+	if !e.Has(timestampPath) {
+		// Every beat sends one; an event without is stamped when it is
+		// read, as Logstash's Event does: a data stream refuses a
+		// document without @timestamp.
+		e.SetTimestamp(time.Now())
+	}
 	return e, nil
 }
+
+var timestampPath = event.Path{"@timestamp"}
 
 // batchReader counts a batch's events as they are decoded and hands them
 // to the sink's batch.
