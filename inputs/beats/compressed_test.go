@@ -51,7 +51,7 @@ func bigEvents(n, size int) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
 		msg := strings.Repeat(fmt.Sprintf("event %d says hello; ", i), size/20)
-		out[i] = fmt.Appendf(nil, `{"n":%d,"message":%q}`, i, msg)
+		out[i] = fmt.Appendf(nil, `{"@timestamp":"2025-02-02T12:34:56.123Z","n":%d,"message":%q}`, i, msg)
 	}
 	return out
 }
