@@ -79,7 +79,7 @@ func TestNotJSONNumbers(t *testing.T) {
 			}
 		}
 	}
-	if v, err := Text("1.5e3", Float); err != nil || string(v.AppendJSON(nil)) != "1500" {
+	if v, err := Text("1.5e3", Float); err != nil || string(v.AppendJSON(nil)) != "1500.0" {
 		t.Errorf("1.5e3: %v, %v", v, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,7 +36,7 @@ type Config struct {
 	Replace      map[string]any    `yaml:"replace" doc:"set a field (string values may use %{[field]})"`
 	AddField     map[string]any    `yaml:"add_field" doc:"set a field only when the filter applies; string values may use %{[field]}; numbers and booleans keep their type"`
 	Append       map[string]any    `yaml:"append" doc:"add a value to a field as Logstash's add_field does: set when the field is absent, else the field becomes an array (if it is not one) and the value is appended; a list appends each of its values; strings may use %{[field]}"`
-	Convert      map[string]string `yaml:"convert" doc:"convert a field: {field: int|float|boolean|string|integer_eu|float_eu} (the _eu ones read 1.234,5: dots group thousands, a comma starts the fraction)"`
+	Convert      map[string]string `yaml:"convert" doc:"convert a field as Logstash's mutate does (8.14 and later), in the order of the field names: {field: int|float|boolean|string|integer_eu|float_eu}; an array element by element, an object or null left alone. int and float drop commas (1,000 is 1000; the _eu ones read 1.234,5: dots group thousands, a comma starts the fraction), truncate (123.9 is 123), read 0x7b and 1.5e3, and take true as 1 and false as 0; boolean takes true/t/yes/y/1/1.0 and false/f/no/n/0/0.0/empty (any case), and keeps any other value untagged; string writes a float as Ruby does (123.0). A value int or float cannot read (abc, an empty string) fails the filter: the event is tagged tag_on_failure and the rest of the filter (the conversions after it, gsub to remove_tag) is skipped, as Logstash skips the rest of its mutate"`
 	Gsub         [][]string        `yaml:"gsub" doc:"regex replacements: [[field, regex, replacement], ...]"`
 	Split        map[string]string `yaml:"split" doc:"split a string field into an array: {field: separator}"`
 	RubySplit    bool              `yaml:"ruby_split" doc:"split as Logstash's mutate does (Ruby's String#split): trailing empty strings dropped, a one-space separator splits at runs of whitespace (leading whitespace ignored), an empty one into characters"`
@@ -48,7 +49,7 @@ type Config struct {
 	RemoveField  []string          `yaml:"remove_field" doc:"delete these fields (with sprintf logstash, %{[field]} in a name is rendered, as Logstash does)"`
 	AddTag       []string          `yaml:"add_tag" doc:"add these tags (with sprintf logstash, %{[field]} in a tag is rendered, as Logstash does)"`
 	RemoveTag    []string          `yaml:"remove_tag" doc:"remove these tags (rendered like add_tag)"`
-	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails"`
+	TagOnFailure []string          `yaml:"tag_on_failure" default:"[_mutate_error]" doc:"tags added when a conversion fails (which ends the filter)"`
 	Sprintf      string            `yaml:"sprintf" default:"ingestd" enum:"ingestd,logstash" doc:"how %{[field]} renders in replace, add_field, append and coerce: ingestd writes nothing for a missing field; logstash renders as Logstash's sprintf (a missing field keeps its %{...} text, an array its elements joined by commas, %{+yyyy.MM.dd} formats @timestamp), as converted logstash.conf files do"`
 }
 
@@ -363,13 +364,19 @@ func (f *filter) Apply(e *event.Event) bool {
 		a.apply(e)
 	}
 	for _, c := range f.convert {
-		if v, ok := e.Get(c.path); ok && !v.IsNull() {
-			cv, err := convert.Value(v, c.to)
-			if err != nil {
-				e.AddTags(f.failTags)
-				continue
-			}
-			e.Set(c.path, cv)
+		v, ok := e.Get(c.path)
+		if !ok {
+			continue
+		}
+		cv, set, err := convert.Mutate(v, c.to)
+		if err != nil {
+			// Logstash's mutate raises here: the rest of the filter,
+			// filter_matched included, is skipped and the event tagged.
+			e.AddTags(f.failTags)
+			return true
+		}
+		if set {
+			setThroughArrays(e, c.path, cv)
 		}
 	}
 	for i := range f.gsub {
@@ -438,6 +445,32 @@ func (f *filter) Apply(e *event.Event) bool {
 		e.RemoveTag(t)
 	}
 	return true
+}
+
+// setThroughArrays sets the value at p as Logstash's event.set does when
+// p goes through an array by index ("[foo][0]", mutate_spec.rb's "convert
+// should work within arrays"): the element is replaced, the array stays
+// an array. (Event.Set makes an object of the array.)
+func setThroughArrays(e *event.Event, p event.Path, v event.Value) {
+	if n := len(p); n >= 2 {
+		if parent, ok := e.Get(p[:n-1]); ok && parent.Kind() == event.KindArray {
+			i, err := strconv.Atoi(p[n-1])
+			elems := parent.Elems()
+			if i < 0 {
+				i += len(elems)
+			}
+			if err == nil && i >= 0 && i < len(elems) {
+				out := make([]event.Value, len(elems))
+				for j, el := range elems {
+					out[j] = el.Value
+				}
+				out[i] = v
+				setThroughArrays(e, p[:n-1], event.Array(out...))
+				return
+			}
+		}
+	}
+	e.Set(p, v)
 }
 
 // tagTemplates parses the tags that hold %{...} references; nil when none
