@@ -138,7 +138,7 @@ func swapEU(v event.Value) event.Value {
 // mutateText is what convert_integer and convert_float read of a string:
 // value.strip.delete(',').downcase.
 func mutateText(s string) string {
-	return strings.ToLower(strings.ReplaceAll(rubyStrip(s), ",", ""))
+	return strings.ToLower(strings.ReplaceAll(RubyStrip(s), ",", ""))
 }
 
 // hexRE is parse_signed_hex_str's test (line anchored, as Ruby's ^ is).
@@ -257,7 +257,7 @@ func mutateFloat(v event.Value) (event.Value, error) {
 		if err != nil && !isRange(err) {
 			return event.Value{}, fmt.Errorf("%s is not a number", lit)
 		}
-		return floatValue(f), nil
+		return FloatValue(f), nil
 	case event.KindString:
 		s := mutateText(v.Str())
 		var f float64
@@ -270,14 +270,14 @@ func mutateFloat(v event.Value) (event.Value, error) {
 		if err != nil {
 			return event.Value{}, fmt.Errorf("%q is not a float (%w)", v.Str(), err)
 		}
-		return floatValue(f), nil
+		return FloatValue(f), nil
 	}
 	return event.Value{}, fmt.Errorf("cannot convert %s to a float", kindName(v))
 }
 
-// floatValue is a Ruby Float as Logstash writes it: an infinity, which
+// FloatValue is a Ruby Float as Logstash writes it: an infinity, which
 // JSON has no number for, as the string Jackson writes for it.
-func floatValue(f float64) event.Value {
+func FloatValue(f float64) event.Value {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return event.String(FloatString(f))
 	}

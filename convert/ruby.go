@@ -28,10 +28,10 @@ var (
 // is an integer of ten thousand digits in Ruby, which no document needs.
 const maxIntDigits = 4096
 
-// rubyStrip is String#strip in JRuby: leading whitespace (tab, line feed,
+// RubyStrip is String#strip in JRuby: leading whitespace (tab, line feed,
 // vertical tab, form feed, carriage return, space) and trailing whitespace
 // or NUL bytes go.
-func rubyStrip(s string) string {
+func RubyStrip(s string) string {
 	isSpace := func(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 	i, j := 0, len(s)
 	for i < j && isSpace(s[i]) {

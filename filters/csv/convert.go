@@ -8,13 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 )
 
 // The conversions of the convert option, as the plugin's CONVERTERS: each
 // keeps the original text when it does not apply (Ruby's CSV converters
-// rescue to the field), except boolean on an empty field, which raises in
-// Logstash and so fails the event.
+// rescue to the field), except boolean, which gives the text stripped and
+// down-cased, and on an empty field raises in Logstash and so fails the
+// event. float is Kernel#Float as Logstash's JRuby reads it (convert's
+// RubyFloat): a number past a double's range is Infinity.
 const (
 	convInteger  = "integer"
 	convFloat    = "float"
@@ -53,15 +56,19 @@ func (cv *converter) convert(c cell, to string) (event.Value, error) {
 			return v, nil
 		}
 	case convFloat:
-		if f, ok := rubyFloat(s); ok {
-			return event.Float(f), nil
+		if f, ok := convert.RubyFloat(s); ok {
+			return convert.FloatValue(f), nil
 		}
 	case convBoolean:
-		switch strings.ToLower(strings.TrimSpace(s)) {
+		// value = value.strip.downcase: what is neither true nor false
+		// comes out stripped and down-cased.
+		switch b := strings.ToLower(convert.RubyStrip(s)); b {
 		case "true":
 			return event.Bool(true), nil
 		case "false":
 			return event.Bool(false), nil
+		default:
+			return event.String(b), nil
 		}
 	case convDate:
 		if t, ok := cv.date(s); ok {
@@ -81,10 +88,10 @@ func timestamp(t time.Time) event.Value {
 }
 
 // rubyInteger is Kernel#Integer on a string: surrounding whitespace, a
-// sign, 0x/0b/0o/0 prefixes (a leading 0 is octal) and underscores between
-// digits; any size.
+// sign, 0x/0b/0o/0d/0 prefixes (a leading 0 is octal) and underscores
+// between digits (not right after a prefix); any size.
 func rubyInteger(s string) (event.Value, bool) {
-	t := strings.TrimSpace(s)
+	t := strings.Trim(s, " \t\n\v\f\r")
 	neg := false
 	switch {
 	case strings.HasPrefix(t, "-"):
@@ -94,6 +101,9 @@ func rubyInteger(s string) (event.Value, bool) {
 	}
 	if t == "" || t[0] == '_' || t[0] == '+' || t[0] == '-' {
 		return event.Value{}, false
+	}
+	if len(t) > 2 && t[0] == '0' && strings.ContainsRune("xXbBoOdD", rune(t[1])) && t[2] == '_' {
+		return event.Value{}, false // Go takes 0x_1A, Ruby does not
 	}
 	if len(t) > 2 && t[0] == '0' && (t[1] == 'd' || t[1] == 'D') {
 		t = t[2:] // Ruby's explicit decimal prefix; Go has none
@@ -106,23 +116,6 @@ func rubyInteger(s string) (event.Value, bool) {
 		n.Neg(n)
 	}
 	return event.RawNumber(n.String()), true
-}
-
-// rubyFloatRE is the decimal syntax Kernel#Float accepts (no Infinity or
-// NaN, which Go's ParseFloat would take).
-var rubyFloatRE = regexp.MustCompile(`^[+-]?(?:\d+(?:_\d+)*)?(?:\.\d+(?:_\d+)*)?(?:[eE][+-]?\d+(?:_\d+)*)?$`)
-
-func rubyFloat(s string) (float64, bool) {
-	t := strings.TrimSpace(s)
-	if !rubyFloatRE.MatchString(t) || !strings.ContainsAny(t, "0123456789") || strings.HasPrefix(strings.TrimLeft(t, "+-"), "e") {
-		if v, ok := rubyInteger(t); ok && strings.ContainsAny(t, "xXbBoO") {
-			f, err := strconv.ParseFloat(v.Text(), 64) // Float("0x1A") is 26.0
-			return f, err == nil
-		}
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
-	return f, err == nil
 }
 
 // Ruby's CSV::DateMatcher and DateTimeMatcher: only text these match is

@@ -80,6 +80,17 @@ var csvCases = []csvCase{
 	{name: "edge: Ruby Integer and Float syntax", config: `{convert: {column1: integer, column2: integer, column3: integer, column4: float, column5: float, column6: boolean}}`,
 		in:   `{"message":"0x1A,010, 1_000 ,1e3,Infinity, TRUE "}`,
 		want: `{"message":"0x1A,010, 1_000 ,1e3,Infinity, TRUE ","column1":26,"column2":8,"column3":1000,"column4":1000,"column5":"Infinity","column6":true}`},
+	// Checked against JRuby's CSV::Converters and the plugin's boolean
+	// lambda (value.strip.downcase, returned when neither true nor false).
+	{name: "edge: boolean gives other text stripped and down-cased", config: `{convert: {column1: boolean, column2: boolean, column3: boolean}}`,
+		in:   `{"message":" Maybe ,YES,\"\u00a0true\""}`,
+		want: `{"message":" Maybe ,YES,\"\u00a0true\"","column1":"maybe","column2":"yes","column3":"\u00a0true"}`},
+	{name: "edge: Kernel#Float as JRuby reads it", config: `{convert: {column1: float, column2: float, column3: float, column4: float, column5: float, column6: float}}`,
+		in:   `{"message":"1e400,-0x1A,0x1A,5.,1e+,\u00a01"}`,
+		want: `{"message":"1e400,-0x1A,0x1A,5.,1e+,\u00a01","column1":"Infinity","column2":"-0x1A","column3":26.0,"column4":"5.","column5":1.0,"column6":"\u00a01"}`},
+	{name: "edge: Kernel#Integer takes no underscore after a prefix, no non-ASCII space", config: `{convert: {column1: integer, column2: integer, column3: integer}}`,
+		in:   `{"message":"0x_1A,0X1A,\u00a012"}`,
+		want: `{"message":"0x_1A,0X1A,\u00a012","column1":"0x_1A","column2":26,"column3":"\u00a012"}`},
 	{name: "edge: date forms", config: `{convert: {column1: date, column2: date_time, column3: date_time, column4: date}}`,
 		in:   `{"message":"\"Jun 1, 2017\",2001-02-03T04:05:06+07:00,Thu Jun 1 10:20:30 2017,2017-02-30"}`,
 		want: `{"message":"\"Jun 1, 2017\",2001-02-03T04:05:06+07:00,Thu Jun 1 10:20:30 2017,2017-02-30","column1":"2017-06-01T00:00:00.000Z","column2":"2001-02-02T21:05:06.000Z","column3":"2017-06-01T10:20:30.000Z","column4":"2017-02-30"}`},
