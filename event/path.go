@@ -123,12 +123,35 @@ func (v Value) element(key string) (Value, bool) {
 }
 
 // set stores val at path inside the object *v, creating intermediate
-// objects. A non-object in the way is replaced, as Logstash does.
+// objects. A non-object in the way is replaced, as Logstash does, but for
+// an array, whose elements an integer key names.
 // Objects that grow take their members from a (the heap's when nil). It
 // reports whether it added a member (in place, maybe in memory another
 // value shares).
 func set(v *Value, path Path, val Value, a *Arena) (added bool) {
 	for depth, key := range path {
+		if v.kind == KindArray {
+			// An element, as Logstash's Accessors set one: an index past
+			// the end grows the array with nulls; a key that is no index
+			// leaves the array as it is (Logstash refuses such a set).
+			i, ok := v.settableIndex(key)
+			if !ok {
+				return added
+			}
+			items := v.items()
+			if i >= len(items) {
+				for len(items) <= i {
+					items = a.appendField(items, Field{})
+				}
+				v.setItems(items)
+			}
+			if depth == len(path)-1 {
+				items[i].Value = val
+				return added
+			}
+			v = &items[i].Value
+			continue
+		}
 		if v.kind != KindObject {
 			*v = Value{kind: KindObject}
 		}
@@ -148,9 +171,46 @@ func set(v *Value, path Path, val Value, a *Arena) (added bool) {
 	return added
 }
 
+// settableIndex reads key as the index of an element to set in the array
+// v: counting from the end when negative, at most maxArrayGrowth past its
+// end (a set there grows the array; a bigger number would only make a
+// huge array of nulls).
+func (v Value) settableIndex(key string) (int, bool) {
+	i, err := strconv.Atoi(key)
+	if err != nil {
+		return 0, false
+	}
+	n := int(v.n)
+	if i < 0 {
+		i += n
+	}
+	return i, i >= 0 && i < n+maxArrayGrowth
+}
+
+const maxArrayGrowth = 1024
+
 // remove deletes path inside v and reports whether it existed.
 func remove(v *Value, path Path) (Value, bool) {
 	for depth, key := range path {
+		if v.kind == KindArray {
+			i, err := strconv.Atoi(key)
+			items := v.items()
+			if err == nil && i < 0 {
+				i += len(items)
+			}
+			if err != nil || i < 0 || i >= len(items) {
+				return Value{}, false
+			}
+			if depth == len(path)-1 {
+				old := items[i].Value
+				copy(items[i:], items[i+1:])
+				items[len(items)-1] = Field{}
+				v.setItems(items[:len(items)-1])
+				return old, true
+			}
+			v = &items[i].Value
+			continue
+		}
 		if v.kind != KindObject {
 			return Value{}, false
 		}
