@@ -1,6 +1,7 @@
 package beats
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ type inflating struct {
 // appends its events, decoded where they were inflated. It reads on to
 // the frame's end, so a frame carrying more events than the window
 // announced fails here, before the batch is published.
-func (c *conn) readCompressed(r *batchReader) error {
+func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 	hdr := c.hdr[:4]
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
@@ -113,6 +114,9 @@ func (c *conn) readCompressed(r *batchReader) error {
 			return err
 		}
 		z.pos += 10
+		if err := c.mayCut(ctx, r, int64(n), &z); err != nil {
+			return err
+		}
 		if more, err = z.have(n); err != nil {
 			return err
 		} else if !more {

@@ -94,11 +94,14 @@ type conn struct {
 	between    atomic.Bool
 }
 
-// batch is a window of events from window frame to ACK.
+// batch is a window of events from window frame to ACK, or a part of one
+// (frames.go, mayCut).
 type batch struct {
 	conn      *conn
-	wireStart int64 // the socket's byte count when the batch began
-	count     uint32
+	wireStart int64         // the socket's byte count when the window began
+	count     uint32        // the window's events
+	first     uint32        // the window's events before this part
+	ackSeq    uint32        // the ACK once this part is done: its last event's place in the window
 	bytes     int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done      chan struct{} // closed when every event of the batch is done
 	events    plugin.Batch  // the sink's batch its events are added to; closes done
@@ -259,7 +262,10 @@ func (c *conn) serve(ctx context.Context, sink plugin.Sink) {
 	}
 	acking.Go(c.ackLoop)
 	for {
-		b, err := c.readBatch()
+		b, err := c.readBatch(ctx)
+		if errors.Is(err, errPublish) {
+			return // a part of the batch was not published (logged)
+		}
 		if err != nil {
 			c.fail(err)
 			return
@@ -267,19 +273,34 @@ func (c *conn) serve(ctx context.Context, sink plugin.Sink) {
 		if b == nil {
 			continue // an empty window
 		}
-		select {
-		case c.acks <- b:
-		case <-c.closed:
-			b.events.Abort()
-			return
-		}
-		c.in.eventsReceived.Add(int64(b.count))
-		c.in.batchesReceived.Add(1)
-		if err := b.events.Commit(ctx); err != nil {
-			c.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
+		if err := c.publish(ctx, b); err != nil {
 			return
 		}
 	}
+}
+
+// errPublish ends reading: the connection closed, or shutdown refused a
+// batch (its client resends it).
+var errPublish = errors.New("beats: batch not published")
+
+// publish hands a batch (or a part) read to its end to ackLoop and
+// commits it.
+func (c *conn) publish(ctx context.Context, b *batch) error {
+	select {
+	case c.acks <- b:
+	case <-c.closed:
+		b.events.Abort()
+		return errPublish
+	}
+	c.in.eventsReceived.Add(int64(b.ackSeq - b.first))
+	if b.ackSeq == b.count {
+		c.in.batchesReceived.Add(1)
+	}
+	if err := b.events.Commit(ctx); err != nil {
+		c.log.Debug().Err(err).Msg("beats: batch not published at shutdown; the client will resend it")
+		return errPublish
+	}
+	return nil
 }
 
 func (c *conn) handshake() error {
@@ -341,7 +362,7 @@ func (c *conn) ackLoop() {
 				}
 			}
 		}
-		if err := c.writeACK(b.count); err != nil {
+		if err := c.writeACK(b.ackSeq); err != nil {
 			c.fail(fmt.Errorf("beats: write ACK: %w", err))
 			c.Close()
 			return

@@ -1,6 +1,7 @@
 package beats
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,11 +18,11 @@ import (
 // anything is allocated from a header's claim.
 
 // readBatch reads the next batch into a batch of the sink's, which may
-// filter its events as they are decoded. It returns the batch, or nil
-// for an empty window. On error the connection is done with: the batch is
-// aborted, never committed, so a bad batch loses nothing the client does
-// not resend.
-func (c *conn) readBatch() (*batch, error) {
+// filter its events as they are decoded. It returns the batch (its last
+// part: see cutPart), or nil for an empty window. On error the connection
+// is done with: the part being read is aborted, never committed, so a bad
+// batch loses nothing the client does not resend.
+func (c *conn) readBatch(ctx context.Context) (*batch, error) {
 	c.between.Store(true)
 	b, err := c.readWindow()
 	if err != nil || b == nil {
@@ -30,10 +31,12 @@ func (c *conn) readBatch() (*batch, error) {
 	c.between.Store(false)
 	c.lastActive.Store(time.Now().UnixNano())
 	c.sock.startRate()
-	if err := c.readEvents(b); err != nil {
-		b.events.Abort()
+	r := batchReader{b: b}
+	if err := c.readEvents(ctx, &r); err != nil {
+		r.b.events.Abort()
 		return nil, err
 	}
+	b = r.b
 	// The batch's events hold its slabs and arena now; both go back to
 	// their pools once it is acknowledged (a slab is never shared by two
 	// batches: the first's ACK would recycle it under the second). Its
@@ -51,23 +54,22 @@ func (c *conn) readBatch() (*batch, error) {
 }
 
 // readEvents reads the frames of a batch up to its announced count.
-func (c *conn) readEvents(b *batch) error {
-	r := batchReader{b: b}
-	for r.read < b.count { // readWindow set the read timeout
+func (c *conn) readEvents(ctx context.Context, r *batchReader) error {
+	for r.read < r.b.count { // readWindow set the read timeout
 		hdr := c.hdr[:2]
 		if _, err := io.ReadFull(c.r, hdr); err != nil {
-			return fmt.Errorf("beats: truncated batch (%d events missing): %w", b.count-r.read, err)
+			return fmt.Errorf("beats: truncated batch (%d events missing): %w", r.b.count-r.read, err)
 		}
 		if err := checkVersion(hdr[0]); err != nil {
 			return err
 		}
 		switch hdr[1] {
 		case codeJSONData:
-			if err := r.add(c.readEvent(b, r.read)); err != nil {
+			if err := r.add(c.readEvent(ctx, r)); err != nil {
 				return err
 			}
 		case codeCompressed:
-			if err := c.readCompressed(&r); err != nil {
+			if err := c.readCompressed(ctx, r); err != nil {
 				return err
 			}
 		default:
@@ -133,13 +135,73 @@ func (c *conn) readWindow() (*batch, error) {
 	if count == 0 {
 		return nil, nil
 	}
-	b := &batch{conn: c, count: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: c.sock.total - int64(c.r.Buffered())}
-	b.events = c.producer.Begin(int(count), func() { close(b.done) })
+	b := c.beginPart(count, 0, c.sock.total-int64(c.r.Buffered()))
+	return b, nil
+}
+
+// beginPart begins the part of a window of count events that starts after
+// its first events: a batch of the sink's, pending its ACK.
+func (c *conn) beginPart(count, first uint32, wireStart int64) *batch {
+	b := &batch{conn: c, count: count, first: first, ackSeq: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: wireStart}
+	b.events = c.producer.Begin(int(count-first), func() { close(b.done) })
 	c.mu.Lock()
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
 	c.in.pendingBatches.Add(1)
-	return b, nil
+	return b
+}
+
+// A window whose events hold more than max_batch_bytes is read in parts:
+// before an event that would take the part being read past it, that part
+// is committed and acknowledged on its own once done (an ACK of the
+// events up to it: Filebeat and go-lumber take a partial ACK as progress
+// and wait on for the rest), and the window goes on in a new part with an
+// arena and slabs of its own. So memory is bounded by the in-flight budget
+// and one part, not by the window a client chose, and ordinary traffic
+// (2048 lines of 9 KiB, 18 MiB) is not refused.
+
+// compressedSlack is how far the part being read may be charged past an
+// event of a compressed frame: inflating runs up to inflateStep ahead,
+// and the next frame's header comes with it.
+const compressedSlack = inflateStep + 16
+
+// mayCut ends the part being read before an event of next bytes when the
+// part would outgrow max_batch_bytes with it; z is the compressed frame
+// the event is in (nil for a plain data frame).
+func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflating) error {
+	b := r.b
+	if r.read == b.first || r.read >= b.count {
+		return nil
+	}
+	size, slack := next, int64(0)
+	if z != nil {
+		// What is inflated past the event's start is charged already;
+		// inflating may run a little past its end.
+		size, slack = max(next-int64(len(z.out)-z.pos), 0), compressedSlack
+	}
+	// A part holds no more than the budget (a part over it waits to be
+	// alone in flight, and holds memory past the budget while it is), and
+	// never more than max_batch_bytes, which charge enforces.
+	if b.bytes+size <= int64(c.in.cfg.MaxInflightBytes) && b.bytes+size+slack <= int64(c.in.cfg.MaxBatchBytes) {
+		return nil
+	}
+	nb := c.beginPart(b.count, r.read, b.wireStart)
+	b.ackSeq = r.read
+	// b's events keep their arena and slabs; nb's events go in new ones
+	// (a slab is never shared by two parts: b's ACK recycles its own).
+	b.arena = c.arena
+	c.arena = &event.Arena{Pool: &c.in.fields}
+	r.b = nb
+	if z != nil {
+		z.b = nb
+		z.newSlab(int(next))
+	} else {
+		c.slab = nil // the rest of a slab of b's
+	}
+	close(b.read)
+	c.in.readDone(c, b)
+	c.log.Debug().Uint32("events", b.ackSeq-b.first).Int64("bytes", b.bytes).Uint32("of", b.count).Msg("beats: part of a batch received")
+	return c.publish(ctx, b)
 }
 
 // errSlowHeader closes a connection that began a window frame and did not
@@ -169,16 +231,19 @@ func checkVersion(v byte) error {
 
 // readEvent reads one plain JSON data frame (after its 2-byte header)
 // from the socket into a buffer of the event's own and decodes it there.
-// read is how many events of the batch came before it.
-func (c *conn) readEvent(b *batch, read uint32) (*event.Event, error) {
+func (c *conn) readEvent(ctx context.Context, r *batchReader) (*event.Event, error) {
 	hdr := c.hdr[:8]
 	if _, err := io.ReadFull(c.r, hdr); err != nil {
 		return nil, fmt.Errorf("beats: truncated data frame header: %w", err)
 	}
-	seq, size, err := c.checkEvent(hdr, b, read)
+	seq, size, err := c.checkEvent(hdr, r.b, r.read)
 	if err != nil {
 		return nil, err
 	}
+	if err := c.mayCut(ctx, r, int64(size), nil); err != nil {
+		return nil, err
+	}
+	b := r.b
 	// Read and charged a chunk at a time: a frame announcing 1 MiB and
 	// stalling holds what arrived, not what it announced.
 	buf := make([]byte, 0, min(size, plainChunk))
