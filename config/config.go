@@ -263,6 +263,11 @@ func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
+		// The path as given: fs errors name the file within fsys only.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = &fs.PathError{Op: pe.Op, Path: display, Err: pe.Err}
+		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg, doc, err := parse(display, data, reg, env)

@@ -229,3 +229,13 @@ func TestBadDefaultNamesItsKey(t *testing.T) {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
+
+// A config file that is not there is named as the user gave it, with its
+// directory (the error named it within its directory only).
+func TestMissingFileNamedWhole(t *testing.T) {
+	path := t.TempDir() + "/nonexist/ingestd.yml"
+	_, err := config.LoadFile(path, builtin.Registry(), func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v does not name %s", err, path)
+	}
+}
