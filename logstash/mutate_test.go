@@ -268,3 +268,31 @@ output { stdout { codec => json_lines } }`)
 		t.Errorf("index %v, epoch %v", meta["index"], doc["epoch"])
 	}
 }
+
+// A conversion that fails ends Logstash's mutate (mutate.rb filter: the
+// exception is rescued after the operations, so those after it and
+// filter_matched — add_field, add_tag — are skipped, and tag_on_failure is
+// added); one that succeeds runs them all.
+func TestMutateConvertFailureEndsTheFilter(t *testing.T) {
+	p := build(t, beatsIn+`filter {
+  mutate {
+    convert => { "n" => "integer" }
+    gsub => [ "msg", "a", "b" ]
+    copy => { "msg" => "copied" }
+    add_field => { "added" => "yes" }
+    add_tag => [ "mutated" ]
+  }
+}
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","n":"abc","msg":"aaa","tags":["_mutate_error_before"]}`)
+	if doc["n"] != "abc" || doc["msg"] != "aaa" || doc["copied"] != nil || doc["added"] != nil || asJSON(doc["tags"]) != `["_mutate_error_before","_mutate_error"]` {
+		t.Errorf("failed conversion: %s", asJSON(doc))
+	}
+	doc, _ = p.run(`{"message":"m","n":"12","msg":"aaa"}`)
+	if asJSON(doc["n"]) != "12" || doc["msg"] != "bbb" || doc["copied"] != "bbb" || doc["added"] != "yes" || asJSON(doc["tags"]) != `["mutated"]` {
+		t.Errorf("conversion: %s", asJSON(doc))
+	}
+	if t.Failed() {
+		t.Log(p.yaml)
+	}
+}

@@ -101,6 +101,9 @@ func (m *YMap) Set(key string, v YNode) *yentry {
 	return e
 }
 
+// Has reports whether the map holds key.
+func (m *YMap) Has(key string) bool { return m.get(key) != nil }
+
 // get returns the value of key, or nil.
 func (m *YMap) get(key string) YNode {
 	for _, e := range m.Entries {

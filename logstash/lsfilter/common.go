@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/ingestd/ingestd/logstash/lsconv"
+	"github.com/ingestd/ingestd/lsconf"
 	"github.com/ingestd/ingestd/lsconf/sprintf"
 )
 
@@ -120,10 +121,8 @@ func (c *conv) success(mains []*lsconv.Block, what string, failTags []string, co
 		return out
 	}
 	at := mains[0].At
-	c.Privs++
-	priv := "_ls_failed_" + strconv.Itoa(c.Privs)
+	priv, failed := c.privateFailTag()
 	setFail([]string{priv})
-	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
 	for i, b := range lsconv.PackSteps(common, at, what+" (on success)") {
 		b.When = lsconv.And(applies, lsconv.Not(failed))
 		if i == 0 {
@@ -131,6 +130,25 @@ func (c *conv) success(mains []*lsconv.Block, what string, failTags []string, co
 		}
 		out = append(out, b)
 	}
+	return append(out, onFailure(at, what, priv, failTags)...)
+}
+
+// privateFailTag is a fresh tag a converted filter adds on failure in
+// place of the Logstash failure tags (which the event may carry already),
+// and the condition that it was added.
+func (c *conv) privateFailTag() (tag, failed string) {
+	c.Privs++
+	tag = "_ls_failed_" + strconv.Itoa(c.Privs)
+	return tag, "lsIn(" + strconv.Quote(tag) + ", field(\"[tags]\"))"
+}
+
+// onFailure are the blocks after a filter that marked its failure with the
+// private tag priv: the Logstash failure tags added and priv removed
+// (with no failure tags, the tags field is removed when priv was its only
+// element, as Logstash would not have one).
+func onFailure(at lsconf.Pos, what, priv string, failTags []string) []*lsconv.Block {
+	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
+	var out []*lsconv.Block
 	if len(failTags) == 0 {
 		rm := lsconv.NewBlock("mutate", at, what+" (on failure)")
 		rm.When = failed + " && len(field(\"[tags]\")) == 1"

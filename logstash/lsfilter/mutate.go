@@ -1,7 +1,6 @@
 package lsfilter
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/ingestd/ingestd/logstash/lsconv"
@@ -58,7 +57,8 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 	add(c.fieldEntries(o, "replace", "replace", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		return c.setEntry(ref, e, what+": replace")
 	}))
-	add(c.mutateConvert(o, failTags))
+	convert := c.mutateConvert(o, failTags)
+	add(convert)
 	if a := o.Get("gsub"); a != nil {
 		add(c.mutateGsub(o, a))
 	}
@@ -103,6 +103,15 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 	}
 	id, _, _ := o.Str("id")
 	o.Finish(nil)
+	var priv, failed string
+	if convert != nil {
+		// A conversion that fails ends Logstash's mutate (mutate.rb
+		// filter: the exception skips the operations after it and
+		// filter_matched): the blocks after the one converting run only
+		// when it did not mark a failure.
+		priv, failed = c.privateFailTag()
+		convert.FailTags = []string{priv}
+	}
 	blocks := lsconv.PackSteps(steps, p.Pos, what)
 	if len(blocks) == 0 {
 		b := lsconv.NewBlock("mutate", p.Pos, what)
@@ -110,7 +119,17 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 		blocks = []*lsconv.Block{b}
 	}
 	blocks[0].ID = id
-	return blocks
+	if convert == nil {
+		return blocks
+	}
+	after := false
+	for _, b := range blocks {
+		if after {
+			b.When = lsconv.And(b.When, lsconv.Not(failed))
+		}
+		after = after || b.Opts.Has("tag_on_failure")
+	}
+	return append(blocks, onFailure(p.Pos, what, priv, failTags)...)
 }
 
 // fieldEntries reads a hash option whose keys are fields ({field =>
@@ -225,7 +244,6 @@ func (c *conv) mutateConvert(o *lsconv.Opts, failTags []string) *lsconv.Step {
 		return nil
 	}
 	st.FailTags = failTags
-	st.Comments = append(st.Comments, fmt.Sprintf("convert: a value Logstash converts leniently (\"12abc\" to integer 12, \"1,234\" to 1234, an unknown boolean left as is) is left unchanged here and tagged %s", strings.Join(failTags, ", ")))
 	return st
 }
 
