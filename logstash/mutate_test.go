@@ -296,3 +296,16 @@ output { stdout { codec => json_lines } }`)
 		t.Log(p.yaml)
 	}
 }
+
+// add_field's names are sprintf templates too, as in the common options'
+// own example (Logstash docs, "Common options": add_field => {
+// "foo_%{somefield}" => "Hello world, from %{host}" }); a field holding
+// null takes the value alone, in an array (add_fields: Array(nil) << v).
+func TestAddFieldTemplateName(t *testing.T) {
+	p := build(t, beatsIn+`filter { mutate { add_field => { "foo_%{somefield}" => "Hello world, from %{host}" "n" => "z" } } }
+output { stdout { codec => json_lines } }`)
+	doc, _ := p.run(`{"message":"m","somefield":"bar","host":"web1","n":null}`)
+	if doc["foo_bar"] != "Hello world, from web1" || asJSON(doc["n"]) != `["z"]` {
+		t.Errorf("%s\n%s", asJSON(doc), p.yaml)
+	}
+}

@@ -283,8 +283,12 @@ func (st setter) value(op, key string, p event.Path, v any) (setOp, error) {
 // appendOp adds values to a field the way Logstash's add_field does
 // (LogStash::Util::Decorators.add_fields).
 type appendOp struct {
-	path   event.Path
-	values []setOp // one per value to append, in order
+	path event.Path
+	// name, when the field's name is a template ("foo_%{somefield}", as
+	// Logstash's add_fields sprintfs it): the path is rendered per event.
+	name     *template.Template
+	logstash bool    // name renders as Logstash's sprintf
+	values   []setOp // one per value to append, in order
 }
 
 func (st setter) appends(m map[string]any) ([]appendOp, error) {
@@ -294,11 +298,24 @@ func (st setter) appends(m map[string]any) ([]appendOp, error) {
 		if !ok {
 			vals = []any{m[k]}
 		}
-		p, err := event.ParsePath(k)
-		if err != nil {
-			return nil, fmt.Errorf("append: %w", err)
+		op := appendOp{logstash: st.logstash}
+		if strings.Contains(k, "%{") {
+			t, err := template.Parse(k)
+			if st.logstash {
+				t, err = template.ParseLogstash(k), nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("append %s: %w", k, err)
+			}
+			op.name = &t
+		} else {
+			p, err := event.ParsePath(k)
+			if err != nil {
+				return nil, fmt.Errorf("append: %w", err)
+			}
+			op.path = p
 		}
-		op := appendOp{path: p}
+		p := op.path
 		for _, v := range vals {
 			s, err := st.value("append", k, p, v)
 			if err != nil {
@@ -312,21 +329,39 @@ func (st setter) appends(m map[string]any) ([]appendOp, error) {
 }
 
 func (a appendOp) apply(e *event.Event) {
+	path := a.path
+	if a.name != nil {
+		var name string
+		if a.logstash {
+			name = a.name.RenderLogstash(e)
+		} else {
+			name, _ = a.name.Render(e)
+		}
+		p, err := event.ParsePath(name)
+		if err != nil || len(p) == 0 {
+			return // no field has that name
+		}
+		path = p
+	}
 	for _, s := range a.values {
 		v := s.value(e)
-		old, ok := e.Get(a.path)
+		old, ok := e.Get(path)
 		switch {
 		case !ok:
-			e.Set(a.path, v)
+			e.Set(path, v)
+		case old.IsNull():
+			// Array(nil) is [] in Logstash's add_fields: the value alone,
+			// in an array.
+			e.Set(path, event.Array(v))
 		case old.Kind() == event.KindArray:
 			// A new array: the old one's storage may be shared.
 			elems := make([]event.Value, 0, old.Len()+1)
 			for _, f := range old.Elems() {
 				elems = append(elems, f.Value)
 			}
-			e.Set(a.path, event.Array(append(elems, v)...))
+			e.Set(path, event.Array(append(elems, v)...))
 		default:
-			e.Set(a.path, event.Array(old, v))
+			e.Set(path, event.Array(old, v))
 		}
 	}
 }

@@ -69,6 +69,27 @@ append:
 	}
 }
 
+// TestAppendAsAddFields: Logstash's add_fields sprintfs the field's name
+// too (its docs' example: add_field => { "foo_%{somefield}" => "Hello
+// world, from %{host}" }), and appends to a field holding null as to
+// Array(nil), which is empty: the value alone in an array.
+func TestAppendAsAddFields(t *testing.T) {
+	for _, sprintf := range []string{"ingestd", "logstash"} {
+		f := pt.Filter(t, New, `
+sprintf: `+sprintf+`
+append:
+  "foo_%{somefield}": "Hello world, from %{host}"
+  "[n]": z
+`)
+		e := pt.Apply(t, f, `{"somefield":"bar","host":"web1","n":null}`)
+		pt.SameDoc(t, e, `{"somefield":"bar","host":"web1","n":["z"],"foo_bar":"Hello world, from web1"}`)
+	}
+	// A name rendered empty (ingestd's sprintf, a missing field) names no
+	// field: nothing is added.
+	f := pt.Filter(t, New, `append: {"%{missing}": v}`)
+	pt.SameDoc(t, pt.Apply(t, f, `{"a":1}`), `{"a":1}`)
+}
+
 // TestSprintfLogstash: with sprintf: logstash a missing field keeps its
 // reference and an array is joined, as in Logstash.
 func TestSprintfLogstash(t *testing.T) {

@@ -3,6 +3,7 @@ package lsfilter
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/ingestd/ingestd/logstash/lsconv"
 	"github.com/ingestd/ingestd/lsconf"
@@ -50,13 +51,17 @@ func (c *conv) commonSteps(o *lsconv.Opts) []*lsconv.Step {
 // the option is absent.
 func (c *conv) addFieldStep(o *lsconv.Opts) *lsconv.Step {
 	what := o.What()
-	return c.fieldEntries(o, "add_field", "append", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
+	return c.entries(o, "add_field", "append", true, func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		label := what + ": add_field " + e.Key
 		vals, ok := c.StringList(e.Val, label)
 		if !ok {
 			return lsconv.MutateEntry{}, false
 		}
 		me := lsconv.MutateEntry{Key: ref, Writes: []string{ref}}
+		if strings.Contains(ref, "%{") {
+			// A name rendered per event: it reads its references.
+			me.Reads = append(me.Reads, templateRefs(ref)...)
+		}
 		seq := &lsconv.YSeq{Flow: true}
 		for _, v := range vals {
 			t, ok := c.MutateTemplate(v, e.Val.Position(), label)

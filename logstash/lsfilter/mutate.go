@@ -137,13 +137,25 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 // field reference (entry reports the value's problems and returns false
 // to drop it). It returns nil when the option is absent or not a hash.
 func (c *conv) fieldEntries(o *lsconv.Opts, name, op string, entry func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool)) *lsconv.Step {
+	return c.entries(o, name, op, false, entry)
+}
+
+// entries is fieldEntries; with templateKeys a key may be a sprintf
+// template (add_field's, which Logstash's add_fields sprintfs), passed on
+// as ingestd's template text.
+func (c *conv) entries(o *lsconv.Opts, name, op string, templateKeys bool, entry func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool)) *lsconv.Step {
 	entries, a, ok := o.Hash(name)
 	if !ok {
 		return nil
 	}
 	st := &lsconv.Step{Op: op, At: a.Pos}
 	for _, e := range entries {
-		ref, ok := c.FieldRef(e.Key, e.At, o.What()+": "+name)
+		var ref string
+		if templateKeys && strings.Contains(e.Key, "%{") {
+			ref, ok = c.MutateTemplate(e.Key, e.At, o.What()+": "+name)
+		} else {
+			ref, ok = c.FieldRef(e.Key, e.At, o.What()+": "+name)
+		}
 		if !ok {
 			continue
 		}
