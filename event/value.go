@@ -129,6 +129,17 @@ func Float(f float64) Value {
 	return strValue(KindNumber, s)
 }
 
+// IntText returns the integer n read from its decimal text s: the text
+// itself when it is how n is written (no sign but a minus, no leading
+// zero), which spares formatting n again, else n formatted. s must live
+// as long as the value.
+func IntText(s string, n int64) Value {
+	if s != "" && s[0] != '+' && (s[0] != '0' || len(s) == 1) && !(s[0] == '-' && (len(s) == 1 || s[1] == '0')) {
+		return RawNumber(s)
+	}
+	return Int(n)
+}
+
 // RawNumber returns a number value from its JSON literal, which the caller
 // guarantees is valid.
 func RawNumber(lit string) Value { return strValue(KindNumber, lit) }

@@ -212,7 +212,7 @@ func (f *Filter) set(e *event.Event, v *billing.Variant, line string, m *format.
 		switch fd.Kind {
 		case format.Int:
 			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				put(p, event.Int(n))
+				put(p, event.IntText(s, n))
 				continue
 			}
 			put(p, event.String(s))

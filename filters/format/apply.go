@@ -228,7 +228,7 @@ func (f *Filter) setFields(e *event.Event, en *entry, text string, m *format.Mat
 			if err != nil {
 				return time.Time{}, false
 			}
-			val = intValue(s, n)
+			val = event.IntText(s, n)
 		case format.Float:
 			x, err := strconv.ParseFloat(s, 64)
 			if err != nil {
@@ -363,14 +363,6 @@ func (f *Filter) prepare(en *entry, line string) string {
 		return line
 	}
 	return strings.ReplaceAll(line, "\n"+en.unindent, "\n")
-}
-
-// intValue keeps a canonical integer's text as the JSON number.
-func intValue(s string, n int64) event.Value {
-	if s != "" && s[0] != '+' && (s[0] != '0' || len(s) == 1) && !(s[0] == '-' && (len(s) == 1 || s[1] == '0')) {
-		return event.RawNumber(s)
-	}
-	return event.Int(n)
 }
 
 // The first lines of what Python's Formatter appends after a record with
