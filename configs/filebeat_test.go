@@ -29,6 +29,19 @@ type filebeatSample struct {
 	} `yaml:"filebeat.inputs"`
 }
 
+func readFilebeatSample(t *testing.T) filebeatSample {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("filebeat", "filebeat.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample filebeatSample
+	if err := yaml.Unmarshal(data, &sample); err != nil {
+		t.Fatal(err)
+	}
+	return sample
+}
+
 func multilinePattern(t *testing.T, sample filebeatSample, id string) *regexp.Regexp {
 	t.Helper()
 	for _, in := range sample.Inputs {
@@ -75,14 +88,7 @@ func join(t *testing.T, path string, start *regexp.Regexp) []string {
 // the raw corpus files into exactly the corpus' events.
 func TestFilebeatMultilineJoinsTheCorpus(t *testing.T) {
 	corpus := filepath.Join("..", "..", "shared", "corpus")
-	data, err := os.ReadFile(filepath.Join("filebeat", "filebeat.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sample filebeatSample
-	if err := yaml.Unmarshal(data, &sample); err != nil {
-		t.Fatal(err)
-	}
+	sample := readFilebeatSample(t)
 	cases := []struct {
 		family, input string
 		raw           []string
@@ -117,15 +123,7 @@ func TestFilebeatMultilineJoinsTheCorpus(t *testing.T) {
 // configs/testdata/real) and at no other line of it, so that a traceback
 // stays with its record and two records are never one event.
 func TestFilebeatMultilineSplitsRealRecords(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("filebeat", "filebeat.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sample filebeatSample
-	if err := yaml.Unmarshal(data, &sample); err != nil {
-		t.Fatal(err)
-	}
-	start := multilinePattern(t, sample, "django")
+	start := multilinePattern(t, readFilebeatSample(t), "django")
 	for _, name := range []string{"celery", "gunicorn", "jibe", "pt", "python", "runserver", "uvicorn"} {
 		f, err := os.Open(filepath.Join("testdata", "real", name+".jsonl"))
 		if err != nil {

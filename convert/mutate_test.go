@@ -46,23 +46,29 @@ func TestMutateRuby(t *testing.T) {
 		{"string", `1e20`, `"1.0e+20"`}, {"string", `1e18`, `"1000000000000000000.0"`}, {"string", `0.0001`, `"0.0001"`},
 		{"string", `0.00001`, `"1.0e-05"`}, {"string", `-0`, `"0"`}, {"string", `false`, `"false"`},
 	} {
-		e, err := event.DecodeEvent([]byte(`{"v":` + c.in + `}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, _ := e.Get(event.Path{"v"})
-		got, set, err := Mutate(v, c.to)
-		res := string(got.AppendJSON(nil))
-		switch {
-		case err != nil:
-			res = "ERR"
-		case !set:
-			res = "not set"
-		}
-		if !sameNumberOrText(res, c.want) {
+		if res := mutateResult(t, c.to, c.in); !sameNumberOrText(res, c.want) {
 			t.Errorf("%s of %s: %s, want %s", c.to, c.in, res, c.want)
 		}
 	}
+}
+
+// mutateResult is Mutate's result on the JSON value in to type to: the
+// value's JSON, "ERR" when it raises, "not set" when it leaves the field.
+func mutateResult(t *testing.T, to, in string) string {
+	t.Helper()
+	e, err := event.DecodeEvent([]byte(`{"v":` + in + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := e.Get(event.Path{"v"})
+	got, set, err := Mutate(v, to)
+	switch {
+	case err != nil:
+		return "ERR"
+	case !set:
+		return "not set"
+	}
+	return string(got.AppendJSON(nil))
 }
 
 // sameNumberOrText: the same text, or two floats of one value (however
@@ -89,20 +95,7 @@ func TestMutateContainers(t *testing.T) {
 		{"integer", `{"a":"1"}`, `not set`},
 		{"float", `null`, `not set`},
 	} {
-		e, err := event.DecodeEvent([]byte(`{"v":` + c.in + `}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, _ := e.Get(event.Path{"v"})
-		got, set, err := Mutate(v, c.to)
-		res := string(got.AppendJSON(nil))
-		switch {
-		case err != nil:
-			res = "ERR"
-		case !set:
-			res = "not set"
-		}
-		if res != c.want {
+		if res := mutateResult(t, c.to, c.in); res != c.want {
 			t.Errorf("%s of %s: %s, want %s", c.to, c.in, res, c.want)
 		}
 	}
