@@ -107,17 +107,29 @@ func (w *roomWaiter) stop() {
 // keep it waiting as long as that client takes). A batch let over must
 // then arrive at 16 times min_transfer_rate, or its connection is closed.
 func (in *Input) charge(c *conn, b *batch, n int64) error {
-	if b.bytes+n > int64(in.cfg.MaxBatchBytes) { // only this goroutine writes b.bytes
+	// A part holds at most max_batch_bytes (mayCut ends one before an
+	// event that would take it past), but for the inflating that runs a
+	// little past its first event.
+	if b.bytes+n > int64(in.cfg.MaxBatchBytes)+compressedSlack { // only this goroutine writes b.bytes
 		in.batchesRefused.Add(1)
 		return fmt.Errorf("beats: batch exceeds max_batch_bytes %d; the client resends it in a smaller window", int64(in.cfg.MaxBatchBytes))
 	}
 	// A few KiB of zlib that inflate to megabytes is a bomb, not logs
 	// (bulk bodies of the applog corpus deflate 7:1 at level 1, the test's
 	// repeated phrases about 160:1; zlib tops out near 1030:1): refused
-	// before it can hold the budget.
-	if wire := c.sock.total - b.wireStart; b.bytes+n > bombAllowance && b.bytes+n > maxInflateRatio*wire {
-		in.batchesRefused.Add(1)
-		return fmt.Errorf("beats: batch refused: %d bytes inflated from %d on the wire, over %d:1 (a decompression bomb)", b.bytes+n, wire, maxInflateRatio)
+	// before it can hold the budget. Counted over the whole window (a
+	// window read in parts is one stream), against the bytes the client
+	// sent that were decoded: what the socket's and the inflater's
+	// buffers read ahead made a bomb's first megabytes look ordinary.
+	if window := b.prior + b.bytes + n; window > bombAllowance {
+		wire := c.sock.total - int64(c.r.Buffered()) - b.wireStart
+		if c.inflating {
+			wire -= int64(c.inflater.Unread())
+		}
+		if window > maxInflateRatio*max(wire, 1) {
+			in.batchesRefused.Add(1)
+			return fmt.Errorf("beats: batch refused: %d bytes inflated from %d on the wire, over %d:1 (a decompression bomb)", window, wire, maxInflateRatio)
+		}
 	}
 	budget := int64(in.cfg.MaxInflightBytes)
 	var w roomWaiter

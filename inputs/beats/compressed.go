@@ -72,8 +72,11 @@ func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 		return fmt.Errorf("beats: truncated compressed frame header: %w", err)
 	}
 	size := int64(binary.BigEndian.Uint32(hdr))
-	if size > int64(c.in.cfg.MaxBatchBytes) {
-		return fmt.Errorf("beats: compressed frame of %d bytes exceeds max_batch_bytes %d", size, int64(c.in.cfg.MaxBatchBytes))
+	// Its bytes are streamed, not held: the frame may be bigger than a
+	// part (go-lumber sends a whole window in one), not than the events
+	// a window may hold.
+	if most := int64(c.in.cfg.MaxBatchEvents) * int64(c.in.cfg.MaxEventBytes); size > most {
+		return fmt.Errorf("beats: compressed frame of %d bytes exceeds what max_batch_events events of max_event_bytes hold (%d)", size, most)
 	}
 	c.zlimited = io.LimitedReader{R: c.r, N: size}
 	if c.inflater == nil {
@@ -94,6 +97,8 @@ func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 	}
 	z := inflating{r: c.inflater, out: c.slab, pool: &c.in.slabs, b: r.b,
 		charge: func(n int64) error { return c.in.charge(c, r.b, n) }}
+	c.inflating = true
+	defer func() { c.inflating = false }()
 	for {
 		more, err := z.have(10)
 		if err != nil {

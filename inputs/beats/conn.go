@@ -57,6 +57,10 @@ type conn struct {
 
 	zlimited io.LimitedReader // a compressed frame's bytes in r
 	inflater *inflate.Reader  // reused for every compressed frame
+	// inflating is set while a compressed frame is read: the inflater's
+	// read-ahead then counts as not yet consumed (budget.go, the bomb
+	// check).
+	inflating bool
 	// slab is what is left of the buffer the current batch's compressed
 	// frames are inflated into (see compressed.go); nil between batches,
 	// so that an idle connection holds none.
@@ -101,6 +105,7 @@ type batch struct {
 	wireStart int64         // the socket's byte count when the window began
 	count     uint32        // the window's events
 	first     uint32        // the window's events before this part
+	prior     int64         // the window's decompressed bytes before this part (charged to earlier parts)
 	ackSeq    uint32        // the ACK once this part is done: its last event's place in the window
 	bytes     int64         // decompressed bytes charged to the budget (written under conn.mu, by the reading goroutine only)
 	done      chan struct{} // closed when every event of the batch is done

@@ -404,6 +404,62 @@ func TestDecompressionBombIsRefused(t *testing.T) {
 	waitUntil(t, "the budget given back", func() bool { return in.InflightBytes() == 0 })
 }
 
+// A bomb that a window read in parts would have let through a part at a
+// time: 600 events of 1 MiB of one byte, about 1000:1 (a review sent it,
+// and 1.2 GB were written from 661 KB). The ratio is the whole window's,
+// against the bytes decoded (not those the socket's and the inflater's
+// buffers read ahead): it is refused within its first megabytes, and
+// nothing of it is published.
+func TestDecompressionBombInPartsIsRefused(t *testing.T) {
+	published := make(chan int, 16)
+	in := startWithSink(t, &plugintest.Sink{Committed: func(_ context.Context, events []*event.Event) error {
+		for _, e := range events {
+			e.Done()
+		}
+		published <- len(events)
+		return nil
+	}}, func(c *Config) { c.MaxEventBytes = 16 << 20 })
+	ev := []byte(`{"message":"` + strings.Repeat("a", 1<<20) + `"}`)
+	evs := make([][]byte, 600)
+	for i := range evs {
+		evs[i] = ev
+	}
+	wire := wireBatch(t, evs, 9)
+	c := dialInput(t, in)
+	c.Write(wire)
+	closedWithin(t, c, 15*time.Second, "a decompression bomb read in parts")
+	select {
+	case n := <-published:
+		t.Fatalf("%d events of the bomb published", n)
+	default:
+	}
+	if in.batchesRefused.Load() != 1 {
+		t.Fatalf("refused %d", in.batchesRefused.Load())
+	}
+	waitUntil(t, "the budget given back", func() bool { return in.InflightBytes() == 0 })
+}
+
+// Two events just under max_event_bytes (= max_batch_bytes) in one
+// compressed window, as go-lumber sends them: each is a part of its own,
+// the first charged the few KiB inflated past it too, and both are
+// acknowledged (such a batch was refused each time it was resent).
+func TestEventsNearMaxEventBytes(t *testing.T) {
+	seen := &keySink{key: event.Path{"n"}}
+	in := startWithSink(t, &plugintest.Sink{Committed: seen.Publish}, func(c *Config) { c.MaxEventBytes, c.MaxBatchBytes = 16<<20, 16<<20 })
+	pad := strings.Repeat("0123456789abcdef", (16<<20-8000)/16)
+	evs := [][]byte{[]byte(`{"n":"1","message":"` + pad + `"}`), []byte(`{"n":"2","message":"` + pad + `"}`)}
+	c := dialInput(t, in)
+	c.Write(wireBatch(t, evs, 3))
+	var seq uint32
+	for seq < 2 {
+		seq, _ = readACK(t, c)
+	}
+	seen.onceEach(t, 2)
+	if in.batchesRefused.Load() != 0 {
+		t.Fatalf("refused %d", in.batchesRefused.Load())
+	}
+}
+
 func frameHeader(seq, size int) []byte {
 	out := []byte{codeVersion, codeJSONData}
 	out = binary.BigEndian.AppendUint32(out, uint32(seq))

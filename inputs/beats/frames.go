@@ -186,6 +186,7 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 		return nil
 	}
 	nb := c.beginPart(b.count, r.read, b.wireStart)
+	nb.prior = b.prior + b.bytes
 	b.ackSeq = r.read
 	// b's events keep their arena and slabs; nb's events go in new ones
 	// (a slab is never shared by two parts: b's ACK recycles its own).
@@ -201,7 +202,11 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	close(b.read)
 	c.in.readDone(c, b)
 	c.log.Debug().Uint32("events", b.ackSeq-b.first).Int64("bytes", b.bytes).Uint32("of", b.count).Msg("beats: part of a batch received")
-	return c.publish(ctx, b)
+	if err := c.publish(ctx, b); err != nil {
+		return err
+	}
+	c.sock.restartRate() // a wait for the pipeline was ours, not the client's
+	return nil
 }
 
 // errSlowHeader closes a connection that began a window frame and did not

@@ -82,6 +82,11 @@ type Reader struct {
 	lengths         [286 + 32]uint8
 }
 
+// Unread is how many bytes the Reader has read from its source and not
+// decoded yet: what was read ahead, so that a caller can tell how much of
+// the stream the output produced so far came from.
+func (r *Reader) Unread() int { return r.iend - r.ip + int(r.nbits/8) }
+
 // NewReader returns a Reader for the zlib stream in src, which it reads
 // in chunks of bufSize bytes.
 func NewReader(src io.Reader, bufSize int) *Reader {
