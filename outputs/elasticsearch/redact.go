@@ -21,7 +21,26 @@ func redactURL(h string) string {
 	if u, err := url.Parse(h); err == nil && u.User != nil {
 		return u.Redacted()
 	}
+	if _, at, pass, ok := hostPassword(h); ok {
+		return h[:at-len(pass)] + "xxxxx" + h[at:]
+	}
 	return userinfo.ReplaceAllString(h, "${1}:xxxxx@")
+}
+
+// hostPassword finds the password of a host string that url.Parse may
+// not read (a "/" left unencoded in it, no scheme): what follows the
+// first ":" of the userinfo, up to the last "@". at is where that "@" is.
+func hostPassword(h string) (user string, at int, pass string, ok bool) {
+	at = strings.LastIndexByte(h, '@')
+	if at < 0 {
+		return "", 0, "", false
+	}
+	start := 0
+	if i := strings.Index(h, "://"); i >= 0 && i < at {
+		start = i + len("://")
+	}
+	user, pass, ok = strings.Cut(h[start:at], ":")
+	return user, at, pass, ok && pass != ""
 }
 
 // redactedHosts are the hosts as logs may show them.
@@ -47,6 +66,9 @@ func (c *Config) secrets() []string {
 			if p, ok := u.User.Password(); ok {
 				add(p)
 			}
+		}
+		if _, _, p, ok := hostPassword(h); ok {
+			add(p) // also as written, which url.Parse may not read
 		}
 	}
 	add(c.Password)

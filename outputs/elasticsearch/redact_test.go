@@ -98,3 +98,29 @@ func TestScrub(t *testing.T) {
 		}
 	}
 }
+
+// A hosts entry url.Parse cannot read (a "/" left unencoded in the
+// password, no scheme) is shown without its password too: validate
+// printed it whole in its "not an http(s) URL" message (a review).
+func TestMalformedHostNeverShowsItsPassword(t *testing.T) {
+	for _, h := range []string{"http://user:sec/retX@127.0.0.1:9", "user:secretX@127.0.0.1:9", "https://u:a:b/c@h:9200/x"} {
+		c := &Config{Hosts: HostList{h}}
+		pass := h[strings.Index(h, "//")+2:]
+		if !strings.Contains(h, "//") {
+			pass = h
+		}
+		pass = pass[strings.IndexByte(pass, ':')+1 : strings.LastIndexByte(pass, '@')]
+		for _, out := range []string{redactURL(h), c.scrub("hosts: " + h + " is bad"), strings.Join(c.redactedHosts(), ",")} {
+			if strings.Contains(out, pass) {
+				t.Errorf("%s: password %q shows in %q", h, pass, out)
+			}
+		}
+		var msgs []string
+		for _, fe := range c.Check() {
+			msgs = append(msgs, fe.Msg)
+		}
+		if all := strings.Join(msgs, "; "); strings.Contains(all, pass) {
+			t.Errorf("%s: password %q shows in %q", h, pass, all)
+		}
+	}
+}
