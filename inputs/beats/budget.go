@@ -162,13 +162,16 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 			}
 			in.mu.Unlock()
 			if waited {
+				c.waitingRoom.Store(false)
 				c.sock.restartRate() // the wait was ours, not the client's
 			}
+			c.lastProgress.Store(time.Now().UnixNano())
 			return nil
 		}
 		if !waited {
 			in.waitingMid++
 			waited = true
+			c.waitingRoom.Store(true)
 		}
 		// Nothing in flight awaits an ACK that would give room back: the
 		// room is held by batches still being read. When all of them wait
@@ -192,6 +195,7 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 			in.mu.Lock()
 			in.waitingMid--
 			in.mu.Unlock()
+			c.waitingRoom.Store(false)
 			return err
 		}
 		in.mu.Lock()

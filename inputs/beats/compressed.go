@@ -136,12 +136,21 @@ func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 		}
 	}
 	c.slab = z.out[len(z.out):] // the rest, for the batch's next frame
-	// Discard what is left of the frame (bytes after the checksum).
+	// Bytes after the zlib stream's checksum: no zlib writer leaves more
+	// than a few, and a client sending them slowly would keep its batch
+	// open, holding what it charged, at a cost of nothing decoded.
+	if trailing := c.zlimited.N + int64(c.inflater.Unread()); trailing > maxTrailing {
+		return fmt.Errorf("beats: compressed frame has %d bytes after its zlib stream", trailing)
+	}
 	if _, err := io.Copy(io.Discard, &c.zlimited); err != nil {
 		return fmt.Errorf("beats: truncated compressed frame: %w", err)
 	}
 	return nil
 }
+
+// maxTrailing is how many bytes a compressed frame may hold after its
+// zlib stream.
+const maxTrailing = 64
 
 // corruptFrame reports why a compressed frame could not be inflated: its
 // data (corrupt or cut short), or the connection under it (a read

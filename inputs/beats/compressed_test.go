@@ -337,3 +337,28 @@ func TestCompressedFrameErrorsNameTheirCause(t *testing.T) {
 		}
 	}
 }
+
+// A compressed frame padded after its zlib stream (a review trickled such
+// padding to keep a batch open, holding the budget it had charged, with
+// nothing decoded) is refused; the few bytes a writer may leave are not.
+func TestBytesAfterTheZlibStream(t *testing.T) {
+	sink := newHeldSink()
+	in := startInput(t, sink, time.Second)
+	for _, pad := range []int{maxTrailing, 1000} {
+		frame := compressedFrame(t, [][]byte{[]byte(`{"message":"m"}`)}, 1)
+		size := binary.BigEndian.Uint32(frame[2:6])
+		binary.BigEndian.PutUint32(frame[2:6], size+uint32(pad))
+		frame = append(frame, make([]byte, pad)...)
+		c := dialInput(t, in)
+		c.Write(append(window(1), frame...))
+		if pad <= maxTrailing {
+			<-sink.arrived
+			sink.complete(len(sink.batches) - 1)
+			if seq, _ := readACK(t, c); seq != 1 {
+				t.Fatalf("%d bytes after the stream: ACK %d", pad, seq)
+			}
+			continue
+		}
+		closedWithin(t, c, 3*time.Second, "a frame padded after its zlib stream")
+	}
+}

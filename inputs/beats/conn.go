@@ -96,6 +96,11 @@ type conn struct {
 	// between batches (a connection idle longest gives its slot up).
 	lastActive atomic.Int64 // unix nanoseconds
 	between    atomic.Bool
+	// lastProgress is when the batch being read last had bytes decoded
+	// (charged), unix nanoseconds; waitingRoom is set while it waits for
+	// the budget (then it is the server that holds it back).
+	lastProgress atomic.Int64
+	waitingRoom  atomic.Bool
 }
 
 // batch is a window of events from window frame to ACK, or a part of one
@@ -291,6 +296,13 @@ var errPublish = errors.New("beats: batch not published")
 // publish hands a batch (or a part) read to its end to ackLoop and
 // commits it.
 func (c *conn) publish(ctx context.Context, b *batch) error {
+	// A wait here is the pipeline's back-pressure, not the client's
+	// stalling (slots.go).
+	c.waitingRoom.Store(true)
+	defer func() {
+		c.waitingRoom.Store(false)
+		c.lastProgress.Store(time.Now().UnixNano())
+	}()
 	select {
 	case c.acks <- b:
 	case <-c.closed:

@@ -177,6 +177,33 @@ func TestSlotsGoToNewcomers(t *testing.T) {
 	waitUntil(t, "the refusal counted", func() bool { return in.refused.Load() == 1 })
 }
 
+// Connections that keep a batch open with what decodes to nothing (a
+// compressed frame of empty zlib blocks, trickled: a review held all
+// 1,000 slots so) give their slot to a newcomer once they have gone
+// stallGrace without a decoded byte.
+func TestStalledBatchesGiveTheirSlots(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxConnections = 3; c.MaxPerSource = 3; c.ReadTimeout = time.Minute })
+	var stalled []net.Conn
+	for range 3 {
+		c := dialInput(t, in)
+		frame := append(window(10), codeVersion, codeCompressed, 0, 1, 0, 0) // 64 KiB announced
+		frame = append(frame, 0x78, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff)      // zlib header, an empty stored block
+		c.Write(frame)
+		stalled = append(stalled, c)
+	}
+	waitUntil(t, "3 connections mid-batch", func() bool { return midBatch(in) == 3 })
+	time.Sleep(stallGrace + 200*time.Millisecond)
+	fresh := dialInput(t, in)
+	fresh.Write(wireBatch(t, events(5, 0), 1))
+	if seq, _ := readACK(t, fresh); seq != 5 {
+		t.Fatalf("the newcomer's ACK %d", seq)
+	}
+	if in.evicted.Load() != 1 || in.refused.Load() != 0 {
+		t.Fatalf("evicted %d, refused %d", in.evicted.Load(), in.refused.Load())
+	}
+	closedWithin(t, stalled[0], 3*time.Second, "the connection stalled longest")
+}
+
 // A batch bigger than the budget waits while another holds the budget,
 // then is read in parts of about the budget (one alone in flight may run
 // an inflate step past it), each acknowledged in order once done. A batch

@@ -30,6 +30,7 @@ func (c *conn) readBatch(ctx context.Context) (*batch, error) {
 	}
 	c.between.Store(false)
 	c.lastActive.Store(time.Now().UnixNano())
+	c.lastProgress.Store(time.Now().UnixNano())
 	c.sock.startRate()
 	r := batchReader{b: b}
 	if err := c.readEvents(ctx, &r); err != nil {
