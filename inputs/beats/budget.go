@@ -161,11 +161,11 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 				in.waitingMid--
 			}
 			in.mu.Unlock()
+			c.lastProgress.Store(time.Now().UnixNano())
 			if waited {
 				c.waitingRoom.Store(false)
 				c.sock.restartRate() // the wait was ours, not the client's
 			}
-			c.lastProgress.Store(time.Now().UnixNano())
 			return nil
 		}
 		if !waited {
@@ -195,6 +195,7 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 			in.mu.Lock()
 			in.waitingMid--
 			in.mu.Unlock()
+			c.lastProgress.Store(time.Now().UnixNano())
 			c.waitingRoom.Store(false)
 			return err
 		}
@@ -237,6 +238,14 @@ func (in *Input) readDone(c *conn, b *batch) {
 // included.
 func (in *Input) release(c *conn, bytes, partial int64, batches int) {
 	in.mu.Lock()
+	in.releaseLocked(c, bytes, partial)
+	in.mu.Unlock()
+	in.pendingBatches.Add(-int64(batches))
+	in.wake()
+}
+
+// releaseLocked is release's accounting, under in.mu.
+func (in *Input) releaseLocked(c *conn, bytes, partial int64) {
 	if in.overdraft != nil && in.overdraft.conn == c {
 		in.overdraft = nil
 	}
@@ -250,9 +259,6 @@ func (in *Input) release(c *conn, bytes, partial int64, batches int) {
 	if c.held == 0 && bytes > 0 {
 		in.holders--
 	}
-	in.mu.Unlock()
-	in.pendingBatches.Add(-int64(batches))
-	in.wake()
 }
 
 func (in *Input) wake() {

@@ -44,7 +44,7 @@ const (
 	firstSlabGuess = 1 << 20
 	// maxInflateCall bounds what one inflate call produces (and the
 	// budget is charged for at once).
-	maxInflateCall = 256 << 10
+	maxInflateCall = 64 << 10
 )
 
 // inflating is the state of one compressed frame being read: out is the

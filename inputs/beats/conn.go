@@ -131,6 +131,13 @@ func newConn(in *Input, nc net.Conn) *conn {
 	}
 	c.lastActive.Store(time.Now().UnixNano())
 	c.between.Store(true)
+	// Bytes of a plain frame are its events': their arrival is progress.
+	// A compressed frame's progress is what it inflates (charge).
+	c.sock.onData = func() {
+		if !c.inflating {
+			c.lastProgress.Store(time.Now().UnixNano())
+		}
+	}
 	c.arena = &event.Arena{Pool: &in.fields}
 	// Buffers are per connection, and a node may have a thousand: 16 KiB
 	// from the socket and 8 KiB into inflate (plus its 7 KiB of tables)
@@ -161,6 +168,9 @@ type timeoutReader struct {
 	until   time.Time     // absolute, zero for none
 
 	total int64 // bytes read from the socket, ever
+	// onData is called after each read that got bytes (the reading
+	// goroutine's: see newConn).
+	onData func()
 
 	minRate int64 // bytes per second, inside a batch
 	// overMin is the rate a batch let over the budget (an overdraft) must
@@ -212,6 +222,10 @@ func (t *timeoutReader) restartRate() {
 
 func (t *timeoutReader) stopRate() { t.rating = false }
 
+// endOverdraft drops the rate an overdraft asked for: the part let over
+// the budget has been read (a window read in parts goes on in another).
+func (t *timeoutReader) endOverdraft() { t.overMin = 0 }
+
 func (t *timeoutReader) Read(p []byte) (int, error) {
 	stalledAt := time.Now().Add(t.timeout)
 	for {
@@ -229,6 +243,9 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 		_ = t.c.SetReadDeadline(deadline)
 		n, err := t.c.Read(p)
 		t.total += int64(n)
+		if n > 0 && t.onData != nil {
+			t.onData()
+		}
 		if !t.rating {
 			return n, err
 		}
@@ -300,8 +317,8 @@ func (c *conn) publish(ctx context.Context, b *batch) error {
 	// stalling (slots.go).
 	c.waitingRoom.Store(true)
 	defer func() {
-		c.waitingRoom.Store(false)
 		c.lastProgress.Store(time.Now().UnixNano())
+		c.waitingRoom.Store(false)
 	}()
 	select {
 	case c.acks <- b:
@@ -419,13 +436,16 @@ func (c *conn) acknowledged(b *batch) {
 	c.pending[0] = nil
 	c.pending = c.pending[1:]
 	c.mu.Unlock()
+	// Taken off pending here, so Close counts it no more; its bytes it
+	// gives back with the connection's (c.held) if it closed meanwhile:
+	// the check and the giving back are one step, or both would.
 	c.in.mu.Lock()
-	bytes := b.bytes // final: the batch was read to its end before its ACK
-	released := c.released
-	c.in.mu.Unlock()
-	if !released {
-		c.in.release(c, bytes, 0, 1)
+	if !c.released {
+		c.in.releaseLocked(c, b.bytes, 0) // final: the batch was read to its end before its ACK
 	}
+	c.in.mu.Unlock()
+	c.in.pendingBatches.Add(-1)
+	c.in.wake()
 }
 
 // keepalive tells a client whose next batch waits for the budget to keep

@@ -28,9 +28,9 @@ func (c *conn) readBatch(ctx context.Context) (*batch, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
-	c.between.Store(false)
-	c.lastActive.Store(time.Now().UnixNano())
 	c.lastProgress.Store(time.Now().UnixNano())
+	c.lastActive.Store(time.Now().UnixNano())
+	c.between.Store(false)
 	c.sock.startRate()
 	r := batchReader{b: b}
 	if err := c.readEvents(ctx, &r); err != nil {
@@ -137,15 +137,27 @@ func (c *conn) readWindow() (*batch, error) {
 		return nil, nil
 	}
 	b := c.beginPart(count, 0, c.sock.total-int64(c.r.Buffered()))
+	if b == nil {
+		return nil, net.ErrClosed
+	}
 	return b, nil
 }
 
 // beginPart begins the part of a window of count events that starts after
-// its first events: a batch of the sink's, pending its ACK.
+// its first events: a batch of the sink's, pending its ACK. It returns nil
+// when the connection has closed (Close released what was pending: a part
+// begun after that would stay pending for ever).
 func (c *conn) beginPart(count, first uint32, wireStart int64) *batch {
 	b := &batch{conn: c, count: count, first: first, ackSeq: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: wireStart}
 	b.events = c.producer.Begin(int(count-first), func() { close(b.done) })
 	c.mu.Lock()
+	select {
+	case <-c.closed:
+		c.mu.Unlock()
+		b.events.Abort()
+		return nil
+	default:
+	}
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
 	c.in.pendingBatches.Add(1)
@@ -187,6 +199,9 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 		return nil
 	}
 	nb := c.beginPart(b.count, r.read, b.wireStart)
+	if nb == nil {
+		return net.ErrClosed
+	}
 	nb.prior = b.prior + b.bytes
 	b.ackSeq = r.read
 	// b's events keep their arena and slabs; nb's events go in new ones
@@ -202,6 +217,7 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	}
 	close(b.read)
 	c.in.readDone(c, b)
+	c.sock.endOverdraft() // an overdraft was b's
 	c.log.Debug().Uint32("events", b.ackSeq-b.first).Int64("bytes", b.bytes).Uint32("of", b.count).Msg("beats: part of a batch received")
 	if err := c.publish(ctx, b); err != nil {
 		return err

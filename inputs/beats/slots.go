@@ -11,7 +11,7 @@ import (
 // than being refused, so idle or abandoned connections cannot lock real
 // clients out; without one, the slot of the connection that has gone
 // longest inside a batch with nothing decoded (at least stallGrace, and
-// not waiting for the budget): a client that keeps a batch open by
+// not waiting for the budget or the pipeline): a client that keeps a batch open by
 // sending what decodes to nothing (empty zlib blocks) holds no slot. Only
 // when every connection is busy making progress is the newcomer refused.
 // Under openMu.
@@ -80,8 +80,10 @@ func (in *Input) idlest(match func(*conn) bool) *conn {
 }
 
 // stallGrace is how long a connection may go inside a batch with nothing
-// decoded before a newcomer may take its slot.
-const stallGrace = 2 * time.Second
+// decoded before a newcomer may take its slot: two rate windows (at the
+// least min_transfer_rate, an inflate call's 64 KiB of incompressible
+// text takes 16 s to come), and never under 2 s.
+func (in *Input) stallGrace() time.Duration { return max(2*in.cfg.RateWindow, 2*time.Second) }
 
 // stalest is the open connection inside a batch that has gone longest
 // with nothing decoded, at least stallGrace, and is not waiting for the
@@ -89,7 +91,7 @@ const stallGrace = 2 * time.Second
 func (in *Input) stalest(match func(*conn) bool) *conn {
 	var best *conn
 	var bestAt int64
-	limit := time.Now().Add(-stallGrace).UnixNano()
+	limit := time.Now().Add(-in.stallGrace()).UnixNano()
 	for c := range in.open {
 		if (match != nil && !match(c)) || c.between.Load() || c.waitingRoom.Load() {
 			continue
