@@ -246,3 +246,32 @@ func TestEventDecodeJSONInArena(t *testing.T) {
 		t.Error("a broken record decoded")
 	}
 }
+
+// TestSetBytesInArena: SetBytes copies the text into the event's arena
+// (the caller's buffer may change after), and works without an arena; in
+// race-detector builds a text read after the arena's release reads as
+// garbage, as Event.Text's do.
+func TestSetBytesInArena(t *testing.T) {
+	var pool FieldPool
+	a := Arena{Pool: &pool}
+	e, err := DecodeEventIn([]byte(`{"message":"m"}`), &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("2025-02-02T12:34:56.123Z")
+	e.SetBytes(MustPath("@timestamp"), buf)
+	copy(buf, "XXXXXXXXXXXXXXXXXXXXXXXX")
+	if got := e.GetString(MustPath("@timestamp")); got != "2025-02-02T12:34:56.123Z" {
+		t.Fatalf("@timestamp %q", got)
+	}
+	held := e.GetString(MustPath("@timestamp"))
+	a.Release()
+	if race.Enabled && held == "2025-02-02T12:34:56.123Z" {
+		t.Fatal("a text kept past the arena's release still reads as it was")
+	}
+	plain, _ := DecodeEvent([]byte(`{}`))
+	plain.SetBytes(MustPath("t"), []byte("x"))
+	if got := string(plain.AppendJSON(nil)); got != `{"t":"x"}` {
+		t.Fatalf("no arena: %s", got)
+	}
+}

@@ -3,6 +3,7 @@ package event
 import (
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // MetadataKey is the root key of fields that travel with an event through
@@ -437,7 +438,20 @@ func (v Value) clone() Value {
 // format Elasticsearch's date type and Filebeat use.
 func (e *Event) SetTimestamp(t time.Time) {
 	var buf [24]byte
-	e.SetString(Path{"@timestamp"}, string(AppendTimestamp(buf[:0], t)))
+	e.SetBytes(Path{"@timestamp"}, AppendTimestamp(buf[:0], t))
+}
+
+// SetBytes sets the field at p to a string value of b's text, copied into
+// memory the event owns: its arena's when it has one (recycled with the
+// event's members once it is done; an allocation a line spared, such as
+// the @timestamp every parsed line sets), else a string of its own.
+func (e *Event) SetBytes(p Path, b []byte) {
+	if e.arena == nil || len(b) == 0 {
+		e.SetString(p, string(b))
+		return
+	}
+	dst := append(e.arena.lateBytesFor(len(b)), b...)
+	e.SetString(p, unsafe.String(unsafe.SliceData(dst), len(dst)))
 }
 
 // AppendTimestamp appends t as SetTimestamp writes it

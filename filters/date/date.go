@@ -202,7 +202,8 @@ func (f *filter) Apply(e *event.Event) bool {
 				// "1350414944.123456" as .123.
 				t = t.Truncate(time.Millisecond)
 			}
-			e.SetString(f.target, Format(t))
+			var buf [40]byte
+			e.SetBytes(f.target, appendFormat(buf[:0], t))
 			return true
 		}
 	}
@@ -210,9 +211,10 @@ func (f *filter) Apply(e *event.Event) bool {
 	return true
 }
 
-// Format renders t in UTC as RFC 3339 with at least millisecond precision
-// (more digits when the time has them), as Elasticsearch date fields take.
-func Format(t time.Time) string {
+// appendFormat appends t in UTC as RFC 3339 with at least millisecond
+// precision (more digits when the time has them), as Elasticsearch date
+// fields take.
+func appendFormat(dst []byte, t time.Time) []byte {
 	digits := 9
 	switch {
 	case t.Nanosecond()%1e6 == 0:
@@ -220,8 +222,7 @@ func Format(t time.Time) string {
 	case t.Nanosecond()%1e3 == 0:
 		digits = 6
 	}
-	var buf [40]byte
-	return string(event.AppendTimestampFrac(buf[:0], t, digits))
+	return event.AppendTimestampFrac(dst, t, digits)
 }
 
 // parseEpoch parses "1767128198" or "1767128198.06" counted in unit.
