@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 )
 
@@ -92,39 +93,11 @@ func rubyNumber(lit string) string {
 	return rubyFloat(f)
 }
 
-// rubyFloat is Ruby's Float#to_s (flo_to_s): the shortest digits that
-// round-trip, in positional notation when the decimal exponent is in
-// (-4, 16], else as d.ddde±XX; always with a fractional part.
-func rubyFloat(f float64) string {
-	if f == 0 {
-		if strconv.FormatFloat(f, 'g', -1, 64)[0] == '-' {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // [-]d[.ddd]e±XX
-	mant, exp, _ := strings.Cut(e, "e")
-	x, _ := strconv.Atoi(exp)
-	if decpt := x + 1; decpt > -4 && decpt <= 16 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	sign := byte('+')
-	if x < 0 {
-		sign, x = '-', -x
-	}
-	exp = strconv.Itoa(x)
-	if len(exp) < 2 {
-		exp = "0" + exp
-	}
-	return mant + "e" + string(sign) + exp
-}
+// rubyFloat is Ruby's Float#to_s as MRI's flo_to_s writes it (positional
+// for a decimal exponent in (-4, 16]). convert.FloatString follows JRuby
+// 9.3, which stays positional to 10^19; which of the two Logstash's JRuby
+// 9.4 writes was not checked, so each keeps what it was tested against.
+func rubyFloat(f float64) string { return convert.FloatText(f, 16) }
 
 // appendLogstashTime writes t as Logstash 8 renders a Timestamp in the
 // fingerprint filter: UTC, the fraction in groups of three digits
