@@ -171,6 +171,16 @@ func (c *conv) drop(p *lsconf.Plugin) []*lsconv.Block {
 }
 
 // filterID gives the block the plugin's id.
+// filterBlock reads a filter's options and starts its block, with the
+// filter's id.
+func (c *conv) filterBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, string, *lsconv.Block) {
+	o := c.Options(p, "filter")
+	what := o.What()
+	b := lsconv.NewBlock(plugin, p.Pos, what)
+	c.filterID(o, b)
+	return o, what, b
+}
+
 func (c *conv) filterID(o *lsconv.Opts, b *lsconv.Block) {
 	if id, _, ok := o.Str("id"); ok {
 		b.ID = id

@@ -28,10 +28,7 @@ var ecsPatterns = map[string]bool{
 var grokRef = regexp.MustCompile(`%\{(\w+)(?::[^}]*)?\}`)
 
 func (c *conv) grok(p *lsconf.Plugin) []*lsconv.Block {
-	o := c.Options(p, "filter")
-	what := o.What()
-	b := lsconv.NewBlock("grok", p.Pos, what)
-	c.filterID(o, b)
+	o, what, b := c.filterBlock(p, "grok")
 	o.Require("match")
 	entries, a, ok := o.Hash("match")
 	composite := false // a pattern uses one whose captures ecs_compatibility changes
@@ -155,10 +152,7 @@ func (c *conv) failTags(o *lsconv.Opts, def string) []string {
 }
 
 func (c *conv) date(p *lsconf.Plugin) []*lsconv.Block {
-	o := c.Options(p, "filter")
-	what := o.What()
-	b := lsconv.NewBlock("date", p.Pos, what)
-	c.filterID(o, b)
+	o, what, b := c.filterBlock(p, "date")
 	applies := ""
 	o.Require("match")
 	if vals, a, ok := o.List("match"); ok {
@@ -219,10 +213,7 @@ func (c *conv) date(p *lsconf.Plugin) []*lsconv.Block {
 }
 
 func (c *conv) json(p *lsconf.Plugin) []*lsconv.Block {
-	o := c.Options(p, "filter")
-	what := o.What()
-	b := lsconv.NewBlock("json", p.Pos, what)
-	c.filterID(o, b)
+	o, what, b := c.filterBlock(p, "json")
 	applies := ""
 	o.Require("source")
 	if src, a, ok := o.Str("source"); ok {
@@ -337,10 +328,7 @@ func (c *conv) dissect(p *lsconf.Plugin) []*lsconv.Block {
 // translate converts the translate filter: an inline dictionary, exact
 // (the default) or regex keys.
 func (c *conv) translate(p *lsconf.Plugin) []*lsconv.Block {
-	o := c.Options(p, "filter")
-	what := o.What()
-	b := lsconv.NewBlock("translate", p.Pos, what)
-	c.filterID(o, b)
+	o, what, b := c.filterBlock(p, "translate")
 	var src string
 	srcAttr := o.Get("source")
 	if srcAttr == nil {

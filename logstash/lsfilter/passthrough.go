@@ -263,10 +263,7 @@ var passThroughs = map[string]passSpec{
 // (one piece, or not splittable): the pieces carry a private mark that the
 // common options are guarded by, removed after them.
 func (c *conv) split(p *lsconf.Plugin) []*lsconv.Block {
-	o := c.Options(p, "filter")
-	what := o.What()
-	b := lsconv.NewBlock("split", p.Pos, what)
-	c.filterID(o, b)
+	o, _, b := c.filterBlock(p, "split")
 	for _, name := range o.Order {
 		switch name {
 		case "field", "target":

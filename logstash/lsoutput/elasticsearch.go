@@ -48,10 +48,7 @@ var esRefusesDataStream = []string{"index", "document_type", "manage_template", 
 	"ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "routing_field", "parent", "join_field", "upsert", "doc_as_upsert", "script", "script_type", "script_lang", "script_var_name", "scripted_upsert", "retry_on_conflict", "version", "version_type"}
 
 func (c *conv) elasticsearch(p *lsconf.Plugin) *lsconv.Block {
-	o := c.Options(p, "output")
-	what := o.What()
-	b := lsconv.NewBlock("elasticsearch", p.Pos, what)
-	c.outputID(o, b)
+	o, what, b := c.outputBlock(p, "elasticsearch")
 
 	ds := "auto"
 	if a := o.Get("data_stream"); a != nil {

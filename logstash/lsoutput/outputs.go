@@ -86,15 +86,22 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 
 // outputID gives the block a unique id: the plugin's id, else its name
 // (with a number from the second one on).
+// outputBlock reads an output's options and starts its block, with a
+// unique id.
+func (c *conv) outputBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, string, *lsconv.Block) {
+	o := c.Options(p, "output")
+	what := o.What()
+	b := lsconv.NewBlock(plugin, p.Pos, what)
+	c.outputID(o, b)
+	return o, what, b
+}
+
 func (c *conv) outputID(o *lsconv.Opts, b *lsconv.Block) {
 	b.ID = lsconv.UniqueID(c.Shared.OutputIDs, o, b.Plugin)
 }
 
 func (c *conv) stdout(p *lsconf.Plugin) *lsconv.Block {
-	o := c.Options(p, "output")
-	what := o.What()
-	b := lsconv.NewBlock("stdout", p.Pos, what)
-	c.outputID(o, b)
+	o, what, b := c.outputBlock(p, "stdout")
 	codec, metadata := "rubydebug", false // Logstash's stdout default codec
 	if a := o.Get("codec"); a != nil {
 		if name, pl, ok := lsconv.CodecPlugin(a.Value); ok {
@@ -129,10 +136,7 @@ func (c *conv) stdout(p *lsconf.Plugin) *lsconv.Block {
 }
 
 func (c *conv) fileOutput(p *lsconf.Plugin) *lsconv.Block {
-	o := c.Options(p, "output")
-	what := o.What()
-	b := lsconv.NewBlock("file", p.Pos, what)
-	c.outputID(o, b)
+	o, what, b := c.outputBlock(p, "file")
 	o.Require("path")
 	path, a, ok := o.Str("path")
 	if !ok {
@@ -186,10 +190,7 @@ func (c *conv) fileOutput(p *lsconf.Plugin) *lsconv.Block {
 // address of send_to gets a copy of every event, acknowledged once every
 // copy is written.
 func (c *conv) pipelineOutput(p *lsconf.Plugin) *lsconv.Block {
-	o := c.Options(p, "output")
-	what := o.What()
-	b := lsconv.NewBlock("pipeline", p.Pos, what)
-	c.outputID(o, b)
+	o, what, b := c.outputBlock(p, "pipeline")
 	o.Require("send_to")
 	addrs, a, ok := o.List("send_to")
 	if !ok {
@@ -215,10 +216,7 @@ func (c *conv) pipelineOutput(p *lsconf.Plugin) *lsconv.Block {
 // message, mapping and headers keep Logstash's sprintf text: ingestd's
 // http output renders them with Logstash's semantics.
 func (c *conv) httpOutput(p *lsconf.Plugin) *lsconv.Block {
-	o := c.Options(p, "output")
-	what := o.What()
-	b := lsconv.NewBlock("http", p.Pos, what)
-	c.outputID(o, b)
+	o, what, b := c.outputBlock(p, "http")
 	o.Require("url", "http_method")
 	u, a, ok := o.Str("url")
 	if !ok {
