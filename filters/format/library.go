@@ -101,16 +101,7 @@ func (f *Filter) buildOrders() map[string][]*entry {
 		return orders
 	}
 	orders[""] = append(slices.Clone(base), f.lib.entries...)
-	for svc := range f.lib.services {
-		orders[svc] = nil
-	}
-	for svc := range f.lib.last {
-		orders[svc] = nil
-	}
-	for svc := range orders {
-		if svc == "" {
-			continue
-		}
+	order := func(svc string) {
 		first := f.lib.services[svc]
 		o := append(slices.Clone(base), first...)
 		for _, e := range f.lib.entries {
@@ -119,6 +110,12 @@ func (f *Filter) buildOrders() map[string][]*entry {
 			}
 		}
 		orders[svc] = append(o, f.lib.last[svc]...)
+	}
+	for svc := range f.lib.services {
+		order(svc)
+	}
+	for svc := range f.lib.last {
+		order(svc) // (again, for a service in both: the same order)
 	}
 	return orders
 }

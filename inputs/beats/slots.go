@@ -26,28 +26,24 @@ func sourceOf(a net.Addr) string {
 }
 
 // admitConn takes a slot for a connection from source, closing the one
-// idle longest if a limit is reached. It reports false when the newcomer
-// must be refused.
+// idle longest (else the one stalled longest) if a limit is reached. It
+// reports false when the newcomer must be refused.
 func (in *Input) admitConn(source string) bool {
 	for {
 		in.openMu.Lock()
 		total, fromSource := len(in.open), in.perSource[source]
-		var victim *conn
+		var match func(*conn) bool // the connections a victim is taken from
 		switch {
 		case in.cfg.MaxPerSource > 0 && fromSource >= in.cfg.MaxPerSource:
-			victim = in.idlest(func(c *conn) bool { return c.source == source })
+			match = func(c *conn) bool { return c.source == source }
 		case in.cfg.MaxConnections > 0 && total >= in.cfg.MaxConnections:
-			victim = in.idlest(nil)
 		default:
 			in.openMu.Unlock()
 			return true
 		}
 		why := "beats: closing the connection idle longest to admit a new one"
+		victim := in.idlest(match)
 		if victim == nil {
-			var match func(*conn) bool
-			if in.cfg.MaxPerSource > 0 && fromSource >= in.cfg.MaxPerSource {
-				match = func(c *conn) bool { return c.source == source }
-			}
 			victim = in.stalest(match)
 			why = "beats: closing the connection longest inside a batch with nothing decoded, to admit a new one"
 		}
