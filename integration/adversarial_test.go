@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -286,6 +287,42 @@ outputs:
 		}
 		for _, c := range bombs {
 			c.close()
+		}
+	})
+
+	// Slow links, not attackers: eight clients each send a valid batch of
+	// 2048 events (about 2 MB decompressed, 0.8 MB on the wire) whose
+	// first 70% arrive at once (what the socket buffers hold) and the rest
+	// at 5 KiB/s, above
+	// min_transfer_rate. Each would hold its bytes for minutes until its
+	// batch is whole; together they held the budget, and a good client
+	// got about 80 events/s (the issue 15 review). They are read in parts
+	// of their share while others wait, none is closed.
+	t.Run("slow links", func(t *testing.T) {
+		before := adv.counters(t)
+		var slow []*rawConn
+		for i := range 8 {
+			adv.mu.Lock()
+			adv.acked[[2]int{6, i}] = false // partly acknowledged at most
+			adv.mu.Unlock()
+			c := adv.raw(t)
+			wire := slowLinkBatch(6, i, batchSize)
+			go c.throttle(wire, len(wire)*7/10, 5<<10)
+			slow = append(slow, c)
+		}
+		time.Sleep(time.Second) // their bursts are read
+		r := adv.good(7, phaseTime)
+		report("slow links (8 × 5 KiB/s)", r)
+		checkRatio(t, 7, r)
+		after := adv.counters(t)
+		for _, c := range slow {
+			if c.isClosed() {
+				t.Errorf("a client on a slow link (5 KiB/s, above min_transfer_rate) was closed")
+			}
+			c.close()
+		}
+		if d := after.ClosedSlow - before.ClosedSlow; d != 0 {
+			t.Errorf("connections_closed_slow went up by %d beside honest slow clients", d)
 		}
 	})
 
@@ -739,6 +776,44 @@ func (c *rawConn) trickle(p []byte, interval time.Duration) {
 		case <-time.After(interval):
 		}
 	}
+}
+
+// throttle writes p, its first burst bytes at once and the rest at rate
+// bytes per second, until it is sent or the connection is closed.
+func (c *rawConn) throttle(p []byte, burst, rate int) {
+	if _, err := c.c.Write(p[:burst]); err != nil {
+		return
+	}
+	const tick = 200 * time.Millisecond
+	step := rate / int(time.Second/tick)
+	for p = p[burst:]; len(p) > 0; p = p[min(step, len(p)):] {
+		select {
+		case <-c.closed:
+			return
+		case <-time.After(tick):
+		}
+		if _, err := c.c.Write(p[:min(step, len(p))]); err != nil {
+			return
+		}
+	}
+}
+
+// slowLinkBatch is a window and one compressed frame of n events with the
+// good client's ids (phase, batch) and 768 random hex digits each, which
+// deflate to about half: about 1 KB per event decompressed.
+func slowLinkBatch(phase, batch, n int) []byte {
+	rng := rand.New(rand.NewPCG(uint64(phase), uint64(batch)))
+	pad := make([]byte, 384)
+	var inner []byte
+	for i := range n {
+		for j := range pad {
+			pad[j] = byte(rng.Uint32())
+		}
+		ev := fmt.Appendf(nil, `{"@timestamp":"2026-11-20T22:17:34.366Z","message":"INFO|apps.parcels.views|2025-02-02T12:34:56.123|id=%s","pad":"%x"}`,
+			eventID(phase, batch, i), pad)
+		inner = append(inner, dataFrame(uint32(i+1), ev)...)
+	}
+	return append(windowFrame(uint32(n)), compressedFrame(inner)...)
 }
 
 func (c *rawConn) isClosed() bool {

@@ -58,6 +58,10 @@ type Input struct {
 	holders        int   // connections holding bytes
 	overdraft      *batch
 	changed        chan struct{}
+	// Mirrors, for the check before each event (mayYield) without the
+	// lock: the budget's room left, and whether anyone waits for it.
+	room      atomic.Int64
+	contended atomic.Bool
 	pendingBatches atomic.Int64
 
 	// Connections closed or refused, by reason (see slots.go).
@@ -92,6 +96,7 @@ func New(cfg *Config, env plugin.Env) (plugin.Input, error) {
 		cfg: *cfg, tls: tlsCfg, subjects: subjects, log: env.Logger, drainTimeout: env.DrainTimeout,
 		changed: make(chan struct{}), open: map[*conn]struct{}{}, perSource: map[string]int{},
 	}
+	in.room.Store(int64(cfg.MaxInflightBytes))
 	in.registerMetrics(env.Metrics)
 	return in, nil
 }

@@ -118,6 +118,7 @@ type batch struct {
 	slabs     [][]byte      // where its compressed frames were inflated (the reading goroutine's until read)
 	read      chan struct{} // closed when the batch has been read to its end
 	arena     *event.Arena  // its events' structs and members (the reading goroutine's until read)
+	begun     int64         // when the part began, in Unix nanoseconds
 }
 
 func newConn(in *Input, nc net.Conn) *conn {

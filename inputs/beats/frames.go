@@ -148,7 +148,8 @@ func (c *conn) readWindow() (*batch, error) {
 // when the connection has closed (Close released what was pending: a part
 // begun after that would stay pending for ever).
 func (c *conn) beginPart(count, first uint32, wireStart int64) *batch {
-	b := &batch{conn: c, count: count, first: first, ackSeq: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: wireStart}
+	b := &batch{conn: c, count: count, first: first, ackSeq: count, done: make(chan struct{}), read: make(chan struct{}), wireStart: wireStart,
+		begun: time.Now().UnixNano()}
 	b.events = c.producer.Begin(int(count-first), func() { close(b.done) })
 	c.mu.Lock()
 	select {
@@ -195,7 +196,8 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	// A part holds no more than the budget (a part over it waits to be
 	// alone in flight, and holds memory past the budget while it is), and
 	// never more than max_batch_bytes, which charge enforces.
-	if b.bytes+size <= int64(c.in.cfg.MaxInflightBytes) && b.bytes+size+slack <= int64(c.in.cfg.MaxBatchBytes) {
+	if b.bytes+size <= int64(c.in.cfg.MaxInflightBytes) && b.bytes+size+slack <= int64(c.in.cfg.MaxBatchBytes) &&
+		!c.in.mayYield(c, b, size) {
 		return nil
 	}
 	nb := c.beginPart(b.count, r.read, b.wireStart)
