@@ -60,8 +60,8 @@ type Input struct {
 	changed        chan struct{}
 	// Mirrors, for the check before each event (mayYield) without the
 	// lock: the budget's room left, and whether anyone waits for it.
-	room      atomic.Int64
-	contended atomic.Bool
+	room           atomic.Int64
+	contended      atomic.Bool
 	pendingBatches atomic.Int64
 
 	// Connections closed or refused, by reason (see slots.go).
