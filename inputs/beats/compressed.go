@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
 
 	"github.com/ingestd/ingestd/internal/inflate"
 )
@@ -54,6 +55,9 @@ type inflating struct {
 	out   []byte // len: inflated so far; cap: the slab's
 	pos   int
 	ended bool // the zlib stream ended (and its checksum matched)
+	// made: out is a slab newSlab made (not the rest of one an earlier
+	// frame shares); decoded: an event was decoded in it.
+	made, decoded bool
 	pool  *slabPool
 	b     *batch // whose slabs these are
 	// charge counts inflated bytes against the budget as they are
@@ -131,6 +135,7 @@ func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 		// next event's.
 		buf := z.out[z.pos : z.pos+n : z.pos+n]
 		z.pos += n
+		z.decoded = true
 		if err := r.add(c.decodeEvent(buf, seq)); err != nil {
 			return err
 		}
@@ -216,13 +221,24 @@ func (z *inflating) have(n int) (bool, error) {
 // twice what is kept, for a large event: it grows as its stream comes),
 // taking along what the decoder may still copy from (the last MaxDistance
 // bytes) and what was inflated past pos.
+//
+// A slab this made, left before any event was decoded in it (a large
+// event's stream outgrowing it), is recycled at once: nothing refers to
+// it once its bytes are copied, and kept to the ACK, the slabs a 15 MiB
+// event grew through held another 16 MiB.
 func (z *inflating) newSlab(n int) {
 	from := min(z.pos, max(len(z.out)-inflate.MaxDistance, 0))
 	kept := len(z.out) - from
 	room := min(n, max(kept, maxInflateCall))
 	size := max(kept+room+inflateStep, slabStep)
 	slab := z.pool.get(size)[:kept]
-	z.b.slabs = append(z.b.slabs, slab)
 	copy(slab, z.out[from:])
+	if last := len(z.b.slabs) - 1; z.made && !z.decoded && last >= 0 &&
+		unsafe.SliceData(z.b.slabs[last]) == unsafe.SliceData(z.out) {
+		z.pool.put(z.b.slabs[last:])
+		z.b.slabs = z.b.slabs[:last]
+	}
+	z.b.slabs = append(z.b.slabs, slab)
 	z.out, z.pos = slab, z.pos-from
+	z.made, z.decoded = true, false
 }

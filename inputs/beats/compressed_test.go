@@ -362,3 +362,30 @@ func TestBytesAfterTheZlibStream(t *testing.T) {
 		closedWithin(t, c, 3*time.Second, "a frame padded after its zlib stream")
 	}
 }
+
+// A large event's stream outgrows slab after slab; those it leaves before
+// any event was decoded in them go back to the pool at once instead of
+// staying with the batch until its ACK (a 15 MiB event held 16 MiB more).
+func TestOutgrownSlabsAreRecycled(t *testing.T) {
+	ev := hexEvents(1, 4<<20)[0]
+	frame := compressedFrame(t, [][]byte{ev}, 1)[6:] // the zlib stream
+	var pool slabPool
+	b := &batch{}
+	z := inflating{r: inflate.NewReader(bytes.NewReader(frame), 8<<10), out: pool.get(slabStep), pool: &pool, b: b,
+		charge: func(int64) error { return nil }}
+	b.slabs = append(b.slabs, z.out)
+	if more, err := z.have(10); !more || err != nil {
+		t.Fatalf("frame header: %v %v", more, err)
+	}
+	z.pos += 10
+	if more, err := z.have(len(ev)); !more || err != nil {
+		t.Fatalf("event: %v %v", more, err)
+	}
+	if got := string(z.out[z.pos : z.pos+len(ev)]); got != string(ev) {
+		t.Fatal("the event's bytes changed")
+	}
+	// The first slab (not newSlab's) and the one the event ends in.
+	if len(b.slabs) != 2 {
+		t.Fatalf("the batch holds %d slabs", len(b.slabs))
+	}
+}

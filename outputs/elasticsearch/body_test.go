@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -245,6 +246,36 @@ func TestCompressedBodyRoundTrips(t *testing.T) {
 	o.recycleCompressor(c)
 	if again, _ := o.compressor(10); again != c {
 		t.Fatal("the compressor was not reused")
+	}
+}
+
+// A large event's lines are written into a window of their size, made
+// once: grown by appends, a copy beside the last, a 15 MiB message and its
+// event.original (the client sent one; a filter copies it) took 64 MiB a
+// worker.
+func TestLargeItemIsWrittenOnce(t *testing.T) {
+	o := &Output{bodies: make(chan []byte, 1), compressors: make(chan *compressor, 1), cfg: Config{CompressionLevel: 1, DocumentID: "auto"}}
+	const size = 4 << 20
+	text := strings.Repeat("x", size)
+	ev := pt.Event(t, `{"message":"`+text+`","log":{"offset":1,"file":{"path":"/big"}}}`)
+	ev.Set(event.Path{"event", "original"}, event.String(text))
+	ev.DataStream = "logs-big-pt"
+	items := newItems(0, 100, []*event.Event{ev})
+	c, err := o.compressor(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := o.encodeCompressed(c, items); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// The window (twice what the client sent: room for a copied
+	// message) and the gzip stream's few KiB; appends allocated the
+	// first string's room, then both strings' and a quarter.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 5*size/2 {
+		t.Fatalf("encoding an %d MiB event allocated %d MiB", size>>20, got>>20)
 	}
 }
 

@@ -136,13 +136,22 @@ func (o *Output) bulk(items []item) ([]item, error) {
 // sent, in the order of their lines (the order of the answers). An item
 // whose metadata makes no bulk action (a delete without _id, an unknown
 // op_type) is dead-lettered here and left out of the request. spill, when
-// set, is called after each item's lines (it may empty the body).
-func (o *Output) encode(body []byte, items []item, spill func(body []byte) []byte) ([]byte, []item) {
+// set, is called after each item's lines with need 0, and before a large
+// item's with the room its lines may take (it may empty the body, and
+// should leave that room).
+func (o *Output) encode(body []byte, items []item, spill func(body []byte, need int) []byte) ([]byte, []item) {
 	enc := newLineEncoder(&o.cfg)
 	sent := items // the common case: all of them, no copy
 	var refused []item
 	var why []deadletter.Error
 	for i, it := range items {
+		if spill != nil && it.size > largeItem {
+			// Its lines would otherwise grow the body by appends, each
+			// copy beside the last: a 15 MiB message and its
+			// event.original took 64 MiB a worker. Twice the size the
+			// client sent: filters copy a message (event.original).
+			body = spill(body, 2*int(it.size)+4096)
+		}
 		var err error
 		body, err = enc.appendLines(body, it.ev)
 		switch {
@@ -158,7 +167,7 @@ func (o *Output) encode(body []byte, items []item, spill func(body []byte) []byt
 			why = append(why, deadletter.Error{Type: "invalid_metadata", Reason: err.Error()})
 		}
 		if spill != nil {
-			body = spill(body)
+			body = spill(body, 0)
 		}
 	}
 	o.deadLetter(refused, why)
@@ -171,9 +180,9 @@ func (o *Output) encode(body []byte, items []item, spill func(body []byte) []byt
 // again.
 func (o *Output) encodeCompressed(c *compressor, items []item) ([]item, error) {
 	var werr error
-	window, sent := o.encode(c.window, items, func(window []byte) []byte {
+	window, sent := o.encode(c.window, items, func(window []byte, need int) []byte {
 		c.window = window
-		if err := c.flush(false); err != nil && werr == nil {
+		if err := c.flush(need); err != nil && werr == nil {
 			werr = err
 		}
 		return c.window

@@ -22,6 +22,10 @@ import (
 // are handed to the compressor.
 const compressWindow = 256 << 10
 
+// largeItem is the size (as the client sent it) over which an item's lines
+// get a window of their own size before they are written.
+const largeItem = compressWindow / 4
+
 // compressor gzips one request body at a time.
 type compressor struct {
 	w      *gzip.Writer
@@ -50,12 +54,23 @@ func (o *Output) compressor(size int) (*compressor, error) {
 	return c, nil
 }
 
-// flush compresses the window once it holds compressWindow bytes (all of
-// it when final) and empties it.
-func (c *compressor) flush(final bool) error {
-	if len(c.window) < compressWindow && !final {
+// flush compresses the window once it holds compressWindow bytes, or
+// when need more bytes are about to be written and would not fit, and
+// empties it; a window too small for need is replaced by one that holds
+// it (a large event's lines are then written once, not grown into).
+func (c *compressor) flush(need int) error {
+	if len(c.window) < compressWindow && len(c.window)+need <= cap(c.window) {
 		return nil
 	}
+	err := c.compress()
+	if need > cap(c.window) {
+		c.window = make([]byte, 0, need)
+	}
+	return err
+}
+
+// compress compresses the whole window and empties it.
+func (c *compressor) compress() error {
 	_, err := c.w.Write(c.window)
 	c.window = c.window[:0]
 	return err
@@ -63,7 +78,7 @@ func (c *compressor) flush(final bool) error {
 
 // close compresses what is left and ends the stream; bytes returns it.
 func (c *compressor) close() error {
-	if err := c.flush(true); err != nil {
+	if err := c.compress(); err != nil {
 		return err
 	}
 	return c.w.Close()
