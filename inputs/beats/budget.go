@@ -311,8 +311,13 @@ func (in *Input) mayYield(c *conn, b *batch, next int64) bool {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	// The share over everyone waiting mid-read too: a batch waiting for
+	// its first bytes holds nothing, so it is no holder yet, and a lone
+	// slow holder's share was the whole budget (a fast client's one event
+	// waited 13 s beside it).
+	share := int64(in.cfg.MaxInflightBytes) / int64(max(1, in.holders+in.waiting+in.waitingMid))
 	return in.inflight+next > int64(in.cfg.MaxInflightBytes) || in.waiting > 0 ||
-		in.waitingMid > 0 && c.held+next > in.shareLocked()
+		in.waitingMid > 0 && c.held+next > share
 }
 
 func (in *Input) wake() {

@@ -769,3 +769,49 @@ func TestSlowHonestClientsShareTheBudget(t *testing.T) {
 	}
 	t.Logf("five fast batches in %s; slow clients' partial ACKs so far %d", time.Since(start).Round(time.Millisecond), slowAcks.Load())
 }
+
+// One slow client holding most of the budget in an old part, and a fast
+// client whose one event waits mid-read holding nothing yet (so it is no
+// holder): the slow part's share counts the waiter, and it gives its room
+// up. Before, its share was the whole budget, and the fast event waited
+// 13 s (from a review of the change).
+func TestLoneSlowHolderYieldsToAnEmptyWaiter(t *testing.T) {
+	in := startWith(t, func(c *Config) {
+		c.MaxInflightBytes = 256 << 10
+		c.MinTransferRate, c.RateWindow = 1<<10, 2*time.Second
+	})
+	stop := make(chan struct{})
+	defer close(stop)
+	slow := dialInput(t, in)
+	batch := plainBatch(hexEvents(400, 1<<10))
+	burst := 200 << 10
+	slow.Write(batch[:burst])
+	go func(rest []byte) { // 4 KiB/s
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for len(rest) > 0 {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			n := min(len(rest), 1<<10)
+			if _, err := slow.Write(rest[:n]); err != nil {
+				return
+			}
+			rest = rest[n:]
+		}
+	}(batch[burst:])
+	go io.Copy(io.Discard, slow)
+	waitUntil(t, "the slow batch holds the budget", func() bool { return in.InflightBytes() > 190<<10 })
+	time.Sleep(yieldAfter + 200*time.Millisecond) // the slow part is old
+	fast := dialInput(t, in)
+	start := time.Now()
+	fast.Write(plainBatch(hexEvents(1, 60<<10)))
+	if seq, _ := readACK(t, fast); seq != 1 {
+		t.Fatalf("ACK %d", seq)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("the fast client's one-event batch waited %s beside one slow holder", d)
+	}
+}

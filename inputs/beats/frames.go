@@ -225,6 +225,7 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 		return err
 	}
 	c.sock.restartRate() // a wait for the pipeline was ours, not the client's
+	nb.begun = time.Now().UnixNano() // and is not the new part's age (mayYield)
 	return nil
 }
 
