@@ -58,8 +58,8 @@ type inflating struct {
 	// made: out is a slab newSlab made (not the rest of one an earlier
 	// frame shares); decoded: an event was decoded in it.
 	made, decoded bool
-	pool  *slabPool
-	b     *batch // whose slabs these are
+	pool          *slabPool
+	b             *batch // whose slabs these are
 	// charge counts inflated bytes against the budget as they are
 	// produced: a stream that stalls holds what it inflated, not what its
 	// frames announced.

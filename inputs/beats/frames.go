@@ -224,7 +224,7 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	if err := c.publish(ctx, b); err != nil {
 		return err
 	}
-	c.sock.restartRate() // a wait for the pipeline was ours, not the client's
+	c.sock.restartRate()             // a wait for the pipeline was ours, not the client's
 	nb.begun = time.Now().UnixNano() // and is not the new part's age (mayYield)
 	return nil
 }
