@@ -721,22 +721,7 @@ func TestSlowHonestClientsShareTheBudget(t *testing.T) {
 		if _, err := c.Write(batch[:burst]); err != nil {
 			t.Fatal(err)
 		}
-		go func(rest []byte) {
-			tick := time.NewTicker(250 * time.Millisecond)
-			defer tick.Stop()
-			for len(rest) > 0 {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				n := min(len(rest), 1<<10)
-				if _, err := c.Write(rest[:n]); err != nil {
-					return
-				}
-				rest = rest[n:]
-			}
-		}(batch[burst:])
+		go sendSlowly(c, batch[burst:], stop)
 		go func() { // partial ACKs
 			var ack [6]byte
 			for {
@@ -786,22 +771,7 @@ func TestLoneSlowHolderYieldsToAnEmptyWaiter(t *testing.T) {
 	batch := plainBatch(hexEvents(400, 1<<10))
 	burst := 200 << 10
 	slow.Write(batch[:burst])
-	go func(rest []byte) { // 4 KiB/s
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for len(rest) > 0 {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			n := min(len(rest), 1<<10)
-			if _, err := slow.Write(rest[:n]); err != nil {
-				return
-			}
-			rest = rest[n:]
-		}
-	}(batch[burst:])
+	go sendSlowly(slow, batch[burst:], stop)
 	go io.Copy(io.Discard, slow)
 	waitUntil(t, "the slow batch holds the budget", func() bool { return in.InflightBytes() > 190<<10 })
 	time.Sleep(yieldAfter + 200*time.Millisecond) // the slow part is old
@@ -813,5 +783,24 @@ func TestLoneSlowHolderYieldsToAnEmptyWaiter(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("the fast client's one-event batch waited %s beside one slow holder", d)
+	}
+}
+
+// sendSlowly writes p to c at 4 KiB a second, a KiB at a time, until it is
+// sent, a write fails or stop is closed.
+func sendSlowly(c net.Conn, p []byte, stop <-chan struct{}) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for len(p) > 0 {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		n := min(len(p), 1<<10)
+		if _, err := c.Write(p[:n]); err != nil {
+			return
+		}
+		p = p[n:]
 	}
 }
