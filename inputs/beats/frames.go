@@ -196,8 +196,8 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	// A part holds no more than the budget (a part over it waits to be
 	// alone in flight, and holds memory past the budget while it is), and
 	// never more than max_batch_bytes, which charge enforces.
-	if b.bytes+size <= int64(c.in.cfg.MaxInflightBytes) && b.bytes+size+slack <= int64(c.in.cfg.MaxBatchBytes) &&
-		!c.in.mayYield(c, b, size) {
+	full := b.bytes+size > int64(c.in.cfg.MaxInflightBytes) || b.bytes+size+slack > int64(c.in.cfg.MaxBatchBytes)
+	if !full && !c.in.mayYield(c, b, size) {
 		return nil
 	}
 	nb := c.beginPart(b.count, r.read, b.wireStart)
@@ -224,8 +224,17 @@ func (c *conn) mayCut(ctx context.Context, r *batchReader, next int64, z *inflat
 	if err := c.publish(ctx, b); err != nil {
 		return err
 	}
-	c.sock.restartRate()             // a wait for the pipeline was ours, not the client's
-	nb.begun = time.Now().UnixNano() // and is not the new part's age (mayYield)
+	c.sock.restartRate() // a wait for the pipeline was ours, not the client's
+	if full {
+		nb.begun = time.Now().UnixNano() // nor is it the new part's age (mayYield)
+	} else {
+		// A part that yielded was read slowly: the next one is as old
+		// as its window, and yields as soon while others need room
+		// (aged from zero, a slow window's parts each held their room
+		// for a second more, and a fast client waiting to start a batch
+		// behind them waited 44 s).
+		nb.begun = b.begun
+	}
 	return nil
 }
 
