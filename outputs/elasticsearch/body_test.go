@@ -175,7 +175,7 @@ func BenchmarkGzipBody(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			c, err := o.compressor(len(body))
+			c, err := o.compressor()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -189,7 +189,7 @@ func BenchmarkGzipBody(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			whole, _ := o.encode(o.body(items), items, nil)
-			c, _ := o.compressor(len(whole))
+			c, _ := o.compressor()
 			c.w.Write(whole)
 			c.w.Close()
 			o.recycleCompressor(c)
@@ -200,7 +200,7 @@ func BenchmarkGzipBody(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			c, _ := o.compressor(len(body))
+			c, _ := o.compressor()
 			if _, err := o.encodeCompressed(c, items); err != nil {
 				b.Fatal(err)
 			}
@@ -221,7 +221,7 @@ func TestCompressedBodyRoundTrips(t *testing.T) {
 	items = append(append(items[:150:150], big...), items[150:]...)
 	want := appendAll(t, nil, items)
 	for round := range 2 {
-		c, err := o.compressor(len(want))
+		c, err := o.compressor()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestCompressedBodyRoundTrips(t *testing.T) {
 		if err != nil || len(sent) != len(items) {
 			t.Fatalf("round %d: %d of %d items sent: %v", round, len(sent), len(items), err)
 		}
-		r, err := stdgzip.NewReader(bytes.NewReader(c.out.Bytes()))
+		r, err := stdgzip.NewReader(bytes.NewReader(readAll(t, c.out.reader())))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,9 +242,9 @@ func TestCompressedBodyRoundTrips(t *testing.T) {
 			t.Fatal("a compressor whose window grew past maxKeptWindow was kept")
 		}
 	}
-	c, _ := o.compressor(10)
+	c, _ := o.compressor()
 	o.recycleCompressor(c)
-	if again, _ := o.compressor(10); again != c {
+	if again, _ := o.compressor(); again != c {
 		t.Fatal("the compressor was not reused")
 	}
 }
@@ -261,7 +261,7 @@ func TestLargeItemIsWrittenOnce(t *testing.T) {
 	ev.Set(event.Path{"event", "original"}, event.String(text))
 	ev.DataStream = "logs-big-pt"
 	items := newItems(0, 100, []*event.Event{ev})
-	c, err := o.compressor(size)
+	c, err := o.compressor()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -60,9 +61,9 @@ func (o *Output) bulk(items []item) ([]item, error) {
 	// 401), net/http may still be writing it from another goroutine after
 	// Bulk returns, and the buffers go to the collector instead.
 	reuse := false
-	var payload []byte
+	var body io.Reader
 	if o.cfg.Compression {
-		c, err := o.compressor(bodySize(items))
+		c, err := o.compressor()
 		if err != nil {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err)
 		}
@@ -74,24 +75,28 @@ func (o *Output) bulk(items []item) ([]item, error) {
 		if items, err = o.encodeCompressed(c, items); err != nil {
 			return failed(items), fmt.Errorf("bulk: gzip: %w", err) // the refused ones are dead-lettered
 		}
-		payload = c.out.Bytes()
+		body = c.out.reader()
 		opts = append(opts, o.client.Bulk.WithHeader(gzipHeader))
 	} else {
-		body := o.body(items)
+		lines := o.body(items)
 		defer func() {
 			if reuse {
-				o.recycle(body)
+				o.recycle(lines)
 			}
 		}()
-		body, items = o.encode(body, items, nil)
-		payload = body
+		lines, items = o.encode(lines, items, nil)
+		body = bytes.NewReader(lines)
 	}
 	if len(items) == 0 {
 		reuse = true // never handed to the client
 		return nil, nil
 	}
 	o.requests.Add(1)
-	res, err := o.client.Bulk(bytes.NewReader(payload), opts...)
+	req := esapi.BulkRequest{Body: body}
+	for _, opt := range opts {
+		opt(&req)
+	}
+	res, err := req.Do(ctx, lengthTransport{o.client})
 	if err != nil {
 		return failed(items), fmt.Errorf("bulk: %w", err)
 	}

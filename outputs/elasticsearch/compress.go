@@ -1,8 +1,6 @@
 package elasticsearch
 
 import (
-	"bytes"
-
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -29,14 +27,13 @@ const largeItem = compressWindow / 4
 // compressor gzips one request body at a time.
 type compressor struct {
 	w      *gzip.Writer
-	out    bytes.Buffer
+	out    chunks
 	window []byte // bulk lines not compressed yet
 }
 
-// compressor returns a kept compressor, or a new one, reset for a body
-// of about size uncompressed bytes: give it back with recycleCompressor
-// once the request is done.
-func (o *Output) compressor(size int) (*compressor, error) {
+// compressor returns a kept compressor, or a new one, reset for the next
+// body: give it back with recycleCompressor once the request is done.
+func (o *Output) compressor() (*compressor, error) {
 	var c *compressor
 	select {
 	case c = <-o.compressors:
@@ -47,8 +44,7 @@ func (o *Output) compressor(size int) (*compressor, error) {
 		}
 		c = &compressor{w: w, window: make([]byte, 0, compressWindow+compressWindow/4)}
 	}
-	c.out.Reset()
-	c.out.Grow(size/6 + 512)
+	c.out.reset(maxKeptCompressed)
 	c.w.Reset(&c.out)
 	c.window = c.window[:0]
 	return c, nil
@@ -84,18 +80,20 @@ func (c *compressor) close() error {
 	return c.w.Close()
 }
 
-// maxKeptCompressed is the largest compressed buffer a kept compressor may
-// hold on to between requests; maxKeptWindow the largest window (one
-// event larger than the window grows it).
+// maxKeptCompressed is how much of its chunks a kept compressor holds on
+// to between requests (a 2048-event request's body is a few hundred KiB);
+// maxKeptWindow the largest window (one event larger than the window
+// grows it).
 const (
-	maxKeptCompressed = 16 << 20
+	maxKeptCompressed = 1 << 20
 	maxKeptWindow     = 4 * compressWindow
 )
 
 func (o *Output) recycleCompressor(c *compressor) {
-	if c == nil || c.out.Cap() > maxKeptCompressed || cap(c.window) > maxKeptWindow {
+	if c == nil || cap(c.window) > maxKeptWindow {
 		return
 	}
+	c.out.reset(maxKeptCompressed) // a large body's chunks go to the collector
 	select {
 	case o.compressors <- c:
 	default:
