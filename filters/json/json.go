@@ -4,6 +4,8 @@
 package json
 
 import (
+	"time"
+
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 )
@@ -42,8 +44,16 @@ func (f *filter) Apply(e *event.Event) bool {
 	case f.cfg.Target.IsZero() && v.Kind() != event.KindObject:
 		f.fail(e, "not_object")
 	case f.cfg.Target.IsZero():
+		stamped := false
 		for _, m := range v.Fields() {
 			e.Set(event.Path{m.Key}, m.Value)
+			stamped = stamped || m.Key == "@timestamp"
+		}
+		if stamped {
+			// The object's @timestamp becomes the event's if it is a
+			// time; else it goes to _@timestamp, @timestamp is now, and
+			// the event is tagged (Logstash's json filter).
+			e.CheckTimestamp(time.Now)
 		}
 		if f.cfg.RemoveSource {
 			e.Delete(f.cfg.Source.Path)

@@ -2,7 +2,9 @@ package json
 
 import (
 	"testing"
+	"time"
 
+	"github.com/ingestd/ingestd/event"
 	pt "github.com/ingestd/ingestd/plugin/plugintest"
 )
 
@@ -37,5 +39,34 @@ func TestDecodesTheFieldsText(t *testing.T) {
 		if !e.HasTag("_jsonparsefailure") {
 			t.Errorf("message %s: tags %v, want _jsonparsefailure", bad, e.Tags())
 		}
+	}
+}
+
+// An @timestamp in the parsed object becomes the event's if it is a time;
+// else it is kept in _@timestamp, @timestamp is the time of filtering and
+// the event is tagged _timestampparsefailure (logstash-filter-json's
+// spec/filters/json_spec.rb, "json contains invalid timestamp":
+// `{ "@timestamp": "foobar" }` → _@timestamp "foobar", the tag).
+func TestParsedTimestamp(t *testing.T) {
+	root := pt.Filter(t, New, `{}`)
+	before := time.Now().Add(-time.Second)
+	e := pt.Apply(t, root, `{"@timestamp":"2020-01-01T00:00:00.000Z","message":"{ \"@timestamp\": \"foobar\" }"}`)
+	if !e.HasTag(event.TimestampFailureTag) {
+		t.Fatalf("tags %v, want %s", e.Tags(), event.TimestampFailureTag)
+	}
+	if v, _ := e.Get(event.Path{"_@timestamp"}); e.Text(v) != "foobar" {
+		t.Fatalf("_@timestamp %s", v.AppendJSON(nil))
+	}
+	v, _ := e.Get(event.Path{"@timestamp"})
+	if ts, err := time.Parse(time.RFC3339, e.Text(v)); err != nil || ts.Before(before) {
+		t.Fatalf("@timestamp %s, want the time of filtering", v.AppendJSON(nil))
+	}
+
+	good := pt.Apply(t, root, `{"@timestamp":"2020-01-01T00:00:00.000Z","message":"{\"@timestamp\":\"2024-03-04T05:06:07+01:00\",\"a\":1}"}`)
+	pt.SameDoc(t, good, `{"@timestamp":"2024-03-04T05:06:07+01:00","message":"{\"@timestamp\":\"2024-03-04T05:06:07+01:00\",\"a\":1}","a":1}`)
+
+	number := pt.Apply(t, root, `{"@timestamp":"2020-01-01T00:00:00.000Z","message":"{\"@timestamp\":1700000000}"}`)
+	if v, _ := number.Get(event.Path{"_@timestamp"}); !number.HasTag(event.TimestampFailureTag) || string(v.AppendJSON(nil)) != "1700000000" {
+		t.Fatalf("a number as @timestamp: %s", number.AppendJSON(nil))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -348,12 +349,18 @@ func testLogger(t *testing.T) zerolog.Logger {
 
 // TestEventWithoutTimestampIsStamped: an event sent without @timestamp
 // gets the time it was read (Logstash's Event does; a data stream refuses
-// a document without one); one that has it keeps it as sent.
+// a document without one); one that has it keeps it as sent; one whose
+// @timestamp is no time keeps it in _@timestamp, is stamped and tagged
+// _timestampparsefailure, as Logstash's Event made of the beat's hash.
 func TestEventWithoutTimestampIsStamped(t *testing.T) {
-	stamps := make(chan string, 2)
+	stamps := make(chan string, 3)
+	var failed atomic.Value
 	in := startInput(t, sinkFunc(func(events []*event.Event) {
 		for _, e := range events {
 			stamps <- strings.Clone(e.GetString(event.Path{"@timestamp"}))
+			if e.HasTag(event.TimestampFailureTag) {
+				failed.Store(strings.Clone(e.GetString(event.Path{event.TimestampFailureField})))
+			}
 			e.Done()
 		}
 	}), time.Second)
@@ -363,7 +370,8 @@ func TestEventWithoutTimestampIsStamped(t *testing.T) {
 	}
 	defer cl.Close()
 	before := time.Now().Add(-time.Second)
-	if _, err := cl.Send([]any{map[string]any{"message": "no time"}, map[string]any{"message": "timed", "@timestamp": "2025-02-02T12:34:56.123Z"}}); err != nil {
+	if _, err := cl.Send([]any{map[string]any{"message": "no time"}, map[string]any{"message": "timed", "@timestamp": "2025-02-02T12:34:56.123Z"},
+		map[string]any{"message": "bad time", "@timestamp": "foobar"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := time.Parse(time.RFC3339Nano, <-stamps)
@@ -372,5 +380,11 @@ func TestEventWithoutTimestampIsStamped(t *testing.T) {
 	}
 	if sent := <-stamps; sent != "2025-02-02T12:34:56.123Z" {
 		t.Fatalf("a sent @timestamp became %q", sent)
+	}
+	if got, err := time.Parse(time.RFC3339Nano, <-stamps); err != nil || got.Before(before) {
+		t.Fatalf("an @timestamp that is no time: stamp %v (%v), want about now", got, err)
+	}
+	if kept, _ := failed.Load().(string); kept != "foobar" {
+		t.Fatalf("_@timestamp %q, want foobar, and the tag", kept)
 	}
 }

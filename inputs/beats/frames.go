@@ -335,6 +335,8 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 		// read, as Logstash's Event does: a data stream refuses a
 		// document without @timestamp.
 		e.SetTimestamp(time.Now())
+	} else {
+		e.CheckTimestamp(time.Now) // one that is no time, as Logstash's Event too
 	}
 	return e, nil
 }

@@ -77,6 +77,10 @@ func TestDecoder(t *testing.T) {
 		{"truncated line", Line, "abc", true, []string{`{"message":"abc",` + ts + `,"tags":["_truncated"]}`}},
 		{"json object", JSON, `{"a":1}`, false, []string{`{"a":1,` + ts + `}`}},
 		{"json keeps its timestamp", JSONLines, `{"@timestamp":"2020-01-01T00:00:00.000Z","@version":"2"}`, false, []string{`{"@timestamp":"2020-01-01T00:00:00.000Z","@version":"2"}`}},
+		// Logstash's Event made of a hash whose @timestamp is no time
+		// (logstash-filter-json's json_spec.rb, "json contains invalid
+		// timestamp"; the codecs make events the same way).
+		{"json timestamp that is no time", JSONLines, `{"@timestamp":"foobar"}`, false, []string{`{"_@timestamp":"foobar","tags":["_timestampparsefailure"],` + ts + `}`}},
 		{"json array", JSONLines, `[{"a":1},{"a":2}]`, false, []string{`{"a":1,` + ts + `}`, `{"a":2,` + ts + `}`}},
 		{"json invalid", JSONLines, `{"a":`, false, []string{`{"message":"{\"a\":",` + ts + `,"tags":["_jsonparsefailure"]}`}},
 		{"json scalar", JSON, `42`, false, []string{`{"message":"42",` + ts + `,"tags":["_jsonparsefailure"]}`}},
