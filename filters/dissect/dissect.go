@@ -4,16 +4,20 @@
 // string searches; the last key takes the rest of the text.
 //
 // Keys: %{name} or %{[a][b]} stores, %{} and %{?name} skip, %{+name}
-// appends to an earlier key (joined by a space), %{&name} stores its text
-// in the field the text of %{?name} names (an indirect field:
-// "%{?key}=%{&key}" on "a=1" sets a to 1), a "->" suffix skips repeats of
-// the following delimiter (padding).
+// appends to the field (joined by the delimiter before it in the pattern,
+// a space for the first key, as Logstash's AppendField), %{+name/N} in the
+// order N gives, %{&name} stores its text in the field the text of
+// %{?name} or %{name} names (an indirect field: "%{?key}=%{&key}" on "a=1"
+// sets a to 1), a "->" suffix skips repeats of the following delimiter
+// (padding). Keys are stored as Logstash's Dissector stores them: plain
+// keys first, then appends by their order, then indirect ones.
 package dissect
 
 import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ingestd/ingestd/convert"
@@ -47,8 +51,10 @@ type key struct {
 	// named: a %{?name} key (skipped), whose text names the field of
 	// the %{&name} key whose indirect is its index.
 	named    string
-	indirect int // the %{?name} key's index + 1; 0 for other keys
+	indirect int // the %{?name} or %{name} key's index + 1; 0 for other keys
 	appendT  bool
+	ordinal  int    // a %{+name/N} key's N
+	name     string // a %{name} key's name as written (an indirect may name it)
 	pad      bool   // skip repeats of the delimiter after this key
 	delim    string // delimiter after the key ("" for the last)
 }
@@ -57,6 +63,7 @@ type pattern struct {
 	source event.Path
 	prefix string
 	keys   []key
+	order  []int // the keys' indexes in the order their values are stored
 	// onJSON: the pattern matches a string's JSON text exactly where it
 	// matches the string (see cutsJSON), so a string held as received is
 	// cut as it is, without unescaping it or escaping the parts again.
@@ -120,6 +127,7 @@ func compilePattern(source, pat string) (pattern, error) {
 				p.keys = append(p.keys, key{})
 			}
 			p.onJSON = p.cutsJSON()
+			p.order = p.storeOrder()
 			return p, nil
 		}
 		if first {
@@ -154,16 +162,25 @@ func compilePattern(source, pat string) (pattern, error) {
 			k.named = name[1:]
 		case strings.HasPrefix(name, "&"):
 			for j, prev := range p.keys {
-				if prev.named != "" && prev.named == name[1:] {
+				if prev.named != "" && prev.named == name[1:] || prev.name != "" && prev.name == name[1:] {
 					k.indirect = j + 1
 				}
 			}
 			if k.indirect == 0 {
-				return p, fmt.Errorf("pattern %q: %%{%s} needs a %%{?%s} before it, whose text names its field", pat, name, name[1:])
+				return p, fmt.Errorf("pattern %q: %%{%s} needs a %%{?%s} or %%{%s} before it, whose text names its field", pat, name, name[1:], name[1:])
 			}
 		default:
 			if strings.HasPrefix(name, "+") {
 				k.appendT, name = true, name[1:]
+				if at := strings.LastIndexByte(name, '/'); at > 0 {
+					n, err := strconv.Atoi(name[at+1:])
+					if err != nil || n < 0 {
+						return p, fmt.Errorf("pattern %q: %%{+%s}: the order after / is not a number", pat, name)
+					}
+					k.ordinal, name = n, name[:at]
+				}
+			} else {
+				k.name = name
 			}
 			path, err := event.ParsePath(name)
 			if err != nil {
@@ -232,7 +249,8 @@ func (f *filter) Apply(e *event.Event) bool {
 			e.AddTags(f.fail)
 			continue
 		}
-		for i, k := range p.keys {
+		for _, i := range p.order {
+			k := p.keys[i]
 			if k.indirect > 0 {
 				if name := values[k.indirect-1]; name != "" {
 					e.SetString(indirectPath(name), values[i])
@@ -245,7 +263,7 @@ func (f *filter) Apply(e *event.Event) bool {
 			val := values[i]
 			if k.appendT {
 				if prev, ok := e.Get(k.path); ok {
-					val = prev.Text() + " " + val
+					val = prev.Text() + p.joinBefore(i) + val
 				}
 			}
 			e.SetString(k.path, val)
@@ -262,6 +280,46 @@ func (f *filter) Apply(e *event.Event) bool {
 		}
 	}
 	return true
+}
+
+// storeOrder is the order Logstash's Dissector stores the keys' values
+// in: plain keys as written, then appends by their /N (as written when
+// equal), then indirect keys (whose names may come from plain keys).
+func (p *pattern) storeOrder() []int {
+	class := func(k key) int {
+		switch {
+		case k.indirect > 0:
+			return 2
+		case k.appendT:
+			return 1
+		}
+		return 0
+	}
+	order := make([]int, len(p.keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ka, kb := p.keys[a], p.keys[b]
+		if c := class(ka) - class(kb); c != 0 {
+			return c
+		}
+		return ka.ordinal - kb.ordinal
+	})
+	return order
+}
+
+// joinBefore is what an append of key i joins with: the delimiter before
+// it in the pattern (the prefix for the first key), a space when there is
+// none, as Logstash's AppendField.joinString.
+func (p *pattern) joinBefore(i int) string {
+	if i > 0 {
+		return p.keys[i-1].delim
+	}
+	if p.prefix != "" {
+		return p.prefix
+	}
+	return " "
 }
 
 // indirectPath is the field a %{?name} text names: a field reference
