@@ -123,12 +123,16 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 	// window read in parts is one stream), against the bytes the client
 	// sent that were decoded: what the socket's and the inflater's
 	// buffers read ahead made a bomb's first megabytes look ordinary.
-	if window := b.prior + b.bytes + n; window > bombAllowance {
+	window := b.prior + b.bytes + n
+	line := min(window-c.eventFrom, maxLine)
+	if counted := window - line; counted > bombAllowance {
 		wire := c.sock.total - int64(c.r.Buffered()) - b.wireStart
 		if c.inflating {
 			wire -= int64(c.inflater.Unread())
 		}
-		if window > maxInflateRatio*max(wire, 1) {
+		// The line's share of the wire at most deflate's ratio, the rest's
+		// at most maxInflateRatio.
+		if counted/maxInflateRatio+line/deflateMaxRatio > wire {
 			in.batchesRefused.Add(1)
 			return fmt.Errorf("beats: batch refused: %d bytes inflated from %d on the wire, over %d:1 (a decompression bomb)", window, wire, maxInflateRatio)
 		}
@@ -211,7 +215,15 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 
 // bombAllowance is what a batch may inflate to before the ratio to its
 // wire bytes is checked; maxInflateRatio is the most it may inflate.
+// Filebeat's largest line (max_bytes, 10 MiB) of one repeated character
+// deflates about 1000:1, zlib's most, and is a line, not a bomb (it was
+// refused as one, and Filebeat resends a refused batch for ever): the
+// event being read is left out of the ratio up to maxLine, so such a line
+// passes while a window of many such events is refused within its first
+// megabytes, before any part of it is published.
 const (
+	maxLine         = 10<<20 + 64<<10
+	deflateMaxRatio = 1100 // over deflate's most, 1032:1
 	bombAllowance   = 1 << 20
 	maxInflateRatio = 500
 )

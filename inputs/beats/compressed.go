@@ -126,6 +126,8 @@ func (c *conn) readCompressed(ctx context.Context, r *batchReader) error {
 		if err := c.mayCut(ctx, r, int64(n), &z); err != nil {
 			return err
 		}
+		// What was inflated past the event's start is charged already.
+		c.eventFrom = r.b.prior + r.b.bytes - int64(len(z.out)-z.pos)
 		if more, err = z.have(n); err != nil {
 			return err
 		} else if !more {

@@ -74,6 +74,9 @@ type conn struct {
 	hdr [8]byte
 
 	lastBatchBytes int64 // size of the previous batch: the next one's slab guess
+	// eventFrom is how much of the window had been inflated or read when
+	// the event being read began (the reading goroutine's; see charge).
+	eventFrom int64
 
 	producer plugin.Producer // the sink's: batches begin here
 	acks     chan *batch     // read batches, oldest first, for ackLoop

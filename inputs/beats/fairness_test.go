@@ -386,16 +386,16 @@ func TestAnnouncedSizeIsNotCharged(t *testing.T) {
 	}
 }
 
-// A zlib stream that inflates a thousandfold is refused as a bomb at once,
-// before it can hold the budget.
+// A zlib stream that inflates a thousandfold past what a Filebeat line
+// may be (maxLine) is refused as a bomb, and gives the budget back.
 func TestDecompressionBombIsRefused(t *testing.T) {
 	in := startWith(t, func(c *Config) { c.MaxEventBytes, c.MaxBatchBytes = 16<<20, 16<<20 })
-	bomb := []byte(`{"message":"` + strings.Repeat("a", 12<<20) + `"}`)
+	bomb := []byte(`{"message":"` + strings.Repeat("a", 15<<20) + `"}`)
 	wire := wireBatch(t, [][]byte{bomb}, 9)
 	c := dialInput(t, in)
 	start := time.Now()
 	c.Write(wire)
-	// Refused after ~6 MiB inflated (500:1 of its 12 KB): seconds under
+	// Refused after ~11 MiB inflated (maxLine, then 1 MiB at 1000:1): seconds under
 	// -race on a loaded 2-core machine, so the bound is generous; the
 	// budget check below is what shows it never held the budget.
 	closedWithin(t, c, 15*time.Second, "a decompression bomb")
@@ -636,4 +636,24 @@ func hexEvents(n, size int) [][]byte {
 		out[i] = fmt.Appendf(nil, `{"n":%d,"message":"%x"}`, i, msg)
 	}
 	return out
+}
+
+// Filebeat's largest line (max_bytes 10 MiB) of one repeated character,
+// deflated about 1000:1 as Filebeat sends it: a line, not a bomb (it was
+// refused as one, and Filebeat resends a refused batch for ever; an audit
+// against DESIGN.md's "lines up to 10 MiB" sent it).
+func TestLongestFilebeatLineOfOneCharacter(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxEventBytes = 16 << 20 }) // the default
+	cl, err := client.SyncDial(in.Addr().String(), client.CompressionLevel(3), client.Timeout(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	line := map[string]any{"@timestamp": "2026-12-06T10:00:00.000Z", "message": strings.Repeat("x", 10<<20)}
+	if n, err := cl.Send([]any{line}); n != 1 || err != nil {
+		t.Fatalf("ACKed %d of 1: %v", n, err)
+	}
+	if n := in.batchesRefused.Load(); n != 0 {
+		t.Fatalf("refused %d", n)
+	}
 }

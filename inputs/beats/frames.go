@@ -278,6 +278,7 @@ func (c *conn) readEvent(ctx context.Context, r *batchReader) (*event.Event, err
 		return nil, err
 	}
 	b := r.b
+	c.eventFrom = b.prior + b.bytes
 	// Read and charged a chunk at a time: a frame announcing 1 MiB and
 	// stalling holds what arrived, not what it announced.
 	buf := make([]byte, 0, min(size, plainChunk))
