@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -501,4 +502,32 @@ func TestESTemplatesAndAuth(t *testing.T) {
 		}
 	}
 	checkESExactlyOnce(t, es, 1, 1, 100)
+}
+
+// TestAPIKeyFromEnvironment: INGESTD_ES_API_KEY (DESIGN.md) reaches the
+// cluster as go-elasticsearch sends it ("Authorization: APIKey …", which
+// Elasticsearch reads in any case): `validate --online` with the right key
+// passes, with a wrong one it fails naming the refusal. (The test double
+// compared the scheme case-sensitively and refused every right key.)
+func TestAPIKeyFromEnvironment(t *testing.T) {
+	es := startES(t)
+	es.RequireAPIKey("c2VjcmV0")
+	validate := func(key string) (string, int) {
+		cmd := exec.Command(ingestdBin(t), "validate", "--online")
+		cmd.Env = append(os.Environ(), "INGESTD_ES_HOSTS="+es.URL, "INGESTD_ES_API_KEY="+key, "INGESTD_DATA_DIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	if out, code := validate("c2VjcmV0"); code != 0 {
+		t.Fatalf("the right API key: exit %d\n%s", code, out)
+	}
+	if out, code := validate("wrong"); code == 0 || !strings.Contains(out, "401") {
+		t.Fatalf("a wrong API key: exit %d\n%s", code, out)
+	}
 }

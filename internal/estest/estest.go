@@ -175,7 +175,8 @@ func (s *Server) RequireBasicAuth(user, pass string) {
 	s.mu.Unlock()
 }
 
-// RequireAPIKey makes every request need "Authorization: ApiKey <key>".
+// RequireAPIKey makes every request need "Authorization: ApiKey <key>"
+// (the scheme in any case).
 func (s *Server) RequireAPIKey(key string) { s.mu.Lock(); s.apiKey = key; s.mu.Unlock() }
 
 // Stats are request and item counts.
@@ -351,7 +352,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) authorized(r *http.Request) bool {
 	if s.apiKey != "" {
-		return r.Header.Get("Authorization") == "ApiKey "+s.apiKey
+		// The scheme is case-insensitive, as Elasticsearch reads it:
+		// go-elasticsearch sends "APIKey", the docs write "ApiKey".
+		scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		return ok && strings.EqualFold(scheme, "ApiKey") && key == s.apiKey
 	}
 	if s.username != "" {
 		u, p, ok := r.BasicAuth()
