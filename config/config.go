@@ -16,6 +16,7 @@ import (
 
 	"github.com/ingestd/ingestd/condition"
 	"github.com/ingestd/ingestd/datastream"
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
 	"gopkg.in/yaml.v3"
@@ -66,6 +67,18 @@ func (c *ReloadConfig) Check() []spec.FieldError {
 // HTTPConfig configures the monitoring API.
 type HTTPConfig struct {
 	Listen string `yaml:"listen" default:"${INGESTD_HTTP_LISTEN:127.0.0.1:9600}" doc:"address of the monitoring API; empty disables it"`
+}
+
+// Check requires host:port with a port from 0 to 65535, as the network
+// inputs' listen: run would refuse any other address at start.
+func (c *HTTPConfig) Check() []spec.FieldError {
+	if c.Listen == "" {
+		return nil
+	}
+	if err := listen.Check(c.Listen); err != nil {
+		return []spec.FieldError{{Field: "listen", Msg: err.Error()}}
+	}
+	return nil
 }
 
 // PipelineConfig is one pipeline: a route condition, filters, the data

@@ -217,12 +217,31 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // Run serves the API on addr until ctx ends. An empty addr disables it.
 func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Listen binds the API's address (nil for an empty addr: no API), so that
+// a process whose API cannot listen fails at start, as one whose inputs
+// cannot does, instead of serving without health or metrics.
+func Listen(addr string) (net.Listener, error) {
 	if addr == "" {
-		return nil
+		return nil, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("monitor: listen %s: %w", addr, err)
+		return nil, fmt.Errorf("monitor: listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves the API on ln (none if nil) until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		return nil
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	s.Log.Info().Str("listen", ln.Addr().String()).Msg("monitor: listening")

@@ -91,10 +91,15 @@ func (c *cli) runCmd() *cobra.Command {
 			}()
 			go reloader.Watch(ctx) // follows reload.automatic as reloads change it
 			api := &monitor.Server{Runner: runner, Version: buildVersion(), Log: log}
+			apiLn, err := monitor.Listen(cfg.HTTP.Listen)
+			if err != nil {
+				log.Error().Err(err).Msg("the monitoring API cannot listen")
+				return err
+			}
 			apiCtx, stopAPI := context.WithCancel(context.Background())
 			defer stopAPI()
 			apiErr := make(chan error, 1)
-			go func() { apiErr <- api.Run(apiCtx, cfg.HTTP.Listen) }()
+			go func() { apiErr <- api.Serve(apiCtx, apiLn) }()
 			if path, _ := cmd.Flags().GetString("memprofile"); path != "" {
 				written := make(chan struct{})
 				defer func() { <-written }()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ingestd/ingestd/inputs/listen"
 	"github.com/ingestd/ingestd/internal/pemfile"
 
 	"github.com/ingestd/ingestd/event"
@@ -79,6 +80,9 @@ func (c *Config) Check() []spec.FieldError {
 	}
 	if c.MaxEventBytes > c.MaxBatchBytes {
 		errs = append(errs, spec.FieldError{Field: "max_event_bytes", Msg: "must not exceed max_batch_bytes"})
+	}
+	if err := listen.Check(c.Listen); err != nil {
+		errs = append(errs, spec.FieldError{Field: "listen", Msg: err.Error()})
 	}
 	if _, err := c.TLS.Build(); err != nil {
 		errs = append(errs, spec.FieldError{Field: "tls", Msg: err.Error()})
