@@ -189,14 +189,24 @@ func (fieldRewriter) Visit(node *ast.Node) {
 }
 
 // refChecker rejects field("…") calls whose literal reference cannot name
-// a field, so such a condition fails at validate time, not silently at
-// run time.
+// a field, and calls of unknown functions, so such a condition fails at
+// validate time, not silently at run time.
 type refChecker struct{ err error }
 
 func (rc *refChecker) Visit(node *ast.Node) {
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || rc.err != nil {
 		return
+	}
+	// A name called that is no function was read as a field (whose value
+	// is then called): an error at run time, so never a match, silently.
+	if inner, ok := call.Callee.(*ast.CallNode); ok {
+		if id, ok := inner.Callee.(*ast.IdentifierNode); ok && id.Value == "FieldPath" && len(inner.Arguments) == 1 {
+			if s, ok := inner.Arguments[0].(*ast.StringNode); ok {
+				rc.err = &file.Error{Location: call.Location(), Message: "unknown function " + s.Value + "()"}
+				return
+			}
+		}
 	}
 	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "Field" || len(call.Arguments) != 1 {
 		return

@@ -1,6 +1,7 @@
 package condition
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ingestd/ingestd/event"
@@ -225,6 +226,23 @@ func TestInputFunction(t *testing.T) {
 		vm.native = nil
 		if got := vm.Match(e); got != want {
 			t.Errorf("%s (expr): got %v, want %v", src, got, want)
+		}
+	}
+}
+
+// A call of a function that does not exist fails to compile: it was read
+// as a field whose value is called, an error at run time, so the condition
+// never matched and its pipeline silently received nothing (an audit of
+// DESIGN.md's "conditions compile" found `nosuchfunc(1)` valid).
+func TestUnknownFunctionDoesNotCompile(t *testing.T) {
+	for _, src := range []string{`nosuchfunc(1)`, `fields.service == "x" && startswith(message, "a")`, `lowercase(service) == "nginx"`} {
+		if _, err := Compile(src); err == nil || !strings.Contains(err.Error(), "unknown function") {
+			t.Errorf("%s: %v, want unknown function", src, err)
+		}
+	}
+	for _, src := range []string{`hasPrefix(basename(log.file.path), "billing-")`, `input() == "beats"`, `field("[a][b]") == 1`, `len(tags) > 0`} {
+		if _, err := Compile(src); err != nil {
+			t.Errorf("%s: %v", src, err)
 		}
 	}
 }
