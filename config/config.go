@@ -267,7 +267,7 @@ func LoadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(stri
 func loadFS(fsys fs.FS, name, prefix string, reg *plugin.Registry, env func(string) (string, bool), stack []string, read *[][]byte) (*Config, error) {
 	display := name
 	if prefix != "" && prefix != "." {
-		display = prefix + "/" + name
+		display = strings.TrimSuffix(prefix, "/") + "/" + name // "/" for a file at the root
 	}
 	for _, s := range stack {
 		if s == name {
