@@ -3,6 +3,7 @@ package elasticsearch
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 // disabled (so the shipped config falls back to files when
 // INGESTD_ES_HOSTS is unset).
 type Config struct {
-	Hosts    HostList `yaml:"hosts" default:"${INGESTD_ES_HOSTS:}" doc:"cluster URLs, a list or comma-separated; empty disables the output"`
+	Hosts    HostList `yaml:"hosts" default:"${INGESTD_ES_HOSTS:}" doc:"cluster URLs, a list or comma-separated; a host without scheme is http, and port 9200 when it has none (es:9200, localhost); empty disables the output"`
 	Username string   `yaml:"username" default:"${INGESTD_ES_USERNAME:}" doc:"basic auth user"`
 	Password string   `yaml:"password" default:"${INGESTD_ES_PASSWORD:}" doc:"basic auth password"`
 	APIKey   string   `yaml:"api_key" default:"${INGESTD_ES_API_KEY:}" doc:"base64 API key (overrides basic auth)"`
@@ -140,7 +141,20 @@ func (h *HostList) DecodeNode(d *spec.Decoder, n *yaml.Node) {
 	*h = nil
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
-			*h = append(*h, strings.TrimRight(p, "/"))
+			*h = append(*h, withScheme(strings.TrimRight(p, "/")))
 		}
 	}
+}
+
+// withScheme reads a host written without a scheme (es:9200, localhost)
+// as Logstash's and Filebeat's outputs do: http, port 9200 when none is
+// given.
+func withScheme(host string) string {
+	if strings.Contains(host, "://") {
+		return host
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil && !strings.Contains(host, "/") {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), "9200")
+	}
+	return "http://" + host
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,28 @@ func TestItemIsSmall(t *testing.T) {
 	a, b := names.indexOf("pt"), names.indexOf("dcache")
 	if names.indexOf("pt") != a || a == b || names.name(a) != "pt" || names.name(b) != "dcache" {
 		t.Fatalf("pipeline names: %d %d %q %q", a, b, names.name(a), names.name(b))
+	}
+}
+
+// Hosts without a scheme are read as Logstash's and Filebeat's outputs
+// read them: http, and port 9200 when none is given; URLs stay as written.
+func TestHostsWithoutScheme(t *testing.T) {
+	for in, want := range map[string]string{
+		"es:9200":                "http://es:9200",
+		"localhost":              "http://localhost:9200",
+		"10.0.0.1":               "http://10.0.0.1:9200",
+		"[::1]":                  "http://[::1]:9200",
+		"[::1]:9201":             "http://[::1]:9201",
+		"https://es.example:443": "https://es.example:443",
+		"http://es/":             "http://es",
+	} {
+		var c Config
+		if err := spec.DecodeYAML("test.yml", "hosts: ["+strconv.Quote(in)+"]", &c); err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if len(c.Hosts) != 1 || c.Hosts[0] != want {
+			t.Errorf("%s: %v, want %s", in, c.Hosts, want)
+		}
 	}
 }
