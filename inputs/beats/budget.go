@@ -124,7 +124,7 @@ func (in *Input) charge(c *conn, b *batch, n int64) error {
 	// sent that were decoded: what the socket's and the inflater's
 	// buffers read ahead made a bomb's first megabytes look ordinary.
 	window := b.prior + b.bytes + n
-	line := min(window-c.eventFrom, maxLine)
+	line := min(max(window-c.eventFrom, 0), maxLine)
 	if counted := window - line; counted > bombAllowance {
 		wire := c.sock.total - int64(c.r.Buffered()) - b.wireStart
 		if c.inflating {

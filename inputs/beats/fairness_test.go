@@ -657,3 +657,24 @@ func TestLongestFilebeatLineOfOneCharacter(t *testing.T) {
 		t.Fatalf("refused %d", n)
 	}
 }
+
+// A small batch after a large one on the same connection: the bomb check
+// read the event start the large batch's last event left (megabytes into a
+// window of a few KiB), and refused the small batch as a bomb at its
+// first inflate step (a side-by-side run with gogstash found it: every
+// pipelined connection of the load generator was reset).
+func TestSmallBatchAfterALargeOne(t *testing.T) {
+	in := startWith(t, func(c *Config) { c.MaxEventBytes = 16 << 20 })
+	c := dialInput(t, in)
+	c.Write(wireBatch(t, hexEvents(3000, 1000), 3)) // 3 MB decoded
+	if seq, _ := readACK(t, c); seq != 3000 {
+		t.Fatalf("first ACK %d", seq)
+	}
+	c.Write(wireBatch(t, events(20, 0), 3))
+	if seq, _ := readACK(t, c); seq != 20 {
+		t.Fatalf("second ACK %d", seq)
+	}
+	if n := in.batchesRefused.Load(); n != 0 {
+		t.Fatalf("refused %d", n)
+	}
+}

@@ -140,6 +140,7 @@ func (c *conn) readWindow() (*batch, error) {
 	if b == nil {
 		return nil, net.ErrClosed
 	}
+	c.eventFrom = 0 // the window's first event (the last batch's was past it)
 	return b, nil
 }
 
