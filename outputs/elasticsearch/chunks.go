@@ -17,21 +17,26 @@ const chunkSize = 64 << 10
 
 // chunks is a compressed request body being written, then read.
 type chunks struct {
-	full [][]byte // written chunks; the last may have room left
+	full [][]byte // chunks written, the one being written, then kept empty ones
+	at   int      // the chunk being written
 	n    int      // bytes written
 }
 
-// Write appends p, in new chunks as those before fill.
+// Write appends p, going on in the next chunk (a kept one, else a new
+// one) as each fills.
 func (c *chunks) Write(p []byte) (int, error) {
 	written := len(p)
 	for len(p) > 0 {
-		if len(c.full) == 0 || len(c.full[len(c.full)-1]) == cap(c.full[len(c.full)-1]) {
+		if c.at == len(c.full) {
 			c.full = append(c.full, make([]byte, 0, chunkSize))
 		}
-		last := &c.full[len(c.full)-1]
-		k := copy((*last)[len(*last):cap(*last)], p)
-		*last = (*last)[:len(*last)+k]
+		ch := &c.full[c.at]
+		k := copy((*ch)[len(*ch):cap(*ch)], p)
+		*ch = (*ch)[:len(*ch)+k]
 		p = p[k:]
+		if len(*ch) == cap(*ch) {
+			c.at++
+		}
 	}
 	c.n += written
 	return written, nil
@@ -50,12 +55,14 @@ func (c *chunks) reset(keep int) {
 		}
 	}
 	clear(c.full[len(kept):])
-	c.full, c.n = kept, 0
+	c.full, c.at, c.n = kept, 0, 0
 }
 
 // reader returns a reader of what was written: the request's body. It
 // reads the chunks in place and never changes them.
-func (c *chunks) reader() *chunkReader { return &chunkReader{full: c.full, n: c.n} }
+func (c *chunks) reader() *chunkReader {
+	return &chunkReader{full: c.full[:min(c.at+1, len(c.full))], n: c.n}
+}
 
 // chunkReader reads a body written into chunks. Len makes the request's
 // Content-Length (lengthTransport).

@@ -25,6 +25,7 @@ func readAll(t *testing.T, r io.Reader) []byte {
 func TestChunksRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var c chunks
+	kept := 0
 	for round := range 20 {
 		var want []byte
 		for range rng.IntN(40) {
@@ -56,7 +57,11 @@ func TestChunksRoundTrip(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("round %d: %d bytes back, %d written", round, len(got), len(want))
 		}
+		if made := len(c.full); round > 0 && made > max(kept, (len(want)+chunkSize-1)/chunkSize) {
+			t.Fatalf("round %d: %d chunks for %d bytes, %d kept before: kept chunks were not written into", round, made, len(want), kept)
+		}
 		c.reset(2 * chunkSize)
+		kept = len(c.full)
 		if len(c.full) > 2 || c.Len() != 0 {
 			t.Fatalf("round %d: reset kept %d chunks, Len %d", round, len(c.full), c.Len())
 		}
