@@ -18,13 +18,17 @@ var (
 )
 
 // CheckTimestamp gives e the @timestamp Logstash's Event would when it is
-// made of a hash: an @timestamp that is no time moves to _@timestamp,
-// @timestamp becomes now, and e is tagged _timestampparsefailure. It
-// reports whether it changed e. An event without @timestamp is left alone
-// (whoever makes it stamps it). now is called only for a failure.
+// made of a hash: none becomes now (a data stream refuses a document
+// without one); one that is no time moves to _@timestamp, @timestamp
+// becomes now, and e is tagged _timestampparsefailure. It reports whether
+// it changed e. now is called only when it is needed.
 func (e *Event) CheckTimestamp(now func() time.Time) bool {
 	v, ok := e.Get(timestampKey)
-	if !ok || v.kind == KindString && IsTimestamp(e.Text(v)) {
+	if !ok {
+		e.SetTimestamp(now())
+		return true
+	}
+	if v.kind == KindString && IsTimestamp(e.Text(v)) {
 		return false
 	}
 	if v.kind == KindString {

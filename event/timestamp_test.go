@@ -37,7 +37,7 @@ func TestCheckTimestamp(t *testing.T) {
 	clock := func() time.Time { return now }
 	for doc, want := range map[string]string{
 		`{"@timestamp":"2026-01-02T10:00:00.000Z","m":1}`: `{"@timestamp":"2026-01-02T10:00:00.000Z","m":1}`,
-		`{"m":1}`:                                `{"m":1}`,
+		`{"m":1}`:                                `{"m":1,"@timestamp":"2026-12-06T01:02:03.000Z"}`, // stamped
 		`{"@timestamp":"foobar"}`:                `{"@timestamp":"2026-12-06T01:02:03.000Z","_@timestamp":"foobar","tags":["_timestampparsefailure"]}`,
 		`{"@timestamp":1700000000,"tags":["a"]}`: `{"@timestamp":"2026-12-06T01:02:03.000Z","tags":["a","_timestampparsefailure"],"_@timestamp":1700000000}`,
 	} {

@@ -70,7 +70,7 @@ outputs:
 	var rows []phaseRow
 	var baseline float64
 	report := func(name string, r goodRun) {
-		row := phaseRow{name: name, events: r.events, elapsed: r.elapsed, rate: r.rate(), rss: adv.peakRSS()}
+		row := phaseRow{name: name, events: r.events, elapsed: r.elapsed, rate: r.rate(), rss: adv.p.peakRSS()}
 		if baseline > 0 {
 			row.ratio = row.rate / baseline
 		}
@@ -247,7 +247,7 @@ outputs:
 		if after.BatchesRefused-before.BatchesRefused < 4 {
 			t.Errorf("batches_refused went up by %d, want ≥ 4 (the 18 MiB batches)", after.BatchesRefused-before.BatchesRefused)
 		}
-		if rss := adv.peakRSS(); rss >= maxRSS {
+		if rss := adv.p.peakRSS(); rss >= maxRSS {
 			t.Errorf("peak RSS %d MiB after the bombs, want < %d MiB", rss>>20, maxRSS>>20)
 		}
 	})
@@ -276,7 +276,7 @@ outputs:
 		if d := after.BatchesRefused - before.BatchesRefused; d < int64(len(bombs)) {
 			t.Errorf("batches_refused went up by %d, want ≥ %d", d, len(bombs))
 		}
-		if rss := adv.peakRSS(); rss >= maxRSS {
+		if rss := adv.p.peakRSS(); rss >= maxRSS {
 			t.Errorf("peak RSS %d MiB after the stalled bombs, want < %d MiB", rss>>20, maxRSS>>20)
 		}
 		for _, c := range bombs {
@@ -322,7 +322,7 @@ outputs:
 
 	t.Run("no loss, no duplicates, bounded memory", func(t *testing.T) {
 		adv.checkOutput(t, filepath.Join(dir, "data", "streams", "logs-adv-test.ndjson"))
-		if rss := adv.peakRSS(); rss >= maxRSS {
+		if rss := adv.p.peakRSS(); rss >= maxRSS {
 			t.Errorf("peak RSS %d MiB over the run, want < %d MiB", rss>>20, maxRSS>>20)
 		}
 	})
@@ -335,7 +335,7 @@ outputs:
 	}
 	fmt.Fprintf(&b, "counters: connections_refused=%d connections_evicted=%d connections_closed_slow=%d batches_refused=%d (metrics: %s)\n",
 		s.Refused, s.Evicted, s.ClosedSlow, s.BatchesRefused, adv.promCounters())
-	fmt.Fprintf(&b, "peak RSS (VmHWM) %d MiB; whole run %s", adv.peakRSS()>>20, time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "peak RSS (VmHWM) %d MiB; whole run %s", adv.p.peakRSS()>>20, time.Since(start).Round(100*time.Millisecond))
 	t.Log("\n" + b.String())
 	if t.Failed() {
 		t.Logf("server warn lines:\n%s", adv.warnLines(40))

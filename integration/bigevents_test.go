@@ -60,7 +60,7 @@ func TestLargeEventsStayInMemory(t *testing.T) {
 	if got := es.Count(); got != conns*rounds {
 		t.Errorf("%d documents indexed, want %d", got, conns*rounds)
 	}
-	rss := (&adversary{p: p}).peakRSS()
+	rss := p.peakRSS()
 	t.Logf("%d events of %d MiB on %d connections: peak RSS %d MiB", conns*rounds, size>>20, conns, rss>>20)
 	if rss >= maxRSS {
 		t.Errorf("peak RSS %d MiB, want < %d MiB", rss>>20, maxRSS>>20)

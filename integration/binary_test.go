@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,7 +241,17 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 
 func runCLI(t *testing.T, args ...string) (string, int) {
 	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv runs the binary with env added to the test's environment and
+// returns its output (stdout and stderr) and exit code.
+func runCLIEnv(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
 	cmd := exec.Command(ingestdBin(t), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -438,4 +449,19 @@ func TestFormatCLI(t *testing.T) {
 	if out, code := runCLI(t, "format", "--python", "%(name", "--line", "x"); code != 1 || !strings.Contains(out, "unclosed") {
 		t.Errorf("a broken format: exit %d\n%s", code, out)
 	}
+}
+
+// peakRSS is the process's VmHWM, in bytes (-1 if unknown).
+func (p *proc) peakRSS() int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -513,16 +512,7 @@ func TestAPIKeyFromEnvironment(t *testing.T) {
 	es := startES(t)
 	es.RequireAPIKey("c2VjcmV0")
 	validate := func(key string) (string, int) {
-		cmd := exec.Command(ingestdBin(t), "validate", "--online")
-		cmd.Env = append(os.Environ(), "INGESTD_ES_HOSTS="+es.URL, "INGESTD_ES_API_KEY="+key, "INGESTD_DATA_DIR="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		return runCLIEnv(t, []string{"INGESTD_ES_HOSTS=" + es.URL, "INGESTD_ES_API_KEY=" + key, "INGESTD_DATA_DIR=" + t.TempDir()}, "validate", "--online")
 	}
 	if out, code := validate("c2VjcmV0"); code != 0 {
 		t.Fatalf("the right API key: exit %d\n%s", code, out)

@@ -18,11 +18,9 @@ func TestListenAddressesAreCheckedOffline(t *testing.T) {
 		{"INGESTD_HTTP_LISTEN=127.0.0.1:99999", `http.listen: port "99999"`},
 		{"INGESTD_HTTP_LISTEN=bad", "http.listen: want host:port"},
 	} {
-		cmd := exec.Command(ingestdBin(t), "validate")
-		cmd.Env = append(os.Environ(), tc.env, "INGESTD_DATA_DIR="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), tc.want) {
-			t.Errorf("%s: %v\n%s", tc.env, err, out)
+		out, code := runCLIEnv(t, []string{tc.env, "INGESTD_DATA_DIR=" + t.TempDir()}, "validate")
+		if code != 1 || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: exit %d\n%s", tc.env, code, out)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (in *Input) admit(c *conn) error {
 	for {
 		in.mu.Lock()
 		budget := int64(in.cfg.MaxInflightBytes)
-		share := in.shareLocked()
+		share := in.shareLocked(0)
 		othersWait := in.waiting - boolInt(counted)
 		// The previous batch's size guesses this one's (nothing is
 		// reserved: a client that stalls holds nothing).
@@ -287,9 +287,10 @@ func (in *Input) mirror() {
 }
 
 // shareLocked is a connection's fair part of the budget: the budget over
-// the connections that hold bytes or wait to, under in.mu.
-func (in *Input) shareLocked() int64 {
-	return int64(in.cfg.MaxInflightBytes) / int64(max(1, in.holders+in.waiting))
+// the connections that hold bytes or wait to start a batch, and others
+// (batches waiting mid-read), under in.mu.
+func (in *Input) shareLocked(others int) int64 {
+	return int64(in.cfg.MaxInflightBytes) / int64(max(1, in.holders+in.waiting+others))
 }
 
 // yieldAfter is how long a part is read before mayYield may end it.
@@ -327,9 +328,8 @@ func (in *Input) mayYield(c *conn, b *batch, next int64) bool {
 	// its first bytes holds nothing, so it is no holder yet, and a lone
 	// slow holder's share was the whole budget (a fast client's one event
 	// waited 13 s beside it).
-	share := int64(in.cfg.MaxInflightBytes) / int64(max(1, in.holders+in.waiting+in.waitingMid))
 	return in.inflight+next > int64(in.cfg.MaxInflightBytes) || in.waiting > 0 ||
-		in.waitingMid > 0 && c.held+next > share
+		in.waitingMid > 0 && c.held+next > in.shareLocked(in.waitingMid)
 }
 
 func (in *Input) wake() {

@@ -19,7 +19,7 @@ import (
 
 // readBatch reads the next batch into a batch of the sink's, which may
 // filter its events as they are decoded. It returns the batch (its last
-// part: see cutPart), or nil for an empty window. On error the connection
+// part: see mayCut), or nil for an empty window. On error the connection
 // is done with: the part being read is aborted, never committed, so a bad
 // batch loses nothing the client does not resend.
 func (c *conn) readBatch(ctx context.Context) (*batch, error) {
@@ -332,18 +332,11 @@ func (c *conn) decodeEvent(buf []byte, seq uint32) (*event.Event, error) {
 	if f := c.in.cfg.ClientIPField.Path; f != nil {
 		e.Set(f, c.clientIP)
 	}
-	if !e.Has(timestampPath) {
-		// Every beat sends one; an event without is stamped when it is
-		// read, as Logstash's Event does: a data stream refuses a
-		// document without @timestamp.
-		e.SetTimestamp(time.Now())
-	} else {
-		e.CheckTimestamp(time.Now) // one that is no time, as Logstash's Event too
-	}
+	// Every beat sends one; an event without is stamped when it is read,
+	// and one that is no time kept aside, as Logstash's Event does.
+	e.CheckTimestamp(time.Now)
 	return e, nil
 }
-
-var timestampPath = event.Path{"@timestamp"}
 
 // batchReader counts a batch's events as they are decoded and hands them
 // to the sink's batch.

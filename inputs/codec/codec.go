@@ -177,19 +177,14 @@ func decodeJSON(text []byte) ([]*event.Event, bool) {
 }
 
 var (
-	pathTimestamp = event.Path{"@timestamp"}
-	pathVersion   = event.Path{"@version"}
+	pathVersion = event.Path{"@version"}
 )
 
 // stamp gives a decoded JSON event the @timestamp and @version it lacks.
 // A @timestamp it has is kept as sent if it is a time, else moved to
 // _@timestamp as Logstash's Event does (event.CheckTimestamp).
 func stamp(e *event.Event, t time.Time) {
-	if !e.Has(pathTimestamp) {
-		e.SetTimestamp(t)
-	} else {
-		e.CheckTimestamp(func() time.Time { return t })
-	}
+	e.CheckTimestamp(func() time.Time { return t })
 	if !e.Has(pathVersion) {
 		e.SetString(pathVersion, "1")
 	}

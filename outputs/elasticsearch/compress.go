@@ -44,8 +44,7 @@ func (o *Output) compressor() (*compressor, error) {
 		}
 		c = &compressor{w: w, window: make([]byte, 0, compressWindow+compressWindow/4)}
 	}
-	c.out.reset(maxKeptCompressed)
-	c.w.Reset(&c.out)
+	c.w.Reset(&c.out) // its chunks were emptied as it was kept
 	c.window = c.window[:0]
 	return c, nil
 }
