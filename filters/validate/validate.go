@@ -8,7 +8,6 @@ package validate
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
@@ -212,7 +211,7 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 		if v.Kind() != event.KindString {
 			return derived, false
 		}
-		t, assumed, err := ParseTimestamp(v.Str())
+		t, assumed, err := event.ParseTimestamp(v.Str())
 		if err != nil {
 			return derived, false
 		}
@@ -229,95 +228,3 @@ func (fd *field) valid(v event.Value, derived []event.Field) ([]event.Field, boo
 	}
 	return derived, true
 }
-
-// ParseTimestamp parses YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM] strictly
-// (calendar-valid, hours 0–23, offsets within ±23:59) into the instant it
-// names, in UTC. assumedUTC is true when there was no zone designator. It
-// scans by hand and builds no time.Location: every accounting record has
-// two or three timestamps, and a regular expression took 7% of that
-// family's CPU and a sixth of the bytes it allocated.
-func ParseTimestamp(s string) (t time.Time, assumedUTC bool, err error) {
-	n, nsec, zone, ok := scanTimestamp(s)
-	if !ok {
-		return time.Time{}, false, fmt.Errorf("%q is not YYYY-MM-DDTHH:MM:SS[.f][Z|±HH:MM]", s)
-	}
-	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
-		return time.Time{}, false, fmt.Errorf("%q is out of range", s)
-	}
-	off := 0
-	switch {
-	case zone == "":
-		assumedUTC = true
-	case zone != "Z":
-		h, mi := twoDigits(zone[1:3]), twoDigits(zone[4:6])
-		if h > 23 || mi > 59 {
-			return time.Time{}, false, fmt.Errorf("%q: zone offset out of range", s)
-		}
-		off = h*3600 + mi*60
-		if zone[0] == '-' {
-			off = -off
-		}
-	}
-	// The wall clock is checked as written, then moved by the offset.
-	t = time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], nsec, time.UTC)
-	if t.Day() != n[2] || int(t.Month()) != n[1] {
-		return time.Time{}, false, fmt.Errorf("%q: no such day", s)
-	}
-	return t.Add(-time.Duration(off) * time.Second), assumedUTC, nil
-}
-
-// scanTimestamp splits s as YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]: ASCII
-// digits where digits go, nothing after the zone. n holds year, month,
-// day, hour, minute, second; nsec the fraction; zone the designator ("",
-// "Z" or "±HH:MM").
-func scanTimestamp(s string) (n [6]int, nsec int, zone string, ok bool) {
-	const fixed = "dddd-dd-ddTdd:dd:dd"
-	if len(s) < len(fixed) {
-		return n, 0, "", false
-	}
-	k := 0
-	for i := 0; i < len(fixed); i++ {
-		c := s[i]
-		if fixed[i] != 'd' {
-			if c != fixed[i] {
-				return n, 0, "", false
-			}
-			k++
-			continue
-		}
-		if c < '0' || c > '9' {
-			return n, 0, "", false
-		}
-		n[k] = n[k]*10 + int(c-'0')
-	}
-	rest := s[len(fixed):]
-	if len(rest) > 0 && rest[0] == '.' {
-		digits := 0
-		for digits < len(rest)-1 && rest[1+digits] >= '0' && rest[1+digits] <= '9' {
-			digits++
-		}
-		if digits < 1 || digits > 9 {
-			return n, 0, "", false
-		}
-		for i := 0; i < 9; i++ {
-			nsec *= 10
-			if i < digits {
-				nsec += int(rest[1+i] - '0')
-			}
-		}
-		rest = rest[1+digits:]
-	}
-	switch {
-	case rest == "" || rest == "Z":
-		return n, nsec, rest, true
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]):
-		return n, nsec, rest, true
-	}
-	return n, 0, "", false
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// twoDigits is the value of two ASCII digits.
-func twoDigits(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

@@ -152,7 +152,7 @@ func TestParseTimestampMatchesTheRegexp(t *testing.T) {
 	accepted := 0
 	for _, s := range cases {
 		want, wantAssumed, wantOK := referenceParseTimestamp(s)
-		got, gotAssumed, err := ParseTimestamp(s)
+		got, gotAssumed, err := event.ParseTimestamp(s)
 		if (err == nil) != wantOK {
 			t.Fatalf("%q: accepted %v, the regexp %v (%v)", s, err == nil, wantOK, err)
 		}
@@ -172,7 +172,7 @@ func TestParseTimestampMatchesTheRegexp(t *testing.T) {
 func BenchmarkParseTimestamp(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := ParseTimestamp("2025-12-30T17:31:18.356805-03:30"); err != nil {
+		if _, _, err := event.ParseTimestamp("2025-12-30T17:31:18.356805-03:30"); err != nil {
 			b.Fatal(err)
 		}
 	}
