@@ -1,6 +1,7 @@
 package condition
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -146,9 +147,12 @@ var callMethods = map[string]string{"input": "Input"}
 
 // fieldRewriter turns identifiers and member chains into FieldPath calls.
 // expr walks children first, so inner chains are folded before outer ones.
-type fieldRewriter struct{}
+// err is the first call of a name that is no function: read as a field
+// whose value is called, it would fail at run time, so never match,
+// silently.
+type fieldRewriter struct{ err error }
 
-func (fieldRewriter) Visit(node *ast.Node) {
+func (fr *fieldRewriter) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.CallNode:
 		if id, ok := n.Callee.(*ast.CallNode); ok {
@@ -161,6 +165,8 @@ func (fieldRewriter) Visit(node *ast.Node) {
 					}
 					if ok {
 						n.Callee = &ast.IdentifierNode{Value: m}
+					} else if fr.err == nil {
+						fr.err = &file.Error{Location: n.Location(), Message: "unknown function " + s.Value + "()"}
 					}
 				}
 			}
@@ -189,24 +195,14 @@ func (fieldRewriter) Visit(node *ast.Node) {
 }
 
 // refChecker rejects field("…") calls whose literal reference cannot name
-// a field, and calls of unknown functions, so such a condition fails at
-// validate time, not silently at run time.
+// a field, so such a condition fails at validate time, not silently at
+// run time.
 type refChecker struct{ err error }
 
 func (rc *refChecker) Visit(node *ast.Node) {
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || rc.err != nil {
 		return
-	}
-	// A name called that is no function was read as a field (whose value
-	// is then called): an error at run time, so never a match, silently.
-	if inner, ok := call.Callee.(*ast.CallNode); ok {
-		if id, ok := inner.Callee.(*ast.IdentifierNode); ok && id.Value == "FieldPath" && len(inner.Arguments) == 1 {
-			if s, ok := inner.Arguments[0].(*ast.StringNode); ok {
-				rc.err = &file.Error{Location: call.Location(), Message: "unknown function " + s.Value + "()"}
-				return
-			}
-		}
 	}
 	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "Field" || len(call.Arguments) != 1 {
 		return
@@ -226,13 +222,13 @@ func Compile(src string) (Condition, error) {
 	if strings.TrimSpace(src) == "" {
 		return c, nil
 	}
-	refs := &refChecker{}
-	prog, err := expr.Compile(src, expr.Env(condEnv{}), expr.AsBool(), expr.Patch(fieldRewriter{}), expr.Patch(refs))
+	fields, refs := &fieldRewriter{}, &refChecker{}
+	prog, err := expr.Compile(src, expr.Env(condEnv{}), expr.AsBool(), expr.Patch(fields), expr.Patch(refs))
 	if err != nil {
 		return c, err
 	}
-	if refs.err != nil {
-		return c, refs.err
+	if err := cmp.Or(fields.err, refs.err); err != nil {
+		return c, err
 	}
 	c.program = prog
 	c.native, c.guard, c.guarded = compileNative(src)

@@ -48,7 +48,7 @@ func compileNative(src string) (fn boolFn, guard event.KeySet, guarded bool) {
 	if err != nil {
 		return nil, 0, false
 	}
-	ast.Walk(&tree.Node, fieldRewriter{})
+	ast.Walk(&tree.Node, &fieldRewriter{})
 	fn, ok := nativeBool(tree.Node, true)
 	if !ok {
 		return nil, 0, false
