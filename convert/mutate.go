@@ -141,6 +141,10 @@ func mutateText(s string) string {
 	return strings.ToLower(strings.ReplaceAll(RubyStrip(s), ",", ""))
 }
 
+// isHex is parse_signed_hex_str's test: the regular expression only for
+// a text that holds "0x" (lower-cased already), which most do not.
+func isHex(s string) bool { return strings.Contains(s, "0x") && hexRE.MatchString(s) }
+
 // hexRE is parse_signed_hex_str's test (line anchored, as Ruby's ^ is).
 var (
 	hexRE      = regexp.MustCompile(`(?m)^[+-]?0x`)
@@ -190,11 +194,11 @@ func mutateInteger(v event.Value) (event.Value, error) {
 	case event.KindString:
 		s := mutateText(v.Str())
 		if n, ok := plainInt(s); ok {
-			return event.Int(n), nil
+			return event.IntText(s, n), nil // no formatting again
 		}
 		var n *big.Int
 		var err error
-		if hexRE.MatchString(s) {
+		if isHex(s) {
 			var f float64
 			if f, err = signedHex(s); err == nil {
 				if !strings.Contains(s, ".") {
@@ -262,7 +266,7 @@ func mutateFloat(v event.Value) (event.Value, error) {
 		s := mutateText(v.Str())
 		var f float64
 		var err error
-		if hexRE.MatchString(s) {
+		if isHex(s) {
 			f, err = signedHex(s)
 		} else {
 			f, err = rubyFloat(s)

@@ -134,11 +134,10 @@ func (d *dconv) complete() (float64, error) {
 
 // trailing skips whitespace after the number; anything after it is an
 // error (complete sees it).
-func (d *dconv) trailing() error {
+func (d *dconv) trailing() {
 	for !d.eos() && floatSpace(d.b[d.i]) {
 		d.i++
 	}
-	return nil
 }
 
 // underscore checks that a '_' just read is followed by a digit.
@@ -188,7 +187,8 @@ func (d *dconv) digits() error {
 			d.chars = append(d.chars, c)
 			return d.exponent()
 		case floatSpace(c):
-			return d.trailing()
+			d.trailing()
+			return nil
 		default:
 			return errSyntax
 		}
@@ -232,7 +232,8 @@ func (d *dconv) fraction() error {
 				return err
 			}
 		case floatSpace(c):
-			return d.trailing()
+			d.trailing()
+			return nil
 		default:
 			return errSyntax
 		}

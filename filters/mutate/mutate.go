@@ -10,7 +10,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -273,7 +272,7 @@ func (f *filter) Apply(e *event.Event) bool {
 			return true
 		}
 		if set {
-			setThroughArrays(e, c.path, cv)
+			e.Set(c.path, cv) // through an array by index too ("[foo][0]"), as Logstash's event.set
 		}
 	}
 	for i := range f.gsub {
@@ -342,32 +341,6 @@ func (f *filter) Apply(e *event.Event) bool {
 		e.RemoveTag(t)
 	}
 	return true
-}
-
-// setThroughArrays sets the value at p as Logstash's event.set does when
-// p goes through an array by index ("[foo][0]", mutate_spec.rb's "convert
-// should work within arrays"): the element is replaced, the array stays
-// an array. (Event.Set makes an object of the array.)
-func setThroughArrays(e *event.Event, p event.Path, v event.Value) {
-	if n := len(p); n >= 2 {
-		if parent, ok := e.Get(p[:n-1]); ok && parent.Kind() == event.KindArray {
-			i, err := strconv.Atoi(p[n-1])
-			elems := parent.Elems()
-			if i < 0 {
-				i += len(elems)
-			}
-			if err == nil && i >= 0 && i < len(elems) {
-				out := make([]event.Value, len(elems))
-				for j, el := range elems {
-					out[j] = el.Value
-				}
-				out[i] = v
-				setThroughArrays(e, p[:n-1], event.Array(out...))
-				return
-			}
-		}
-	}
-	e.Set(p, v)
 }
 
 // tagTemplates parses the tags that hold %{...} references; nil when none

@@ -135,7 +135,7 @@ func (c *conv) success(mains []*lsconv.Block, what string, failTags []string, co
 		}
 		out = append(out, b)
 	}
-	return append(out, onFailure(at, what, priv, failTags)...)
+	return append(out, onFailure(at, what, priv, failed, failTags)...)
 }
 
 // privateFailTag is a fresh tag a converted filter adds on failure in
@@ -148,11 +148,11 @@ func (c *conv) privateFailTag() (tag, failed string) {
 }
 
 // onFailure are the blocks after a filter that marked its failure with the
-// private tag priv: the Logstash failure tags added and priv removed
-// (with no failure tags, the tags field is removed when priv was its only
-// element, as Logstash would not have one).
-func onFailure(at lsconf.Pos, what, priv string, failTags []string) []*lsconv.Block {
-	failed := "lsIn(" + strconv.Quote(priv) + ", field(\"[tags]\"))"
+// private tag priv (failed is privateFailTag's condition that it did):
+// the Logstash failure tags added and priv removed (with no failure tags,
+// the tags field is removed when priv was its only element, as Logstash
+// would not have one).
+func onFailure(at lsconf.Pos, what, priv, failed string, failTags []string) []*lsconv.Block {
 	var out []*lsconv.Block
 	if len(failTags) == 0 {
 		rm := lsconv.NewBlock("mutate", at, what+" (on failure)")

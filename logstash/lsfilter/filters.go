@@ -170,7 +170,6 @@ func (c *conv) drop(p *lsconf.Plugin) []*lsconv.Block {
 	return []*lsconv.Block{b}
 }
 
-// filterID gives the block the plugin's id.
 // filterBlock reads a filter's options and starts its block, with the
 // filter's id.
 func (c *conv) filterBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, string, *lsconv.Block) {
@@ -181,6 +180,7 @@ func (c *conv) filterBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, strin
 	return o, what, b
 }
 
+// filterID gives the block the plugin's id.
 func (c *conv) filterID(o *lsconv.Opts, b *lsconv.Block) {
 	if id, _, ok := o.Str("id"); ok {
 		b.ID = id

@@ -57,7 +57,7 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 	add(c.fieldEntries(o, "replace", "replace", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		return c.setEntry(ref, e, what+": replace")
 	}))
-	convert := c.mutateConvert(o, failTags)
+	convert := c.mutateConvert(o)
 	add(convert)
 	if a := o.Get("gsub"); a != nil {
 		add(c.mutateGsub(o, a))
@@ -129,7 +129,7 @@ func (c *conv) mutate(p *lsconf.Plugin) []*lsconv.Block {
 		}
 		after = after || b.Opts.Has("tag_on_failure")
 	}
-	return append(blocks, onFailure(p.Pos, what, priv, failTags)...)
+	return append(blocks, onFailure(p.Pos, what, priv, failed, failTags)...)
 }
 
 // fieldEntries reads a hash option whose keys are fields ({field =>
@@ -243,7 +243,7 @@ func (c *conv) setEntry(ref string, e lsconv.KV, what string) (lsconv.MutateEntr
 // Logstash's conversion names and ingestd's.
 var conversions = map[string]string{"integer": "int", "float": "float", "boolean": "boolean", "string": "string", "integer_eu": "integer_eu", "float_eu": "float_eu"}
 
-func (c *conv) mutateConvert(o *lsconv.Opts, failTags []string) *lsconv.Step {
+func (c *conv) mutateConvert(o *lsconv.Opts) *lsconv.Step {
 	st := c.fieldEntries(o, "convert", "convert", func(ref string, e lsconv.KV) (lsconv.MutateEntry, bool) {
 		typ, _ := lsconv.Scalar(e.Val)
 		to, known := conversions[typ]
@@ -252,11 +252,7 @@ func (c *conv) mutateConvert(o *lsconv.Opts, failTags []string) *lsconv.Step {
 		}
 		return sameField(ref, lsconv.Str(to)), known
 	})
-	if st == nil {
-		return nil
-	}
-	st.FailTags = failTags
-	return st
+	return st // its FailTags are the mutate's private tag (mutate)
 }
 
 // mutateGsub reads gsub's [field, regex, replacement, ...].

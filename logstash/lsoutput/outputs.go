@@ -84,8 +84,6 @@ func (c *conv) output(p *lsconf.Plugin, when string) {
 	c.Outputs = append(c.Outputs, b)
 }
 
-// outputID gives the block a unique id: the plugin's id, else its name
-// (with a number from the second one on).
 // outputBlock reads an output's options and starts its block, with a
 // unique id.
 func (c *conv) outputBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, string, *lsconv.Block) {
@@ -96,6 +94,8 @@ func (c *conv) outputBlock(p *lsconf.Plugin, plugin string) (*lsconv.Opts, strin
 	return o, what, b
 }
 
+// outputID gives the block a unique id: the plugin's id, else its name
+// (with a number from the second one on).
 func (c *conv) outputID(o *lsconv.Opts, b *lsconv.Block) {
 	b.ID = lsconv.UniqueID(c.Shared.OutputIDs, o, b.Plugin)
 }
