@@ -160,21 +160,24 @@ func (c *Case) run(r *engine.Runner) (bad []string) {
 	if c.Expect.Pipeline != "" && p.Name != c.Expect.Pipeline {
 		bad = append(bad, fmt.Sprintf("pipeline: want %s, got %s", c.Expect.Pipeline, p.Name))
 	}
-	// The explainers read the event as it came: after the filters its
-	// message may be a format's rewrite, which no format fits.
-	asSent, _ := c.event()
-	asSent.Input = e.Input
+	input := e.Input
 	out := p.Process(e)
 	kept := len(out) > 0
 	if c.Expect.Events != nil && len(out) != *c.Expect.Events {
 		bad = append(bad, fmt.Sprintf("events: want %d out, got %d", *c.Expect.Events, len(out)))
 	}
 	defer func() {
-		if len(bad) > 0 {
-			for _, f := range p.Filters() {
-				if x, ok := f.(plugin.Explainer); ok {
-					bad = append(bad, x.ExplainEvent(asSent)...)
-				}
+		if len(bad) == 0 {
+			return
+		}
+		// The explainers read the event as it came (made again: after
+		// the filters its message may be a format's rewrite, which no
+		// format fits); c.event succeeded above.
+		asSent, _ := c.event()
+		asSent.Input = input
+		for _, f := range p.Filters() {
+			if x, ok := f.(plugin.Explainer); ok {
+				bad = append(bad, x.ExplainEvent(asSent)...)
 			}
 		}
 	}()

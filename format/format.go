@@ -82,6 +82,15 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
+// Numeric kinds hold a number (an HTTP status among them).
+func (k Kind) Numeric() bool {
+	switch k {
+	case Int, Float, Epoch, Millis, LevelNumber, Seconds, Millisecs, Microsecs, Status:
+		return true
+	}
+	return false
+}
+
 // selfDelimiting kinds are scanned by their grammar, not cut at a literal.
 // (A field is also when it has a fixed width: see Field.selfDelimiting.)
 func (k Kind) selfDelimiting() bool {
@@ -415,15 +424,15 @@ func (f *Format) firstBytes() *[256]bool {
 	if fd.Width > 0 && !fd.LeftAlign {
 		set[fd.fill()] = true
 	}
-	switch fd.Kind {
-	case Int, Millis, Epoch, Status, LevelNumber, Float, Seconds, Millisecs, Microsecs:
+	switch {
+	case fd.Kind.Numeric():
 		for c := '0'; c <= '9'; c++ {
 			set[c] = true
 		}
 		if fd.Kind == Int {
 			set['-'], set['+'] = true, true
 		}
-	case Level:
+	case fd.Kind == Level:
 		for c := 'A'; c <= 'Z'; c++ {
 			set[c] = true
 		}
@@ -433,7 +442,7 @@ func (f *Format) firstBytes() *[256]bool {
 		for _, c := range ".-*#" {
 			set[c] = true
 		}
-	case Time:
+	case fd.Kind == Time:
 		if !fd.Layout.firstBytes(&set) {
 			return nil
 		}

@@ -173,12 +173,16 @@ func TestFindRefDateEqualsItsRegexp(t *testing.T) {
 // sprintfs its timezone per event); a missing or unknown zone tags.
 func TestTimezoneFromTheEvent(t *testing.T) {
 	f := pt.Filter(t, New, `{match: [t, "yyyy-MM-dd HH:mm:ss"], timezone: "%{[tz]}"}`)
-	for tz, want := range map[string]string{"Europe/Berlin": "2025-07-01T10:00:00.000Z", "America/New_York": "2025-07-01T16:00:00.000Z", "UTC": "2025-07-01T12:00:00.000Z"} {
+	zones := map[string]string{"Europe/Berlin": "2025-07-01T10:00:00.000Z", "America/New_York": "2025-07-01T16:00:00.000Z", "UTC": "2025-07-01T12:00:00.000Z"}
+	for tz, want := range zones {
 		for range 2 { // the second from the cache
 			if got := ts(pt.Apply(t, f, `{"t":"2025-07-01 12:00:00","tz":"`+tz+`"}`)); got != want {
 				t.Errorf("%s: %s, want %s", tz, got, want)
 			}
 		}
+	}
+	if known := len(f.(*filter).zones.known); known != len(zones) {
+		t.Errorf("%d zones cached for %d named twice each", known, len(zones))
 	}
 	for _, in := range []string{`{"t":"2025-07-01 12:00:00"}`, `{"t":"2025-07-01 12:00:00","tz":"Mars/Olympus"}`, `{"t":"2025-07-01 12:00:00","tz":""}`} {
 		if e := pt.Apply(t, f, in); !e.HasTag("_dateparsefailure") || ts(e) != "" {

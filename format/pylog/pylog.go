@@ -136,16 +136,6 @@ type spec struct {
 	numeric bool
 }
 
-// numericKinds are the fields whose attribute is a Python int or float.
-func numericKind(k format.Kind) bool {
-	switch k {
-	case format.Int, format.Float, format.Epoch, format.Millis, format.LevelNumber,
-		format.Seconds, format.Millisecs, format.Microsecs:
-		return true
-	}
-	return false
-}
-
 // field builds the pieces of one attribute: most are one field; uvicorn's
 // levelprefix is the level, a colon and padding.
 func field(fm Formatter, attr, declared string, sp spec) ([]format.Piece, error) {
@@ -157,11 +147,11 @@ func field(fm Formatter, attr, declared string, sp spec) ([]format.Piece, error)
 	if align == 0 {
 		// str.format aligns a str left and a number right.
 		align = '<'
-		if numericKind(fd.Kind) || !known && sp.numeric {
+		if fd.Kind.Numeric() || !known && sp.numeric {
 			align = '>'
 		}
 	}
-	if align == '=' && known && !numericKind(fd.Kind) {
+	if align == '=' && known && !fd.Kind.Numeric() {
 		// Python raises "'=' alignment not allowed in string format
 		// specifier" for every record: no line has it.
 		return nil, fmt.Errorf("%s: '=' alignment is for numbers, and %s is a str", declared, attr)
