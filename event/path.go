@@ -108,18 +108,26 @@ func get(v Value, path Path) (Value, bool) {
 
 // element returns the element of an array that an integer key names.
 func (v Value) element(key string) (Value, bool) {
+	i, ok := v.elementIndex(key, 0)
+	if !ok {
+		return Value{}, false
+	}
+	return v.items()[i].Value, true
+}
+
+// elementIndex reads key as the index of an element of the array v,
+// counting from the end when negative; it may be up to past elements
+// after the last (a set there grows the array).
+func (v Value) elementIndex(key string, past int) (int, bool) {
 	i, err := strconv.Atoi(key)
 	if err != nil {
-		return Value{}, false
+		return 0, false
 	}
-	items := v.items()
+	n := int(v.n)
 	if i < 0 {
-		i += len(items)
+		i += n
 	}
-	if i < 0 || i >= len(items) {
-		return Value{}, false
-	}
-	return items[i].Value, true
+	return i, i >= 0 && i < n+past
 }
 
 // set stores val at path inside the object *v, creating intermediate
@@ -134,7 +142,7 @@ func set(v *Value, path Path, val Value, a *Arena) (added bool) {
 			// An element, as Logstash's Accessors set one: an index past
 			// the end grows the array with nulls; a key that is no index
 			// leaves the array as it is (Logstash refuses such a set).
-			i, ok := v.settableIndex(key)
+			i, ok := v.elementIndex(key, maxArrayGrowth)
 			if !ok {
 				return added
 			}
@@ -171,36 +179,20 @@ func set(v *Value, path Path, val Value, a *Arena) (added bool) {
 	return added
 }
 
-// settableIndex reads key as the index of an element to set in the array
-// v: counting from the end when negative, at most maxArrayGrowth past its
-// end (a set there grows the array; a bigger number would only make a
-// huge array of nulls).
-func (v Value) settableIndex(key string) (int, bool) {
-	i, err := strconv.Atoi(key)
-	if err != nil {
-		return 0, false
-	}
-	n := int(v.n)
-	if i < 0 {
-		i += n
-	}
-	return i, i >= 0 && i < n+maxArrayGrowth
-}
-
+// maxArrayGrowth is how far past an array's end a set may name an element
+// (it grows the array with nulls; a bigger number would only make a huge
+// array of nulls).
 const maxArrayGrowth = 1024
 
 // remove deletes path inside v and reports whether it existed.
 func remove(v *Value, path Path) (Value, bool) {
 	for depth, key := range path {
 		if v.kind == KindArray {
-			i, err := strconv.Atoi(key)
-			items := v.items()
-			if err == nil && i < 0 {
-				i += len(items)
-			}
-			if err != nil || i < 0 || i >= len(items) {
+			i, ok := v.elementIndex(key, 0)
+			if !ok {
 				return Value{}, false
 			}
+			items := v.items()
 			if depth == len(path)-1 {
 				old := items[i].Value
 				copy(items[i:], items[i+1:])
