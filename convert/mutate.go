@@ -176,7 +176,7 @@ func mutateInteger(v event.Value) (event.Value, error) {
 		return event.Int(0), nil
 	case event.KindNumber:
 		lit := v.Text()
-		if isIntLiteral(lit) {
+		if IsIntLiteral(lit) {
 			if lit == "-0" {
 				return event.Int(0), nil
 			}
@@ -254,7 +254,7 @@ func mutateFloat(v event.Value) (event.Value, error) {
 		return event.Float(0), nil
 	case event.KindNumber:
 		lit := v.Text()
-		if !isIntLiteral(lit) {
+		if !IsIntLiteral(lit) {
 			return v, nil // already a Float
 		}
 		f, err := strconv.ParseFloat(lit, 64)
@@ -295,7 +295,7 @@ func isRange(err error) bool {
 
 // isIntLiteral: a JSON number without fraction or exponent, which
 // Logstash holds as an Integer.
-func isIntLiteral(lit string) bool { return !strings.ContainsAny(lit, ".eE") }
+func IsIntLiteral(lit string) bool { return !strings.ContainsAny(lit, ".eE") }
 
 func kindName(v event.Value) string {
 	switch v.Kind() {
@@ -325,7 +325,7 @@ func rubyToS(v event.Value) string {
 // rubyNumber renders a JSON number literal as Ruby's to_s renders the
 // Integer or Float Logstash reads it as.
 func rubyNumber(lit string) string {
-	if isIntLiteral(lit) {
+	if IsIntLiteral(lit) {
 		if lit == "-0" {
 			return "0"
 		}

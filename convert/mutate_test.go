@@ -79,7 +79,7 @@ func sameNumberOrText(got, want string) bool {
 	}
 	gf, gerr := strconv.ParseFloat(got, 64)
 	wf, werr := strconv.ParseFloat(want, 64)
-	return gerr == nil && werr == nil && isIntLiteral(got) == isIntLiteral(want) && !isIntLiteral(got) && gf == wf
+	return gerr == nil && werr == nil && IsIntLiteral(got) == IsIntLiteral(want) && !IsIntLiteral(got) && gf == wf
 }
 
 // TestMutateContainers: arrays element by element (nulls kept, a nested

@@ -73,14 +73,10 @@ func sortedFields(v event.Value) []event.Field {
 	return fs
 }
 
-// isInteger reports whether a JSON number literal is an integer, which
-// Logstash holds as a Ruby Integer (MURMUR3 hashes those by value).
-func isInteger(lit string) bool { return !strings.ContainsAny(lit, ".eE") }
-
 // rubyNumber renders a JSON number literal as Ruby's to_s renders the
 // Integer or Float Logstash decodes it to.
 func rubyNumber(lit string) string {
-	if isInteger(lit) {
+	if convert.IsIntLiteral(lit) {
 		if lit == "-0" {
 			return "0"
 		}

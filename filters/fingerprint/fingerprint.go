@@ -25,6 +25,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 	"github.com/ingestd/ingestd/plugin"
 	"github.com/ingestd/ingestd/spec"
@@ -190,7 +191,7 @@ func (f *filter) each(e *event.Event) {
 // hashValue hashes one value. The murmur methods hash an integer by its
 // bytes, as the gem's int hashes do, not by its digits.
 func (f *filter) hashValue(v event.Value, ts bool) (event.Value, bool) {
-	if v.Kind() == event.KindNumber && isInteger(v.Text()) {
+	if v.Kind() == event.KindNumber && convert.IsIntLiteral(v.Text()) { // a Ruby Integer
 		if h, ok := f.hashInt(v.Text()); ok {
 			return h, true
 		}

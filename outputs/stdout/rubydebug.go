@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ingestd/ingestd/convert"
 	"github.com/ingestd/ingestd/event"
 )
 
@@ -105,7 +106,7 @@ func appendRubyValue(dst []byte, v event.Value, level int) []byte {
 // from it: an integer as written, a float as Float#to_s does (shortest
 // digits, at least one decimal, exponent form below 1e-4 and from 1e16).
 func rubyNumber(text string) string {
-	if !strings.ContainsAny(text, ".eE") {
+	if convert.IsIntLiteral(text) {
 		return text
 	}
 	f, err := strconv.ParseFloat(text, 64)
