@@ -186,3 +186,28 @@ func asJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// convertAndRun converts a config of a beats input, the given filter
+// block and a stdout output, runs doc (JSON) through it and returns the
+// document it comes out as (without @metadata and the data stream) and
+// the converted YAML.
+func convertAndRun(t *testing.T, filter, doc string) (map[string]any, string) {
+	t.Helper()
+	p := build(t, beatsIn+"filter { "+filter+" }\noutput { stdout { codec => json_lines } }\n")
+	m, _ := p.run(doc)
+	if m == nil {
+		t.Fatalf("the event was dropped\n%s", p.yaml)
+	}
+	delete(m, "@metadata") // what document adds for the tests that look at them
+	delete(m, "_data_stream")
+	return m, p.yaml
+}
+
+// docJSON is a document without the fields beats adds, as JSON (keys
+// sorted).
+func docJSON(doc map[string]any) string {
+	delete(doc, "@timestamp")
+	delete(doc, "@version")
+	b, _ := json.Marshal(doc)
+	return string(b)
+}

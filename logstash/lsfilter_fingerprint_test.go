@@ -1,11 +1,8 @@
-package lsfilter_test
+package logstash
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/ingestd/ingestd/logstash"
-	"github.com/ingestd/ingestd/lsconf"
 )
 
 // TestFingerprintSourceNamesAsWritten: logstash-filter-fingerprint hashes
@@ -51,11 +48,7 @@ func TestFingerprintSourceNamesAsWritten(t *testing.T) {
 // known: the check guards against the two parsers drifting apart).
 func TestFingerprintSourceNoWarning(t *testing.T) {
 	src := "input { beats { port => 5044 } }\nfilter { fingerprint { source => ['field1', '[a][b]', '[[c][d]][e]'] concatenate_sources => true target => fp } }\noutput { stdout {} }\n"
-	parsed, err := lsconf.Parse("test.conf", []byte(src), lsconf.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml, problems := logstash.Convert(parsed, logstash.Options{Lookup: noEnv})
+	yaml, problems := Convert(parse(t, src), Options{Lookup: env})
 	for _, p := range problems {
 		if strings.Contains(p.String(), "fingerprint") {
 			t.Errorf("problem: %s", p)

@@ -1,4 +1,4 @@
-package lsfilter_test
+package logstash
 
 import (
 	"testing"
