@@ -132,6 +132,24 @@ func (d *dconv) complete() (float64, error) {
 	return f, nil // out of range: ±Inf or 0, as Java's parseDouble
 }
 
+// afterDigit reads a byte of the digits of an integer part or fraction
+// that is no digit (nor the point): an exponent, an underscore between
+// digits, trailing whitespace, else a syntax error. more tells whether the
+// digits go on.
+func (d *dconv) afterDigit(c byte) (more bool, err error) {
+	switch {
+	case c == 'e' || c == 'E':
+		d.chars = append(d.chars, c)
+		return false, d.exponent()
+	case c == '_':
+		return true, d.underscore()
+	case floatSpace(c):
+		d.trailing()
+		return false, nil
+	}
+	return false, errSyntax
+}
+
 // trailing skips whitespace after the number; anything after it is an
 // error (complete sees it).
 func (d *dconv) trailing() {
@@ -179,18 +197,10 @@ func (d *dconv) digits() error {
 		case c == '.':
 			d.chars = append(d.chars, c)
 			return d.fraction()
-		case c == '_':
-			if err := d.underscore(); err != nil {
+		default:
+			if more, err := d.afterDigit(c); !more || err != nil {
 				return err
 			}
-		case c == 'e' || c == 'E':
-			d.chars = append(d.chars, c)
-			return d.exponent()
-		case floatSpace(c):
-			d.trailing()
-			return nil
-		default:
-			return errSyntax
 		}
 	}
 	return nil
@@ -224,18 +234,10 @@ func (d *dconv) fraction() error {
 					d.chars = append(d.chars, c)
 				}
 			}
-		case c == 'e' || c == 'E':
-			d.chars = append(d.chars, c)
-			return d.exponent()
-		case c == '_':
-			if err := d.underscore(); err != nil {
+		default:
+			if more, err := d.afterDigit(c); !more || err != nil {
 				return err
 			}
-		case floatSpace(c):
-			d.trailing()
-			return nil
-		default:
-			return errSyntax
 		}
 	}
 	return nil
